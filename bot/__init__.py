@@ -1,0 +1,1 @@
+"""A Slack bot for dispatchers, technicians and managers of field-service companies on ServiceTitan."""

@@ -1,0 +1,101 @@
+"""Settings from the environment and `.env` (shared/CONTRACT.md section 3), validated once at start-up."""
+
+from __future__ import annotations
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ST_HOSTS: dict[str, tuple[str, str]] = {
+    # ST_ENV -> (API base URL, auth base URL); shared/servicetitan/README.md section 1.
+    "integration": ("https://api-integration.servicetitan.io", "https://auth-integration.servicetitan.io"),
+    "production": ("https://api.servicetitan.io", "https://auth.servicetitan.io"),
+}
+ST_CREDENTIALS = ("st_client_id", "st_client_secret", "st_app_key", "st_tenant_id")
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    st_client_id: str | None = None
+    st_client_secret: str | None = None
+    st_app_key: str | None = None
+    st_tenant_id: int | None = None
+    st_env: Literal["integration", "production"] = "integration"
+    st_api_url: str | None = None
+    st_auth_url: str | None = None
+    st_timezone: str = "America/Chicago"
+
+    redis_url: str | None = None
+    alert_channel: str | None = None
+    role_dispatchers: str | None = None
+    role_managers: str | None = None
+
+    dialog_ttl_minutes: int = Field(default=30, gt=0)
+
+    @field_validator("st_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _credentials_all_or_none(self) -> Settings:
+        given = [name for name in ST_CREDENTIALS if getattr(self, name) not in (None, "")]
+        if given and len(given) != len(ST_CREDENTIALS):
+            missing = [name.upper() for name in ST_CREDENTIALS if name not in given]
+            raise ValueError(
+                "ServiceTitan credentials are partial: set all of ST_CLIENT_ID, ST_CLIENT_SECRET, "
+                f"ST_APP_KEY, ST_TENANT_ID or none of them (missing: {', '.join(missing)})"
+            )
+        return self
+
+    @property
+    def use_simulator(self) -> bool:
+        """Without ServiceTitan credentials the bot runs on the embedded simulator."""
+        return self.st_client_id in (None, "")
+
+    @property
+    def st_api_base(self) -> str:
+        return (self.st_api_url or ST_HOSTS[self.st_env][0]).rstrip("/")
+
+    @property
+    def st_auth_base(self) -> str:
+        return (self.st_auth_url or ST_HOSTS[self.st_env][1]).rstrip("/")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.st_timezone)
+
+    @staticmethod
+    def id_list(value: str | None) -> frozenset[str]:
+        return frozenset(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings once; a bad or missing variable raises `SettingsError` naming it."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = "_".join(str(part) for part in error["loc"]).upper()
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {message}" if where else message)
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None

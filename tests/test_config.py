@@ -1,0 +1,72 @@
+"""Settings: defaults, simulator fallback, and clear errors naming the bad variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import SettingsError, load_settings
+
+ALL_VARS = [
+    "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "ST_CLIENT_ID",
+    "ST_CLIENT_SECRET", "ST_APP_KEY", "ST_TENANT_ID", "ST_ENV", "ST_API_URL", "ST_AUTH_URL", "ST_TIMEZONE",
+    "REDIS_URL", "ALERT_CHANNEL", "ROLE_DISPATCHERS", "ROLE_MANAGERS",
+]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    for name in ALL_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_use_the_simulator() -> None:
+    settings = load_settings()
+    assert settings.use_simulator
+    assert settings.st_timezone == "America/Chicago"
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.st_api_base == "https://api-integration.servicetitan.io"
+
+
+def test_production_hosts_and_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ST_ENV", "production")
+    assert load_settings().st_auth_base == "https://auth.servicetitan.io"
+    monkeypatch.setenv("ST_API_URL", "http://127.0.0.1:8765/")
+    assert load_settings().st_api_base == "http://127.0.0.1:8765"
+
+
+def test_dotenv_is_read(tmp_path) -> None:
+    (tmp_path / ".env").write_text("ALERT_CHANNEL=C999\nST_TIMEZONE=America/New_York\n")
+    settings = load_settings()
+    assert settings.alert_channel == "C999"
+    assert settings.st_timezone == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("ST_TIMEZONE", "Mars/Olympus"), ("ST_ENV", "staging"), ("ST_TENANT_ID", "abc")],
+)
+def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        load_settings()
+
+
+def test_partial_credentials_name_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ST_CLIENT_ID", "cid")
+    monkeypatch.setenv("ST_CLIENT_SECRET", "secret")
+    with pytest.raises(SettingsError, match="ST_APP_KEY, ST_TENANT_ID"):
+        load_settings()
+
+
+def test_full_credentials_leave_the_simulator(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in [
+        ("ST_CLIENT_ID", "c"),
+        ("ST_CLIENT_SECRET", "s"),
+        ("ST_APP_KEY", "k"),
+        ("ST_TENANT_ID", "42"),
+    ]:
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    assert not settings.use_simulator
+    assert settings.st_tenant_id == 42
