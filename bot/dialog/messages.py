@@ -8,7 +8,7 @@ into Block Kit (bot/slack/blocks.py) or terminal text. Nothing here knows about 
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -141,3 +141,15 @@ class Reply(BaseModel):
     token: str = ""  # echoed back in Pressed/PickedDate from this reply's controls
     read_only: bool = False  # answers a read request: may be ephemeral in a channel
     replaces_card: bool = False  # replaces the card that was clicked (chat.update) rather than a new post
+
+
+class Dialog(Protocol):
+    """What a surface needs from the dialog engine (bot/dialog/service.py implements it)."""
+
+    async def handle(self, key: ConversationKey, asker: Asker, event: Event) -> list[Reply]:
+        """Take one user event in one conversation and return the replies to show, in order."""
+        ...
+
+    async def home(self, asker: Asker) -> Reply:
+        """The App Home / start screen for this user: their role and, for a technician, today's work."""
+        ...
