@@ -1,0 +1,49 @@
+"""Persistence for the bot: conversations, event dedupe, alert cursors and cached reference data.
+
+Design:
+- One interface, `Store` (keyword-only async load/save/delete/compare_and_set/add_once/aclose), with two
+  implementations: `RedisStore` (production, whenever REDIS_URL is set) and `MemoryStore` (one process;
+  the demo and tests). One contract test suite (tests/store/test_contract.py) runs against both.
+- A key is (namespace, key); in Redis `{prefix}:{namespace}:{key}` with prefix "stbot". Namespaces may
+  not contain ':', keys may (`team:channel:thread:user`).
+- A value is a JSON object stored as `{"schema": 1, "rev": N, "writer": token, "value": {...}}`. A record
+  of another schema version (or unreadable) is treated as absent, with a warning in the log, so a deploy
+  that changes the format starts those conversations afresh instead of crashing on them.
+- Revisions come from one counter per store (`{prefix}:_revs` in Redis), so they only grow and are never
+  reused for a key, even after a delete or expiry: a stale `compare_and_set` cannot succeed by accident.
+- TTLs are mandatory arguments: a number of seconds, or an explicit None for keys that live forever
+  (alert cursors). `save` and `compare_and_set` replace the TTL; None removes it.
+- Every Redis write is one Lua script, atomic across processes. redis-py retries a connection error twice;
+  a per-call writer token keeps retried compare_and_set/add_once honest (see redis_store.py).
+- Redis failures surface as `StoreUnavailable` (cannot reach / timed out) or `StoreError` (anything else),
+  never as raw redis exceptions. Bad arguments raise ValueError/TypeError.
+- `cached()` (cache.py) keeps reference data in the store with a TTL and shares concurrent loads.
+"""
+
+from __future__ import annotations
+
+from bot.store.base import JSON, SCHEMA_VERSION, Record, Store, StoreError, StoreUnavailable
+from bot.store.cache import cached
+from bot.store.memory import MemoryStore
+from bot.store.redis_store import DEFAULT_PREFIX, RedisStore
+
+__all__ = [
+    "DEFAULT_PREFIX",
+    "JSON",
+    "SCHEMA_VERSION",
+    "MemoryStore",
+    "Record",
+    "RedisStore",
+    "Store",
+    "StoreError",
+    "StoreUnavailable",
+    "cached",
+    "open_store",
+]
+
+
+def open_store(redis_url: str | None, *, prefix: str = DEFAULT_PREFIX) -> Store:
+    """A `RedisStore` on `redis_url` when one is given, else a `MemoryStore` (nothing survives a restart)."""
+    if redis_url:
+        return RedisStore(redis_url, prefix=prefix)
+    return MemoryStore()

@@ -1,0 +1,154 @@
+"""The store interface every part of the bot persists through, and the record format both stores share.
+
+A key is a (namespace, key) pair. A value is a JSON object (a dict) saved together with a revision number
+and the store's schema version. Revisions come from one counter per store, so they only ever grow and a
+revision is never reused for a key, not even after the key was deleted or expired and saved again; a
+`compare_and_set` holding a stale revision can therefore never succeed by accident.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, TypeAlias
+
+log = logging.getLogger("bot.store")
+
+SCHEMA_VERSION = 1
+"""Version of the record format; records of another version are treated as absent."""
+
+JSON: TypeAlias = Any
+"""Any JSON-serialisable value (dict, list, str, number, bool, None); checked when it is saved."""
+
+
+class StoreError(Exception):
+    """The store failed for a reason other than bad input (a Redis error, say)."""
+
+
+class StoreUnavailable(StoreError):
+    """The store's server cannot be reached or did not answer in time; the operation may be retried."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A stored value and its revision; pass `rev` to `compare_and_set` to change the value safely."""
+
+    value: dict[str, Any]
+    rev: int
+
+
+class Store(ABC):
+    """Keyed JSON records with revisions, TTLs and atomic transitions.
+
+    Every method is keyword-only. `ttl` is in seconds (fractions allowed) and must be given: a positive
+    number, or None for a key that must never expire (alert cursors).
+    """
+
+    @abstractmethod
+    async def load(self, *, namespace: str, key: str) -> Record | None:
+        """The record at (namespace, key), or None when there is none (or it expired)."""
+
+    @abstractmethod
+    async def save(self, *, namespace: str, key: str, value: dict[str, Any], ttl: float | None) -> int:
+        """Store `value` unconditionally, replacing any record and its TTL; returns the new revision."""
+
+    @abstractmethod
+    async def delete(self, *, namespace: str, key: str) -> None:
+        """Remove the record if there is one."""
+
+    @abstractmethod
+    async def compare_and_set(
+        self, *, namespace: str, key: str, expected_rev: int, value: dict[str, Any], ttl: float | None
+    ) -> bool:
+        """Atomically replace the record if its revision is still `expected_rev`.
+
+        False when the revision differs or the record is gone; then nothing is written.
+        """
+
+    @abstractmethod
+    async def add_once(self, *, namespace: str, key: str, ttl: float | None) -> bool:
+        """Create an empty record unless one exists; True only for the first caller (event dedupe)."""
+
+    @abstractmethod
+    async def aclose(self) -> None:
+        """Release connections; the store is not used afterwards."""
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+def check_name(what: str, name: str) -> str:
+    """Validate a namespace or key prefix: a non-empty string without ':' (the separator in Redis keys)."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"store {what} must be a non-empty string, got {name!r}")
+    if ":" in name:
+        raise ValueError(f"store {what} must not contain ':', got {name!r}")
+    return name
+
+
+def check_key(key: str) -> str:
+    """Validate a key: any non-empty string (colons allowed: `team:channel:thread:user`)."""
+    if not isinstance(key, str) or not key:
+        raise ValueError(f"store key must be a non-empty string, got {key!r}")
+    return key
+
+
+def check_ttl(ttl: float | None) -> float | None:
+    """Validate a TTL in seconds: None (never expires) or a finite positive number."""
+    if ttl is None:
+        return None
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float):
+        raise TypeError(f"ttl must be a number of seconds or None, got {ttl!r}")
+    if not math.isfinite(ttl) or ttl <= 0:
+        raise ValueError(f"ttl must be a positive number of seconds or None, got {ttl!r}")
+    return float(ttl)
+
+
+def check_rev(rev: int) -> int:
+    if isinstance(rev, bool) or not isinstance(rev, int):
+        raise TypeError(f"expected_rev must be an int, got {rev!r}")
+    return rev
+
+
+def encode_value(value: dict[str, Any]) -> str:
+    """The value as compact JSON; TypeError/ValueError when it is not a JSON object."""
+    if not isinstance(value, dict):
+        raise TypeError(f"a stored value must be a dict, got {type(value).__name__}")
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:  # NaN or infinity
+        raise ValueError(f"a stored value must be valid JSON: {exc}") from exc
+
+
+def encode_record(*, schema: int, rev: int, value_json: str, writer: str = "") -> str:
+    """The stored document: `{"schema": ..., "rev": ..., "writer": ..., "value": {...}}` as JSON text."""
+    return f'{{"schema":{schema},"rev":{rev},"writer":{json.dumps(writer)},"value":{value_json}}}'
+
+
+def decode_record(raw: str | bytes, *, schema: int, where: str) -> Record | None:
+    """Parse a stored document; None (with a log line) when it is unreadable or of another schema version."""
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        log.warning("store: %s holds unreadable data; treating it as absent", where)
+        return None
+    if not isinstance(doc, dict) or doc.get("schema") != schema:
+        found = doc.get("schema") if isinstance(doc, dict) else None
+        log.warning(
+            "store: %s has schema version %r, expected %r; treating it as absent", where, found, schema
+        )
+        return None
+    value, rev = doc.get("value"), doc.get("rev")
+    if not isinstance(value, dict) or isinstance(rev, bool) or not isinstance(rev, int):
+        log.warning("store: %s holds a malformed record; treating it as absent", where)
+        return None
+    return Record(value=value, rev=rev)

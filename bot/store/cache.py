@@ -1,0 +1,72 @@
+"""Reference data cached in the store (technicians, reasons, job types, business units, arrival windows).
+
+`cached` serves a value from the store until its TTL runs out and loads it again afterwards. Callers that
+ask for the same key at the same time in one process share one load: the first starts it, the others wait
+for it. A cache is not worth failing for, so when the store is unavailable the data is loaded directly
+(and a warning logged); an error of `load` itself reaches every waiting caller and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+
+from bot.store.base import JSON, Store, StoreUnavailable
+
+log = logging.getLogger("bot.store.cache")
+
+# Loads in flight, per store and (namespace, key). Weak, so a store that is dropped takes its entry along.
+_in_flight: weakref.WeakKeyDictionary[Store, dict[tuple[str, str], asyncio.Task[JSON]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def cached(
+    store: Store, *, namespace: str, key: str, ttl: float, load: Callable[[], Awaitable[JSON]]
+) -> JSON:
+    """The JSON value cached at (namespace, key), calling `load` and caching its result when absent."""
+    loads = _in_flight.setdefault(store, {})
+    task = loads.get((namespace, key))
+    if task is None or task.get_loop() is not asyncio.get_running_loop():
+        task = asyncio.ensure_future(_load_through(store, namespace=namespace, key=key, ttl=ttl, load=load))
+        loads[(namespace, key)] = task
+        task.add_done_callback(lambda done: _finished(store, (namespace, key), done))
+    # shield: one caller giving up (cancelled) must not cancel the load the others are waiting for.
+    return await asyncio.shield(task)
+
+
+async def _load_through(
+    store: Store, *, namespace: str, key: str, ttl: float, load: Callable[[], Awaitable[JSON]]
+) -> JSON:
+    try:
+        record = await store.load(namespace=namespace, key=key)
+    except StoreUnavailable as exc:
+        log.warning("cache %s:%s: store unavailable, loading directly: %s", namespace, key, exc)
+        return _as_json(await load())
+    if record is not None and "data" in record.value:
+        return record.value["data"]
+    data = _as_json(await load())
+    try:
+        await store.save(namespace=namespace, key=key, value={"data": data}, ttl=ttl)
+    except StoreUnavailable as exc:
+        log.warning("cache %s:%s: store unavailable, not cached: %s", namespace, key, exc)
+    return data
+
+
+def _as_json(data: JSON) -> JSON:
+    """`data` as it will come back from the store (tuples as lists), so a miss and a hit look the same."""
+    try:
+        return json.loads(json.dumps(data, allow_nan=False))
+    except ValueError as exc:
+        raise ValueError(f"cached data must be valid JSON: {exc}") from exc
+
+
+def _finished(store: Store, slot: tuple[str, str], task: asyncio.Task[JSON]) -> None:
+    loads = _in_flight.get(store)
+    if loads is not None and loads.get(slot) is task:
+        del loads[slot]
+    if not task.cancelled():
+        task.exception()  # retrieved here so an error nobody waits for any more is not reported twice

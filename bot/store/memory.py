@@ -1,0 +1,100 @@
+"""The in-process store, used when REDIS_URL is unset (the demo, tests) and as the reference behaviour.
+
+Operations never await between reading and writing, so each one is atomic for all tasks of the event loop.
+Records are kept as JSON text, exactly like Redis keeps them, so callers get fresh copies and the same
+round-trip behaviour (tuples come back as lists) from both stores.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bot.store.base import (
+    SCHEMA_VERSION,
+    Record,
+    Store,
+    check_key,
+    check_name,
+    check_rev,
+    check_ttl,
+    decode_record,
+    encode_record,
+    encode_value,
+)
+
+_SWEEP_EVERY = 1000
+"""Writes between sweeps of expired records (reads drop expired records they meet on their own)."""
+
+
+class MemoryStore(Store):
+    """Records in a dict, with TTLs measured by `clock` (seconds, monotonic; injectable for tests)."""
+
+    def __init__(
+        self, *, clock: Callable[[], float] = time.monotonic, schema_version: int = SCHEMA_VERSION
+    ) -> None:
+        self.schema_version = schema_version
+        self._clock = clock
+        self._records: dict[tuple[str, str], tuple[str, float | None]] = {}  # -> (document, expires at)
+        self._revs = itertools.count(1)
+        self._writes_since_sweep = 0
+
+    async def load(self, *, namespace: str, key: str) -> Record | None:
+        return self._live(check_name("namespace", namespace), check_key(key))
+
+    async def save(self, *, namespace: str, key: str, value: dict[str, Any], ttl: float | None) -> int:
+        slot = (check_name("namespace", namespace), check_key(key))
+        return self._write(slot, encode_value(value), check_ttl(ttl))
+
+    async def delete(self, *, namespace: str, key: str) -> None:
+        self._records.pop((check_name("namespace", namespace), check_key(key)), None)
+
+    async def compare_and_set(
+        self, *, namespace: str, key: str, expected_rev: int, value: dict[str, Any], ttl: float | None
+    ) -> bool:
+        namespace, key = check_name("namespace", namespace), check_key(key)
+        expected_rev, value_json, ttl = check_rev(expected_rev), encode_value(value), check_ttl(ttl)
+        current = self._live(namespace, key)
+        if current is None or current.rev != expected_rev:
+            return False
+        self._write((namespace, key), value_json, ttl)
+        return True
+
+    async def add_once(self, *, namespace: str, key: str, ttl: float | None) -> bool:
+        namespace, key, ttl = check_name("namespace", namespace), check_key(key), check_ttl(ttl)
+        if self._live(namespace, key) is not None:
+            return False
+        self._write((namespace, key), "{}", ttl)
+        return True
+
+    async def aclose(self) -> None:
+        self._records.clear()
+
+    def _live(self, namespace: str, key: str) -> Record | None:
+        stored = self._records.get((namespace, key))
+        if stored is None:
+            return None
+        document, expires_at = stored
+        if expires_at is not None and self._clock() >= expires_at:
+            del self._records[(namespace, key)]
+            return None
+        return decode_record(document, schema=self.schema_version, where=f"memory {namespace}:{key}")
+
+    def _write(self, slot: tuple[str, str], value_json: str, ttl: float | None) -> int:
+        rev = next(self._revs)
+        expires_at = None if ttl is None else self._clock() + ttl
+        document = encode_record(schema=self.schema_version, rev=rev, value_json=value_json)
+        self._records[slot] = (document, expires_at)
+        self._writes_since_sweep += 1
+        if self._writes_since_sweep >= _SWEEP_EVERY:
+            self._sweep()
+        return rev
+
+    def _sweep(self) -> None:
+        now = self._clock()
+        expired = [slot for slot, (_, at) in self._records.items() if at is not None and now >= at]
+        for slot in expired:
+            del self._records[slot]
+        self._writes_since_sweep = 0

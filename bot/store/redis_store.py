@@ -1,0 +1,204 @@
+"""The Redis store (redis.asyncio): what the bot uses whenever REDIS_URL is set.
+
+Keys are `{prefix}:{namespace}:{key}` (prefix "stbot" in production; tests pass their own prefix so they
+never touch each other's keys). Each value is a JSON document `{"schema", "rev", "writer", "value"}`.
+Revisions come from the counter key `{prefix}:_revs` (a forever key; it can never clash with a record key,
+which always has a namespace part). Every write is one Lua script, so it is atomic across all processes
+and the revision check of `compare_and_set` cannot interleave with another write.
+
+Connection errors are retried a couple of times by redis-py. That is safe for the scripts because each
+call carries a fresh writer token: a retried `compare_and_set` or `add_once` whose first attempt did
+reach Redis finds its own token on the record and reports the success instead of a false "lost".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bot.store.base import (
+    SCHEMA_VERSION,
+    Record,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    check_key,
+    check_name,
+    check_rev,
+    check_ttl,
+    decode_record,
+    encode_value,
+)
+
+DEFAULT_PREFIX = "stbot"
+
+# Shared by every script. KEYS[1] is the record, KEYS[2] the revision counter. The document is assembled
+# as text so the caller's JSON value is stored byte for byte (cjson would turn {} into [] on the way back).
+_LUA_COMMON = """
+local function current(schema)
+  local raw = redis.call('GET', KEYS[1])
+  if not raw then return nil end
+  local ok, doc = pcall(cjson.decode, raw)
+  if not ok or type(doc) ~= 'table' or doc.schema ~= schema then return nil end
+  return doc
+end
+local function write(schema, value_json, px, writer)
+  local rev = redis.call('INCR', KEYS[2])
+  local doc = '{"schema":' .. schema .. ',"rev":' .. rev .. ',"writer":' .. cjson.encode(writer)
+    .. ',"value":' .. value_json .. '}'
+  if px == '' then
+    redis.call('SET', KEYS[1], doc)
+  else
+    redis.call('SET', KEYS[1], doc, 'PX', px)
+  end
+  return rev
+end
+"""
+
+# ARGV: schema, value JSON, px ('' = never expires), writer token. Returns the new revision.
+_SAVE = _LUA_COMMON + "return write(ARGV[1], ARGV[2], ARGV[3], ARGV[4])"
+
+# ARGV: schema, expected revision, value JSON, px, writer token. Returns the new revision, or 0.
+_COMPARE_AND_SET = (
+    _LUA_COMMON
+    + """
+local doc = current(tonumber(ARGV[1]))
+if not doc then return 0 end
+if doc.rev ~= tonumber(ARGV[2]) then
+  if doc.writer == ARGV[5] then return doc.rev end
+  return 0
+end
+return write(ARGV[1], ARGV[3], ARGV[4], ARGV[5])
+"""
+)
+
+# ARGV: schema, px, writer token. Returns 1 when this call created the record, else 0.
+_ADD_ONCE = (
+    _LUA_COMMON
+    + """
+local doc = current(tonumber(ARGV[1]))
+if doc then
+  if doc.writer == ARGV[3] then return 1 end
+  return 0
+end
+write(ARGV[1], '{}', ARGV[2], ARGV[3])
+return 1
+"""
+)
+
+
+def _px(ttl: float | None) -> str:
+    """A TTL in whole milliseconds for SET PX (at least 1), or '' for a key that never expires."""
+    if ttl is None:
+        return ""
+    return str(max(1, round(ttl * 1000)))
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for error messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class RedisStore(Store):
+    """A store on one Redis database; each instance has its own connection pool."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        schema_version: int = SCHEMA_VERSION,
+        timeout: float = 5.0,
+        connect_timeout: float = 2.0,
+        retries: int = 2,
+    ) -> None:
+        self.prefix = check_name("prefix", prefix)
+        self.schema_version = schema_version
+        self._where = redact_url(url)
+        self._redis = aioredis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=connect_timeout,
+            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries),
+        )
+        self._counter = f"{self.prefix}:_revs"
+        self._save = self._redis.register_script(_SAVE)
+        self._compare_and_set = self._redis.register_script(_COMPARE_AND_SET)
+        self._add_once = self._redis.register_script(_ADD_ONCE)
+
+    def key_for(self, *, namespace: str, key: str) -> str:
+        """The Redis key of (namespace, key)."""
+        return f"{self.prefix}:{check_name('namespace', namespace)}:{check_key(key)}"
+
+    async def load(self, *, namespace: str, key: str) -> Record | None:
+        redis_key = self.key_for(namespace=namespace, key=key)
+        with self._errors("load"):
+            raw = await self._redis.get(redis_key)
+        if raw is None:
+            return None
+        return decode_record(raw, schema=self.schema_version, where=f"redis key {redis_key}")
+
+    async def save(self, *, namespace: str, key: str, value: dict[str, Any], ttl: float | None) -> int:
+        redis_key = self.key_for(namespace=namespace, key=key)
+        args: list[str | int] = [
+            self.schema_version,
+            encode_value(value),
+            _px(check_ttl(ttl)),
+            uuid.uuid4().hex,
+        ]
+        with self._errors("save"):
+            return int(await self._save(keys=[redis_key, self._counter], args=args))
+
+    async def delete(self, *, namespace: str, key: str) -> None:
+        redis_key = self.key_for(namespace=namespace, key=key)
+        with self._errors("delete"):
+            await self._redis.delete(redis_key)
+
+    async def compare_and_set(
+        self, *, namespace: str, key: str, expected_rev: int, value: dict[str, Any], ttl: float | None
+    ) -> bool:
+        redis_key = self.key_for(namespace=namespace, key=key)
+        args: list[str | int] = [
+            self.schema_version,
+            check_rev(expected_rev),
+            encode_value(value),
+            _px(check_ttl(ttl)),
+            uuid.uuid4().hex,
+        ]
+        with self._errors("compare_and_set"):
+            new_rev = await self._compare_and_set(keys=[redis_key, self._counter], args=args)
+        return int(new_rev) > 0
+
+    async def add_once(self, *, namespace: str, key: str, ttl: float | None) -> bool:
+        redis_key = self.key_for(namespace=namespace, key=key)
+        args: list[str | int] = [self.schema_version, _px(check_ttl(ttl)), uuid.uuid4().hex]
+        with self._errors("add_once"):
+            created = await self._add_once(keys=[redis_key, self._counter], args=args)
+        return int(created) == 1
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+    @contextmanager
+    def _errors(self, operation: str) -> Iterator[None]:
+        """Turn redis-py's exceptions into the store's own."""
+        try:
+            yield
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            raise StoreUnavailable(f"Redis at {self._where} is unavailable ({operation}): {exc}") from exc
+        except RedisError as exc:
+            raise StoreError(f"Redis at {self._where} failed ({operation}): {exc}") from exc
