@@ -7,7 +7,7 @@ into Block Kit (bot/slack/blocks.py) or terminal text. Nothing here knows about 
 
 from __future__ import annotations
 
-from datetime import date, time
+import datetime as dt
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
@@ -71,8 +71,8 @@ class PickedDate(BaseModel):
     """A datepicker/timepicker on a confirmation card was changed (a correction)."""
 
     kind: Literal["picked_date"] = "picked_date"
-    date: date | None = None
-    time: time | None = None
+    date: dt.date | None = None  # `dt.`: a field named `date` would shadow the type in the class body
+    time: dt.time | None = None
     token: str = ""
 
 
@@ -120,8 +120,8 @@ class Choice(BaseModel):
 class DateEdit(BaseModel):
     """Offer a datepicker (and timepicker) to correct the date of a pending change."""
 
-    date: date
-    time: time | None = None
+    date: dt.date
+    time: dt.time | None = None
 
 
 class Reply(BaseModel):
