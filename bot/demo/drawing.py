@@ -1,0 +1,279 @@
+"""Block Kit drawn as terminal text, for the console demo.
+
+The console demo shows exactly the Block Kit the Slack app would post (bot/slack/blocks.py `render`), so
+this module reads Slack's message payload `{"text", "blocks"}` and turns it into readable lines. Every
+interactive element (a button, each option of a menu, a date or time picker) becomes a numbered
+`Control` shown as `[N] Label`; pressing it gives the `block_actions` action object Slack would send for
+that element, so the demo decodes clicks the same way the Slack app does.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ControlKind = Literal["button", "option", "date", "time"]
+
+# A few of Slack's emoji shortcodes, so cards read naturally in a terminal; others are left as written.
+EMOJI = {
+    "warning": "⚠",
+    "white_check_mark": "✔",
+    "heavy_check_mark": "✔",
+    "x": "✖",
+    "no_entry": "⛔",
+    "no_entry_sign": "⛔",
+    "hourglass": "⌛",
+    "hourglass_flowing_sand": "⌛",
+    "calendar": "📅",
+    "date": "📅",
+    "spiral_calendar_pad": "📅",
+    "clock": "🕒",
+    "clock3": "🕒",
+    "wrench": "🔧",
+    "construction": "🚧",
+    "information_source": "ℹ",
+    "arrow_right": "→",
+    "leftwards_arrow_with_hook": "↩",
+    "bell": "🔔",
+    "pushpin": "📌",
+    "memo": "📝",
+    "bust_in_silhouette": "👤",
+    "busts_in_silhouette": "👥",
+    "house": "🏠",
+    "round_pushpin": "📍",
+    "question": "?",
+    "grey_question": "?",
+    "octagonal_sign": "🛑",
+}
+
+_LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
+_BARE_LINK = re.compile(r"<([^<>|]+)>")
+_EMOJI = re.compile(r":([a-z0-9_+\-]+):")
+# *bold*, _italic_ and ~strike~ around words; Slack requires the markers to touch non-space text.
+_STYLE = re.compile(r"(?<![\w*_~])([*_~])(?=\S)(.+?)(?<=\S)\1(?![\w*_~])")
+
+
+@dataclass(frozen=True)
+class Control:
+    """One thing the user can press, numbered as shown."""
+
+    number: int
+    label: str
+    kind: ControlKind
+    # The `actions[]` item Slack would send in a block_actions payload when this control is used
+    # (for `date`/`time` the selected value is filled in when the user types it).
+    action: dict[str, Any]
+
+
+@dataclass
+class Drawing:
+    lines: list[str] = field(default_factory=list)
+    controls: list[Control] = field(default_factory=list)
+
+
+def mrkdwn_to_plain(text: str) -> str:
+    """Slack mrkdwn as plain terminal text: links to their labels, styling markers dropped, entities decoded."""
+
+    def link(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        return label if not target.startswith(("@", "#", "!")) else _special(target, label)
+
+    def bare(match: re.Match[str]) -> str:
+        return _special(match.group(1), None)
+
+    text = _LINK.sub(link, text)
+    text = _BARE_LINK.sub(bare, text)
+    previous = None
+    while previous != text:  # nested styles: *_both_*
+        previous = text
+        text = _STYLE.sub(lambda m: m.group(2), text)
+    text = text.replace("```", "").replace("`", "")
+    text = _EMOJI.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
+    return html.unescape(text)
+
+
+def _special(target: str, label: str | None) -> str:
+    if target.startswith("@"):
+        return "@" + (label or target[1:])
+    if target.startswith("#"):
+        return "#" + (label or target[1:])
+    if target.startswith("!date^"):
+        return label or target
+    if target.startswith("!"):
+        return "@" + (label or target[1:].split("^")[0])
+    return label or target
+
+
+def text_of(obj: Any) -> str:
+    """The readable text of a composition text object (plain_text or mrkdwn) or a bare string."""
+    if obj is None:
+        return ""
+    if isinstance(obj, str):
+        return obj
+    text = str(obj.get("text", ""))
+    return mrkdwn_to_plain(text) if obj.get("type") == "mrkdwn" else html.unescape(text)
+
+
+class _Drawer:
+    def __init__(self, first_number: int) -> None:
+        self.next_number = first_number
+        self.drawing = Drawing()
+
+    def add_control(self, label: str, kind: ControlKind, action: dict[str, Any]) -> str:
+        control = Control(number=self.next_number, label=label, kind=kind, action=action)
+        self.drawing.controls.append(control)
+        self.next_number += 1
+        return f"[{control.number}] {label}"
+
+    def emit(self, *lines: str) -> None:
+        for line in lines:
+            self.drawing.lines.extend(line.split("\n"))
+
+    # ---- blocks --------------------------------------------------------------------------------
+
+    def block(self, block: dict[str, Any]) -> None:
+        kind = block.get("type")
+        block_id = str(block.get("block_id", ""))
+        if kind == "header":
+            title = text_of(block.get("text"))
+            self.emit(title, "─" * max(len(title), 3))
+        elif kind == "section":
+            self.section(block, block_id)
+        elif kind == "context":
+            parts = [self.context_element(element) for element in block.get("elements", [])]
+            self.emit(" · ".join(part for part in parts if part))
+        elif kind == "divider":
+            self.emit("· · ·")
+        elif kind == "actions":
+            self.elements(block.get("elements", []), block_id)
+        elif kind == "input":
+            label = text_of(block.get("label"))
+            if label:
+                self.emit(label + ":")
+            element = block.get("element")
+            if element:
+                self.elements([element], block_id)
+        elif kind in ("markdown",):
+            self.emit(mrkdwn_to_plain(str(block.get("text", ""))))
+        elif kind == "rich_text":
+            self.emit(_rich_text(block))
+        elif kind == "image":
+            self.emit(f"[image: {block.get('alt_text', '')}]")
+        else:
+            fallback = text_of(block.get("text"))
+            if fallback:
+                self.emit(fallback)
+
+    def section(self, block: dict[str, Any], block_id: str) -> None:
+        if block.get("text"):
+            self.emit(text_of(block["text"]))
+        for item in block.get("fields", []) or []:
+            self.emit(_field(text_of(item)))
+        accessory = block.get("accessory")
+        if accessory:
+            self.elements([accessory], block_id)
+
+    def context_element(self, element: dict[str, Any]) -> str:
+        if element.get("type") == "image":
+            return ""
+        return text_of(element)
+
+    def elements(self, elements: Iterable[dict[str, Any]], block_id: str) -> None:
+        buttons: list[str] = []
+        for element in elements:
+            kind = element.get("type")
+            action_id = str(element.get("action_id", ""))
+            base: dict[str, Any] = {"type": kind, "action_id": action_id, "block_id": block_id}
+            if kind == "button":
+                if element.get("url"):
+                    buttons.append(f"{text_of(element.get('text'))} <{element['url']}>")
+                    continue
+                action = dict(base, value=element.get("value", ""), text=element.get("text"))
+                buttons.append(self.add_control(text_of(element.get("text")), "button", action))
+                continue
+            if buttons:
+                self.emit("   ".join(buttons))
+                buttons = []
+            if kind in ("static_select", "overflow", "radio_buttons", "checkboxes"):
+                self.menu(element, base)
+            elif kind == "datepicker":
+                initial = element.get("initial_date")
+                label = text_of(element.get("placeholder")) or "Pick a date"
+                shown = f"{label} (now {initial})" if initial else label
+                line = self.add_control(shown, "date", dict(base, initial_date=initial))
+                self.emit(f"{line}: type {self.next_number - 1} YYYY-MM-DD")
+            elif kind == "timepicker":
+                initial = element.get("initial_time")
+                label = text_of(element.get("placeholder")) or "Pick a time"
+                shown = f"{label} (now {initial})" if initial else label
+                line = self.add_control(shown, "time", dict(base, initial_time=initial))
+                self.emit(f"{line}: type {self.next_number - 1} HH:MM")
+            else:
+                what = text_of(element.get("placeholder")) or str(kind)
+                self.emit(f"({what}: not available in the console)")
+        if buttons:
+            self.emit("   ".join(buttons))
+
+    def menu(self, element: dict[str, Any], base: dict[str, Any]) -> None:
+        placeholder = text_of(element.get("placeholder"))
+        if placeholder:
+            self.emit(placeholder + ":")
+        options = list(element.get("options") or [])
+        for group in element.get("option_groups") or []:
+            options.extend(group.get("options") or [])
+        for option in options:
+            label = text_of(option.get("text"))
+            description = text_of(option.get("description"))
+            shown = f"{label} ({description})" if description else label
+            payload = dict(base, selected_option=option)
+            if base["type"] == "checkboxes":
+                payload = dict(base, selected_options=[option])
+            self.emit(self.add_control(shown, "option", payload))
+
+
+def _field(text: str) -> str:
+    """A section field is usually "Label\\nValue": drawn as "Label: Value" on one line."""
+    label, newline, value = text.partition("\n")
+    if not newline:
+        return text
+    value = value.replace("\n", " ")
+    return f"{label.rstrip(':')}: {value}" if label else value
+
+
+def _rich_text(block: dict[str, Any]) -> str:
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("text", "link"):
+                out.append(str(node.get("text") or node.get("url") or ""))
+            elif node.get("type") == "user":
+                out.append("@" + str(node.get("user_id", "")))
+            elif node.get("type") == "emoji":
+                out.append(EMOJI.get(str(node.get("name")), f":{node.get('name')}:"))
+            for child in node.get("elements", []) or []:
+                walk(child)
+            if node.get("type") in ("rich_text_section", "rich_text_preformatted", "rich_text_quote"):
+                out.append("\n")
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(block.get("elements", []))
+    return "".join(out).strip("\n")
+
+
+def draw_message(message: dict[str, Any], *, first_number: int = 1) -> Drawing:
+    """Draw one message payload (`{"text", "blocks"}`); controls are numbered from `first_number`."""
+    drawer = _Drawer(first_number)
+    blocks = message.get("blocks") or []
+    if not blocks:
+        drawer.emit(mrkdwn_to_plain(str(message.get("text", ""))))
+    for block in blocks:
+        drawer.block(block)
+    drawing = drawer.drawing
+    drawing.lines = [line.rstrip() for line in drawing.lines]
+    return drawing
