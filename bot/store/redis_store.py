@@ -42,14 +42,18 @@ from bot.store.base import (
 
 DEFAULT_PREFIX = "stbot"
 
-# Shared by every script. KEYS[1] is the record, KEYS[2] the revision counter. The document is assembled
-# as text so the caller's JSON value is stored byte for byte (cjson would turn {} into [] on the way back).
+# Shared by every script. KEYS[1] is the record, KEYS[2] the revision counter. `current` returns the record
+# only when Python's decode_record would accept it too, so both agree on what counts as absent. The document
+# is assembled as text so the caller's JSON is stored byte for byte (cjson would turn {} into [] on the way).
 _LUA_COMMON = """
 local function current(schema)
   local raw = redis.call('GET', KEYS[1])
   if not raw then return nil end
   local ok, doc = pcall(cjson.decode, raw)
   if not ok or type(doc) ~= 'table' or doc.schema ~= schema then return nil end
+  if type(doc.rev) ~= 'number' or doc.rev ~= math.floor(doc.rev) or type(doc.value) ~= 'table' then
+    return nil
+  end
   return doc
 end
 local function write(schema, value_json, px, writer)

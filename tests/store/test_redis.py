@@ -1,0 +1,157 @@
+"""RedisStore specifics: the key layout, the stored document, prefixes, outages and Redis-side errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import uuid
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.store import SCHEMA_VERSION, Record, RedisStore, StoreError, StoreUnavailable, open_store
+from bot.store.redis_store import _COMPARE_AND_SET, redact_url
+from tests.store.conftest import REDIS_URL, cleaned_redis
+
+
+@pytest.fixture
+async def store(redis_prefix: str, raw_redis: aioredis.Redis) -> RedisStore:
+    redis_store = RedisStore(REDIS_URL, prefix=redis_prefix)
+    yield redis_store  # type: ignore[misc]
+    await redis_store.aclose()
+
+
+def closed_port() -> int:
+    """A local port with nothing listening on it (connections are refused at once)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_keys_are_prefix_namespace_key(
+    store: RedisStore, raw_redis: aioredis.Redis, redis_prefix: str
+) -> None:
+    rev = await store.save(namespace="dialog", key="T1:C1:ts:U1", value={"state": "asking"}, ttl=60)
+    raw = await raw_redis.get(f"{redis_prefix}:dialog:T1:C1:ts:U1")
+    assert raw is not None
+    document = json.loads(raw)
+    assert document["schema"] == SCHEMA_VERSION == 1
+    assert document["rev"] == rev
+    assert document["value"] == {"state": "asking"}
+    record_keys = {k async for k in raw_redis.scan_iter(match=f"{redis_prefix}:*")}
+    assert record_keys == {f"{redis_prefix}:dialog:T1:C1:ts:U1".encode(), f"{redis_prefix}:_revs".encode()}
+
+
+async def test_the_default_prefix_is_stbot(raw_redis: aioredis.Redis) -> None:
+    namespace = f"test-{uuid.uuid4().hex}"  # the shared prefix, so a namespace of our own, deleted after
+    async with cleaned_redis(f"stbot:{namespace}"):
+        store = open_store(REDIS_URL)
+        assert isinstance(store, RedisStore) and store.prefix == "stbot"
+        async with store:
+            await store.add_once(namespace=namespace, key="Ev1", ttl=60)
+            assert await raw_redis.exists(f"stbot:{namespace}:Ev1") == 1
+
+
+async def test_prefixes_isolate_stores(store: RedisStore, redis_prefix: str) -> None:
+    other_prefix = f"{redis_prefix}-other"
+    async with cleaned_redis(other_prefix), RedisStore(REDIS_URL, prefix=other_prefix) as other:
+        await store.save(namespace="dialog", key="k", value={"mine": True}, ttl=60)
+        assert await other.load(namespace="dialog", key="k") is None
+        assert await other.add_once(namespace="dialog", key="k", ttl=60)
+
+
+async def test_prefix_must_not_contain_a_colon() -> None:
+    with pytest.raises(ValueError, match="prefix"):
+        RedisStore(REDIS_URL, prefix="a:b")
+
+
+async def test_a_second_client_sees_the_same_records(store: RedisStore, redis_prefix: str) -> None:
+    async with RedisStore(REDIS_URL, prefix=redis_prefix) as other:
+        rev = await store.save(namespace="dialog", key="k", value={"a": 1}, ttl=60)
+        assert await other.load(namespace="dialog", key="k") == Record(value={"a": 1}, rev=rev)
+        assert await other.compare_and_set(
+            namespace="dialog", key="k", expected_rev=rev, value={"a": 2}, ttl=60
+        )
+        record = await store.load(namespace="dialog", key="k")
+        assert record is not None and record.value == {"a": 2}
+
+
+async def test_a_client_of_a_newer_schema_version_treats_old_records_as_absent(
+    store: RedisStore, redis_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    await store.save(namespace="dialog", key="k", value={"a": 1}, ttl=60)
+    async with RedisStore(REDIS_URL, prefix=redis_prefix, schema_version=2) as upgraded:
+        with caplog.at_level(logging.WARNING, logger="bot.store"):
+            assert await upgraded.load(namespace="dialog", key="k") is None
+    assert f"redis key {redis_prefix}:dialog:k has schema version 1, expected 2" in caplog.text
+
+
+@pytest.mark.parametrize("garbage", [b"not json", b"[1, 2]", b'{"schema": 1, "rev": "x", "value": {}}'])
+async def test_unreadable_data_reads_as_absent(
+    store: RedisStore,
+    raw_redis: aioredis.Redis,
+    redis_prefix: str,
+    garbage: bytes,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await raw_redis.set(f"{redis_prefix}:dialog:k", garbage)
+    with caplog.at_level(logging.WARNING, logger="bot.store"):
+        assert await store.load(namespace="dialog", key="k") is None
+    assert f"{redis_prefix}:dialog:k" in caplog.text
+    assert not await store.compare_and_set(namespace="dialog", key="k", expected_rev=1, value={}, ttl=60)
+    assert await store.add_once(namespace="dialog", key="k", ttl=60)
+
+
+async def test_a_key_of_another_redis_type_is_a_store_error(
+    store: RedisStore, raw_redis: aioredis.Redis, redis_prefix: str
+) -> None:
+    await raw_redis.lpush(f"{redis_prefix}:dialog:k", "x")
+    with pytest.raises(StoreError, match="WRONGTYPE") as caught:
+        await store.load(namespace="dialog", key="k")
+    assert not isinstance(caught.value, StoreUnavailable)
+    with pytest.raises(StoreError):
+        await store.compare_and_set(namespace="dialog", key="k", expected_rev=1, value={}, ttl=60)
+
+
+async def test_an_unreachable_server_raises_store_unavailable() -> None:
+    url = f"redis://:s3cret@127.0.0.1:{closed_port()}/0"
+    async with RedisStore(url, prefix="stbot-test-down") as down:
+        calls = [
+            down.load(namespace="n", key="k"),
+            down.save(namespace="n", key="k", value={}, ttl=1),
+            down.delete(namespace="n", key="k"),
+            down.compare_and_set(namespace="n", key="k", expected_rev=1, value={}, ttl=1),
+            down.add_once(namespace="n", key="k", ttl=1),
+        ]
+        for call in calls:
+            with pytest.raises(StoreUnavailable, match="unavailable") as caught:
+                await call
+            assert "s3cret" not in str(caught.value)
+
+
+def test_redact_url_hides_only_the_password() -> None:
+    assert redact_url("redis://user:pw@host:6380/2") == "redis://user:***@host:6380/2"
+    assert redact_url("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+
+
+async def test_a_retried_compare_and_set_reports_its_own_success(
+    store: RedisStore, raw_redis: aioredis.Redis, redis_prefix: str
+) -> None:
+    # What redis-py's retry does after a lost reply: the same script call, same writer token, again.
+    rev = await store.save(namespace="dialog", key="k", value={"state": "confirming"}, ttl=60)
+    keys = [f"{redis_prefix}:dialog:k", f"{redis_prefix}:_revs"]
+    args = [1, rev, '{"state":"applying"}', "60000", "token-of-this-call"]
+    first = await raw_redis.eval(_COMPARE_AND_SET, 2, *keys, *args)
+    retried = await raw_redis.eval(_COMPARE_AND_SET, 2, *keys, *args)
+    assert first > rev and retried == first
+    someone_else = await raw_redis.eval(_COMPARE_AND_SET, 2, *keys, *args[:4], "another-token")
+    assert someone_else == 0
+
+
+async def test_ttl_is_stored_in_milliseconds(
+    store: RedisStore, raw_redis: aioredis.Redis, redis_prefix: str
+) -> None:
+    await store.save(namespace="dialog", key="k", value={}, ttl=0.25)
+    remaining = await raw_redis.pttl(f"{redis_prefix}:dialog:k")
+    assert remaining == -2 or 0 < remaining <= 250  # -2: already expired on a slow machine
