@@ -14,25 +14,16 @@ import logging
 import re
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.demo.drawing import Control, draw_message
-from bot.dialog.messages import (
-    ActionName,
-    Asker,
-    ConversationKey,
-    Dialog,
-    Event,
-    PickedDate,
-    Pressed,
-    Reply,
-    Role,
-    Said,
-)
+from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply, Said
+from bot.roles import TECHNICIAN_EMPLOYEE_ROLE_PREFIXES, StaffMember, resolve_asker
+from bot.slack.blocks import event_from_action, render
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -44,11 +35,10 @@ log = logging.getLogger(__name__)
 
 INDENT = "  "
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit"})
-# ServiceTitan employee roles that make a linked user a manager (CONTRACT section 3, ROLE_MANAGERS).
-MANAGER_ROLES = frozenset({"fieldmanager", "admin", "owner", "manager", "generalmanager"})
 
 Render = Callable[[Reply], dict[str, Any]]
-DecodeAction = Callable[[dict[str, Any]], Event | None]
+# bot.slack.blocks.event_from_action: a block_actions item (and the payload's state.values) -> event.
+DecodeAction = Callable[[dict[str, Any], dict[str, Any] | None], Event | None]
 
 
 class DemoError(Exception):
@@ -60,14 +50,13 @@ class DemoError(Exception):
 
 @dataclass(frozen=True)
 class DemoUser:
-    """A person of the demo data the console can speak as."""
+    """A person of the ServiceTitan data the console can speak as (an office employee or a technician)."""
 
     name: str
-    role: Role
-    email: str | None = None
-    technician_id: int | None = None
+    email: str | None
+    st_role: str  # the ServiceTitan role ("Dispatcher", "FieldManager", ...; "Technician" for technicians)
     employee_id: int | None = None
-    st_role: str | None = None  # the ServiceTitan role, shown in the banner
+    technician_id: int | None = None
 
     @property
     def user_id(self) -> str:
@@ -76,42 +65,55 @@ class DemoUser:
             return f"UDEMOT{self.technician_id}"
         return f"UDEMOE{self.employee_id}"
 
-    def asker(self, tz: str) -> Asker:
-        return Asker(
-            user_id=self.user_id, tz=tz, role=self.role, name=self.name, technician_id=self.technician_id
+
+@dataclass(frozen=True)
+class Staff:
+    """The tenant's active employees and technicians: the demo's users, linked as the Slack app links them."""
+
+    employees: list[StaffMember]
+    technicians: list[StaffMember]
+
+    @property
+    def users(self) -> list[DemoUser]:
+        office = [
+            DemoUser(name=e.name, email=e.email or None, st_role=e.role, employee_id=e.id)
+            for e in self.employees
+            if not e.role.startswith(TECHNICIAN_EMPLOYEE_ROLE_PREFIXES)
+        ]
+        field_staff = [
+            DemoUser(name=t.name, email=t.email or None, st_role="Technician", technician_id=t.id)
+            for t in self.technicians
+        ]
+        return office + field_staff
+
+    def asker(self, user: DemoUser, tz: str) -> Asker:
+        """The asker the Slack app would resolve for this person (linked by e-mail, no role lists)."""
+        return resolve_asker(
+            user_id=user.user_id,
+            tz=tz,
+            name=user.name,
+            email=user.email,
+            dispatchers=frozenset(),
+            managers=frozenset(),
+            employees=self.employees,
+            technicians=self.technicians,
         )
 
 
-async def demo_users(client: ServiceTitanClient) -> list[DemoUser]:
-    """Every active employee and technician of the ServiceTitan data, as users of the demo."""
-    users: list[DemoUser] = []
-    async for employee in client.iter_employees():
-        if getattr(employee, "active", True) is False:
-            continue
-        st_role = str(getattr(employee, "role", "") or "")
-        role: Role = "manager" if st_role.replace(" ", "").lower() in MANAGER_ROLES else "dispatcher"
-        users.append(
-            DemoUser(
-                name=employee.name or f"Employee {employee.id}",
-                role=role,
-                email=getattr(employee, "email", None),
-                employee_id=employee.id,
-                st_role=st_role or None,
-            )
-        )
-    async for technician in client.iter_technicians():
-        if getattr(technician, "active", True) is False:
-            continue
-        users.append(
-            DemoUser(
-                name=technician.name or f"Technician {technician.id}",
-                role="technician",
-                email=getattr(technician, "email", None),
-                technician_id=technician.id,
-                st_role="Technician",
-            )
-        )
-    return users
+async def load_staff(client: ServiceTitanClient) -> Staff:
+    async def members(items: AsyncIterator[Any]) -> list[StaffMember]:
+        found = []
+        async for item in items:
+            if item.active is False:
+                continue
+            role = str(getattr(item, "role", "") or "")
+            found.append(StaffMember(id=item.id, name=item.name, email=item.email or "", role=role))
+        return sorted(found, key=lambda member: member.id)
+
+    return Staff(
+        employees=await members(client.iter_employees()),
+        technicians=await members(client.iter_technicians()),
+    )
 
 
 def pick_user(users: list[DemoUser], wanted: str | None) -> DemoUser:
@@ -119,8 +121,7 @@ def pick_user(users: list[DemoUser], wanted: str | None) -> DemoUser:
     if not users:
         raise DemoError("the ServiceTitan data has no employees or technicians to speak as")
     if wanted is None or not wanted.strip():
-        dispatchers = [user for user in users if user.st_role and user.st_role.lower() == "dispatcher"]
-        dispatchers = dispatchers or [user for user in users if user.role == "dispatcher"]
+        dispatchers = [user for user in users if user.st_role.lower() == "dispatcher"]
         if not dispatchers:
             raise DemoError("the ServiceTitan data has no dispatcher; pick a user with --user NAME")
         return dispatchers[0]
@@ -128,7 +129,7 @@ def pick_user(users: list[DemoUser], wanted: str | None) -> DemoUser:
     tests: list[Callable[[DemoUser], bool]] = [
         lambda user: user.name.lower() == needle,
         lambda user: (user.email or "").lower() == needle,
-        lambda user: user.name.lower().split()[0] == needle if user.name.split() else False,
+        lambda user: user.name.lower().split()[:1] == [needle],
         lambda user: needle in user.name.lower() or needle in (user.email or "").lower(),
     ]
     for test in tests:
@@ -136,72 +137,10 @@ def pick_user(users: list[DemoUser], wanted: str | None) -> DemoUser:
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
-            names = ", ".join(f"{user.name} ({user.role})" for user in found)
+            names = ", ".join(f"{user.name} ({user.st_role})" for user in found)
             raise DemoError(f"--user {wanted!r} matches several people: {names}; give the full name")
-    names = ", ".join(f"{user.name} ({user.role})" for user in users)
+    names = ", ".join(f"{user.name} ({user.st_role})" for user in users)
     raise DemoError(f"no demo user matches --user {wanted!r}; the demo data has: {names}")
-
-
-# ---- clicks -------------------------------------------------------------------------------------
-
-ACTION_NAMES: tuple[str, ...] = ActionName.__args__  # type: ignore[attr-defined]
-
-
-def default_decoder() -> DecodeAction:
-    """The Slack app's own decoding of a block_actions item into an event, when bot.slack provides one."""
-    from bot.slack import blocks
-
-    for name in ("event_from_action", "decode_action", "action_to_event", "parse_action"):
-        decoder = getattr(blocks, name, None)
-        if callable(decoder):
-            return decoder  # type: ignore[no-any-return]
-    return decode_action
-
-
-def decode_action(action: dict[str, Any]) -> Event | None:
-    """A Slack block_actions item (as `Control.action` holds it) as a dialog event.
-
-    Used only when bot.slack.blocks has no decoder of its own: it understands action ids that name an
-    `ActionName` and button values of the form `token|value`, `{"action","value","token"}` JSON, or plain.
-    """
-    import json
-
-    kind = action.get("type")
-    action_id = str(action.get("action_id", ""))
-    if kind in ("datepicker", "timepicker"):
-        token = _token_from_ids(action)
-        if kind == "datepicker" and action.get("selected_date"):
-            return PickedDate(date=date.fromisoformat(action["selected_date"]), token=token)
-        if kind == "timepicker" and action.get("selected_time"):
-            return PickedDate(time=time.fromisoformat(action["selected_time"]), token=token)
-        return None
-    raw = action.get("value")
-    if raw is None and action.get("selected_option"):
-        raw = action["selected_option"].get("value")
-    raw = "" if raw is None else str(raw)
-    name = next((n for n in ACTION_NAMES if re.search(rf"(^|[^a-z]){n}($|[^a-z])", action_id)), None)
-    value, token = raw, _token_from_ids(action)
-    if raw.startswith("{"):
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            data = None
-        if isinstance(data, dict):
-            name = data.get("action") or data.get("a") or name
-            value = str(data.get("value", data.get("v", "")))
-            token = str(data.get("token", data.get("t", token)))
-    elif "|" in raw:
-        token, _, value = raw.partition("|")
-    if name not in ACTION_NAMES:
-        name = "choose" if kind in ("static_select", "overflow", "radio_buttons") else None
-    if name is None:
-        return None
-    return Pressed(action=cast(ActionName, name), value=value, token=token)
-
-
-def _token_from_ids(action: dict[str, Any]) -> str:
-    block_id = str(action.get("block_id", ""))
-    return block_id.rpartition(":")[2] if ":" in block_id else ""
 
 
 # ---- the conversation ---------------------------------------------------------------------------
@@ -217,7 +156,9 @@ class Console:
     out: TextIO
     render: Render
     decode: DecodeAction
+    clock: Callable[[], datetime] | None = None  # for dates typed in words ("friday"); default: now
     controls: dict[int, Control] = field(default_factory=dict)
+    state_values: dict[str, Any] = field(default_factory=dict)  # pickers' values shown, as Slack sends them
     waiting_picker: Control | None = None  # a date/time picker pressed without a value: next line is it
 
     def write(self, *lines: str) -> None:
@@ -228,12 +169,15 @@ class Console:
     async def show(self, replies: list[Reply]) -> None:
         """Draw replies; the controls of this turn replace the previous ones (Slack updates the card)."""
         controls: dict[int, Control] = {}
+        state_values: dict[str, Any] = {}
         for reply in replies:
             drawing = draw_message(self.render(reply), first_number=len(controls) + 1)
             for control in drawing.controls:
                 controls[control.number] = control
+            state_values.update(drawing.state_values)
             self.write(*(INDENT + line if line else "" for line in drawing.lines))
         self.controls = controls
+        self.state_values = state_values
         self.write("")
 
     async def send(self, event: Event) -> None:
@@ -275,14 +219,15 @@ class Console:
         return True
 
     async def press(self, action: dict[str, Any]) -> None:
-        event = self.decode(action)
+        event = self.decode(action, self.state_values)
         if event is None:
             self.write(f"{INDENT}(that control does nothing in the console)", "")
             return
         await self.send(event)
 
     async def pick(self, control: Control, text: str) -> None:
-        parsed = parse_picked(control.kind, text, tz=self.asker.tz)
+        now = self.clock() if self.clock else datetime.now(ZoneInfo(self.asker.tz))
+        parsed = parse_picked(control.kind, text, now=now, tz=self.asker.tz)
         if parsed is None:
             example = "2026-12-01" if control.kind == "date" else "14:30"
             self.write(f"{INDENT}{text!r} is not a {control.kind}; type {control.number} {example}.", "")
@@ -291,7 +236,7 @@ class Console:
         await self.press(dict(control.action, **{key: parsed}))
 
 
-def parse_picked(kind: str, text: str, *, tz: str) -> str | None:
+def parse_picked(kind: str, text: str, *, now: datetime, tz: str) -> str | None:
     """A typed date (YYYY-MM-DD, or words like "friday") or time (HH:MM, "2pm") in the picker's format."""
     text = text.strip()
     try:
@@ -306,7 +251,7 @@ def parse_picked(kind: str, text: str, *, tz: str) -> str | None:
         from intents import parse_slot
     except ImportError:
         return None
-    value = parse_slot("when", text, now=datetime.now(ZoneInfo(tz)), tz=tz)
+    value = parse_slot("when", text, now=now, tz=tz)
     if not isinstance(value, dict):
         return None
     if kind == "date":
@@ -351,8 +296,9 @@ async def open_demo(
     client, simulator = embedded_client(seed, now=now, clock=clock)
     store = MemoryStore()
     try:
-        demo_user = pick_user(await demo_users(client), user)
-        asker = demo_user.asker(settings.st_timezone)
+        staff = await load_staff(client)
+        demo_user = pick_user(staff.users, user)
+        asker = staff.asker(demo_user, settings.st_timezone)
         dialog_kwargs: dict[str, Any] = {"clock": clock} if clock else {}
         dialog = DialogService(
             client=client,
@@ -430,7 +376,7 @@ async def _shared_first_name(client: ServiceTitanClient) -> str | None:
 
 def banner(world: DemoWorld, *, tz: str) -> list[str]:
     user = world.user
-    who = f"{user.name} ({user.st_role or user.role})"
+    who = f"{user.name} ({user.st_role}, {world.asker.role} in the bot)"
     lines = [
         "stbot console demo: the Slack bot on the built-in ServiceTitan simulator. No credentials needed.",
         f"You are {who}. Times are in {tz}.",
@@ -457,7 +403,6 @@ def run_demo(
     stdout: TextIO = sys.stdout,
 ) -> int:
     """Run the console demo until end of input, `quit` or Ctrl-C; returns the process exit status."""
-    interactive = _isatty(stdin)
     with asyncio.Runner() as runner:
         try:
             seed_data = _load_seed(seed) if seed else None
@@ -468,22 +413,37 @@ def run_demo(
         except KeyboardInterrupt:
             return 130
         try:
-            console = Console(
-                dialog=world.dialog,
-                asker=world.asker,
-                key=world.key,
-                out=stdout,
-                render=_slack_render(),
-                decode=default_decoder(),
-            )
-            console.write(*banner(world, tz=settings.st_timezone))
-            _converse(runner, console, stdin, interactive=interactive)
+            run_console(runner, world, stdin=stdin, stdout=stdout, tz=settings.st_timezone)
         finally:
             runner.run(world.aclose())
     return 0
 
 
-def _converse(runner: asyncio.Runner, console: Console, stdin: TextIO, *, interactive: bool) -> None:
+def run_console(
+    runner: asyncio.Runner,
+    world: DemoWorld,
+    *,
+    stdin: TextIO,
+    stdout: TextIO,
+    tz: str,
+    clock: Callable[[], datetime] | None = None,
+) -> None:
+    """The banner, then one turn per line of `stdin` until its end, `quit` or Ctrl-C."""
+    console = Console(
+        dialog=world.dialog,
+        asker=world.asker,
+        key=world.key,
+        out=stdout,
+        render=render,
+        decode=event_from_action,
+        clock=clock,
+    )
+    console.write(*banner(world, tz=tz))
+    converse(runner, console, stdin, interactive=_isatty(stdin))
+
+
+def converse(runner: asyncio.Runner, console: Console, stdin: TextIO, *, interactive: bool) -> None:
+    """Read lines and hand them to the console; when piped, echo them so the output reads as a transcript."""
     while True:
         try:
             line = _read_line(stdin, console.out, interactive=interactive)
@@ -494,7 +454,7 @@ def _converse(runner: asyncio.Runner, console: Console, stdin: TextIO, *, intera
                 console.write("")
             return
         if not interactive:
-            console.write(f"> {line}")  # echo, so a piped run reads as a transcript
+            console.write(f"> {line}")
         try:
             if not runner.run(console.line(line)):
                 return
@@ -529,9 +489,3 @@ def _load_seed(path: str) -> dict[str, Any]:
         return load_seed(path)
     except (OSError, ValueError) as exc:
         raise DemoError(f"cannot read --seed {path}: {exc}") from exc
-
-
-def _slack_render() -> Render:
-    from bot.slack.blocks import render
-
-    return render

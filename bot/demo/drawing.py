@@ -72,6 +72,9 @@ class Control:
 class Drawing:
     lines: list[str] = field(default_factory=list)
     controls: list[Control] = field(default_factory=list)
+    # What Slack sends as `state.values` with a click: block_id -> action_id -> the element's current
+    # value, for the pickers shown (so a new date is paired with the time shown beside it).
+    state_values: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 def mrkdwn_to_plain(text: str) -> str:
@@ -127,6 +130,10 @@ class _Drawer:
         self.drawing.controls.append(control)
         self.next_number += 1
         return f"[{control.number}] {label}"
+
+    def remember(self, base: dict[str, Any], **value: Any) -> None:
+        block = self.drawing.state_values.setdefault(base["block_id"], {})
+        block[base["action_id"]] = {"type": base["type"], **value}
 
     def emit(self, *lines: str) -> None:
         for line in lines:
@@ -204,12 +211,16 @@ class _Drawer:
                 label = text_of(element.get("placeholder")) or "Pick a date"
                 shown = f"{label} (now {initial})" if initial else label
                 line = self.add_control(shown, "date", dict(base, initial_date=initial))
+                if initial:
+                    self.remember(base, selected_date=initial)
                 self.emit(f"{line}: type {self.next_number - 1} YYYY-MM-DD")
             elif kind == "timepicker":
                 initial = element.get("initial_time")
                 label = text_of(element.get("placeholder")) or "Pick a time"
                 shown = f"{label} (now {initial})" if initial else label
                 line = self.add_control(shown, "time", dict(base, initial_time=initial))
+                if initial:
+                    self.remember(base, selected_time=initial)
                 self.emit(f"{line}: type {self.next_number - 1} HH:MM")
             else:
                 what = text_of(element.get("placeholder")) or str(kind)
@@ -266,13 +277,25 @@ def _rich_text(block: dict[str, Any]) -> str:
     return "".join(out).strip("\n")
 
 
+def _only_pickers(block: dict[str, Any]) -> bool:
+    elements = block.get("elements") or []
+    return (
+        block.get("type") == "actions"
+        and bool(elements)
+        and all(element.get("type") in ("datepicker", "timepicker") for element in elements)
+    )
+
+
 def draw_message(message: dict[str, Any], *, first_number: int = 1) -> Drawing:
     """Draw one message payload (`{"text", "blocks"}`); controls are numbered from `first_number`."""
     drawer = _Drawer(first_number)
     blocks = message.get("blocks") or []
     if not blocks:
         drawer.emit(mrkdwn_to_plain(str(message.get("text", ""))))
-    for block in blocks:
+    # Rows of date/time pickers come last, so a card's buttons are numbered first: "1" confirms, as in
+    # `printf 'reschedule job 1003 to friday\n1\n' | python -m bot demo`.
+    pickers = [block for block in blocks if _only_pickers(block)]
+    for block in [block for block in blocks if not _only_pickers(block)] + pickers:
         drawer.block(block)
     drawing = drawer.drawing
     drawing.lines = [line.rstrip() for line in drawing.lines]

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import date, time
-from typing import Any
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.demo.console import (
-    Console,
-    DemoError,
-    DemoUser,
-    _converse,
-    decode_action,
-    parse_picked,
-    pick_user,
-)
+from bot.demo.console import Console, DemoError, Staff, converse, parse_picked, pick_user
 from bot.dialog.messages import (
     Asker,
     Button,
@@ -28,30 +20,12 @@ from bot.dialog.messages import (
     Reply,
     Said,
 )
+from bot.roles import StaffMember
+from bot.slack.blocks import event_from_action, render
 
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("America/Chicago"))
 ASKER = Asker(user_id="U1", tz="America/Chicago", name="Dana Reyes")
 KEY = ConversationKey(team="T", channel="D", thread="", user="U1")
-
-
-def fake_render(reply: Reply) -> dict[str, Any]:
-    """A tiny stand-in for bot.slack.blocks.render: text section, buttons, and a date picker."""
-    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": reply.text}}]
-    elements: list[dict[str, Any]] = [
-        {
-            "type": "button",
-            "action_id": button.action,
-            "text": {"type": "plain_text", "text": button.label},
-            "value": f"{reply.token}|{button.value}",
-        }
-        for button in reply.buttons
-    ]
-    if reply.date_edit:
-        elements.append(
-            {"type": "datepicker", "action_id": "pick_date", "initial_date": reply.date_edit.date.isoformat()}
-        )
-    if elements:
-        blocks.append({"type": "actions", "block_id": f"card:{reply.token}", "elements": elements})
-    return {"text": reply.text, "blocks": blocks}
 
 
 class FakeDialog:
@@ -77,7 +51,7 @@ class FakeDialog:
                         Button(action="confirm", label="Move", style="primary"),
                         Button(action="abandon", label="Cancel"),
                     ],
-                    date_edit=DateEdit(date=date(2026, 11, 27)),
+                    date_edit=DateEdit(date=date(2026, 11, 27), time=time(9, 0)),
                 )
             ]
         return [Reply(text=f"got {event.kind}")]
@@ -86,9 +60,15 @@ class FakeDialog:
         return Reply(text="home")
 
 
+def clock() -> datetime:
+    return NOW
+
+
 def make_console(dialog: FakeDialog) -> tuple[Console, io.StringIO]:
     out = io.StringIO()
-    console = Console(dialog=dialog, asker=ASKER, key=KEY, out=out, render=fake_render, decode=decode_action)
+    console = Console(
+        dialog=dialog, asker=ASKER, key=KEY, out=out, render=render, decode=event_from_action, clock=clock
+    )
     return console, out
 
 
@@ -96,7 +76,9 @@ async def test_typing_a_number_presses_that_button() -> None:
     dialog = FakeDialog()
     console, out = make_console(dialog)
     await console.line("move job 1003 to friday")
-    assert "  [1] Move   [2] Cancel" in out.getvalue()
+    assert (
+        "  [1] Move   [2] Cancel\n  [3] Pick a date (now 2026-11-27): type 3 YYYY-MM-DD\n" in out.getvalue()
+    )
     await console.line("1")
     assert dialog.events[-1] == Pressed(action="confirm", value="", token="t1")
     assert "got pressed" in out.getvalue()
@@ -120,13 +102,19 @@ async def test_date_picker_takes_the_date_on_the_same_or_the_next_line() -> None
     await console.line("move job 1003 to friday")
     assert "[3] Pick a date (now 2026-11-27): type 3 YYYY-MM-DD" in out.getvalue()
     await console.line("3 2026-11-30")
-    assert dialog.events[-1] == PickedDate(date=date(2026, 11, 30), token="t1")
+    # As in Slack, the other picker's shown value comes along (state.values): the time is kept.
+    assert dialog.events[-1] == PickedDate(date=date(2026, 11, 30), time=time(9, 0), token="t1")
 
     await console.line("move job 1003 to friday")
     await console.line("3")
     assert "Type the new date (YYYY-MM-DD):" in out.getvalue()
     await console.line("2026-12-02")
-    assert dialog.events[-1] == PickedDate(date=date(2026, 12, 2), token="t1")
+    assert dialog.events[-1] == PickedDate(date=date(2026, 12, 2), time=time(9, 0), token="t1")
+
+    await console.line("move job 1003 to friday")
+    assert "[4] Pick a time (now 09:00): type 4 HH:MM" in out.getvalue()
+    await console.line("4 14:30")
+    assert dialog.events[-1] == PickedDate(date=date(2026, 11, 27), time=time(14, 30), token="t1")
 
 
 async def test_a_bad_date_is_refused_without_calling_the_dialog() -> None:
@@ -161,59 +149,66 @@ def test_piped_input_is_echoed_and_ends_at_end_of_input() -> None:
     console, out = make_console(dialog)
     stdin = io.StringIO("move job 1003 to friday\n1\n")
     with asyncio.Runner() as runner:
-        _converse(runner, console, stdin, interactive=False)
+        converse(runner, console, stdin, interactive=False)
     transcript = out.getvalue()
     assert transcript.startswith("> move job 1003 to friday\n  Move job 1003 to Friday?\n")
     assert "> 1\n  got pressed\n" in transcript
     assert [type(event) for event in dialog.events] == [Said, Pressed]
 
 
-def test_fallback_decoder_reads_action_ids_and_values() -> None:
-    assert decode_action({"type": "button", "action_id": "stbot.confirm", "value": "tok|x"}) == Pressed(
-        action="confirm", value="x", token="tok"
-    )
-    assert decode_action(
-        {"type": "button", "action_id": "b", "value": '{"action": "undo", "value": "7", "token": "t"}'}
-    ) == Pressed(action="undo", value="7", token="t")
-    assert decode_action(
-        {"type": "static_select", "action_id": "pick", "selected_option": {"value": "41"}, "block_id": "c:t5"}
-    ) == Pressed(action="choose", value="41", token="t5")
-    assert decode_action(
-        {"type": "timepicker", "action_id": "t", "block_id": "x:t2", "selected_time": "14:30"}
-    ) == PickedDate(time=time(14, 30), token="t2")
-    assert decode_action({"type": "button", "action_id": "nothing"}) is None
-
-
 def test_picked_values_in_picker_format() -> None:
-    assert parse_picked("date", " 2026-12-01 ", tz="America/Chicago") == "2026-12-01"
-    assert parse_picked("time", "9:05", tz="America/Chicago") == "09:05"
-    assert parse_picked("time", "25:00", tz="America/Chicago") is None
-    assert parse_picked("date", "2026-02-30", tz="America/Chicago") is None
-    assert parse_picked("time", "14:30", tz="America/Chicago") == "14:30"
+    assert parse_picked("date", " 2026-12-01 ", now=NOW, tz="America/Chicago") == "2026-12-01"
+    assert parse_picked("time", "9:05", now=NOW, tz="America/Chicago") == "09:05"
+    assert parse_picked("time", "25:00", now=NOW, tz="America/Chicago") is None
+    assert parse_picked("date", "2026-02-30", now=NOW, tz="America/Chicago") is None
+    assert parse_picked("time", "14:30", now=NOW, tz="America/Chicago") == "14:30"
 
 
-USERS = [
-    DemoUser(name="Morgan Blake", role="manager", employee_id=62, st_role="FieldManager"),
-    DemoUser(
-        name="Dana Reyes", role="dispatcher", employee_id=61, st_role="Dispatcher", email="dana@example.com"
-    ),
-    DemoUser(name="Mike Carter", role="technician", technician_id=41, email="mike.carter@example.com"),
-    DemoUser(name="Mike Chen", role="technician", technician_id=42),
-]
+MORGAN = StaffMember(id=62, name="Morgan Blake", email="morgan@example.com", role="FieldManager")
+DANA = StaffMember(id=61, name="Dana Reyes", email="dana@example.com", role="Dispatcher")
+CARTER = StaffMember(id=41, name="Mike Carter", email="mike.carter@example.com")
+CHEN = StaffMember(id=42, name="Mike Chen", email="mike.chen@example.com")
+CARTER_EMPLOYEE = StaffMember(id=63, name="Mike Carter", email="mike.carter@example.com", role="Technician")
+STAFF = Staff(employees=[DANA, MORGAN, CARTER_EMPLOYEE], technicians=[CARTER, CHEN])
+
+
+def test_demo_users_are_office_staff_and_technicians() -> None:
+    assert [(user.name, user.st_role) for user in STAFF.users] == [
+        ("Dana Reyes", "Dispatcher"),
+        ("Morgan Blake", "FieldManager"),
+        ("Mike Carter", "Technician"),
+        ("Mike Chen", "Technician"),
+    ]
 
 
 def test_pick_user_defaults_to_a_dispatcher_and_matches_names() -> None:
-    assert pick_user(USERS, None).name == "Dana Reyes"
-    assert pick_user(USERS, "morgan blake").role == "manager"
-    assert pick_user(USERS, "dana@example.com").name == "Dana Reyes"
-    assert pick_user(USERS, "Morgan").name == "Morgan Blake"
-    assert pick_user(USERS, "carter").technician_id == 41
-    carter = pick_user(USERS, "Mike Carter").asker("America/Chicago")
-    assert (carter.role, carter.technician_id, carter.tz) == ("technician", 41, "America/Chicago")
+    users = STAFF.users
+    assert pick_user(users, None).name == "Dana Reyes"
+    assert pick_user(users, "morgan blake").name == "Morgan Blake"
+    assert pick_user(users, "dana@example.com").name == "Dana Reyes"
+    assert pick_user(users, "Morgan").name == "Morgan Blake"
+    assert pick_user(users, "carter").technician_id == 41
+
+
+def test_askers_are_resolved_as_the_slack_app_resolves_them() -> None:
+    users = {user.name: user for user in STAFF.users}
+    dana = STAFF.asker(users["Dana Reyes"], "America/Chicago")
+    assert (dana.role, dana.technician_id, dana.tz, dana.name) == (
+        "dispatcher",
+        None,
+        "America/Chicago",
+        "Dana Reyes",
+    )
+    assert STAFF.asker(users["Morgan Blake"], "America/Chicago").role == "manager"
+    carter = STAFF.asker(users["Mike Carter"], "America/Denver")
+    assert (carter.role, carter.technician_id, carter.tz) == ("technician", 41, "America/Denver")
 
 
 def test_pick_user_explains_ambiguous_and_unknown_names() -> None:
+    users = STAFF.users
     with pytest.raises(DemoError, match="matches several people: Mike Carter"):
-        pick_user(USERS, "mike")
+        pick_user(users, "mike")
     with pytest.raises(DemoError, match="no demo user matches --user 'Zed'.*Dana Reyes"):
-        pick_user(USERS, "Zed")
+        pick_user(users, "Zed")
+    with pytest.raises(DemoError, match="no dispatcher"):
+        pick_user([u for u in users if u.st_role != "Dispatcher"], None)
