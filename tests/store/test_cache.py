@@ -1,0 +1,152 @@
+"""cached(): reference data loaded once, served from the store until its TTL, one shared load at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import pytest
+
+from bot.store import JSON, MemoryStore, RedisStore, cached
+from tests.store.conftest import Backend, wait_until
+from tests.store.test_redis import closed_port
+
+TECHNICIANS = [
+    {"id": 41, "name": "Mike Carter", "active": True},
+    {"id": 42, "name": "Sarah Lee", "active": True},
+]
+
+
+class CountingLoader:
+    """A `load` callable that counts its calls and, when gated, waits until the test opens the gate."""
+
+    def __init__(self, result: Callable[[int], JSON], *, gated: bool = False) -> None:
+        self.calls = 0
+        self._result = result
+        self.gate = asyncio.Event()
+        if not gated:
+            self.gate.set()
+
+    async def __call__(self) -> JSON:
+        self.calls += 1
+        call = self.calls
+        await self.gate.wait()
+        return self._result(call)
+
+
+async def test_loads_once_then_serves_from_the_store(backend: Backend) -> None:
+    load = CountingLoader(lambda _: TECHNICIANS)
+    first = await cached(backend.store, namespace="ref", key="technicians", ttl=3600, load=load)
+    second = await cached(backend.store, namespace="ref", key="technicians", ttl=3600, load=load)
+    assert first == second == TECHNICIANS
+    assert load.calls == 1
+
+
+async def test_loads_again_after_the_ttl(backend: Backend) -> None:
+    load = CountingLoader(lambda call: [{"version": call}])
+    assert await cached(backend.store, namespace="ref", key="job-types", ttl=600, load=load) == [
+        {"version": 1}
+    ]
+    await backend.expire("ref", "job-types", 600)
+    assert await cached(backend.store, namespace="ref", key="job-types", ttl=600, load=load) == [
+        {"version": 2}
+    ]
+    assert await cached(backend.store, namespace="ref", key="job-types", ttl=600, load=load) == [
+        {"version": 2}
+    ]
+    assert load.calls == 2
+
+
+async def test_concurrent_callers_share_one_load(backend: Backend) -> None:
+    load = CountingLoader(lambda _: TECHNICIANS, gated=True)
+    callers = [
+        asyncio.create_task(cached(backend.store, namespace="ref", key="technicians", ttl=3600, load=load))
+        for _ in range(10)
+    ]
+    await wait_until(lambda: _is(load.calls >= 1), what="the load to start")
+    load.gate.set()
+    assert await asyncio.gather(*callers) == [TECHNICIANS] * 10
+    assert load.calls == 1
+
+
+async def test_other_keys_load_separately(backend: Backend) -> None:
+    reasons = CountingLoader(lambda _: ["Waiting for parts"])
+    windows = CountingLoader(lambda _: [{"start": "08:00", "end": "12:00"}])
+    got = await asyncio.gather(
+        cached(backend.store, namespace="ref", key="hold-reasons", ttl=60, load=reasons),
+        cached(backend.store, namespace="ref", key="arrival-windows", ttl=60, load=windows),
+    )
+    assert got == [["Waiting for parts"], [{"start": "08:00", "end": "12:00"}]]
+    assert (reasons.calls, windows.calls) == (1, 1)
+
+
+async def test_a_failed_load_reaches_every_caller_and_is_retried_next_time(backend: Backend) -> None:
+    attempts = 0
+
+    async def flaky() -> JSON:
+        nonlocal attempts
+        attempts += 1
+        await asyncio.sleep(0)
+        if attempts == 1:
+            raise RuntimeError("ServiceTitan is down")
+        return {"ok": True}
+
+    results = await asyncio.gather(
+        *(cached(backend.store, namespace="ref", key="bu", ttl=60, load=flaky) for _ in range(3)),
+        return_exceptions=True,
+    )
+    assert [str(r) for r in results] == ["ServiceTitan is down"] * 3
+    assert await backend.store.load(namespace="ref", key="bu") is None
+    assert await cached(backend.store, namespace="ref", key="bu", ttl=60, load=flaky) == {"ok": True}
+    assert attempts == 2
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_shared_load(backend: Backend) -> None:
+    load = CountingLoader(lambda _: TECHNICIANS, gated=True)
+    impatient = asyncio.create_task(cached(backend.store, namespace="ref", key="t", ttl=60, load=load))
+    patient = asyncio.create_task(cached(backend.store, namespace="ref", key="t", ttl=60, load=load))
+    await wait_until(lambda: _is(load.calls >= 1), what="the load to start")
+    impatient.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await impatient
+    load.gate.set()
+    assert await patient == TECHNICIANS
+    assert load.calls == 1
+
+
+async def test_a_miss_returns_the_same_json_form_as_a_hit(backend: Backend) -> None:
+    load = CountingLoader(lambda _: {"window": ("08:00", "12:00")})
+    miss = await cached(backend.store, namespace="ref", key="w", ttl=60, load=load)
+    hit = await cached(backend.store, namespace="ref", key="w", ttl=60, load=load)
+    assert miss == hit == {"window": ["08:00", "12:00"]}
+
+
+async def test_data_that_is_not_json_is_refused(backend: Backend) -> None:
+    load = CountingLoader(lambda _: {"ids": {41, 42}})
+    with pytest.raises(TypeError):
+        await cached(backend.store, namespace="ref", key="bad", ttl=60, load=load)
+    assert await backend.store.load(namespace="ref", key="bad") is None
+
+
+async def test_without_a_store_the_data_is_loaded_directly(caplog: pytest.LogCaptureFixture) -> None:
+    load = CountingLoader(lambda call: [{"call": call}])
+    async with RedisStore(f"redis://127.0.0.1:{closed_port()}/0", prefix="stbot-test-down") as down:
+        with caplog.at_level(logging.WARNING, logger="bot.store.cache"):
+            assert await cached(down, namespace="ref", key="t", ttl=60, load=load) == [{"call": 1}]
+            assert await cached(down, namespace="ref", key="t", ttl=60, load=load) == [{"call": 2}]
+    assert "store unavailable, loading directly" in caplog.text
+
+
+async def test_stores_do_not_share_loads() -> None:
+    load = CountingLoader(lambda _: TECHNICIANS)
+    first, second = MemoryStore(), MemoryStore()
+    await asyncio.gather(
+        cached(first, namespace="ref", key="t", ttl=60, load=load),
+        cached(second, namespace="ref", key="t", ttl=60, load=load),
+    )
+    assert load.calls == 2
+
+
+async def _is(condition: bool) -> bool:
+    return condition
