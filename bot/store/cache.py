@@ -14,7 +14,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 
-from bot.store.base import JSON, Store, StoreUnavailable
+from bot.store.base import JSON, Store, StoreUnavailable, check_ttl
 
 log = logging.getLogger("bot.store.cache")
 
@@ -28,6 +28,7 @@ async def cached(
     store: Store, *, namespace: str, key: str, ttl: float, load: Callable[[], Awaitable[JSON]]
 ) -> JSON:
     """The JSON value cached at (namespace, key), calling `load` and caching its result when absent."""
+    check_ttl(ttl)  # a bad TTL fails here, not after a ServiceTitan call
     loads = _in_flight.setdefault(store, {})
     task = loads.get((namespace, key))
     if task is None or task.get_loop() is not asyncio.get_running_loop():

@@ -148,5 +148,12 @@ async def test_stores_do_not_share_loads() -> None:
     assert load.calls == 2
 
 
+async def test_a_bad_ttl_fails_before_loading(backend: Backend) -> None:
+    load = CountingLoader(lambda _: TECHNICIANS)
+    with pytest.raises(ValueError, match="ttl"):
+        await cached(backend.store, namespace="ref", key="t", ttl=0, load=load)
+    assert load.calls == 0
+
+
 async def _is(condition: bool) -> bool:
     return condition
