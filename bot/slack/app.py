@@ -1,0 +1,148 @@
+"""The Bolt app: listeners wired to the dialog, event-retry dedupe, and the one error boundary.
+
+Acknowledgement: Bolt acks events before their listener runs, and the action and command listeners call
+`ack()` first; with `process_before_response=False` (the default for a long-running server) the HTTP
+answer goes out as soon as `ack()` is called and the dialog and ServiceTitan work continues on the event
+loop, so no request nears Slack's 3-second limit however slow ServiceTitan is (shared/slack/README.md
+section 3). The error boundary (`app.error`) also sees exceptions raised after the ack.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.dialog.messages import Dialog
+from bot.roles import RoleResolver, StaffSource
+from bot.slack.blocks import render_apology
+from bot.slack.conversation import Conversations, People, error_target, team_of
+from bot.slack.deps import EVENT_DEDUPE_NAMESPACE, EVENT_DEDUPE_TTL_SECONDS, SlackDeps
+from bot.slack.listeners import register_all
+from bot.store import Store
+
+log = logging.getLogger("bot.slack")
+
+RATE_LIMIT_RETRIES = 3
+CONNECTION_RETRIES = 2
+
+
+class SlackSetupError(Exception):
+    """The Slack settings cannot work (e.g. HTTP mode without a signing secret); the message says why."""
+
+
+def make_web_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: Slack's base URL from settings, retries on rate limits and connection errors."""
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=_with_slash(settings.slack_api_url))
+    add_retry_handlers(client)
+    return client
+
+
+def add_retry_handlers(client: AsyncWebClient) -> None:
+    """429s are not retried by slack_sdk by default (README section 5); add what is missing."""
+    kinds = {type(handler) for handler in client.retry_handlers}
+    if AsyncConnectionErrorRetryHandler not in kinds:
+        client.retry_handlers.append(AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES))
+    if AsyncRateLimitErrorRetryHandler not in kinds:
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def build_app(
+    settings: Settings,
+    *,
+    dialog: Dialog,
+    store: Store,
+    web_client: AsyncWebClient | None = None,
+    servicetitan: StaffSource | None = None,
+    socket_mode: bool = False,
+    logger: logging.Logger | None = None,
+) -> AsyncApp:
+    """The Slack app for one workspace. `servicetitan` links Slack users to staff by e-mail (roles)."""
+    logger = logger or log
+    if not socket_mode and not settings.slack_signing_secret:
+        raise SlackSetupError("SLACK_SIGNING_SECRET is required to verify requests from Slack in HTTP mode")
+    client = web_client or make_web_client(settings)
+    add_retry_handlers(client)
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+        logger=logger,
+    )
+
+    async def group_members(group: str) -> list[str]:
+        answer = await client.usergroups_users_list(usergroup=group)
+        return [str(user) for user in answer.get("users") or []]
+
+    roles = RoleResolver(
+        store=store,
+        staff_source=servicetitan,
+        dispatchers=Settings.id_list(settings.role_dispatchers),
+        managers=Settings.id_list(settings.role_managers),
+        group_members=group_members,
+    )
+    people = People(client=client, store=store, roles=roles, default_tz=settings.st_timezone)
+    conversations = Conversations(dialog=dialog, people=people, client=client, logger=logger)
+    deps = SlackDeps(
+        dialog=dialog, store=store, client=client, people=people, conversations=conversations, logger=logger
+    )
+    register_middleware(app, deps)
+    register_all(app, deps)
+    register_error_boundary(app, deps)
+    return app
+
+
+def register_middleware(app: AsyncApp, deps: SlackDeps) -> None:
+    async def skip_repeated_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
+        """Slack re-delivers an event it thinks failed; the first delivery of an event_id wins."""
+        event_id = body.get("event_id")
+        if body.get("type") == "event_callback" and event_id:
+            first = await deps.store.add_once(
+                namespace=EVENT_DEDUPE_NAMESPACE,
+                key=f"{team_of(body)}:{event_id}",
+                ttl=EVENT_DEDUPE_TTL_SECONDS,
+            )
+            if not first:
+                deps.logger.info("skipped a repeated delivery of event %s", event_id)
+                return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    app.use(skip_repeated_events)
+
+
+def register_error_boundary(app: AsyncApp, deps: SlackDeps) -> None:
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        """Log the whole error under a short reference and tell the user that reference.
+
+        The dialog saves nothing for a turn that raised, so the conversation is as it was.
+        """
+        reference = uuid.uuid4().hex[:8]
+        deps.logger.error("unexpected error, reference %s", reference, exc_info=error)
+        try:
+            event = body.get("event") or {}
+            if event.get("type") == "app_home_opened" and event.get("user"):
+                view = {"type": "home", "blocks": render_apology(reference)["blocks"]}
+                await deps.client.views_publish(user_id=str(event["user"]), view=view)
+                return
+            target = error_target(body)
+            if target is not None:
+                await deps.conversations.apologise(target, reference)
+        except Exception:  # the apology itself failed (Slack down?): the log has it all
+            deps.logger.exception("could not send the apology for reference %s", reference)
+
+    app.error(on_error)

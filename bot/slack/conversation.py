@@ -1,0 +1,296 @@
+"""The one path every Slack interaction takes after its ack: who asks, one dialog turn, showing the replies.
+
+- `Target` says where replies go (channel, thread, the clicked card, ephemeral or not); the listeners
+  build it from Slack's payloads with the pure `*_target` functions below.
+- `People` turns a Slack user into an `Asker`: time zone, name and e-mail from `users.info` (cached in the
+  store), role from `bot.roles`.
+- `Conversations.turn` runs one dialog turn (serialised per conversation inside this process, so a double
+  click is seen after the first one finished) and delivers the replies: `chat.update` for a reply that
+  replaces the clicked card, `chat.postEphemeral` for read-only answers to `/st` in a channel, and
+  `chat.postMessage` otherwise.
+- `apologise` is the user-facing half of the error boundary (bot/slack/app.py registers the handler).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply
+from bot.roles import RoleResolver
+from bot.slack.blocks import render, render_apology
+from bot.store import Store, cached
+
+JSON = dict[str, Any]
+
+USER_NAMESPACE = "slack-user"
+USER_TTL_SECONDS = 6 * 60 * 60
+# Errors of chat.postMessage/postEphemeral after which a slash command's response_url still works
+# (e.g. `/st` typed in a DM between two people, where the bot is not a member).
+UNREACHABLE_CHANNEL_ERRORS = frozenset(
+    {"channel_not_found", "not_in_channel", "is_archived", "user_not_in_channel"}
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the replies of one turn go."""
+
+    team: str
+    channel: str
+    user: str
+    thread_ts: str | None = None  # reply in this thread
+    card_ts: str | None = None  # the card that was clicked (replaced with chat.update)
+    card_is_ephemeral: bool = False  # the clicked card was ephemeral: replace it through response_url
+    response_url: str | None = None
+    ephemeral_for_reads: bool = False  # read-only answers only to the asker (a /st in a channel)
+
+    @property
+    def is_dm(self) -> bool:
+        return self.channel.startswith("D")
+
+
+# ---- targets and keys from Slack payloads (pure) ------------------------------------------------
+
+
+def team_of(body: JSON) -> str:
+    team = (
+        body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+    )
+    return str(team or "")
+
+
+def message_target(body: JSON, event: JSON) -> tuple[ConversationKey, Target]:
+    """A DM to the bot: one conversation per DM (or per thread inside it)."""
+    thread = str(event.get("thread_ts") or "")
+    team, channel, user = team_of(body), str(event["channel"]), str(event["user"])
+    key = ConversationKey(team=team, channel=channel, thread=thread, user=user)
+    return key, Target(team=team, channel=channel, user=user, thread_ts=thread or None)
+
+
+def mention_target(body: JSON, event: JSON) -> tuple[ConversationKey, Target]:
+    """A mention in a channel: the conversation lives in the mention's thread, and so do the replies."""
+    thread = str(event.get("thread_ts") or event["ts"])
+    team, channel, user = team_of(body), str(event["channel"]), str(event["user"])
+    key = ConversationKey(team=team, channel=channel, thread=thread, user=user)
+    return key, Target(team=team, channel=channel, user=user, thread_ts=thread)
+
+
+def command_target(body: JSON) -> tuple[ConversationKey, Target]:
+    """`/st TEXT`: answers in the channel; read-only ones only to the asker, unless it is a DM."""
+    team, channel, user = team_of(body), str(body["channel_id"]), str(body["user_id"])
+    key = ConversationKey(team=team, channel=channel, thread="", user=user)
+    target = Target(
+        team=team,
+        channel=channel,
+        user=user,
+        response_url=body.get("response_url"),
+        ephemeral_for_reads=not channel.startswith("D"),
+    )
+    return key, target
+
+
+def action_target(body: JSON) -> tuple[ConversationKey, Target]:
+    """A click on a card: the conversation of the card's thread, by the user who clicked."""
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
+    user = str((body.get("user") or {}).get("id") or "")
+    team = team_of(body)
+    thread = str(message.get("thread_ts") or container.get("thread_ts") or "")
+    ephemeral = bool(container.get("is_ephemeral"))
+    key = ConversationKey(team=team, channel=channel, thread=thread, user=user)
+    target = Target(
+        team=team,
+        channel=channel,
+        user=user,
+        thread_ts=thread or None,
+        card_ts=None if ephemeral else (message.get("ts") or container.get("message_ts")),
+        card_is_ephemeral=ephemeral,
+        response_url=body.get("response_url"),
+        ephemeral_for_reads=ephemeral or not channel.startswith("D"),
+    )
+    return key, target
+
+
+def error_target(body: JSON) -> Target | None:
+    """Where to apologise for a request that failed, or None when there is nowhere to say it."""
+    try:
+        if body.get("type") == "event_callback":
+            event = body.get("event") or {}
+            if event.get("type") == "app_mention":
+                return mention_target(body, event)[1]
+            if event.get("type") == "message" and event.get("user"):
+                return message_target(body, event)[1]
+            return None
+        if body.get("command"):
+            return command_target(body)[1]
+        if body.get("type") == "block_actions":
+            target = action_target(body)[1]
+            return target if target.channel else None
+    except KeyError:
+        return None
+    return None
+
+
+_BOT_MENTION = "<@{bot}>"
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+
+
+def clean_text(text: str, bot_user_id: str | None = None) -> str:
+    """What the user typed, as the dialog should read it: no mention of the bot, no Slack escaping.
+
+    Mentions of other people (`<@U123>`) stay as written: the parser reads them as technicians.
+    """
+    if bot_user_id:
+        text = text.replace(_BOT_MENTION.format(bot=bot_user_id), " ")
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1).removeprefix("mailto:"), text)
+    return " ".join(html.unescape(text).split())
+
+
+# ---- who is asking -------------------------------------------------------------------------------
+
+
+class People:
+    """Slack users as askers; users.info answers are cached in the store for a few hours."""
+
+    def __init__(self, *, client: AsyncWebClient, store: Store, roles: RoleResolver, default_tz: str) -> None:
+        self.client = client
+        self.store = store
+        self.roles = roles
+        self.default_tz = default_tz
+
+    async def profile(self, team: str, user: str) -> JSON:
+        async def load() -> JSON:
+            answer = await self.client.users_info(user=user)
+            info = answer.get("user") or {}
+            profile = info.get("profile") or {}
+            return {
+                "tz": info.get("tz") or None,
+                "name": profile.get("real_name") or info.get("real_name") or info.get("name") or None,
+                "email": profile.get("email") or None,
+            }
+
+        return await cached(
+            self.store, namespace=USER_NAMESPACE, key=f"{team}:{user}", ttl=USER_TTL_SECONDS, load=load
+        )
+
+    async def asker(self, team: str, user: str) -> Asker:
+        profile = await self.profile(team, user)
+        return await self.roles.resolve(
+            user_id=user,
+            tz=profile.get("tz") or self.default_tz,
+            name=profile.get("name"),
+            email=profile.get("email"),
+        )
+
+
+# ---- one turn ------------------------------------------------------------------------------------
+
+
+class ConversationLocks:
+    """One asyncio lock per conversation, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: ConversationKey) -> AsyncIterator[None]:
+        path = key.as_path()
+        lock, users = self._locks.get(path, (asyncio.Lock(), 0))
+        self._locks[path] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[path]
+            if users <= 1:
+                del self._locks[path]
+            else:
+                self._locks[path] = (lock, users - 1)
+
+
+class Conversations:
+    """Runs dialog turns for Slack and shows their replies (the effect runner of the Slack surface)."""
+
+    def __init__(
+        self, *, dialog: Dialog, people: People, client: AsyncWebClient, logger: logging.Logger
+    ) -> None:
+        self.dialog = dialog
+        self.people = people
+        self.client = client
+        self.log = logger
+        self.locks = ConversationLocks()
+
+    async def turn(self, key: ConversationKey, target: Target, event: Event) -> list[Reply]:
+        asker = await self.people.asker(target.team, target.user)
+        async with self.locks.hold(key):
+            replies = await self.dialog.handle(key, asker, event)
+            await self.deliver(target, replies)
+        return replies
+
+    async def deliver(self, target: Target, replies: list[Reply]) -> None:
+        card_replaced = False
+        for reply in replies:
+            message = render(reply)
+            if reply.replaces_card and not card_replaced and (target.card_ts or target.card_is_ephemeral):
+                card_replaced = await self._replace_card(target, message)
+                if card_replaced:
+                    continue
+            if reply.read_only and target.ephemeral_for_reads and not target.is_dm:
+                await self._post_ephemeral(target, message)
+            else:
+                await self._post(target, message)
+
+    async def _replace_card(self, target: Target, message: JSON) -> bool:
+        if target.card_ts:
+            await self.client.chat_update(channel=target.channel, ts=target.card_ts, **message)
+            return True
+        if target.response_url:
+            await AsyncWebhookClient(target.response_url).send_dict({"replace_original": True, **message})
+            return True
+        return False
+
+    async def _post(self, target: Target, message: JSON) -> None:
+        try:
+            await self.client.chat_postMessage(channel=target.channel, thread_ts=target.thread_ts, **message)
+        except SlackApiError as exc:
+            if not self._can_fall_back(target, exc):
+                raise
+            await self._respond(target, message)
+
+    async def _post_ephemeral(self, target: Target, message: JSON) -> None:
+        try:
+            await self.client.chat_postEphemeral(
+                channel=target.channel, user=target.user, thread_ts=target.thread_ts, **message
+            )
+        except SlackApiError as exc:
+            if not self._can_fall_back(target, exc):
+                raise
+            await self._respond(target, message)
+
+    def _can_fall_back(self, target: Target, exc: SlackApiError) -> bool:
+        error = exc.response.get("error") if exc.response is not None else None
+        return bool(target.response_url) and error in UNREACHABLE_CHANNEL_ERRORS
+
+    async def _respond(self, target: Target, message: JSON) -> None:
+        assert target.response_url is not None
+        await AsyncWebhookClient(target.response_url).send_dict({"response_type": "ephemeral", **message})
+
+    async def apologise(self, target: Target, reference: str) -> None:
+        """Tell the user something broke (only them, unless it is their DM with the bot)."""
+        message = render_apology(reference)
+        if target.is_dm:
+            await self._post(target, message)
+        else:
+            await self._post_ephemeral(target, message)

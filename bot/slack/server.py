@@ -1,0 +1,132 @@
+"""Running the bot: Socket Mode, or HTTP with `POST /slack/events` and `GET /healthz` (CONTRACT section 3).
+
+`run_bot` builds everything the app needs (ServiceTitan client or the embedded simulator, the store, the
+dialog service), checks the Slack credentials for the chosen mode with a clear message, and serves until
+stopped. `build_http_app` is the Starlette app of HTTP mode (the tests serve it on a local port).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from contextlib import AsyncExitStack
+from typing import Literal
+
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.config import Settings
+
+log = logging.getLogger("bot.slack.server")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+class StartupError(Exception):
+    """The bot cannot start with these settings; the message names what to set."""
+
+
+def check_credentials(settings: Settings, mode: Literal["http", "socket"]) -> None:
+    missing = []
+    if not settings.slack_bot_token:
+        missing.append("SLACK_BOT_TOKEN (the xoxb- bot token from OAuth & Permissions)")
+    if mode == "http" and not settings.slack_signing_secret:
+        missing.append("SLACK_SIGNING_SECRET (Basic Information → App Credentials)")
+    if mode == "socket" and not settings.slack_app_token:
+        missing.append("SLACK_APP_TOKEN (an xapp- app-level token with connections:write)")
+    if missing:
+        raise StartupError(f"cannot start the Slack bot in {mode} mode; set " + " and ".join(missing))
+    if settings.slack_bot_token and not settings.slack_bot_token.startswith("xoxb-"):
+        raise StartupError("SLACK_BOT_TOKEN must be a bot token (it starts with xoxb-)")
+    if mode == "socket" and settings.slack_app_token and not settings.slack_app_token.startswith("xapp-"):
+        raise StartupError("SLACK_APP_TOKEN must be an app-level token (it starts with xapp-)")
+
+
+def build_http_app(bolt_app: AsyncApp) -> Starlette:
+    """Slack's events, `/st` and interactivity at one URL, plus a health check."""
+    handler = AsyncSlackRequestHandler(bolt_app)
+
+    async def slack_events(request: Request) -> Response:
+        return await handler.handle(request)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    return Starlette(
+        routes=[
+            Route(EVENTS_PATH, slack_events, methods=["POST"]),
+            Route(HEALTH_PATH, healthz, methods=["GET"]),
+        ]
+    )
+
+
+async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: bool) -> AsyncApp:
+    """The app with its dependencies; everything that must be closed is pushed onto `stack`."""
+    from bot.dialog.service import DialogService
+    from bot.servicetitan import ServiceTitanClient
+    from bot.slack.app import build_app
+    from bot.store import open_store
+
+    if settings.use_simulator:
+        from bot.servicetitan.embedded import embedded_client
+
+        client, _simulator = embedded_client()
+        log.warning("no ServiceTitan credentials: using the embedded simulator with its demo data")
+    else:
+        client = ServiceTitanClient.from_settings(settings)
+    stack.push_async_callback(client.aclose)
+    store = open_store(settings.redis_url)
+    stack.push_async_callback(store.aclose)
+    dialog = DialogService(
+        client=client, store=store, tz=settings.st_timezone, idle_minutes=settings.dialog_ttl_minutes
+    )
+    return build_app(settings, dialog=dialog, store=store, servicetitan=client, socket_mode=socket_mode)
+
+
+def run_bot(
+    settings: Settings, *, mode: Literal["http", "socket"], host: str = "0.0.0.0", port: int = 3000
+) -> int:
+    """Serve the bot until stopped; 2 with a message on stderr when the settings cannot work."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        check_credentials(settings, mode)
+    except StartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if mode == "socket":
+            asyncio.run(_serve_socket_mode(settings))
+        else:
+            _serve_http(settings, host=host, port=port)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _serve_socket_mode(settings: Settings) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    async with AsyncExitStack() as stack:
+        app = await build_bot(settings, stack, socket_mode=True)
+        handler = AsyncSocketModeHandler(app, settings.slack_app_token)
+        log.info("connecting to Slack in Socket Mode")
+        await handler.start_async()
+
+
+def _serve_http(settings: Settings, *, host: str, port: int) -> None:
+    import uvicorn
+
+    async def serve() -> None:
+        async with AsyncExitStack() as stack:
+            app = await build_bot(settings, stack, socket_mode=False)
+            config = uvicorn.Config(build_http_app(app), host=host, port=port, log_level="info")
+            log.info("serving Slack at http://%s:%d%s", host, port, EVENTS_PATH)
+            await uvicorn.Server(config).serve()
+
+    asyncio.run(serve())
