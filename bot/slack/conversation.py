@@ -145,6 +145,7 @@ def error_target(body: JSON) -> Target | None:
 
 _BOT_MENTION = "<@{bot}>"
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+_LABELLED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")  # how /st (should_escape) sends @mentions
 
 
 def clean_text(text: str, bot_user_id: str | None = None) -> str:
@@ -154,6 +155,7 @@ def clean_text(text: str, bot_user_id: str | None = None) -> str:
     """
     if bot_user_id:
         text = text.replace(_BOT_MENTION.format(bot=bot_user_id), " ")
+    text = _LABELLED_MENTION.sub(r"<@\1>", text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(1).removeprefix("mailto:"), text)
     return " ".join(html.unescape(text).split())
 

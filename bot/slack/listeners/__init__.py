@@ -9,6 +9,16 @@ from bot.slack.listeners import actions, commands, events, messages
 
 # Bot events the listeners subscribe to; manifest.yml must list exactly these (tests/slack check it).
 BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
+# Bot scopes the app needs, and why; manifest.yml must grant exactly these.
+BOT_SCOPES = {
+    "app_mentions:read": "app_mention events",
+    "chat:write": "chat.postMessage, chat.update, chat.postEphemeral",
+    "commands": "the /st command",
+    "im:history": "message.im events (direct messages to the bot)",
+    "users:read": "users.info: time zone and name",
+    "users:read.email": "users.info profile.email: linking to ServiceTitan staff",
+    "usergroups:read": "usergroups.users.list: roles given as user groups",
+}
 
 
 def register_all(app: AsyncApp, deps: SlackDeps) -> None:
