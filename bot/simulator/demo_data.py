@@ -1,0 +1,501 @@
+"""Built-in demo data: a small plumbing and HVAC company a dispatcher would recognise.
+
+`build_demo_seed(now)` returns a seed in the CONTRACT section 4 format (plus customer phone numbers),
+generated relative to `now` and fully deterministic for a given `now`: 80 jobs spread over the two weeks
+around it, some with several visits, some on hold, some canceled (with canceled-logs), some completed,
+technicians assigned, a few appointments with timesheets. Ids follow the ranges in briefs/interfaces.md.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+# (id, name, e-mail, business unit, team)
+TECHNICIANS: list[tuple[int, str, str, int, str]] = [
+    (41, "Mike Carter", "mike.carter@example.com", 11, "Plumbing"),
+    (42, "Mike Chen", "mike.chen@example.com", 12, "HVAC"),
+    (43, "Sarah Lopez", "sarah.lopez@example.com", 11, "Plumbing"),
+    (44, "James Wilson", "james.wilson@example.com", 12, "HVAC"),
+    (45, "Priya Patel", "priya.patel@example.com", 13, "Electrical"),
+    (46, "Tom Becker", "tom.becker@example.com", 11, "Plumbing"),
+    (47, "Luis Ortega", "luis.ortega@example.com", 12, "HVAC"),
+    (48, "Angela Brooks", "angela.brooks@example.com", 13, "Electrical"),
+    (49, "Derek Nguyen", "derek.nguyen@example.com", 11, "Plumbing"),
+]
+
+# (id, name, role, e-mail); roles from TenantSettings.V2.EmployeeUserRole.
+EMPLOYEES: list[tuple[int, str, str, str]] = [
+    (61, "Dana Reyes", "Dispatch", "dana@example.com"),
+    (62, "Morgan Blake", "FieldManager", "morgan@example.com"),
+    (63, "Chris Howard", "CSR", "chris.howard@example.com"),
+    (64, "Pat Kim", "Admin", "pat.kim@example.com"),
+]
+
+BUSINESS_UNITS: list[tuple[int, str]] = [
+    (11, "Plumbing - Residential"),
+    (12, "HVAC - Service"),
+    (13, "Electrical"),
+]
+
+# (id, name, business unit, duration in minutes, priority)
+JOB_TYPES: list[tuple[int, str, int, int, str]] = [
+    (21, "Drain Cleaning", 11, 90, "Normal"),
+    (22, "Water Heater Repair", 11, 120, "High"),
+    (23, "Water Heater Install", 11, 240, "Normal"),
+    (24, "Leak Repair", 11, 90, "High"),
+    (25, "AC Tune-Up", 12, 60, "Normal"),
+    (26, "AC Repair", 12, 120, "High"),
+    (27, "Furnace Repair", 12, 120, "High"),
+    (28, "Furnace Maintenance", 12, 60, "Low"),
+    (29, "Panel Upgrade", 13, 240, "Normal"),
+    (30, "Outlet and Wiring Repair", 13, 90, "Normal"),
+]
+
+HOLD_REASONS: list[tuple[int, str, bool]] = [
+    (71, "Waiting for parts", True),
+    (72, "Customer requested", True),
+    (73, "Awaiting approval", True),
+    (74, "Weather delay", True),
+    (75, "Old: Permit pending", False),
+]
+
+CANCEL_REASONS: list[tuple[int, str, bool]] = [
+    (81, "Duplicate booking", True),
+    (82, "Customer canceled", True),
+    (83, "Went with another company", True),
+    (84, "Price too high", True),
+    (85, "Old: No show", False),
+]
+
+# (id, start, duration) as .NET TimeSpan strings.
+ARRIVAL_WINDOWS: list[tuple[int, str, str]] = [
+    (91, "08:00", "04:00"),
+    (92, "12:00", "04:00"),
+    (93, "16:00", "04:00"),
+    (94, "08:00", "02:00"),
+    (95, "10:00", "02:00"),
+]
+
+CAMPAIGNS: list[tuple[int, str, bool]] = [
+    (31, "Google Ads", True),
+    (32, "Repeat Customer", True),
+    (33, "Referral", True),
+    (34, "Yelp", True),
+    (35, "Spring Mailer 2025", False),
+]
+
+CUSTOMER_NAMES = [
+    "Alice Johnson",
+    "Robert Smith",
+    "Maria Garcia",
+    "David Brown",
+    "Linda Martinez",
+    "James Anderson",
+    "Patricia Thomas",
+    "Michael Jackson",
+    "Barbara White",
+    "William Harris",
+    "Elizabeth Clark",
+    "Richard Lewis",
+    "Susan Robinson",
+    "Joseph Walker",
+    "Jessica Young",
+    "Thomas Allen",
+    "Sarah King",
+    "Charles Wright",
+    "Karen Scott",
+    "Daniel Green",
+    "Nancy Adams",
+    "Matthew Baker",
+    "Lisa Nelson",
+    "Anthony Hill",
+    "Betty Campbell",
+    "Maple Street Bakery",
+    "Lakeside Dental Clinic",
+    "Oak Ridge Apartments",
+    "Riverside Grill",
+    "Northside Fitness",
+]
+
+STREETS = [
+    "Maple Ave",
+    "Oak St",
+    "Cedar Ln",
+    "Elm St",
+    "Pine Rd",
+    "Birch Dr",
+    "Willow Way",
+    "Lakeview Blvd",
+    "Hillcrest Rd",
+    "Sunset Dr",
+]
+# (city, zip, latitude, longitude) around Chicago.
+CITIES = [
+    ("Chicago", "60614", 41.9214, -87.6513),
+    ("Evanston", "60201", 42.0451, -87.6877),
+    ("Oak Park", "60302", 41.8850, -87.7845),
+    ("Skokie", "60076", 42.0324, -87.7416),
+    ("Naperville", "60540", 41.7508, -88.1535),
+]
+
+PROJECTS: list[tuple[int, str, str]] = [
+    (801, "Whole-home repipe", "In Progress"),
+    (802, "HVAC replacement, Oak Ridge Apartments", "In Progress"),
+    (803, "Restaurant kitchen plumbing", "Not Started"),
+    (804, "Basement finishing electrical", "In Progress"),
+    (805, "Water heater fleet upgrade", "Completed"),
+]
+
+APPOINTMENT_SLOTS = [(8, 10), (10, 12), (12, 14), (14, 16), (9, 11), (13, 15)]
+
+JOB_COUNT = 80
+
+
+def _ts(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_demo_seed(now: datetime) -> dict[str, Any]:
+    """The demo tenant as a seed dict; the same `now` always gives the same data."""
+    now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
+    rng = random.Random(int(now.replace(minute=0, second=0, microsecond=0).timestamp()))
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    setup = today - timedelta(days=400)
+    created = _ts(setup)
+
+    technicians = [
+        {
+            "id": tid,
+            "userId": 1000 + tid,
+            "name": name,
+            "email": email,
+            "loginName": email.split("@")[0],
+            "phoneNumber": f"312555{tid:04d}",
+            "businessUnitId": bu,
+            "team": team,
+            "roleIds": [2],
+            "dailyGoal": 1500.0,
+            "burdenRate": 35.0,
+            "isManagedTech": True,
+            "active": True,
+            "createdOn": created,
+            "modifiedOn": created,
+        }
+        for tid, name, email, bu, team in TECHNICIANS
+    ]
+    employees = [
+        {
+            "id": eid,
+            "userId": 2000 + eid,
+            "name": name,
+            "role": role,
+            "email": email,
+            "loginName": email.split("@")[0],
+            "active": True,
+            "createdOn": created,
+            "modifiedOn": created,
+        }
+        for eid, name, role, email in EMPLOYEES
+    ]
+    business_units = [
+        {
+            "id": bid,
+            "name": name,
+            "officialName": f"Lakeshore Home Services - {name}",
+            "email": "office@example.com",
+            "phoneNumber": "3125550100",
+            "currency": "USD",
+            "active": True,
+            "createdOn": created,
+            "modifiedOn": created,
+        }
+        for bid, name in BUSINESS_UNITS
+    ]
+    job_types = [
+        {
+            "id": jid,
+            "name": name,
+            "businessUnitIds": [bu],
+            "priority": priority,
+            "duration": minutes * 60,
+            "class": "Service",
+            "summary": f"{name} visit",
+            "active": True,
+            "createdOn": created,
+            "modifiedOn": created,
+        }
+        for jid, name, bu, minutes, priority in JOB_TYPES
+    ]
+
+    def reasons(rows: list[tuple[int, str, bool]]) -> list[dict[str, Any]]:
+        return [
+            {"id": i, "name": n, "active": a, "createdOn": created, "modifiedOn": created} for i, n, a in rows
+        ]
+
+    arrival_windows = [
+        {"id": wid, "start": start, "duration": duration, "businessUnitIds": [11, 12, 13], "active": True}
+        for wid, start, duration in ARRIVAL_WINDOWS
+    ]
+    customers: list[dict[str, Any]] = []
+    locations: list[dict[str, Any]] = []
+    phones: dict[str, list[str]] = {}
+    for index, name in enumerate(CUSTOMER_NAMES):
+        customer_id = 201 + index
+        city, zip_code, lat, lon = CITIES[index % len(CITIES)]
+        address = {
+            "street": f"{100 + 37 * index} {STREETS[index % len(STREETS)]}",
+            "unit": None,
+            "city": city,
+            "state": "IL",
+            "zip": zip_code,
+            "country": "USA",
+            "latitude": round(lat + 0.001 * index, 6),
+            "longitude": round(lon - 0.001 * index, 6),
+        }
+        commercial = index >= 25
+        customers.append(
+            {
+                "id": customer_id,
+                "name": name,
+                "type": "Commercial" if commercial else "Residential",
+                "address": address,
+                "active": True,
+                "createdOn": created,
+                "modifiedOn": created,
+            }
+        )
+        locations.append(
+            {
+                "id": 301 + index,
+                "customerId": customer_id,
+                "name": name if not commercial else f"{name} - Main",
+                "address": dict(address),
+                "active": True,
+                "createdOn": created,
+                "modifiedOn": created,
+            }
+        )
+        phones[str(customer_id)] = [f"(312) 555-{2000 + index:04d}"]
+
+    campaigns = [
+        {"id": cid, "name": name, "active": active, "createdOn": created, "modifiedOn": created}
+        for cid, name, active in CAMPAIGNS
+    ]
+
+    jobs: list[dict[str, Any]] = []
+    appointments: list[dict[str, Any]] = []
+    assignments: list[dict[str, Any]] = []
+    timesheets: list[int] = []
+    project_jobs: dict[int, list[int]] = {pid: [] for pid, _, _ in PROJECTS}
+    appointment_id = 5001
+    assignment_id = 7001
+    for index in range(JOB_COUNT):
+        job_id = 1001 + index
+        customer_index = index % len(CUSTOMER_NAMES)
+        job_type = JOB_TYPES[(index * 7) % len(JOB_TYPES)]
+        day_offset = (index % 15) - 7  # -7 .. +7 days around today
+        slot = APPOINTMENT_SLOTS[(index + index // 15) % len(APPOINTMENT_SLOTS)]
+        first_day = today + timedelta(days=day_offset)
+        booked = first_day - timedelta(days=3 + index % 5, hours=rng.randint(0, 8))
+        visits = 3 if index % 10 == 3 else 2 if index % 6 == 1 else 1
+        technicians_here = [TECHNICIANS[(index * 3) % len(TECHNICIANS)][0]]
+        if index % 9 == 4:
+            technicians_here.append(TECHNICIANS[(index * 3 + 1) % len(TECHNICIANS)][0])
+        # What happened to the job: most are just planned; the past ones are mostly done.
+        if index % 13 == 5:
+            outcome = "Canceled"
+        elif index % 11 == 2 and day_offset >= 0:
+            outcome = "Hold"
+        elif (
+            day_offset < 0
+            and index % 13 != 7
+            or day_offset == 0
+            and first_day + timedelta(hours=slot[1]) <= now
+            and visits == 1
+        ):
+            outcome = "Completed"
+        elif day_offset == 0 and first_day + timedelta(hours=slot[0]) <= now:
+            outcome = "InProgress"
+        elif day_offset == 0 and first_day + timedelta(hours=slot[0]) <= now + timedelta(hours=3):
+            outcome = "Dispatched"
+        else:
+            outcome = "Scheduled"
+        project_id = PROJECTS[index % 5][0] if index % 8 == 0 else None
+        if project_id is not None:
+            project_jobs[project_id].append(job_id)
+        last_change = booked
+        job_appointments: list[dict[str, Any]] = []
+        for visit in range(visits):
+            day = first_day + timedelta(days=visit * 2)
+            start = day + timedelta(hours=slot[0])
+            end = day + timedelta(hours=slot[1])
+            if outcome == "Completed":
+                status = "Done"
+            elif outcome == "Canceled":
+                status = "Canceled"
+            elif outcome == "Hold":
+                status = "Hold"
+            elif outcome == "InProgress" and visit == 0:
+                status = "Working"
+            elif outcome == "Dispatched" and visit == 0:
+                status = "Dispatched"
+            else:
+                status = "Scheduled"
+            job_appointments.append(
+                {
+                    "id": appointment_id,
+                    "jobId": job_id,
+                    "appointmentNumber": f"{job_id}-{visit + 1}",
+                    "start": _ts(start),
+                    "end": _ts(end),
+                    "arrivalWindowStart": _ts(start),
+                    "arrivalWindowEnd": _ts(start + timedelta(hours=2)),
+                    "status": status,
+                    "specialInstructions": "Gate code 4412" if index % 7 == 0 and visit == 0 else None,
+                    "customerId": 201 + customer_index,
+                    "unused": False,
+                    "isConfirmed": index % 3 == 0,
+                    "createdById": 61,
+                    "createdOn": _ts(booked),
+                    "modifiedOn": _ts(min(end, now) if status in ("Done", "Working") else booked),
+                }
+            )
+            if status in ("Done", "Working") or (index % 17 == 0 and start < now):
+                timesheets.append(appointment_id)
+            unassigned = outcome == "Scheduled" and index % 10 == 9
+            if not unassigned:
+                for technician_id in technicians_here:
+                    name = next(t[1] for t in TECHNICIANS if t[0] == technician_id)
+                    assignment_status = (
+                        status if status in ("Scheduled", "Dispatched", "Working", "Done") else "Scheduled"
+                    )
+                    assignments.append(
+                        {
+                            "id": assignment_id,
+                            "technicianId": technician_id,
+                            "technicianName": name,
+                            "assignedById": 61,
+                            "assignedOn": _ts(booked),
+                            "status": assignment_status,
+                            "isPaused": False,
+                            "jobId": job_id,
+                            "appointmentId": appointment_id,
+                            "createdOn": _ts(booked),
+                            "modifiedOn": _ts(booked),
+                            "active": True,
+                        }
+                    )
+                    assignment_id += 1
+            appointment_id += 1
+        if outcome == "Completed":
+            last_change = min(now, first_day + timedelta(days=(visits - 1) * 2, hours=slot[1]))
+        elif outcome in ("Canceled", "Hold"):
+            last_change = min(now, booked + timedelta(days=1))
+        appointments.extend(job_appointments)
+        jobs.append(
+            {
+                "id": job_id,
+                "jobNumber": str(job_id),
+                "customerId": 201 + customer_index,
+                "locationId": 301 + customer_index,
+                "projectId": project_id,
+                "jobStatus": outcome,
+                "completedOn": _ts(last_change) if outcome == "Completed" else None,
+                "businessUnitId": job_type[2],
+                "jobTypeId": job_type[0],
+                "priority": job_type[4],
+                "campaignId": CAMPAIGNS[index % 4][0],
+                "summary": f"{job_type[1]} for {CUSTOMER_NAMES[customer_index]}",
+                "createdById": 61,
+                "createdOn": _ts(booked),
+                "modifiedOn": _ts(last_change),
+                "total": None,
+            }
+        )
+    projects = []
+    for pid, name, status in PROJECTS:
+        job_ids = project_jobs[pid]
+        first_job = next(j for j in jobs if j["id"] == job_ids[0]) if job_ids else None
+        customer_id = first_job["customerId"] if first_job else 201
+        projects.append(
+            {
+                "id": pid,
+                "number": str(pid),
+                "name": name,
+                "status": status,
+                "customerId": customer_id,
+                "locationId": customer_id + 100,
+                "projectManagerIds": [62],
+                "businessUnitIds": [11 if pid % 2 else 12],
+                "startDate": _ts(today - timedelta(days=14)),
+                "targetCompletionDate": _ts(today + timedelta(days=30)),
+                "actualCompletionDate": _ts(today - timedelta(days=1)) if status == "Completed" else None,
+                "jobIds": job_ids,
+                "createdOn": created,
+                "modifiedOn": created,
+            }
+        )
+    notes: dict[str, list[dict[str, Any]]] = {
+        str(j["id"]): [
+            {
+                "text": "Customer prefers a call 30 minutes before arrival.",
+                "isPinned": True,
+                "createdById": 63,
+                "createdOn": j["createdOn"],
+                "modifiedOn": j["createdOn"],
+            }
+        ]
+        for j in jobs[::4]
+    }
+    canceled_notes = {
+        str(j["id"]): [
+            {
+                "text": "Customer called to cancel.",
+                "isPinned": False,
+                "createdById": 61,
+                "createdOn": j["modifiedOn"],
+                "modifiedOn": j["modifiedOn"],
+            }
+        ]
+        for j in jobs
+        if j["jobStatus"] == "Canceled"
+    }
+    canceled_logs = [
+        {
+            "id": 1 + n,
+            "jobId": j["id"],
+            "reasonId": CANCEL_REASONS[n % 4][0],
+            "memo": [
+                "Booked twice by phone",
+                "Customer fixed it themselves",
+                "Chose another company",
+                "Quote too high",
+            ][n % 4],
+            "createdById": 61,
+            "createdOn": j["modifiedOn"],
+            "active": True,
+        }
+        for n, j in enumerate(j for j in jobs if j["jobStatus"] == "Canceled")
+    ]
+    return {
+        "technicians": technicians,
+        "employees": employees,
+        "businessUnits": business_units,
+        "customers": customers,
+        "locations": locations,
+        "jobTypes": job_types,
+        "campaigns": campaigns,
+        "jobHoldReasons": reasons(HOLD_REASONS),
+        "jobCancelReasons": reasons(CANCEL_REASONS),
+        "projects": projects,
+        "jobs": jobs,
+        "appointments": appointments,
+        "appointmentAssignments": assignments,
+        "arrivalWindows": arrival_windows,
+        "timesheets": timesheets,
+        "customerPhones": phones,
+        "notes": {**notes, **{k: notes.get(k, []) + v for k, v in canceled_notes.items()}},
+        "jobCanceledLogs": canceled_logs,
+    }
