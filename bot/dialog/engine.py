@@ -1,0 +1,784 @@
+"""The dialog as a pure state machine: `step(state, event, now) -> (new_state, effects)`.
+
+No Slack, Redis or HTTP here. User events (Said, Pressed, PickedDate) and the results of the effects it
+asked for (Loaded, Called, ClaimLost) go in; a new Conversation and a list of effects (Ask,
+ShowConfirmation, Say, Load, CallServiceTitan) come out. bot/dialog/runner.py performs the effects and
+bot/dialog/service.py feeds their results back, so every conversation can be replayed from its events.
+
+Text is understood with the intent parser (`intents.parse` for a whole request, `intents.parse_slot` for
+the answer to one question); both are pure functions of the text, `now` and the user's time zone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.dialog.catalog import (
+    CORRECTABLE,
+    DEPENDENTS,
+    DOING,
+    FREE_TEXT_SLOTS,
+    HELP_EXAMPLES,
+    INTENT_QUESTIONS,
+    INTENT_SLOTS,
+    PAGE_SIZE,
+    QUESTIONS,
+    READ_INTENTS,
+    READER_ROLES,
+    UNDO_MINUTES,
+    WRITE_INTENTS,
+    WRITER_ROLES,
+)
+from bot.dialog.messages import (
+    Asker,
+    Button,
+    Change,
+    Choice,
+    DateEdit,
+    Event,
+    Fact,
+    Option,
+    PickedDate,
+    Pressed,
+    Reply,
+    Said,
+)
+from bot.dialog.resolve import AskFor, NeedLoad, Offer, Ready, Reject, Stop, resolve
+from bot.dialog.state import (
+    ACTIVE_PHASES,
+    Ask,
+    Called,
+    CallServiceTitan,
+    ClaimLost,
+    Conversation,
+    Effect,
+    Load,
+    Loaded,
+    OfferedChoice,
+    Pending,
+    Plan,
+    ReadPages,
+    Say,
+    ShowConfirmation,
+    UndoOffer,
+)
+
+InternalEvent = Loaded | Called | ClaimLost
+APPLY_TIMEOUT = timedelta(minutes=5)
+
+_ABANDON = {
+    "cancel",
+    "cancel it",
+    "cancel that",
+    "never mind",
+    "nevermind",
+    "nvm",
+    "stop",
+    "forget it",
+    "abort",
+    "quit",
+}
+_YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "switch", "drop it"}
+_NO = {"no", "n", "nope", "keep", "keep it", "keep the current one"}
+_CORRECTION_LEAD = re.compile(
+    r"^\s*(?:no|nope|nah|actually|wait|sorry|oops|instead|rather|i meant|i mean|make it|make that|"
+    r"change it to|change that to|change to|switch to|better|how about|what about|let's do|lets do)\b[\s,.:;!-]*",
+    re.IGNORECASE,
+)
+
+
+def step(
+    state: Conversation, event: Event | InternalEvent, now: datetime
+) -> tuple[Conversation, list[Effect]]:
+    """One transition. `state.asker` must be set (the surface tells who is talking on every event)."""
+    s = state.model_copy(deep=True)
+    if isinstance(event, Loaded):
+        return s, _on_loaded(s, event, now)
+    if isinstance(event, Called):
+        return s, _on_called(s, event, now)
+    if isinstance(event, ClaimLost):
+        return s, [Say(_already(s))]
+    effects: list[Effect] = []
+    if s.phase == "applying" and s.updated_at and now - s.updated_at > APPLY_TIMEOUT and s.pending:
+        # the process applying it stopped before recording the outcome: say so rather than stay stuck
+        what = describe(s.pending, s.asker)
+        s.pending, s.phase = None, "idle"
+        effects.append(
+            Say(
+                Reply(
+                    kind="error",
+                    text=f"I couldn't confirm whether my request to {what} went through. Check ServiceTitan before trying again.",
+                )
+            )
+        )
+    if _is_expired(s, now):
+        assert s.pending is not None
+        s.expired, s.pending, s.switch_to, s.phase = s.pending, None, None, "idle"
+        s.token = _token(s, now, "expired")
+        effects.append(
+            Say(
+                Reply(
+                    kind="text",
+                    text=(
+                        f"Your request to {describe(s.expired, s.asker)} expired after {s.idle_minutes} minutes "
+                        "without an answer, so nothing was changed. Resume it?"
+                    ),
+                    buttons=[Button(action="resume", label="Resume")],
+                    token=s.token,
+                )
+            )
+        )
+        if isinstance(event, Pressed | PickedDate) and not (
+            isinstance(event, Pressed) and event.action == "resume"
+        ):
+            return s, effects
+    s.updated_at = now
+    if isinstance(event, Said):
+        effects += _on_said(s, event.text, now)
+    elif isinstance(event, Pressed):
+        effects += _on_pressed(s, event, now)
+    else:
+        effects += _on_picked_date(s, event, now)
+    return s, effects
+
+
+# ---- helpers ----------------------------------------------------------------------------------------------
+
+
+def _asker(s: Conversation) -> Asker:
+    return s.asker or Asker(user_id="?", tz="UTC", role="guest")
+
+
+def _is_expired(s: Conversation, now: datetime) -> bool:
+    return (
+        s.phase in ACTIVE_PHASES
+        and s.pending is not None
+        and s.updated_at is not None
+        and now - s.updated_at > timedelta(minutes=s.idle_minutes)
+    )
+
+
+def _token(s: Conversation, now: datetime, salt: str) -> str:
+    seed = f"{s.token}|{now.isoformat()}|{salt}|{s.pending.model_dump_json() if s.pending else ''}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:16]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s.!?]+$", "", text.strip().casefold())
+
+
+def _parse(text: str, now: datetime, tz: str) -> dict[str, Any]:
+    from intents import parse
+
+    try:
+        parsed = parse(text, now=now, tz=tz)
+    except Exception:  # the parser promises never to raise; a dialog must survive if it ever does
+        return {"intent": "unknown", "slots": {}}
+    return parsed if isinstance(parsed, dict) else {"intent": "unknown", "slots": {}}
+
+
+def _parse_slot(slot: str, text: str, now: datetime, tz: str) -> Any:
+    from intents import parse_slot
+
+    try:
+        return parse_slot(slot, text, now=now, tz=tz)
+    except Exception:
+        return None
+
+
+def describe(p: Pending, asker: Asker | None) -> str:
+    """A short phrase for a pending request: "reschedule job 1001 to Friday, November 27, 2026"."""
+    what = DOING.get(p.intent, p.intent.replace("_", " "))
+    if p.plan is not None:
+        return p.plan.title.rstrip("?").lower().replace("undo: ", "undo ")
+    target = ""
+    if p.slots.get("job_id") is not None:
+        target = f" for job {p.slots['job_id']}"
+    elif p.slots.get("appointment_id") is not None:
+        target = f" for appointment {p.slots['appointment_id']}"
+    return f"finish {what}{target}"
+
+
+def _question(intent: str, slot: str) -> tuple[str, str]:
+    return INTENT_QUESTIONS.get((intent, slot)) or QUESTIONS.get(slot) or (f"What's the {slot}?", "")
+
+
+def _confirmation_reply(s: Conversation, plan: Plan) -> Reply:
+    tz = _asker(s).tz
+    lines = [plan.title]
+    lines += [f"{label}: {before} → {after}" for label, before, after in plan.changes]
+    lines += [f"⚠️ {w}" for w in plan.warnings]
+    edit = None
+    if plan.date_edit:
+        day, at = plan.date_edit
+        from datetime import date as date_type
+        from datetime import time as time_type
+
+        edit = DateEdit(date=date_type.fromisoformat(day), time=time_type.fromisoformat(at) if at else None)
+    return Reply(
+        kind="confirm",
+        text="\n".join(lines),
+        title=plan.title,
+        facts=[Fact(label=label, value=value) for label, value in plan.facts],
+        changes=[Change(label=label, before=before, after=after) for label, before, after in plan.changes],
+        warnings=list(plan.warnings),
+        date_edit=edit,
+        buttons=[
+            Button(action="confirm", label=plan.verb, style="primary"),
+            Button(action="abandon", label="Cancel"),
+        ],
+        footnote=f"Times in {tz}",
+        token=s.token,
+    )
+
+
+# ---- user text --------------------------------------------------------------------------------------------
+
+
+def _on_said(s: Conversation, text: str, now: datetime) -> list[Effect]:
+    asker = _asker(s)
+    said = _norm(text)
+    if s.phase == "applying":
+        return [Say(_already(s))]
+    if said in _ABANDON:
+        return _abandon(s, now)
+    if s.phase == "switching" and s.switch_to is not None:
+        if said in _YES:
+            return _switch(s, now)
+        if said in _NO:
+            return _keep(s, now)
+        s.switch_to = None
+        s.phase = _resting_phase(s)
+    parsed = _parse(text, now, asker.tz)
+    intent = str(parsed.get("intent", "unknown"))
+    slots = dict(parsed.get("slots") or {})
+    if intent == "cancel_dialog":
+        return _abandon(s, now)
+    if s.pending is not None and s.phase in ACTIVE_PHASES:
+        return _continue(s, text, intent, slots, now)
+    return _start(s, intent, slots, now)
+
+
+def _abandon(s: Conversation, now: datetime) -> list[Effect]:
+    if s.pending is None:
+        s.phase = "idle"
+        return [Say(Reply(kind="text", text="There's nothing in progress to cancel."))]
+    what = describe(s.pending, s.asker)
+    s.pending, s.switch_to, s.phase = None, None, "idle"
+    s.token = _token(s, now, "abandon")
+    return [
+        Say(
+            Reply(
+                kind="text",
+                text=f"OK, I dropped the request to {what}. Nothing was changed.",
+                replaces_card=True,
+            )
+        )
+    ]
+
+
+def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -> list[Effect]:
+    asker = _asker(s)
+    if intent == "help":
+        return [Say(_help(asker))]
+    if asker.role == "guest" and intent != "unknown":
+        return [
+            Say(
+                Reply(
+                    kind="text",
+                    text=(
+                        "Sorry, I can only help people linked to ServiceTitan. Ask an admin to link your "
+                        "Slack account to your ServiceTitan employee or technician. Say *help* to see what I do."
+                    ),
+                )
+            )
+        ]
+    if intent in WRITE_INTENTS:
+        if asker.role not in WRITER_ROLES:
+            return [
+                Say(
+                    Reply(
+                        kind="text",
+                        text=(
+                            f"Sorry, only dispatchers and managers can make changes like {DOING[intent]}. "
+                            "Please ask the office. You can still look things up, e.g. *my appointments today*."
+                        ),
+                    )
+                )
+            ]
+        wanted = {k: v for k, v in slots.items() if k in INTENT_SLOTS[intent]}
+        s.pending = Pending(intent=intent, slots=wanted, started_at=now)
+        s.phase = "collecting"
+        s.undo = None if s.undo and s.undo.until < now else s.undo
+        return _advance(s, now)
+    if intent in READ_INTENTS:
+        if asker.role not in READER_ROLES:
+            return [Say(Reply(kind="text", text="Sorry, you can't look that up."))]
+        return _read(s, intent, slots, now)
+    if intent in {"subscribe_alerts", "unsubscribe_alerts"}:
+        return [
+            Say(
+                Reply(
+                    kind="text",
+                    text=(
+                        "Hold and cancel alerts are posted to the alert channel your admin set up "
+                        "(ALERT_CHANNEL); join that channel to follow them."
+                    ),
+                )
+            )
+        ]
+    return [
+        Say(
+            Reply(
+                kind="text",
+                text=(
+                    "Sorry, I didn't understand that. Try *reschedule job 1001 to Friday 2pm*, "
+                    "*show job 1001*, or *help* for more."
+                ),
+            )
+        )
+    ]
+
+
+def _help(asker: Asker) -> Reply:
+    examples = HELP_EXAMPLES.get(asker.role, HELP_EXAMPLES["guest"])
+    role_line = {
+        "dispatcher": "You're a dispatcher: you can look things up and change jobs and appointments.",
+        "manager": "You're a manager: you can look things up and change jobs and appointments.",
+        "technician": "You're a technician: you can look up your appointments, jobs and notes.",
+        "guest": "You're not linked to ServiceTitan yet, so I can only show this help. Ask an admin to link you.",
+    }[asker.role]
+    return Reply(
+        kind="list",
+        title="What I can do",
+        text=role_line
+        + "\nTry:\n"
+        + "\n".join(f"• {e}" for e in examples)
+        + "\nSay *cancel* at any point to drop a request.",
+        lines=list(examples),
+        read_only=True,
+    )
+
+
+def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], now: datetime) -> list[Effect]:
+    p = s.pending
+    assert p is not None
+    tz = _asker(s).tz
+    if s.phase == "choosing" and p.choice is not None:
+        from bot.dialog.rules import pick_option
+
+        picked = pick_option(text, p.choice.options)
+        if picked is not None:
+            return _apply_choice(s, picked, now)
+    cleaned = _CORRECTION_LEAD.sub("", text).strip() or text
+    asked = p.asked if s.phase == "collecting" else None
+    changed: dict[str, Any] = {}
+    if asked in FREE_TEXT_SLOTS and intent not in WRITE_INTENTS | READ_INTENTS:
+        value = _parse_slot(asked, text, now, tz)
+        changed[asked] = value if value else text.strip()
+    elif asked == "job_changes":
+        reparsed = _parse(f"update job {p.slots.get('job_id')} {text}", now, tz)
+        if reparsed.get("intent") == "update_job":
+            changed = {k: v for k, v in (reparsed.get("slots") or {}).items() if k != "job_id"}
+    elif intent in WRITE_INTENTS and intent != p.intent and slots:
+        s.switch_to = {"intent": intent, "slots": slots}
+        s.phase = "switching"
+        s.token = _token(s, now, "switch")
+        return [
+            Ask(
+                Reply(
+                    kind="ask",
+                    text=(
+                        f"You're in the middle of {DOING.get(p.intent, p.intent)}. "
+                        f"Drop it and start {DOING.get(intent, intent)} instead?"
+                    ),
+                    buttons=[
+                        Button(action="switch", label=f"Switch to {DOING.get(intent, intent)}"),
+                        Button(action="keep", label="Keep the current one"),
+                    ],
+                    token=s.token,
+                )
+            )
+        ]
+    elif intent in READ_INTENTS:
+        # A quick look-up mid-dialog is answered without dropping the request.
+        return _read(s, intent, slots, now)
+    else:
+        if intent == p.intent or intent == "unknown" or intent not in WRITE_INTENTS:
+            changed = {k: v for k, v in slots.items() if k in INTENT_SLOTS.get(p.intent, frozenset())}
+        if asked and asked not in changed:
+            value = _parse_slot(asked, cleaned, now, tz)
+            if value is not None:
+                changed[asked] = value
+        if not changed:
+            for slot in CORRECTABLE.get(p.intent, ()):
+                if slot in FREE_TEXT_SLOTS and cleaned == text.strip() and s.phase != "collecting":
+                    continue  # free text only replaces a slot when it reads as a correction
+                value = _parse_slot(slot, cleaned, now, tz)
+                if value is not None and value != "":
+                    changed[slot] = value
+                    break
+    if not changed:
+        return _reprompt(s, now, "Sorry, I didn't get that.")
+    old_when = p.slots.get("when")
+    new_when = changed.get("when")
+    if isinstance(old_when, dict) and isinstance(new_when, dict) and _names_no_day(cleaned, now, tz):
+        # "actually 3pm": a time alone keeps the day already chosen
+        changed["when"] = {"date": old_when.get("date"), **{k: v for k, v in new_when.items() if k != "date"}}
+    _set_slots(p, changed)
+    return _advance(s, now)
+
+
+def _names_no_day(text: str, now: datetime, tz: str) -> bool:
+    """True when the text gives a time of day but no day ("3pm", "at 4"), per the parser's time grammar."""
+    try:
+        from intents.timeparse import local_now, resolve_tokens, tokenize
+    except ImportError:
+        return False
+    try:
+        resolved = resolve_tokens(tokenize(text), local_now(now, tz).date())
+    except Exception:
+        return False
+    if resolved is None:
+        return False
+    return resolved.day is None and resolved.span is None and resolved.target is None
+
+
+def _set_slots(p: Pending, changed: dict[str, Any]) -> None:
+    for slot, value in changed.items():
+        p.slots[slot] = value
+        for dependent in DEPENDENTS.get(slot, ()):
+            if dependent not in changed:
+                p.slots.pop(dependent, None)
+    p.plan = None
+    p.choice = None
+
+
+def _resting_phase(s: Conversation) -> Any:
+    p = s.pending
+    if p is None:
+        return "idle"
+    if p.plan is not None:
+        return "confirming"
+    return "choosing" if p.choice is not None else "collecting"
+
+
+def _reprompt(s: Conversation, now: datetime, prefix: str) -> list[Effect]:
+    """Say what went wrong and show the current question or confirmation again."""
+    p = s.pending
+    assert p is not None
+    if s.phase == "confirming" and p.plan is not None:
+        reply = _confirmation_reply(s, p.plan)
+        return [
+            Say(Reply(kind="text", text=f"{prefix} Say what to change, or use the buttons.")),
+            ShowConfirmation(reply),
+        ]
+    return _advance(s, now, problem=prefix)
+
+
+def _apply_choice(s: Conversation, value: str, now: datetime) -> list[Effect]:
+    p = s.pending
+    assert p is not None and p.choice is not None
+    slot = p.choice.slot
+    p.slots[slot] = int(value) if value.lstrip("-").isdigit() else value
+    p.choice = None
+    p.plan = None
+    return _advance(s, now)
+
+
+def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list[Effect]:
+    """Resolve the pending write as far as the data allows and say the next thing."""
+    p = s.pending
+    assert p is not None
+    asker = _asker(s)
+    problems = [problem] if problem else []
+    for _ in range(20):  # each Reject clears a slot, so this ends; the bound guards a bad table
+        outcome = resolve(p, asker, now)
+        if isinstance(outcome, Reject):
+            problems.append(outcome.problem)
+            for slot in outcome.clear:
+                p.slots.pop(slot, None)
+                for dependent in DEPENDENTS.get(slot, ()):
+                    p.slots.pop(dependent, None)
+            continue
+        break
+    prefix = " ".join(problems)
+    if isinstance(outcome, NeedLoad):
+        if prefix:
+            p.data["_problem"] = prefix
+        return [outcome.load]
+    prefix = " ".join(x for x in (p.data.pop("_problem", ""), prefix) if x)
+    if isinstance(outcome, AskFor):
+        p.asked, p.choice, p.plan = outcome.slot, None, None
+        s.phase = "collecting"
+        question, example = _question(p.intent, outcome.slot)
+        if outcome.slot == "job_changes" and p.slots.get("job_id") is not None:
+            question = f"What should change on job {p.slots['job_id']}?"
+        text = f"{prefix} {question}".strip() + (f" (e.g. _{example}_)" if example else "")
+        return [Ask(Reply(kind="ask", text=text))]
+    if isinstance(outcome, Offer):
+        p.asked, p.plan = None, None
+        p.choice = OfferedChoice(slot=outcome.slot, prompt=outcome.prompt, options=outcome.options)
+        s.phase = "choosing"
+        s.token = _token(s, now, "choice")
+        numbered = "\n".join(f"{i}. {label}" for i, (_, label) in enumerate(outcome.options, 1))
+        return [
+            Ask(
+                Reply(
+                    kind="choice",
+                    text=f"{prefix} {outcome.prompt}".strip() + "\n" + numbered,
+                    choice=Choice(
+                        prompt=outcome.prompt,
+                        options=[Option(value=v, label=label[:75]) for v, label in outcome.options],
+                    ),
+                    token=s.token,
+                )
+            )
+        ]
+    if isinstance(outcome, Stop):
+        s.pending, s.phase = None, "idle"
+        return [
+            Say(Reply(kind="error", text=f"{prefix} {outcome.problem}".strip() + " Nothing was changed."))
+        ]
+    assert isinstance(outcome, Ready)
+    p.plan, p.asked, p.choice = outcome.plan, None, None
+    s.phase = "confirming"
+    s.token = _token(s, now, "confirm")
+    effects: list[Effect] = []
+    if prefix:
+        effects.append(Say(Reply(kind="text", text=prefix)))
+    effects.append(ShowConfirmation(_confirmation_reply(s, outcome.plan)))
+    return effects
+
+
+# ---- clicks -----------------------------------------------------------------------------------------------
+
+
+def _already(s: Conversation) -> Reply:
+    if s.phase == "applying":
+        return Reply(kind="text", text="That's already being done; I'll only do it once.")
+    done = s.last_done or "That change"
+    return Reply(kind="text", text=f"Already done: {done}")
+
+
+def _on_pressed(s: Conversation, event: Pressed, now: datetime) -> list[Effect]:
+    action = event.action
+    if action == "confirm":
+        if s.phase == "confirming" and s.pending and s.pending.plan and event.token == s.token:
+            s.phase = "applying"
+            return [CallServiceTitan(s.pending.plan)]
+        if s.phase == "applying" and event.token == s.token:
+            return [Say(_already(s))]
+        if event.token and event.token == s.last_done_token:
+            return [Say(_already(s))]
+        return [Say(_stale(s))]
+    if action == "abandon":
+        if s.pending is not None and event.token == s.token:
+            return _abandon(s, now)
+        if event.token and event.token == s.last_done_token:
+            return [Say(_already(s))]
+        return [Say(_stale(s))]
+    if action == "choose":
+        choice = s.pending.choice if s.pending else None
+        if (
+            s.phase == "choosing"
+            and choice
+            and event.token == s.token
+            and event.value in dict(choice.options)
+        ):
+            return _apply_choice(s, event.value, now)
+        return [Say(_stale(s))]
+    if action in {"switch", "keep"}:
+        if s.phase != "switching" or event.token != s.token:
+            return [Say(_stale(s))]
+        return _switch(s, now) if action == "switch" else _keep(s, now)
+    if action == "undo":
+        offer = s.undo
+        if offer is None or event.token != offer.token:
+            return [Say(Reply(kind="text", text="There's nothing to undo from that message."))]
+        if now > offer.until:
+            s.undo = None
+            return [
+                Say(
+                    Reply(
+                        kind="text",
+                        text=f"Undo was only available for {UNDO_MINUTES} minutes; it has expired.",
+                    )
+                )
+            ]
+        s.undo = None
+        s.pending = Pending(intent="undo", plan=offer.plan, started_at=now)
+        s.phase = "confirming"
+        s.token = _token(s, now, "undo")
+        return [ShowConfirmation(_confirmation_reply(s, offer.plan))]
+    if action == "more":
+        pages = s.read
+        if pages is None or event.token != pages.token:
+            return [Say(Reply(kind="text", text="That list is out of date; ask again."))]
+        return [Say(_page(s, pages, now))]
+    if action == "resume":
+        if s.expired is None:
+            return [Say(Reply(kind="text", text="There's nothing to resume."))]
+        s.pending, s.expired = s.expired, None
+        s.pending.data, s.pending.plan, s.pending.choice = (
+            {},
+            None,
+            None,
+        )  # check it against ServiceTitan again
+        s.phase = "collecting"
+        return _advance(s, now)
+    return [Say(_stale(s))]
+
+
+def _stale(s: Conversation) -> Reply:
+    return Reply(kind="text", text="That button belongs to an older message, so I ignored it.")
+
+
+def _switch(s: Conversation, now: datetime) -> list[Effect]:
+    new = s.switch_to or {}
+    s.pending, s.switch_to, s.phase = None, None, "idle"
+    return _start(s, str(new.get("intent", "unknown")), dict(new.get("slots") or {}), now)
+
+
+def _keep(s: Conversation, now: datetime) -> list[Effect]:
+    s.switch_to = None
+    s.phase = _resting_phase(s)
+    if s.pending is None:
+        return []
+    if s.phase == "confirming" and s.pending.plan is not None:
+        s.token = _token(s, now, "keep")
+        return [ShowConfirmation(_confirmation_reply(s, s.pending.plan))]
+    return _advance(s, now, problem="OK, let's continue.")
+
+
+def _on_picked_date(s: Conversation, event: PickedDate, now: datetime) -> list[Effect]:
+    p = s.pending
+    if p is None or event.token != s.token or "when" not in INTENT_SLOTS.get(p.intent, frozenset()):
+        return [Say(_stale(s))]
+    when = dict(p.slots.get("when") or {})
+    if event.date is not None:
+        when["date"] = event.date.isoformat()
+    if event.time is not None:
+        when["start"] = f"{event.time:%H:%M}"
+        when.pop("end", None)
+    elif event.date is not None and p.plan and p.plan.date_edit and p.plan.date_edit[1]:
+        when["start"] = p.plan.date_edit[1]  # a new day keeps the time on the card
+        when.pop("end", None)
+    if "date" not in when:
+        return [Say(Reply(kind="text", text="Pick a date as well."))]
+    _set_slots(p, {"when": when})
+    return _advance(s, now)
+
+
+# ---- results of effects -----------------------------------------------------------------------------------
+
+
+def _on_loaded(s: Conversation, event: Loaded, now: datetime) -> list[Effect]:
+    if event.what == "read":
+        if event.error:
+            return [Say(Reply(kind="error", text=event.error))]
+        return [Say(_read_reply(s, event.data, now))]
+    p = s.pending
+    if p is None:
+        return []
+    if event.error:
+        return [Say(Reply(kind="error", text=f"{event.error} Nothing was changed; try again in a moment."))]
+    p.data[Load(event.what, event.args).key] = event.data
+    return _advance(s, now)
+
+
+def _on_called(s: Conversation, event: Called, now: datetime) -> list[Effect]:
+    plan = event.plan
+    s.last_done_token = s.token
+    s.pending, s.phase = None, "idle"
+    if not event.ok:
+        s.last_done = None
+        return [
+            Say(
+                Reply(
+                    kind="error",
+                    text=f"ServiceTitan didn't accept that: {event.error}. Nothing was changed.",
+                    title=plan.title,
+                    replaces_card=True,
+                )
+            )
+        ]
+    s.last_done = plan.done_text
+    reply = Reply(
+        kind="result",
+        text=f"Done. {plan.done_text}",
+        title=plan.title.rstrip("?"),
+        changes=[Change(label=label, before=before, after=after) for label, before, after in plan.changes],
+        replaces_card=True,
+    )
+    if plan.undo is not None:
+        token = _token(s, now, "undo-offer")
+        s.undo = UndoOffer(plan=plan.undo, until=now + timedelta(minutes=UNDO_MINUTES), token=token)
+        reply.buttons = [Button(action="undo", label="Undo")]
+        reply.token = token
+        reply.footnote = f"Undo is available for {UNDO_MINUTES} minutes."
+    return [Say(reply)]
+
+
+# ---- reads ------------------------------------------------------------------------------------------------
+
+
+def _read(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -> list[Effect]:
+    asker = _asker(s)
+    args: dict[str, Any] = {"intent": intent, "slots": json.dumps(slots, sort_keys=True)}
+    if slots.get("technician") == "me" or (
+        intent == "list_appointments" and asker.role == "technician" and not slots.get("technician")
+    ):
+        if asker.technician_id is None:
+            return [Say(Reply(kind="text", text="You're not linked to a ServiceTitan technician."))]
+        args["technician_id"] = asker.technician_id
+    if intent in {"show_job", "list_notes"} and slots.get("job_id") is None:
+        return [Say(Reply(kind="ask", text="Which job? (e.g. _show job 1001_)"))]
+    args["tz"] = asker.tz
+    if intent == "list_appointments":
+        args["now"] = now.isoformat()
+    return [Load("read", args)]
+
+
+def _read_reply(s: Conversation, data: dict[str, Any], now: datetime) -> Reply:
+    rows = [str(r) for r in data.get("rows", [])]
+    pages = ReadPages(title=str(data.get("title", "")), rows=rows, shown=0, token=_token(s, now, "read"))
+    s.read = pages
+    reply = _page(s, pages, now)
+    reply.facts = [Fact(label=label, value=value) for label, value in data.get("facts", [])]
+    if data.get("text"):
+        reply.text = f"{data['text']}\n{reply.text}".strip()
+    return reply
+
+
+def _page(s: Conversation, pages: ReadPages, now: datetime) -> Reply:
+    chunk = pages.rows[pages.shown : pages.shown + PAGE_SIZE]
+    first = pages.shown
+    pages.shown += len(chunk)
+    more = pages.shown < len(pages.rows)
+    if not pages.rows:
+        body = "Nothing found."
+    else:
+        body = "\n".join(chunk)
+        if len(pages.rows) > PAGE_SIZE:
+            body += f"\n({first + 1}–{pages.shown} of {len(pages.rows)})"
+    reply = Reply(
+        kind="list",
+        title=pages.title,
+        text=f"{pages.title}\n{body}".strip(),
+        lines=chunk,
+        read_only=True,
+        token=pages.token,
+        footnote=f"Times in {_asker(s).tz}",
+    )
+    if more:
+        reply.buttons = [Button(action="more", label=f"More ({len(pages.rows) - pages.shown} left)")]
+    s.read = pages
+    return reply
+
+
+__all__ = ["step", "describe"]

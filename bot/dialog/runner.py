@@ -1,0 +1,473 @@
+"""The dialog's one boundary with ServiceTitan: performs `Load` and `CallServiceTitan` effects.
+
+Each lookup becomes a `Loaded` event and each write a `Called` event for `bot.dialog.engine.step`. Rows
+are handed over as plain dicts (the client's models dumped in JSON mode: snake_case names, UTC ISO times).
+Reference data that rarely changes goes through `bot.store.cache.cached` with a TTL, so a warm cache costs
+no ServiceTitan call. Errors of ServiceTitan become messages for the user here, in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.dialog import reads, rules, timefmt
+from bot.dialog.state import Called, Load, Loaded, Plan
+from bot.servicetitan import NotFound, ServiceTitanClient, ServiceTitanError
+from bot.servicetitan.models import AppointmentCreate, JobAppointmentCreate, JobCreate, JobUpdate
+from bot.store import Store, cached
+
+log = logging.getLogger("bot.dialog")
+
+Row = dict[str, Any]
+CACHE_NAMESPACE = "refdata"
+MAX_READ_ROWS = 200
+_STATUS = {
+    "scheduled": "Scheduled",
+    "completed": "Completed",
+    "canceled": "Canceled",
+    "cancelled": "Canceled",
+    "hold": "Hold",
+    "in_progress": "InProgress",
+    "dispatched": "Dispatched",
+}
+
+
+def _row(model: BaseModel) -> Row:
+    return model.model_dump(mode="json")
+
+
+async def _rows(items: AsyncIterator[Any], limit: int | None = None) -> list[Row]:
+    out: list[Row] = []
+    async for item in items:
+        out.append(_row(item))
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+async def _maybe(call: Awaitable[Any]) -> Any:
+    """The result of a single-record GET, or None when ServiceTitan says it doesn't exist."""
+    try:
+        return await call
+    except NotFound:
+        return None
+
+
+def st_message(exc: ServiceTitanError) -> str:
+    """ServiceTitan's own words for a failed call."""
+    text = exc.title or "ServiceTitan refused the request"
+    details = "; ".join(" ".join(messages) for messages in exc.errors.values() if messages)
+    return f"{text} ({details})" if details and details not in text else text
+
+
+class Runner:
+    """Performs effects against one ServiceTitan tenant; reference data cached in `store` for `cache_ttl` s."""
+
+    def __init__(self, client: ServiceTitanClient, store: Store, *, cache_ttl: float = 900.0) -> None:
+        self.client = client
+        self.store = store
+        self.cache_ttl = cache_ttl
+
+    # ---- lookups ---------------------------------------------------------------------------------------
+
+    async def load(self, effect: Load) -> Loaded:
+        try:
+            data = await self._load(effect.what, effect.args)
+        except ServiceTitanError as exc:
+            log.warning("lookup %s failed: %s", effect.key, exc)
+            return Loaded(effect.what, effect.args, error=f"ServiceTitan didn't answer ({st_message(exc)}).")
+        except Exception:  # one place turns an unexpected failure into a message instead of a dead turn
+            log.exception("lookup %s failed", effect.key)
+            return Loaded(effect.what, effect.args, error="Something went wrong looking that up.")
+        return Loaded(effect.what, effect.args, data=data)
+
+    async def reference(self, what: str) -> list[Row]:
+        loaders: dict[str, Callable[[], AsyncIterator[Any]]] = {
+            "technicians": lambda: self.client.iter_technicians(),
+            "hold_reasons": lambda: self.client.iter_job_hold_reasons(),
+            "cancel_reasons": lambda: self.client.iter_job_cancel_reasons(),
+            "job_types": lambda: self.client.iter_job_types(),
+            "business_units": lambda: self.client.iter_business_units(),
+            "arrival_windows": lambda: self.client.iter_arrival_windows(),
+            "campaigns": lambda: self.client.iter_campaigns(),
+        }
+        make = loaders[what]
+
+        async def fetch() -> list[Row]:
+            return await _rows(make())
+
+        data = await cached(self.store, namespace=CACHE_NAMESPACE, key=what, ttl=self.cache_ttl, load=fetch)
+        return list(data or [])
+
+    async def _load(self, what: str, args: dict[str, Any]) -> Any:
+        client = self.client
+        if what in {
+            "technicians",
+            "hold_reasons",
+            "cancel_reasons",
+            "job_types",
+            "business_units",
+            "arrival_windows",
+            "campaigns",
+        }:
+            return await self.reference(what)
+        if what == "job":
+            job_id = int(args["job_id"])
+            job = await _maybe(client.get_job(job_id))
+            if job is None:
+                return {"job": None}
+            appointments = await _rows(client.iter_appointments(job_id=job_id))
+            assignments = await _rows(client.iter_appointment_assignments(job_id=job_id))
+            return {"job": _row(job), "appointments": appointments, "assignments": assignments}
+        if what == "appointment":
+            appt_id = int(args["appointment_id"])
+            appt = await _maybe(client.get_appointment(appt_id))
+            if appt is None:
+                return {"appointment": None}
+            job = await _maybe(client.get_job(appt.job_id))
+            assignments = await _rows(client.iter_appointment_assignments(appointment_ids=[appt_id]))
+            return {"appointment": _row(appt), "job": _row(job) if job else None, "assignments": assignments}
+        if what == "customer":
+            customer = await _maybe(client.get_customer(int(args["customer_id"])))
+            if customer is None:
+                return {"customer": None}
+            locations = await _rows(client.iter_locations(customer_id=customer.id))
+            return {"customer": _row(customer), "locations": locations}
+        if what == "conflicts":
+            return await self._conflicts(args)
+        if what == "read":
+            return await self._read(args)
+        raise ValueError(f"unknown lookup {what!r}")
+
+    async def _conflicts(self, args: dict[str, Any]) -> list[Row]:
+        start, end = timefmt.parse_iso(args["start"]), timefmt.parse_iso(args["end"])
+        exclude = int(args.get("exclude") or 0)
+        found: list[Row] = []
+        for tech_id in [int(t) for t in str(args["technician_ids"]).split(",") if t]:
+            # A visit starting up to 12 hours earlier may still run into the new window.
+            async for appt in self.client.iter_appointments(
+                technician_id=tech_id, starts_on_or_after=start - timedelta(hours=12), starts_before=end
+            ):
+                if appt.id == exclude or appt.status in {"Canceled", "Done"}:
+                    continue
+                if rules.overlaps(start, end, appt.start, appt.end):
+                    found.append({"technician_id": tech_id, "appointment": _row(appt)})
+        return found
+
+    # ---- writes ----------------------------------------------------------------------------------------
+
+    async def call(self, plan: Plan) -> Called:
+        try:
+            result = await self._call(plan.op, plan.args)
+        except ServiceTitanError as exc:
+            log.info("write %s refused: %s", plan.op, exc)
+            return Called(plan, ok=False, error=st_message(exc), status=exc.status)
+        except Exception:  # the conversation must leave "applying" whatever happened
+            log.exception("write %s failed", plan.op)
+            return Called(plan, ok=False, error="something went wrong on our side; check ServiceTitan")
+        return Called(plan, ok=True, data=result)
+
+    async def _call(self, op: str, a: dict[str, Any]) -> Any:
+        client = self.client
+
+        def when(name: str) -> datetime | None:
+            return timefmt.parse_iso(a[name]) if a.get(name) else None
+
+        if op == "reschedule_appointment":
+            start, end = when("start"), when("end")
+            assert start and end
+            appt = await client.reschedule_appointment(
+                int(a["appointment_id"]),
+                start=start,
+                end=end,
+                arrival_window_start=when("arrival_window_start"),
+                arrival_window_end=when("arrival_window_end"),
+            )
+            return _row(appt)
+        if op == "add_appointment":
+            start, end = when("start"), when("end")
+            assert start and end
+            created = await client.add_appointment(
+                AppointmentCreate(
+                    job_id=int(a["job_id"]),
+                    start=start,
+                    end=end,
+                    arrival_window_start=when("arrival_window_start"),
+                    arrival_window_end=when("arrival_window_end"),
+                    technician_ids=a.get("technician_ids"),
+                )
+            )
+            return _row(created)
+        if op == "book_job":
+            visit = a["appointments"][0]
+            job = await client.book_job(
+                JobCreate(
+                    customer_id=a["customer_id"],
+                    location_id=a["location_id"],
+                    business_unit_id=a["business_unit_id"],
+                    job_type_id=a["job_type_id"],
+                    priority=a["priority"],
+                    campaign_id=a["campaign_id"],
+                    summary=a.get("summary"),
+                    appointments=[
+                        JobAppointmentCreate(
+                            start=timefmt.parse_iso(visit["start"]),
+                            end=timefmt.parse_iso(visit["end"]),
+                            arrival_window_start=timefmt.parse_iso(visit["arrival_window_start"])
+                            if visit.get("arrival_window_start")
+                            else None,
+                            arrival_window_end=timefmt.parse_iso(visit["arrival_window_end"])
+                            if visit.get("arrival_window_end")
+                            else None,
+                            technician_ids=visit.get("technician_ids"),
+                        )
+                    ],
+                )
+            )
+            return _row(job)
+        if op == "delete_appointment":
+            await client.delete_appointment(int(a["appointment_id"]))
+            return None
+        if op == "hold_appointment":
+            await client.hold_appointment(
+                int(a["appointment_id"]), reason_id=int(a["reason_id"]), memo=a["memo"]
+            )
+            return None
+        if op == "remove_appointment_hold":
+            await client.remove_appointment_hold(int(a["appointment_id"]))
+            return None
+        if op == "cancel_job":
+            await client.cancel_job(int(a["job_id"]), reason_id=int(a["reason_id"]), memo=a["memo"])
+            return None
+        if op == "remove_cancellation":
+            await client.remove_job_cancellation(int(a["job_id"]))
+            return None
+        if op == "hold_job":
+            await client.hold_job(int(a["job_id"]), reason_id=int(a["reason_id"]), memo=a["memo"])
+            return None
+        if op == "assign_technicians":
+            return _row(await client.assign_technicians(int(a["appointment_id"]), a["technician_ids"]))
+        if op == "unassign_technicians":
+            return _row(await client.unassign_technicians(int(a["appointment_id"]), a["technician_ids"]))
+        if op == "update_job":
+            fields = {k: v for k, v in a.items() if k != "job_id"}
+            return _row(await client.update_job(int(a["job_id"]), JobUpdate(**fields)))
+        if op == "set_special_instructions":
+            return _row(await client.set_special_instructions(int(a["appointment_id"]), a["text"]))
+        if op == "add_job_note":
+            return _row(await client.add_job_note(int(a["job_id"]), a["text"]))
+        raise ValueError(f"unknown operation {op!r}")
+
+    # ---- reads -----------------------------------------------------------------------------------------
+
+    async def _read(self, args: dict[str, Any]) -> dict[str, Any]:
+        intent = str(args["intent"])
+        slots = json.loads(args.get("slots") or "{}")
+        tz = str(args.get("tz") or "UTC")
+        handler: dict[str, Callable[[dict[str, Any], dict[str, Any], str], Awaitable[dict[str, Any]]]] = {
+            "show_job": self._show_job,
+            "list_notes": self._list_notes,
+            "find_jobs": self._find_jobs,
+            "list_appointments": self._list_appointments,
+            "find_projects": self._find_projects,
+        }
+        return await handler[intent](slots, args, tz)
+
+    async def _technician_id(
+        self, slots: dict[str, Any], args: dict[str, Any]
+    ) -> tuple[int | None, str | None]:
+        """The technician a read is about: (id, None), or (None, a message) when the name doesn't match."""
+        if args.get("technician_id") is not None:
+            return int(args["technician_id"]), None
+        name = slots.get("technician")
+        if not name:
+            return None, None
+        if str(name).startswith("<@"):
+            return None, f"I can't tell which technician {name} is; type their name instead."
+        match = rules.match_technician(
+            str(name), [t for t in await self.reference("technicians") if t.get("active", True)]
+        )
+        if match.kind == "one":
+            return int(match.row["id"]), None
+        if match.kind == "many":
+            names = ", ".join(str(t["name"]) for t in match.rows[:6])
+            return None, f"“{name}” could be {names}. Say the full name."
+        return None, f"No active technician matches “{name}”."
+
+    def _range(
+        self, value: Any, tz: str, default_today: datetime | None = None
+    ) -> tuple[datetime, datetime] | None:
+        if isinstance(value, dict) and value.get("from") and value.get("to"):
+            first = timefmt.day_bounds(date.fromisoformat(value["from"]), tz)[0]
+            last = timefmt.day_bounds(date.fromisoformat(value["to"]), tz)[1]
+            return first, last
+        if default_today is not None:
+            return timefmt.day_bounds(timefmt.local(default_today, tz).date(), tz)
+        return None
+
+    async def _names(self, assignments: list[Row]) -> dict[int, list[str]]:
+        by_appt: dict[int, list[str]] = {}
+        for a in assignments:
+            if a.get("active", True):
+                by_appt.setdefault(int(a["appointment_id"]), []).append(str(a["technician_name"]))
+        return by_appt
+
+    async def _customer_names(self, ids: list[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        rows = await _rows(self.client.iter_customers(ids=sorted(set(ids))))
+        return {int(r["id"]): str(r["name"]) for r in rows}
+
+    async def _show_job(self, slots: dict[str, Any], args: dict[str, Any], tz: str) -> dict[str, Any]:
+        job_id = int(slots["job_id"])
+        job = await _maybe(self.client.get_job(job_id))
+        if job is None:
+            return {
+                "title": f"Job {job_id}",
+                "text": f"I can't find job {job_id} in ServiceTitan.",
+                "rows": [],
+            }
+        types = {int(t["id"]): str(t["name"]) for t in await self.reference("job_types")}
+        customer = await _maybe(self.client.get_customer(job.customer_id))
+        appointments = await _rows(self.client.iter_appointments(job_id=job_id))
+        names = await self._names(await _rows(self.client.iter_appointment_assignments(job_id=job_id)))
+        facts = [
+            ("Status", job.job_status),
+            ("Type", types.get(job.job_type_id, f"#{job.job_type_id}")),
+            ("Customer", f"{customer.name} (#{customer.id})" if customer else f"#{job.customer_id}"),
+            ("Priority", job.priority),
+        ]
+        if job.summary:
+            facts.append(("Summary", reads.plain(job.summary)[:200]))
+        why = ""
+        if job.job_status == "Canceled":
+            reasons = await self.client.get_job_cancel_reasons([job_id])
+            logs = await _rows(self.client.iter_job_canceled_logs(job_id))
+            memo = next((str(log_row.get("memo")) for log_row in reversed(logs) if log_row.get("memo")), "")
+            reason = reasons[-1].name if reasons else "no reason recorded"
+            why = f"Canceled: {reason}" + (f" — “{memo}”" if memo else "")
+            facts.append(("Why canceled", why.removeprefix("Canceled: ")))
+        elif job.job_status == "Hold":
+            history = await self.client.get_job_history(job_id)
+            holds = [h for h in history if "hold" in h.event_type.casefold()]
+            memo = holds[-1].memo if holds and holds[-1].memo else ""
+            why = "On hold" + (f": {memo}" if memo else "")
+            facts.append(("Why on hold", memo or (holds[-1].event_type if holds else "not recorded")))
+        rows = [
+            reads.appointment_row(a, tz=tz, names=names.get(int(a["id"]), []))
+            for a in sorted(appointments, key=lambda a: a["start"])
+        ]
+        title = f"Job {job.id} · {types.get(job.job_type_id, 'job')} · {job.job_status}"
+        return {"title": title, "facts": facts, "rows": rows, "text": why}
+
+    async def _list_notes(self, slots: dict[str, Any], args: dict[str, Any], tz: str) -> dict[str, Any]:
+        job_id = int(slots["job_id"])
+        try:
+            notes = await _rows(self.client.iter_job_notes(job_id), MAX_READ_ROWS)
+        except NotFound:
+            return {"title": f"Notes on job {job_id}", "text": f"I can't find job {job_id}.", "rows": []}
+        notes.sort(key=lambda n: (not n.get("is_pinned"), n["created_on"]), reverse=False)
+        return {"title": f"Notes on job {job_id}", "rows": [reads.note_row(n, tz=tz) for n in notes]}
+
+    async def _find_jobs(self, slots: dict[str, Any], args: dict[str, Any], tz: str) -> dict[str, Any]:
+        filters: dict[str, Any] = {}
+        status = _STATUS.get(str(slots.get("status") or "").casefold())
+        if status:
+            filters["job_status"] = status
+        span = self._range(slots.get("range"), tz)
+        if span:
+            if status == "Completed":
+                filters["completed_on_or_after"], filters["completed_before"] = span
+            else:
+                filters["appointment_starts_on_or_after"], filters["appointment_starts_before"] = span
+        for slot in ("project_id", "customer_id"):
+            if slots.get(slot) is not None:
+                filters[slot] = int(slots[slot])
+        tech_id, problem = await self._technician_id(slots, args)
+        if problem:
+            return {"title": "Jobs", "text": problem, "rows": []}
+        if tech_id is not None:
+            filters["technician_id"] = tech_id
+        jobs = await _rows(self.client.iter_jobs(**filters), MAX_READ_ROWS)
+        types = {int(t["id"]): str(t["name"]) for t in await self.reference("job_types")}
+        customers = await self._customer_names([int(j["customer_id"]) for j in jobs])
+        described = [status.lower() if status else "", "jobs"]
+        title = " ".join(x for x in described if x).capitalize()
+        if span:
+            title += f" {timefmt.short_day(timefmt.local(span[0], tz))} – {timefmt.short_day(timefmt.local(span[1] - timedelta(seconds=1), tz))}"
+        title += f" ({len(jobs)})"
+        return {
+            "title": title,
+            "rows": [reads.job_row(j, type_names=types, customer_names=customers) for j in jobs],
+        }
+
+    async def _list_appointments(
+        self, slots: dict[str, Any], args: dict[str, Any], tz: str
+    ) -> dict[str, Any]:
+        filters: dict[str, Any] = {}
+        tech_id, problem = await self._technician_id(slots, args)
+        if problem:
+            return {"title": "Appointments", "text": problem, "rows": []}
+        if tech_id is not None:
+            filters["technician_id"] = tech_id
+        for slot in ("job_id", "project_id"):
+            if slots.get(slot) is not None:
+                filters[slot] = int(slots[slot])
+        now = datetime.fromisoformat(str(args["now"])) if args.get("now") else None
+        span = self._range(slots.get("range"), tz, default_today=None if "job_id" in filters else now)
+        if span:
+            filters["starts_on_or_after"], filters["starts_before"] = span
+        appointments = await _rows(self.client.iter_appointments(**filters), MAX_READ_ROWS)
+        appointments.sort(key=lambda a: a["start"])
+        ids = [int(a["id"]) for a in appointments]
+        assignments = (
+            await _rows(self.client.iter_appointment_assignments(appointment_ids=ids)) if ids else []
+        )
+        names = await self._names(assignments)
+        who = ""
+        if tech_id is not None:
+            techs = {int(t["id"]): str(t["name"]) for t in await self.reference("technicians")}
+            who = f" for {techs.get(tech_id, f'technician {tech_id}')}"
+        when = ""
+        if span:
+            first = timefmt.local(span[0], tz)
+            last = timefmt.local(span[1] - timedelta(seconds=1), tz)
+            when = (
+                f" on {timefmt.day(first)}"
+                if first.date() == last.date()
+                else f" {timefmt.short_day(first)} – {timefmt.short_day(last)}"
+            )
+        return {
+            "title": f"Appointments{who}{when} ({len(appointments)})",
+            "rows": [
+                reads.appointment_row(a, tz=tz, names=names.get(int(a["id"]), [])) for a in appointments
+            ],
+        }
+
+    async def _find_projects(self, slots: dict[str, Any], args: dict[str, Any], tz: str) -> dict[str, Any]:
+        if slots.get("project_id") is not None:
+            project = await _maybe(self.client.get_project(int(slots["project_id"])))
+            projects = [_row(project)] if project else []
+        else:
+            filters: dict[str, Any] = {}
+            if slots.get("job_id") is not None:
+                filters["job_id"] = int(slots["job_id"])
+            starts = self._range(slots.get("starts"), tz)
+            if starts:
+                filters["starts_on_or_after"], filters["starts_before"] = starts
+            completes = self._range(slots.get("completes"), tz)
+            if completes:
+                filters["target_completion_date_on_or_after"], filters["target_completion_date_before"] = (
+                    completes
+                )
+            projects = await _rows(self.client.iter_projects(**filters), MAX_READ_ROWS)
+        return {
+            "title": f"Projects ({len(projects)})",
+            "rows": [reads.project_row(p, tz=tz) for p in projects],
+        }

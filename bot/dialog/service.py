@@ -1,0 +1,167 @@
+"""`DialogService`: the Dialog protocol over the pure engine, the effect runner and the store.
+
+One turn: load the conversation by its ConversationKey, `step` the user's event, run the effects (feeding
+lookup and write results back into `step`), save, and return the replies. The confirm that leads to a
+ServiceTitan write first moves the stored conversation from confirming to applying with a
+compare-and-set, so a second click, a retried delivery or the same click in another process performs the
+write exactly once; the losers answer "already done".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.dialog.engine import InternalEvent, step
+from bot.dialog.messages import Asker, ConversationKey, Event, Reply
+from bot.dialog.runner import Runner
+from bot.dialog.state import (
+    Ask,
+    CallServiceTitan,
+    ClaimLost,
+    Conversation,
+    Effect,
+    Load,
+    Say,
+    ShowConfirmation,
+)
+from bot.servicetitan import ServiceTitanClient
+from bot.store import Store
+
+log = logging.getLogger("bot.dialog")
+
+NAMESPACE = "dialog"
+MAX_TRANSITIONS = 60  # lookups per turn are few; this only stops a runaway loop
+MAX_ATTEMPTS = 4  # a turn whose save lost a race is replayed on the fresh state
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class DialogService:
+    """Implements `bot.dialog.messages.Dialog`."""
+
+    def __init__(
+        self,
+        *,
+        client: ServiceTitanClient,
+        store: Store,
+        tz: str,
+        clock: Callable[[], datetime] = now_utc,
+        idle_minutes: int = 30,
+        cache_ttl: float = 900.0,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.tz = tz
+        self.clock = clock
+        self.idle_minutes = idle_minutes
+        self.runner = Runner(client, store, cache_ttl=cache_ttl)
+        # Kept well past idle expiry so the next message can still say what expired.
+        self.state_ttl = float(idle_minutes * 60 + 24 * 3600)
+
+    async def handle(self, key: ConversationKey, asker: Asker, event: Event) -> list[Reply]:
+        path = key.as_path()
+        for _ in range(MAX_ATTEMPTS):
+            done, replies = await self._turn(path, asker, event)
+            if done:
+                return replies
+        log.warning("dialog %s: gave up after %d save conflicts", path, MAX_ATTEMPTS)
+        return [Reply(kind="error", text="Several messages arrived at once; please send that again.")]
+
+    async def _load(self, path: str, asker: Asker) -> tuple[Conversation, int | None]:
+        record = await self.store.load(namespace=NAMESPACE, key=path)
+        state = Conversation()
+        if record is not None:
+            try:
+                state = Conversation.model_validate(record.value)
+            except ValueError:
+                log.warning("dialog %s: unreadable conversation; starting afresh", path)
+        state.asker = asker if asker.tz else asker.model_copy(update={"tz": self.tz})
+        state.idle_minutes = self.idle_minutes
+        return state, record.rev if record is not None else None
+
+    def _value(self, state: Conversation) -> dict[str, Any]:
+        return state.model_dump(mode="json")
+
+    async def _turn(self, path: str, asker: Asker, event: Event) -> tuple[bool, list[Reply]]:
+        """One attempt at a turn: (True, replies), or (False, []) when the final save lost a race."""
+        state, rev = await self._load(path, asker)
+        now = self.clock()
+        replies: list[Reply] = []
+        queue: list[Event | InternalEvent] = [event]
+        claimed = False
+        transitions = 0
+        while queue and transitions < MAX_TRANSITIONS:
+            transitions += 1
+            state, effects = step(state, queue.pop(0), now)
+            for effect in effects:
+                if isinstance(effect, Ask | ShowConfirmation | Say):
+                    replies.append(effect.reply)
+                elif isinstance(effect, Load):
+                    queue.append(await self.runner.load(effect))
+                elif isinstance(effect, CallServiceTitan):
+                    if not await self._claim(path, rev, state):
+                        fresh, _ = await self._load(path, asker)
+                        _, lost = step(fresh, ClaimLost(), now)
+                        return True, replies + _replies(lost)
+                    claimed = True
+                    queue.append(await self.runner.call(effect.plan))
+        if claimed or rev is None:
+            # After a won claim nobody else may change the conversation, so a plain save is safe.
+            await self.store.save(namespace=NAMESPACE, key=path, value=self._value(state), ttl=self.state_ttl)
+            return True, replies
+        saved = await self.store.compare_and_set(
+            namespace=NAMESPACE, key=path, expected_rev=rev, value=self._value(state), ttl=self.state_ttl
+        )
+        return saved, replies if saved else []
+
+    async def _claim(self, path: str, rev: int | None, state: Conversation) -> bool:
+        """Move the stored conversation to `applying` atomically; False when another delivery did first."""
+        if rev is None:
+            return False
+        return await self.store.compare_and_set(
+            namespace=NAMESPACE, key=path, expected_rev=rev, value=self._value(state), ttl=self.state_ttl
+        )
+
+    async def home(self, asker: Asker) -> Reply:
+        tz = asker.tz or self.tz
+        name = asker.name or "there"
+        role_text = {
+            "dispatcher": "You're a dispatcher: ask me to look up, reschedule, assign, hold or cancel work.",
+            "manager": "You're a manager: ask me to look up, reschedule, assign, hold or cancel work.",
+            "technician": "You're a technician: ask me about your appointments, jobs and notes.",
+            "guest": "You're not linked to ServiceTitan yet; ask an admin to link your account. Until then I can only show help.",
+        }[asker.role]
+        reply = Reply(kind="list", title=f"Hi {name}", text=f"Hi {name}. {role_text}", read_only=True)
+        reply.facts = []
+        if asker.role == "technician" and asker.technician_id is not None:
+            now = self.clock()
+            loaded = await self.runner.load(
+                Load(
+                    "read",
+                    {
+                        "intent": "list_appointments",
+                        "slots": "{}",
+                        "technician_id": asker.technician_id,
+                        "tz": tz,
+                        "now": now.isoformat(),
+                    },
+                )
+            )
+            if loaded.error:
+                reply.lines = [loaded.error]
+            else:
+                rows = [str(r) for r in loaded.data.get("rows", [])]
+                reply.lines = rows or ["No appointments today."]
+                reply.title = f"Hi {name} · today"
+            reply.text += "\nToday:\n" + "\n".join(reply.lines)
+            reply.footnote = f"Times in {tz}"
+        return reply
+
+
+def _replies(effects: list[Effect]) -> list[Reply]:
+    return [e.reply for e in effects if isinstance(e, Ask | ShowConfirmation | Say)]

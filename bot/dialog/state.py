@@ -1,0 +1,162 @@
+"""The dialog's data: the stored conversation, the effects `step` asks for and the results fed back to it.
+
+Everything here is plain data (pydantic models and frozen dataclasses) with no Slack, Redis or HTTP in it,
+so a conversation can be saved as JSON, and `bot.dialog.engine.step` can be tested with hand-built events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from bot.dialog.messages import Asker, Reply
+
+Phase = Literal["idle", "collecting", "choosing", "confirming", "applying", "switching"]
+ACTIVE_PHASES: frozenset[str] = frozenset({"collecting", "choosing", "confirming", "switching"})
+
+STATE_VERSION = 1
+
+
+class OfferedChoice(BaseModel):
+    """A Choice shown to the user: which slot the picked option fills and the options (value -> label)."""
+
+    slot: str
+    prompt: str
+    options: list[tuple[str, str]]  # (value, label)
+
+
+class Plan(BaseModel):
+    """A write ready to confirm: the ServiceTitan operation, its arguments and what the card shows."""
+
+    op: str
+    args: dict[str, Any]
+    title: str
+    verb: str  # label of the primary button, e.g. "Reschedule"
+    done_text: str  # the result message after success
+    facts: list[tuple[str, str]] = Field(default_factory=list)
+    changes: list[tuple[str, str, str]] = Field(default_factory=list)  # (label, before, after)
+    warnings: list[str] = Field(default_factory=list)
+    date_edit: tuple[str, str | None] | None = None  # (ISO date, "HH:MM") for a datepicker correction
+    undo: Plan | None = None  # the plan that restores the previous state, when undo is offered
+
+
+class Pending(BaseModel):
+    """One request being collected, validated and confirmed."""
+
+    intent: str
+    slots: dict[str, Any] = Field(default_factory=dict)  # user-given values, in the parser's formats
+    data: dict[str, Any] = Field(default_factory=dict)  # ServiceTitan lookups, by `load_key`
+    asked: str | None = None  # the slot the last question was about
+    choice: OfferedChoice | None = None
+    plan: Plan | None = None  # set while confirming / applying
+    started_at: datetime | None = None
+
+
+class UndoOffer(BaseModel):
+    plan: Plan
+    until: datetime
+    token: str
+
+
+class ReadPages(BaseModel):
+    """Rows of the last read answer, for the "more" button."""
+
+    title: str
+    rows: list[str]
+    shown: int
+    token: str
+
+
+class Conversation(BaseModel):
+    """The stored state of one conversation (ConversationKey)."""
+
+    version: int = STATE_VERSION
+    phase: Phase = "idle"
+    pending: Pending | None = None
+    switch_to: dict[str, Any] | None = None  # a parsed new request waiting for switch/keep
+    token: str = ""  # token of the card whose buttons are live
+    updated_at: datetime | None = None
+    asker: Asker | None = None
+    idle_minutes: int = 30
+    expired: Pending | None = None  # the request that expired, offered for resume
+    undo: UndoOffer | None = None
+    read: ReadPages | None = None
+    last_done: str | None = None  # what the last confirmed write did ("already done" answers)
+    last_done_token: str = ""
+
+
+# ---- effects: what step asks the boundary (bot/dialog/runner.py) to do -----------------------------------
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Ask the user for a slot (a question, maybe with a Choice)."""
+
+    reply: Reply
+
+
+@dataclass(frozen=True)
+class ShowConfirmation:
+    reply: Reply
+
+
+@dataclass(frozen=True)
+class Say:
+    """Any other reply: a result, an error, a read answer, help."""
+
+    reply: Reply
+
+
+@dataclass(frozen=True)
+class Load:
+    """Look something up in ServiceTitan (reference data through the cache); answered by `Loaded`."""
+
+    what: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return load_key(self.what, self.args)
+
+
+@dataclass(frozen=True)
+class CallServiceTitan:
+    """Perform a confirmed write; answered by `Called`. The boundary claims the conversation first."""
+
+    plan: Plan
+
+
+Effect = Ask | ShowConfirmation | Say | Load | CallServiceTitan
+
+
+# ---- internal events: results fed back into step ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loaded:
+    what: str
+    args: dict[str, Any]
+    data: Any = None
+    error: str | None = None  # a message for the user when the lookup failed
+
+
+@dataclass(frozen=True)
+class Called:
+    plan: Plan
+    ok: bool
+    data: Any = None
+    error: str | None = None
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class ClaimLost:
+    """The conversation was claimed by another delivery of the same confirm (compare-and-set failed)."""
+
+
+def load_key(what: str, args: dict[str, Any]) -> str:
+    parts = ",".join(f"{k}={args[k]}" for k in sorted(args))
+    return f"{what}:{parts}"
