@@ -348,6 +348,8 @@ def render_blocks(
             chunks = [*shown, f"_…and {hidden_rows} more rows_"]
         line_blocks = [_section(chunk, f"{BLOCK_LINES}{i or ''}", token) for i, chunk in enumerate(chunks)]
     blocks = head + line_blocks + tail
+    if not blocks:  # a message needs at least one block
+        blocks = [_section(escape_mrkdwn(fallback_text(reply)), BLOCK_TEXT, token)]
     if len(blocks) > max_blocks:  # only when head + tail alone exceed the limit: keep the controls
         keep_tail = tail[-max_blocks:]
         blocks = head[: max_blocks - len(keep_tail)] + keep_tail
