@@ -121,7 +121,8 @@ def pick_user(users: list[DemoUser], wanted: str | None) -> DemoUser:
     if not users:
         raise DemoError("the ServiceTitan data has no employees or technicians to speak as")
     if wanted is None or not wanted.strip():
-        dispatchers = [user for user in users if user.st_role.lower() == "dispatcher"]
+        # ServiceTitan's role for dispatchers is "Dispatch"; accept "Dispatcher" from other data too.
+        dispatchers = [user for user in users if user.st_role.lower().startswith("dispatch")]
         if not dispatchers:
             raise DemoError("the ServiceTitan data has no dispatcher; pick a user with --user NAME")
         return dispatchers[0]
@@ -376,7 +377,7 @@ async def _shared_first_name(client: ServiceTitanClient) -> str | None:
 
 def banner(world: DemoWorld, *, tz: str) -> list[str]:
     user = world.user
-    who = f"{user.name} ({user.st_role}, {world.asker.role} in the bot)"
+    who = f"{user.name}, {world.asker.role} (ServiceTitan role: {user.st_role})"
     lines = [
         "stbot console demo: the Slack bot on the built-in ServiceTitan simulator. No credentials needed.",
         f"You are {who}. Times are in {tz}.",
