@@ -260,6 +260,8 @@ def list_response(
     render_item: Callable[[Record], dict[str, Any]],
     sort_fields: Iterable[str] = ("Id", "ModifiedOn", "CreatedOn"),
 ) -> JSONResponse:
+    # Paging parameters are read first so one 400 names every bad parameter.
+    query.integer("page"), query.integer("pageSize"), query.boolean("includeTotal")
     query.check()
     records = [r for r in table.values() if all(f(r) for f in filters)]
     records = _sort(records, query, sort_fields)
