@@ -195,3 +195,36 @@ async def test_state_changes_with_unknown_outcome_are_applied_exactly_once(after
     assert sim.state.jobs[job["id"]]["priority"] == "High"
     assert sim.state.jobs[job["id"]]["jobStatus"] != "Canceled"
     assert sim.state.appointments[appointment_id]["specialInstructions"] == "Call first"
+
+
+async def test_token_expired_on_the_server_is_refreshed_once_and_the_call_retried() -> None:
+    sim_now = [NOW]
+    client, sim = embedded_client(clock=lambda: sim_now[0], now=NOW, client_kwargs={"sleep": Sleeps()})
+    job_id = min(sim.state.jobs)
+    async with client:
+        await client.get_job(job_id)
+        sim_now[0] += timedelta(seconds=901)  # the server's clock says the token is dead; ours does not
+        job = await client.get_job(job_id)
+    assert job.id == job_id
+    assert [status for _, _, status in calls(sim, "GET", f"/jobs/{job_id}")] == [200, 401, 200]
+    assert len(calls(sim, "POST", "/connect/token")) == 2
+
+
+async def test_the_simulators_rate_limit_is_waited_out_with_its_retry_after() -> None:
+    rate_clock = [0.0]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        rate_clock[0] += seconds  # the wait passes on the simulator's rate clock instead of the wall clock
+
+    client, sim = embedded_client(
+        now=NOW, rate_limit_per_second=3, rate_clock=lambda: rate_clock[0], client_kwargs={"sleep": sleep}
+    )
+    job_ids = sorted(sim.state.jobs)[:7]
+    async with client:
+        jobs = [await client.get_job(i) for i in job_ids]
+    assert [j.id for j in jobs] == job_ids
+    statuses = [status for method, path, status in sim.request_log if method == "GET"]
+    assert statuses.count(429) == len(waits) >= 2
+    assert all(w >= 1 for w in waits)
