@@ -310,8 +310,9 @@ def render_blocks(
                 "text": _plain(reply.title, MAX_HEADER),
             }
         )
-    if reply.text.strip():
-        head.append(_section(escape_mrkdwn(reply.text), BLOCK_TEXT, token))
+    lead = lead_text(reply)
+    if lead:
+        head.append(_section(escape_mrkdwn(lead), BLOCK_TEXT, token))
     head.extend(_facts_blocks(reply))
     if reply.changes:
         head.append(_section(_changes_text(reply), BLOCK_CHANGES, token))
@@ -354,6 +355,22 @@ def render_blocks(
         keep_tail = tail[-max_blocks:]
         blocks = head[: max_blocks - len(keep_tail)] + keep_tail
     return blocks
+
+
+def lead_text(reply: Reply) -> str:
+    """The text shown above a card's parts.
+
+    `Reply.text` is the complete plain version of a reply (the fallback), so when the reply has
+    structured parts (facts, changes, rows, a choice, pickers) they already show the rest and only its
+    first line leads the card; that line is left out when the title or the choice prompt says the same.
+    """
+    text = reply.text.strip()
+    structured = reply.facts or reply.changes or reply.lines or reply.choice or reply.date_edit
+    if not structured:
+        return text
+    first = text.split("\n", 1)[0].strip()
+    repeated = {(reply.title or "").strip(), (reply.choice.prompt.strip() if reply.choice else "")}
+    return "" if first in repeated else first
 
 
 def render(reply: Reply) -> JSON:

@@ -160,6 +160,21 @@ def clean_text(text: str, bot_user_id: str | None = None) -> str:
     return " ".join(html.unescape(text).split())
 
 
+def replaces_clicked_card(reply: Reply) -> bool:
+    """Whether this reply to a click takes the clicked card's place (chat.update), so the card's old
+    buttons cannot be pressed again.
+
+    The dialog says so for outcomes (`replaces_card`). A follow-up card (the confirmation after a choice,
+    the corrected card after a picker change, the next page) also replaces it: the card evolves in place.
+    A plain answer to a click (e.g. "already done" for a second click) is posted instead, so it never
+    overwrites the outcome a first click put there.
+    """
+    if reply.replaces_card:
+        return True
+    interactive = bool(reply.choice or reply.date_edit or reply.buttons)
+    return interactive and reply.kind != "error"
+
+
 # ---- who is asking -------------------------------------------------------------------------------
 
 
@@ -242,13 +257,12 @@ class Conversations:
         return replies
 
     async def deliver(self, target: Target, replies: list[Reply]) -> None:
-        card_replaced = False
+        card_open = bool(target.card_ts or target.card_is_ephemeral)  # this turn came from a click on it
         for reply in replies:
             message = render(reply)
-            if reply.replaces_card and not card_replaced and (target.card_ts or target.card_is_ephemeral):
-                card_replaced = await self._replace_card(target, message)
-                if card_replaced:
-                    continue
+            if card_open and replaces_clicked_card(reply) and await self._replace_card(target, message):
+                card_open = False
+                continue
             if reply.read_only and target.ephemeral_for_reads and not target.is_dm:
                 await self._post_ephemeral(target, message)
             else:

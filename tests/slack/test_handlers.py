@@ -167,11 +167,13 @@ async def test_slash_command_answers_reads_ephemerally_in_a_channel_and_help_by_
         assert post.params["channel"] == "C0GENERAL"
         assert dialog.turns[2][0].thread == ""
 
-        # "more" on an ephemeral answer: no ts to update, so the next page goes only to the user as well
+        # "more" on an ephemeral answer: no ts to update, so the next page replaces it through response_url
         listing = {"channel": "C0GENERAL", "ts": None, **fake.of("chat.postEphemeral")[1].params}
         await bot.click(DANA, listing, ACTION_MORE, ephemeral=True)
-        await fake.wait_calls("chat.postEphemeral", 3)
+        await fake.wait_for(lambda: fake.responses, what="the next page")
         assert dialog.turns[3][2] == Pressed(action="more", value="", token="tokL")
+        assert fake.responses[0]["replace_original"] is True and fake.responses[0]["text"] == "Job #1001"
+        assert len(fake.of("chat.postEphemeral")) == 2
         shown(fake)
 
 
