@@ -604,7 +604,7 @@ def plan_reschedule(p: Pending, ctx: Ctx) -> Plan:
     old, new = _times_of(ctx.appointment), ctx.times
     appt_id = ctx.appointment["id"]
     changes = [("When", timefmt.span(old.start, old.end, ctx.tz), timefmt.span(new.start, new.end, ctx.tz))]
-    if (old.window_start, old.window_end) != (new.window_start, new.window_end):
+    if _window_text(old, ctx.tz) != _window_text(new, ctx.tz):
         changes.append(("Arrival window", _window_text(old, ctx.tz), _window_text(new, ctx.tz)))
     local = timefmt.local(new.start, ctx.tz)
     undo = Plan(

@@ -1,0 +1,103 @@
+"""Fixtures for the dialog tests: the real DialogService on the simulator (a movable clock) and real Redis.
+
+Each test gets its own Redis key prefix and deletes its keys afterwards. REDIS_URL defaults to
+redis://127.0.0.1:6379/0; a test fails (never skips) when Redis is unreachable.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.dialog.messages import Asker, ConversationKey, Event, Reply
+from bot.dialog.service import DialogService
+from bot.servicetitan import ServiceTitanClient
+from bot.servicetitan.embedded import embedded_client
+from bot.simulator import Simulator
+from bot.store import RedisStore, Store
+from tests.dialog.seed import build_seed
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+FIXED_NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday, 9:00 AM in America/Chicago
+TZ = "America/Chicago"
+
+
+class Clock:
+    """Wall clock shared by the dialog and the simulator; moves only when told to."""
+
+    def __init__(self, now: datetime = FIXED_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, minutes: float) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+@dataclass
+class Harness:
+    """A DialogService on a simulator with the transcript seed, over a fresh Redis prefix."""
+
+    service: DialogService
+    client: ServiceTitanClient
+    sim: Simulator
+    store: Store
+    clock: Clock
+    prefix: str
+    stores: list[Store] = field(default_factory=list)
+
+    def key(self, user: str = "U1", thread: str = "") -> ConversationKey:
+        return ConversationKey(team="T1", channel="D1", thread=thread, user=user)
+
+    async def say(
+        self, text: str, asker: Asker | None = None, key: ConversationKey | None = None
+    ) -> list[Reply]:
+        from bot.dialog.messages import Said
+
+        return await self.handle(Said(text=text), asker, key)
+
+    async def handle(
+        self, event: Event, asker: Asker | None = None, key: ConversationKey | None = None
+    ) -> list[Reply]:
+        return await self.service.handle(key or self.key(), asker or dispatcher(), event)
+
+    def another_service(self) -> DialogService:
+        """A second DialogService on its own Redis connection pool (another process, in effect)."""
+        store = RedisStore(REDIS_URL, prefix=self.prefix)
+        self.stores.append(store)
+        return DialogService(client=self.client, store=store, tz=TZ, clock=self.clock)
+
+
+def dispatcher(user: str = "U1") -> Asker:
+    return Asker(user_id=user, tz=TZ, role="dispatcher", name="Dana Reyes")
+
+
+@pytest.fixture
+async def harness() -> AsyncIterator[Harness]:
+    clock = Clock()
+    client, sim = embedded_client(build_seed(), clock=clock)
+    prefix = f"dtest{uuid.uuid4().hex[:12]}"
+    store = RedisStore(REDIS_URL, prefix=prefix)
+    service = DialogService(client=client, store=store, tz=TZ, clock=clock)
+    h = Harness(service=service, client=client, sim=sim, store=store, clock=clock, prefix=prefix)
+    try:
+        yield h
+    finally:
+        for extra in h.stores:
+            await extra.aclose()
+        await store.aclose()
+        await client.aclose()
+        raw = aioredis.from_url(REDIS_URL)
+        try:
+            keys = [k async for k in raw.scan_iter(match=f"{prefix}:*")]
+            if keys:
+                await raw.delete(*keys)
+        finally:
+            await raw.aclose()

@@ -1,0 +1,189 @@
+"""Unit tests of the pure `step`: hand-built states, clicks and lookup results; no parser, no ServiceTitan.
+
+Lookups are answered from a dict of hand-written rows the way bot/dialog/runner.py would answer them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.dialog.engine import step
+from bot.dialog.messages import Asker, Pressed, Reply
+from bot.dialog.state import (
+    Ask,
+    Called,
+    CallServiceTitan,
+    ClaimLost,
+    Conversation,
+    Effect,
+    Load,
+    Loaded,
+    Pending,
+    Say,
+    ShowConfirmation,
+)
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+ASKER = Asker(user_id="U1", tz="America/Chicago", role="dispatcher")
+
+JOB = {"id": 1002, "job_number": "1002", "job_status": "Scheduled", "job_type_id": 22, "business_unit_id": 11}
+APPTS = [
+    {
+        "id": 5002,
+        "job_id": 1002,
+        "start": "2026-11-26T14:00:00Z",
+        "end": "2026-11-26T16:00:00Z",
+        "status": "Scheduled",
+    },
+    {
+        "id": 5003,
+        "job_id": 1002,
+        "start": "2026-11-30T14:00:00Z",
+        "end": "2026-11-30T16:00:00Z",
+        "status": "Scheduled",
+    },
+]
+ASSIGNED = [
+    {"appointment_id": 5002, "technician_id": 43, "technician_name": "Sarah Lopez", "active": True},
+    {"appointment_id": 5003, "technician_id": 43, "technician_name": "Sarah Lopez", "active": True},
+]
+LOOKUPS: dict[str, Any] = {
+    "job_types": [{"id": 22, "name": "Water Heater Repair"}],
+    "arrival_windows": [{"start": "08:00", "duration": "02:00"}],
+    "job": {"job": JOB, "appointments": APPTS, "assignments": ASSIGNED},
+    "conflicts": [],
+}
+STRAY = {**APPTS[0], "id": 5099, "job_id": 1999}
+
+
+def lookup(what: str, args: dict[str, Any]) -> Any:
+    if what == "appointment":
+        appt = next((a for a in [*APPTS, STRAY] if a["id"] == args["appointment_id"]), None)
+        job = {**JOB, "id": appt["job_id"]} if appt else None
+        return {"appointment": appt, "job": job, "assignments": ASSIGNED}
+    return LOOKUPS[what]
+
+
+def drive(
+    state: Conversation, event: Any, now: datetime = NOW
+) -> tuple[Conversation, list[Reply], list[Effect]]:
+    """Step, answering every Load from LOOKUPS, until only replies and writes are left."""
+    replies: list[Reply] = []
+    others: list[Effect] = []
+    queue = [event]
+    while queue:
+        state, effects = step(state, queue.pop(0), now)
+        for effect in effects:
+            if isinstance(effect, Load):
+                queue.append(Loaded(effect.what, effect.args, data=lookup(effect.what, effect.args)))
+            elif isinstance(effect, Ask | Say | ShowConfirmation):
+                replies.append(effect.reply)
+            else:
+                others.append(effect)
+    return state, replies, others
+
+
+def collecting(slots: dict[str, Any]) -> Conversation:
+    return Conversation(
+        asker=ASKER,
+        phase="collecting",
+        pending=Pending(intent="reschedule_appointment", slots=slots),
+        updated_at=NOW,
+    )
+
+
+def resume(state: Conversation) -> Any:
+    """A click that makes the engine re-run resolution (resume of an expired request)."""
+    state.expired, state.pending, state.phase = state.pending, None, "idle"
+    return state, Pressed(action="resume")
+
+
+def test_several_appointments_offer_a_choice_then_confirm_and_apply_once() -> None:
+    state, event = resume(collecting({"job_id": 1002, "when": {"date": "2026-11-27"}}))
+    state, replies, _ = drive(state, event)
+    assert replies[-1].kind == "choice" and replies[-1].choice is not None
+    assert [o.value for o in replies[-1].choice.options] == ["5002", "5003"]
+    assert "Sarah Lopez" in replies[-1].choice.options[0].label
+
+    state, replies, _ = drive(state, Pressed(action="choose", value="5003", token=replies[-1].token))
+    card = replies[-1]
+    assert card.kind == "confirm" and state.phase == "confirming"
+    assert card.changes[0].before == "Monday, November 30, 2026, 8:00 AM – 10:00 AM"
+    assert card.changes[0].after == "Friday, November 27, 2026, 8:00 AM – 10:00 AM"
+    assert [b.action for b in card.buttons if b.style == "primary"] == ["confirm"]
+
+    state, replies, writes = drive(state, Pressed(action="confirm", token=card.token))
+    assert state.phase == "applying" and len(writes) == 1 and isinstance(writes[0], CallServiceTitan)
+    assert writes[0].plan.args["appointment_id"] == 5003
+    assert writes[0].plan.args["start"] == "2026-11-27T14:00:00Z"
+
+    again, replies, more = drive(state, Pressed(action="confirm", token=card.token))
+    assert more == [] and "already" in replies[0].text.lower()
+
+    state, replies, _ = drive(state, Called(writes[0].plan, ok=True))
+    assert state.phase == "idle" and replies[0].kind == "result"
+    assert [b.action for b in replies[0].buttons] == ["undo"]
+
+    late, replies, more = drive(state, Pressed(action="confirm", token=card.token))
+    assert more == [] and replies[0].text.startswith("Already done")
+
+    lost, replies, _ = drive(state, ClaimLost())
+    assert replies[0].text.startswith("Already done")
+
+
+def test_undo_confirms_first_and_expires_after_ten_minutes() -> None:
+    state, event = resume(
+        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
+    )
+    state, replies, _ = drive(state, event)
+    state, _, writes = drive(state, Pressed(action="confirm", token=replies[-1].token))
+    state, replies, _ = drive(state, Called(writes[0].plan, ok=True))
+    undo_token = replies[0].token
+
+    undoing, replies, writes = drive(
+        state, Pressed(action="undo", token=undo_token), NOW + timedelta(minutes=9)
+    )
+    assert writes == [] and replies[0].kind == "confirm"
+    assert replies[0].changes[0].after == "Thursday, November 26, 2026, 8:00 AM – 10:00 AM"
+    _, _, writes = drive(
+        undoing, Pressed(action="confirm", token=replies[0].token), NOW + timedelta(minutes=9)
+    )
+    assert writes[0].plan.args["start"] == "2026-11-26T14:00:00Z"
+
+    _, replies, writes = drive(state, Pressed(action="undo", token=undo_token), NOW + timedelta(minutes=11))
+    assert writes == [] and "expired" in replies[0].text
+
+
+def test_appointment_of_another_job_is_rejected_and_asked_again() -> None:
+    state, event = resume(
+        collecting({"job_id": 1002, "appointment_id": 5099, "when": {"date": "2026-11-27"}})
+    )
+    state, replies, _ = drive(state, event)
+    assert "Appointment 5099 belongs to job 1999, not job 1002." in replies[-1].text
+    assert replies[-1].kind == "choice"  # then the appointments of job 1002 are offered
+
+
+def test_stale_click_is_ignored() -> None:
+    state, event = resume(
+        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
+    )
+    state, replies, _ = drive(state, event)
+    state, replies, writes = drive(state, Pressed(action="confirm", token="not-this-card"))
+    assert writes == [] and state.phase == "confirming" and "older message" in replies[0].text
+
+
+def test_idle_conversation_expires_and_offers_resume() -> None:
+    state, event = resume(
+        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
+    )
+    state, replies, _ = drive(state, event)
+    card = replies[-1]
+    later = NOW + timedelta(minutes=31)
+    expired, replies, writes = drive(state, Pressed(action="confirm", token=card.token), later)
+    assert writes == [] and expired.phase == "idle" and expired.expired is not None
+    assert "expired after 30 minutes" in replies[0].text and [b.action for b in replies[0].buttons] == [
+        "resume"
+    ]
+    resumed, replies, _ = drive(expired, Pressed(action="resume", token=replies[0].token), later)
+    assert resumed.phase == "confirming" and replies[-1].kind == "confirm"
