@@ -403,3 +403,38 @@ async def test_concurrent_first_calls_share_one_token(st: ST) -> None:
     jobs = await asyncio.wait_for(asyncio.gather(*(client.get_job(i) for i in job_ids)), timeout=10)
     assert [j.id for j in jobs] == job_ids
     assert len(calls(sim, "POST", "/connect/token")) == 1
+
+
+async def test_the_clients_requests_are_checked_against_the_openapi_documents(
+    st: ST, openapi_conformance: Any
+) -> None:
+    client, sim = st
+    await client.get_job(min(sim.state.jobs))
+    [
+        j
+        async for j in client.iter_jobs(
+            job_status="Scheduled", appointment_starts_on_or_after=NOW, page_size=10
+        )
+    ]
+    await client.get_jobs(sorted(sim.state.jobs)[:3])
+    api_calls = [entry for entry in sim.request_log if entry[1] != "/connect/token"]
+    assert len(api_calls) >= 3
+    assert openapi_conformance.checked == len(api_calls)
+    assert openapi_conformance.violations == []
+
+
+def test_from_settings_needs_credentials() -> None:
+    from bot.config import Settings
+
+    with pytest.raises(ValueError, match="embedded_client"):
+        ServiceTitanClient.from_settings(Settings(_env_file=None))  # type: ignore[call-arg]
+
+
+def test_benchmark_command_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.__main__ import main
+
+    assert main(["client", "--iterations", "3", "--warmup", "1"]) == 0
+    table = capsys.readouterr().out
+    assert "get_job" in table and "iter_jobs" in table and "overhead p50" in table
+    assert main([]) == 0 and "client" in capsys.readouterr().out
+    assert main(["nope"]) == 2
