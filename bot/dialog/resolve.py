@@ -171,21 +171,34 @@ def _active(rows: list[Row]) -> list[Row]:
     return [r for r in rows if r.get("active", True) is not False]
 
 
+def derived_job(job_id: int, appointments: list[Row]) -> Row:
+    """The job as its appointments show it, for appointment-level changes (saves a ServiceTitan call).
+
+    ServiceTitan moves every appointment of a canceled job to Canceled and of a completed job to Done.
+    """
+    statuses = {str(a.get("status")) for a in appointments}
+    status = "Scheduled"
+    if statuses and statuses <= {"Canceled"}:
+        status = "Canceled"
+    elif statuses and statuses <= {"Done", "Canceled"}:
+        status = "Completed"
+    return {"id": job_id, "job_number": str(job_id), "job_status": status, "derived": True}
+
+
 def step_target(p: Pending, ctx: Ctx) -> None:
     appt_id, job_id = p.slots.get("appointment_id"), p.slots.get("job_id")
     if appt_id is None and job_id is None:
         raise _Need(AskFor("job_id"))
     if appt_id is not None:
-        from_job = None
-        if job_id is not None and Load("job", {"job_id": job_id}).key in p.data:
-            from_job = p.data[Load("job", {"job_id": job_id}).key]
-        if from_job and from_job.get("job") and any(a["id"] == appt_id for a in from_job["appointments"]):
-            job, appts = from_job["job"], from_job["appointments"]
+        job_key = Load("job_appointments", {"job_id": job_id}).key if job_id is not None else ""
+        from_job = p.data.get(job_key) if job_key else None
+        if from_job and any(a["id"] == appt_id for a in from_job["appointments"]):
+            appts = from_job["appointments"]
             appt = next(a for a in appts if a["id"] == appt_id)
             assignments = _active(from_job["assignments"])
         else:
             found = _data(p, "appointment", appointment_id=appt_id)
-            appt, job = found.get("appointment"), found.get("job")
+            appt = found.get("appointment")
             if appt is None:
                 raise _Need(
                     Reject(("appointment_id",), f"I can't find appointment {appt_id} in ServiceTitan.")
@@ -198,35 +211,35 @@ def step_target(p: Pending, ctx: Ctx) -> None:
                     )
                 )
             appts, assignments = [appt], _active(found.get("assignments", []))
-        if job is None:
-            raise _Need(Stop(f"I can't find the job of appointment {appt_id}."))
-        problem = _status_problem(p.intent, job) or _appointment_problem(p.intent, appt)
+        job = derived_job(int(appt["job_id"]), appts if len(appts) > 1 else [])
+        problem = _appointment_problem(p.intent, appt)
         if problem:
             raise _Need(Reject(("appointment_id", "job_id"), problem))
     else:
-        found = _data(p, "job", job_id=job_id)
-        job = found.get("job")
-        if job is None:
-            raise _Need(Reject(("job_id",), f"I can't find job {job_id} in ServiceTitan."))
+        found = _data(p, "job_appointments", job_id=job_id)
+        appts, assignments = found["appointments"], _active(found["assignments"])
+        if not appts:
+            if found.get("job") is None:
+                raise _Need(Reject(("job_id",), f"I can't find job {job_id} in ServiceTitan."))
+            raise _Need(Reject(("job_id",), f"Job {job_id} has no appointments."))
+        job = found.get("job") or derived_job(int(job_id), appts)
         problem = _status_problem(p.intent, job)
         if problem:
             raise _Need(Reject(("job_id",), problem))
-        appts, assignments = found["appointments"], _active(found["assignments"])
         open_ = [a for a in appts if _appointment_problem(p.intent, a) is None]
         if p.intent == "unassign_technician":
             open_ = [a for a in open_ if any(s["appointment_id"] == a["id"] for s in assignments)]
         if not open_:
-            why = "has no appointments" if not appts else "has no appointment that can be"
             raise _Need(
                 Reject(
                     ("job_id",),
-                    f"Job {job['id']} {why}{'' if not appts else ' ' + DONE_WORD.get(p.intent, 'changed')}.",
+                    f"Job {job_id} has no appointment that can be {DONE_WORD.get(p.intent, 'changed')}.",
                 )
             )
         if len(open_) > 1:
             options = [(str(a["id"]), appointment_label(a, assignments, ctx.tz)) for a in open_]
             raise _Need(
-                Offer("appointment_id", f"Job {job['id']} has {len(open_)} appointments. Which one?", options)
+                Offer("appointment_id", f"Job {job_id} has {len(open_)} appointments. Which one?", options)
             )
         appt = open_[0]
     ctx.job, ctx.appointment, ctx.appointments = job, appt, appts
@@ -570,6 +583,8 @@ def _type_name(ctx: Ctx, type_id: Any) -> str | None:
 
 def _job_fact(ctx: Ctx) -> tuple[str, str]:
     job = ctx.job or {}
+    if job.get("derived"):
+        return ("Job", str(job.get("id")))
     kind = _type_name(ctx, job.get("job_type_id"))
     return ("Job", f"{job.get('id')}{' · ' + kind if kind else ''} ({job.get('job_status')})")
 

@@ -125,14 +125,23 @@ class Runner:
             appointments = await _rows(client.iter_appointments(job_id=job_id))
             assignments = await _rows(client.iter_appointment_assignments(job_id=job_id))
             return {"job": _row(job), "appointments": appointments, "assignments": assignments}
+        if what == "job_appointments":
+            # Appointment-level changes need the appointments and who is on them, not the job row
+            # (ServiceTitan mirrors a canceled or completed job in its appointments): 2 calls, not 3.
+            job_id = int(args["job_id"])
+            appointments = await _rows(client.iter_appointments(job_id=job_id))
+            if not appointments:
+                job = await _maybe(client.get_job(job_id))
+                return {"job": _row(job) if job else None, "appointments": [], "assignments": []}
+            assignments = await _rows(client.iter_appointment_assignments(job_id=job_id))
+            return {"job": None, "appointments": appointments, "assignments": assignments}
         if what == "appointment":
             appt_id = int(args["appointment_id"])
             appt = await _maybe(client.get_appointment(appt_id))
             if appt is None:
                 return {"appointment": None}
-            job = await _maybe(client.get_job(appt.job_id))
             assignments = await _rows(client.iter_appointment_assignments(appointment_ids=[appt_id]))
-            return {"appointment": _row(appt), "job": _row(job) if job else None, "assignments": assignments}
+            return {"appointment": _row(appt), "assignments": assignments}
         if what == "customer":
             customer = await _maybe(client.get_customer(int(args["customer_id"])))
             if customer is None:

@@ -27,7 +27,6 @@ from bot.dialog.state import (
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 ASKER = Asker(user_id="U1", tz="America/Chicago", role="dispatcher")
 
-JOB = {"id": 1002, "job_number": "1002", "job_status": "Scheduled", "job_type_id": 22, "business_unit_id": 11}
 APPTS = [
     {
         "id": 5002,
@@ -51,7 +50,7 @@ ASSIGNED = [
 LOOKUPS: dict[str, Any] = {
     "job_types": [{"id": 22, "name": "Water Heater Repair"}],
     "arrival_windows": [{"start": "08:00", "duration": "02:00"}],
-    "job": {"job": JOB, "appointments": APPTS, "assignments": ASSIGNED},
+    "job_appointments": {"job": None, "appointments": APPTS, "assignments": ASSIGNED},
     "conflicts": [],
 }
 STRAY = {**APPTS[0], "id": 5099, "job_id": 1999}
@@ -60,8 +59,7 @@ STRAY = {**APPTS[0], "id": 5099, "job_id": 1999}
 def lookup(what: str, args: dict[str, Any]) -> Any:
     if what == "appointment":
         appt = next((a for a in [*APPTS, STRAY] if a["id"] == args["appointment_id"]), None)
-        job = {**JOB, "id": appt["job_id"]} if appt else None
-        return {"appointment": appt, "job": job, "assignments": ASSIGNED}
+        return {"appointment": appt, "assignments": ASSIGNED}
     return LOOKUPS[what]
 
 
