@@ -28,10 +28,11 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from enum import Enum
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
 
 from bot.servicetitan.auth import ClientCredentialsAuth
@@ -117,6 +118,29 @@ def build_query(filters: Mapping[str, Any]) -> dict[str, str]:
 def _batches(values: Sequence[Any], size: int = MAX_IDS_PER_CALL) -> Iterable[list[Any]]:
     for start in range(0, len(values), size):
         yield list(values[start : start + size])
+
+
+def read_model(model: type[M], data: Any) -> M:
+    """``data`` from ServiceTitan as ``model``; a body of the wrong shape is a ``ServiceTitanError`` too."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ServiceTitanError(
+            f"ServiceTitan sent a {model.__name__} the client cannot read: {exc}"
+        ) from exc
+
+
+def _json(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ServiceTitanError(
+            f"ServiceTitan answered {response.request.method} {response.request.url.path} with a body "
+            f"that is not JSON",
+            status=response.status_code,
+        ) from exc
 
 
 class _NotSent(Exception):
@@ -261,7 +285,7 @@ class ServiceTitanClient:
                 error = exc
             else:
                 if response.is_success:
-                    return response.json() if response.content else None
+                    return _json(response)
                 error = error_from_response(response, now=self._clock())
                 if not isinstance(error, RateLimited | Unavailable):
                     raise error
@@ -295,7 +319,7 @@ class ServiceTitanClient:
                 unknown: ServiceTitanError = exc
             else:
                 if response.is_success:
-                    return parse(response.json() if response.content else None)
+                    return parse(_json(response))
                 error = error_from_response(response, now=self._clock())
                 if isinstance(error, RateLimited):  # throttled calls are rejected before any processing
                     await self._retry_wait(error, attempt)
@@ -328,7 +352,7 @@ class ServiceTitanClient:
             resent_after_unknown = True
 
     async def _get_model(self, model: type[M], module: str, resource: str, **filters: Any) -> M:
-        return model.model_validate(await self._read(module, resource, build_query(filters)))
+        return read_model(model, await self._read(module, resource, build_query(filters)))
 
     async def _iter_pages(
         self, model: type[M], module: str, resource: str, filters: Mapping[str, Any]
@@ -341,7 +365,7 @@ class ServiceTitanClient:
             body = await self._read(
                 module, resource, {**query, "page": str(page_number), "pageSize": str(page_size)}
             )
-            page = page_model.model_validate(body)
+            page = read_model(page_model, body)
             for item in page.data:
                 yield item
             if not page.has_more or not page.data:
@@ -379,7 +403,7 @@ class ServiceTitanClient:
             if token:
                 params["from"] = token
             body = await self._read(module, resource, params)
-            items.extend(model.model_validate(row) for row in body.get("data") or [])
+            items.extend(read_model(model, row) for row in body.get("data") or [])
             token = body.get("continueFrom") or token
             if not body.get("hasMore"):
                 return ExportBatch[model](items=items, continue_from=token, has_more=False)  # type: ignore[valid-type]
@@ -439,7 +463,7 @@ class ServiceTitanClient:
             "jpm",
             "jobs",
             body=job.to_api(),
-            parse=Job.model_validate,
+            parse=partial(read_model, Job),
             verify=verify,
             what="booking the job",
         )
@@ -476,7 +500,7 @@ class ServiceTitanClient:
             "jpm",
             f"jobs/{int(job_id)}",
             body=body,
-            parse=Job.model_validate,
+            parse=partial(read_model, Job),
             verify=verify,
             what=f"updating job {job_id}",
         )
@@ -537,7 +561,7 @@ class ServiceTitanClient:
             "jpm",
             f"jobs/{int(job_id)}/notes",
             body={"text": text, "pinToTop": pin_to_top},
-            parse=JobNote.model_validate,
+            parse=partial(read_model, JobNote),
             verify=verify,
             what=f"adding a note to job {job_id}",
         )
@@ -562,7 +586,7 @@ class ServiceTitanClient:
 
     async def get_job_history(self, job_id: int) -> list[JobHistoryEntry]:
         body = await self._read("jpm", f"jobs/{int(job_id)}/history")
-        return [JobHistoryEntry.model_validate(row) for row in (body or {}).get("history") or []]
+        return [read_model(JobHistoryEntry, row) for row in (body or {}).get("history") or []]
 
     # -----------------------------------------------------------------------------------------------------
     # Appointments
@@ -593,7 +617,7 @@ class ServiceTitanClient:
             "jpm",
             "appointments",
             body=appointment.to_api(),
-            parse=Appointment.model_validate,
+            parse=partial(read_model, Appointment),
             verify=verify,
             what=f"adding an appointment to job {appointment.job_id}",
         )
@@ -630,7 +654,7 @@ class ServiceTitanClient:
             "jpm",
             f"appointments/{int(appointment_id)}/reschedule",
             body=body,
-            parse=Appointment.model_validate,
+            parse=partial(read_model, Appointment),
             verify=verify,
             what=f"rescheduling appointment {appointment_id}",
         )
@@ -647,7 +671,7 @@ class ServiceTitanClient:
             "jpm",
             f"appointments/{int(appointment_id)}/special-instructions",
             body={"specialInstructions": text},
-            parse=Appointment.model_validate,
+            parse=partial(read_model, Appointment),
             verify=verify,
             what=f"setting the special instructions of appointment {appointment_id}",
         )
@@ -736,7 +760,7 @@ class ServiceTitanClient:
             "dispatch",
             "appointment-assignments/assign-technicians",
             body={"jobAppointmentId": int(appointment_id), "technicianIds": wanted},
-            parse=DispatchAppointment.model_validate,
+            parse=partial(read_model, DispatchAppointment),
             verify=verify,
             what=f"assigning technicians {wanted} to appointment {appointment_id}",
         )
@@ -757,7 +781,7 @@ class ServiceTitanClient:
             "dispatch",
             "appointment-assignments/unassign-technicians",
             body={"jobAppointmentId": int(appointment_id), "technicianIds": wanted},
-            parse=DispatchAppointment.model_validate,
+            parse=partial(read_model, DispatchAppointment),
             verify=verify,
             what=f"unassigning technicians {wanted} from appointment {appointment_id}",
         )

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from bot.servicetitan.errors import AuthError, Conflict, NotFound, RateLimited, Unavailable
+from bot.servicetitan.errors import AuthError, Conflict, NotFound, RateLimited, ServiceTitanError, Unavailable
 from tests.servicetitan.scripted import (
     APPOINTMENT,
     JOB,
@@ -311,3 +311,15 @@ async def test_conflict_on_first_write_is_raised_unchanged() -> None:
         with pytest.raises(Conflict) as caught:
             await client.delete_appointment(5001)
     assert caught.value.title == "Appointment is in the state that doesn't allow deletion"
+
+
+async def test_a_body_of_the_wrong_shape_is_a_servicetitan_error() -> None:
+    fake = ScriptedServiceTitan()
+    fake.on("GET", "jobs/1001", httpx.Response(200, json={"id": 1001}))
+    fake.on("GET", "jobs/1002", httpx.Response(200, text="<html>maintenance</html>"))
+    client, _ = scripted_client(fake)
+    async with client:
+        with pytest.raises(ServiceTitanError, match="cannot read"):
+            await client.get_job(1001)
+        with pytest.raises(ServiceTitanError, match="not JSON"):
+            await client.get_job(1002)
