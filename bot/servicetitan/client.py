@@ -571,14 +571,9 @@ class ServiceTitanClient:
         wanted = list(dict.fromkeys(int(i) for i in job_ids))
         result: list[JobCancelReasonOfJob] = []
         for batch in _batches(wanted):
-            result.extend(
-                [
-                    r
-                    async for r in self._iter_pages(
-                        JobCancelReasonOfJob, "jpm", "jobs/cancel-reasons", {"ids": batch}
-                    )
-                ]
-            )
+            # The operation takes only `ids` (no paging parameters); one page holds the rows of <= 50 jobs.
+            body = await self._read("jpm", "jobs/cancel-reasons", build_query({"ids": batch}))
+            result.extend(read_model(Page[JobCancelReasonOfJob], body).data)
         return result
 
     def iter_job_canceled_logs(self, job_id: int) -> AsyncIterator[JobCanceledLog]:

@@ -119,6 +119,9 @@ async def test_canceled_job_reads(st: ST) -> None:
     assert canceled and all(j.job_status == "Canceled" for j in canceled)
     reasons = await client.get_job_cancel_reasons([j.id for j in canceled])
     assert {r.job_id for r in reasons} == {j.id for j in canceled}
+    every = await client.get_job_cancel_reasons(range(1001, 1121))  # 120 ids -> 3 calls of <= 50
+    assert {r.job_id for r in every} == {j.id for j in canceled}
+    assert len(calls(sim, "GET", "/jobs/cancel-reasons")) == 1 + 3
     logs = [log async for log in client.iter_job_canceled_logs(canceled[0].id)]
     assert logs and logs[0].job_id == canceled[0].id
 
