@@ -1,0 +1,293 @@
+"""The parser: message -> skeleton of words and entities -> first matching template -> slots.
+
+1. Tokenize (intents.text), drop filler ("please", leading "can you").
+2. Entities: ids with their noun ("job 123" -> JOB, "appt 5" -> APPT, "#4521" -> NUM), Slack user
+   mentions (MENTION) and time phrases (TIME, intents.timeparse) become placeholders.
+3. The skeleton ("reschedule JOB to TIME") is matched against every template, in priority order.
+4. Slots: the template's captures, then entities the template did not capture, then list words
+   (status, priority, alert kinds) and the intent's optional "extras" patterns.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from intents import timeparse
+from intents.grammar import Grammar, Template, load_grammar
+from intents.slots import (
+    ID_NOUNS,
+    ID_SEPARATORS,
+    LIST_SLOTS,
+    Capture,
+    Context,
+    read_capture,
+    scan_list,
+)
+from intents.text import MAX_TOKENS, Token, tokenize
+
+UNKNOWN: dict[str, Any] = {"intent": "unknown", "slots": {}}
+_KEPT_PUNCT = {",": ",", "-": "-", "–": "-", "—": "-", ":": ":", ";": ";", "&": "and", "+": "and", "=": ":"}
+_SLOT_OF_PLACEHOLDER = {
+    "JOB": "job_id",
+    "APPT": "appointment_id",
+    "CUST": "customer_id",
+    "LOC": "location_id",
+    "PROJ": "project_id",
+    "NUM": "job_id",
+}
+_FREE_SLOTS = frozenset({"reason", "text", "summary", "job_type", "business_unit", "technician"})
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One element of the skeleton: a word, kept punctuation, or an entity placeholder."""
+
+    key: str
+    start: int  # span in the original text
+    end: int
+    payload: object = None
+    tokens: tuple[Token, ...] = ()
+
+
+@dataclass(slots=True)
+class Analysis:
+    """A message cut into skeleton items, ready for template matching."""
+
+    text: str
+    items: list[Item]
+    skeleton: str
+    offsets: list[int]  # start of each item's key in the skeleton
+    truncated: bool
+
+    @classmethod
+    def of(cls, text: str, items: list[Item], truncated: bool) -> Analysis:
+        offsets: list[int] = []
+        pos = 0
+        for item in items:
+            offsets.append(pos)
+            pos += len(item.key) + 1
+        skeleton = "".join(item.key + " " for item in items)
+        return cls(text, items, skeleton, offsets, truncated)
+
+    def item_range(self, start: int, end: int) -> tuple[int, int]:
+        """Item indices [first, last) covered by a skeleton span."""
+        first = bisect.bisect_left(self.offsets, start)
+        last = bisect.bisect_left(self.offsets, end)
+        return first, last
+
+    def capture(self, first: int, last: int) -> Capture:
+        items = self.items[first:last]
+        if not items:
+            return Capture("", (), ())
+        end = items[-1].end
+        if self.truncated and last == len(self.items):
+            end = len(self.text)
+        return Capture(
+            self.text[items[0].start : end],
+            tuple(i.key for i in items),
+            tuple(i.payload for i in items),
+            tuple(t for i in items for t in i.tokens),
+        )
+
+
+def _strip_filler(tokens: list[Token], grammar: Grammar) -> list[Token]:
+    kept = [t for t in tokens if not (t.kind == "word" and t.norm in grammar.dropped_words)]
+    start = 0
+    changed = True
+    while changed:
+        changed = False
+        while start < len(kept) and kept[start].kind == "punct" and kept[start].norm not in ("#",):
+            start += 1
+        for phrase in grammar.leading_filler:
+            end = start + len(phrase)
+            if end < len(kept) and all(kept[start + k].norm == w for k, w in enumerate(phrase)):
+                start = end
+                changed = True
+                break
+    return kept[start:]
+
+
+def _id_at(tokens: list[Token], i: int) -> tuple[int, str, int] | None:
+    """An id with its noun at token i ("job 123", "appt #5", "work order 7"): (last index, key, id)."""
+    tok = tokens[i]
+    key = ID_NOUNS.get(tok.norm) if tok.kind == "word" else None
+    j = i + 1
+    if tok.norm == "work" and i + 1 < len(tokens) and tokens[i + 1].norm == "order":
+        key, j = "JOB", i + 2
+    if key is None:
+        return None
+    seps = 0
+    while j < len(tokens) and tokens[j].norm in ID_SEPARATORS and seps < 2:
+        j += 1
+        seps += 1
+    value = tokens[j].value if j < len(tokens) else None
+    if isinstance(value, int) and tokens[j].kind == "num":
+        return j, key, value
+    return None
+
+
+def analyse(text: str, today: timeparse.date, grammar: Grammar) -> Analysis:
+    """Turn a message into skeleton items."""
+    raw = tokenize(text)
+    truncated = len(raw) >= MAX_TOKENS
+    tokens = _strip_filler(raw, grammar)
+    ids: dict[int, tuple[int, str, int]] = {}
+    masked = list(tokens)
+    i = 0
+    while i < len(tokens):
+        found = _id_at(tokens, i)
+        if found is None and tokens[i].norm == "#" and i + 1 < len(tokens) and tokens[i + 1].kind == "num":
+            value = tokens[i + 1].value
+            found = (i + 1, "NUM", value if isinstance(value, int) else 0)
+        if found is not None:
+            ids[i] = found
+            for k in range(i, found[0] + 1):
+                masked[k] = Token("", "id", tokens[k].start, tokens[k].end)
+            i = found[0] + 1
+        else:
+            i += 1
+    exprs = {e.first: e for e in timeparse.find_expressions(masked, today)}
+    items: list[Item] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if i in ids:
+            last, key, value = ids[i]
+            items.append(Item(key, tok.start, tokens[last].end, value, tuple(tokens[i : last + 1])))
+            i = last + 1
+            continue
+        expr = exprs.get(i)
+        if expr is not None:
+            span = tuple(tokens[expr.first : expr.last + 1])
+            items.append(Item("TIME", tok.start, tokens[expr.last].end, expr, span))
+            i = expr.last + 1
+            continue
+        i += 1
+        if tok.kind == "markup":
+            if tok.norm.startswith("<@"):
+                items.append(Item("MENTION", tok.start, tok.end, tok.norm, (tok,)))
+        elif tok.kind == "num":
+            items.append(Item("NUM", tok.start, tok.end, tok.value, (tok,)))
+        elif tok.kind == "punct":
+            kept = _KEPT_PUNCT.get(tok.norm)
+            if kept is not None:
+                items.append(Item(kept, tok.start, tok.end, None, (tok,)))
+        elif tok.kind != "link":
+            items.append(Item(tok.norm, tok.start, tok.end, None, (tok,)))
+    return Analysis(text, items, "", [], truncated) if not items else Analysis.of(text, items, truncated)
+
+
+def _read_template(
+    template: Template, match: Any, analysis: Analysis, ctx: Context
+) -> tuple[dict[str, Any], set[int]] | None:
+    """Slot values of a matched template, and the items its captures cover; None if one is invalid."""
+    slots: dict[str, Any] = dict(template.fixed)
+    covered: set[int] = set()
+    for slot, group in zip(template.slots, template.groups, strict=True):
+        start, end = match.span(group)
+        if start < 0:
+            continue
+        first, last = analysis.item_range(start, end)
+        value = read_capture(slot, analysis.capture(first, last), ctx)
+        if value is None:
+            return None
+        slots[slot] = value
+        covered.update(range(first, last))
+    return slots, covered
+
+
+def _match(
+    analysis: Analysis, grammar: Grammar, ctx: Context
+) -> tuple[Template, dict[str, Any], set[int]] | None:
+    skeleton = analysis.skeleton
+    if not skeleton:
+        return None
+    m = grammar.combined.fullmatch(skeleton)
+    if m is None or m.lastgroup is None:
+        return None
+    index = int(m.lastgroup[1:])
+    template = grammar.templates[index]
+    read = _read_template(template, m, analysis, ctx)
+    if read is not None:
+        return template, read[0], read[1]
+    # a capture was not a valid value ("assign the tech to job 5"): try the later templates
+    for template in grammar.templates[index + 1 :]:
+        m = template.regex.fullmatch(skeleton)
+        if m is None:
+            continue
+        read = _read_template(template, m, analysis, ctx)
+        if read is not None:
+            return template, read[0], read[1]
+    return None
+
+
+def _fill(
+    template: Template,
+    slots: dict[str, Any],
+    covered: set[int],
+    analysis: Analysis,
+    grammar: Grammar,
+    ctx: Context,
+) -> dict[str, Any]:
+    spec = grammar.intents[template.intent]
+    allowed = set(spec.slots)
+    free_covered = set(covered) if any(s in _FREE_SLOTS for s in slots) else set()
+    times: list[timeparse.Atom] = []
+    for index, item in enumerate(analysis.items):
+        if index in covered:
+            continue
+        slot = _SLOT_OF_PLACEHOLDER.get(item.key)
+        if slot is not None:
+            if slot not in allowed and item.key == "APPT" and "job_id" in allowed:
+                continue
+            if slot in allowed and slot not in slots and isinstance(item.payload, int):
+                slots[slot] = item.payload
+        elif item.key == "MENTION":
+            if "technician" in allowed and "technician" not in slots:
+                slots["technician"] = item.payload
+        elif item.key == "TIME" and isinstance(item.payload, timeparse.TimeExpr):
+            times.extend(item.payload.atoms)
+    if times and spec.time_slot and spec.time_slot not in slots:
+        res = timeparse.combine(times, ctx.today)
+        value = timeparse.to_when(res, ctx.now_local) if spec.time_slot == "when" else timeparse.to_range(res)
+        if value is not None:
+            slots[spec.time_slot] = value
+    uncovered = " ".join(it.key for k, it in enumerate(analysis.items) if k not in free_covered)
+    for slot in LIST_SLOTS:
+        if slot in allowed and slot not in slots:
+            found = scan_list(slot, uncovered)
+            if found:
+                slots[slot] = sorted(found) if slot == "kinds" else found[0]
+    for extra in grammar.extras.get(template.intent, ()):
+        if all(s in slots for s in extra.slots):
+            continue
+        m = extra.regex.search(analysis.skeleton)
+        if m is None:
+            continue
+        read = _read_template(extra, m, analysis, ctx)
+        if read is None:
+            continue
+        for slot, value in read[0].items():
+            slots.setdefault(slot, value)
+    return slots
+
+
+def recognize(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
+    """Parse one message; raises only on a broken grammar or an invalid time zone."""
+    grammar = load_grammar()
+    ctx = Context(timeparse.local_now(now, tz), tz)
+    analysis = analyse(text, ctx.today, grammar)
+    found = _match(analysis, grammar, ctx)
+    if found is None and analysis.items and analysis.items[0].key == "MENTION":
+        # "<@BOT> show job 5": a leading mention of the bot itself is not part of the request
+        analysis = Analysis.of(text, analysis.items[1:], analysis.truncated)
+        found = _match(analysis, grammar, ctx)
+    if found is None:
+        return {"intent": "unknown", "slots": {}}
+    template, slots, covered = found
+    if template.intent == "unknown":
+        return {"intent": "unknown", "slots": {}}
+    return {"intent": template.intent, "slots": _fill(template, slots, covered, analysis, grammar, ctx)}

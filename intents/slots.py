@@ -1,0 +1,497 @@
+"""Slot types: a registry of pure parsers, one per slot name of CONTRACT section 2.
+
+Each type says how a template captures it (a regex over the message skeleton) and how to read a
+value, both from a capture inside a sentence and from a short answer to a question about that one
+slot (`parse_slot`). Parsers take the local `now` and time zone as arguments, never the wall clock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from intents import timeparse
+from intents.text import Token, tokenize
+
+LISTS_FILE = Path(__file__).parent / "data" / "lists.yaml"
+
+# Words that are never (part of) a technician's name.
+NAME_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "from",
+        "on",
+        "off",
+        "of",
+        "for",
+        "at",
+        "in",
+        "with",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "be",
+        "by",
+        "it",
+        "this",
+        "that",
+        "job",
+        "jobs",
+        "appointment",
+        "appointments",
+        "visit",
+        "technician",
+        "technicians",
+        "tech",
+        "someone",
+        "somebody",
+        "anyone",
+        "anybody",
+        "everyone",
+        "nobody",
+        "him",
+        "her",
+        "them",
+        "they",
+        "he",
+        "she",
+        "who",
+        "which",
+        "what",
+        "whom",
+        "please",
+        "can",
+        "could",
+        "would",
+        "will",
+        "you",
+        "your",
+        "my",
+        "our",
+        "us",
+        "we",
+        "today",
+        "tomorrow",
+        "tonight",
+        "yesterday",
+        "schedule",
+        "calendar",
+        "day",
+        "week",
+        "month",
+        "next",
+        "last",
+        "all",
+        "any",
+        "some",
+        "assigned",
+        "assign",
+        "unassign",
+        "remove",
+        "take",
+        "put",
+        "send",
+        "move",
+        "also",
+        "instead",
+        "as",
+        "now",
+        "there",
+        "here",
+        "then",
+    ]
+)
+_NAME_WORD = r"(?:(?!(?:" + "|".join(sorted(NAME_STOPWORDS, key=len, reverse=True)) + r") )[^\W\d_][^\s]* )"
+_WORDS = r"(?:[^\W\d_][^\s]* )"
+_CHOICE_RE = re.compile(
+    r"^(?:(?:the|number|no|option|choice|#)\s*)?(?:\d+(?:st|nd|rd|th)?|first|second|third|fourth|fifth|"
+    r"sixth|seventh|eighth|ninth|tenth|last|top|bottom|other|former|latter)(?:\s+(?:one|option|choice|item))?$",
+    re.IGNORECASE,
+)
+_EDGE_JUNK = " \t\r\n\"'`*_~.,;:!?-–—()[]{}<>|"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every slot parser may depend on: the local time of the message and the tenant's zone."""
+
+    now_local: datetime
+    tz: str
+
+    @property
+    def today(self) -> date:
+        return self.now_local.date()
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """A captured part of a message: its original text and the skeleton items it covers."""
+
+    text: str
+    keys: tuple[str, ...]
+    payloads: tuple[object, ...]
+    tokens: tuple[Token, ...] = ()
+
+
+@dataclass(frozen=True)
+class SlotType:
+    """How one slot is captured by templates and read from captures and answers."""
+
+    name: str
+    pattern: str
+    read: Callable[[Capture, Context], object | None]
+    answer: Callable[[str, Context], object | None]
+    search_pattern: str = ""
+    unbounded: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.search_pattern:
+            object.__setattr__(self, "search_pattern", self.pattern)
+
+
+# ---------------------------------------------------------------------------------------------- text
+
+
+def clean_text(text: str) -> str:
+    """Trim spaces, quotes, Slack formatting and punctuation around a phrase; squeeze spaces."""
+    return " ".join(text.split()).strip(_EDGE_JUNK)
+
+
+def is_choice(text: str) -> bool:
+    """ "the 2nd one", "option 3", "first": a pick from a list, which the dialog reads, not a slot."""
+    return bool(_CHOICE_RE.match(clean_text(text)))
+
+
+_LEADING_CONNECTORS = re.compile(
+    r"^(?:(?:because|since|as|due to|reason(?: is)?|the reason is|it's|it is|its|that|saying|says|"
+    r"with|to say|for|to|of|about|is|being|text|note|summary|to read|reading)\b[\s:,-]*)+",
+    re.IGNORECASE,
+)
+
+
+def _free_text(text: str, *, strip_connectors: bool) -> str | None:
+    cleaned = clean_text(text)
+    if strip_connectors:
+        cleaned = clean_text(_LEADING_CONNECTORS.sub("", cleaned))
+    return cleaned or None
+
+
+def _read_free(capture: Capture, _ctx: Context) -> object | None:
+    return _free_text(capture.text, strip_connectors=False)
+
+
+def _answer_free(text: str, _ctx: Context) -> object | None:
+    if is_choice(text):
+        return None
+    return _free_text(text, strip_connectors=True)
+
+
+# ---------------------------------------------------------------------------------------------- ids
+
+ID_NOUNS: dict[str, str] = {
+    "job": "JOB",
+    "jobs": "JOB",
+    "work-order": "JOB",
+    "order": "JOB",
+    "invoice": "JOB",
+    "appointment": "APPT",
+    "appointments": "APPT",
+    "visit": "APPT",
+    "customer": "CUST",
+    "client": "CUST",
+    "account": "CUST",
+    "location": "LOC",
+    "site": "LOC",
+    "property": "LOC",
+    "project": "PROJ",
+    "projects": "PROJ",
+}
+ID_SEPARATORS = frozenset({"#", "no", "no.", "number", "num", "nr", "id", ":", "."})
+PLACEHOLDER_OF_SLOT = {
+    "job_id": "JOB",
+    "appointment_id": "APPT",
+    "customer_id": "CUST",
+    "location_id": "LOC",
+    "project_id": "PROJ",
+}
+_ANSWER_FILLER = frozenset(
+    [
+        "it's",
+        "its",
+        "it",
+        "is",
+        "the",
+        "for",
+        "on",
+        "please",
+        "pls",
+        "thanks",
+        "ok",
+        "okay",
+        "yes",
+        "yeah",
+        "yep",
+        "that",
+        "this",
+        "one",
+        "try",
+        "use",
+        "with",
+    ]
+)
+
+
+def _read_id(capture: Capture, _ctx: Context) -> object | None:
+    for payload in capture.payloads:
+        if isinstance(payload, int):
+            return payload
+    return None
+
+
+def _answer_id(slot: str) -> Callable[[str, Context], object | None]:
+    own = PLACEHOLDER_OF_SLOT[slot]
+
+    def answer(text: str, _ctx: Context) -> object | None:
+        tokens = tokenize(text, max_tokens=20)
+        number: int | None = None
+        for i, tok in enumerate(tokens):
+            if tok.kind == "num":
+                if number is not None:
+                    return None
+                number = tok.value if isinstance(tok.value, int) else None
+            elif tok.kind == "word":
+                noun = ID_NOUNS.get(tok.norm)
+                if noun is not None and noun != own:
+                    return None
+                if noun is None and tok.norm not in ID_SEPARATORS and tok.norm not in _ANSWER_FILLER:
+                    return None
+            elif (
+                tok.kind == "punct"
+                and tok.norm not in ("#", ".", ":", "!", ",", "-")
+                or tok.kind not in ("punct", "num", "word")
+            ):
+                return None
+            del i
+        return number
+
+    return answer
+
+
+# ---------------------------------------------------------------------------------------------- time
+
+
+def _time_of(capture: Capture, ctx: Context) -> timeparse.Resolved | None:
+    atoms = [a for p in capture.payloads if isinstance(p, timeparse.TimeExpr) for a in p.atoms]
+    if not atoms:
+        return None
+    return timeparse.combine(atoms, ctx.today)
+
+
+def _read_when(capture: Capture, ctx: Context) -> object | None:
+    res = _time_of(capture, ctx)
+    return timeparse.to_when(res, ctx.now_local) if res else None
+
+
+def _read_range(capture: Capture, ctx: Context) -> object | None:
+    res = _time_of(capture, ctx)
+    return timeparse.to_range(res) if res else None
+
+
+def _answer_when(text: str, ctx: Context) -> object | None:
+    if is_choice(text):
+        return None
+    return timeparse.parse_when(text, now=ctx.now_local, tz=ctx.tz) or _long_tail(text, ctx, "when")
+
+
+def _answer_range(text: str, ctx: Context) -> object | None:
+    if is_choice(text):
+        return None
+    return timeparse.parse_range(text, now=ctx.now_local, tz=ctx.tz) or _long_tail(text, ctx, "range")
+
+
+def _long_tail(text: str, ctx: Context, kind: str) -> object | None:
+    """Absolute dates the fast path does not know ("December the 3rd, 2026 at 4:15pm")."""
+    cleaned = clean_text(text)
+    if not cleaned or len(cleaned) > 60 or not any(ch.isdigit() for ch in cleaned):
+        return None
+    import dateparser  # imported lazily: it takes ~100 ms and is rarely needed
+
+    try:
+        found = dateparser.parse(
+            cleaned,
+            languages=["en"],
+            settings={"DATE_ORDER": "MDY", "PREFER_DATES_FROM": "future", "RELATIVE_BASE": ctx.now_local},
+        )
+    except Exception:  # dateparser raises assorted errors on odd input; that means "no date"
+        return None
+    if found is None:
+        return None
+    day = found.date().isoformat()
+    if kind == "range":
+        return {"from": day, "to": day}
+    when = {"date": day}
+    if (found.hour, found.minute) != (0, 0) and re.search(r"\d:\d|\d\s*[ap]\.?m|noon", cleaned, re.I):
+        when["start"] = f"{found.hour:02d}:{found.minute:02d}"
+    return when
+
+
+# ---------------------------------------------------------------------------------------------- names
+
+
+def technician_value(text: str) -> str | None:
+    """A technician as the user wrote it: a name, `me`, or a Slack mention."""
+    cleaned = clean_text(text)
+    mention = re.search(r"<@[A-Z0-9]+(?:\|[^<>]*)?>", text)
+    if mention:
+        return mention.group(0)
+    lowered = cleaned.lower()
+    if lowered in ("me", "myself", "i", "mine", "my", "me myself"):
+        return "me"
+    if not cleaned or is_choice(cleaned) or any(ch.isdigit() for ch in cleaned):
+        return None
+    words = cleaned.split()
+    if len(words) > 4 or all(w.lower().strip(".,") in NAME_STOPWORDS for w in words):
+        return None
+    if lowered.endswith("'s") or lowered.endswith("’s"):
+        cleaned = cleaned[:-2]
+    return cleaned or None
+
+
+def _read_technician(capture: Capture, _ctx: Context) -> object | None:
+    for key, payload in zip(capture.keys, capture.payloads, strict=False):
+        if key == "MENTION" and isinstance(payload, str):
+            return payload
+    if any(k.isupper() for k in capture.keys):
+        return None
+    return technician_value(capture.text)
+
+
+_NAME_ANSWER_LEAD = re.compile(
+    r"^(?:(?:let's|lets|how about|go with|use|try|send|assign|give it to|put|maybe|ok|okay|"
+    r"it's|its|it should be|should be|to)\b[\s,]*)+",
+    re.IGNORECASE,
+)
+
+
+def _answer_technician(text: str, _ctx: Context) -> object | None:
+    if is_choice(text):
+        return None
+    return technician_value(_NAME_ANSWER_LEAD.sub("", clean_text(text)))
+
+
+# ---------------------------------------------------------------------------------------------- lists
+
+
+@cache
+def lists() -> dict[str, dict[str, str]]:
+    """Synonym phrase -> value, per list slot (status, priority, kinds), from data/lists.yaml."""
+    import yaml  # imported lazily: `import intents` stays light
+
+    with LISTS_FILE.open(encoding="utf-8") as fh:
+        data: dict[str, dict[str, list[str]]] = yaml.safe_load(fh)
+    table: dict[str, dict[str, str]] = {}
+    for slot, values in data.items():
+        table[slot] = {phrase: value for value, phrases in values.items() for phrase in [value, *phrases]}
+    return table
+
+
+@cache
+def list_regex(slot: str) -> re.Pattern[str]:
+    phrases = sorted(lists()[slot], key=len, reverse=True)
+    return re.compile(r"(?<!\S)(" + "|".join(re.escape(p) for p in phrases) + r")(?!\S)")
+
+
+def scan_list(slot: str, skeleton: str) -> list[str]:
+    """Every value of a list slot mentioned in a skeleton, in order, without repeats."""
+    table = lists()[slot]
+    found: list[str] = []
+    for m in list_regex(slot).finditer(skeleton):
+        value = table[m.group(1)]
+        if value not in found:
+            found.append(value)
+    return found
+
+
+def _read_list(slot: str, many: bool) -> Callable[[Capture, Context], object | None]:
+    def read(capture: Capture, _ctx: Context) -> object | None:
+        found = scan_list(slot, " ".join(capture.keys))
+        if not found:
+            return None
+        return sorted(found) if many else found[0]
+
+    return read
+
+
+def _answer_list(slot: str, many: bool) -> Callable[[str, Context], object | None]:
+    def answer(text: str, _ctx: Context) -> object | None:
+        keys = " ".join(t.norm for t in tokenize(text, max_tokens=40))
+        found = scan_list(slot, keys)
+        if not found:
+            return None
+        return sorted(found) if many else found[0]
+
+    return answer
+
+
+# ---------------------------------------------------------------------------------------------- registry
+
+
+def _registry() -> dict[str, SlotType]:
+    types: dict[str, SlotType] = {}
+    for slot, placeholder in PLACEHOLDER_OF_SLOT.items():
+        accepted = placeholder if slot == "appointment_id" else f"(?:{placeholder}|NUM)"
+        types[slot] = SlotType(slot, f"{accepted} ", _read_id, _answer_id(slot))
+    for slot in ("when",):
+        types[slot] = SlotType(slot, "TIME ", _read_when, _answer_when)
+    for slot in ("range", "starts", "completes"):
+        types[slot] = SlotType(slot, "TIME ", _read_range, _answer_range)
+    types["technician"] = SlotType(
+        "technician", f"(?:MENTION |{_NAME_WORD}{{1,3}})", _read_technician, _answer_technician
+    )
+    for slot in ("reason", "text", "summary"):
+        types[slot] = SlotType(
+            slot,
+            r"(?:\S+ )+?",
+            _read_free,
+            _answer_free,
+            search_pattern=r"(?:(?![,;] )\S+ )+",
+            unbounded=True,
+        )
+    for slot in ("job_type", "business_unit"):
+        types[slot] = SlotType(
+            slot, f"{_WORDS}{{1,5}}?", _read_free, _answer_free, search_pattern=f"{_WORDS}{{1,4}}"
+        )
+    for slot, many in (("status", False), ("priority", False), ("kinds", True)):
+        types[slot] = SlotType(slot, f"{_WORDS}{{1,3}}?", _read_list(slot, many), _answer_list(slot, many))
+    return types
+
+
+SLOT_TYPES: dict[str, SlotType] = _registry()
+LIST_SLOTS = ("status", "priority", "kinds")
+TIME_SLOTS = ("when", "range", "starts", "completes")
+ID_SLOTS = tuple(PLACEHOLDER_OF_SLOT)
+
+
+def read_capture(slot: str, capture: Capture, ctx: Context) -> object | None:
+    return SLOT_TYPES[slot].read(capture, ctx)
+
+
+def read_answer(slot: str, text: str, ctx: Context) -> object | None:
+    slot_type = SLOT_TYPES.get(slot)
+    if slot_type is None:
+        return None
+    return slot_type.answer(text, ctx)
+
+
+def payload_ints(payloads: Sequence[Any]) -> list[int]:
+    return [p for p in payloads if isinstance(p, int)]

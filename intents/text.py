@@ -1,0 +1,239 @@
+"""Tokenizer for chat messages: one linear pass, canonical spellings, original offsets kept.
+
+Every token keeps its character span in the original message, so free-text slots can be cut from
+what the user actually typed (case, punctuation inside the phrase) while matching works on
+canonical lower-case words ("tmrw" -> "tomorrow", "appt" -> "appointment").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Longest messages we read in full. Beyond this the tail is ignored for matching, which keeps every
+# later step bounded however large the input is; a free-text slot that runs to the cut-off still
+# takes the rest of the original text.
+MAX_TOKENS = 300
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<markup><[@#!][^<>\s|]{1,80}(?:\|[^<>]{0,120})?>)
+  | (?P<link><?https?://[^\s<>]{1,2000}>?)
+  | (?P<date>\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?![\d./-])|\d{1,2}/\d{1,2}(?![\d/]))
+  | (?P<clock>(?P<ch>\d{1,2}):(?P<cm>\d{2})(?:\s?(?P<cmer>[ap])\.?m\b\.?|(?P<cmer1>[ap])\b)?)
+  | (?P<ord>(?P<ordn>\d{1,2})(?:st|nd|rd|th)\b)
+  | (?P<hour>(?P<hh>\d{1,2})(?:\s?(?P<hmer>[ap])\.?m\b\.?|(?P<hmer1>[ap])\b))
+  | (?P<num>\d{1,12})(?!\d)
+  | (?P<longnum>\d+)
+  | (?P<word>[^\W\d_]+(?:['’-][^\W\d_]+)*)
+  | (?P<punct>\S)
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+# Canonical spellings: abbreviations and frequent misspellings of the words the grammar relies on.
+SPELLING: dict[str, str] = {
+    # days
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "tmrow": "tomorrow",
+    "tmw": "tomorrow",
+    "tomorow": "tomorrow",
+    "tommorow": "tomorrow",
+    "tommorrow": "tomorrow",
+    "tomorrw": "tomorrow",
+    "tomm": "tomorrow",
+    "2morrow": "tomorrow",
+    "2moro": "tomorrow",
+    "tomoro": "tomorrow",
+    "tomrrow": "tomorrow",
+    "tdy": "today",
+    "2day": "today",
+    "todya": "today",
+    "yday": "yesterday",
+    "yest": "yesterday",
+    "tonite": "tonight",
+    "2nite": "tonight",
+    "mon": "monday",
+    "mo": "monday",
+    "tue": "tuesday",
+    "tues": "tuesday",
+    "tu": "tuesday",
+    "wed": "wednesday",
+    "weds": "wednesday",
+    "wednsday": "wednesday",
+    "wensday": "wednesday",
+    "wedensday": "wednesday",
+    "thu": "thursday",
+    "thur": "thursday",
+    "thurs": "thursday",
+    "thr": "thursday",
+    "thursay": "thursday",
+    "fri": "friday",
+    "firday": "friday",
+    "fryday": "friday",
+    "sat": "saturday",
+    "sun": "sunday",
+    "wk": "week",
+    "wks": "weeks",
+    "mnth": "month",
+    "hr": "hour",
+    "hrs": "hours",
+    "aftn": "afternoon",
+    "arvo": "afternoon",
+    "eve": "evening",
+    "nite": "night",
+    "mornin": "morning",
+    "morn": "morning",
+    "nxt": "next",
+    "thru": "through",
+    "til": "until",
+    "till": "until",
+    # nouns
+    "appt": "appointment",
+    "appts": "appointments",
+    "apt": "appointment",
+    "apts": "appointments",
+    "appoinment": "appointment",
+    "appointmnet": "appointment",
+    "apointment": "appointment",
+    "appointmet": "appointment",
+    "appoitment": "appointment",
+    "cust": "customer",
+    "custmer": "customer",
+    "costumer": "customer",
+    "loc": "location",
+    "proj": "project",
+    "projs": "projects",
+    "tech": "technician",
+    "techs": "technicians",
+    "jobs#": "jobs",
+    "wo": "job",
+    "ticket": "job",
+    "tickets": "jobs",
+    # verbs
+    "resched": "reschedule",
+    "reshedule": "reschedule",
+    "rescedule": "reschedule",
+    "reschedual": "reschedule",
+    "rescheduel": "reschedule",
+    "reschdule": "reschedule",
+    "reschd": "reschedule",
+    "rs": "reschedule",
+    "cancelled": "canceled",
+    "cancelld": "canceled",
+    "canceld": "canceled",
+    "cancle": "cancel",
+    "cancell": "cancel",
+    "cancellation": "cancellation",
+    "cancelation": "cancellation",
+    "cancelations": "cancellations",
+    "cancels": "cancellations",
+    "un-cancel": "uncancel",
+    "un-hold": "unhold",
+    "un-assign": "unassign",
+    "unasign": "unassign",
+    "asign": "assign",
+    "assing": "assign",
+    "sched": "schedule",
+    "shedule": "schedule",
+    "schedual": "schedule",
+    "schedul": "schedule",
+    # filler and chat shorthand
+    "pls": "please",
+    "plz": "please",
+    "plez": "please",
+    "pleas": "please",
+    "u": "you",
+    "ur": "your",
+    "thx": "thanks",
+    "ty": "thanks",
+    "thanx": "thanks",
+    "b/c": "because",
+    "bc": "because",
+    "cuz": "because",
+    "cause": "because",
+    "coz": "because",
+    "w/": "with",
+    "abt": "about",
+    "nvm": "nevermind",
+    "whats": "what's",
+    "wats": "what's",
+    "im": "i'm",
+}
+
+# Possessives we split into name + "'s"; these common contractions stay one word.
+_CONTRACTIONS = frozenset(
+    {
+        "it's",
+        "what's",
+        "that's",
+        "who's",
+        "where's",
+        "there's",
+        "here's",
+        "let's",
+        "how's",
+        "he's",
+        "she's",
+        "when's",
+        "why's",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One token: canonical text, kind, span in the original message, and a parsed value."""
+
+    norm: str
+    kind: str  # markup, link, date, clock, ord, hour, num, word, punct
+    start: int
+    end: int
+    value: object = None
+
+
+def _meridiem(letter: str | None) -> str | None:
+    if not letter:
+        return None
+    return "am" if letter.lower() == "a" else "pm"
+
+
+def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> list[Token]:
+    """Split a message into tokens (at most max_tokens), canonicalising words."""
+    tokens: list[Token] = []
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastgroup or "punct"
+        start, end = m.span()
+        raw = m.group(0)
+        if m.group("clock"):
+            kind = "clock"
+            mer = _meridiem(m.group("cmer") or m.group("cmer1"))
+            value: object = (int(m.group("ch")), int(m.group("cm")), mer)
+            tokens.append(Token(raw.lower(), kind, start, end, value))
+        elif m.group("hour"):
+            kind = "hour"
+            mer = _meridiem(m.group("hmer") or m.group("hmer1"))
+            tokens.append(Token(raw.lower(), kind, start, end, (int(m.group("hh")), 0, mer)))
+        elif m.group("ord"):
+            tokens.append(Token(raw.lower(), "ord", start, end, int(m.group("ordn"))))
+        elif m.group("num"):
+            tokens.append(Token(raw, "num", start, end, int(raw)))
+        elif kind == "longnum":
+            tokens.append(Token(raw, "punct", start, end))
+        elif kind == "word":
+            word = raw.lower().replace("’", "'")
+            word = SPELLING.get(word, word)
+            if word.endswith("'s") and len(word) > 2 and word not in _CONTRACTIONS:
+                cut = end - 2
+                tokens.append(Token(word[:-2], "word", start, cut))
+                tokens.append(Token("'s", "word", cut, end))
+            else:
+                tokens.append(Token(word, "word", start, end))
+        elif kind == "punct":
+            tokens.append(Token(raw, "punct", start, end))
+        else:
+            tokens.append(Token(raw, kind, start, end))
+        if len(tokens) >= max_tokens:
+            break
+    return tokens
