@@ -29,9 +29,10 @@ from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.simulator.api import build_routes
 from bot.simulator.demo_data import build_demo_seed
@@ -170,9 +171,11 @@ class Simulator:
         self.tokens_issued = 0
         self._tokens: dict[str, _Token] = {}
         self._trace_counter = 0
-        self._routes_app = Starlette(
+        # The ASGI app: ServiceTitan's routes behind the gateway (token, admin, auth, limits, faults, records).
+        self.app = Starlette(
             routes=build_routes(self.state),
             exception_handlers={SimError: self._sim_error_handler, HTTPException: self._http_error_handler},
+            middleware=[Middleware(_Gateway, simulator=self)],
         )
 
     # ------------------------------------------------------------------ public helpers
@@ -210,18 +213,16 @@ class Simulator:
 
     # ------------------------------------------------------------------ ASGI
 
-    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self._routes_app(scope, receive, send)
-            return
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, routes: ASGIApp) -> None:
         if scope["type"] != "http":
+            await routes(scope, receive, send)
             return
         body = await _read_body(receive)
         replay = _replay(body)
         method: str = scope["method"]
         path: str = scope["path"]
         status_holder = {"status": 0, "inner": 0}
-        forwarded = await self._dispatch(scope, replay, body, status_holder)
+        forwarded = await self._dispatch(scope, replay, body, status_holder, routes)
         status = status_holder["status"]
         for message in forwarded:
             await send(message)
@@ -245,7 +246,7 @@ class Simulator:
             observer(exchange)
 
     async def _dispatch(
-        self, scope: Scope, receive: Receive, body: bytes, status_holder: dict[str, int]
+        self, scope: Scope, receive: Receive, body: bytes, status_holder: dict[str, int], routes: ASGIApp
     ) -> list[Message]:
         """Run the request through auth, limits and faults; return the response messages to send."""
         path: str = scope["path"]
@@ -278,7 +279,7 @@ class Simulator:
         async def collect(message: Message) -> None:
             messages.append(message)
 
-        await self._routes_app(scope, receive, collect)
+        await routes(scope, receive, collect)
         status_holder["inner"] = _status_of(messages)
         if fault == "timeout":
             # Processed, but the answer never arrives within the caller's timeout.
@@ -398,6 +399,17 @@ class Simulator:
         assert isinstance(exc, HTTPException)
         titles = {404: "Not Found", 405: "Method Not Allowed"}
         return self.problem(exc.status_code, titles.get(exc.status_code, exc.detail), headers=exc.headers)
+
+
+class _Gateway:
+    """The outermost layer of `Simulator.app`, handing every request to the simulator's gateway logic."""
+
+    def __init__(self, app: ASGIApp, simulator: Simulator) -> None:
+        self.app = app
+        self.simulator = simulator
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.simulator._handle(scope, receive, send, self.app)
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -1,0 +1,84 @@
+"""The simulator served by uvicorn on a free 127.0.0.1 port, spoken to over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+
+import httpx
+import pytest
+import uvicorn
+
+from bot.simulator import SIM_CREDENTIALS, Simulator
+from bot.simulator.server import build_simulator
+from tests.simulator.conftest import JPM
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(fixed_now: datetime) -> Iterator[tuple[str, Simulator]]:
+    sim = Simulator(now=fixed_now)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(sim.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        ready = threading.Event()
+        for _ in range(200):
+            if server.started:
+                ready.set()
+                break
+            threading.Event().wait(0.025)
+        assert ready.is_set(), "uvicorn did not start within 5 s"
+        yield f"http://127.0.0.1:{port}", sim
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        assert not thread.is_alive()
+
+
+async def test_real_server_round_trip(served: tuple[str, Simulator]) -> None:
+    base, sim = served
+    async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+        token = await client.post(
+            "/connect/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": SIM_CREDENTIALS.client_id,
+                "client_secret": SIM_CREDENTIALS.client_secret,
+            },
+        )
+        assert token.status_code == 200
+        headers = {
+            "Authorization": f"Bearer {token.json()['access_token']}",
+            "ST-App-Key": SIM_CREDENTIALS.app_key,
+        }
+        jobs = await client.get(f"{JPM}/jobs", params={"pageSize": 5}, headers=headers)
+        assert jobs.status_code == 200 and len(jobs.json()["data"]) == 5
+        job = next(j for j in sim.state.jobs.values() if j["jobStatus"] == "Scheduled")
+        note = await client.post(
+            f"{JPM}/jobs/{job['id']}/notes", json={"text": "Over the wire"}, headers=headers
+        )
+        assert note.status_code == 200
+        results = await asyncio.gather(
+            *(client.get(f"{JPM}/jobs/{job['id']}", headers=headers) for _ in range(5))
+        )
+        assert {r.status_code for r in results} == {200}
+    assert sim.write_count == 1
+    assert sim.state.notes[job["id"]][-1]["text"] == "Over the wire"
+
+
+def test_cli_builder_reads_seed_and_admin(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    monkeypatch.setenv("ST_SIM_ADMIN", "1")
+    sim = build_simulator(None)
+    assert sim.admin and len(sim.state.jobs) == 80
