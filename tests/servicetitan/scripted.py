@@ -44,6 +44,7 @@ class ScriptedServiceTitan:
     routes: dict[tuple[str, str], list[Reply | Handler]] = field(default_factory=dict)
     requests: list[httpx.Request] = field(default_factory=list)
     tokens_issued: int = 0
+    refused: int = 0  # calls answered 401 because their token was not (or no longer) valid
     valid_tokens: set[str] = field(default_factory=set)
     token_gate: asyncio.Event | None = None  # when set up, token requests wait for it
     token_requested: asyncio.Event = field(default_factory=asyncio.Event)
@@ -81,6 +82,7 @@ class ScriptedServiceTitan:
             )
         auth = request.headers.get("authorization", "").removeprefix("Bearer ")
         if auth not in self.valid_tokens:
+            self.refused += 1
             return problem(401, "Unauthorized")
         path = request.url.path.split(f"/tenant/{TENANT}/", 1)[-1]
         queue = self.routes.get((request.method, path))

@@ -323,3 +323,24 @@ async def test_a_body_of_the_wrong_shape_is_a_servicetitan_error() -> None:
             await client.get_job(1001)
         with pytest.raises(ServiceTitanError, match="not JSON"):
             await client.get_job(1002)
+
+
+async def test_many_callers_refused_at_once_share_one_new_token() -> None:
+    fake = ScriptedServiceTitan()
+    fake.on("GET", "jobs/1001", httpx.Response(200, json=JOB))
+    client, _ = scripted_client(fake)
+    async with client:
+        await client.get_job(1001)
+        fake.valid_tokens.clear()  # token-1 is revoked: every caller below is refused once
+        fake.token_gate = asyncio.Event()
+        fake.token_requested.clear()
+        calls = [asyncio.create_task(client.get_job(1001)) for _ in range(10)]
+        await asyncio.wait_for(fake.token_requested.wait(), timeout=5)
+        fake.token_gate.set()
+        jobs = await asyncio.wait_for(asyncio.gather(*calls), timeout=5)
+    assert [job.id for job in jobs] == [1001] * 10
+    assert fake.tokens_issued == 2
+    # Callers that went out with the revoked token were refused once and retried; the others waited for
+    # the new token instead of sending a request bound to fail.
+    assert fake.refused >= 1
+    assert len(fake.calls("GET", "jobs/1001")) == 1 + 10 + fake.refused
