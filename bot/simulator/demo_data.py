@@ -9,8 +9,9 @@ technicians assigned, a few appointments with timesheets. Ids follow the ranges 
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 # (id, name, e-mail, business unit, team)
 TECHNICIANS: list[tuple[int, str, str, int, str]] = [
@@ -151,17 +152,28 @@ PROJECTS: list[tuple[int, str, str]] = [
 APPOINTMENT_SLOTS = [(8, 10), (10, 12), (12, 14), (14, 16), (9, 11), (13, 15)]
 
 JOB_COUNT = 80
+# The demo company works in Chicago (the bot's default ST_TIMEZONE); hours below are local.
+DEMO_TIMEZONE = "America/Chicago"
 
 
 def _ts(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def build_demo_seed(now: datetime) -> dict[str, Any]:
-    """The demo tenant as a seed dict; the same `now` always gives the same data."""
+def build_demo_seed(now: datetime, tz: str = DEMO_TIMEZONE) -> dict[str, Any]:
+    """The demo tenant as a seed dict; the same `now` always gives the same data.
+
+    Visits are planned in working hours of the company's time zone `tz` and stored in UTC, as ServiceTitan does.
+    """
     now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
+    zone = ZoneInfo(tz)
     rng = random.Random(int(now.replace(minute=0, second=0, microsecond=0).timestamp()))
-    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    today_local = now.astimezone(zone).date()
+
+    def at(day: date, hour: int) -> datetime:
+        return datetime.combine(day, time(hour), zone).astimezone(UTC)
+
+    today = at(today_local, 0)
     setup = today - timedelta(days=400)
     created = _ts(setup)
 
@@ -297,8 +309,8 @@ def build_demo_seed(now: datetime) -> dict[str, Any]:
         job_type = JOB_TYPES[(index * 7) % len(JOB_TYPES)]
         day_offset = (index % 15) - 7  # -7 .. +7 days around today
         slot = APPOINTMENT_SLOTS[(index + index // 15) % len(APPOINTMENT_SLOTS)]
-        first_day = today + timedelta(days=day_offset)
-        booked = first_day - timedelta(days=3 + index % 5, hours=rng.randint(0, 8))
+        first_day = today_local + timedelta(days=day_offset)
+        booked = at(first_day, 8) - timedelta(days=3 + index % 5, hours=rng.randint(0, 8))
         visits = 3 if index % 10 == 3 else 2 if index % 6 == 1 else 1
         technicians_here = [TECHNICIANS[(index * 3) % len(TECHNICIANS)][0]]
         if index % 9 == 4:
@@ -312,13 +324,13 @@ def build_demo_seed(now: datetime) -> dict[str, Any]:
             day_offset < 0
             and index % 13 != 7
             or day_offset == 0
-            and first_day + timedelta(hours=slot[1]) <= now
+            and at(first_day, slot[1]) <= now
             and visits == 1
         ):
             outcome = "Completed"
-        elif day_offset == 0 and first_day + timedelta(hours=slot[0]) <= now:
+        elif day_offset == 0 and at(first_day, slot[0]) <= now:
             outcome = "InProgress"
-        elif day_offset == 0 and first_day + timedelta(hours=slot[0]) <= now + timedelta(hours=3):
+        elif day_offset == 0 and at(first_day, slot[0]) <= now + timedelta(hours=3):
             outcome = "Dispatched"
         else:
             outcome = "Scheduled"
@@ -329,8 +341,8 @@ def build_demo_seed(now: datetime) -> dict[str, Any]:
         job_appointments: list[dict[str, Any]] = []
         for visit in range(visits):
             day = first_day + timedelta(days=visit * 2)
-            start = day + timedelta(hours=slot[0])
-            end = day + timedelta(hours=slot[1])
+            start = at(day, slot[0])
+            end = at(day, slot[1])
             if outcome == "Completed":
                 status = "Done"
             elif outcome == "Canceled":
@@ -390,7 +402,7 @@ def build_demo_seed(now: datetime) -> dict[str, Any]:
                     assignment_id += 1
             appointment_id += 1
         if outcome == "Completed":
-            last_change = min(now, first_day + timedelta(days=(visits - 1) * 2, hours=slot[1]))
+            last_change = min(now, at(first_day + timedelta(days=(visits - 1) * 2), slot[1]))
         elif outcome in ("Canceled", "Hold"):
             last_change = min(now, booked + timedelta(days=1))
         appointments.extend(job_appointments)

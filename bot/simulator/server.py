@@ -7,6 +7,7 @@ import sys
 
 import uvicorn
 
+from bot.simulator.demo_data import DEMO_TIMEZONE
 from bot.simulator.faults import FaultConfigError
 from bot.simulator.seed import SeedError, load_seed
 from bot.simulator.simulator import SIM_CREDENTIALS, Simulator
@@ -16,14 +17,15 @@ def build_simulator(seed: str | None) -> Simulator:
     """The simulator the CLI serves: seed file or demo data, faults from ST_SIM_*, admin if ST_SIM_ADMIN=1."""
     data = load_seed(seed) if seed else None
     admin = os.environ.get("ST_SIM_ADMIN", "").strip().lower() in ("1", "true", "yes")
-    return Simulator(data, admin=admin)
+    timezone = os.environ.get("ST_TIMEZONE", "").strip() or DEMO_TIMEZONE
+    return Simulator(data, admin=admin, demo_timezone=timezone)
 
 
 def run_simulator(*, host: str, port: int, seed: str | None) -> int:
     """Serve until interrupted; prints where it listens and the credentials to use. Returns an exit code."""
     try:
         simulator = build_simulator(seed)
-    except (SeedError, FaultConfigError, ValueError) as exc:
+    except (SeedError, FaultConfigError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     base = f"http://{host}:{port}"

@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.simulator.api import build_routes
-from bot.simulator.demo_data import build_demo_seed
+from bot.simulator.demo_data import DEMO_TIMEZONE, build_demo_seed
 from bot.simulator.faults import FaultConfig, FaultConfigError, FaultInjector
 from bot.simulator.state import SimError, SimState
 
@@ -148,6 +148,7 @@ class Simulator:
         rate_clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         credentials: SimCredentials = SIM_CREDENTIALS,
+        demo_timezone: str = DEMO_TIMEZONE,
     ) -> None:
         if clock is None:
             if now is not None:
@@ -158,7 +159,7 @@ class Simulator:
         self.clock: Callable[[], datetime] = clock
         self.credentials = credentials
         base_now = now if now is not None else clock()
-        data = seed if seed is not None else build_demo_seed(base_now)
+        data = seed if seed is not None else build_demo_seed(base_now, demo_timezone)
         self.state = SimState.from_seed(data, clock=clock, tenant_id=credentials.tenant_id)
         self.admin = admin
         self.faults = faults if faults is not None else FaultConfig.from_env()
