@@ -10,7 +10,6 @@ section 3). The error boundary (`app.error`) also sees exceptions raised after t
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -24,7 +23,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.dialog.messages import Dialog
 from bot.roles import RoleResolver, StaffSource
-from bot.slack.blocks import render_apology
 from bot.slack.conversation import Conversations, People, error_target, team_of
 from bot.slack.deps import EVENT_DEDUPE_NAMESPACE, EVENT_DEDUPE_TTL_SECONDS, SlackDeps
 from bot.slack.listeners import register_all
@@ -126,23 +124,14 @@ def register_middleware(app: AsyncApp, deps: SlackDeps) -> None:
 
 
 def register_error_boundary(app: AsyncApp, deps: SlackDeps) -> None:
-    async def on_error(error: Exception, body: dict[str, Any]) -> None:
-        """Log the whole error under a short reference and tell the user that reference.
+    """Errors outside a conversation turn (middleware, App Home, the store) end here; turns end in
+    `Conversations.fail` themselves, which this shares."""
 
-        The dialog saves nothing for a turn that raised, so the conversation is as it was.
-        """
-        reference = uuid.uuid4().hex[:8]
-        deps.logger.error("unexpected error, reference %s", reference, exc_info=error)
-        try:
-            event = body.get("event") or {}
-            if event.get("type") == "app_home_opened" and event.get("user"):
-                view = {"type": "home", "blocks": render_apology(reference)["blocks"]}
-                await deps.client.views_publish(user_id=str(event["user"]), view=view)
-                return
-            target = error_target(body)
-            if target is not None:
-                await deps.conversations.apologise(target, reference)
-        except Exception:  # the apology itself failed (Slack down?): the log has it all
-            deps.logger.exception("could not send the apology for reference %s", reference)
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        event = body.get("event") or {}
+        home_user = (
+            str(event["user"]) if event.get("type") == "app_home_opened" and event.get("user") else None
+        )
+        await deps.conversations.fail(error, error_target(body), home_user=home_user)
 
     app.error(on_error)

@@ -17,6 +17,7 @@ import asyncio
 import html
 import logging
 import re
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -250,10 +251,18 @@ class Conversations:
         self.locks = ConversationLocks()
 
     async def turn(self, key: ConversationKey, target: Target, event: Event) -> list[Reply]:
-        asker = await self.people.asker(target.team, target.user)
-        async with self.locks.hold(key):
-            replies = await self.dialog.handle(key, asker, event)
-            await self.deliver(target, replies)
+        """One dialog turn and its replies. Anything unexpected ends in `fail` (the error boundary) here
+        rather than propagating: Bolt would otherwise drop an already sent ack when a listener raises
+        within its first poll (slack_bolt/listener/asyncio_runner.py) and hold the HTTP answer for 3 s.
+        """
+        try:
+            asker = await self.people.asker(target.team, target.user)
+            async with self.locks.hold(key):
+                replies = await self.dialog.handle(key, asker, event)
+                await self.deliver(target, replies)
+        except Exception as error:
+            await self.fail(error, target)
+            return []
         return replies
 
     async def deliver(self, target: Target, replies: list[Reply]) -> None:
@@ -302,6 +311,24 @@ class Conversations:
     async def _respond(self, target: Target, message: JSON) -> None:
         assert target.response_url is not None
         await AsyncWebhookClient(target.response_url).send_dict({"response_type": "ephemeral", **message})
+
+    async def fail(self, error: BaseException, target: Target | None, *, home_user: str | None = None) -> str:
+        """The error boundary: log the whole error under a short reference and tell the user that reference.
+
+        The dialog saves nothing for a turn that raised, so the conversation is as it was and the user can
+        simply try again. Returns the reference.
+        """
+        reference = uuid.uuid4().hex[:8]
+        self.log.error("unexpected error, reference %s", reference, exc_info=error)
+        try:
+            if home_user is not None:
+                view = {"type": "home", "blocks": render_apology(reference)["blocks"]}
+                await self.client.views_publish(user_id=home_user, view=view)
+            elif target is not None:
+                await self.apologise(target, reference)
+        except Exception:  # the apology itself failed (Slack down?): the log has it all
+            self.log.exception("could not send the apology for reference %s", reference)
+        return reference
 
     async def apologise(self, target: Target, reference: str) -> None:
         """Tell the user something broke (only them, unless it is their DM with the bot)."""
