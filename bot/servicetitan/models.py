@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
@@ -48,7 +48,24 @@ def format_utc(value: datetime) -> str:
     return text + "Z"
 
 
-UtcDateTime = Annotated[datetime, BeforeValidator(parse_utc), PlainSerializer(format_utc, return_type=str)]
+def _refuse_naive(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError("datetime must be timezone-aware (ServiceTitan speaks UTC)")
+    return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    # Strings are parsed by pydantic's own (fast) parser, which keeps 6 of 7 fraction digits; a string
+    # without an offset is UTC, as the API documents every timestamp.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcDateTime = Annotated[
+    datetime,
+    BeforeValidator(_refuse_naive),
+    AfterValidator(_as_utc),
+    PlainSerializer(format_utc, return_type=str),
+]
 
 
 class JobStatus(StrEnum):
