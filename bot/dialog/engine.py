@@ -377,6 +377,9 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
     cleaned = _CORRECTION_LEAD.sub("", text).strip() or text
     asked = p.asked if s.phase == "collecting" else None
     changed: dict[str, Any] = {}
+    answer = _parse_slot(asked, cleaned, now, tz) if asked and asked not in FREE_TEXT_SLOTS else None
+    if answer is not None and intent in READ_INTENTS and len(text.split()) <= 2:
+        intent, slots = "unknown", {}  # "1001" or "job 1001" answers the question; it isn't a look-up
     if asked in FREE_TEXT_SLOTS and intent not in WRITE_INTENTS | READ_INTENTS:
         value = _parse_slot(asked, text, now, tz)
         changed[asked] = value if value else text.strip()
@@ -410,10 +413,8 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
     else:
         if intent == p.intent or intent == "unknown" or intent not in WRITE_INTENTS:
             changed = {k: v for k, v in slots.items() if k in INTENT_SLOTS.get(p.intent, frozenset())}
-        if asked and asked not in changed:
-            value = _parse_slot(asked, cleaned, now, tz)
-            if value is not None:
-                changed[asked] = value
+        if asked and asked not in changed and answer is not None:
+            changed[asked] = answer
         if not changed:
             for slot in CORRECTABLE.get(p.intent, ()):
                 if slot in FREE_TEXT_SLOTS and cleaned == text.strip() and s.phase != "collecting":

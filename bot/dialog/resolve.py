@@ -700,9 +700,9 @@ def plan_book_job(p: Pending, ctx: Ctx) -> Plan:
     return Plan(
         op="book_job",
         args=args,
-        title=f"Book a {ctx.job_type['name']} for {ctx.customer['name']}?",
+        title=f"Book {ctx.job_type['name']} for {ctx.customer['name']}?",
         verb="Book job",
-        done_text=f"Booked a {ctx.job_type['name']} for {ctx.customer['name']} on {timefmt.span(t.start, t.end, ctx.tz)}.",
+        done_text=f"Booked {ctx.job_type['name']} for {ctx.customer['name']} on {timefmt.span(t.start, t.end, ctx.tz)}.",
         facts=[
             ("Customer", f"{ctx.customer['name']} (#{ctx.customer['id']})"),
             ("Location", _location_label(ctx.location)),

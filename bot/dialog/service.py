@@ -90,6 +90,7 @@ class DialogService:
     async def _turn(self, path: str, asker: Asker, event: Event) -> tuple[bool, list[Reply]]:
         """One attempt at a turn: (True, replies), or (False, []) when the final save lost a race."""
         state, rev = await self._load(path, asker)
+        before = _essence(state)
         now = self.clock()
         replies: list[Reply] = []
         queue: list[Event | InternalEvent] = [event]
@@ -110,6 +111,8 @@ class DialogService:
                         return True, replies + _replies(lost)
                     claimed = True
                     queue.append(await self.runner.call(effect.plan))
+        if rev is not None and not claimed and _essence(state) == before:
+            return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose
         if claimed or rev is None:
             # After a won claim nobody else may change the conversation, so a plain save is safe.
             await self.store.save(namespace=NAMESPACE, key=path, value=self._value(state), ttl=self.state_ttl)
@@ -161,6 +164,11 @@ class DialogService:
             reply.text += "\nToday:\n" + "\n".join(reply.lines)
             reply.footnote = f"Times in {tz}"
         return reply
+
+
+def _essence(state: Conversation) -> dict[str, Any]:
+    """The conversation without its activity stamp, to tell a turn that changed nothing."""
+    return state.model_dump(mode="json", exclude={"updated_at"})
 
 
 def _replies(effects: list[Effect]) -> list[Reply]:

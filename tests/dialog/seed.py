@@ -9,7 +9,7 @@ Times are chosen in America/Chicago (UTC-6 in late November) around the fixed no
 | 1002 | Scheduled | 5002 Thu Nov 26 8–10 AM, 5003 Mon Nov 30 8–10 AM      | Sarah Lopez   |
 | 1003 | Completed | 5004 Mon Nov 23 8–10 AM (Done)                        | Mike Chen     |
 | 1004 | Canceled  | 5005 Wed Nov 25 10–12 (Canceled), reason "customer moved" | —         |
-| 1005 | Scheduled | 5006 Fri Nov 27 10–12 (only appointment)              | nobody        |
+| 1005 | Scheduled | 5006 Fri Nov 27 1–3 PM (only appointment)             | nobody        |
 | 1006 | Hold      | 5007 Thu Nov 26 1–3 PM (Hold)                         | James Wilson  |
 | 1007 | Scheduled | 5008 Fri Nov 27 2–4 PM                                | Mike Carter   |
 | 1008 | Scheduled | 5009 Wed Nov 25 9–11 AM                               | Mike Chen, James Wilson |
@@ -74,6 +74,10 @@ def _job(job_id: int, status: str, job_type: int = 21, customer: int = 201, unit
     }
 
 
+def _address(street: str) -> dict[str, Any]:
+    return {"street": street, "city": "Chicago", "state": "IL", "zip": "60601", "country": "USA"}
+
+
 def build_seed() -> dict[str, Any]:
     technicians = [
         (41, "Mike Carter"),
@@ -103,7 +107,7 @@ def build_seed() -> dict[str, Any]:
         _appointment(5003, 1002, "2026-11-30 08:00", "2026-11-30 10:00"),
         _appointment(5004, 1003, "2026-11-23 08:00", "2026-11-23 10:00", status="Done"),
         _appointment(5005, 1004, "2026-11-25 10:00", "2026-11-25 12:00", status="Canceled"),
-        _appointment(5006, 1005, "2026-11-27 10:00", "2026-11-27 12:00"),
+        _appointment(5006, 1005, "2026-11-27 13:00", "2026-11-27 15:00"),
         _appointment(5007, 1006, "2026-11-26 13:00", "2026-11-26 15:00", status="Hold"),
         _appointment(5008, 1007, "2026-11-27 14:00", "2026-11-27 16:00"),
         _appointment(5009, 1008, "2026-11-25 09:00", "2026-11-25 11:00"),
@@ -172,13 +176,43 @@ def build_seed() -> dict[str, Any]:
             {"id": 12, "name": "HVAC", "active": True},
         ],
         "customers": [
-            {"id": 201, "name": "Ann Lee", "type": "Residential", "active": True},
-            {"id": 202, "name": "Bob Stone", "type": "Commercial", "active": True},
+            {
+                "id": 201,
+                "name": "Ann Lee",
+                "type": "Residential",
+                "active": True,
+                "address": _address("12 Oak St"),
+            },
+            {
+                "id": 202,
+                "name": "Bob Stone",
+                "type": "Commercial",
+                "active": True,
+                "address": _address("1 Main St"),
+            },
         ],
         "locations": [
-            {"id": 301, "customerId": 201, "name": "Ann Lee home", "active": True},
-            {"id": 302, "customerId": 202, "name": "Stone HQ", "active": True},
-            {"id": 303, "customerId": 202, "name": "Stone Warehouse", "active": True},
+            {
+                "id": 301,
+                "customerId": 201,
+                "name": "Ann Lee home",
+                "active": True,
+                "address": _address("12 Oak St"),
+            },
+            {
+                "id": 302,
+                "customerId": 202,
+                "name": "Stone HQ",
+                "active": True,
+                "address": _address("1 Main St"),
+            },
+            {
+                "id": 303,
+                "customerId": 202,
+                "name": "Stone Warehouse",
+                "active": True,
+                "address": _address("9 Dock Rd"),
+            },
         ],
         "jobTypes": [
             {"id": 21, "name": "Drain Cleaning", "businessUnitIds": [11], "duration": 5400, "active": True},

@@ -183,6 +183,10 @@ def check_sim(h: Harness, want: dict[str, Any]) -> None:
                     assert any(needle in t for t in texts), (
                         f"no note like {needle!r} on job {job_id}: {texts}"
                     )
+        elif table == "appointment_count":
+            for job_id, count in rows.items():
+                found = [a for a in state.appointments.values() if a["jobId"] == int(job_id)]
+                assert len(found) == count, f"job {job_id} has {len(found)} appointments, not {count}"
         elif table == "jobs_count":
             assert len(state.jobs) == rows, f"{len(state.jobs)} jobs != {rows}"
         else:

@@ -1,0 +1,71 @@
+"""DialogService end to end on the simulator and real Redis: exactly-once confirms under concurrency, the
+ServiceTitan call budget of a reschedule, conversations kept apart by key, and the home screen."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.dialog.messages import Asker, Pressed, Reply
+from tests.dialog.conftest import TZ, Harness, dispatcher
+
+
+def _card(replies: list[Reply]) -> Reply:
+    cards = [r for r in replies if r.kind == "confirm"]
+    assert cards, [r.text for r in replies]
+    return cards[-1]
+
+
+async def test_twenty_concurrent_confirms_across_two_stores_write_once(harness: Harness) -> None:
+    card = _card(await harness.say("move job 1001 to friday"))
+    services = [harness.service, harness.another_service()]
+    click = Pressed(action="confirm", token=card.token)
+    writes_before = harness.sim.write_count
+
+    results = await asyncio.gather(
+        *(services[i % 2].handle(harness.key(), dispatcher(), click) for i in range(20))
+    )
+
+    assert harness.sim.write_count - writes_before == 1
+    texts = [reply.text for replies in results for reply in replies]
+    assert sum(t.startswith("Done.") for t in texts) == 1, texts
+    assert all(t.startswith("Done.") or "already" in t.lower() for t in texts), texts
+    reschedules = [p for (m, p, s) in harness.sim.request_log if m == "PATCH" and p.endswith("/reschedule")]
+    assert len(reschedules) == 1
+
+
+async def test_reschedule_costs_at_most_four_calls_with_a_warm_cache(harness: Harness) -> None:
+    # Warm the reference-data cache (and the OAuth token) with one reschedule, then count another.
+    await harness.handle(
+        Pressed(action="confirm", token=_card(await harness.say("move job 1007 to thursday 3pm")).token)
+    )
+    harness.sim.request_log.clear()
+
+    card = _card(await harness.say("move job 1001 to friday", key=harness.key(thread="t2")))
+    replies = await harness.handle(Pressed(action="confirm", token=card.token), key=harness.key(thread="t2"))
+
+    assert replies[-1].kind == "result"
+    calls = [
+        (method, path) for method, path, _ in harness.sim.request_log if not path.endswith("/connect/token")
+    ]
+    assert len(calls) <= 4, calls
+    assert sum(1 for method, _ in calls if method != "GET") == 1
+
+
+async def test_two_dispatchers_in_one_channel_have_separate_conversations(harness: Harness) -> None:
+    first = harness.key(user="U1")
+    second = harness.key(user="U2")
+    await harness.say("move job 1001 to friday", key=first)
+    asked = await harness.say("reschedule job 1002", asker=dispatcher("U2"), key=second)
+    assert asked[-1].kind == "choice"
+    replies = await harness.say("no, thursday", key=first)
+    assert "Thursday, November 26, 2026, 2:00 PM" in _card(replies).text
+
+
+async def test_home_shows_the_role_and_a_technicians_day(harness: Harness) -> None:
+    harness.clock.advance(48 * 60)  # Thursday: Sarah Lopez has job 1002 at 8:00 AM
+    tech = Asker(user_id="U9", tz=TZ, role="technician", name="Sarah Lopez", technician_id=43)
+    home = await harness.service.home(tech)
+    assert "technician" in home.text
+    assert any("job 1002" in line for line in home.lines), home.lines
+    office = await harness.service.home(dispatcher())
+    assert "dispatcher" in office.text and not office.lines
