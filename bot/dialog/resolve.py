@@ -222,7 +222,7 @@ def step_target(p: Pending, ctx: Ctx) -> None:
             if found.get("job") is None:
                 raise _Need(Reject(("job_id",), f"I can't find job {job_id} in ServiceTitan."))
             raise _Need(Reject(("job_id",), f"Job {job_id} has no appointments."))
-        job = found.get("job") or derived_job(int(job_id), appts)
+        job = found.get("job") or derived_job(int(str(job_id)), appts)
         problem = _status_problem(p.intent, job)
         if problem:
             raise _Need(Reject(("job_id",), problem))
