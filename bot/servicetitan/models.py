@@ -41,11 +41,8 @@ def format_utc(value: datetime) -> str:
     """``value`` as the API expects it: UTC, ISO-8601, ``Z`` suffix, microseconds only when present."""
     if value.tzinfo is None:
         raise ValueError("datetime must be timezone-aware (ServiceTitan speaks UTC)")
-    value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}"
-    return text + "Z"
+    value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="microseconds" if value.microsecond else "seconds") + "Z"
 
 
 def _refuse_naive(value: Any) -> Any:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bot.servicetitan.errors import (
@@ -179,3 +182,29 @@ def test_envelopes() -> None:
     assert page.has_more and page.data[0].id == 1001
     batch = ExportBatch[Job](items=[page.data[0]], continue_from="abc")
     assert batch.continue_from == "abc" and batch.has_more is False
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2200, 1, 1), timezones=st.timezones()))
+def test_any_aware_datetime_survives_the_round_trip_as_utc(value: datetime) -> None:
+    sent = format_utc(value)
+    assert sent.endswith("Z")
+    instant = value.astimezone(UTC)  # (wall times in a DST gap or fold never compare equal across zones)
+    back = parse_utc(sent)
+    assert back == instant and back.tzinfo is UTC
+    assert Appointment.model_validate({**APPOINTMENT, "start": sent}).start == instant
+
+
+@given(st.integers(min_value=0, max_value=9_999_999))
+def test_seven_digit_fractions_keep_their_microseconds(ticks: int) -> None:
+    text = f"2021-07-19T20:35:38.{ticks:07d}Z"
+    assert parse_utc(text).microsecond == ticks // 10
+    assert Job.model_validate({**JOB, "modifiedOn": text}).modified_on.microsecond == ticks // 10
+
+
+@given(st.integers(min_value=0, max_value=86_400))
+def test_retry_after_forms_agree(seconds: int) -> None:
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    as_date = format_datetime(now + timedelta(seconds=seconds), usegmt=True)
+    assert retry_after_seconds({"retry-after": str(seconds)}, None) == seconds
+    assert retry_after_seconds({"retry-after": as_date}, None, now=now) == seconds
+    assert retry_after_seconds({}, f"Rate limit is exceeded. Try again in {seconds} seconds.") == seconds
