@@ -1,0 +1,102 @@
+"""Running the bot: credential checks with clear messages, and `python -m bot serve` answering for real."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.slack.server import HEALTH_PATH, StartupError, check_credentials, run_bot
+from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, free_socket, serve
+from tests.slack.harness import SIGNING_SECRET, make_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_http_mode_needs_the_bot_token_and_signing_secret() -> None:
+    with pytest.raises(StartupError, match="SLACK_BOT_TOKEN.*SLACK_SIGNING_SECRET"):
+        check_credentials(make_settings("http://x/", slack_bot_token=None, slack_signing_secret=None), "http")
+    with pytest.raises(StartupError, match="starts with xoxb-"):
+        check_credentials(make_settings("http://x/", slack_bot_token="xoxp-user-token"), "http")
+    check_credentials(make_settings("http://x/"), "http")
+
+
+def test_socket_mode_needs_an_app_level_token() -> None:
+    settings = make_settings("http://x/", slack_signing_secret=None)
+    with pytest.raises(StartupError, match="SLACK_APP_TOKEN"):
+        check_credentials(settings, "socket")
+    with pytest.raises(StartupError, match="starts with xapp-"):
+        check_credentials(make_settings("http://x/", slack_app_token="xoxb-wrong"), "socket")
+    check_credentials(make_settings("http://x/", slack_app_token="xapp-1-A-1-abc"), "socket")
+
+
+def test_run_bot_refuses_to_start_without_credentials(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_bot(make_settings("http://x/", slack_bot_token=None), mode="http") == 2
+    assert "SLACK_BOT_TOKEN" in capsys.readouterr().err
+
+
+async def test_python_m_bot_serve_answers_health_checks_and_slack_events() -> None:
+    fake = FakeSlack()
+    fake.add_user("U0DANA", name="Dana Reyes", email="dana@example.com")
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()  # the child binds it
+    async with serve(fake.app()) as slack_url:
+        fake.base_url = slack_url
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("SLACK_", "ST_", "ROLE_", "REDIS_URL", "ALERT_"))
+        }
+        env.update(
+            SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack_url + "/api/"
+        )
+        child = await asyncio.create_subprocess_exec(
+            *[sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            async with httpx.AsyncClient(timeout=5) as http:
+                deadline = time.monotonic() + 30
+                while True:
+                    assert child.returncode is None, f"the bot exited with {child.returncode}"
+                    try:
+                        health = await http.get(base + HEALTH_PATH)
+                        break
+                    except httpx.TransportError:
+                        assert time.monotonic() < deadline, "the bot did not start listening"
+                        await asyncio.sleep(0.05)
+                assert health.json() == {"ok": True}
+
+                body = (
+                    '{"type":"event_callback","team_id":"T0TEST","event_id":"Ev0SERVE","event":{"type":"message",'
+                    '"channel":"D0DANA","channel_type":"im","user":"U0DANA","text":"help","ts":"1.000001"}}'
+                )
+                ts = str(int(time.time()))
+                signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)
+                headers = {"content-type": "application/json", "x-slack-request-timestamp": ts,
+                           "x-slack-signature": signature}  # fmt: skip
+                answer = await http.post(base + "/slack/events", content=body, headers=headers)
+                assert answer.status_code == 200
+                (post,) = await fake.wait_calls("chat.postMessage", 1, within=30)
+                assert post.params["channel"] == "D0DANA" and post.params["text"]
+        finally:
+            if child.returncode is None:
+                child.send_signal(signal.SIGINT)
+                try:
+                    await asyncio.wait_for(child.wait(), 10)
+                except TimeoutError:
+                    child.kill()
+                    await asyncio.wait_for(child.wait(), 10)
