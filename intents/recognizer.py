@@ -23,6 +23,7 @@ from intents.slots import (
     LIST_SLOTS,
     Capture,
     Context,
+    alert_kinds,
     read_capture,
     scan_list,
 )
@@ -38,6 +39,7 @@ _SLOT_OF_PLACEHOLDER = {
     "PROJ": "project_id",
     "NUM": "job_id",
 }
+_FORMATTING = frozenset('*_~`"“”')
 _FREE_SLOTS = frozenset({"reason", "text", "summary", "job_type", "business_unit", "technician"})
 
 
@@ -82,11 +84,16 @@ class Analysis:
         items = self.items[first:last]
         if not items:
             return Capture("", (), ())
-        end = items[-1].end
+        start, end = items[0].start, items[-1].end
         if self.truncated and last == len(self.items):
             end = len(self.text)
+        # keep Slack formatting and quotes that touch the phrase ("*urgent* call back")
+        while start > 0 and self.text[start - 1] in _FORMATTING:
+            start -= 1
+        while end < len(self.text) and self.text[end] in _FORMATTING:
+            end += 1
         return Capture(
-            self.text[items[0].start : end],
+            self.text[start:end],
             tuple(i.key for i in items),
             tuple(i.payload for i in items),
             tuple(t for i in items for t in i.tokens),
@@ -259,8 +266,9 @@ def _fill(
     for slot in LIST_SLOTS:
         if slot in allowed and slot not in slots:
             found = scan_list(slot, uncovered)
-            if found:
-                slots[slot] = sorted(found) if slot == "kinds" else found[0]
+            listed = alert_kinds(found) if slot == "kinds" else (found[0] if found else None)
+            if listed:
+                slots[slot] = listed
     for extra in grammar.extras.get(template.intent, ()):
         if all(s in slots for s in extra.slots):
             continue

@@ -20,105 +20,57 @@ from intents.text import Token, tokenize
 
 LISTS_FILE = Path(__file__).parent / "data" / "lists.yaml"
 
+
+def word_set(words: str) -> frozenset[str]:
+    """A set of words written as one space-separated string."""
+    return frozenset(words.split())
+
+
 # Words that are never (part of) a technician's name.
-NAME_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "to",
-        "from",
-        "on",
-        "off",
-        "of",
-        "for",
-        "at",
-        "in",
-        "with",
-        "and",
-        "or",
-        "is",
-        "are",
-        "was",
-        "be",
-        "by",
-        "it",
-        "this",
-        "that",
-        "job",
-        "jobs",
-        "appointment",
-        "appointments",
-        "visit",
-        "technician",
-        "technicians",
-        "tech",
-        "someone",
-        "somebody",
-        "anyone",
-        "anybody",
-        "everyone",
-        "nobody",
-        "him",
-        "her",
-        "them",
-        "they",
-        "he",
-        "she",
-        "who",
-        "which",
-        "what",
-        "whom",
-        "please",
-        "can",
-        "could",
-        "would",
-        "will",
-        "you",
-        "your",
-        "my",
-        "our",
-        "us",
-        "we",
-        "today",
-        "tomorrow",
-        "tonight",
-        "yesterday",
-        "schedule",
-        "calendar",
-        "day",
-        "week",
-        "month",
-        "next",
-        "last",
-        "all",
-        "any",
-        "some",
-        "assigned",
-        "assign",
-        "unassign",
-        "remove",
-        "take",
-        "put",
-        "send",
-        "move",
-        "also",
-        "instead",
-        "as",
-        "now",
-        "there",
-        "here",
-        "then",
-    ]
+NAME_STOPWORDS = word_set(
+    "a an the to from on off of for at in with and or is are was be by it this that job jobs appointment "
+    "appointments visit technician technicians tech someone somebody anyone anybody everyone nobody "
+    "him her them they he she who which what whom please can could would will you your my our us we "
+    "today tomorrow tonight yesterday schedule calendar day week month next last all any some "
+    "assigned assign unassign remove take put send move also instead as now there here then back note "
+    "notes comment instructions hold reason summary priority customer location project over"
 )
-_NAME_WORD = r"(?:(?!(?:" + "|".join(sorted(NAME_STOPWORDS, key=len, reverse=True)) + r") )[^\W\d_][^\s]* )"
-_WORDS = r"(?:[^\W\d_][^\s]* )"
+# Skeleton words are lower case; entity placeholders (JOB, TIME, ...) are upper case and never words.
+_NAME_WORD = (
+    r"(?:(?!(?:" + "|".join(sorted(NAME_STOPWORDS, key=len, reverse=True)) + r") )(?![A-Z])[^\W\d_][^\s]* )"
+)
+_WORDS = r"(?:(?![A-Z])[^\W\d_][^\s]* )"
+# Words that end a phrase such as a job type: "a {furnace repair} for customer 9 friday".
+PHRASE_STOPWORDS = word_set(
+    "for at on to with by from in and or please tomorrow today tonight next this asap job call visit "
+    "appointment service priority urgent emergency"
+)
+_PHRASE_WORD = (
+    r"(?:(?!(?:" + "|".join(sorted(PHRASE_STOPWORDS, key=len, reverse=True)) + r") )(?![A-Z])[^\W\d_][^\s]* )"
+)
+# A job type made only of these words names no job type ("a new visit").
+_NOT_JOB_TYPES = word_set(
+    "new another a an the job jobs visit appointment service call one more extra second follow-up followup "
+    "return ticket request work order booking"
+)
 _CHOICE_RE = re.compile(
     r"^(?:(?:the|number|no|option|choice|#)\s*)?(?:\d+(?:st|nd|rd|th)?|first|second|third|fourth|fifth|"
     r"sixth|seventh|eighth|ninth|tenth|last|top|bottom|other|former|latter)(?:\s+(?:one|option|choice|item))?$",
     re.IGNORECASE,
 )
-_EDGE_JUNK = " \t\r\n\"'`*_~.,;:!?-–—()[]{}<>|"
+_EDGE_JUNK = " \t\r\n.,;:!?-–—|"
+_WRAPPERS = {
+    "*": "*",
+    "_": "_",
+    "~": "~",
+    "`": "`",
+    '"': '"',
+    "'": "'",
+    "“": "”",
+    "‘": "’",
+    "(": ")",
+    "[": "]",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +115,18 @@ class SlotType:
 
 
 def clean_text(text: str) -> str:
-    """Trim spaces, quotes, Slack formatting and punctuation around a phrase; squeeze spaces."""
-    return " ".join(text.split()).strip(_EDGE_JUNK)
+    """Trim spaces and punctuation around a phrase, and quotes or Slack formatting (*bold*) that wrap
+    all of it; squeeze spaces. Formatting of only a part of the phrase stays as written."""
+    cleaned = " ".join(text.split()).strip(_EDGE_JUNK)
+    while len(cleaned) >= 2 and _WRAPPERS.get(cleaned[0]) == cleaned[-1]:
+        inner = cleaned[1:-1]
+        if cleaned[0] in inner and cleaned[0] not in "'(":
+            break  # "*a* and *b*": two formatted parts, not one wrapper
+        cleaned = inner.strip(_EDGE_JUNK)
+    for quote in ('"', "“", "”"):
+        if cleaned.count(quote) == 1:
+            cleaned = cleaned.replace(quote, "").strip(_EDGE_JUNK)
+    return cleaned
 
 
 def is_choice(text: str) -> bool:
@@ -187,6 +149,12 @@ def _free_text(text: str, *, strip_connectors: bool) -> str | None:
 
 
 def _read_free(capture: Capture, _ctx: Context) -> object | None:
+    return _free_text(capture.text, strip_connectors=False)
+
+
+def _read_phrase(capture: Capture, _ctx: Context) -> object | None:
+    if all(k in _NOT_JOB_TYPES for k in capture.keys):
+        return None
     return _free_text(capture.text, strip_connectors=False)
 
 
@@ -427,7 +395,7 @@ def _read_list(slot: str, many: bool) -> Callable[[Capture, Context], object | N
         found = scan_list(slot, " ".join(capture.keys))
         if not found:
             return None
-        return sorted(found) if many else found[0]
+        return alert_kinds(found) if many else found[0]
 
     return read
 
@@ -438,9 +406,20 @@ def _answer_list(slot: str, many: bool) -> Callable[[str, Context], object | Non
         found = scan_list(slot, keys)
         if not found:
             return None
-        return sorted(found) if many else found[0]
+        return alert_kinds(found) if many else found[0]
 
     return answer
+
+
+KIND_ORDER = ("hold", "cancel")
+
+
+def alert_kinds(found: list[str]) -> list[str] | None:
+    """Alert kinds in the contract's order; "all"/"both" means every kind unless some are named."""
+    named = [k for k in KIND_ORDER if k in found]
+    if not named and "both" in found:
+        return list(KIND_ORDER)
+    return named or None
 
 
 # ---------------------------------------------------------------------------------------------- registry
@@ -469,7 +448,11 @@ def _registry() -> dict[str, SlotType]:
         )
     for slot in ("job_type", "business_unit"):
         types[slot] = SlotType(
-            slot, f"{_WORDS}{{1,5}}?", _read_free, _answer_free, search_pattern=f"{_WORDS}{{1,4}}"
+            slot,
+            f"{_PHRASE_WORD}{{1,5}}",
+            _read_phrase,
+            _answer_free,
+            search_pattern=f"{_PHRASE_WORD}{{1,4}}",
         )
     for slot, many in (("status", False), ("priority", False), ("kinds", True)):
         types[slot] = SlotType(slot, f"{_WORDS}{{1,3}}?", _read_list(slot, many), _answer_list(slot, many))

@@ -26,6 +26,7 @@ _TOKEN_RE = re.compile(
   | (?P<num>\d{1,12})(?!\d)
   | (?P<longnum>\d+)
   | (?P<word>[^\W\d_]+(?:['’-][^\W\d_]+)*)
+  | (?P<poss>['’]s\b)
   | (?P<punct>\S)
     """,
     re.VERBOSE | re.IGNORECASE,
@@ -230,6 +231,8 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> list[Token]:
                 tokens.append(Token("'s", "word", cut, end))
             else:
                 tokens.append(Token(word, "word", start, end))
+        elif kind == "poss":
+            tokens.append(Token("'s", "word", start, end))
         elif kind == "punct":
             tokens.append(Token(raw, "punct", start, end))
         else:

@@ -1,0 +1,51 @@
+"""Every fixture utterance parses to its intent and exactly its slots; the data files are consistent."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from intents import INTENTS, parse
+from intents.grammar import sentence_files
+from intents.names import SLOTLESS
+from tests.intents.conftest import FIXTURES_DIR, fixture_cases, fixture_files, load_fixture
+
+MIN_PHRASINGS = 15
+CASES = fixture_cases()
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "slots", "now", "tz"), CASES, ids=[f"{c[0]}:{c[1][:40]}" for c in CASES]
+)
+def test_fixture_utterance(intent: str, text: str, slots: dict[str, Any], now: datetime, tz: str) -> None:
+    assert parse(text, now=now, tz=tz) == {"intent": intent, "slots": slots}
+
+
+def test_every_sentences_file_has_a_fixture_file() -> None:
+    missing = [p.name for p in sentence_files() if not (FIXTURES_DIR / p.name).exists()]
+    assert missing == []
+
+
+def test_every_intent_has_sentences_except_unknown() -> None:
+    names = {p.stem for p in sentence_files()}
+    assert names == set(INTENTS) - {"unknown"}
+
+
+def test_fixture_files_name_their_intent_and_have_enough_phrasings() -> None:
+    for path in fixture_files():
+        data = load_fixture(path)
+        assert data["intent"] == path.stem, path.name
+        assert data["intent"] in INTENTS, path.name
+        assert len(data["cases"]) >= MIN_PHRASINGS, path.name
+
+
+def test_no_utterance_appears_twice() -> None:
+    counts = Counter(" ".join(text.lower().split()) for _, text, _, _, _ in CASES)
+    assert [text for text, n in counts.items() if n > 1] == []
+
+
+def test_slotless_intents_have_no_slots_in_fixtures() -> None:
+    assert all(not slots for intent, _, slots, _, _ in CASES if intent in SLOTLESS)
