@@ -109,6 +109,9 @@ def action_target(body: JSON) -> tuple[ConversationKey, Target]:
     user = str((body.get("user") or {}).get("id") or "")
     team = team_of(body)
     thread = str(message.get("thread_ts") or container.get("thread_ts") or "")
+    card_ts = message.get("ts") or container.get("message_ts")
+    if thread and thread == card_ts:  # the card became a thread's parent: it was posted outside a thread
+        thread = ""
     ephemeral = bool(container.get("is_ephemeral"))
     key = ConversationKey(team=team, channel=channel, thread=thread, user=user)
     target = Target(
@@ -116,7 +119,7 @@ def action_target(body: JSON) -> tuple[ConversationKey, Target]:
         channel=channel,
         user=user,
         thread_ts=thread or None,
-        card_ts=None if ephemeral else (message.get("ts") or container.get("message_ts")),
+        card_ts=None if ephemeral else card_ts,
         card_is_ephemeral=ephemeral,
         response_url=body.get("response_url"),
         ephemeral_for_reads=ephemeral or not channel.startswith("D"),
