@@ -194,7 +194,8 @@ def describe(p: Pending, asker: Asker | None) -> str:
     """A short phrase for a pending request: "reschedule job 1001 to Friday, November 27, 2026"."""
     what = DOING.get(p.intent, p.intent.replace("_", " "))
     if p.plan is not None:
-        return p.plan.title.rstrip("?").lower().replace("undo: ", "undo ")
+        title = p.plan.title.rstrip("?").replace("Undo: ", "undo ")
+        return title[:1].lower() + title[1:]
     target = ""
     if p.slots.get("job_id") is not None:
         target = f" for job {p.slots['job_id']}"
@@ -752,7 +753,8 @@ def _read_reply(s: Conversation, data: dict[str, Any], now: datetime) -> Reply:
     reply = _page(s, pages, now)
     reply.facts = [Fact(label=label, value=value) for label, value in data.get("facts", [])]
     if data.get("text"):
-        reply.text = f"{data['text']}\n{reply.text}".strip()
+        head, _, body = reply.text.partition("\n")
+        reply.text = f"{head}\n{data['text']}\n{body}".strip()
     return reply
 
 
