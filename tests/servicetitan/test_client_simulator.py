@@ -361,8 +361,52 @@ async def test_canceled_job_cannot_be_put_on_hold(st: ST) -> None:
     client, sim = st
     canceled = await anext(j async for j in client.iter_jobs(job_status="Canceled"))
     reason = await anext(r async for r in client.iter_job_hold_reasons())
-    with pytest.raises((Conflict, ValidationFailed)):
+    with pytest.raises(ValidationFailed) as caught:  # Jobs_Hold declares 400, not 409
         await client.hold_job(canceled.id, reason_id=reason.id, memo="too late")
+    assert "canceled" in caught.value.title
+
+
+async def test_an_appointment_with_timesheets_cannot_be_deleted(st: ST) -> None:
+    client, sim = st
+    appointment_id = next(
+        a
+        for a in sorted(sim.state.timesheets)
+        if len(sim.state.job_appointments(sim.state.appointments[a]["jobId"])) > 1
+    )
+    with pytest.raises(Conflict) as caught:
+        await client.delete_appointment(appointment_id)
+    assert caught.value.title == "Appointment is in the state that doesn't allow deletion"
+    assert (await client.get_appointment(appointment_id)).id == appointment_id
+
+
+async def test_hold_needs_an_active_reason(st: ST) -> None:
+    client, sim = st
+    job = open_job_with_appointments(sim, 1)
+    inactive = [r async for r in client.iter_job_hold_reasons(active="False")]
+    assert inactive, "demo data should have an inactive hold reason"
+    with pytest.raises(ValidationFailed) as caught:
+        await client.hold_job(job["id"], reason_id=inactive[0].id, memo="old reason")
+    assert "ReasonId" in caught.value.errors
+    with pytest.raises(ValidationFailed):
+        await client.hold_appointment(job["firstAppointmentId"], reason_id=inactive[0].id, memo="old reason")
+
+
+async def test_a_completed_job_cannot_be_canceled(st: ST) -> None:
+    client, sim = st
+    completed = await anext(j async for j in client.iter_jobs(job_status="Completed"))
+    reason = await anext(r async for r in client.iter_job_cancel_reasons())
+    with pytest.raises(ValidationFailed, match="completed"):
+        await client.cancel_job(completed.id, reason_id=reason.id, memo="too late")
+    assert (await client.get_job(completed.id)).job_status == "Completed"
+
+
+async def test_filters_apply_on_every_page(st: ST) -> None:
+    client, sim = st
+    scheduled = [j async for j in client.iter_jobs(job_status="Scheduled", page_size=5)]
+    assert sorted(j.id for j in scheduled) == sorted(
+        j["id"] for j in sim.state.jobs.values() if j["jobStatus"] == "Scheduled"
+    )
+    assert len(scheduled) > 5
 
 
 async def test_assign_and_unassign_technicians(st: ST) -> None:
