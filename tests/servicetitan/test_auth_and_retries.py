@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from bot.servicetitan.errors import AuthError, Conflict, NotFound, RateLimited, ServiceTitanError, Unavailable
+from bot.servicetitan.models import ExternalData, ExternalDataCreate, JobAppointmentCreate, JobCreate
 from tests.servicetitan.scripted import (
     APPOINTMENT,
     JOB,
@@ -344,3 +345,62 @@ async def test_many_callers_refused_at_once_share_one_new_token() -> None:
     # the new token instead of sending a request bound to fail.
     assert fake.refused >= 1
     assert len(fake.calls("GET", "jobs/1001")) == 1 + 10 + fake.refused
+
+
+async def test_booking_with_unknown_outcome_is_looked_up_by_the_callers_external_data() -> None:
+    fake = ScriptedServiceTitan()
+    booked = {**JOB, "id": 1200, "externalData": [{"key": "slackRequestId", "value": "T1-C1-42"}]}
+    fake.on("POST", "jobs", problem(504, "Gateway Timeout"))
+    fake.on("GET", "jobs", page([booked]))
+    client, _ = scripted_client(fake)
+    start = datetime(2026, 11, 26, 15, tzinfo=UTC)
+    request = JobCreate(
+        customer_id=201,
+        location_id=301,
+        business_unit_id=11,
+        job_type_id=21,
+        campaign_id=31,
+        appointments=[JobAppointmentCreate(start=start, end=start + timedelta(hours=2))],
+        external_data=ExternalDataCreate(
+            application_guid="0f8fad5b-d9cb-469f-a165-70867728950e",
+            external_data=[ExternalData(key="slackRequestId", value="T1-C1-42")],
+        ),
+    )
+    async with client:
+        job = await client.book_job(request)
+    assert job.id == 1200
+    [post] = fake.calls("POST", "jobs")
+    assert body_of(post)["externalData"] == {
+        "applicationGuid": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "externalData": [{"key": "slackRequestId", "value": "T1-C1-42"}],
+    }
+    [lookup] = fake.calls("GET", "jobs")
+    assert dict(lookup.url.params) == {
+        "externalDataApplicationGuid": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "externalDataKey": "slackRequestId",
+        "externalDataValues": "T1-C1-42",
+        "page": "1",
+        "pageSize": "200",
+    }
+
+
+async def test_booking_without_external_data_gets_the_clients_marker() -> None:
+    fake = ScriptedServiceTitan()
+    fake.on("POST", "jobs", lambda request: httpx.Response(200, json=JOB))
+    client, _ = scripted_client(fake)
+    start = datetime(2026, 11, 26, 15, tzinfo=UTC)
+    request = JobCreate(
+        customer_id=201,
+        location_id=301,
+        business_unit_id=11,
+        job_type_id=21,
+        campaign_id=31,
+        appointments=[JobAppointmentCreate(start=start, end=start + timedelta(hours=2))],
+    )
+    async with client:
+        await client.book_job(request)
+        await client.book_job(request)
+    first, second = (body_of(r)["externalData"] for r in fake.calls("POST", "jobs"))
+    assert first["applicationGuid"] == client.application_guid
+    assert first["externalData"][0]["key"] == "stbotRequestId"
+    assert first["externalData"][0]["value"] != second["externalData"][0]["value"]  # one marker per booking
