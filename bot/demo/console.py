@@ -276,6 +276,18 @@ class DemoWorld:
     key: ConversationKey
     examples: list[str]
 
+    def console(self, out: TextIO, *, clock: Callable[[], datetime] | None = None) -> Console:
+        """A console on this world drawing with the Slack app's renderer and decoding its controls."""
+        return Console(
+            dialog=self.dialog,
+            asker=self.asker,
+            key=self.key,
+            out=out,
+            render=render,
+            decode=event_from_action,
+            clock=clock,
+        )
+
     async def aclose(self) -> None:
         await self.client.aclose()
         await self.store.aclose()
@@ -430,15 +442,7 @@ def run_console(
     clock: Callable[[], datetime] | None = None,
 ) -> None:
     """The banner, then one turn per line of `stdin` until its end, `quit` or Ctrl-C."""
-    console = Console(
-        dialog=world.dialog,
-        asker=world.asker,
-        key=world.key,
-        out=stdout,
-        render=render,
-        decode=event_from_action,
-        clock=clock,
-    )
+    console = world.console(stdout, clock=clock)
     console.write(*banner(world, tz=tz))
     converse(runner, console, stdin, interactive=_isatty(stdin))
 

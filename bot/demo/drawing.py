@@ -49,6 +49,7 @@ EMOJI = {
     "octagonal_sign": "🛑",
 }
 
+ROW_WIDTH = 100  # a row of buttons longer than this is drawn one button per line
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
 _BARE_LINK = re.compile(r"<([^<>|]+)>")
 _EMOJI = re.compile(r":([a-z0-9_+\-]+):")
@@ -181,14 +182,17 @@ class _Drawer:
             self.emit(_field(text_of(item)))
         accessory = block.get("accessory")
         if accessory:
-            self.elements([accessory], block_id)
+            # The section's text already asks the question a menu beside it answers.
+            self.elements([accessory], block_id, placeholder=not block.get("text"))
 
     def context_element(self, element: dict[str, Any]) -> str:
         if element.get("type") == "image":
             return ""
         return text_of(element)
 
-    def elements(self, elements: Iterable[dict[str, Any]], block_id: str) -> None:
+    def elements(
+        self, elements: Iterable[dict[str, Any]], block_id: str, *, placeholder: bool = True
+    ) -> None:
         buttons: list[str] = []
         for element in elements:
             kind = element.get("type")
@@ -202,10 +206,10 @@ class _Drawer:
                 buttons.append(self.add_control(text_of(element.get("text")), "button", action))
                 continue
             if buttons:
-                self.emit("   ".join(buttons))
+                self.buttons(buttons)
                 buttons = []
             if kind in ("static_select", "overflow", "radio_buttons", "checkboxes"):
-                self.menu(element, base)
+                self.menu(element, base, placeholder=placeholder)
             elif kind == "datepicker":
                 initial = element.get("initial_date")
                 label = text_of(element.get("placeholder")) or "Pick a date"
@@ -226,12 +230,20 @@ class _Drawer:
                 what = text_of(element.get("placeholder")) or str(kind)
                 self.emit(f"({what}: not available in the console)")
         if buttons:
-            self.emit("   ".join(buttons))
+            self.buttons(buttons)
 
-    def menu(self, element: dict[str, Any], base: dict[str, Any]) -> None:
-        placeholder = text_of(element.get("placeholder"))
-        if placeholder:
-            self.emit(placeholder + ":")
+    def buttons(self, shown: list[str]) -> None:
+        """A row of buttons on one line, or one per line when they would not fit a terminal's width."""
+        row = "   ".join(shown)
+        if len(row) <= ROW_WIDTH:
+            self.emit(row)
+        else:
+            self.emit(*shown)
+
+    def menu(self, element: dict[str, Any], base: dict[str, Any], *, placeholder: bool) -> None:
+        prompt = text_of(element.get("placeholder")).rstrip(".…:")
+        if placeholder and prompt:
+            self.emit(prompt + ":")
         options = list(element.get("options") or [])
         for group in element.get("option_groups") or []:
             options.extend(group.get("options") or [])

@@ -95,7 +95,8 @@ def test_menu_options_are_numbered_after_earlier_controls() -> None:
         ],
     }
     drawing = draw_message(message, first_number=3)
-    assert drawing.lines == ["Which Mike?", "Pick a technician:", "[3] Mike Carter", "[4] Mike Chen (HVAC)"]
+    # The section's text asks; the menu's placeholder would only repeat it.
+    assert drawing.lines == ["Which Mike?", "[3] Mike Carter", "[4] Mike Chen (HVAC)"]
     chen = drawing.controls[1]
     assert chen.number == 4
     assert chen.action["type"] == "static_select"
@@ -232,3 +233,42 @@ def test_rich_text_and_input_blocks() -> None:
     }
     drawing = draw_message(message)
     assert drawing.lines == ["Note by @U1", "New date:", "[1] Pick a date: type 1 YYYY-MM-DD"]
+
+
+def test_a_menu_on_its_own_shows_its_placeholder_and_long_button_rows_wrap() -> None:
+    long_labels = [f"Wed Nov 25 10:00 AM – 12:00 PM · James Wilson (#50{n})" for n in (11, 12)]
+    message = {
+        "blocks": [
+            {
+                "type": "actions",
+                "block_id": "a:t",
+                "elements": [
+                    {
+                        "type": "static_select",
+                        "action_id": "choose",
+                        "placeholder": {"type": "plain_text", "text": "Choose a reason…"},
+                        "options": [{"text": {"type": "plain_text", "text": "Duplicate"}, "value": "t|81"}],
+                    },
+                ],
+            },
+            {
+                "type": "actions",
+                "block_id": "b:t",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"choose:{i}",
+                        "text": {"type": "plain_text", "text": label},
+                    }
+                    for i, label in enumerate(long_labels)
+                ],
+            },
+        ]
+    }
+    drawing = draw_message(message)
+    assert drawing.lines == [
+        "Choose a reason:",
+        "[1] Duplicate",
+        f"[2] {long_labels[0]}",
+        f"[3] {long_labels[1]}",
+    ]

@@ -1,0 +1,316 @@
+"""The console demo end to end: the real dialog, renderer, client and simulator, driven through a pipe.
+
+The in-process runs feed a script through `run_console` (what `run_demo` runs) and then look at the
+simulator's data; one run starts `python -m bot demo` as a process and talks to it over its stdin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import re
+import sys
+import time as clock_time
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import load_settings
+from bot.demo.console import DemoWorld, converse, open_demo, run_console
+from bot.dialog.messages import Pressed
+from bot.slack.blocks import event_from_action
+
+TZ = "America/Chicago"
+ZONE = ZoneInfo(TZ)
+# A Tuesday, 9:00 in Chicago. The clock runs on from there, so the simulator's rate limit sees time pass.
+START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+def running_clock() -> Callable[[], datetime]:
+    origin = clock_time.monotonic()
+    return lambda: START + timedelta(seconds=clock_time.monotonic() - origin)
+
+
+class Demo:
+    """One demo session in process: type a script, read the transcript, inspect the simulator."""
+
+    def __init__(self, runner: asyncio.Runner, world: DemoWorld, clock: Callable[[], datetime]) -> None:
+        self.runner = runner
+        self.world = world
+        self.clock = clock
+        self.state = world.simulator.state
+        self.out = io.StringIO()
+        self.console = world.console(self.out, clock=clock)
+
+    def type(self, *lines: str) -> str:
+        """Type the lines as piped input and return what the demo printed for them."""
+        start = len(self.out.getvalue())
+        stdin = io.StringIO("".join(line + "\n" for line in lines))
+        converse(self.runner, self.console, stdin, interactive=False)
+        return self.out.getvalue()[start:]
+
+    # ---- the simulator's data ----------------------------------------------------------------
+
+    def appointments(self, job_id: int) -> list[dict[str, Any]]:
+        return self.state.job_appointments(job_id)
+
+    def technician_ids(self, job_id: int) -> set[int]:
+        return {
+            assignment["technicianId"]
+            for appointment in self.appointments(job_id)
+            for assignment in self.state.active_assignments(appointment["id"])
+        }
+
+    def button(self, action: str) -> str:
+        """The number the console shows for the button of that dialog action (confirm, abandon, ...)."""
+        found = []
+        for number, control in self.console.controls.items():
+            event = event_from_action(control.action, None)
+            if isinstance(event, Pressed) and event.action == action:
+                found.append(str(number))
+        assert len(found) == 1, f"no single {action} button among {self.console.controls}"
+        return found[0]
+
+    def technician_id(self, name: str) -> int:
+        return next(t["id"] for t in self.state.technicians.values() if t["name"] == name)
+
+    def reschedulable_job(self, *, skip: tuple[int, ...] = ()) -> tuple[int, dict[str, Any]]:
+        """A scheduled job with exactly one appointment, in the future."""
+        now = self.clock()
+        for job_id, job in sorted(self.state.jobs.items()):
+            appointments = self.appointments(job_id)
+            if (
+                job_id not in skip
+                and job["jobStatus"] == "Scheduled"
+                and len(appointments) == 1
+                and appointments[0]["start"] > now + timedelta(hours=2)
+            ):
+                return job_id, appointments[0]
+        raise AssertionError("the demo data has no reschedulable job")
+
+
+@pytest.fixture
+def demo() -> Iterator[Demo]:
+    clock = running_clock()
+    settings = load_settings(st_timezone=TZ, _env_file=None)
+    with asyncio.Runner() as runner:
+        world = runner.run(open_demo(settings, clock=clock))
+        try:
+            yield Demo(runner, world, clock)
+        finally:
+            runner.run(world.aclose())
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(ZONE).date()
+
+
+def next_weekday(name: str, after: date) -> date:
+    """The CONTRACT's bare weekday: its next occurrence after `after`."""
+    index = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].index(name)
+    days = (index - after.weekday()) % 7 or 7
+    return after + timedelta(days=days)
+
+
+def number_of(transcript: str, label: str) -> str:
+    """The number shown beside a control whose label starts with `label` (the last one shown)."""
+    found = re.findall(rf"\[(\d+)\] {re.escape(label)}", transcript)
+    assert found, f"no control {label!r} in:\n{transcript}"
+    return found[-1]
+
+
+def last_turn(transcript: str) -> str:
+    return transcript.rsplit("\n> ", 1)[-1]
+
+
+def test_banner_offers_sentences_with_real_job_ids(demo: Demo) -> None:
+    out = io.StringIO()
+    run_console(demo.runner, demo.world, stdin=io.StringIO(""), stdout=out, tz=TZ, clock=demo.clock)
+    transcript = out.getvalue()
+    assert "You are Dana Reyes, dispatcher (ServiceTitan role: Dispatch)" in transcript
+    examples = demo.world.examples
+    assert len(examples) == 3
+    for example in examples:
+        assert f"    {example}\n" in transcript
+        job_id = int(re.findall(r"job (\d+)", example)[0])
+        assert job_id in demo.state.jobs
+    assert "`help`" in transcript
+
+
+def test_reschedule_from_sentence_to_confirmed_change(demo: Demo) -> None:
+    job_id, appointment = demo.reschedulable_job()
+    today = local_day(demo.clock())
+    target = next_weekday("friday", today)
+    if local_day(appointment["start"]) == target:
+        target = next_weekday("thursday", today)
+    weekday = target.strftime("%A").lower()
+    old_start = appointment["start"]
+    day_shown = f"{target.strftime('%A, %B')} {target.day}"  # "Friday, November 27"
+
+    card = demo.type(f"reschedule job {job_id} to {weekday}")
+    assert card.startswith(f"> reschedule job {job_id} to {weekday}\n  Reschedule job {job_id}?\n")
+    when = next(line for line in card.splitlines() if line.startswith("  When: "))
+    assert day_shown in when.split("→")[1]
+    assert demo.button("confirm") == "1" and demo.button("abandon") == "2"
+    assert "Times in America/Chicago" in card
+    assert demo.appointments(job_id)[0]["start"] == old_start  # nothing written before confirming
+
+    result = demo.type("1")
+    assert f"Done. Rescheduled job {job_id} to {day_shown}" in result
+    moved = demo.appointments(job_id)[0]
+    assert local_day(moved["start"]) == target
+    assert moved["start"].astimezone(ZONE).time() == old_start.astimezone(ZONE).time()  # time kept
+    assert moved["end"] - moved["start"] == appointment["end"] - appointment["start"]  # duration kept
+
+
+def test_choice_between_two_technicians(demo: Demo) -> None:
+    job_id, _ = demo.reschedulable_job()
+    carter, chen = demo.technician_id("Mike Carter"), demo.technician_id("Mike Chen")
+    before = demo.technician_ids(job_id)
+    assert not before & {carter, chen}
+
+    choice = demo.type(f"assign Mike to job {job_id}")
+    assert "Which technician did you mean by “Mike”?" in choice
+    number_of(choice, "Mike Carter")  # both are offered, each with a number
+    card = demo.type(number_of(choice, "Mike Chen"))
+    assert f"Assign Mike Chen to job {job_id}?" in card
+    assert demo.technician_ids(job_id) == before  # still only a confirmation
+
+    result = demo.type(demo.button("confirm"))
+    assert f"Done. Assigned Mike Chen to job {job_id}" in result
+    assert demo.technician_ids(job_id) == before | {chen}
+
+
+def test_correction_before_confirming(demo: Demo) -> None:
+    job_id, appointment = demo.reschedulable_job()
+    today = local_day(demo.clock())
+    friday, thursday = next_weekday("friday", today), next_weekday("thursday", today)
+
+    first = demo.type(f"reschedule job {job_id} to friday")
+    assert f"→ Friday, November {friday.day}" in first
+    corrected = demo.type("no, thursday")
+    assert f"Reschedule job {job_id}?" in corrected
+    assert f"→ Thursday, November {thursday.day}" in corrected
+    assert demo.appointments(job_id)[0]["start"] == appointment["start"]
+
+    demo.type(demo.button("confirm"))
+    assert local_day(demo.appointments(job_id)[0]["start"]) == thursday
+
+
+def test_correction_with_the_date_picker(demo: Demo) -> None:
+    job_id, appointment = demo.reschedulable_job()
+    target = local_day(demo.clock()) + timedelta(days=9)
+    card = demo.type(f"reschedule job {job_id} to friday")
+    corrected = demo.type(f"{number_of(card, 'Pick a date')} {target.isoformat()}")
+    assert f"→ {target.strftime('%A, %B')} {target.day}" in corrected
+    demo.type(demo.button("confirm"))
+    moved = demo.appointments(job_id)[0]
+    assert local_day(moved["start"]) == target
+    assert moved["start"].astimezone(ZONE).time() == appointment["start"].astimezone(ZONE).time()
+
+
+def test_cancel_before_confirming_changes_nothing(demo: Demo) -> None:
+    job_id, appointment = demo.reschedulable_job()
+    writes = demo.world.simulator.write_count
+    answer = last_turn(demo.type(f"reschedule job {job_id} to friday", "cancel"))
+    assert answer.startswith("cancel\n  OK, I dropped the request to reschedule job")
+    assert "Nothing was changed." in answer
+    # The card's abandon button does the same.
+    demo.type(f"reschedule job {job_id} to friday")
+    answer = demo.type(demo.button("abandon"))
+    assert "Nothing was changed." in answer
+    assert demo.world.simulator.write_count == writes
+    assert demo.appointments(job_id)[0]["start"] == appointment["start"]
+
+
+def test_cancel_a_job_with_a_reason_from_the_menu(demo: Demo) -> None:
+    job_id, _ = demo.reschedulable_job()
+    menu = demo.type(f"cancel job {job_id}, customer called to cancel")
+    card = demo.type(number_of(menu, "Customer canceled"))
+    assert f"Cancel job {job_id}?" in card
+    assert "Status: Scheduled → Canceled" in card
+    assert demo.state.jobs[job_id]["jobStatus"] == "Scheduled"
+
+    result = demo.type(demo.button("confirm"))
+    assert f"Done. Canceled job {job_id} (Customer canceled)" in result
+    assert demo.state.jobs[job_id]["jobStatus"] == "Canceled"
+    log = demo.state.latest_cancel_log(job_id)
+    assert log is not None and demo.state.job_cancel_reasons[log["reasonId"]]["name"] == "Customer canceled"
+
+
+def test_a_technician_and_the_manager_can_be_picked(demo: Demo) -> None:
+    async def asker_for(name: str) -> tuple[str, int | None]:
+        world = await open_demo(load_settings(_env_file=None), user=name, clock=demo.clock)
+        await world.aclose()
+        return world.asker.role, world.asker.technician_id
+
+    assert demo.runner.run(asker_for("Morgan Blake")) == ("manager", None)
+    assert demo.runner.run(asker_for("mike carter")) == ("technician", demo.technician_id("Mike Carter"))
+
+
+# ---- a real process ----------------------------------------------------------------------------
+
+
+async def read_until(stream: asyncio.StreamReader, marker: str) -> str:
+    """Read lines until one contains `marker` (or the stream ends); fail after 30 seconds."""
+    seen: list[str] = []
+
+    async def collect() -> None:
+        while True:
+            line = await stream.readline()
+            if not line:
+                return
+            seen.append(line.decode())
+            if marker in seen[-1]:
+                return
+
+    await asyncio.wait_for(collect(), 30)
+    return "".join(seen)
+
+
+async def test_python_m_bot_demo_through_a_pipe(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ST_", "SLACK_", "ROLE_", "REDIS_"))}
+    stderr_path = tmp_path / "stderr.txt"
+    with stderr_path.open("wb") as stderr_file:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "demo",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr_file,
+            cwd=tmp_path,  # no stray .env
+            env=env,
+        )
+    assert process.stdin and process.stdout
+    try:
+        banner = await read_until(process.stdout, "quit")
+        reschedule = next(
+            line.strip() for line in banner.splitlines() if line.strip().startswith("reschedule")
+        )
+        job_id, weekday = re.fullmatch(r"reschedule job (\d+) to (\w+)", reschedule).groups()  # type: ignore[union-attr]
+        process.stdin.write(f"{reschedule}\n1\nshow job {job_id}\n".encode())
+        await process.stdin.drain()
+        process.stdin.close()
+        rest = (await asyncio.wait_for(process.stdout.read(), 60)).decode()
+        code = await asyncio.wait_for(process.wait(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    stderr = stderr_path.read_text()
+    assert code == 0, stderr
+    assert "Traceback" not in stderr, stderr
+    turns = ("\n" + rest).split("\n> ")[1:]  # each turn: the echoed line, then the bot's answer
+    assert len(turns) == 3, rest
+    assert turns[0].startswith(f"{reschedule}\n")
+    assert "[1] " in turns[0]
+    assert turns[1].startswith("1\n")
+    assert turns[2].startswith(f"show job {job_id}\n")
+    assert weekday.capitalize()[:3] in turns[2]  # the job's appointment now falls on that weekday
