@@ -84,6 +84,19 @@ _ABANDON = {
 }
 _YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "switch", "drop it"}
 _NO = {"no", "n", "nope", "keep", "keep it", "keep the current one"}
+_CONFIRM_WORDS = {
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "confirm",
+    "do it",
+    "go ahead",
+    "ok",
+    "okay",
+    "sure",
+    "yes please",
+}
 _CORRECTION_LEAD = re.compile(
     r"^\s*(?:no|nope|nah|actually|wait|sorry|oops|instead|rather|i meant|i mean|make it|make that|"
     r"change it to|change that to|change to|switch to|better|how about|what about|let's do|lets do)\b[\s,.:;!-]*",
@@ -375,7 +388,15 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
         picked = pick_option(text, p.choice.options)
         if picked is not None:
             return _apply_choice(s, picked, now)
+    said = _norm(text)
+    if s.phase == "confirming" and p.plan is not None:
+        if said in _CONFIRM_WORDS:  # typing "yes" is a click on the card's confirm button
+            return _on_pressed(s, Pressed(action="confirm", token=s.token), now)
+        if said in _NO:
+            return _reprompt(s, now, "OK, not yet.")
     cleaned = _CORRECTION_LEAD.sub("", text).strip() or text
+    if intent in READ_INTENTS and cleaned != text.strip():
+        intent = "unknown"  # "no, job 1002" corrects the request; it isn't a look-up
     asked = p.asked if s.phase == "collecting" else None
     changed: dict[str, Any] = {}
     answer = _parse_slot(asked, cleaned, now, tz) if asked and asked not in FREE_TEXT_SLOTS else None
@@ -476,7 +497,12 @@ def _reprompt(s: Conversation, now: datetime, prefix: str) -> list[Effect]:
     if s.phase == "confirming" and p.plan is not None:
         reply = _confirmation_reply(s, p.plan)
         return [
-            Say(Reply(kind="text", text=f"{prefix} Say what to change, or use the buttons.")),
+            Say(
+                Reply(
+                    kind="text",
+                    text=f"{prefix} Say what to change (e.g. _no, Thursday_), *yes* to confirm, or *cancel*.",
+                )
+            ),
             ShowConfirmation(reply),
         ]
     return _advance(s, now, problem=prefix)
