@@ -332,39 +332,45 @@ async def open_demo(
 async def example_sentences(client: ServiceTitanClient, *, tz: str, now: datetime | None = None) -> list[str]:
     """Three sentences that work on the data being served, with its real job ids.
 
-    A reschedule of a job with one upcoming appointment, an assignment by a first name two technicians
-    share (so the bot asks which one), and a look at a job that is on hold or canceled (or any job).
+    A reschedule of a scheduled job with one appointment, still ahead; an assignment by a first name two
+    technicians share (so the bot asks which one) on another such job neither of them is on; and a look
+    at a job on hold (the answer says why), else a canceled one, else any job.
     """
     zone = ZoneInfo(tz)
     today = (now or datetime.now(zone)).astimezone(zone)
-    upcoming: dict[int, list[Any]] = {}
+    upcoming: dict[int, Any] = {}  # job id -> its appointment still ahead
     async for appointment in client.iter_appointments(starts_on_or_after=today):
-        upcoming.setdefault(appointment.job_id, []).append(appointment)
-    scheduled: list[Any] = []
-    on_hold_or_canceled: list[Any] = []
-    any_job: list[Any] = []
+        upcoming[appointment.job_id] = appointment
+    single: list[Any] = []
+    by_status: dict[str, list[int]] = {}
     async for job in client.iter_jobs():
-        any_job.append(job)
-        status = str(job.job_status or "").lower()
-        if status == "scheduled" and job.id in upcoming:
-            scheduled.append(job)
-        elif status in ("hold", "onhold", "on hold", "canceled", "cancelled"):
-            on_hold_or_canceled.append(job)
-    scheduled.sort(key=lambda job: job.id)
+        status = str(job.job_status or "")
+        by_status.setdefault(status, []).append(job.id)
+        if status == "Scheduled" and job.appointment_count == 1 and job.id in upcoming:
+            single.append(job)
+    single.sort(key=lambda job: job.id)
     examples: list[str] = []
-    single = [job for job in scheduled if len(upcoming[job.id]) == 1]
     if single:
-        job = single[0]
-        start = upcoming[job.id][0].start.astimezone(zone).date()
+        first = single.pop(0)
+        start = upcoming[first.id].start.astimezone(zone).date()
         day = _another_weekday(today.date(), avoid=start)
-        examples.append(f"reschedule job {job.id} to {day.strftime('%A').lower()}")
+        examples.append(f"reschedule job {first.id} to {day.strftime('%A').lower()}")
     shared = await _shared_first_name(client)
-    others = [job for job in scheduled if not examples or str(job.id) not in examples[0]]
-    if shared and others:
-        examples.append(f"assign {shared} to job {others[0].id}")
-    shown = on_hold_or_canceled or any_job
+    if shared and single:
+        name, namesakes = shared
+        candidates = {upcoming[job.id].id: job.id for job in single[:50]}
+        taken = set()
+        async for assignment in client.iter_appointment_assignments(appointment_ids=list(candidates)):
+            if assignment.technician_id in namesakes:
+                taken.add(candidates[assignment.appointment_id])
+        free = [job.id for job in single[:50] if job.id not in taken]
+        if free:
+            examples.append(f"assign {name} to job {free[0]}")
+    shown = (
+        by_status.get("Hold") or by_status.get("Canceled") or [i for ids in by_status.values() for i in ids]
+    )
     if shown:
-        examples.append(f"show job {sorted(shown, key=lambda job: job.id)[0].id}")
+        examples.append(f"show job {min(shown)}")
     return examples
 
 
@@ -376,14 +382,13 @@ def _another_weekday(today: date, *, avoid: date) -> date:
     return day
 
 
-async def _shared_first_name(client: ServiceTitanClient) -> str | None:
-    first_names: dict[str, int] = {}
+async def _shared_first_name(client: ServiceTitanClient) -> tuple[str, set[int]] | None:
+    """A first name two or more active technicians share, and their ids."""
+    by_first_name: dict[str, set[int]] = {}
     async for technician in client.iter_technicians():
-        if getattr(technician, "active", True) is False or not technician.name:
-            continue
-        first = technician.name.split()[0]
-        first_names[first] = first_names.get(first, 0) + 1
-    shared = sorted(name for name, count in first_names.items() if count > 1)
+        if technician.active and technician.name.split():
+            by_first_name.setdefault(technician.name.split()[0], set()).add(technician.id)
+    shared = sorted((name, ids) for name, ids in by_first_name.items() if len(ids) > 1)
     return shared[0] if shared else None
 
 

@@ -137,9 +137,21 @@ def test_banner_offers_sentences_with_real_job_ids(demo: Demo) -> None:
     assert len(examples) == 3
     for example in examples:
         assert f"    {example}\n" in transcript
-        job_id = int(re.findall(r"job (\d+)", example)[0])
-        assert job_id in demo.state.jobs
     assert "`help`" in transcript
+
+    # Each one works on the data being served.
+    reschedule, assign, show = examples
+    job_id = int(re.fullmatch(r"reschedule job (\d+) to \w+day", reschedule).group(1))  # type: ignore[union-attr]
+    assert f"Reschedule job {job_id}?" in demo.type(reschedule, "cancel")
+    job_id = int(re.fullmatch(r"assign Mike to job (\d+)", assign).group(1))  # type: ignore[union-attr]
+    assert not demo.technician_ids(job_id) & {
+        demo.technician_id("Mike Carter"),
+        demo.technician_id("Mike Chen"),
+    }
+    assert "Which technician did you mean by “Mike”?" in demo.type(assign, "cancel")
+    job_id = int(re.fullmatch(r"show job (\d+)", show).group(1))  # type: ignore[union-attr]
+    assert demo.state.jobs[job_id]["jobStatus"] == "Hold"
+    assert "Why on hold" in demo.type(show)
 
 
 def test_reschedule_from_sentence_to_confirmed_change(demo: Demo) -> None:
