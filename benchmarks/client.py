@@ -2,7 +2,8 @@
 
 Each row times the same endpoint two ways in one run: through ``ServiceTitanClient`` (auth flow, retry
 wrapper, pydantic models) and as a bare ``httpx`` GET with a ready token that only decodes the JSON. The
-overhead column is the difference of the medians. Usage: ``python -m benchmarks client [--iterations N]``.
+overhead column is the difference of the medians; the two are timed alternately so that load elsewhere on
+the machine hits both alike. Usage: ``python -m benchmarks client [--iterations N]``.
 """
 
 from __future__ import annotations
@@ -20,14 +21,19 @@ from bot.servicetitan.embedded import SIM_API_BASE, embedded_client
 Call = Callable[[], Awaitable[object]]
 
 
-async def _timings(call: Call, iterations: int, warmup: int) -> list[float]:
+async def _paired_timings(
+    first: Call, second: Call, iterations: int, warmup: int
+) -> tuple[list[float], list[float]]:
+    """Time both calls alternately, so that load from elsewhere on the machine hits both sides alike."""
     for _ in range(warmup):
-        await call()
-    samples: list[float] = []
+        await first()
+        await second()
+    samples: tuple[list[float], list[float]] = ([], [])
     for _ in range(iterations):
-        started = time.perf_counter()
-        await call()
-        samples.append((time.perf_counter() - started) * 1e6)
+        for call, into in ((first, samples[0]), (second, samples[1])):
+            started = time.perf_counter()
+            await call()
+            into.append((time.perf_counter() - started) * 1e6)
     return samples
 
 
@@ -77,8 +83,7 @@ async def run(iterations: int, warmup: int) -> list[tuple[str, float, float, flo
                 ("get_job", client_get_job, bare_get_job),
                 ("iter_jobs (all, 50/page)", client_list_all, bare_list_all),
             ]:
-                ours = await _timings(through_client, iterations, warmup)
-                theirs = await _timings(direct, iterations, warmup)
+                ours, theirs = await _paired_timings(through_client, direct, iterations, warmup)
                 rows.append((label, _p(ours, 0.5), _p(ours, 0.99), _p(theirs, 0.5), _p(theirs, 0.99)))
         return rows
 
