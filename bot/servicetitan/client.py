@@ -23,6 +23,7 @@ Exports follow ``continueFrom`` while ``hasMore`` and return the rows with the t
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -79,6 +80,8 @@ from bot.servicetitan.models import (
 
 if TYPE_CHECKING:
     from bot.config import Settings
+
+log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
@@ -270,6 +273,13 @@ class ServiceTitanClient:
         wait = self._wait_for(error, attempt)
         if attempt >= self.max_retries or wait > self._max_retry_wait:
             raise error
+        log.warning(
+            "ServiceTitan call failed (%s); retry %d of %d in %.1f s",
+            error,
+            attempt + 1,
+            self.max_retries,
+            wait,
+        )
         await self._sleep(wait)
 
     async def _read(self, module: str, resource: str, params: Mapping[str, str] | None = None) -> Any:
@@ -330,6 +340,7 @@ class ServiceTitanClient:
                     unknown = error
                 else:
                     raise error
+            log.warning("%s: outcome unknown (%s); reading it back", what, unknown)
             try:
                 result = await verify()
             except ServiceTitanError as exc:
@@ -341,6 +352,11 @@ class ServiceTitanClient:
                 ) from exc
             if result is not None:
                 return result
+            log.warning(
+                "%s: %s",
+                what,
+                "still not applied" if resent_after_unknown else "not applied; sending it again",
+            )
             if resent_after_unknown:
                 if isinstance(unknown, Conflict):
                     raise unknown
