@@ -334,7 +334,7 @@ async def example_sentences(client: ServiceTitanClient, *, tz: str, now: datetim
 
     A reschedule of a scheduled job with one appointment, still ahead; an assignment by a first name two
     technicians share (so the bot asks which one) on another such job neither of them is on; and a look
-    at a job on hold (the answer says why), else a canceled one, else any job.
+    at a canceled job (the answer says why), else one on hold, else any job.
     """
     zone = ZoneInfo(tz)
     today = (now or datetime.now(zone)).astimezone(zone)
@@ -367,7 +367,7 @@ async def example_sentences(client: ServiceTitanClient, *, tz: str, now: datetim
         if free:
             examples.append(f"assign {name} to job {free[0]}")
     shown = (
-        by_status.get("Hold") or by_status.get("Canceled") or [i for ids in by_status.values() for i in ids]
+        by_status.get("Canceled") or by_status.get("Hold") or [i for ids in by_status.values() for i in ids]
     )
     if shown:
         examples.append(f"show job {min(shown)}")

@@ -150,8 +150,8 @@ def test_banner_offers_sentences_with_real_job_ids(demo: Demo) -> None:
     }
     assert "Which technician did you mean by “Mike”?" in demo.type(assign, "cancel")
     job_id = int(re.fullmatch(r"show job (\d+)", show).group(1))  # type: ignore[union-attr]
-    assert demo.state.jobs[job_id]["jobStatus"] == "Hold"
-    assert "Why on hold" in demo.type(show)
+    assert demo.state.jobs[job_id]["jobStatus"] == "Canceled"
+    assert "Why canceled: " in demo.type(show)
 
 
 def test_reschedule_from_sentence_to_confirmed_change(demo: Demo) -> None:
