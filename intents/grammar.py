@@ -16,13 +16,14 @@ alternative tells which template matched (`Match.lastgroup`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from intents.names import INTENTS
-from intents.slots import SLOT_TYPES
+from intents.slots import LIST_SLOTS, SLOT_TYPES, lists
 
 DATA_DIR = Path(__file__).parent / "data"
 SENTENCES_DIR = DATA_DIR / "sentences"
@@ -31,6 +32,11 @@ _TEMPLATE_TOKEN = re.compile(r"\{[a-z_]+\}|<[a-z_]+>|\.\.\.|[()\[\]|]|[^\s()\[\]
 
 class GrammarError(ValueError):
     """A broken sentence or rule definition (never raised for user input)."""
+
+
+@cache
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 @dataclass(frozen=True)
@@ -43,10 +49,11 @@ class Template:
     slots: tuple[str, ...]  # slot names captured, in order
     groups: tuple[str, ...]  # regex group names, parallel to slots
     fixed: tuple[tuple[str, Any], ...] = ()
-    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "regex", re.compile(self.pattern))
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """This template alone (compiled on first use: most parses only need the combined regex)."""
+        return _compile(self.pattern)
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,7 @@ class Grammar:
     intents: dict[str, IntentSpec]
     extras: dict[str, tuple[Template, ...]]  # per intent: searched in the message for optional slots
     combined: re.Pattern[str]
-    leading_filler: tuple[tuple[str, ...], ...]
+    leading_filler: dict[str, tuple[tuple[str, ...], ...]]  # first word -> phrases, longest first
     dropped_words: frozenset[str]
 
 
@@ -134,6 +141,10 @@ class _Compiler:
                 self.slots.append(slot)
                 self.groups.append(group)
                 inner = slot_type.search_pattern if search else slot_type.pattern
+                if slot in LIST_SLOTS:
+                    # only the words of the list: a template cannot match a value its reader rejects
+                    phrases = sorted(lists()[slot], key=len, reverse=True)
+                    inner = "(?:" + "|".join(re.escape(p) + " " for p in phrases) + ")"
                 if slot_type.unbounded:
                     self.unbounded += 1
                 parts.append(f"(?P<{group}>{inner})")
@@ -152,6 +163,15 @@ def _load_yaml(path: Path) -> Any:
 
 def sentence_files() -> list[Path]:
     return sorted(p for p in SENTENCES_DIR.glob("*.yaml") if not p.name.startswith("_"))
+
+
+def _by_first_word(phrases: Iterable[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    table: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        words = tuple(phrase.split())
+        if words:
+            table.setdefault(words[0], []).append(words)
+    return {first: tuple(sorted(found, key=len, reverse=True)) for first, found in table.items()}
 
 
 @cache
@@ -206,8 +226,6 @@ def load_grammar() -> Grammar:
         intents=intents,
         extras=extras,
         combined=combined,
-        leading_filler=tuple(
-            sorted((tuple(p.split()) for p in filler.get("leading", ())), key=len, reverse=True)
-        ),
+        leading_filler=_by_first_word(str(p) for p in filler.get("leading", ())),
         dropped_words=frozenset(filler.get("anywhere", ())),
     )

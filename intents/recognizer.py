@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from intents import timeparse
 from intents.grammar import Grammar, Template, load_grammar
@@ -43,8 +43,7 @@ _FORMATTING = frozenset('*_~`"“”')
 _FREE_SLOTS = frozenset({"reason", "text", "summary", "job_type", "business_unit", "technician"})
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
+class Item(NamedTuple):
     """One element of the skeleton: a word, kept punctuation, or an entity placeholder."""
 
     key: str
@@ -96,25 +95,29 @@ class Analysis:
             self.text[start:end],
             tuple(i.key for i in items),
             tuple(i.payload for i in items),
-            tuple(t for i in items for t in i.tokens),
+            tuple(i.end - start for i in items),
         )
 
 
 def _strip_filler(tokens: list[Token], grammar: Grammar) -> list[Token]:
-    kept = [t for t in tokens if not (t.kind == "word" and t.norm in grammar.dropped_words)]
+    dropped = grammar.dropped_words
+    kept = [t for t in tokens if t.norm not in dropped or t.kind != "word"]
     start = 0
+    count = len(kept)
     changed = True
     while changed:
         changed = False
-        while start < len(kept) and kept[start].kind == "punct" and kept[start].norm not in ("#",):
+        while start < count and kept[start].kind == "punct" and kept[start].norm != "#":
             start += 1
-        for phrase in grammar.leading_filler:
+        if start >= count:
+            break
+        for phrase in grammar.leading_filler.get(kept[start].norm, ()):
             end = start + len(phrase)
-            if end < len(kept) and all(kept[start + k].norm == w for k, w in enumerate(phrase)):
+            if end < count and all(kept[start + k].norm == w for k, w in enumerate(phrase)):
                 start = end
                 changed = True
                 break
-    return kept[start:]
+    return kept[start:] if start else kept
 
 
 def _id_at(tokens: list[Token], i: int) -> tuple[int, str, int] | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from intents import timeparse
-from intents.text import Token, tokenize
+from intents.text import tokenize
 
 LISTS_FILE = Path(__file__).parent / "data" / "lists.yaml"
 
@@ -36,17 +36,16 @@ NAME_STOPWORDS = word_set(
     "notes comment instructions hold reason summary priority customer location project over"
 )
 # Skeleton words are lower case; entity placeholders (JOB, TIME, ...) are upper case and never words.
-_NAME_WORD = (
-    r"(?:(?!(?:" + "|".join(sorted(NAME_STOPWORDS, key=len, reverse=True)) + r") )(?![A-Z])[^\W\d_][^\s]* )"
-)
+# Names and phrases never take in a stopword ("assign {mike} to ...", "a {furnace repair} for ...").
 _WORDS = r"(?:(?![A-Z])[^\W\d_][^\s]* )"
+_NAME_WORD = r"(?:(?!(?:" + "|".join(sorted(NAME_STOPWORDS, key=len, reverse=True)) + r") )" + _WORDS + ")"
 # Words that end a phrase such as a job type: "a {furnace repair} for customer 9 friday".
 PHRASE_STOPWORDS = word_set(
     "for at on to with by from in and or please tomorrow today tonight next this asap job call visit "
     "appointment service priority urgent emergency"
 )
 _PHRASE_WORD = (
-    r"(?:(?!(?:" + "|".join(sorted(PHRASE_STOPWORDS, key=len, reverse=True)) + r") )(?![A-Z])[^\W\d_][^\s]* )"
+    r"(?:(?!(?:" + "|".join(sorted(PHRASE_STOPWORDS, key=len, reverse=True)) + r") )" + _WORDS + ")"
 )
 # A job type made only of these words names no job type ("a new visit").
 _NOT_JOB_TYPES = word_set(
@@ -92,7 +91,21 @@ class Capture:
     text: str
     keys: tuple[str, ...]
     payloads: tuple[object, ...]
-    tokens: tuple[Token, ...] = ()
+    cuts: tuple[int, ...] = ()  # end of each item in `text`
+
+    def head(self, count: int) -> Capture:
+        """The first `count` items only."""
+        if count >= len(self.keys) or len(self.cuts) != len(self.keys):
+            return self
+        end = self.cuts[count - 1] if count > 0 else 0
+        return Capture(self.text[:end], self.keys[:count], self.payloads[:count], self.cuts[:count])
+
+    def until(self, stopwords: frozenset[str]) -> Capture:
+        """The items before the first stopword or entity placeholder."""
+        for index, key in enumerate(self.keys):
+            if key in stopwords or key.isupper():
+                return self.head(index)
+        return self
 
 
 @dataclass(frozen=True)
@@ -153,6 +166,7 @@ def _read_free(capture: Capture, _ctx: Context) -> object | None:
 
 
 def _read_phrase(capture: Capture, _ctx: Context) -> object | None:
+    capture = capture.until(PHRASE_STOPWORDS)
     if all(k in _NOT_JOB_TYPES for k in capture.keys):
         return None
     return _free_text(capture.text, strip_connectors=False)
@@ -339,7 +353,10 @@ def _read_technician(capture: Capture, _ctx: Context) -> object | None:
     for key, payload in zip(capture.keys, capture.payloads, strict=False):
         if key == "MENTION" and isinstance(payload, str):
             return payload
-    if any(k.isupper() for k in capture.keys):
+    if capture.keys[:1] == ("me",):
+        return "me"
+    capture = capture.until(NAME_STOPWORDS)
+    if not capture.keys:
         return None
     return technician_value(capture.text)
 
@@ -435,7 +452,11 @@ def _registry() -> dict[str, SlotType]:
     for slot in ("range", "starts", "completes"):
         types[slot] = SlotType(slot, "TIME ", _read_range, _answer_range)
     types["technician"] = SlotType(
-        "technician", f"(?:MENTION |{_NAME_WORD}{{1,3}})", _read_technician, _answer_technician
+        "technician",
+        f"(?:MENTION |{_NAME_WORD}{{1,3}})",
+        _read_technician,
+        _answer_technician,
+        search_pattern=f"(?:MENTION |{_NAME_WORD}{{1,3}})",
     )
     for slot in ("reason", "text", "summary"):
         types[slot] = SlotType(

@@ -8,7 +8,7 @@ canonical lower-case words ("tmrw" -> "tomorrow", "appt" -> "appointment").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Longest messages we read in full. Beyond this the tail is ignored for matching, which keeps every
 # later step bounded however large the input is; a free-text slot that runs to the cut-off still
@@ -183,8 +183,7 @@ _CONTRACTIONS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One token: canonical text, kind, span in the original message, and a parsed value."""
 
     norm: str
@@ -203,40 +202,40 @@ def _meridiem(letter: str | None) -> str | None:
 def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> list[Token]:
     """Split a message into tokens (at most max_tokens), canonicalising words."""
     tokens: list[Token] = []
+    append = tokens.append
     for m in _TOKEN_RE.finditer(text):
         kind = m.lastgroup or "punct"
         start, end = m.span()
         raw = m.group(0)
-        if m.group("clock"):
-            kind = "clock"
-            mer = _meridiem(m.group("cmer") or m.group("cmer1"))
-            value: object = (int(m.group("ch")), int(m.group("cm")), mer)
-            tokens.append(Token(raw.lower(), kind, start, end, value))
-        elif m.group("hour"):
-            kind = "hour"
-            mer = _meridiem(m.group("hmer") or m.group("hmer1"))
-            tokens.append(Token(raw.lower(), kind, start, end, (int(m.group("hh")), 0, mer)))
-        elif m.group("ord"):
-            tokens.append(Token(raw.lower(), "ord", start, end, int(m.group("ordn"))))
-        elif m.group("num"):
-            tokens.append(Token(raw, "num", start, end, int(raw)))
-        elif kind == "longnum":
-            tokens.append(Token(raw, "punct", start, end))
-        elif kind == "word":
-            word = raw.lower().replace("’", "'")
+        if kind == "word":
+            word = raw.lower()
+            if "’" in word:
+                word = word.replace("’", "'")
             word = SPELLING.get(word, word)
             if word.endswith("'s") and len(word) > 2 and word not in _CONTRACTIONS:
                 cut = end - 2
-                tokens.append(Token(word[:-2], "word", start, cut))
-                tokens.append(Token("'s", "word", cut, end))
+                append(Token(word[:-2], "word", start, cut))
+                append(Token("'s", "word", cut, end))
             else:
-                tokens.append(Token(word, "word", start, end))
-        elif kind == "poss":
-            tokens.append(Token("'s", "word", start, end))
+                append(Token(word, "word", start, end))
+        elif kind == "num":
+            append(Token(raw, "num", start, end, int(raw)))
         elif kind == "punct":
-            tokens.append(Token(raw, "punct", start, end))
+            append(Token(raw, "punct", start, end))
+        elif kind == "clock":
+            mer = _meridiem(m.group("cmer") or m.group("cmer1"))
+            append(Token(raw.lower(), kind, start, end, (int(m.group("ch")), int(m.group("cm")), mer)))
+        elif kind == "hour":
+            mer = _meridiem(m.group("hmer") or m.group("hmer1"))
+            append(Token(raw.lower(), kind, start, end, (int(m.group("hh")), 0, mer)))
+        elif kind == "ord":
+            append(Token(raw.lower(), "ord", start, end, int(m.group("ordn"))))
+        elif kind == "longnum":
+            append(Token(raw, "punct", start, end))
+        elif kind == "poss":
+            append(Token("'s", "word", start, end))
         else:
-            tokens.append(Token(raw, kind, start, end))
+            append(Token(raw, kind, start, end))
         if len(tokens) >= max_tokens:
             break
     return tokens

@@ -741,8 +741,14 @@ class _Scanner:
         kind = self.kind(i)
         if kind == "id" or (kind == "punct" and w not in ("@", "~")):
             return None
-        if kind == "word" and w not in _WORD_STARTS:
-            return None
+        if kind == "word":
+            if w not in _WORD_STARTS:
+                return None
+            # common little words start a time phrase only before another time word ("a week", "the 5th")
+            if w in _WEAK_STARTS:
+                nxt = self.toks[i + 1] if i + 1 < self.n else None
+                if nxt is None or (nxt.kind == "word" and nxt.norm not in _AFTER_WEAK) or nxt.kind == "punct":
+                    return None
         for matcher in (
             self.date_range_at,
             self.week_of_at,
@@ -834,7 +840,57 @@ _ATOM_STARTS = frozenset(
 )
 
 
+_WEAK_STARTS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "on",
+        "in",
+        "at",
+        "by",
+        "from",
+        "between",
+        "after",
+        "before",
+        "around",
+        "about",
+        "this",
+        "next",
+        "last",
+        "first",
+        "day",
+        "rest",
+        "past",
+        "previous",
+        "current",
+        "following",
+        "coming",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "couple",
+        "fourteen",
+        "approx",
+        "approximately",
+    }
+)
+_UNITS = frozenset(
+    {"day", "days", "week", "weeks", "month", "months", "weekend", "thing", "of", "few", "couple"}
+)
 _WORD_STARTS = _ATOM_STARTS | WEEKDAYS.keys() | MONTHS.keys() | ORDINAL_WORDS.keys() | COUNT_WORDS.keys()
+
+
+_AFTER_WEAK = _WORD_STARTS | _UNITS | {"after", "before", "the", "about", "around"}
 
 
 def numeric_date(text: str, today: date) -> date | None:

@@ -1,0 +1,157 @@
+"""``python -m benchmarks intents``: speed of the intent parser against plain dateparser.
+
+Runs every fixture utterance (tests/intents/fixtures) and every dev utterance
+(shared/eval/dev_utterances.yaml, when present) through `intents.parse` in-process, and the same
+texts through `dateparser.search_dates` as the baseline, and prints p50/p99/max per utterance,
+utterances per second, the p50 ratio, and the import time of `intents` in a fresh interpreter.
+
+Per-utterance times are the best of --repeats runs of that utterance (so a scheduler hiccup on a
+busy machine does not pass for parser time); the "all runs" row keeps every run. Targets (issue 3):
+p50 <= 0.3 ms, p99 <= 3 ms, >= 20x faster than the baseline at p50, import < 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "intents" / "fixtures"
+DEV_FILE = ROOT.parent / "shared" / "eval" / "dev_utterances.yaml"
+
+TARGET_P50_MS = 0.3
+TARGET_P99_MS = 3.0
+TARGET_RATIO = 20.0
+TARGET_IMPORT_MS = 300.0
+
+Case = tuple[str, datetime, str]
+
+
+def load_cases(dev_file: Path | None) -> list[Case]:
+    files = sorted(FIXTURES.glob("*.yaml"))
+    if dev_file is not None and dev_file.exists():
+        files.append(dev_file)
+    cases: list[Case] = []
+    for path in files:
+        data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        now = datetime.fromisoformat(str(data["now"]))
+        cases.extend((str(c["text"]), now, str(data["tz"])) for c in data["cases"])
+    return cases
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
+    return sorted_values[index]
+
+
+def time_each(
+    run: Callable[[Case], object], cases: Sequence[Case], repeats: int
+) -> tuple[list[float], list[float]]:
+    """(best time per case, every time) in seconds."""
+    best: list[float] = []
+    every: list[float] = []
+    for case in cases:
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            run(case)
+            runs.append(time.perf_counter() - start)
+        best.append(min(runs))
+        every.extend(runs)
+    return best, every
+
+
+def import_time_ms(samples: int = 5) -> float:
+    """Median wall time of `import intents` in a fresh interpreter (modules already byte-compiled)."""
+    code = "import time; t = time.perf_counter(); import intents; print(time.perf_counter() - t)"
+    results = []
+    for _ in range(samples):
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+        )
+        results.append(float(out.stdout.strip()) * 1000)
+    return statistics.median(results)
+
+
+def row(name: str, seconds: Sequence[float]) -> tuple[str, float, float, float, float]:
+    """name, p50 ms, p99 ms, max ms, utterances per second (count over the summed times)."""
+    ordered = sorted(seconds)
+    total = sum(seconds)
+    return (
+        name,
+        percentile(ordered, 0.50) * 1000,
+        percentile(ordered, 0.99) * 1000,
+        ordered[-1] * 1000,
+        len(seconds) / total if total > 0 else float("inf"),
+    )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks intents", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="runs per utterance for the parser (best is kept)"
+    )
+    parser.add_argument("--baseline-repeats", type=int, default=2, help="runs per utterance for dateparser")
+    parser.add_argument("--dev", type=Path, default=DEV_FILE, help="extra case file in the dev format")
+    args = parser.parse_args(argv)
+
+    import_ms = import_time_ms()
+    cases = load_cases(args.dev)
+
+    started = time.perf_counter()
+    from intents import parse  # noqa: PLC0415 - timed on purpose
+
+    parse("help", now=cases[0][1], tz=cases[0][2])
+    first_parse_ms = (time.perf_counter() - started) * 1000
+
+    def run_parser(case: Case) -> object:
+        return parse(case[0], now=case[1], tz=case[2])
+
+    import dateparser.search  # noqa: PLC0415 - heavy; only the baseline needs it
+
+    def run_baseline(case: Case) -> object:
+        base = case[1].replace(tzinfo=None)
+        return dateparser.search.search_dates(case[0], languages=["en"], settings={"RELATIVE_BASE": base})
+
+    for case in cases:  # warm both: caches, lazily compiled templates, dateparser's language data
+        run_parser(case)
+    run_baseline(cases[0])
+
+    best, every = time_each(run_parser, cases, args.repeats)
+    base_best, base_every = time_each(run_baseline, cases, 1)
+    if args.baseline_repeats > 1:
+        more_best, more_every = time_each(run_baseline, cases, args.baseline_repeats - 1)
+        base_best = [min(a, b) for a, b in zip(base_best, more_best, strict=True)]
+        base_every += more_every
+
+    rows = [
+        row(f"intents.parse (best of {args.repeats})", best),
+        row("intents.parse (all runs)", every),
+        row(f"dateparser.search_dates (best of {args.baseline_repeats})", base_best),
+        row("dateparser.search_dates (all runs)", base_every),
+    ]
+    print(f"{len(cases)} utterances (fixtures + dev), one at a time in this process")
+    print(f"{'':44} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} {'utt/s':>10}")
+    for name, p50, p99, peak, rate in rows:
+        print(f"{name:44} {p50:9.3f} {p99:9.3f} {peak:9.3f} {rate:10.0f}")
+    ratio = rows[2][1] / rows[0][1] if rows[0][1] else float("inf")
+    print(f"p50 speed-up over dateparser.search_dates: {ratio:.1f}x")
+    print(f"import intents (fresh interpreter, median of 5): {import_ms:.1f} ms")
+    print(f"first parse in a process (reads and compiles the grammar): {first_parse_ms:.1f} ms")
+    checks = [
+        ("p50 <= 0.3 ms", rows[0][1] <= TARGET_P50_MS),
+        ("p99 <= 3 ms", rows[0][2] <= TARGET_P99_MS),
+        (">= 20x baseline at p50", ratio >= TARGET_RATIO),
+        ("import < 300 ms", import_ms < TARGET_IMPORT_MS),
+    ]
+    print("targets: " + "; ".join(f"{name}: {'ok' if ok else 'MISSED'}" for name, ok in checks))
+    return 0
