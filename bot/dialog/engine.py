@@ -31,6 +31,7 @@ from bot.dialog.catalog import (
     READER_ROLES,
     UNDO_MINUTES,
     WRITE_INTENTS,
+    WRITE_STEPS,
     WRITER_ROLES,
 )
 from bot.dialog.messages import (
@@ -525,7 +526,7 @@ def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list
     asker = _asker(s)
     problems = [problem] if problem else []
     for _ in range(20):  # each Reject clears a slot, so this ends; the bound guards a bad table
-        outcome = resolve(p, asker, now)
+        outcome = resolve(p, asker, now, campaign_id=s.campaign_id)
         if isinstance(outcome, Reject):
             problems.append(outcome.problem)
             for slot in outcome.clear:
@@ -544,6 +545,8 @@ def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list
         p.asked, p.choice, p.plan = outcome.slot, None, None
         s.phase = "collecting"
         question, example = _question(p.intent, outcome.slot)
+        if outcome.slot == "job_id" and "target" in WRITE_STEPS.get(p.intent, ()):
+            question, example = "Which job or appointment?", "1001, or appointment 5001"
         if outcome.slot == "job_changes" and p.slots.get("job_id") is not None:
             question = f"What should change on job {p.slots['job_id']}?"
         text = f"{prefix} {question}".strip() + (f" (e.g. _{example}_)" if example else "")

@@ -78,6 +78,7 @@ class Ctx:
     job_type: Row | None = None
     business_unit_id: int | None = None
     campaign: Row | None = None
+    configured_campaign_id: int | None = None
     changes: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -100,8 +101,8 @@ def _data(p: Pending, what: str, **args: Any) -> Any:
     return p.data[load.key]
 
 
-def resolve(p: Pending, asker: Asker, now: datetime) -> Outcome:
-    ctx = Ctx(intent=p.intent, asker=asker, now=now)
+def resolve(p: Pending, asker: Asker, now: datetime, *, campaign_id: int | None = None) -> Outcome:
+    ctx = Ctx(intent=p.intent, asker=asker, now=now, configured_campaign_id=campaign_id)
     try:
         ctx.job_types = _data(p, "job_types") or []
         for name in WRITE_STEPS[p.intent]:
@@ -493,6 +494,14 @@ def step_business_unit(p: Pending, ctx: Ctx) -> None:
 
 def step_campaign(p: Pending, ctx: Ctx) -> None:
     campaigns = _active(_data(p, "campaigns") or [])
+    if ctx.configured_campaign_id is not None:
+        configured = next((c for c in campaigns if c["id"] == ctx.configured_campaign_id), None)
+        if configured is None:
+            raise _Need(
+                Stop(f"The configured campaign {ctx.configured_campaign_id} isn't active in ServiceTitan.")
+            )
+        ctx.campaign = configured
+        return
     if not campaigns:
         raise _Need(Stop("ServiceTitan has no active campaign, and a job can't be booked without one."))
     ctx.campaign = campaigns[0]

@@ -53,12 +53,14 @@ class DialogService:
         clock: Callable[[], datetime] = now_utc,
         idle_minutes: int = 30,
         cache_ttl: float = 900.0,
+        campaign_id: int | None = None,
     ) -> None:
         self.client = client
         self.store = store
         self.tz = tz
         self.clock = clock
         self.idle_minutes = idle_minutes
+        self.campaign_id = campaign_id  # book jobs under this campaign (default: the first active one)
         self.runner = Runner(client, store, cache_ttl=cache_ttl)
         # Kept well past idle expiry so the next message can still say what expired.
         self.state_ttl = float(idle_minutes * 60 + 24 * 3600)
@@ -82,6 +84,7 @@ class DialogService:
                 log.warning("dialog %s: unreadable conversation; starting afresh", path)
         state.asker = asker if asker.tz else asker.model_copy(update={"tz": self.tz})
         state.idle_minutes = self.idle_minutes
+        state.campaign_id = self.campaign_id
         return state, record.rev if record is not None else None
 
     def _value(self, state: Conversation) -> dict[str, Any]:

@@ -81,6 +81,7 @@ class Conversation(BaseModel):
     updated_at: datetime | None = None
     asker: Asker | None = None
     idle_minutes: int = 30
+    campaign_id: int | None = None  # the campaign new jobs are booked under; None: the first active one
     expired: Pending | None = None  # the request that expired, offered for resume
     undo: UndoOffer | None = None
     read: ReadPages | None = None

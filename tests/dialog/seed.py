@@ -228,6 +228,7 @@ def build_seed() -> dict[str, Any]:
         "campaigns": [
             {"id": 35, "name": "Old Mailer", "active": False},
             {"id": 31, "name": "Google Ads", "active": True},
+            {"id": 32, "name": "Referral", "active": True},
         ],
         "jobHoldReasons": [
             {"id": 71, "name": "Waiting for parts", "active": True},

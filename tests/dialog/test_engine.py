@@ -185,3 +185,19 @@ def test_idle_conversation_expires_and_offers_resume() -> None:
     ]
     resumed, replies, _ = drive(expired, Pressed(action="resume", token=replies[0].token), later)
     assert resumed.phase == "confirming" and replies[-1].kind == "confirm"
+
+
+def test_idle_minutes_are_configurable() -> None:
+    state, event = resume(
+        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
+    )
+    state.idle_minutes = 5
+    state, replies, _ = drive(state, event)
+    still, replies, writes = drive(
+        state, Pressed(action="confirm", token=replies[-1].token), NOW + timedelta(minutes=4)
+    )
+    assert len(writes) == 1 and still.phase == "applying"
+    expired, replies, writes = drive(
+        state, Pressed(action="confirm", token=state.token), NOW + timedelta(minutes=6)
+    )
+    assert writes == [] and "expired after 5 minutes" in replies[0].text

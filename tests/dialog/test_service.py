@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.dialog.messages import Asker, Pressed, Reply
+from bot.dialog.messages import Asker, Pressed, Reply, Said
+from bot.dialog.service import DialogService
 from tests.dialog.conftest import TZ, Harness, dispatcher
 
 
@@ -69,3 +70,18 @@ async def test_home_shows_the_role_and_a_technicians_day(harness: Harness) -> No
     assert any("job 1002" in line for line in home.lines), home.lines
     office = await harness.service.home(dispatcher())
     assert "dispatcher" in office.text and not office.lines
+
+
+async def test_jobs_are_booked_under_the_configured_campaign(harness: Harness) -> None:
+    service = DialogService(
+        client=harness.client, store=harness.store, tz=TZ, clock=harness.clock, campaign_id=32
+    )
+    key = harness.key(thread="booking")
+    replies = await service.handle(
+        key, dispatcher(), Said(text="book a drain cleaning for customer 201 tomorrow at 10am")
+    )
+    card = _card(replies)
+    assert "Campaign: Referral" in [f"{f.label}: {f.value}" for f in card.facts]
+    await service.handle(key, dispatcher(), Pressed(action="confirm", token=card.token))
+    booked = max(harness.sim.state.jobs.values(), key=lambda job: job["id"])
+    assert booked["campaignId"] == 32 and booked["customerId"] == 201
