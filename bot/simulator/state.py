@@ -527,6 +527,8 @@ class SimState:
                         job["modifiedOn"],
                     )
             self._refresh_job_counts(job_id)
+            if job_id not in self.history:
+                self._seed_history(job)
         for appointment_id, appointment in self.appointments.items():
             if appointment["status"] == "Hold" and appointment_id not in self.holds:
                 reason = next(iter(self.job_hold_reasons), 0)
@@ -540,8 +542,17 @@ class SimState:
             self.seq += 1
             self.change_seq[feed][record_id] = self.seq
 
-    def load_history_entry(self, job_id: int, entry: dict[str, Any]) -> None:
-        self.history.setdefault(job_id, []).append(entry)
+    def _seed_history(self, job: dict[str, Any]) -> None:
+        """A plausible history for a seeded job: booked, and then canceled, held or completed."""
+        job_id = job["id"]
+        self._history(job_id, "Job Booked", job["createdOn"], employee_id=job.get("createdById"))
+        closing = {"Canceled": "Job Canceled", "Hold": "Job On Hold", "Completed": "Job Completed"}
+        event = closing.get(str(job["jobStatus"]))
+        if event is not None:
+            log = self.latest_cancel_log(job_id) if event == "Job Canceled" else None
+            memo = str(log.get("memo") or "") if log else ""
+            when = job.get("completedOn") or job["modifiedOn"]
+            self._history(job_id, event, when, memo, employee_id=job.get("createdById"))
 
     # ------------------------------------------------------------------ helpers
 
@@ -581,12 +592,14 @@ class SimState:
         self.seq += 1
         self.change_seq[feed][int(record["id"])] = self.seq
 
-    def _history(self, job_id: int, event: str, stamp: datetime, memo: str = "") -> None:
+    def _history(
+        self, job_id: int, event: str, stamp: datetime, memo: str = "", *, employee_id: int | None = None
+    ) -> None:
         entries = self.history.setdefault(job_id, [])
         entries.append(
             {
                 "id": job_id * 1000 + len(entries) + 1,
-                "employeeId": API_USER_ID,
+                "employeeId": employee_id if employee_id is not None else API_USER_ID,
                 "eventType": event,
                 "date": stamp,
                 "usedSchedulingTool": "Manual",

@@ -302,14 +302,30 @@ async def test_booking_validates_references(st: httpx.AsyncClient, fixed_now: da
     assert {"LocationId", "JobTypeId", "Priority"} <= set(response.json()["errors"])
 
 
+@pytest.mark.allow_nonconforming_requests
 async def test_statuses_cannot_be_set_through_the_api(st: httpx.AsyncClient, simulator: Simulator) -> None:
+    # Neither UpdateJobRequest nor AppointmentRescheduleRequest has a status: such fields are ignored.
     job = open_job(simulator, appointments=1)
-    body = {"jobStatus": "Completed"}
-    # UpdateJobRequest has no jobStatus: the documents forbid it, so the request itself is refused here.
-    simulator.state.update_job(job["id"], body)
-    assert simulator.state.jobs[job["id"]]["jobStatus"] == "Scheduled"
-    response = await st.get(f"{JPM}/appointments/{job['firstAppointmentId']}")
-    assert response.json()["status"] == "Scheduled"
+    patched = await st.patch(f"{JPM}/jobs/{job['id']}", json={"jobStatus": "Completed", "priority": "Urgent"})
+    assert patched.status_code == 200
+    assert patched.json()["jobStatus"] == "Scheduled" and patched.json()["priority"] == "Urgent"
+    appointment = simulator.state.appointments[job["firstAppointmentId"]]
+    moved = await st.patch(
+        f"{JPM}/appointments/{appointment['id']}/reschedule",
+        json={
+            "start": format_ts(appointment["start"]),
+            "end": format_ts(appointment["end"]),
+            "status": "Done",
+        },
+    )
+    assert moved.status_code == 200 and moved.json()["status"] == "Scheduled"
+
+
+async def test_seeded_jobs_have_a_history(st: httpx.AsyncClient, simulator: Simulator) -> None:
+    canceled = job_with_status(simulator, "Canceled")
+    history = (await st.get(f"{JPM}/jobs/{canceled['id']}/history")).json()["history"]
+    assert [h["eventType"] for h in history] == ["Job Booked", "Job Canceled"]
+    assert history[1]["memo"] == simulator.state.latest_cancel_log(canceled["id"])["memo"]
 
 
 async def test_special_instructions(st: httpx.AsyncClient, simulator: Simulator) -> None:
