@@ -27,6 +27,7 @@ from bot.slack.blocks import (
     ACTION_CHOOSE,
     ACTION_CHOOSE_MENU,
     ACTION_CONFIRM,
+    ACTION_MORE,
     ACTION_PICK_DATE,
     ACTION_PICK_TIME,
 )
@@ -294,3 +295,27 @@ async def test_app_home_shows_the_role_and_a_technicians_day(user: str, expected
         assert publish.params["user_id"] == user and view["type"] == "home"
         assert expected in block_text(view).lower()
         assert_valid_blocks(view["blocks"], limit=100)
+
+
+async def test_a_long_read_answer_pages_in_place_with_more() -> None:
+    async with world() as w:
+        await w.bot.command(DANA, "find scheduled jobs this week")
+        (first,) = await w.fake.wait_calls("chat.postEphemeral", 1)
+        page = {"channel": "C0GENERAL", "ts": None, **first.params}
+        more = [e for e in interactive_elements(page["blocks"]) if e["action_id"] == ACTION_MORE]
+        assert more, "a long answer offers more"
+        await w.bot.click(DANA, page, ACTION_MORE, ephemeral=True)
+        await w.fake.wait_for(lambda: w.fake.responses, what="the next page")
+        next_page = w.fake.responses[0]
+        assert next_page["replace_original"] is True
+        assert block_text(next_page) != block_text(page)
+
+
+async def test_someone_not_linked_to_servicetitan_only_gets_help() -> None:
+    async with world() as w:
+        w.fake.add_user("U0GUEST", name="Gus Guest", email="gus@elsewhere.example")
+        await w.bot.dm("U0GUEST", "reschedule job 1009 to friday 2pm")
+        (answer,) = await w.fake.wait_calls("chat.postMessage", 1)
+        assert "linked" in answer.params["text"].lower()
+        assert not interactive_elements(answer.params["blocks"])
+        assert w.sim.write_count == 0

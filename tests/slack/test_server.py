@@ -14,9 +14,12 @@ import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.slack.app import SlackSetupError, build_app
 from bot.slack.server import HEALTH_PATH, StartupError, check_credentials, run_bot
+from bot.store import MemoryStore
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, free_socket, serve
 from tests.slack.harness import SIGNING_SECRET, make_settings
+from tests.slack.test_handlers import FakeDialog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,3 +103,13 @@ async def test_python_m_bot_serve_answers_health_checks_and_slack_events() -> No
                 except TimeoutError:
                     child.kill()
                     await asyncio.wait_for(child.wait(), 10)
+
+
+def test_socket_mode_needs_no_signing_secret_but_http_mode_does() -> None:
+    settings = make_settings("http://127.0.0.1:9/api/", slack_signing_secret=None, slack_app_token="xapp-1")
+    app = build_app(settings, dialog=FakeDialog(), store=MemoryStore(), socket_mode=True)
+    assert app.client.base_url == "http://127.0.0.1:9/api/"
+    kinds = {type(handler).__name__ for handler in app.client.retry_handlers}
+    assert {"AsyncRateLimitErrorRetryHandler", "AsyncConnectionErrorRetryHandler"} <= kinds
+    with pytest.raises(SlackSetupError, match="SLACK_SIGNING_SECRET"):
+        build_app(settings, dialog=FakeDialog(), store=MemoryStore())
