@@ -390,6 +390,8 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
         if picked is not None:
             return _apply_choice(s, picked, now)
     said = _norm(text)
+    if intent == "help":
+        return [Say(_help(_asker(s))), *_reprompt(s, now, "")]
     if s.phase == "confirming" and p.plan is not None:
         if said in _CONFIRM_WORDS:  # typing "yes" is a click on the card's confirm button
             return _on_pressed(s, Pressed(action="confirm", token=s.token), now)
@@ -497,15 +499,8 @@ def _reprompt(s: Conversation, now: datetime, prefix: str) -> list[Effect]:
     assert p is not None
     if s.phase == "confirming" and p.plan is not None:
         reply = _confirmation_reply(s, p.plan)
-        return [
-            Say(
-                Reply(
-                    kind="text",
-                    text=f"{prefix} Say what to change (e.g. _no, Thursday_), *yes* to confirm, or *cancel*.",
-                )
-            ),
-            ShowConfirmation(reply),
-        ]
+        hint = f"{prefix} Say what to change (e.g. _no, Thursday_), *yes* to confirm, or *cancel*.".strip()
+        return [Say(Reply(kind="text", text=hint)), ShowConfirmation(reply)]
     return _advance(s, now, problem=prefix)
 
 
