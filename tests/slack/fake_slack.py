@@ -29,6 +29,7 @@ TEAM_ID = "T0TEST"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
 BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-A0TEST-1-test"
 
 
 @dataclass
@@ -49,6 +50,7 @@ class FakeSlack:
     _rate_limited: dict[str, list[int]] = field(default_factory=dict)  # method -> Retry-After per next call
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     base_url: str = ""
+    socket_url: str = ""  # where apps.connections.open sends a Socket Mode client
 
     def add_user(self, user_id: str, *, name: str, email: str | None, tz: str = "America/Chicago") -> None:
         profile: dict[str, Any] = {"real_name": name, "display_name": name.split()[0]}
@@ -109,6 +111,12 @@ class FakeSlack:
         for name in ("blocks", "view"):  # form-encoded calls send these as JSON strings
             if isinstance(params.get(name), str):
                 params[name] = json.loads(params[name])
+        if (
+            method == "apps.connections.open"
+            and request.headers.get("authorization") == f"Bearer {APP_TOKEN}"
+        ):
+            self.calls.append(Call(method, params, 200))
+            return JSONResponse({"ok": True, "url": self.socket_url})
         if request.headers.get("authorization") != f"Bearer {BOT_TOKEN}":
             self.calls.append(Call(method, params, 200))
             return JSONResponse({"ok": False, "error": "invalid_auth"})
