@@ -108,7 +108,7 @@ def _query_value(key: str, value: Any) -> str:
         return value.isoformat()
     if isinstance(value, Enum):
         return str(value.value)
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes):
         return ",".join(_query_value(key, item) for item in value)
     return str(value)
 
@@ -394,8 +394,13 @@ class ServiceTitanClient:
         """Every item of a paginated list, splitting ``ids``-style filters into batches of 50."""
         for key in BATCHED_FILTERS:
             values = filters.get(key)
-            if isinstance(values, list | tuple | set | frozenset) and len(values) > MAX_IDS_PER_CALL:
-                ordered = list(dict.fromkeys(values))
+            if values is None or isinstance(values, str | bytes):
+                continue
+            ordered = list(dict.fromkeys(values))  # any iterable (range, generator, set) of ids, deduplicated
+            if not ordered:
+                return  # a lookup of no ids finds nothing (an empty `ids` would match everything)
+            filters = {**filters, key: ordered}
+            if len(ordered) > MAX_IDS_PER_CALL:
                 for batch in _batches(ordered):
                     async for item in self._iter_list(model, module, resource, {**filters, key: batch}):
                         yield item

@@ -485,3 +485,12 @@ def test_benchmark_command_prints_its_table(capsys: pytest.CaptureFixture[str]) 
     assert "get_job" in table and "iter_jobs" in table and "overhead p50" in table
     assert main([]) == 0 and "client" in capsys.readouterr().out
     assert main(["nope"]) == 2
+
+
+async def test_ids_may_be_any_iterable_and_none_finds_nothing(st: ST) -> None:
+    client, sim = st
+    ids = (i for i in (1003, 1001, 1003))
+    assert sorted([j.id async for j in client.iter_jobs(ids=ids)]) == [1001, 1003]
+    assert [j async for j in client.iter_jobs(ids=[])] == []
+    assert await client.get_jobs([]) == []
+    assert [a async for a in client.iter_appointment_assignments(appointment_ids=[])] == []
