@@ -587,6 +587,10 @@ def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list
 def _already(s: Conversation) -> Reply:
     if s.phase == "applying":
         return Reply(kind="text", text="That's already being done; I'll only do it once.")
+    if s.last_failed:
+        return Reply(
+            kind="text", text=f"That request was already answered: {s.last_done}. I didn't try again."
+        )
     done = s.last_done or "That change"
     return Reply(kind="text", text=f"Already done: {done}")
 
@@ -721,13 +725,20 @@ def _on_called(s: Conversation, event: Called, now: datetime) -> list[Effect]:
     plan = event.plan
     s.last_done_token = s.token
     s.pending, s.phase = None, "idle"
+    s.last_failed = not event.ok
     if not event.ok:
-        s.last_done = None
+        s.last_done = f"it didn't go through ({event.error})"
+        text = f"ServiceTitan didn't accept that: {event.error}. Nothing was changed."
+        if event.uncertain:
+            text = (
+                f"I couldn't finish that: {event.error}. It may or may not have gone through, so check "
+                "ServiceTitan before trying again."
+            )
         return [
             Say(
                 Reply(
                     kind="error",
-                    text=f"ServiceTitan didn't accept that: {event.error}. Nothing was changed.",
+                    text=text,
                     title=plan.title,
                     replaces_card=True,
                 )

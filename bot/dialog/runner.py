@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from bot.dialog import reads, rules, timefmt
 from bot.dialog.state import Called, Load, Loaded, Plan
-from bot.servicetitan import NotFound, ServiceTitanClient, ServiceTitanError
+from bot.servicetitan import NotFound, ServiceTitanClient, ServiceTitanError, Unavailable
 from bot.servicetitan.models import AppointmentCreate, JobAppointmentCreate, JobCreate, JobUpdate
 from bot.store import Store, cached
 
@@ -176,10 +176,16 @@ class Runner:
             result = await self._call(plan.op, plan.args)
         except ServiceTitanError as exc:
             log.info("write %s refused: %s", plan.op, exc)
-            return Called(plan, ok=False, error=st_message(exc), status=exc.status)
+            return Called(
+                plan,
+                ok=False,
+                error=st_message(exc),
+                status=exc.status,
+                uncertain=isinstance(exc, Unavailable),
+            )
         except Exception:  # the conversation must leave "applying" whatever happened
             log.exception("write %s failed", plan.op)
-            return Called(plan, ok=False, error="something went wrong on our side; check ServiceTitan")
+            return Called(plan, ok=False, error="something went wrong on our side", uncertain=True)
         return Called(plan, ok=True, data=result)
 
     async def _call(self, op: str, a: dict[str, Any]) -> Any:

@@ -87,6 +87,7 @@ class Conversation(BaseModel):
     read: ReadPages | None = None
     last_done: str | None = None  # what the last confirmed write did ("already done" answers)
     last_done_token: str = ""
+    last_failed: bool = False  # the last confirmed write was refused (repeat clicks say so, not "done")
 
 
 # ---- effects: what step asks the boundary (bot/dialog/runner.py) to do -----------------------------------
@@ -151,6 +152,7 @@ class Called:
     data: Any = None
     error: str | None = None
     status: int | None = None
+    uncertain: bool = False  # ServiceTitan may have applied it (timeout, 5xx) and it couldn't be checked
 
 
 @dataclass(frozen=True)

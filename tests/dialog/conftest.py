@@ -75,6 +75,10 @@ class Harness:
         return DialogService(client=self.client, store=store, tz=TZ, clock=self.clock)
 
 
+async def _no_wait(seconds: float) -> None:
+    """The client's retry back-off, skipped: fault tests need the retries, not the waiting."""
+
+
 def dispatcher(user: str = "U1") -> Asker:
     return Asker(user_id=user, tz=TZ, role="dispatcher", name="Dana Reyes")
 
@@ -82,7 +86,7 @@ def dispatcher(user: str = "U1") -> Asker:
 @pytest.fixture
 async def harness() -> AsyncIterator[Harness]:
     clock = Clock()
-    client, sim = embedded_client(build_seed(), clock=clock)
+    client, sim = embedded_client(build_seed(), clock=clock, client_kwargs={"sleep": _no_wait})
     prefix = f"dtest{uuid.uuid4().hex[:12]}"
     store = RedisStore(REDIS_URL, prefix=prefix)
     service = DialogService(client=client, store=store, tz=TZ, clock=clock)

@@ -7,6 +7,7 @@ import asyncio
 
 from bot.dialog.messages import Asker, Pressed, Reply, Said
 from bot.dialog.service import DialogService
+from bot.simulator.faults import FaultConfig
 from tests.dialog.conftest import TZ, Harness, dispatcher
 
 
@@ -85,3 +86,15 @@ async def test_jobs_are_booked_under_the_configured_campaign(harness: Harness) -
     await service.handle(key, dispatcher(), Pressed(action="confirm", token=card.token))
     booked = max(harness.sim.state.jobs.values(), key=lambda job: job["id"])
     assert booked["campaignId"] == 32 and booked["customerId"] == 201
+
+
+async def test_a_write_whose_outcome_is_unknown_is_reported_as_such(harness: Harness) -> None:
+    card = _card(await harness.say("move job 1001 to friday"))
+    harness.sim.set_faults(FaultConfig(rate_5xx=1.0))
+    replies = await harness.handle(Pressed(action="confirm", token=card.token))
+    harness.sim.set_faults(FaultConfig())
+    assert replies[-1].kind == "error"
+    assert "may or may not have gone through" in replies[-1].text
+    again = await harness.handle(Pressed(action="confirm", token=card.token))
+    assert harness.sim.write_count == 0
+    assert "already answered" in again[0].text and "didn't go through" in again[0].text
