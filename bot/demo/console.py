@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sys
 import uuid
@@ -119,7 +120,7 @@ async def load_staff(client: ServiceTitanClient) -> Staff:
 def pick_user(users: list[DemoUser], wanted: str | None) -> DemoUser:
     """The demo user named by `--user` (full name, e-mail, first name or part of a name); default a dispatcher."""
     if not users:
-        raise DemoError("the ServiceTitan data has no employees or technicians to speak as")
+        raise DemoError(f"--user {wanted!r}: the ServiceTitan data has no employees or technicians")
     if wanted is None or not wanted.strip():
         # ServiceTitan's role for dispatchers is "Dispatch"; accept "Dispatcher" from other data too.
         dispatchers = [user for user in users if user.st_role.lower().startswith("dispatch")]
@@ -275,6 +276,7 @@ class DemoWorld:
     asker: Asker
     key: ConversationKey
     examples: list[str]
+    data: str | None = None  # the seed file the simulator was started with; None for its demo data
 
     def console(self, out: TextIO, *, clock: Callable[[], datetime] | None = None) -> Console:
         """A console on this world drawing with the Slack app's renderer and decoding its controls."""
@@ -306,12 +308,22 @@ async def open_demo(
     from bot.store import MemoryStore
 
     now = clock() if clock else None
-    client, simulator = embedded_client(seed, now=now, clock=clock)
+    try:
+        client, simulator = embedded_client(seed, now=now, clock=clock)
+    except (ValueError, KeyError, TypeError) as exc:  # a seed whose records the simulator cannot load
+        raise DemoError(f"the seed data cannot be loaded: {exc}") from exc
     store = MemoryStore()
     try:
         staff = await load_staff(client)
-        demo_user = pick_user(staff.users, user)
-        asker = staff.asker(demo_user, settings.st_timezone)
+        if not staff.users and user is None:
+            # Data with no staff at all (a hand-written seed): still let the demo speak as a dispatcher.
+            demo_user = DemoUser(name="Demo dispatcher", email=None, st_role="none, the data has no staff")
+            asker = Asker(
+                user_id=demo_user.user_id, tz=settings.st_timezone, role="dispatcher", name=demo_user.name
+            )
+        else:
+            demo_user = pick_user(staff.users, user)
+            asker = staff.asker(demo_user, settings.st_timezone)
         dialog_kwargs: dict[str, Any] = {"clock": clock} if clock else {}
         dialog = DialogService(
             client=client,
@@ -394,13 +406,20 @@ async def _shared_first_name(client: ServiceTitanClient) -> tuple[str, set[int]]
 
 def banner(world: DemoWorld, *, tz: str) -> list[str]:
     user = world.user
-    who = f"{user.name}, {world.asker.role} (ServiceTitan role: {user.st_role})"
+    if user.employee_id is None and user.technician_id is None:
+        who = "a dispatcher (the data has no staff to speak as)"
+    else:
+        who = f"{user.name}, {world.asker.role} (ServiceTitan role: {user.st_role})"
+    data = f"the data of {world.data}" if world.data else "its demo data"
     lines = [
-        "stbot console demo: the Slack bot on the built-in ServiceTitan simulator. No credentials needed.",
+        f"stbot console demo: the Slack bot on the built-in ServiceTitan simulator with {data}.",
         f"You are {who}. Times are in {tz}.",
-        "Type as you would in Slack, for example:",
     ]
-    lines += [f"    {example}" for example in world.examples]
+    if world.examples:
+        lines.append("Type as you would in Slack, for example:")
+        lines += [f"    {example}" for example in world.examples]
+    else:
+        lines.append("Type as you would in Slack.")
     lines += [
         "Type a number [N] to press that button or menu option, `help` for what you can ask,",
         "and `quit` (or Ctrl-D) to leave.",
@@ -425,6 +444,7 @@ def run_demo(
         try:
             seed_data = _load_seed(seed) if seed else None
             world = runner.run(open_demo(settings, seed=seed_data, user=user))
+            world.data = seed
         except DemoError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -432,9 +452,22 @@ def run_demo(
             return 130
         try:
             run_console(runner, world, stdin=stdin, stdout=stdout, tz=settings.st_timezone)
+        except BrokenPipeError:
+            # The reader went away (`python -m bot demo | head`): stop quietly, like other CLI tools.
+            _silence(stdout)
         finally:
             runner.run(world.aclose())
     return 0
+
+
+def _silence(stream: TextIO) -> None:
+    """Point a closed pipe's file descriptor at /dev/null so the interpreter's final flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def run_console(
@@ -497,5 +530,5 @@ def _load_seed(path: str) -> dict[str, Any]:
 
     try:
         return load_seed(path)
-    except (OSError, ValueError) as exc:
-        raise DemoError(f"cannot read --seed {path}: {exc}") from exc
+    except (OSError, ValueError) as exc:  # SeedError says which file and why
+        raise DemoError(str(exc)) from exc

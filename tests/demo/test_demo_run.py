@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import re
 import sys
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import load_settings
-from bot.demo.console import DemoWorld, converse, open_demo, run_console
+from bot.demo.console import DemoWorld, converse, open_demo, run_console, run_demo
 from bot.dialog.messages import Pressed
 from bot.slack.blocks import event_from_action
 
@@ -326,3 +327,67 @@ async def test_python_m_bot_demo_through_a_pipe(tmp_path: Path) -> None:
     assert turns[1].startswith("1\n")
     assert turns[2].startswith(f"show job {job_id}\n")
     assert weekday.capitalize()[:3] in turns[2]  # the job's appointment now falls on that weekday
+
+
+# ---- run_demo itself: seed files, users, errors ------------------------------------------------
+
+
+def test_run_demo_with_a_seed_file_and_a_technician(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.simulator.demo_data import build_demo_seed
+
+    seed = tmp_path / "tenant.json"
+    seed.write_text(json.dumps(build_demo_seed(datetime.now(UTC))))
+    out = io.StringIO()
+    code = run_demo(
+        load_settings(_env_file=None),
+        seed=str(seed),
+        user="Mike Carter",
+        stdin=io.StringIO("show job 1006\nquit\nshow job 1007\n"),
+        stdout=out,
+    )
+    assert code == 0
+    transcript = out.getvalue()
+    assert f"with the data of {seed}." in transcript
+    assert "You are Mike Carter, technician (ServiceTitan role: Technician)" in transcript
+    assert "> show job 1006\n  Job 1006 · " in transcript
+    assert "> quit\n" in transcript and "show job 1007" not in transcript  # quit ends the session
+
+
+def test_run_demo_refuses_unknown_users_and_bad_seeds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = load_settings(_env_file=None)
+    out = io.StringIO()
+    assert run_demo(settings, user="Nobody Here", stdin=io.StringIO(""), stdout=out) == 2
+    assert "no demo user matches --user 'Nobody Here'" in capsys.readouterr().err
+    assert run_demo(settings, seed=str(tmp_path / "missing.json"), stdin=io.StringIO(""), stdout=out) == 2
+    assert "missing.json" in capsys.readouterr().err
+    assert out.getvalue() == ""
+
+
+def test_run_demo_on_data_without_staff_speaks_as_a_dispatcher(tmp_path: Path) -> None:
+    seed = tmp_path / "empty.json"
+    seed.write_text("{}")
+    out = io.StringIO()
+    assert (
+        run_demo(load_settings(_env_file=None), seed=str(seed), stdin=io.StringIO("show job 1\n"), stdout=out)
+        == 0
+    )
+    transcript = out.getvalue()
+    assert "You are a dispatcher (the data has no staff to speak as)" in transcript
+    assert "> show job 1\n" in transcript
+
+
+class InterruptedInput(io.StringIO):
+    """Input whose next read is interrupted by Ctrl-C."""
+
+    def readline(self, *args: Any) -> Any:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_reading_ends_the_session_cleanly() -> None:
+    out = io.StringIO()
+    assert run_demo(load_settings(_env_file=None), stdin=InterruptedInput(), stdout=out) == 0
+    assert "quit" in out.getvalue()  # the banner was shown, then a clean stop
