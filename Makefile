@@ -19,6 +19,7 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP) $@
 
+# Options go through DEMO_ARGS, e.g. make demo DEMO_ARGS='--user "Morgan Blake"' or DEMO_ARGS='--seed FILE'.
 demo: $(STAMP)
 	@$(PY) -m bot demo $(DEMO_ARGS)
 
