@@ -8,7 +8,9 @@
   click is seen after the first one finished) and delivers the replies: `chat.update` for a reply that
   replaces the clicked card, `chat.postEphemeral` for read-only answers to `/st` in a channel, and
   `chat.postMessage` otherwise.
-- `apologise` is the user-facing half of the error boundary (bot/slack/app.py registers the handler).
+- `Conversations.fail` is the error boundary: a turn that raises ends there, and so does anything
+  `app.error` catches (bot/slack/app.py): the error logged in full under a short reference, the user told
+  that reference, the conversation left as it was.
 """
 
 from __future__ import annotations
