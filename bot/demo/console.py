@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from bot.demo.drawing import Control, draw_message
 from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply, Said
 from bot.roles import TECHNICIAN_EMPLOYEE_ROLE_PREFIXES, StaffMember, resolve_asker
-from bot.slack.blocks import event_from_action, render
+from bot.slack.blocks import event_from_action, render, render_home
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -290,6 +290,11 @@ class DemoWorld:
             clock=clock,
         )
 
+    async def home(self) -> list[str]:
+        """The user's App Home (their role; a technician's appointments today), drawn as in Slack's Home tab."""
+        reply = await self.dialog.home(self.asker)
+        return draw_message(render_home(reply)).lines
+
     async def aclose(self) -> None:
         await self.client.aclose()
         await self.store.aclose()
@@ -332,7 +337,12 @@ async def open_demo(
             idle_minutes=settings.dialog_ttl_minutes,
             **dialog_kwargs,
         )
-        examples = await example_sentences(client, tz=settings.st_timezone, now=now)
+        if asker.role == "technician" and asker.technician_id is not None:
+            examples = await technician_examples(
+                client, asker.technician_id, tz=settings.st_timezone, now=now
+            )
+        else:
+            examples = await example_sentences(client, tz=settings.st_timezone, now=now)
     except BaseException:
         await client.aclose()
         await store.aclose()
@@ -386,6 +396,26 @@ async def example_sentences(client: ServiceTitanClient, *, tz: str, now: datetim
     return examples
 
 
+async def technician_examples(
+    client: ServiceTitanClient, technician_id: int, *, tz: str, now: datetime | None = None
+) -> list[str]:
+    """What a technician asks: their day, their week, and their next job (a real id from the data)."""
+    zone = ZoneInfo(tz)
+    today = (now or datetime.now(zone)).astimezone(zone)
+    upcoming = {a.id: a async for a in client.iter_appointments(starts_on_or_after=today)}
+    next_job: tuple[datetime, int] | None = None
+    if upcoming:
+        async for assignment in client.iter_appointment_assignments(appointment_ids=list(upcoming)):
+            if assignment.technician_id == technician_id:
+                start = upcoming[assignment.appointment_id].start
+                if next_job is None or (start, assignment.job_id) < next_job:
+                    next_job = (start, assignment.job_id)
+    examples = ["my appointments today", "my appointments this week"]
+    if next_job is not None:
+        examples.append(f"show job {next_job[1]}")
+    return examples
+
+
 def _another_weekday(today: date, *, avoid: date) -> date:
     """A weekday two to eight days ahead that is not `avoid`, so a reschedule there is a real change."""
     day = today + timedelta(days=2)
@@ -404,7 +434,8 @@ async def _shared_first_name(client: ServiceTitanClient) -> tuple[str, set[int]]
     return shared[0] if shared else None
 
 
-def banner(world: DemoWorld, *, tz: str) -> list[str]:
+def banner(world: DemoWorld, *, tz: str, home: list[str] | None = None) -> list[str]:
+    """What the demo shows first: who is talking, their App Home (`home`), example sentences, the keys."""
     user = world.user
     if user.employee_id is None and user.technician_id is None:
         who = "a dispatcher (the data has no staff to speak as)"
@@ -415,6 +446,8 @@ def banner(world: DemoWorld, *, tz: str) -> list[str]:
         f"stbot console demo: the Slack bot on the built-in ServiceTitan simulator with {data}.",
         f"You are {who}. Times are in {tz}.",
     ]
+    if home:
+        lines += ["", *(INDENT + line if line else "" for line in home), ""]
     if world.examples:
         lines.append("Type as you would in Slack, for example:")
         lines += [f"    {example}" for example in world.examples]
@@ -481,7 +514,12 @@ def run_console(
 ) -> None:
     """The banner, then one turn per line of `stdin` until its end, `quit` or Ctrl-C."""
     console = world.console(stdout, clock=clock)
-    console.write(*banner(world, tz=tz))
+    try:
+        home = runner.run(world.home())
+    except Exception:  # the start screen is a nicety: the conversation works without it
+        log.exception("demo: the App Home could not be drawn")
+        home = []
+    console.write(*banner(world, tz=tz, home=home))
     converse(runner, console, stdin, interactive=_isatty(stdin))
 
 

@@ -134,6 +134,7 @@ def test_banner_offers_sentences_with_real_job_ids(demo: Demo) -> None:
     run_console(demo.runner, demo.world, stdin=io.StringIO(""), stdout=out, tz=TZ, clock=demo.clock)
     transcript = out.getvalue()
     assert "You are Dana Reyes, dispatcher (ServiceTitan role: Dispatch)" in transcript
+    assert "  Hi Dana Reyes. You're a dispatcher" in transcript  # the App Home, drawn
     examples = demo.world.examples
     assert len(examples) == 3
     for example in examples:
@@ -256,14 +257,46 @@ def test_cancel_a_job_with_a_reason_from_the_menu(demo: Demo) -> None:
     assert log is not None and demo.state.job_cancel_reasons[log["reasonId"]]["name"] == "Customer canceled"
 
 
-def test_a_technician_and_the_manager_can_be_picked(demo: Demo) -> None:
-    async def asker_for(name: str) -> tuple[str, int | None]:
-        world = await open_demo(load_settings(_env_file=None), user=name, clock=demo.clock)
-        await world.aclose()
-        return world.asker.role, world.asker.technician_id
+def test_the_manager_can_be_picked(demo: Demo) -> None:
+    world = demo.runner.run(open_demo(load_settings(_env_file=None), user="Morgan Blake", clock=demo.clock))
+    demo.runner.run(world.aclose())
+    assert (world.asker.role, world.asker.technician_id, world.asker.name) == (
+        "manager",
+        None,
+        "Morgan Blake",
+    )
 
-    assert demo.runner.run(asker_for("Morgan Blake")) == ("manager", None)
-    assert demo.runner.run(asker_for("mike carter")) == ("technician", demo.technician_id("Mike Carter"))
+
+def test_a_technician_sees_their_day_and_examples_of_their_own() -> None:
+    clock = running_clock()
+    with asyncio.Runner() as runner:
+        world = runner.run(
+            open_demo(load_settings(st_timezone=TZ, _env_file=None), user="mike carter", clock=clock)
+        )
+        try:
+            carter = next(
+                t["id"] for t in world.simulator.state.technicians.values() if t["name"] == "Mike Carter"
+            )
+            assert (world.asker.role, world.asker.technician_id) == ("technician", carter)
+            out = io.StringIO()
+            run_console(runner, world, stdin=io.StringIO(""), stdout=out, tz=TZ, clock=clock)
+            assert "You are Mike Carter, technician (ServiceTitan role: Technician)" in out.getvalue()
+            assert "  Hi Mike Carter · today" in out.getvalue()
+            day, week, show = world.examples
+            assert (day, week) == ("my appointments today", "my appointments this week")
+            job_id = int(show.removeprefix("show job "))
+            appointments = world.simulator.state.job_appointments(job_id)
+            assert any(
+                assignment["technicianId"] == carter
+                for appointment in appointments
+                for assignment in world.simulator.state.active_assignments(appointment["id"])
+            )
+            console = world.console(io.StringIO(), clock=clock)
+            converse(runner, console, io.StringIO(f"{week}\n{show}\n"), interactive=False)
+            transcript = console.out.getvalue()  # type: ignore[attr-defined]
+            assert "Mike Carter" in transcript and f"Job {job_id} · " in transcript
+        finally:
+            runner.run(world.aclose())
 
 
 # ---- a real process ----------------------------------------------------------------------------
