@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,8 @@ class Template:
     slots: tuple[str, ...]  # slot names captured, in order
     groups: tuple[str, ...]  # regex group names, parallel to slots
     fixed: tuple[tuple[str, Any], ...] = ()
+    first: frozenset[str] | None = None  # skeleton keys it can start with; None: any
+    anchor: frozenset[str] | None = None  # with an open start: one of these keys must be present
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -67,16 +69,74 @@ class IntentSpec:
 
 @dataclass(frozen=True)
 class Grammar:
+    """Every template in priority order, with a dispatch on the first key of a skeleton.
+
+    A skeleton is tried against two alternations: the templates that can start with its first key,
+    and the templates that can start with anything. Each returns its first match in priority
+    order, so the better of the two is the first match overall. Both are compiled on first use.
+    """
+
     templates: tuple[Template, ...]
     intents: dict[str, IntentSpec]
     extras: dict[str, tuple[Template, ...]]  # per intent: searched in the message for optional slots
-    combined: re.Pattern[str]
+    keyed: dict[str, tuple[int, ...]]  # first key -> indices of the templates that can start with it
+    wildcard: tuple[int, ...]  # indices of the templates that can start with any key
     leading_filler: dict[str, tuple[tuple[str, ...], ...]]  # first word -> phrases, longest first
     dropped_words: frozenset[str]
+    anchors: dict[str, tuple[int, ...]]  # anchor key -> open-start templates anchored on it
+    unanchored: tuple[int, ...]  # open-start templates without an anchor
+    _compiled: dict[tuple[int, ...], re.Pattern[str] | None] = field(default_factory=dict, repr=False)
+    _matchers: dict[tuple[str, tuple[int, ...]], list[re.Pattern[str]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def _alternation(self, indices: tuple[int, ...]) -> re.Pattern[str] | None:
+        if indices not in self._compiled:
+            pattern = "|".join(f"(?:{self.templates[k].pattern})(?P<m{k}>)" for k in indices)
+            self._compiled[indices] = re.compile(pattern) if indices else None
+        return self._compiled[indices]
+
+    def _open(self, keys: frozenset[str]) -> tuple[int, ...]:
+        """The open-start templates whose anchor is among the keys (or that have none)."""
+        hits = [k for key in keys & self.anchors.keys() for k in self.anchors[key]]
+        return tuple(sorted(set(hits).union(self.unanchored)))
+
+    def matchers(self, first_key: str, keys: frozenset[str]) -> list[re.Pattern[str]]:
+        """The alternations to try on a skeleton with this first key and these keys."""
+        open_start = self._open(keys)
+        found = self._matchers.get((first_key, open_start))
+        if found is None:
+            both = (self._alternation(open_start), self._alternation(self.keyed.get(first_key, ())))
+            found = [m for m in both if m is not None]
+            self._matchers[(first_key, open_start)] = found
+        return found
+
+    def candidates(self, first_key: str, keys: frozenset[str]) -> list[int]:
+        """Indices of every template that may match such a skeleton, in priority order."""
+        return sorted(self._open(keys) + self.keyed.get(first_key, ()))
+
+
+# The first skeleton keys a template can start with; None when it can start with any word.
+First = frozenset[str] | None
+_ID_FIRSTS = {
+    "job_id": frozenset({"JOB", "NUM"}),
+    "appointment_id": frozenset({"APPT"}),
+    "customer_id": frozenset({"CUST", "NUM"}),
+    "location_id": frozenset({"LOC", "NUM"}),
+    "project_id": frozenset({"PROJ", "NUM"}),
+    "when": frozenset({"TIME"}),
+    "range": frozenset({"TIME"}),
+    "starts": frozenset({"TIME"}),
+    "completes": frozenset({"TIME"}),
+}
+
+
+def _union(a: First, b: First) -> First:
+    return None if a is None or b is None else a | b
 
 
 class _Compiler:
-    """Turns one template string into a regex fragment."""
+    """Turns one template string into a regex fragment, and finds the keys it can start with."""
 
     def __init__(self, rules: dict[str, str], prefix: str) -> None:
         self.rules = rules
@@ -84,74 +144,103 @@ class _Compiler:
         self.slots: list[str] = []
         self.groups: list[str] = []
         self.unbounded = 0
+        self.first: First = frozenset()
+        self.anchor: First = None
 
     def compile(self, template: str, *, search: bool = False) -> str:
         tokens = _TEMPLATE_TOKEN.findall(template)
-        pattern, rest = self._sequence(tokens, 0, stop=(), search=search, depth=0)
+        pattern, rest, first, _ = self._sequence(tokens, 0, stop=(), search=search, depth=0)
         if rest != len(tokens):
             raise GrammarError(f"unbalanced template: {template!r}")
         if self.unbounded > 2:
             raise GrammarError(f"too many open-ended parts (at most 2): {template!r}")
+        self.first = first
+        self.anchor = None
+        lead = tokens[0] if tokens else ""
+        if first is None and (lead == "..." or (lead.startswith("{") and lead[1:-1] not in _ID_FIRSTS)):
+            # "... jobs ...", "{technician} 's ...": what follows the open start must be in the message
+            remainder = _Compiler(self.rules, self.prefix + "x")
+            self.anchor = remainder._sequence(tokens[1:], 0, stop=(), search=search, depth=0)[2]
         return pattern
 
     def _sequence(
         self, toks: list[str], i: int, stop: tuple[str, ...], search: bool, depth: int
-    ) -> tuple[str, int]:
+    ) -> tuple[str, int, First, bool]:
+        """(regex, next index, first keys, can be empty) of a sequence of elements."""
         parts: list[str] = []
+        first: First = frozenset()
+        open_start = True  # every element so far can be empty: the next one's first keys count
         while i < len(toks) and toks[i] not in stop:
             tok = toks[i]
+            nullable = False
+            el_first: First
             if tok in ("(", "["):
                 close = ")" if tok == "(" else "]"
                 alts: list[str] = []
+                el_first = frozenset()
                 i += 1
                 while True:
-                    alt, i = self._sequence(toks, i, stop=("|", close), search=search, depth=depth + 1)
+                    alt, i, alt_first, alt_nullable = self._sequence(
+                        toks, i, stop=("|", close), search=search, depth=depth + 1
+                    )
                     alts.append(alt)
+                    el_first = _union(el_first, alt_first)
+                    nullable = nullable or alt_nullable
                     if i >= len(toks):
                         raise GrammarError(f"missing {close!r}")
                     if toks[i] == close:
                         i += 1
                         break
                     i += 1  # "|"
-                group = "(?:" + "|".join(alts) + ")"
-                parts.append(group + ("?" if close == "]" else ""))
-                continue
-            if tok in (")", "]", "|"):
+                parts.append("(?:" + "|".join(alts) + ")" + ("?" if close == "]" else ""))
+                nullable = nullable or close == "]"
+            elif tok in (")", "]", "|"):
                 raise GrammarError(f"unexpected {tok!r}")
-            if tok == "...":
-                self.unbounded += 1
-                parts.append(r"(?:\S+ )*?")
-            elif tok.startswith("<"):
-                name = tok[1:-1]
-                if name not in self.rules:
-                    raise GrammarError(f"unknown rule <{name}>")
-                if depth > 8:
-                    raise GrammarError("rules nest too deep")
-                sub = _TEMPLATE_TOKEN.findall(self.rules[name])
-                inner, _ = self._sequence(sub, 0, stop=(), search=search, depth=depth + 1)
-                parts.append("(?:" + inner + ")")
-            elif tok.startswith("{"):
-                slot = tok[1:-1]
-                slot_type = SLOT_TYPES.get(slot)
-                if slot_type is None:
-                    raise GrammarError(f"unknown slot {{{slot}}}")
-                if slot in self.slots:
-                    raise GrammarError(f"slot {{{slot}}} twice in one template")
-                group = f"{self.prefix}_{slot}"
-                self.slots.append(slot)
-                self.groups.append(group)
-                inner = slot_type.search_pattern if search else slot_type.pattern
-                if slot in LIST_SLOTS:
-                    # only the words of the list: a template cannot match a value its reader rejects
-                    phrases = sorted(lists()[slot], key=len, reverse=True)
-                    inner = "(?:" + "|".join(re.escape(p) + " " for p in phrases) + ")"
-                if slot_type.unbounded:
-                    self.unbounded += 1
-                parts.append(f"(?P<{group}>{inner})")
             else:
-                parts.append(re.escape(tok) + " ")
-            i += 1
-        return "".join(parts), i
+                i += 1
+                if tok == "...":
+                    self.unbounded += 1
+                    parts.append(r"(?:\S+ )*?")
+                    el_first, nullable = None, True
+                elif tok.startswith("<"):
+                    name = tok[1:-1]
+                    if name not in self.rules:
+                        raise GrammarError(f"unknown rule <{name}>")
+                    if depth > 8:
+                        raise GrammarError("rules nest too deep")
+                    sub = _TEMPLATE_TOKEN.findall(self.rules[name])
+                    inner, _, el_first, nullable = self._sequence(
+                        sub, 0, stop=(), search=search, depth=depth + 1
+                    )
+                    parts.append("(?:" + inner + ")")
+                elif tok.startswith("{"):
+                    parts.append(self._slot(tok[1:-1], search))
+                    el_first = _ID_FIRSTS.get(tok[1:-1])
+                else:
+                    parts.append(re.escape(tok) + " ")
+                    el_first = frozenset({tok})
+            if open_start:
+                first = _union(first, el_first)
+                open_start = nullable
+        return "".join(parts), i, first, open_start
+
+    def _slot(self, slot: str, search: bool) -> str:
+        slot_type = SLOT_TYPES.get(slot)
+        if slot_type is None:
+            raise GrammarError(f"unknown slot {{{slot}}}")
+        if slot in self.slots:
+            raise GrammarError(f"slot {{{slot}}} twice in one template")
+        group = f"{self.prefix}_{slot}"
+        self.slots.append(slot)
+        self.groups.append(group)
+        inner = slot_type.search_pattern if search else slot_type.pattern
+        if slot in LIST_SLOTS:
+            # only the words of the list: a template cannot match a value its reader rejects
+            phrases = sorted(lists()[slot], key=len, reverse=True)
+            inner = "(?:" + "|".join(re.escape(p) + " " for p in phrases) + ")"
+        if slot_type.unbounded:
+            self.unbounded += 1
+        return f"(?P<{group}>{inner})"
 
 
 def _load_yaml(path: Path) -> Any:
@@ -205,7 +294,14 @@ def load_grammar() -> Grammar:
                     if slot not in slots:
                         raise GrammarError(f"{path.name}: {{{slot}}} is not a slot of {name}")
                 template = Template(
-                    name, sentence, pattern, tuple(compiler.slots), tuple(compiler.groups), fixed
+                    name,
+                    sentence,
+                    pattern,
+                    tuple(compiler.slots),
+                    tuple(compiler.groups),
+                    fixed,
+                    compiler.first,
+                    compiler.anchor,
                 )
                 ranked.append((priority, counter, template))
         found_extras = []
@@ -219,13 +315,27 @@ def load_grammar() -> Grammar:
         extras[name] = tuple(found_extras)
     ranked.sort(key=lambda r: (r[0], r[1]))
     templates = tuple(t for _, _, t in ranked)
-    combined = re.compile("|".join(f"(?:{t.pattern})(?P<m{k}>)" for k, t in enumerate(templates)))
+    keyed: dict[str, list[int]] = {}
+    wildcard: list[int] = []
+    for index, template in enumerate(templates):
+        if template.first is None:
+            wildcard.append(index)
+        else:
+            for key in template.first:
+                keyed.setdefault(key, []).append(index)
+    anchors: dict[str, list[int]] = {}
+    for index in wildcard:
+        for key in templates[index].anchor or ():
+            anchors.setdefault(key, []).append(index)
     filler = common.get("filler", {})
     return Grammar(
         templates=templates,
         intents=intents,
         extras=extras,
-        combined=combined,
+        keyed={key: tuple(found) for key, found in keyed.items()},
+        wildcard=tuple(wildcard),
+        anchors={key: tuple(found) for key, found in anchors.items()},
+        unanchored=tuple(k for k in wildcard if templates[k].anchor is None),
         leading_filler=_by_first_word(str(p) for p in filler.get("leading", ())),
         dropped_words=frozenset(filler.get("anywhere", ())),
     )

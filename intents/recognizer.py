@@ -215,16 +215,27 @@ def _match(
     skeleton = analysis.skeleton
     if not skeleton:
         return None
-    m = grammar.combined.fullmatch(skeleton)
-    if m is None or m.lastgroup is None:
+    first_key = analysis.items[0].key
+    keys = frozenset(item.key for item in analysis.items)
+    best: tuple[int, Any] | None = None
+    for regex in grammar.matchers(first_key, keys):
+        m = regex.fullmatch(skeleton)
+        if m is not None and m.lastgroup is not None:
+            index = int(m.lastgroup[1:])
+            if best is None or index < best[0]:
+                best = (index, m)
+    if best is None:
         return None
-    index = int(m.lastgroup[1:])
+    index, m = best
     template = grammar.templates[index]
     read = _read_template(template, m, analysis, ctx)
     if read is not None:
         return template, read[0], read[1]
     # a capture was not a valid value ("assign the tech to job 5"): try the later templates
-    for template in grammar.templates[index + 1 :]:
+    for later in grammar.candidates(first_key, keys):
+        if later <= index:
+            continue
+        template = grammar.templates[later]
         m = template.regex.fullmatch(skeleton)
         if m is None:
             continue
