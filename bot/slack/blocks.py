@@ -29,6 +29,7 @@ BLOCK_CHANGES = "st_changes"
 BLOCK_LINES = "st_lines"
 BLOCK_WARNINGS = "st_warnings"
 BLOCK_CHOICE = "st_choice"
+BLOCK_CHOICE_BUTTONS = "st_choice_buttons"
 BLOCK_DATE_EDIT = "st_date_edit"
 BLOCK_BUTTONS = "st_buttons"
 BLOCK_FOOTNOTE = "st_footnote"
@@ -236,7 +237,7 @@ def _choice_blocks(choice: Choice, token: str) -> list[JSON]:
         ]
         return [
             _section(prompt, BLOCK_CHOICE, token),
-            {"type": "actions", "block_id": block_id(f"{BLOCK_CHOICE}_buttons", token), "elements": elements},
+            {"type": "actions", "block_id": block_id(BLOCK_CHOICE_BUTTONS, token), "elements": elements},
         ]
     menu: JSON = {
         "type": "static_select",
