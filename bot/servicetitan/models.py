@@ -93,8 +93,12 @@ class STModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
 
     def to_api(self, *, exclude_unset: bool = False) -> dict[str, Any]:
-        """The JSON body ServiceTitan expects (aliases, UTC ``Z`` datetimes, no empty optionals)."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=exclude_unset)
+        """The JSON body ServiceTitan expects (aliases, UTC ``Z`` datetimes). Optional fields left at None
+        are omitted; with ``exclude_unset`` (PATCH) exactly the fields set are sent, so an explicit None
+        clears a nullable field."""
+        if exclude_unset:
+            return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -173,6 +173,7 @@ def test_job_create_needs_an_appointment() -> None:
 
 def test_job_update_sends_only_set_fields() -> None:
     assert JobUpdate(priority="High").to_api(exclude_unset=True) == {"priority": "High"}
+    assert JobUpdate(sold_by_id=None).to_api(exclude_unset=True) == {"soldById": None}  # clears the field
 
 
 def test_envelopes() -> None:
