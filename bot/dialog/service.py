@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.dialog.engine import InternalEvent, step
 from bot.dialog.messages import Asker, ConversationKey, Event, Reply
@@ -82,7 +83,7 @@ class DialogService:
                 state = Conversation.model_validate(record.value)
             except ValueError:
                 log.warning("dialog %s: unreadable conversation; starting afresh", path)
-        state.asker = asker if asker.tz else asker.model_copy(update={"tz": self.tz})
+        state.asker = asker if _known_zone(asker.tz) else asker.model_copy(update={"tz": self.tz})
         state.idle_minutes = self.idle_minutes
         state.campaign_id = self.campaign_id
         return state, record.rev if record is not None else None
@@ -167,6 +168,14 @@ class DialogService:
             reply.text += "\nToday:\n" + "\n".join(reply.lines)
             reply.footnote = f"Times in {tz}"
         return reply
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return bool(name)
 
 
 def _essence(state: Conversation) -> dict[str, Any]:

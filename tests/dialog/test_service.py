@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+import redis.asyncio as aioredis
+
 from bot.dialog.messages import Asker, Pressed, Reply, Said
 from bot.dialog.service import DialogService
 from bot.simulator.faults import FaultConfig
-from tests.dialog.conftest import TZ, Harness, dispatcher
+from tests.dialog.conftest import REDIS_URL, TZ, Harness, dispatcher
 
 
 def _card(replies: list[Reply]) -> Reply:
@@ -98,3 +100,20 @@ async def test_a_write_whose_outcome_is_unknown_is_reported_as_such(harness: Har
     again = await harness.handle(Pressed(action="confirm", token=card.token))
     assert harness.sim.write_count == 0
     assert "already answered" in again[0].text and "didn't go through" in again[0].text
+
+
+async def test_conversations_are_stored_namespaced_with_a_ttl(harness: Harness) -> None:
+    await harness.say("move job 1001 to friday")
+    raw = aioredis.from_url(REDIS_URL)
+    try:
+        key = f"{harness.prefix}:dialog:T1:D1:-:U1"
+        assert await raw.exists(key)
+        assert 0 < await raw.ttl(key) <= 30 * 60 + 24 * 3600
+    finally:
+        await raw.aclose()
+
+
+async def test_an_unknown_time_zone_falls_back_to_the_tenants(harness: Harness) -> None:
+    asker = Asker(user_id="U1", tz="Mars/Olympus_Mons", role="dispatcher")
+    replies = await harness.say("move job 1001 to friday", asker=asker)
+    assert "Times in America/Chicago" in (_card(replies).footnote or "")
