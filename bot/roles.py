@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.dialog.messages import Asker, Role
+from bot.servicetitan.errors import ServiceTitanError
 from bot.store import Store, cached
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ TECHNICIAN_EMPLOYEE_ROLE_PREFIXES = ("Technician", "EmptyTechnician")
 
 STAFF_NAMESPACE = "staff"
 STAFF_TTL_SECONDS = 10 * 60
+STAFF_FALLBACK_NAMESPACE = "staff-last-known"
+STAFF_FALLBACK_TTL_SECONDS = 7 * 24 * 60 * 60
 GROUP_NAMESPACE = "slack-usergroup"
 GROUP_TTL_SECONDS = 10 * 60
 
@@ -185,8 +188,22 @@ class RoleResolver:
         )
 
     async def _cached_staff(self, kind: str, fetch: Callable[[], AsyncIterator[Any]]) -> list[StaffMember]:
+        """The staff list from the cache (10 minutes). While ServiceTitan cannot answer, the last list that
+        was loaded (kept for a week) still tells who is who, so people keep their roles during an outage."""
+
         async def load() -> dict[str, Any]:
-            return {"items": [member.as_json() for member in await _staff(fetch())]}
+            try:
+                data = {"items": [member.as_json() for member in await _staff(fetch())]}
+            except ServiceTitanError:
+                fallback = await self.store.load(namespace=STAFF_FALLBACK_NAMESPACE, key=kind)
+                if fallback is None:
+                    raise
+                log.warning("ServiceTitan unavailable: using the last known %s list for roles", kind)
+                return fallback.value
+            await self.store.save(
+                namespace=STAFF_FALLBACK_NAMESPACE, key=kind, value=data, ttl=STAFF_FALLBACK_TTL_SECONDS
+            )
+            return data
 
         data = await cached(self.store, namespace=STAFF_NAMESPACE, key=kind, ttl=STAFF_TTL_SECONDS, load=load)
         return [StaffMember.from_json(item) for item in data.get("items", [])]

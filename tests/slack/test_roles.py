@@ -8,6 +8,8 @@ import pytest
 
 from bot.roles import RoleResolver, StaffMember, resolve_asker
 from bot.servicetitan.embedded import embedded_client
+from bot.servicetitan.errors import Unavailable
+from bot.simulator import FaultConfig
 from bot.store import MemoryStore
 
 EMPLOYEES = [
@@ -119,3 +121,29 @@ async def test_resolver_asks_slack_for_user_group_members_once() -> None:
     assert (await resolver.resolve(user_id="U1", tz="UTC", name=None, email=None)).role == "dispatcher"
     assert (await resolver.resolve(user_id="U8", tz="UTC", name=None, email=None)).role == "guest"
     assert asked == ["S0MGR"]
+
+
+async def test_roles_survive_a_servicetitan_outage_with_the_last_known_staff() -> None:
+    async def no_wait(_seconds: float) -> None:
+        return None
+
+    now = [1000.0]
+    store = MemoryStore(clock=lambda: now[0])
+    client, sim = embedded_client(client_kwargs={"sleep": no_wait})
+    async with client:
+        resolver = RoleResolver(
+            store=store, staff_source=client, dispatchers=frozenset(), managers=frozenset()
+        )
+        assert (
+            await resolver.resolve(user_id="U1", tz="UTC", name=None, email="dana@example.com")
+        ).role == "dispatcher"
+        sim.set_faults(FaultConfig(rate_5xx=1.0))
+        now[0] += 11 * 60  # the 10-minute cache has run out
+        during = await resolver.resolve(user_id="U1", tz="UTC", name=None, email="dana@example.com")
+        assert during.role == "dispatcher"
+        assert any(status == 503 for _, _, status in sim.request_log)  # it did ask ServiceTitan first
+
+        never_loaded = RoleResolver(store=MemoryStore(), staff_source=client, dispatchers=frozenset(),
+                                    managers=frozenset())  # fmt: skip
+        with pytest.raises(Unavailable):
+            await never_loaded.resolve(user_id="U1", tz="UTC", name=None, email="dana@example.com")
