@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import pytest
 
-from bot.servicetitan.embedded import embedded_client
+from bot.servicetitan import ServiceTitanClient
+from bot.servicetitan.embedded import SIM_API_BASE, embedded_client
 from bot.servicetitan.errors import RateLimited, Unavailable
+from bot.simulator import SIM_CREDENTIALS, Simulator
 from bot.simulator.faults import FaultConfig
 from tests.servicetitan.conftest import NOW
 from tests.servicetitan.scripted import Sleeps
@@ -43,13 +44,22 @@ class LosingTransport(httpx.AsyncBaseTransport):
 
 
 def losing_client(
-    lose: Callable[[httpx.Request], bool], *, after: bool, **sim_kwargs: Any
-) -> tuple[Any, Any, LosingTransport]:
-    client, sim = embedded_client(
-        now=NOW, client_kwargs={"sleep": Sleeps(), "jitter": lambda: 1.0}, **sim_kwargs
+    lose: Callable[[httpx.Request], bool], *, after: bool
+) -> tuple[ServiceTitanClient, Simulator, LosingTransport]:
+    """A client on a fresh simulator whose transport loses the requests or answers ``lose`` picks."""
+    sim = Simulator(now=NOW)
+    transport = LosingTransport(httpx.ASGITransport(app=sim.app), lose, after=after)
+    client = ServiceTitanClient(
+        api_base=SIM_API_BASE,
+        auth_base=SIM_API_BASE,
+        client_id=SIM_CREDENTIALS.client_id,
+        client_secret=SIM_CREDENTIALS.client_secret,
+        app_key=SIM_CREDENTIALS.app_key,
+        tenant_id=SIM_CREDENTIALS.tenant_id,
+        transport=transport,
+        sleep=Sleeps(),
+        jitter=lambda: 1.0,
     )
-    transport = LosingTransport(client._http._transport, lose, after=after)  # noqa: SLF001
-    client._http._transport = transport  # noqa: SLF001
     return client, sim, transport
 
 
@@ -141,25 +151,25 @@ async def test_lost_answer_to_a_booking_finds_the_job_instead_of_booking_twice()
 
 @pytest.mark.parametrize("after", [True, False], ids=["answer-lost", "request-lost"])
 async def test_note_with_unknown_outcome_is_added_exactly_once(after: bool) -> None:
-    client, sim, _ = losing_client(is_("POST", "/notes"), after=after)
+    client, sim, transport = losing_client(lambda request: False, after=after)
     job_id = open_job_with_appointments(sim, 1)["id"]
     async with client:
         await client.add_job_note(job_id, "Same text twice")  # an identical older note ...
-        client._http._transport.lose = is_("POST", "/notes")  # noqa: SLF001  ... then lose the next one
+        transport.lose = is_("POST", "/notes")  # ... then the same text again, with its outcome unknown
         note = await client.add_job_note(job_id, "Same text twice")
+    assert transport.lost == 1
     assert note.text == "Same text twice"
     assert [n["text"] for n in sim.state.job_notes(job_id)].count("Same text twice") == 2
 
 
 @pytest.mark.parametrize("after", [True, False], ids=["answer-lost", "request-lost"])
 async def test_state_changes_with_unknown_outcome_are_applied_exactly_once(after: bool) -> None:
-    client, sim, _ = losing_client(lambda request: False, after=after)
+    client, sim, transport = losing_client(lambda request: False, after=after)
     job = open_job_with_appointments(sim, 1)
     appointment_id = job["firstAppointmentId"]
     hold_reason = next(r["id"] for r in sim.state.job_hold_reasons.values() if r["active"])
     cancel_reason = next(r["id"] for r in sim.state.job_cancel_reasons.values() if r["active"])
     technician = next(t for t in sim.state.technicians if t not in sim.state.technician_ids_of_job(job["id"]))
-    transport: LosingTransport = client._http._transport  # noqa: SLF001
     async with client:
         transport.lose = is_("PUT", f"/appointments/{appointment_id}/hold")
         await client.hold_appointment(appointment_id, reason_id=hold_reason, memo="parts")
