@@ -72,7 +72,9 @@ class ServedSimulator:
 @pytest.fixture
 def served() -> Iterator[tuple[ServedSimulator, LateAnswers]]:
     simulator = Simulator(now=NOW)
-    late = LateAnswers(simulator.app, delay=0.6)
+    late = LateAnswers(
+        simulator.app, delay=1.6
+    )  # well past the 1 s client timeout below, even on a loaded CI machine
     with ServedSimulator(simulator, late) as server:
         yield server, late
 
@@ -138,7 +140,7 @@ async def test_write_whose_answer_times_out_is_checked_not_resent(
         client_secret=SIM_CREDENTIALS.client_secret,
         app_key=SIM_CREDENTIALS.app_key,
         tenant_id=SIM_CREDENTIALS.tenant_id,
-        timeout=0.3,
+        timeout=1.0,
         sleep=Sleeps(),
     ) as st:
         updated = await st.update_job(job["id"], JobUpdate(priority="Urgent"))
@@ -170,7 +172,7 @@ async def test_read_whose_answer_times_out_is_retried(served: tuple[ServedSimula
         client_secret=SIM_CREDENTIALS.client_secret,
         app_key=SIM_CREDENTIALS.app_key,
         tenant_id=SIM_CREDENTIALS.tenant_id,
-        timeout=0.3,
+        timeout=1.0,
         sleep=sleeps,
     ) as st:
         job = await st.get_job(job_id)
