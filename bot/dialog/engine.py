@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.dialog.catalog import (
@@ -49,6 +49,7 @@ from bot.dialog.messages import (
     Said,
 )
 from bot.dialog.resolve import AskFor, NeedLoad, Offer, Ready, Reject, Stop, resolve
+from bot.dialog.rules import pick_option
 from bot.dialog.state import (
     ACTIVE_PHASES,
     Ask,
@@ -67,6 +68,7 @@ from bot.dialog.state import (
     ShowConfirmation,
     UndoOffer,
 )
+from intents import parse, parse_slot
 
 InternalEvent = Loaded | Called | ClaimLost
 APPLY_TIMEOUT = timedelta(minutes=5)
@@ -186,8 +188,6 @@ def _norm(text: str) -> str:
 
 
 def _parse(text: str, now: datetime, tz: str) -> dict[str, Any]:
-    from intents import parse
-
     try:
         parsed = parse(text, now=now, tz=tz)
     except Exception:  # the parser promises never to raise; a dialog must survive if it ever does
@@ -196,8 +196,6 @@ def _parse(text: str, now: datetime, tz: str) -> dict[str, Any]:
 
 
 def _parse_slot(slot: str, text: str, now: datetime, tz: str) -> Any:
-    from intents import parse_slot
-
     try:
         return parse_slot(slot, text, now=now, tz=tz)
     except Exception:
@@ -230,10 +228,7 @@ def _confirmation_reply(s: Conversation, plan: Plan) -> Reply:
     edit = None
     if plan.date_edit:
         day, at = plan.date_edit
-        from datetime import date as date_type
-        from datetime import time as time_type
-
-        edit = DateEdit(date=date_type.fromisoformat(day), time=time_type.fromisoformat(at) if at else None)
+        edit = DateEdit(date=date.fromisoformat(day), time=time.fromisoformat(at) if at else None)
     return Reply(
         kind="confirm",
         text="\n".join(lines),
@@ -384,8 +379,6 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
     assert p is not None
     tz = _asker(s).tz
     if s.phase == "choosing" and p.choice is not None:
-        from bot.dialog.rules import pick_option
-
         picked = pick_option(text, p.choice.options)
         if picked is not None:
             return _apply_choice(s, picked, now)
