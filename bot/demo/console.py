@@ -195,14 +195,17 @@ class Console:
     async def line(self, text: str) -> bool:
         """Handle one typed line; False when the user asked to quit."""
         text = text.strip()
+        if text.lower() in QUIT_WORDS:
+            return False
         if self.waiting_picker is not None:
             picker, self.waiting_picker = self.waiting_picker, None
-            await self.pick(picker, text)
+            if text:
+                await self.pick(picker, text)
+            else:
+                self.write(f"{INDENT}(nothing typed: the {picker.kind} was left as it was)", "")
             return True
         if not text:
             return True
-        if text.lower() in QUIT_WORDS:
-            return False
         number, _, rest = text.partition(" ")
         control = self.controls.get(int(number)) if number.isdigit() else None
         if control is None:
@@ -239,26 +242,24 @@ class Console:
 
 
 def parse_picked(kind: str, text: str, *, now: datetime, tz: str) -> str | None:
-    """A typed date (YYYY-MM-DD, or words like "friday") or time (HH:MM, "2pm") in the picker's format."""
+    """A typed date (2026-12-01, or words like "friday") or time (14:30, "2pm") in the picker's format."""
+    from intents import parse_slot
+
     text = text.strip()
-    try:
-        if kind == "date":
-            return date.fromisoformat(text).isoformat()
-        clock = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
-        if clock:
-            return time(int(clock.group(1)), int(clock.group(2))).strftime("%H:%M")
-    except ValueError:
-        return None
-    try:
-        from intents import parse_slot
-    except ImportError:
-        return None
+    exact = r"\d{4}-\d{1,2}-\d{1,2}" if kind == "date" else r"(\d{1,2}):(\d{2})"
+    match = re.fullmatch(exact, text)
+    if match:
+        try:
+            if kind == "date":
+                return date(*map(int, text.split("-"))).isoformat()
+            return time(int(match.group(1)), int(match.group(2))).strftime("%H:%M")
+        except ValueError:  # 2026-02-30, 25:00
+            return None
     value = parse_slot("when", text, now=now, tz=tz)
     if not isinstance(value, dict):
         return None
-    if kind == "date":
-        return str(value["date"]) if value.get("date") else None
-    return str(value["start"]) if value.get("start") else None
+    found = value.get("date") if kind == "date" else value.get("start")
+    return str(found) if found else None
 
 
 # ---- the demo world -----------------------------------------------------------------------------

@@ -112,6 +112,15 @@ async def test_date_picker_takes_the_date_on_the_same_or_the_next_line() -> None
     assert dialog.events[-1] == PickedDate(date=date(2026, 12, 2), time=time(9, 0), token="t1")
 
     await console.line("move job 1003 to friday")
+    count = len(dialog.events)
+    await console.line("3")
+    await console.line("")  # nothing typed: no change, and numbers are numbers again
+    assert len(dialog.events) == count
+    assert "(nothing typed: the date was left as it was)" in out.getvalue()
+    await console.line("3 monday")
+    assert dialog.events[-1] == PickedDate(date=date(2026, 11, 30), time=time(9, 0), token="t1")
+
+    await console.line("move job 1003 to friday")
     assert "[4] Pick a time (now 09:00): type 4 HH:MM" in out.getvalue()
     await console.line("4 14:30")
     assert dialog.events[-1] == PickedDate(date=date(2026, 11, 27), time=time(14, 30), token="t1")
@@ -157,6 +166,10 @@ def test_piped_input_is_echoed_and_ends_at_end_of_input() -> None:
 
 
 def test_picked_values_in_picker_format() -> None:
+    # Words work too, read as the bot reads them (NOW is Tuesday 2026-11-24).
+    assert parse_picked("date", "friday", now=NOW, tz="America/Chicago") == "2026-11-27"
+    assert parse_picked("time", "2pm", now=NOW, tz="America/Chicago") == "14:00"
+    assert parse_picked("date", "whenever", now=NOW, tz="America/Chicago") is None
     assert parse_picked("date", " 2026-12-01 ", now=NOW, tz="America/Chicago") == "2026-12-01"
     assert parse_picked("time", "9:05", now=NOW, tz="America/Chicago") == "09:05"
     assert parse_picked("time", "25:00", now=NOW, tz="America/Chicago") is None
