@@ -40,13 +40,19 @@ class SlackSetupError(Exception):
 
 def make_web_client(settings: Settings) -> AsyncWebClient:
     """The Web API client: Slack's base URL from settings, retries on rate limits and connection errors."""
-    client = AsyncWebClient(token=settings.slack_bot_token, base_url=_with_slash(settings.slack_api_url))
-    add_retry_handlers(client)
-    return client
+    return AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=_with_slash(settings.slack_api_url),
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ],
+    )
 
 
 def add_retry_handlers(client: AsyncWebClient) -> None:
-    """429s are not retried by slack_sdk by default (README section 5); add what is missing."""
+    """For a client made elsewhere: 429s are not retried by slack_sdk by default (README section 5), so
+    add a rate-limit handler, and a connection-error handler if it has none."""
     kinds = {type(handler) for handler in client.retry_handlers}
     if AsyncConnectionErrorRetryHandler not in kinds:
         client.retry_handlers.append(AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES))
