@@ -17,15 +17,16 @@ MAX_TOKENS = 300
 
 _TOKEN_RE = re.compile(
     r"""
-    (?P<markup><[@#!][^<>\s|]{1,80}(?:\|[^<>]{0,120})?>)
-  | (?P<link><?https?://[^\s<>]{1,2000}>?)
+    (?P<link><?https?://[^\s<>]{1,2000}>?)
+  | (?P<word>[^\W\d_]+(?:['’-][^\W\d_]+)*)
+  | (?P<num>\d{1,12})(?![\d:/.\-]|(?:st|nd|rd|th)\b|\s?[ap]\.?m\b|[ap]\b)
+  | (?P<markup><[@#!][^<>\s|]{1,80}(?:\|[^<>]{0,120})?>)
   | (?P<date>\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?![\d./-])|\d{1,2}/\d{1,2}(?![\d/]))
   | (?P<clock>(?P<ch>\d{1,2}):(?P<cm>\d{2})(?:\s?(?P<cmer>[ap])\.?m\b\.?|(?P<cmer1>[ap])\b)?)
   | (?P<ord>(?P<ordn>\d{1,2})(?:st|nd|rd|th)\b)
   | (?P<hour>(?P<hh>\d{1,2})(?:\s?(?P<hmer>[ap])\.?m\b\.?|(?P<hmer1>[ap])\b))
-  | (?P<num>\d{1,12})(?!\d)
+  | (?P<num2>\d{1,12})(?!\d)
   | (?P<longnum>\d+)
-  | (?P<word>[^\W\d_]+(?:['’-][^\W\d_]+)*)
   | (?P<poss>['’]s\b)
   | (?P<punct>\S)
     """,
@@ -218,7 +219,7 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> list[Token]:
                 append(Token("'s", "word", cut, end))
             else:
                 append(Token(word, "word", start, end))
-        elif kind == "num":
+        elif kind == "num" or kind == "num2":
             append(Token(raw, "num", start, end, int(raw)))
         elif kind == "punct":
             append(Token(raw, "punct", start, end))

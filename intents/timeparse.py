@@ -929,12 +929,19 @@ def long_tail_date(text: str, today: date) -> date | None:
 # ---------------------------------------------------------------------------------------------- results
 
 
+_NEVER_STARTS = frozenset({"id", "markup", "link", "longnum"})
+
+
 def find_expressions(tokens: Sequence[Token], today: date) -> list[TimeExpr]:
     """Every time phrase of a message, left to right, not overlapping."""
     scanner = _Scanner(tokens, today)
     found: list[TimeExpr] = []
     i = 0
     while i < scanner.n:
+        tok = tokens[i]
+        if (tok.kind == "word" and tok.norm not in _WORD_STARTS) or tok.kind in _NEVER_STARTS:
+            i += 1
+            continue
         expr = scanner.phrase_at(i)
         if expr is None:
             i += 1
@@ -953,6 +960,7 @@ class Resolved:
     start: Time | None = None
     end: Time | None = None
     target: date | None = None  # last day of an explicit date range ("from friday to monday")
+    clock: bool = False  # the time came from a clock time ("2pm"), not only a part of day
 
 
 def combine(atoms: Sequence[Atom], today: date) -> Resolved:
@@ -987,6 +995,7 @@ def combine(atoms: Sequence[Atom], today: date) -> Resolved:
             out.target = atom.until if atom.mode == "range" else None
         elif atom.kind == "clock":
             out.start, out.end, hour = atom.start, atom.end, None
+            out.clock = True
         elif atom.kind in ("hour", "after", "before"):
             hour, hour_kind = atom.hour, atom.kind
         elif atom.kind == "part":
@@ -1008,6 +1017,7 @@ def combine(atoms: Sequence[Atom], today: date) -> Resolved:
         hint = None if not part else part != "morning"
         resolved = resolve_hour(*hour, pm_hint=hint)
         if resolved is not None:
+            out.clock = True
             if hour_kind == "before":
                 out.start, out.end = None, resolved
             else:
@@ -1025,7 +1035,7 @@ def to_when(res: Resolved, now_local: datetime | None = None) -> dict[str, str] 
     """
     # an explicit range of dates in a `when` is a move from one day to another: take the target
     day = res.day or res.target
-    if day is None and res.span is None and now_local is not None and (res.start or res.end):
+    if day is None and res.span is None and now_local is not None and res.clock:
         moment = res.start or res.end
         assert moment is not None
         day = now_local.date()
