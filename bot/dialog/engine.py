@@ -776,6 +776,8 @@ def _read(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) ->
 
 def _read_reply(s: Conversation, data: dict[str, Any], now: datetime) -> Reply:
     rows = [str(r) for r in data.get("rows", [])]
+    if not rows and not data.get("facts") and data.get("text"):
+        return Reply(kind="text", text=str(data["text"]), read_only=True)  # e.g. "I can't find job 2"
     pages = ReadPages(title=str(data.get("title", "")), rows=rows, shown=0, token=_token(s, now, "read"))
     s.read = pages
     reply = _page(s, pages, now)
@@ -791,12 +793,12 @@ def _page(s: Conversation, pages: ReadPages, now: datetime) -> Reply:
     first = pages.shown
     pages.shown += len(chunk)
     more = pages.shown < len(pages.rows)
-    if not pages.rows:
-        body = "Nothing found."
-    else:
-        body = "\n".join(chunk)
-        if len(pages.rows) > PAGE_SIZE:
-            body += f"\n({first + 1}–{pages.shown} of {len(pages.rows)})"
+    body = "\n".join(chunk) if pages.rows else "Nothing found."
+    footnote = f"Times in {_asker(s).tz}"
+    if len(pages.rows) > PAGE_SIZE:
+        shown = f"({first + 1}–{pages.shown} of {len(pages.rows)})"
+        body += f"\n{shown}"
+        footnote = f"{shown[1:-1]} · {footnote}"
     reply = Reply(
         kind="list",
         title=pages.title,
@@ -804,7 +806,7 @@ def _page(s: Conversation, pages: ReadPages, now: datetime) -> Reply:
         lines=chunk,
         read_only=True,
         token=pages.token,
-        footnote=f"Times in {_asker(s).tz}",
+        footnote=footnote,
     )
     if more:
         reply.buttons = [Button(action="more", label=f"More ({len(pages.rows) - pages.shown} left)")]
