@@ -13,8 +13,8 @@ from intents.timeparse import local_now
 
 log = logging.getLogger(__name__)
 
-# Messages longer than this are not commands; they are cut (free text keeps its full length).
-MAX_TEXT = 20_000
+# Longest answer parse_slot reads (a reason or note); a longer one is not an answer to a question.
+MAX_ANSWER = 100_000
 
 
 def _check_tz(tz: str) -> None:
@@ -28,7 +28,8 @@ def parse(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
     if not isinstance(text, str) or not text.strip():
         return {"intent": "unknown", "slots": {}}
     try:
-        return recognize(text[:MAX_TEXT] if len(text) > MAX_TEXT else text, now=now, tz=tz)
+        # any length is fine: the tokenizer reads at most MAX_TOKENS tokens (intents.text)
+        return recognize(text, now=now, tz=tz)
     except Exception:  # a parser bug must not take the bot down: log it, answer "unknown"
         log.exception("intent parser failed on a %d-character message", len(text))
         return {"intent": "unknown", "slots": {}}
@@ -39,7 +40,7 @@ def parse_slot(slot: str, text: str, *, now: datetime, tz: str) -> object | None
     `technician`, "1234" for `job_id`), in parse()'s value format; None if it is no such value.
     A pick from a list ("the 2nd one") is never a slot value: the dialog reads those."""
     _check_tz(tz)
-    if slot not in SLOT_TYPES or not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+    if slot not in SLOT_TYPES or not isinstance(text, str) or not text.strip() or len(text) > MAX_ANSWER:
         return None
     ctx = Context(local_now(now, tz), tz)
     try:

@@ -289,14 +289,22 @@ def _read_range(capture: Capture, ctx: Context) -> object | None:
     return timeparse.to_range(res) if res else None
 
 
+_DAY_OF_MONTH = re.compile(r"(?:(?:on\s+)?the\s+)?\d{1,2}(?:st|nd|rd|th)", re.IGNORECASE)
+
+
+def _is_choice_not_date(text: str) -> bool:
+    """A pick from a list; "the 30th" alone is a day of the month, not a pick."""
+    return is_choice(text) and not _DAY_OF_MONTH.fullmatch(clean_text(text))
+
+
 def _answer_when(text: str, ctx: Context) -> object | None:
-    if is_choice(text):
+    if _is_choice_not_date(text):
         return None
     return timeparse.parse_when(text, now=ctx.now_local, tz=ctx.tz) or _long_tail(text, ctx, "when")
 
 
 def _answer_range(text: str, ctx: Context) -> object | None:
-    if is_choice(text):
+    if _is_choice_not_date(text):
         return None
     return timeparse.parse_range(text, now=ctx.now_local, tz=ctx.tz) or _long_tail(text, ctx, "range")
 

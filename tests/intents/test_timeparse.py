@@ -147,7 +147,11 @@ def test_times_of_day(text: str, start: str | None, end: str | None) -> None:
 
 
 def test_tonight_is_this_evening() -> None:
-    assert parse_when("tonight", now=TUESDAY, tz=TZ) == {"date": "2026-11-24", "start": "17:00", "end": "20:00"}
+    assert parse_when("tonight", now=TUESDAY, tz=TZ) == {
+        "date": "2026-11-24",
+        "start": "17:00",
+        "end": "20:00",
+    }
 
 
 def test_a_time_without_a_day_is_its_next_occurrence() -> None:
