@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.simulator import Simulator
-from tests.openapi_conformance import ConformanceChecker, load_specs
+from tests.openapi_conformance import ConformanceChecker
 
 FIXED_NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -36,11 +36,6 @@ def fixed_now() -> datetime:
 @pytest.fixture
 def simulator(fixed_now: datetime) -> Simulator:
     return Simulator(now=fixed_now)
-
-
-@pytest.fixture(scope="session")
-def openapi_specs() -> dict[str, object]:
-    return dict(load_specs())
 
 
 @pytest.fixture(autouse=True)
