@@ -367,7 +367,7 @@ def normalize(record: Mapping[str, Any], shape: Mapping[str, Any], stamp: dateti
     """Fill a seed record's missing fields with defaults and parse its date-time strings."""
     out: dict[str, Any] = {}
     for name, default in shape.items():
-        value = record.get(name, _copy(default))
+        value = record[name] if name in record else _copy(default)
         # Date-time fields default to None; arrival windows' `start` is a TimeSpan string, not a date.
         if name in DATE_FIELDS and default is None and value is not None:
             value = as_utc(value)
