@@ -181,21 +181,32 @@ def free_socket() -> socket.socket:
 @contextlib.asynccontextmanager
 async def serve(app: Any) -> AsyncIterator[str]:
     """Serve an ASGI app on a free 127.0.0.1 port for the duration; yields its base URL."""
-    sock = free_socket()
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
+    async with serve_all(app) as (url,):
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serve_all(*apps: Any) -> AsyncIterator[tuple[str, ...]]:
+    """Serve ASGI apps on free 127.0.0.1 ports; they are stopped together (uvicorn takes ~0.2 s each)."""
+    servers: list[tuple[uvicorn.Server, asyncio.Task[None], socket.socket]] = []
     try:
+        for app in apps:
+            sock = free_socket()
+            server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+            servers.append((server, asyncio.create_task(server.serve(sockets=[sock])), sock))
         deadline = time.monotonic() + 10
-        while not server.started:
-            if task.done():
-                task.result()
-            if time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start")
-            await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
+        for server, task, _ in servers:
+            while not server.started:
+                if task.done():
+                    task.result()
+                if time.monotonic() > deadline:
+                    raise RuntimeError("a test server did not start")
+                await asyncio.sleep(0.01)
+        yield tuple(f"http://127.0.0.1:{sock.getsockname()[1]}" for _, _, sock in servers)
     finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 10)
-        sock.close()
+        for server, _, _ in servers:
+            server.should_exit = True
+        for _, task, sock in servers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, 10)
+            sock.close()

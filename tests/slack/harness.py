@@ -25,7 +25,7 @@ from bot.roles import StaffSource
 from bot.slack.app import build_app
 from bot.slack.server import EVENTS_PATH, build_http_app
 from bot.store import Store
-from tests.slack.fake_slack import BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlack, serve
+from tests.slack.fake_slack import BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlack, serve_all
 
 SIGNING_SECRET = "test-signing-secret"
 JSON = dict[str, Any]
@@ -244,6 +244,16 @@ class SlackHarness:
         )
 
 
+class LateApp:
+    """An ASGI app whose target is set once its server runs (the bot is built after the fake's URL is known)."""
+
+    def __init__(self) -> None:
+        self.target: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.target(scope, receive, send)
+
+
 @contextlib.asynccontextmanager
 async def running_bot(
     *,
@@ -254,12 +264,14 @@ async def running_bot(
     **settings_overrides: Any,
 ) -> AsyncIterator[SlackHarness]:
     fake = fake or FakeSlack()
-    async with serve(fake.app()) as slack_url:
+    bot_app = LateApp()
+    async with serve_all(fake.app(), bot_app) as (slack_url, bot_url):
         fake.base_url = slack_url
         settings = make_settings(slack_url + "/api/", **settings_overrides)
         web_client = AsyncWebClient(token=BOT_TOKEN, base_url=slack_url + "/api/")
         app = build_app(
             settings, dialog=dialog, store=store, web_client=web_client, servicetitan=servicetitan
         )
-        async with serve(build_http_app(app)) as bot_url, httpx.AsyncClient(timeout=10) as http:
+        bot_app.target = build_http_app(app)
+        async with httpx.AsyncClient(timeout=10) as http:
             yield SlackHarness(fake=fake, bot_url=bot_url, http=http, settings=settings)
