@@ -111,7 +111,7 @@ def build_app(
 
 
 def register_middleware(app: AsyncApp, deps: SlackDeps) -> None:
-    async def skip_repeated_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
+    async def skip_repeated_events(body: dict[str, Any], next_: Any) -> BoltResponse | None:
         """Slack re-delivers an event it thinks failed; the first delivery of an event_id wins."""
         event_id = body.get("event_id")
         if body.get("type") == "event_callback" and event_id:
@@ -123,7 +123,7 @@ def register_middleware(app: AsyncApp, deps: SlackDeps) -> None:
             if not first:
                 deps.logger.info("skipped a repeated delivery of event %s", event_id)
                 return BoltResponse(status=200, body="")
-        await next()
+        await next_()
         return None
 
     app.use(skip_repeated_events)
