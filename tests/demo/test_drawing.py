@@ -272,3 +272,63 @@ def test_a_menu_on_its_own_shows_its_placeholder_and_long_button_rows_wrap() -> 
         f"[2] {long_labels[0]}",
         f"[3] {long_labels[1]}",
     ]
+
+
+def test_every_part_of_a_reply_survives_the_slack_renderer_and_the_drawing() -> None:
+    """Whatever bot.slack.blocks draws from a Reply, the console shows: text, facts, changes, warnings,
+    rows, every choice and button (numbered), the date picker and the footnote, with &, < and > intact."""
+    from datetime import date, time
+
+    from bot.dialog.messages import Button, Change, Choice, DateEdit, Fact, Option, Reply
+    from bot.slack.blocks import event_from_action, render
+
+    reply = Reply(
+        kind="confirm",
+        title="Reschedule job 1009?",
+        text="Smith & Sons <HQ> asked for Friday.",
+        facts=[Fact(label="Job", value="1009 · Furnace Repair"), Fact(label="Customer", value="A & B <C>")],
+        changes=[Change(label="When", before="Tue Nov 24 12:00 PM", after="Fri Nov 27 12:00 PM")],
+        warnings=["Luis Ortega already has job 1054"],
+        lines=["Row one", "Row two"],
+        choice=Choice(
+            prompt="Which one?", options=[Option(value=str(n), label=f"Option {n}") for n in range(5)]
+        ),
+        date_edit=DateEdit(date=date(2026, 11, 27), time=time(12, 0)),
+        buttons=[
+            Button(action="confirm", label="Reschedule", style="primary"),
+            Button(action="abandon", label="Cancel"),
+        ],
+        footnote="Times in America/Chicago",
+        token="tok9",
+    )
+    drawing = draw_message(render(reply))
+    text = "\n".join(drawing.lines)
+    for expected in [
+        "Reschedule job 1009?",
+        "Smith & Sons <HQ> asked for Friday.",
+        "Job: 1009 · Furnace Repair",
+        "Customer: A & B <C>",
+        "When: Tue Nov 24 12:00 PM → Fri Nov 27 12:00 PM",
+        "⚠ Luis Ortega already has job 1054",
+        "Row one\nRow two",
+        "Which one?",
+        "Times in America/Chicago",
+    ]:
+        assert expected in text, expected
+    # In the renderer's order (the menu, then the buttons), with the pickers last.
+    assert [(control.number, control.label) for control in drawing.controls] == [
+        *((n + 1, f"Option {n}") for n in range(5)),
+        (6, "Reschedule"),
+        (7, "Cancel"),
+        (8, "Pick a date (now 2026-11-27)"),
+        (9, "Pick a time (now 12:00)"),
+    ]
+    # Every numbered control decodes, with the Slack app's own decoder, to an event for this reply.
+    for control in drawing.controls:
+        action = dict(control.action)
+        if control.kind == "date":
+            action["selected_date"] = "2026-11-30"
+        if control.kind == "time":
+            action["selected_time"] = "15:00"
+        event = event_from_action(action, drawing.state_values)
+        assert event is not None and event.token == "tok9", control
