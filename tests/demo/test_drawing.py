@@ -279,7 +279,7 @@ def test_every_part_of_a_reply_survives_the_slack_renderer_and_the_drawing() -> 
     rows, every choice and button (numbered), the date picker and the footnote, with &, < and > intact."""
     from datetime import date, time
 
-    from bot.dialog.messages import Button, Change, Choice, DateEdit, Fact, Option, Reply
+    from bot.dialog.messages import Button, Change, Choice, DateEdit, Fact, Option, PickedDate, Pressed, Reply
     from bot.slack.blocks import event_from_action, render
 
     reply = Reply(
@@ -331,4 +331,4 @@ def test_every_part_of_a_reply_survives_the_slack_renderer_and_the_drawing() -> 
         if control.kind == "time":
             action["selected_time"] = "15:00"
         event = event_from_action(action, drawing.state_values)
-        assert event is not None and event.token == "tok9", control
+        assert isinstance(event, Pressed | PickedDate) and event.token == "tok9", control
