@@ -48,13 +48,11 @@ def note_row(note: Row, *, tz: str) -> str:
 def project_row(project: Row, *, tz: str) -> str:
     name = project.get("name") or f"Project {project.get('number')}"
     parts = [f"Project {project['id']} · {name}", str(project.get("status") or "no status")]
+    # Project dates are calendar dates sent as midnight UTC: show that date, not a shifted local one.
     if project.get("start_date"):
-        parts.append(
-            f"starts {timefmt.short_day(timefmt.local(timefmt.parse_iso(project['start_date']), tz))}"
-        )
+        parts.append(f"starts {timefmt.short_day(timefmt.parse_iso(project['start_date']))}")
     if project.get("target_completion_date"):
-        target = timefmt.local(timefmt.parse_iso(project["target_completion_date"]), tz)
-        parts.append(f"due {timefmt.short_day(target)}")
+        parts.append(f"due {timefmt.short_day(timefmt.parse_iso(project['target_completion_date']))}")
     jobs = project.get("job_ids") or []
     if jobs:
         parts.append(f"jobs {', '.join(str(j) for j in jobs[:6])}")

@@ -38,6 +38,16 @@ _STATUS = {
 }
 
 
+_JOB_LIST_TITLE = {
+    "Scheduled": "Scheduled jobs",
+    "Dispatched": "Dispatched jobs",
+    "Completed": "Completed jobs",
+    "Canceled": "Canceled jobs",
+    "Hold": "Jobs on hold",
+    "InProgress": "Jobs in progress",
+}
+
+
 def _row(model: BaseModel) -> Row:
     return model.model_dump(mode="json")
 
@@ -412,8 +422,7 @@ class Runner:
         jobs = await _rows(self.client.iter_jobs(**filters), MAX_READ_ROWS)
         types = {int(t["id"]): str(t["name"]) for t in await self.reference("job_types")}
         customers = await self._customer_names([int(j["customer_id"]) for j in jobs])
-        described = [status.lower() if status else "", "jobs"]
-        title = " ".join(x for x in described if x).capitalize()
+        title = _JOB_LIST_TITLE.get(status or "", "Jobs")
         if span:
             title += f" {timefmt.short_day(timefmt.local(span[0], tz))} – {timefmt.short_day(timefmt.local(span[1] - timedelta(seconds=1), tz))}"
         title += f" ({len(jobs)})"

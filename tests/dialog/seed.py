@@ -251,6 +251,7 @@ def build_seed() -> dict[str, Any]:
                 "locationId": 301,
                 "startDate": "2026-11-20T00:00:00Z",
                 "targetCompletionDate": "2026-12-20T00:00:00Z",
+                "jobIds": [1001, 1002],
                 "createdOn": CREATED,
             }
         ],
