@@ -33,7 +33,9 @@ NAME_STOPWORDS = word_set(
     "him her them they he she who which what whom please can could would will you your my our us we "
     "today tomorrow tonight yesterday schedule calendar day week month next last all any some "
     "assigned assign unassign remove take put send move also instead as now there here then back note "
-    "notes comment instructions hold reason summary priority customer location project over"
+    "notes comment instructions hold reason summary priority customer location project over follow up "
+    "follow-up followup callback call-back return second another extra new trip revisit check-up checkup "
+    "inspection estimate quote service repair maintenance tune-up"
 )
 # Skeleton words are lower case; entity placeholders (JOB, TIME, ...) are upper case and never words.
 # Names and phrases never take in a stopword ("assign {mike} to ...", "a {furnace repair} for ...").
