@@ -681,10 +681,10 @@ def build_routes(state: SimState) -> list[BaseRoute]:
     ) -> Any:
         async def endpoint(request: Request) -> Response:
             q = Query(request.query_params)
-            q.boolean("includeRecentChanges")
+            include_recent = bool(q.boolean("includeRecentChanges"))
             active = q.active(active_default) if active_default is not None else "Any"
             q.check()
-            batch, token, has_more = state.export(feed, q.text("from"))
+            batch, token, has_more = state.export(feed, q.text("from"), include_recent=include_recent)
             data = [render_item(record_id) for _, record_id in batch]
             if active != "Any":
                 data = [item for item in data if item["active"] == (active == "True")]

@@ -149,6 +149,7 @@ class Simulator:
         sleep: Callable[[float], Awaitable[None]] | None = None,
         credentials: SimCredentials = SIM_CREDENTIALS,
         demo_timezone: str = DEMO_TIMEZONE,
+        export_delay_minutes: float = 0,
     ) -> None:
         if clock is None:
             if now is not None:
@@ -161,6 +162,8 @@ class Simulator:
         base_now = now if now is not None else clock()
         data = seed if seed is not None else build_demo_seed(base_now, demo_timezone)
         self.state = SimState.from_seed(data, clock=clock, tenant_id=credentials.tenant_id)
+        # ServiceTitan shows a change in export/* 15 minutes late unless includeRecentChanges=true; 0 = at once.
+        self.state.export_delay = timedelta(minutes=export_delay_minutes)
         self.admin = admin
         self.faults = faults if faults is not None else FaultConfig.from_env()
         self._injector = FaultInjector(self.faults)

@@ -444,6 +444,7 @@ class SimState:
     change_seq: dict[str, dict[int, int]] = field(default_factory=lambda: {feed: {} for feed in FEEDS})
     seq: int = 0
     export_batch_size: int = 50
+    export_delay: timedelta = timedelta(0)
     last_stamp: datetime | None = None
     _next_ids: dict[str, int] = field(default_factory=dict)
 
@@ -1207,8 +1208,14 @@ class SimState:
 
     # ------------------------------------------------------------------ exports
 
-    def export(self, feed: str, from_value: str | None) -> tuple[list[tuple[int, int]], str, bool]:
-        """Changes after `from`, oldest first: ([(seq, id)], continueFrom token, hasMore)."""
+    def export(
+        self, feed: str, from_value: str | None, *, include_recent: bool = False
+    ) -> tuple[list[tuple[int, int]], str, bool]:
+        """Changes after `from`, oldest first: ([(seq, id)], continueFrom token, hasMore).
+
+        With `export_delay` set, changes younger than it stay out of the feed (and the token does not pass
+        them) unless `include_recent`, like ServiceTitan's 15-minute export freshness.
+        """
         after_seq = 0
         since: datetime | None = None
         if from_value:
@@ -1217,6 +1224,14 @@ class SimState:
         rows = sorted((seq, record_id) for record_id, seq in self.change_seq[feed].items() if seq > after_seq)
         if since is not None:
             rows = [(s, i) for s, i in rows if self._export_record(feed, i)["modifiedOn_or_created"] >= since]
+        if self.export_delay and not include_recent:
+            cutoff = self.clock() - self.export_delay
+            visible: list[tuple[int, int]] = []
+            for seq, record_id in rows:
+                if self._export_record(feed, record_id)["modifiedOn_or_created"] > cutoff:
+                    break
+                visible.append((seq, record_id))
+            rows = visible
         batch = rows[: self.export_batch_size]
         has_more = len(rows) > len(batch)
         last = batch[-1][0] if batch else (after_seq or (max((s for s, _ in rows), default=0)))

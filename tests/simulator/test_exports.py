@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.simulator import Simulator
+from bot.simulator import SIM_CREDENTIALS, Simulator
 from bot.simulator.timeutil import format_ts, parse_ts
-from tests.simulator.conftest import DISPATCH, JPM
+from tests.simulator.conftest import DISPATCH, JPM, raw_client
 
 
 async def drain(
@@ -109,3 +109,22 @@ async def test_bad_token_is_400(st: httpx.AsyncClient) -> None:
     response = await st.get(f"{JPM}/export/jobs", params={"from": "not a token!"})
     assert response.status_code == 400
     assert "from" in response.json()["errors"]
+
+
+async def test_optional_freshness_delay(fixed_now: datetime) -> None:
+    current = [fixed_now]
+    sim = Simulator(now=fixed_now, clock=lambda: current[0], export_delay_minutes=15)
+    headers = {"Authorization": sim.issue_token(), "ST-App-Key": SIM_CREDENTIALS.app_key}
+    async with raw_client(sim, headers) as st:
+        # Demo jobs changed within the last 15 minutes are only in the feed with includeRecentChanges.
+        everything, token = await drain(st, f"{JPM}/export/jobs", includeRecentChanges="true")
+        assert len(everything) == len(sim.state.jobs)
+        job = next(j for j in sim.state.jobs.values() if j["jobStatus"] == "Scheduled")
+        await st.post(f"{JPM}/jobs/{job['id']}/notes", json={"text": "seen later"})
+        hidden, same = await drain(st, f"{JPM}/export/jobs", token)
+        assert hidden == [] and same == token
+        recent, _ = await drain(st, f"{JPM}/export/jobs", token, includeRecentChanges="true")
+        assert [j["id"] for j in recent] == [job["id"]]
+        current[0] = fixed_now + timedelta(minutes=15)
+        later, _ = await drain(st, f"{JPM}/export/jobs", token)
+        assert [j["id"] for j in later] == [job["id"]]
