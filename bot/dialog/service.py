@@ -10,13 +10,14 @@ write exactly once; the losers answer "already done".
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.dialog.engine import InternalEvent, step
-from bot.dialog.messages import Asker, ConversationKey, Event, Reply
+from bot.dialog.messages import Asker, ConversationKey, Event, Reply, Said
 from bot.dialog.runner import Runner
 from bot.dialog.state import (
     Ask,
@@ -34,6 +35,7 @@ from bot.store import Store
 log = logging.getLogger("bot.dialog")
 
 NAMESPACE = "dialog"
+MENTION = re.compile(r"<@(?P<user>[UW][A-Z0-9]+)(?:\|(?P<label>[^>]+))?>")
 MAX_TRANSITIONS = 60  # lookups per turn are few; this only stops a runaway loop
 MAX_ATTEMPTS = 4  # a turn whose save lost a race is replayed on the fresh state
 
@@ -55,6 +57,7 @@ class DialogService:
         idle_minutes: int = 30,
         cache_ttl: float = 900.0,
         campaign_id: int | None = None,
+        mention_names: Callable[[str], Awaitable[str | None]] | None = None,
     ) -> None:
         self.client = client
         self.store = store
@@ -62,18 +65,32 @@ class DialogService:
         self.clock = clock
         self.idle_minutes = idle_minutes
         self.campaign_id = campaign_id  # book jobs under this campaign (default: the first active one)
+        # Slack user id -> the person's name, so "assign <@U123> to job 1001" can match a technician.
+        self.mention_names = mention_names
         self.runner = Runner(client, store, cache_ttl=cache_ttl)
         # Kept well past idle expiry so the next message can still say what expired.
         self.state_ttl = float(idle_minutes * 60 + 24 * 3600)
 
     async def handle(self, key: ConversationKey, asker: Asker, event: Event) -> list[Reply]:
         path = key.as_path()
+        if isinstance(event, Said) and "<@" in event.text:
+            event = Said(text=await self._name_mentions(event.text))
         for _ in range(MAX_ATTEMPTS):
             done, replies = await self._turn(path, asker, event)
             if done:
                 return replies
         log.warning("dialog %s: gave up after %d save conflicts", path, MAX_ATTEMPTS)
         return [Reply(kind="error", text="Several messages arrived at once; please send that again.")]
+
+    async def _name_mentions(self, text: str) -> str:
+        """Replace Slack mentions (`<@U123>`, `<@U123|mike>`) by the person's name where it is known."""
+        out, last = [], 0
+        for match in MENTION.finditer(text):
+            name = await self.mention_names(match["user"]) if self.mention_names else None
+            name = name or match["label"]
+            out.append(text[last : match.start()] + (name or match[0]))
+            last = match.end()
+        return "".join(out) + text[last:]
 
     async def _load(self, path: str, asker: Asker) -> tuple[Conversation, int | None]:
         record = await self.store.load(namespace=NAMESPACE, key=path)

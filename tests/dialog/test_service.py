@@ -117,3 +117,19 @@ async def test_an_unknown_time_zone_falls_back_to_the_tenants(harness: Harness) 
     asker = Asker(user_id="U1", tz="Mars/Olympus_Mons", role="dispatcher")
     replies = await harness.say("move job 1001 to friday", asker=asker)
     assert "Times in America/Chicago" in (_card(replies).footnote or "")
+
+
+async def test_slack_mentions_are_named_through_the_resolver(harness: Harness) -> None:
+    async def names(user_id: str) -> str | None:
+        return {"U77": "Sarah Lopez"}.get(user_id)
+
+    service = DialogService(
+        client=harness.client, store=harness.store, tz=TZ, clock=harness.clock, mention_names=names
+    )
+    key = harness.key(thread="mention")
+    card = _card(await service.handle(key, dispatcher(), Said(text="assign <@U77> to job 1005")))
+    assert card.title == "Assign Sarah Lopez to job 1005?"
+    unknown = await service.handle(
+        harness.key(thread="other"), dispatcher(), Said(text="assign <@U99> to job 1005")
+    )
+    assert "Type their name instead" in unknown[-1].text
