@@ -474,6 +474,11 @@ def run_demo(
     stdout: TextIO = sys.stdout,
 ) -> int:
     """Run the console demo until end of input, `quit` or Ctrl-C; returns the process exit status."""
+    # Cards use a few non-ASCII marks (─ → ⚠); a terminal that cannot show them gets "?", not a crash.
+    for stream in (stdin, stdout):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
     with asyncio.Runner() as runner:
         try:
             seed_data = _load_seed(seed) if seed else None

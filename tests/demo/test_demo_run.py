@@ -424,3 +424,14 @@ def test_ctrl_c_while_reading_ends_the_session_cleanly() -> None:
     out = io.StringIO()
     assert run_demo(load_settings(_env_file=None), stdin=InterruptedInput(), stdout=out) == 0
     assert "quit" in out.getvalue()  # the banner was shown, then a clean stop
+
+
+def test_a_terminal_that_cannot_show_the_marks_or_sends_bad_bytes_does_not_crash_the_demo() -> None:
+    raw_out = io.BytesIO()
+    stdout = io.TextIOWrapper(raw_out, encoding="ascii")
+    stdin = io.TextIOWrapper(io.BytesIO(b"show job 1006\n\xff\xfe what\n"), encoding="utf-8")
+    assert run_demo(load_settings(_env_file=None), stdin=stdin, stdout=stdout) == 0
+    stdout.flush()
+    transcript = raw_out.getvalue().decode("ascii")
+    assert "> show job 1006\n  Job 1006 ? " in transcript  # "·" drawn as "?"
+    assert "> ?? what\n" in transcript
