@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import redis.asyncio as aioredis
 
 from bot.dialog.messages import Asker, Pressed, Reply, Said
@@ -37,14 +38,17 @@ async def test_twenty_concurrent_confirms_across_two_stores_write_once(harness: 
     assert len(reschedules) == 1
 
 
-async def test_reschedule_costs_at_most_four_calls_with_a_warm_cache(harness: Harness) -> None:
+@pytest.mark.parametrize("request_text", ["move job 1001 to friday", "move appointment 5002 to friday 3pm"])
+async def test_reschedule_costs_at_most_four_calls_with_a_warm_cache(
+    harness: Harness, request_text: str
+) -> None:
     # Warm the reference-data cache (and the OAuth token) with one reschedule, then count another.
     await harness.handle(
         Pressed(action="confirm", token=_card(await harness.say("move job 1007 to thursday 3pm")).token)
     )
     harness.sim.request_log.clear()
 
-    card = _card(await harness.say("move job 1001 to friday", key=harness.key(thread="t2")))
+    card = _card(await harness.say(request_text, key=harness.key(thread="t2")))
     replies = await harness.handle(Pressed(action="confirm", token=card.token), key=harness.key(thread="t2"))
 
     assert replies[-1].kind == "result"
