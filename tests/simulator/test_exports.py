@@ -126,5 +126,6 @@ async def test_optional_freshness_delay(fixed_now: datetime) -> None:
         recent, _ = await drain(st, f"{JPM}/export/jobs", token, includeRecentChanges="true")
         assert [j["id"] for j in recent] == [job["id"]]
         current[0] = fixed_now + timedelta(minutes=15)
+        st.headers["Authorization"] = sim.issue_token()  # the first one expired with the 15 minutes
         later, _ = await drain(st, f"{JPM}/export/jobs", token)
         assert [j["id"] for j in later] == [job["id"]]
