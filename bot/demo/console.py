@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from bot.demo.drawing import Control, draw_message
 from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply, Said
-from bot.roles import TECHNICIAN_EMPLOYEE_ROLE_PREFIXES, StaffMember, resolve_asker
+from bot.roles import MANAGER_EMPLOYEE_ROLES, TECHNICIAN_EMPLOYEE_ROLE_PREFIXES, StaffMember, resolve_asker
 from bot.slack.blocks import event_from_action, render, render_home
 
 if TYPE_CHECKING:
@@ -122,8 +122,13 @@ def pick_user(users: list[DemoUser], wanted: str | None) -> DemoUser:
     if not users:
         raise DemoError(f"--user {wanted!r}: the ServiceTitan data has no employees or technicians")
     if wanted is None or not wanted.strip():
-        # ServiceTitan's role for dispatchers is "Dispatch"; accept "Dispatcher" from other data too.
-        dispatchers = [user for user in users if user.st_role.lower().startswith("dispatch")]
+        # ServiceTitan's role for dispatchers is "Dispatch"; else any office employee who is no manager
+        # (a CSR, say), whom the Slack app would treat as a dispatcher too.
+        dispatchers = [user for user in users if user.st_role.lower().startswith("dispatch")] or [
+            user
+            for user in users
+            if user.employee_id is not None and user.st_role not in MANAGER_EMPLOYEE_ROLES
+        ]
         if not dispatchers:
             raise DemoError("the ServiceTitan data has no dispatcher; pick a user with --user NAME")
         return dispatchers[0]
@@ -552,7 +557,11 @@ def converse(runner: asyncio.Runner, console: Console, stdin: TextIO, *, interac
 
 def _read_line(stdin: TextIO, out: TextIO, *, interactive: bool) -> str | None:
     if interactive and stdin is sys.stdin and out is sys.stdout:
-        return input("> ")  # line editing when a person is typing
+        try:
+            import readline  # noqa: F401  (gives input() line editing and history)
+        except ImportError:
+            pass
+        return input("> ")
     if interactive:
         out.write("> ")
         out.flush()

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.demo.console import Console, DemoError, Staff, converse, parse_picked, pick_user
+from bot.demo.console import Console, DemoError, DemoUser, Staff, converse, parse_picked, pick_user
 from bot.dialog.messages import (
     Asker,
     Button,
@@ -223,5 +223,8 @@ def test_pick_user_explains_ambiguous_and_unknown_names() -> None:
         pick_user(users, "mike")
     with pytest.raises(DemoError, match="no demo user matches --user 'Zed'.*Dana Reyes"):
         pick_user(users, "Zed")
+    without_dispatchers = [u for u in users if u.st_role != "Dispatcher"]
     with pytest.raises(DemoError, match="no dispatcher"):
-        pick_user([u for u in users if u.st_role != "Dispatcher"], None)
+        pick_user(without_dispatchers, None)  # only a manager and technicians
+    csr = DemoUser(name="Chris Howard", email="chris@example.com", st_role="CSR", employee_id=63)
+    assert pick_user([*without_dispatchers, csr], None) == csr
