@@ -435,8 +435,11 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
             changed[asked] = answer
         if not changed:
             for slot in CORRECTABLE.get(p.intent, ()):
-                if slot in FREE_TEXT_SLOTS and cleaned == text.strip() and s.phase != "collecting":
+                is_correction = cleaned != text.strip()
+                if slot in FREE_TEXT_SLOTS and not is_correction and s.phase != "collecting":
                     continue  # free text only replaces a slot when it reads as a correction
+                if slot == "technician" and not is_correction and len(cleaned.split()) > 3:
+                    continue  # any words parse as a name; a sentence is not one
                 value = _parse_slot(slot, cleaned, now, tz)
                 if value is not None and value != "":
                     changed[slot] = value
