@@ -244,8 +244,8 @@ def schedule(
     - only a date: keep `keep`'s local start time (and its arrival window offset); without `keep`, the
       first arrival window of the day (else 8:00);
     - a start time only: start then, keep the duration;
-    - a window (start and end, e.g. "between 8 and 10", "morning"): map it to the tenant's arrival windows
-      and start at the window's start;
+    - a window (start and end, e.g. "between 8 and 10", "morning"): map it to the tenant's arrival window
+      that covers it best, and start at the asked start (within that window);
     - the end always after the start; never in the past.
     """
     try:
@@ -260,7 +260,7 @@ def schedule(
         if _minutes(asked[1]) <= _minutes(asked[0]):
             return Verdict(problem="The end of that window is not after its start. When should it be?")
         window = nearest_window(asked[0], asked[1], windows) or asked
-        start_at = window[0]
+        start_at = max(asked[0], window[0])  # "between 1 and 3" starts at 1, inside the 12-4 window
     elif start_text:
         start_at = hhmm(str(start_text))
         window = next((w for w in windows if w[0] == start_at), None)

@@ -127,7 +127,13 @@ def test_odd_window_maps_to_best_overlap() -> None:
     when = {"date": "2026-11-26", "start": "09:00", "end": "11:00"}
     verdict = rules.schedule(when, tz=TZ, now=NOW, duration=timedelta(hours=1), windows=WINDOWS)
     assert verdict.times is not None
-    assert timefmt.local(verdict.times.start, TZ).hour == 8
+    assert timefmt.local(verdict.times.start, TZ).hour == 9
+    assert verdict.times.window_start is not None and verdict.times.window_end is not None
+    window = (
+        timefmt.local(verdict.times.window_start, TZ).hour,
+        timefmt.local(verdict.times.window_end, TZ).hour,
+    )
+    assert window == (8, 12)
 
 
 def test_past_and_backwards_are_refused() -> None:
