@@ -38,6 +38,15 @@ _STATUS = {
 }
 
 
+REFERENCE_FIELDS: dict[str, tuple[str, ...]] = {
+    "technicians": ("id", "name", "active"),
+    "hold_reasons": ("id", "name", "active"),
+    "cancel_reasons": ("id", "name", "active"),
+    "job_types": ("id", "name", "business_unit_ids", "duration", "active"),
+    "business_units": ("id", "name", "active"),
+    "arrival_windows": ("id", "start", "duration", "business_unit_ids", "active"),
+    "campaigns": ("id", "name", "active"),
+}
 _JOB_LIST_TITLE = {
     "Scheduled": "Scheduled jobs",
     "Dispatched": "Dispatched jobs",
@@ -107,25 +116,18 @@ class Runner:
             "arrival_windows": lambda: self.client.iter_arrival_windows(),
             "campaigns": lambda: self.client.iter_campaigns(),
         }
-        make = loaders[what]
+        make, keep = loaders[what], REFERENCE_FIELDS[what]
 
         async def fetch() -> list[Row]:
-            return await _rows(make())
+            # Only the fields the dialog reads: these lists are cached and carried in conversations.
+            return [{k: row.get(k) for k in keep} for row in await _rows(make())]
 
         data = await cached(self.store, namespace=CACHE_NAMESPACE, key=what, ttl=self.cache_ttl, load=fetch)
         return list(data or [])
 
     async def _load(self, what: str, args: dict[str, Any]) -> Any:
         client = self.client
-        if what in {
-            "technicians",
-            "hold_reasons",
-            "cancel_reasons",
-            "job_types",
-            "business_units",
-            "arrival_windows",
-            "campaigns",
-        }:
+        if what in REFERENCE_FIELDS:
             return await self.reference(what)
         if what == "job":
             job_id = int(args["job_id"])
