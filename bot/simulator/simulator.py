@@ -228,12 +228,13 @@ class Simulator:
         status_holder = {"status": 0, "inner": 0}
         forwarded = await self._dispatch(scope, replay, body, status_holder, routes)
         status = status_holder["status"]
-        for message in forwarded:
-            await send(message)
+        # Recorded before the answer goes out, so a caller that has the answer also finds it in the log.
         self.request_log.append((method, path, status))
         inner = status_holder["inner"] or status
         if method != "GET" and 200 <= inner < 300 and path.startswith(WRITE_PREFIXES):
             self.write_count += 1
+        for message in forwarded:
+            await send(message)
         exchange = Exchange(
             method=method,
             path=path,
