@@ -230,9 +230,6 @@ class Simulator:
         status = status_holder["status"]
         # Recorded before the answer goes out, so a caller that has the answer also finds it in the log.
         self.request_log.append((method, path, status))
-        inner = status_holder["inner"] or status
-        if method != "GET" and 200 <= inner < 300 and path.startswith(WRITE_PREFIXES):
-            self.write_count += 1
         for message in forwarded:
             await send(message)
         exchange = Exchange(
@@ -286,6 +283,9 @@ class Simulator:
 
         await routes(scope, receive, collect)
         status_holder["inner"] = _status_of(messages)
+        # Counted as soon as it is done: a write whose answer is then withheld (timeout fault) still happened.
+        if method != "GET" and 200 <= status_holder["inner"] < 300 and path.startswith(WRITE_PREFIXES):
+            self.write_count += 1
         if fault == "timeout":
             # Processed, but the answer never arrives within the caller's timeout.
             await self._sleep(self.faults.timeout_seconds)

@@ -109,6 +109,7 @@ async def test_timeout_fault_withholds_the_answer_after_processing(fixed_now: da
             )
     # The write happened although the caller never heard back: it must re-read to find out.
     assert sim.state.jobs[job_id]["jobStatus"] == "Canceled"
+    assert sim.write_count == 1
 
 
 async def test_timeout_fault_ends_with_504_when_the_caller_waits(fixed_now: datetime) -> None:
