@@ -78,7 +78,12 @@ async def test_real_server_round_trip(served: tuple[str, Simulator]) -> None:
     assert sim.state.notes[job["id"]][-1]["text"] == "Over the wire"
 
 
-def test_cli_builder_reads_seed_and_admin(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+def test_cli_builder_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ST_SIM_ADMIN", "1")
+    monkeypatch.setenv("ST_SIM_FAULT_429", "0.25")
     sim = build_simulator(None)
     assert sim.admin and len(sim.state.jobs) == 80
+    assert sim.faults.rate_429 == 0.25
+    monkeypatch.delenv("ST_SIM_ADMIN")
+    monkeypatch.delenv("ST_SIM_FAULT_429")
+    assert not build_simulator(None).admin
