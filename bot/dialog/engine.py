@@ -207,7 +207,8 @@ def describe(p: Pending, asker: Asker | None) -> str:
     what = DOING.get(p.intent, p.intent.replace("_", " "))
     if p.plan is not None:
         title = p.plan.title.rstrip("?").replace("Undo: ", "undo ")
-        return title[:1].lower() + title[1:]
+        detail = f" ({p.plan.changes[0][0]}: {p.plan.changes[0][2]})" if p.plan.changes else ""
+        return title[:1].lower() + title[1:] + detail
     target = ""
     if p.slots.get("job_id") is not None:
         target = f" for job {p.slots['job_id']}"
