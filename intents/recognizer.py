@@ -39,6 +39,7 @@ _SLOT_OF_PLACEHOLDER = {
     "PROJ": "project_id",
     "NUM": "job_id",
 }
+_ID_STARTS = frozenset(ID_NOUNS) | {"work", "#"}
 _FORMATTING = frozenset('*_~`"“”')
 _FREE_SLOTS = frozenset({"reason", "text", "summary", "job_type", "business_unit", "technician"})
 
@@ -50,7 +51,6 @@ class Item(NamedTuple):
     start: int  # span in the original text
     end: int
     payload: object = None
-    tokens: tuple[Token, ...] = ()
 
 
 @dataclass(slots=True)
@@ -144,49 +144,52 @@ def analyse(text: str, today: timeparse.date, grammar: Grammar) -> Analysis:
     raw = tokenize(text)
     truncated = len(raw) >= MAX_TOKENS
     tokens = _strip_filler(raw, grammar)
+    count = len(tokens)
     ids: dict[int, tuple[int, str, int]] = {}
-    masked = list(tokens)
-    i = 0
-    while i < len(tokens):
-        found = _id_at(tokens, i)
-        if found is None and tokens[i].norm == "#" and i + 1 < len(tokens) and tokens[i + 1].kind == "num":
-            value = tokens[i + 1].value
-            found = (i + 1, "NUM", value if isinstance(value, int) else 0)
-        if found is not None:
-            ids[i] = found
-            for k in range(i, found[0] + 1):
-                masked[k] = Token("", "id", tokens[k].start, tokens[k].end)
-            i = found[0] + 1
-        else:
-            i += 1
+    masked = tokens
+    for i, tok in enumerate(tokens):
+        if tok.norm in _ID_STARTS and (not ids or i > max(ids.values())[0]):
+            found = _id_at(tokens, i)
+            if found is None and tok.norm == "#" and i + 1 < count and tokens[i + 1].kind == "num":
+                value = tokens[i + 1].value
+                found = (i + 1, "NUM", value if isinstance(value, int) else 0)
+            if found is not None:
+                if masked is tokens:
+                    masked = list(tokens)
+                ids[i] = found
+                for k in range(i, found[0] + 1):
+                    masked[k] = Token("", "id", tokens[k].start, tokens[k].end)
     exprs = {e.first: e for e in timeparse.find_expressions(masked, today)}
     items: list[Item] = []
+    append = items.append
     i = 0
-    while i < len(tokens):
+    while i < count:
         tok = tokens[i]
-        if i in ids:
+        if ids and i in ids:
             last, key, value = ids[i]
-            items.append(Item(key, tok.start, tokens[last].end, value, tuple(tokens[i : last + 1])))
+            append(Item(key, tok.start, tokens[last].end, value))
             i = last + 1
             continue
-        expr = exprs.get(i)
+        expr = exprs.get(i) if exprs else None
         if expr is not None:
-            span = tuple(tokens[expr.first : expr.last + 1])
-            items.append(Item("TIME", tok.start, tokens[expr.last].end, expr, span))
+            append(Item("TIME", tok.start, tokens[expr.last].end, expr))
             i = expr.last + 1
             continue
         i += 1
-        if tok.kind == "markup":
-            if tok.norm.startswith("<@"):
-                items.append(Item("MENTION", tok.start, tok.end, tok.norm, (tok,)))
-        elif tok.kind == "num":
-            items.append(Item("NUM", tok.start, tok.end, tok.value, (tok,)))
-        elif tok.kind == "punct":
+        kind = tok.kind
+        if kind == "word":
+            append(Item(tok.norm, tok.start, tok.end))
+        elif kind == "num":
+            append(Item("NUM", tok.start, tok.end, tok.value))
+        elif kind == "punct":
             kept = _KEPT_PUNCT.get(tok.norm)
             if kept is not None:
-                items.append(Item(kept, tok.start, tok.end, None, (tok,)))
-        elif tok.kind != "link":
-            items.append(Item(tok.norm, tok.start, tok.end, None, (tok,)))
+                append(Item(kept, tok.start, tok.end))
+        elif kind == "markup":
+            if tok.norm.startswith("<@"):
+                append(Item("MENTION", tok.start, tok.end, tok.norm))
+        elif kind != "link":
+            append(Item(tok.norm, tok.start, tok.end))
     return Analysis(text, items, "", [], truncated) if not items else Analysis.of(text, items, truncated)
 
 
@@ -276,9 +279,11 @@ def _fill(
         value = timeparse.to_when(res, ctx.now_local) if spec.time_slot == "when" else timeparse.to_range(res)
         if value is not None:
             slots[spec.time_slot] = value
-    uncovered = " ".join(it.key for k, it in enumerate(analysis.items) if k not in free_covered)
+    uncovered = ""
     for slot in LIST_SLOTS:
         if slot in allowed and slot not in slots:
+            if not uncovered:
+                uncovered = " ".join(it.key for k, it in enumerate(analysis.items) if k not in free_covered)
             found = scan_list(slot, uncovered)
             listed = alert_kinds(found) if slot == "kinds" else (found[0] if found else None)
             if listed:

@@ -328,12 +328,19 @@ class _Scanner:
         self.toks = tokens
         self.n = len(tokens)
         self.today = today
+        # padded on both sides so lookups a few tokens past either end read "" (no bounds checks)
+        self.norms = [t.norm for t in tokens] + [""] * _PAD
+        self.kinds = [t.kind for t in tokens] + [""] * _PAD
 
     def w(self, i: int) -> str:
-        return self.toks[i].norm if 0 <= i < self.n else ""
+        return self.norms[i] if i < self.n + _PAD else ""
 
     def kind(self, i: int) -> str:
-        return self.toks[i].kind if 0 <= i < self.n else ""
+        return self.kinds[i] if i < self.n + _PAD else ""
+
+    def link_ahead(self, i: int, span: int) -> bool:
+        """Whether a range link ("-", "to", "and", ...) is among the `span` tokens after i."""
+        return not _RANGE_LINKS.isdisjoint(self.norms[i + 1 : i + 1 + span])
 
     # -- hours -------------------------------------------------------------------------------------
 
@@ -366,6 +373,8 @@ class _Scanner:
         return after, value
 
     def hour_range_at(self, i: int) -> tuple[int, Atom] | None:
+        if not self.link_ahead(i, 4):
+            return None
         w = self.w(i)
         lead = 1 if w in ("between", "from") else 0
         first = self.hour_at(i + lead, bare=True)
@@ -703,6 +712,8 @@ class _Scanner:
 
     def date_range_at(self, i: int) -> tuple[int, Atom] | None:
         """ "between 12/1 and 12/5", "from monday to friday", "12/1 - 12/5", "mon through wed"."""
+        if not self.link_ahead(i, 7):
+            return None
         w = self.w(i)
         lead = 1 if w in ("between", "from") else 0
         first = self.date_at(i + lead)
@@ -749,6 +760,13 @@ class _Scanner:
                 nxt = self.toks[i + 1] if i + 1 < self.n else None
                 if nxt is None or (nxt.kind == "word" and nxt.norm not in _AFTER_WEAK) or nxt.kind == "punct":
                     return None
+            # words that can only start one kind of atom go straight to its matcher
+            if w in WEEKDAYS:
+                return self.date_range_at(i) or self.weekday_at(i)
+            if w in _MONTH_ONLY:
+                return self.date_range_at(i) or self.month_date_at(i)
+            if w in _PART_ONLY:
+                return self.part_at(i, after_date=in_phrase)
         for matcher in (
             self.date_range_at,
             self.week_of_at,
@@ -840,6 +858,9 @@ _ATOM_STARTS = frozenset(
 )
 
 
+_PAD = 8
+_MONTH_ONLY = frozenset(MONTHS) - _AMBIGUOUS_MONTHS  # "may" may be a verb: full path
+_PART_ONLY = frozenset({"morning", "afternoon", "evening", "night"})
 _WEAK_STARTS = frozenset(
     {
         "a",
