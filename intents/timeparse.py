@@ -170,7 +170,6 @@ _NOT_DATE_AFTER_ORDINAL = frozenset(
         "project",
         "button",
         "on",
-        "in",
         "from",
     }
 )
