@@ -34,8 +34,9 @@ from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
 from openapi_schema_validator import OAS30ReadValidator, OAS30Validator, OAS30WriteValidator
 
 from bot.simulator import Exchange
+from tests.shared_docs import OPENAPI_DIR
 
-SPEC_DIR = Path(__file__).resolve().parents[2] / "shared" / "servicetitan" / "openapi"
+SPEC_DIR = OPENAPI_DIR
 SPEC_HOST = "https://api-integration.servicetitan.io"
 MODULES = ("jpm", "dispatch", "settings", "crm")
 UNDOCUMENTED_PREFIXES = ("/connect/", "/marketing/", "/_admin")

@@ -1,6 +1,6 @@
 """Typed pydantic models of the ServiceTitan requests and responses the bot uses.
 
-Field names follow ServiceTitan's OpenAPI documents (``/work/shared/servicetitan/openapi``): attributes are
+Field names follow ServiceTitan's OpenAPI documents (``shared/servicetitan/openapi`` beside the repo): attributes are
 snake_case, aliases are the API's camelCase, and unknown fields are kept (``extra="allow"``) because the live
 API adds fields over time. Every timestamp is an aware UTC ``datetime``: the API's strings with up to 7
 fractional digits ("2021-07-19T20:35:38.2876004Z") are parsed, and datetimes are sent back as UTC ISO-8601

@@ -4,7 +4,6 @@ under the API's name (or is knowingly left to ``extra``), and request models mar
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,10 +11,9 @@ import yaml
 from pydantic import BaseModel
 
 from bot.servicetitan import models
+from tests.shared_docs import OPENAPI_DIR
 
-OPENAPI = Path("/work/shared/servicetitan/openapi")
-if not OPENAPI.exists():  # a checkout beside shared/
-    OPENAPI = Path(__file__).resolve().parents[3] / "shared" / "servicetitan" / "openapi"
+OPENAPI = OPENAPI_DIR
 
 
 @cache

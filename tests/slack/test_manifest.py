@@ -17,14 +17,13 @@ from bot.slack.blocks import ACTION_CONFIRM, render
 from bot.slack.deps import COMMAND
 from bot.slack.listeners import BOT_EVENTS, BOT_SCOPES
 from bot.store import MemoryStore
+from tests.shared_docs import SLACK_MANIFEST_SCHEMA
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import running_bot
 from tests.slack.test_handlers import DANA, FakeDialog
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = Path("/work/shared/slack/manifest.schema.1.0.0.json")
-if not SCHEMA.exists():  # a checkout beside shared/ rather than under /work
-    SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+SCHEMA = SLACK_MANIFEST_SCHEMA
 
 # Scope each Web API method of the app needs (None: no scope); from shared/slack/README.md section 5.
 METHOD_SCOPES: dict[str, str | None] = {
