@@ -216,6 +216,7 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> list[Token]:
     """Split a message into tokens (at most max_tokens), canonicalising words."""
     tokens: list[Token] = []
     append = tokens.append
+    new = tuple.__new__  # builds a Token without the Python-level __new__: this loop is hot
     for m in _TOKEN_RE.finditer(text):
         kind = m.lastgroup or "punct"
         start, end = m.span()
@@ -227,28 +228,28 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> list[Token]:
             word = SPELLING.get(word, word)
             if word.endswith("'s") and len(word) > 2 and word not in _CONTRACTIONS:
                 cut = end - 2
-                append(Token(word[:-2], "word", start, cut))
-                append(Token("'s", "word", cut, end))
+                append(new(Token, (word[:-2], "word", start, cut, None)))
+                append(new(Token, ("'s", "word", cut, end, None)))
             else:
-                append(Token(word, "word", start, end))
+                append(new(Token, (word, "word", start, end, None)))
         elif kind == "num" or kind == "num2":
-            append(Token(raw, "num", start, end, int(raw)))
+            append(new(Token, (raw, "num", start, end, int(raw))))
         elif kind == "punct":
-            append(Token(raw, "punct", start, end))
+            append(new(Token, (raw, "punct", start, end, None)))
         elif kind == "clock":
             mer = _meridiem(m.group("cmer") or m.group("cmer1"))
-            append(Token(raw.lower(), kind, start, end, (int(m.group("ch")), int(m.group("cm")), mer)))
+            append(new(Token, (raw.lower(), kind, start, end, (int(m.group("ch")), int(m.group("cm")), mer))))
         elif kind == "hour":
             mer = _meridiem(m.group("hmer") or m.group("hmer1"))
-            append(Token(raw.lower(), kind, start, end, (int(m.group("hh")), 0, mer)))
+            append(new(Token, (raw.lower(), kind, start, end, (int(m.group("hh")), 0, mer))))
         elif kind == "ord":
-            append(Token(raw.lower(), "ord", start, end, int(m.group("ordn"))))
+            append(new(Token, (raw.lower(), "ord", start, end, int(m.group("ordn")))))
         elif kind == "longnum":
-            append(Token(raw, "punct", start, end))
+            append(new(Token, (raw, "punct", start, end, None)))
         elif kind == "poss":
-            append(Token("'s", "word", start, end))
+            append(new(Token, ("'s", "word", start, end, None)))
         else:
-            append(Token(raw, kind, start, end))
+            append(new(Token, (raw, kind, start, end, None)))
         if len(tokens) >= max_tokens:
             break
     return tokens

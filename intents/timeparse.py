@@ -954,9 +954,18 @@ _NEVER_STARTS = frozenset({"id", "markup", "link", "longnum"})
 
 def find_expressions(tokens: Sequence[Token], today: date) -> list[TimeExpr]:
     """Every time phrase of a message, left to right, not overlapping."""
-    scanner = _Scanner(tokens, today)
     found: list[TimeExpr] = []
-    i = 0
+    candidates = [
+        i
+        for i, tok in enumerate(tokens)
+        if tok.norm in _WORD_STARTS
+        or (tok.kind != "word" and tok.kind not in _NEVER_STARTS and tok.kind != "punct")
+        or tok.norm in ("@", "~")
+    ]
+    if not candidates:
+        return found
+    scanner = _Scanner(tokens, today)
+    i = candidates[0]
     while i < scanner.n:
         tok = tokens[i]
         if (tok.kind == "word" and tok.norm not in _WORD_STARTS) or tok.kind in _NEVER_STARTS:
