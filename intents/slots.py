@@ -163,8 +163,14 @@ def _free_text(text: str, *, strip_connectors: bool) -> str | None:
     return cleaned or None
 
 
+# A label the user typed before the phrase itself: "cancel job 5 - reason: duplicate".
+_LABEL = re.compile(
+    r"^(?:the\s+)?(?:reason|note|summary|instructions?|text|memo|comment)\s*(?:is\b|[:=–—-])\s*", re.I
+)
+
+
 def _read_free(capture: Capture, _ctx: Context) -> object | None:
-    return _free_text(capture.text, strip_connectors=False)
+    return _free_text(_LABEL.sub("", capture.text.strip(), count=1), strip_connectors=False)
 
 
 def _read_phrase(capture: Capture, _ctx: Context) -> object | None:
