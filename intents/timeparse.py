@@ -667,7 +667,8 @@ class _Scanner:
             unit = self.w(k)
             days = {"day": 1, "days": 1, "week": 7, "weeks": 7}.get(unit)
             if days:
-                length = n * days
+                # "the next 7 days" is seven days counting today; "the last 7 days" likewise
+                length = max(n * days - 1, 0)
                 if w in ("past", "last"):
                     return k + 1, Atom("span", day=self.today - timedelta(days=length), until=self.today)
                 return k + 1, Atom("span", day=self.today, until=self.today + timedelta(days=length))
