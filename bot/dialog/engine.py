@@ -120,14 +120,16 @@ def step(
         return s, [Say(_already(s))]
     effects: list[Effect] = []
     if s.phase == "applying" and s.updated_at and now - s.updated_at > APPLY_TIMEOUT and s.pending:
-        # the process applying it stopped before recording the outcome: say so rather than stay stuck
+        # The process applying it stopped before recording the outcome: the write may or may not have been
+        # made. Back to the card, and the next confirm checks ServiceTitan before sending anything.
         what = describe(s.pending, s.asker)
-        s.pending, s.phase = None, "idle"
+        s.phase, s.unsure, s.updated_at = "confirming", True, now
         effects.append(
             Say(
-                Reply(
-                    kind="error",
-                    text=f"I couldn't confirm whether my request to {what} went through. Check ServiceTitan before trying again.",
+                _retry_reply(
+                    s,
+                    f"I couldn't confirm whether my request to {what} went through. {_CHECK_HINT}",
+                    check=True,
                 )
             )
         )
@@ -279,13 +281,18 @@ def _abandon(s: Conversation, now: datetime) -> list[Effect]:
         s.phase = "idle"
         return [Say(Reply(kind="text", text="There's nothing in progress to cancel."))]
     what = describe(s.pending, s.asker)
-    s.pending, s.switch_to, s.phase = None, None, "idle"
+    outcome = (
+        "I won't send it again; check ServiceTitan for the attempt whose outcome was unknown."
+        if s.unsure
+        else "Nothing was changed."
+    )
+    s.pending, s.switch_to, s.phase, s.unsure = None, None, "idle", False
     s.token = _token(s, now, "abandon")
     return [
         Say(
             Reply(
                 kind="text",
-                text=f"OK, I dropped the request to {what}. Nothing was changed.",
+                text=f"OK, I dropped the request to {what}. {outcome}",
                 replaces_card=True,
             )
         )
@@ -323,7 +330,7 @@ def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -
             ]
         wanted = {k: v for k, v in slots.items() if k in INTENT_SLOTS[intent]}
         s.pending = Pending(intent=intent, slots=wanted, started_at=now)
-        s.phase = "collecting"
+        s.phase, s.unsure = "collecting", False
         s.undo = None if s.undo and s.undo.until < now else s.undo
         return _advance(s, now)
     if intent in READ_INTENTS:
@@ -581,9 +588,36 @@ def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list
 # ---- clicks -----------------------------------------------------------------------------------------------
 
 
+_CHECK_HINT = (
+    "I won't send it again blindly: press *Check & retry* and I'll look in ServiceTitan first, "
+    "sending it only if it isn't there. Or say *cancel*."
+)
+
+
+def _retry_reply(s: Conversation, text: str, *, check: bool, title: str | None = None) -> Reply:
+    """A failed write: what went wrong, with the card's own actions (same token) to try again or drop it.
+
+    Not `replaces_card`: the confirmation card stays, and its buttons keep working.
+    """
+    return Reply(
+        kind="error",
+        text=text,
+        title=title,
+        buttons=[
+            Button(action="confirm", label="Check & retry" if check else "Try again", style="primary"),
+            Button(action="abandon", label="Cancel"),
+        ],
+        token=s.token,
+    )
+
+
 def _already(s: Conversation) -> Reply:
     if s.phase == "applying":
         return Reply(kind="text", text="That's already being done; I'll only do it once.")
+    if s.phase == "confirming" and s.pending is not None and s.pending.plan is not None:
+        return Reply(
+            kind="text", text="That didn't go through yet; the card's button is still there to try again."
+        )
     if s.last_failed:
         return Reply(
             kind="text", text=f"That request was already answered: {s.last_done}. I didn't try again."
@@ -597,7 +631,10 @@ def _on_pressed(s: Conversation, event: Pressed, now: datetime) -> list[Effect]:
     if action == "confirm":
         if s.phase == "confirming" and s.pending and s.pending.plan and event.token == s.token:
             s.phase = "applying"
-            return [CallServiceTitan(s.pending.plan)]
+            plan = s.pending.plan
+            if plan.requested_at is None:
+                plan.requested_at = now
+            return [CallServiceTitan(plan, check_first=s.unsure)]
         if s.phase == "applying" and event.token == s.token:
             return [Say(_already(s))]
         if event.token and event.token == s.last_done_token:
@@ -720,31 +757,30 @@ def _on_loaded(s: Conversation, event: Loaded, now: datetime) -> list[Effect]:
 
 def _on_called(s: Conversation, event: Called, now: datetime) -> list[Effect]:
     plan = event.plan
-    s.last_done_token = s.token
-    s.pending, s.phase = None, "idle"
-    s.last_failed = not event.ok
     if not event.ok:
-        s.last_done = f"it didn't go through ({event.error})"
-        text = f"ServiceTitan didn't accept that: {event.error}. Nothing was changed."
+        # Nothing (known to be) written: the conversation goes back to the card so the user can retry,
+        # correct it or drop it. An unknown outcome makes the next confirm check ServiceTitan first.
+        s.phase, s.unsure = "confirming", event.uncertain
+        if s.pending is not None:
+            s.pending.plan = plan
         if event.uncertain:
             text = (
-                f"I couldn't finish that: {event.error}. It may or may not have gone through, so check "
-                "ServiceTitan before trying again."
+                f"I couldn't finish that: {event.error}. It may or may not have gone through. {_CHECK_HINT}"
             )
-        return [
-            Say(
-                Reply(
-                    kind="error",
-                    text=text,
-                    title=plan.title,
-                    replaces_card=True,
-                )
+        else:
+            text = (
+                f"ServiceTitan didn't accept that: {event.error}. Nothing was changed. Press *Try again* "
+                "(or the card's button), correct it (e.g. _no, Thursday_), or say *cancel*."
             )
-        ]
+        return [Say(_retry_reply(s, text, check=event.uncertain, title=plan.title.rstrip("?")))]
+    s.last_done_token = s.token
+    s.pending, s.phase = None, "idle"
+    s.last_failed, s.unsure = False, False
     s.last_done = plan.done_text
+    done = "Done (it had already gone through, so I didn't send it again)." if event.already else "Done."
     reply = Reply(
         kind="result",
-        text=f"Done. {plan.done_text}",
+        text=f"{done} {plan.done_text}",
         title=plan.title.rstrip("?"),
         changes=[Change(label=label, before=before, after=after) for label, before, after in plan.changes],
         replaces_card=True,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -76,6 +76,14 @@ async def _maybe(call: Awaitable[Any]) -> Any:
         return await call
     except NotFound:
         return None
+
+
+def outcome_unknown(exc: ServiceTitanError) -> bool:
+    """The client says a write may or may not have been applied (it could not read the outcome back).
+
+    Other failures, `Unavailable` after a read-back that found nothing included, left ServiceTitan as it was.
+    """
+    return isinstance(exc, Unavailable) and "outcome is unknown" in str(exc)
 
 
 def st_message(exc: ServiceTitanError) -> str:
@@ -183,22 +191,92 @@ class Runner:
 
     # ---- writes ----------------------------------------------------------------------------------------
 
-    async def call(self, plan: Plan) -> Called:
+    async def call(self, plan: Plan, *, check_first: bool = False) -> Called:
+        """Perform the write. `check_first` (an earlier attempt's outcome is unknown): read ServiceTitan
+        first and write only when the change is not there yet."""
+        if check_first:
+            try:
+                applied = await self.check(plan)
+            except ServiceTitanError as exc:
+                log.info("check of %s failed: %s", plan.op, exc)
+                return Called(
+                    plan,
+                    ok=False,
+                    error=f"I still can't tell whether it went through ({st_message(exc)})",
+                    status=exc.status,
+                    uncertain=True,
+                )
+            if applied:
+                return Called(plan, ok=True, already=True)
         try:
             result = await self._call(plan.op, plan.args)
         except ServiceTitanError as exc:
             log.info("write %s refused: %s", plan.op, exc)
             return Called(
-                plan,
-                ok=False,
-                error=st_message(exc),
-                status=exc.status,
-                uncertain=isinstance(exc, Unavailable),
+                plan, ok=False, error=st_message(exc), status=exc.status, uncertain=outcome_unknown(exc)
             )
         except Exception:  # the conversation must leave "applying" whatever happened
             log.exception("write %s failed", plan.op)
             return Called(plan, ok=False, error="something went wrong on our side", uncertain=True)
         return Called(plan, ok=True, data=result)
+
+    async def check(self, plan: Plan) -> bool:
+        """Whether the change `plan` makes is already in ServiceTitan (reads only)."""
+        client, a = self.client, plan.args
+        since = (plan.requested_at or datetime.min.replace(tzinfo=UTC)) - timedelta(minutes=1)
+        op = plan.op
+        if op in {"reschedule_appointment", "set_special_instructions", "hold_appointment"}:
+            appt = await client.get_appointment(int(a["appointment_id"]))
+            if op == "reschedule_appointment":
+                return (appt.start, appt.end) == (timefmt.parse_iso(a["start"]), timefmt.parse_iso(a["end"]))
+            if op == "set_special_instructions":
+                return (appt.special_instructions or "") == a["text"]
+            return appt.status == "Hold"
+        if op == "remove_appointment_hold":
+            return (await client.get_appointment(int(a["appointment_id"]))).status != "Hold"
+        if op == "delete_appointment":
+            return await _maybe(client.get_appointment(int(a["appointment_id"]))) is None
+        if op in {"cancel_job", "remove_cancellation", "hold_job", "update_job"}:
+            job = await client.get_job(int(a["job_id"]))
+            if op == "cancel_job":
+                return job.job_status == "Canceled"
+            if op == "remove_cancellation":
+                return job.job_status != "Canceled"
+            if op == "hold_job":
+                return job.job_status == "Hold"
+            return all(getattr(job, k) == v for k, v in a.items() if k != "job_id")
+        if op in {"assign_technicians", "unassign_technicians"}:
+            appt_id = int(a["appointment_id"])
+            on = {
+                x.technician_id async for x in client.iter_appointment_assignments(appointment_ids=[appt_id])
+            }
+            wanted = {int(t) for t in a["technician_ids"]}
+            return wanted <= on if op == "assign_technicians" else not (wanted & on)
+        if op == "add_appointment":
+            start, end = timefmt.parse_iso(a["start"]), timefmt.parse_iso(a["end"])
+            return any(
+                [
+                    (x.start, x.end) == (start, end) and x.created_on >= since
+                    async for x in client.iter_appointments(job_id=int(a["job_id"]))
+                ]
+            )
+        if op == "add_job_note":
+            return any(
+                [
+                    n.text == a["text"] and n.created_on >= since
+                    async for n in client.iter_job_notes(int(a["job_id"]))
+                ]
+            )
+        if op == "book_job":
+            return any(
+                [
+                    (j.location_id, j.job_type_id) == (a["location_id"], a["job_type_id"])
+                    async for j in client.iter_jobs(
+                        customer_id=int(a["customer_id"]), created_on_or_after=since
+                    )
+                ]
+            )
+        raise ValueError(f"unknown operation {op!r}")
 
     async def _call(self, op: str, a: dict[str, Any]) -> Any:
         client = self.client

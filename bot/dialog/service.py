@@ -131,7 +131,7 @@ class DialogService:
                         _, lost = step(fresh, ClaimLost(), now)
                         return True, replies + _replies(lost)
                     claimed = True
-                    queue.append(await self.runner.call(effect.plan))
+                    queue.append(await self.runner.call(effect.plan, check_first=effect.check_first))
         if rev is not None and not claimed and _essence(state) == before:
             return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose
         if claimed or rev is None:

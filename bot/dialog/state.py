@@ -41,6 +41,7 @@ class Plan(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     date_edit: tuple[str, str | None] | None = None  # (ISO date, "HH:MM") for a datepicker correction
     undo: Plan | None = None  # the plan that restores the previous state, when undo is offered
+    requested_at: datetime | None = None  # when it was first sent (finds a create whose outcome is unknown)
 
 
 class Pending(BaseModel):
@@ -88,6 +89,7 @@ class Conversation(BaseModel):
     last_done: str | None = None  # what the last confirmed write did ("already done" answers)
     last_done_token: str = ""
     last_failed: bool = False  # the last confirmed write was refused (repeat clicks say so, not "done")
+    unsure: bool = False  # the pending plan was sent but its outcome is unknown: check before sending again
 
 
 # ---- effects: what step asks the boundary (bot/dialog/runner.py) to do -----------------------------------
@@ -126,9 +128,13 @@ class Load:
 
 @dataclass(frozen=True)
 class CallServiceTitan:
-    """Perform a confirmed write; answered by `Called`. The boundary claims the conversation first."""
+    """Perform a confirmed write; answered by `Called`. The boundary claims the conversation first.
+
+    `check_first`: an earlier attempt's outcome is unknown, so read ServiceTitan first and send the write
+    only when the change is not there yet (never a blind second write)."""
 
     plan: Plan
+    check_first: bool = False
 
 
 Effect = Ask | ShowConfirmation | Say | Load | CallServiceTitan
@@ -153,6 +159,7 @@ class Called:
     error: str | None = None
     status: int | None = None
     uncertain: bool = False  # ServiceTitan may have applied it (timeout, 5xx) and it couldn't be checked
+    already: bool = False  # a check found the change already in place (an earlier attempt went through)
 
 
 @dataclass(frozen=True)

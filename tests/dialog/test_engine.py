@@ -201,3 +201,59 @@ def test_idle_minutes_are_configurable() -> None:
         state, Pressed(action="confirm", token=state.token), NOW + timedelta(minutes=6)
     )
     assert writes == [] and "expired after 5 minutes" in replies[0].text
+
+
+def test_a_failed_write_goes_back_to_the_card_and_the_same_confirm_retries() -> None:
+    state, event = resume(
+        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
+    )
+    state, replies, _ = drive(state, event)
+    card = replies[-1]
+    state, _, writes = drive(state, Pressed(action="confirm", token=card.token))
+
+    state, replies, _ = drive(
+        state, Called(writes[0].plan, ok=False, error="Appointment is Working", status=409)
+    )
+    assert state.phase == "confirming" and state.pending is not None and not state.unsure
+    assert replies[0].kind == "error" and "Appointment is Working" in replies[0].text
+    assert not replies[0].replaces_card  # the card and its buttons stay
+    assert [b.action for b in replies[0].buttons] == ["confirm", "abandon"]
+    assert replies[0].token == card.token
+
+    state, replies, writes = drive(state, Pressed(action="confirm", token=card.token))
+    assert len(writes) == 1 and isinstance(writes[0], CallServiceTitan) and not writes[0].check_first
+
+
+def test_an_unknown_outcome_makes_the_next_confirm_check_first() -> None:
+    state, event = resume(
+        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
+    )
+    state, replies, _ = drive(state, event)
+    card = replies[-1]
+    state, _, writes = drive(state, Pressed(action="confirm", token=card.token))
+    state, replies, _ = drive(
+        state, Called(writes[0].plan, ok=False, error="the outcome is unknown", uncertain=True)
+    )
+    assert state.phase == "confirming" and state.unsure
+    assert "may or may not have gone through" in replies[0].text
+    assert [b.label for b in replies[0].buttons] == ["Check & retry", "Cancel"]
+
+    state, _, writes = drive(state, Pressed(action="confirm", token=card.token))
+    assert len(writes) == 1 and isinstance(writes[0], CallServiceTitan) and writes[0].check_first
+
+    state, replies, _ = drive(state, Called(writes[0].plan, ok=True, already=True))
+    assert state.phase == "idle" and not state.unsure
+    assert replies[0].kind == "result" and "already gone through" in replies[0].text
+
+
+def test_a_write_left_applying_by_a_stopped_process_returns_to_the_card_to_check() -> None:
+    state, event = resume(
+        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
+    )
+    state, replies, _ = drive(state, event)
+    card = replies[-1]
+    state, _, writes = drive(state, Pressed(action="confirm", token=card.token))
+    later = NOW + timedelta(minutes=6)
+    state, replies, writes = drive(state, Pressed(action="confirm", token=card.token), later)
+    assert "couldn't confirm whether" in replies[0].text
+    assert len(writes) == 1 and isinstance(writes[0], CallServiceTitan) and writes[0].check_first

@@ -4,6 +4,7 @@ ServiceTitan call budget of a reschedule, conversations kept apart by key, and t
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import pytest
 import redis.asyncio as aioredis
@@ -94,16 +95,60 @@ async def test_jobs_are_booked_under_the_configured_campaign(harness: Harness) -
     assert booked["campaignId"] == 32 and booked["customerId"] == 201
 
 
-async def test_a_write_whose_outcome_is_unknown_is_reported_as_such(harness: Harness) -> None:
+async def test_a_refused_write_keeps_the_card_so_its_confirm_can_retry(harness: Harness) -> None:
+    card = _card(await harness.say("move job 1001 to friday"))
+    harness.sim.state.appointments[5001]["status"] = "Working"  # ServiceTitan will answer 409
+    refused = await harness.handle(Pressed(action="confirm", token=card.token))
+    assert harness.sim.write_count == 0
+    assert refused[-1].kind == "error" and "didn't accept" in refused[-1].text
+    assert not refused[-1].replaces_card and refused[-1].token == card.token
+
+    harness.sim.state.appointments[5001]["status"] = "Scheduled"
+    done = await harness.handle(Pressed(action="confirm", token=card.token))
+    assert done[-1].kind == "result" and harness.sim.write_count == 1
+    again = await harness.handle(Pressed(action="confirm", token=card.token))
+    assert again[0].text.startswith("Already done") and harness.sim.write_count == 1
+
+
+async def test_a_write_whose_outcome_is_unknown_is_checked_before_it_is_sent_again(harness: Harness) -> None:
     card = _card(await harness.say("move job 1001 to friday"))
     harness.sim.set_faults(FaultConfig(rate_5xx=1.0))
     replies = await harness.handle(Pressed(action="confirm", token=card.token))
-    harness.sim.set_faults(FaultConfig())
-    assert replies[-1].kind == "error"
+    assert replies[-1].kind == "error" and not replies[-1].replaces_card
     assert "may or may not have gone through" in replies[-1].text
+    assert "Check & retry" in [b.label for b in replies[-1].buttons]
+
+    # still down: the check can't tell either, so nothing is sent
+    still = await harness.handle(Pressed(action="confirm", token=card.token))
+    assert "still can't tell" in still[-1].text and harness.sim.write_count == 0
+
+    harness.sim.set_faults(FaultConfig())
+    harness.sim.request_log.clear()
+    done = await harness.handle(Pressed(action="confirm", token=card.token))
+    assert done[-1].kind == "result" and harness.sim.write_count == 1
+    methods = [m for m, p, _ in harness.sim.request_log if not p.endswith("/connect/token")]
+    assert methods[0] == "GET" and methods.count("PATCH") == 1  # read back first, then the one write
     again = await harness.handle(Pressed(action="confirm", token=card.token))
-    assert harness.sim.write_count == 0
-    assert "already answered" in again[0].text and "didn't go through" in again[0].text
+    assert again[0].text.startswith("Already done") and harness.sim.write_count == 1
+
+
+async def test_an_unknown_outcome_that_went_through_is_not_sent_twice(harness: Harness) -> None:
+    card = _card(await harness.say("move job 1001 to friday"))
+    harness.sim.set_faults(FaultConfig(rate_5xx=1.0))
+    await harness.handle(Pressed(action="confirm", token=card.token))
+    harness.sim.set_faults(FaultConfig())
+    # the earlier attempt did land after all (as a timed-out request may)
+    record = await harness.store.load(namespace="dialog", key=harness.key().as_path())
+    assert record is not None
+    args = record.value["pending"]["plan"]["args"]
+    await harness.client.reschedule_appointment(
+        5001, start=datetime.fromisoformat(args["start"]), end=datetime.fromisoformat(args["end"])
+    )
+    writes = harness.sim.write_count
+
+    done = await harness.handle(Pressed(action="confirm", token=card.token))
+    assert done[-1].kind == "result" and "already gone through" in done[-1].text
+    assert harness.sim.write_count == writes
 
 
 async def test_conversations_are_stored_namespaced_with_a_ttl(harness: Harness) -> None:
