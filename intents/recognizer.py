@@ -139,11 +139,11 @@ def _id_at(tokens: list[Token], i: int) -> tuple[int, str, int] | None:
     return None
 
 
-def analyse(text: str, today: timeparse.date, grammar: Grammar) -> Analysis:
-    """Turn a message into skeleton items."""
+def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool = True) -> Analysis:
+    """Turn a message into skeleton items (without its filler words unless strip is False)."""
     raw = tokenize(text)
     truncated = len(raw) >= MAX_TOKENS
-    tokens = _strip_filler(raw, grammar)
+    tokens = _strip_filler(raw, grammar) if strip else raw
     count = len(tokens)
     ids: dict[int, tuple[int, str, int]] = {}
     masked = tokens
@@ -312,6 +312,12 @@ def recognize(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
         # "<@BOT> show job 5": a leading mention of the bot itself is not part of the request
         analysis = Analysis.of(text, analysis.items[1:], analysis.truncated)
         found = _match(analysis, grammar, ctx)
+    if found is None:
+        # filler words are dropped to help, never to hurt: "help me with holds" is help
+        whole = analyse(text, ctx.today, grammar, strip=False)
+        if whole.skeleton != analysis.skeleton:
+            analysis = whole
+            found = _match(analysis, grammar, ctx)
     if found is None:
         return {"intent": "unknown", "slots": {}}
     template, slots, covered = found
