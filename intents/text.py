@@ -30,7 +30,7 @@ _TOKEN_RE = re.compile(
   | (?P<poss>['’]s\b)
   | (?P<punct>\S)
     """,
-    re.VERBOSE | re.IGNORECASE,
+    re.VERBOSE,
 )
 
 # Canonical spellings: abbreviations and frequent misspellings of the words the grammar relies on.
@@ -217,12 +217,14 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> list[Token]:
     tokens: list[Token] = []
     append = tokens.append
     new = tuple.__new__  # builds a Token without the Python-level __new__: this loop is hot
-    for m in _TOKEN_RE.finditer(text):
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters lower-case to two ("İ"): keep offsets exact
+        lowered = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+    for m in _TOKEN_RE.finditer(lowered):
         kind = m.lastgroup or "punct"
         start, end = m.span()
-        raw = m.group(0)
         if kind == "word":
-            word = raw.lower()
+            word = m.group(0)
             if "’" in word:
                 word = word.replace("’", "'")
             word = SPELLING.get(word, word)
@@ -233,23 +235,24 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> list[Token]:
             else:
                 append(new(Token, (word, "word", start, end, None)))
         elif kind == "num" or kind == "num2":
+            raw = m.group(0)
             append(new(Token, (raw, "num", start, end, int(raw))))
         elif kind == "punct":
-            append(new(Token, (raw, "punct", start, end, None)))
+            append(new(Token, (text[start:end], "punct", start, end, None)))
         elif kind == "clock":
             mer = _meridiem(m.group("cmer") or m.group("cmer1"))
-            append(new(Token, (raw.lower(), kind, start, end, (int(m.group("ch")), int(m.group("cm")), mer))))
+            append(new(Token, (m.group(0), kind, start, end, (int(m.group("ch")), int(m.group("cm")), mer))))
         elif kind == "hour":
             mer = _meridiem(m.group("hmer") or m.group("hmer1"))
-            append(new(Token, (raw.lower(), kind, start, end, (int(m.group("hh")), 0, mer))))
+            append(new(Token, (m.group(0), kind, start, end, (int(m.group("hh")), 0, mer))))
         elif kind == "ord":
-            append(new(Token, (raw.lower(), "ord", start, end, int(m.group("ordn")))))
+            append(new(Token, (m.group(0), "ord", start, end, int(m.group("ordn")))))
         elif kind == "longnum":
-            append(new(Token, (raw, "punct", start, end, None)))
+            append(new(Token, (m.group(0), "punct", start, end, None)))
         elif kind == "poss":
             append(new(Token, ("'s", "word", start, end, None)))
-        else:
-            append(new(Token, (raw, kind, start, end, None)))
+        else:  # markup and links keep their case: a mention is kept as written
+            append(new(Token, (text[start:end], kind, start, end, None)))
         if len(tokens) >= max_tokens:
             break
     return tokens
