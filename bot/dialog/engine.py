@@ -49,7 +49,7 @@ from bot.dialog.messages import (
     Said,
 )
 from bot.dialog.resolve import AskFor, NeedLoad, Offer, Ready, Reject, Stop, resolve
-from bot.dialog.rules import pick_option
+from bot.dialog.rules import match_technician, pick_option
 from bot.dialog.state import (
     ACTIVE_PHASES,
     Ask,
@@ -85,6 +85,7 @@ _ABANDON = {
     "abort",
     "quit",
 }
+_GLOBAL_INTENTS = frozenset({"subscribe_alerts", "unsubscribe_alerts"})  # answered without leaving the dialog
 _YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "switch", "drop it"}
 _NO = {"no", "n", "nope", "keep", "keep it", "keep the current one"}
 _CONFIRM_WORDS = {
@@ -386,13 +387,16 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
     p = s.pending
     assert p is not None
     tz = _asker(s).tz
+    # Words that mean something anywhere ("help", "cancel" is handled before) come before any slot value.
+    if intent == "help":
+        return [Say(_help(_asker(s))), *_reprompt(s, now, "")]
+    if intent in _GLOBAL_INTENTS:
+        return [*_start(s, intent, slots, now), *_reprompt(s, now, "")]
     if s.phase == "choosing" and p.choice is not None:
         picked = pick_option(text, p.choice.options)
         if picked is not None:
             return _apply_choice(s, picked, now)
     said = _norm(text)
-    if intent == "help":
-        return [Say(_help(_asker(s))), *_reprompt(s, now, "")]
     if s.phase == "confirming" and p.plan is not None:
         if said in _CONFIRM_WORDS:  # typing "yes" is a click on the card's confirm button
             return _on_pressed(s, Pressed(action="confirm", token=s.token), now)
@@ -452,8 +456,14 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
                 if value is not None and value != "":
                     changed[slot] = value
                     break
+    problem = "Sorry, I didn't get that."
+    name = changed.get("technician")
+    if name and s.phase in {"confirming", "choosing"} and not _may_be_technician(p, str(name)):
+        # A card or a choice is shown: words that name no technician leave it as it is.
+        del changed["technician"]
+        problem = f"There's no active technician called “{name}”, so I left it as it was."
     if not changed:
-        return _reprompt(s, now, "Sorry, I didn't get that.")
+        return _reprompt(s, now, problem)
     old_when = p.slots.get("when")
     new_when = changed.get("when")
     if isinstance(old_when, dict) and isinstance(new_when, dict) and _names_no_day(cleaned, now, tz):
@@ -461,6 +471,15 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
         changed["when"] = {"date": old_when.get("date"), **{k: v for k, v in new_when.items() if k != "date"}}
     _set_slots(p, changed)
     return _advance(s, now)
+
+
+def _may_be_technician(p: Pending, name: str) -> bool:
+    """Whether `name` matches an active technician in the list already looked up (True when none was)."""
+    rows = p.data.get(Load("technicians").key)
+    if rows is None or name.strip().casefold() == "me" or name.strip().startswith("<@"):
+        return True
+    active = [t for t in rows if t.get("active", True) is not False]
+    return match_technician(name, active).kind != "none"
 
 
 def _names_no_day(text: str, now: datetime, tz: str) -> bool:

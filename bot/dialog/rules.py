@@ -138,7 +138,8 @@ def pick_option(text: str, options: list[tuple[str, str]]) -> str | None:
                 index = len(options)
             if index is not None and 1 <= index <= len(options):
                 return options[index - 1][0]
-    labelled = [value for value, label in options if q in _norm(label)]
+    # a few letters ("hi", "ok") are inside many labels by chance: only longer text picks by substring
+    labelled = [value for value, label in options if len(q) >= 3 and q in _norm(label)]
     if len(labelled) == 1:
         return labelled[0]
     scored = process.extract(q, {v: _norm(label) for v, label in options}, scorer=fuzz.WRatio, limit=2)
