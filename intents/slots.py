@@ -36,7 +36,8 @@ NAME_STOPWORDS = word_set(
     "notes comment instructions hold reason summary priority customer location project over follow up "
     "follow-up followup callback call-back return second another extra new trip revisit check-up checkup "
     "inspection estimate quote service repair maintenance tune-up early late mid asap later earlier sooner "
-    "first anytime sometime whenever"
+    "first anytime sometime whenever got have has had doing going working headed heading booked scheduled "
+    "gonna should"
 )
 # Skeleton words are lower case; entity placeholders (JOB, TIME, ...) are upper case and never words.
 # Names and phrases never take in a stopword ("assign {mike} to ...", "a {furnace repair} for ...").
