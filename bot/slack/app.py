@@ -10,7 +10,8 @@ section 3). The error boundary (`app.error`) also sees exceptions raised after t
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, runtime_checkable
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
@@ -64,6 +65,13 @@ def _with_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+@runtime_checkable
+class NamesMentions(Protocol):
+    """A dialog that reads Slack mentions as people's names (bot.dialog.service.DialogService does)."""
+
+    mention_names: Callable[[str], Awaitable[str | None]] | None
+
+
 def build_app(
     settings: Settings,
     *,
@@ -100,6 +108,9 @@ def build_app(
         group_members=group_members,
     )
     people = People(client=client, store=store, roles=roles, default_tz=settings.st_timezone)
+    if isinstance(dialog, NamesMentions) and dialog.mention_names is None:
+        # "assign <@U77> to job 1005": the dialog asks for the mentioned person's name to match a technician
+        dialog.mention_names = people.name_of
     conversations = Conversations(dialog=dialog, people=people, client=client, logger=logger)
     deps = SlackDeps(
         dialog=dialog, store=store, client=client, people=people, conversations=conversations, logger=logger

@@ -188,6 +188,7 @@ class People:
     """Slack users as askers; users.info answers are cached in the store for a few hours."""
 
     def __init__(self, *, client: AsyncWebClient, store: Store, roles: RoleResolver, default_tz: str) -> None:
+        self.log = logging.getLogger("bot.slack")
         self.client = client
         self.store = store
         self.roles = roles
@@ -207,6 +208,16 @@ class People:
         return await cached(
             self.store, namespace=USER_NAMESPACE, key=f"{team}:{user}", ttl=USER_TTL_SECONDS, load=load
         )
+
+    async def name_of(self, user: str) -> str | None:
+        """A Slack user's name for a mention in a message ("assign <@U77> to job 1005"), from the same cached
+        users.info answers; None when Slack doesn't know the user. User ids are unique across workspaces,
+        so these are cached under the user alone."""
+        try:
+            return (await self.profile("", user)).get("name")
+        except SlackApiError as exc:
+            self.log.info("users.info for a mention of %s failed: %s", user, exc)
+            return None
 
     async def asker(self, team: str, user: str) -> Asker:
         profile = await self.profile(team, user)

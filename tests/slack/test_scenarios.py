@@ -175,6 +175,22 @@ async def test_mention_in_a_channel_choice_and_datepicker_correction_all_in_the_
         assert all(c.params.get("thread_ts") == root for c in w.fake.of("chat.postMessage"))
 
 
+async def test_a_mentioned_person_is_matched_to_a_technician_by_their_slack_name() -> None:
+    async with world() as w:
+        w.fake.add_user("U0SARAH", name="Sarah Lopez", email="sarah.lopez@example.com")
+        await w.bot.dm(DANA, "assign <@U0SARAH> to job 1009")
+        card = await posted_card(w, 1)
+        assert "Assign Sarah Lopez to job 1009?" in block_text(card)
+        await w.bot.dm(DANA, "assign <@U0SARAH> to job 1009", thread_ts="1.0")
+        await posted_card(w, 2)
+        asked = [c.params["user"] for c in w.fake.of("users.info")]
+        assert asked.count("U0SARAH") == 1  # the users.info answer is cached
+
+        await w.bot.dm(DANA, "assign <@U0NOBODY> to job 1009", thread_ts="2.0")
+        unknown = await posted_card(w, 3)
+        assert "Type their name instead" in unknown["text"]
+
+
 async def test_choice_menu_for_a_hold_reason() -> None:
     async with world() as w:
         await w.bot.dm(DANA, "put job 1009 on hold")
