@@ -85,8 +85,9 @@ class Grammar:
     dropped_words: frozenset[str]
     anchors: dict[str, tuple[int, ...]]  # anchor key -> open-start templates anchored on it
     unanchored: tuple[int, ...]  # open-start templates without an anchor
+    anchor_keys: frozenset[str]  # every key some open-start template is anchored on
     _compiled: dict[tuple[int, ...], re.Pattern[str] | None] = field(default_factory=dict, repr=False)
-    _matchers: dict[tuple[str, tuple[int, ...]], list[re.Pattern[str]]] = field(
+    _matchers: dict[tuple[str, frozenset[str]], list[re.Pattern[str]]] = field(
         default_factory=dict, repr=False
     )
 
@@ -103,12 +104,12 @@ class Grammar:
 
     def matchers(self, first_key: str, keys: frozenset[str]) -> list[re.Pattern[str]]:
         """The alternations to try on a skeleton with this first key and these keys."""
-        open_start = self._open(keys)
-        found = self._matchers.get((first_key, open_start))
+        cache_key = (first_key, keys & self.anchor_keys)
+        found = self._matchers.get(cache_key)
         if found is None:
-            both = (self._alternation(open_start), self._alternation(self.keyed.get(first_key, ())))
+            both = (self._alternation(self._open(keys)), self._alternation(self.keyed.get(first_key, ())))
             found = [m for m in both if m is not None]
-            self._matchers[(first_key, open_start)] = found
+            self._matchers[cache_key] = found
         return found
 
     def candidates(self, first_key: str, keys: frozenset[str]) -> list[int]:
@@ -335,6 +336,7 @@ def load_grammar() -> Grammar:
         keyed={key: tuple(found) for key, found in keyed.items()},
         wildcard=tuple(wildcard),
         anchors={key: tuple(found) for key, found in anchors.items()},
+        anchor_keys=frozenset(anchors),
         unanchored=tuple(k for k in wildcard if templates[k].anchor is None),
         leading_filler=_by_first_word(str(p) for p in filler.get("leading", ())),
         dropped_words=frozenset(filler.get("anywhere", ())),

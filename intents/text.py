@@ -222,7 +222,8 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> list[Token]:
         lowered = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
     for m in _TOKEN_RE.finditer(lowered):
         kind = m.lastgroup or "punct"
-        start, end = m.span()
+        start = m.start()
+        end = m.end()
         if kind == "word":
             word = m.group(0)
             if "’" in word:
