@@ -11,7 +11,7 @@ import pytest
 from intents import INTENTS, parse
 from intents.grammar import sentence_files
 from intents.names import SLOTLESS
-from tests.intents.conftest import FIXTURES_DIR, fixture_cases, fixture_files, load_fixture
+from tests.intents.cases import FIXTURES_DIR, fixture_cases, fixture_files, load_fixture
 
 MIN_PHRASINGS = 15
 CASES = fixture_cases()

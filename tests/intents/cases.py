@@ -1,4 +1,4 @@
-"""Shared helpers of the intent parser tests: the fixture files of tests/intents/fixtures."""
+"""The fixture files of tests/intents/fixtures: one per intent, example utterances and their slots."""
 
 from __future__ import annotations
 
