@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     p_repl.add_argument("--tz")
     args = parser.parse_args(argv)
     try:
-        tz = _valid_tz(getattr(args, "tz", None), default_tz())
+        tz = _valid_tz(getattr(args, "tz", None) or default_tz(), DEFAULT_TZ)
         if getattr(args, "now", None):
             _now(args.now, tz)
     except ValueError as exc:

@@ -117,3 +117,9 @@ def test_repl() -> None:
     assert '{"date": "2026-11-27", "start": "14:00"}' in done.stdout
     assert "error:" in done.stdout
     assert run([], stdin="help\n").returncode == 0
+
+
+def test_a_bad_st_timezone_is_reported_not_a_crash() -> None:
+    done = run(["parse"], stdin='{"text": "help"}\n', env={"ST_TIMEZONE": "Nowhere/Atlantis"})
+    assert done.returncode == 2
+    assert "Nowhere/Atlantis" in done.stderr
