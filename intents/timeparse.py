@@ -950,26 +950,31 @@ def long_tail_date(text: str, today: date) -> date | None:
 # ---------------------------------------------------------------------------------------------- results
 
 
-_NEVER_STARTS = frozenset({"id", "markup", "link", "longnum"})
+_NEVER_STARTS = frozenset({"id", "markup", "link", "longnum", "punct"})
+
+
+def _may_start(tokens: Sequence[Token], i: int) -> bool:
+    """A cheap test whether a time phrase could start at token i (most tokens never can)."""
+    tok = tokens[i]
+    if tok.kind == "word":
+        if tok.norm not in _WORD_STARTS:
+            return False
+        if tok.norm in _WEAK_STARTS:
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            return nxt is not None and nxt.kind != "punct" and (nxt.kind != "word" or nxt.norm in _AFTER_WEAK)
+        return True
+    return tok.kind not in _NEVER_STARTS or tok.norm in ("@", "~")
 
 
 def find_expressions(tokens: Sequence[Token], today: date) -> list[TimeExpr]:
     """Every time phrase of a message, left to right, not overlapping."""
     found: list[TimeExpr] = []
-    candidates = [
-        i
-        for i, tok in enumerate(tokens)
-        if tok.norm in _WORD_STARTS
-        or (tok.kind != "word" and tok.kind not in _NEVER_STARTS and tok.kind != "punct")
-        or tok.norm in ("@", "~")
-    ]
-    if not candidates:
+    if not any(_may_start(tokens, i) for i in range(len(tokens))):
         return found
     scanner = _Scanner(tokens, today)
-    i = candidates[0]
+    i = 0
     while i < scanner.n:
-        tok = tokens[i]
-        if (tok.kind == "word" and tok.norm not in _WORD_STARTS) or tok.kind in _NEVER_STARTS:
+        if not _may_start(tokens, i):
             i += 1
             continue
         expr = scanner.phrase_at(i)
