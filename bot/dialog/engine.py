@@ -801,6 +801,7 @@ def _on_called(s: Conversation, event: Called, now: datetime) -> list[Effect]:
         kind="result",
         text=f"{done} {plan.done_text}",
         title=plan.title.rstrip("?"),
+        facts=[Fact(label=label, value=value) for label, value in _result_facts(plan)],
         changes=[Change(label=label, before=before, after=after) for label, before, after in plan.changes],
         replaces_card=True,
     )
@@ -811,6 +812,19 @@ def _on_called(s: Conversation, event: Called, now: datetime) -> list[Effect]:
         reply.token = token
         reply.footnote = f"Undo is available for {UNDO_MINUTES} minutes."
     return [Say(reply)]
+
+
+def _result_facts(plan: Plan) -> list[tuple[str, str]]:
+    """The card's facts as they are after the change (the technicians as changed, not as before)."""
+    after = {label: new for label, _, new in plan.changes}
+    facts = []
+    for label, value in plan.facts:
+        if label == "Technicians":
+            value = after.get(label, value)
+        elif label == "Job" and "Status" in after:  # "#1007 · Drain Cleaning (Scheduled)" -> "(Canceled)"
+            value = re.sub(r"\([^()]*\)$", f"({after['Status']})", value)
+        facts.append((label, value))
+    return facts
 
 
 # ---- reads ------------------------------------------------------------------------------------------------

@@ -70,6 +70,9 @@ class Ctx:
     appointments: list[Row] = field(default_factory=list)
     assigned: list[Row] = field(default_factory=list)  # active assignments of `appointment`
     job_types: list[Row] = field(default_factory=list)
+    facts: Row | None = (
+        None  # the job's cached facts: type, customer, address, business unit (runner.job_facts)
+    )
     times: rules.Times | None = None
     technician: Row | None = None
     reason: Row | None = None
@@ -111,7 +114,10 @@ def resolve(p: Pending, asker: Asker, now: datetime, *, campaign_id: int | None 
             if optional and not p.slots.get(name):
                 continue
             STEPS[name](p, ctx)
-        return Ready(PLANNERS[p.intent](p, ctx))
+        plan = PLANNERS[p.intent](p, ctx)
+        if plan.undo is not None:
+            plan.undo.facts = _undo_facts(plan)
+        return Ready(plan)
     except _Need as need:
         return need.outcome
 
@@ -245,6 +251,7 @@ def step_target(p: Pending, ctx: Ctx) -> None:
         appt = open_[0]
     ctx.job, ctx.appointment, ctx.appointments = job, appt, appts
     ctx.assigned = [a for a in assignments if a.get("appointment_id") == appt["id"]]
+    ctx.facts = _data(p, "job_facts", job_id=int(appt["job_id"]))
 
 
 def step_job(p: Pending, ctx: Ctx) -> None:
@@ -265,6 +272,7 @@ def step_job(p: Pending, ctx: Ctx) -> None:
         raise _Need(Reject(("job_id", "appointment_id"), problem))
     ctx.job, ctx.appointments = job, found.get("appointments", [])
     ctx.assigned = _active(found.get("assignments", []))
+    ctx.facts = _data(p, "job_facts", job_id=int(job["id"]))
 
 
 def step_when(p: Pending, ctx: Ctx) -> None:
@@ -590,16 +598,32 @@ def _type_name(ctx: Ctx, type_id: Any) -> str | None:
     return next((str(t["name"]) for t in ctx.job_types if t["id"] == type_id), None)
 
 
-def _job_fact(ctx: Ctx) -> tuple[str, str]:
-    job = ctx.job or {}
-    if job.get("derived"):
-        return ("Job", str(job.get("id")))
-    kind = _type_name(ctx, job.get("job_type_id"))
-    return ("Job", f"{job.get('id')}{' · ' + kind if kind else ''} ({job.get('job_status')})")
+def _job_facts(ctx: Ctx) -> list[tuple[str, str]]:
+    """Job #, type, customer, address and status (live), then the technicians on it."""
+    job, facts = ctx.job or {}, ctx.facts or {}
+    kind = facts.get("job_type") or _type_name(ctx, job.get("job_type_id"))
+    status = job.get("job_status") or ""
+    rows = [("Job", f"#{job.get('id')}{' · ' + kind if kind else ''}{f' ({status})' if status else ''}")]
+    if facts.get("customer"):
+        rows.append(("Customer", str(facts["customer"])))
+    if facts.get("address"):
+        rows.append(("Address", str(facts["address"])))
+    names = list(dict.fromkeys(str(a["technician_name"]) for a in ctx.assigned))
+    if not ctx.appointment:
+        rows.append(("Technicians", ", ".join(names) or "nobody"))
+    return rows
+
+
+def _undo_facts(plan: Plan) -> list[tuple[str, str]]:
+    """The facts of the card that undoes `plan`: the same job, with the technicians as `plan` leaves them."""
+    after = {label: new for label, _, new in plan.changes}
+    keep = ("Job", "Customer", "Address", "Appointment", "Technicians")
+    facts = [(label, value) for label, value in plan.facts if label in keep]
+    return [(label, after.get(label, value) if label == "Technicians" else value) for label, value in facts]
 
 
 def _appt_facts(ctx: Ctx) -> list[tuple[str, str]]:
-    facts = [_job_fact(ctx)]
+    facts = _job_facts(ctx)
     if ctx.appointment:
         t = _times_of(ctx.appointment)
         facts.append(("Appointment", f"#{ctx.appointment['id']} · {timefmt.span(t.start, t.end, ctx.tz)}"))
@@ -637,7 +661,6 @@ def plan_reschedule(p: Pending, ctx: Ctx) -> Plan:
         title=f"Undo: move job {ctx.job['id']} back?",
         verb="Move it back",
         done_text=f"Moved job {ctx.job['id']} back to {timefmt.span(old.start, old.end, ctx.tz)}.",
-        facts=[("Job", str(ctx.job["id"])), ("Appointment", f"#{appt_id}")],
         changes=[(label, after, before) for label, before, after in changes],
     )
     return Plan(
@@ -671,7 +694,7 @@ def plan_add_appointment(p: Pending, ctx: Ctx) -> Plan:
         title=f"Add a visit to job {ctx.job['id']}?",
         verb="Add visit",
         done_text=f"Added a visit to job {ctx.job['id']} on {timefmt.span(t.start, t.end, ctx.tz)}.",
-        facts=[_job_fact(ctx), ("Visits so far", str(len(ctx.appointments)))],
+        facts=[*_job_facts(ctx), ("Visits so far", str(len(ctx.appointments)))],
         changes=changes,
         warnings=ctx.warnings,
         date_edit=(local.date().isoformat(), f"{local:%H:%M}"),
@@ -787,7 +810,7 @@ def plan_cancel_job(p: Pending, ctx: Ctx) -> Plan:
         title=f"Cancel job {job_id}?",
         verb="Cancel job",
         done_text=f"Canceled job {job_id} ({ctx.reason['name']}).",
-        facts=[_job_fact(ctx), ("Reason", f"{ctx.reason['name']} — “{memo}”")],
+        facts=[*_job_facts(ctx), ("Reason", f"{ctx.reason['name']} — “{memo}”")],
         changes=[("Status", str(ctx.job.get("job_status")), "Canceled")],
         undo=Plan(
             op="remove_cancellation",
@@ -809,7 +832,7 @@ def plan_remove_cancellation(p: Pending, ctx: Ctx) -> Plan:
         title=f"Un-cancel job {job_id}?",
         verb="Un-cancel",
         done_text=f"Job {job_id} is no longer canceled.",
-        facts=[_job_fact(ctx)],
+        facts=_job_facts(ctx),
         changes=[("Status", "Canceled", "active again")],
     )
 
@@ -823,7 +846,7 @@ def plan_hold_job(p: Pending, ctx: Ctx) -> Plan:
         title=f"Put job {job_id} on hold?",
         verb="Put on hold",
         done_text=f"Job {job_id} is on hold ({ctx.reason['name']}).",
-        facts=[_job_fact(ctx), ("Reason", f"{ctx.reason['name']} — “{memo}”")],
+        facts=[*_job_facts(ctx), ("Reason", f"{ctx.reason['name']} — “{memo}”")],
         changes=[("Status", str(ctx.job.get("job_status")), "Hold")],
     )
 
@@ -911,7 +934,7 @@ def plan_update_job(p: Pending, ctx: Ctx) -> Plan:
         title=f"Update job {job['id']}?",
         verb="Update",
         done_text=f"Updated job {job['id']}.",
-        facts=[_job_fact(ctx)],
+        facts=_job_facts(ctx),
         changes=changes,
     )
 
@@ -939,7 +962,7 @@ def plan_add_note(p: Pending, ctx: Ctx) -> Plan:
         title=f"Add a note to job {ctx.job['id']}?",
         verb="Add note",
         done_text=f"Added the note to job {ctx.job['id']}.",
-        facts=[_job_fact(ctx)],
+        facts=_job_facts(ctx),
         changes=[("New note", "—", text)],
     )
 

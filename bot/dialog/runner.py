@@ -93,13 +93,78 @@ def st_message(exc: ServiceTitanError) -> str:
     return f"{text} ({details})" if details and details not in text else text
 
 
-class Runner:
-    """Performs effects against one ServiceTitan tenant; reference data cached in `store` for `cache_ttl` s."""
+FACTS_NAMESPACE = "jobfacts"
+RECORD_NAMESPACE = "crm"
 
-    def __init__(self, client: ServiceTitanClient, store: Store, *, cache_ttl: float = 900.0) -> None:
+
+class _NoSuchJob(Exception):
+    """The job of a facts lookup doesn't exist (raised inside the cache load, so nothing is cached)."""
+
+
+def address_text(address: Row | None) -> str:
+    if not address:
+        return "no address on file"
+    street = " ".join(str(address[k]) for k in ("street", "unit") if address.get(k))
+    place = " ".join(str(address[k]) for k in ("state", "zip") if address.get(k))
+    return ", ".join(x for x in (street, str(address.get("city") or ""), place) if x)
+
+
+class Runner:
+    """Performs effects against one ServiceTitan tenant; reference data cached in `store` for `cache_ttl` s,
+    a job's slow-changing facts (type, customer, address, business unit; never its status) for `facts_ttl` s."""
+
+    def __init__(
+        self, client: ServiceTitanClient, store: Store, *, cache_ttl: float = 900.0, facts_ttl: float = 3600.0
+    ) -> None:
         self.client = client
         self.store = store
         self.cache_ttl = cache_ttl
+        self.facts_ttl = facts_ttl
+
+    async def _record(self, kind: str, record_id: int) -> Row | None:
+        """A customer or location by id, cached (names and addresses change rarely)."""
+        getter = self.client.get_customer if kind == "customer" else self.client.get_location
+
+        async def fetch() -> Row:
+            found = await _maybe(getter(record_id))
+            if found is None:
+                return {"found": False}
+            return {"found": True, "id": found.id, "name": found.name, "address": _row(found).get("address")}
+
+        data = await cached(
+            self.store, namespace=RECORD_NAMESPACE, key=f"{kind}:{record_id}", ttl=self.facts_ttl, load=fetch
+        )
+        return data if isinstance(data, dict) and data.get("found") else None
+
+    async def job_facts(self, job_id: int) -> Row:
+        """What a card says about a job besides its status: {found, id, job_type, customer, address,
+        business_unit}. A miss costs the job, its customer and its location (each cached by id)."""
+
+        async def fetch() -> Row:
+            job = await _maybe(self.client.get_job(job_id))
+            if job is None:
+                raise _NoSuchJob
+            types = {int(t["id"]): str(t["name"]) for t in await self.reference("job_types")}
+            units = {int(u["id"]): str(u["name"]) for u in await self.reference("business_units")}
+            customer = await self._record("customer", job.customer_id)
+            location = await self._record("location", job.location_id)
+            return {
+                "found": True,
+                "id": job.id,
+                "job_number": job.job_number,
+                "job_type": types.get(job.job_type_id, f"job type #{job.job_type_id}"),
+                "customer": f"{customer['name']} (#{job.customer_id})" if customer else f"#{job.customer_id}",
+                "address": address_text(location.get("address") if location else None),
+                "business_unit": units.get(job.business_unit_id, f"#{job.business_unit_id}"),
+            }
+
+        try:
+            data = await cached(
+                self.store, namespace=FACTS_NAMESPACE, key=str(job_id), ttl=self.facts_ttl, load=fetch
+            )
+        except _NoSuchJob:
+            return {"found": False, "id": job_id}
+        return dict(data) if isinstance(data, dict) else {"found": False, "id": job_id}
 
     # ---- lookups ---------------------------------------------------------------------------------------
 
@@ -168,6 +233,8 @@ class Runner:
                 return {"customer": None}
             locations = await _rows(client.iter_locations(customer_id=customer.id))
             return {"customer": _row(customer), "locations": locations}
+        if what == "job_facts":
+            return await self.job_facts(int(args["job_id"]))
         if what == "conflicts":
             return await self._conflicts(args)
         if what == "read":
@@ -218,6 +285,11 @@ class Runner:
         except Exception:  # the conversation must leave "applying" whatever happened
             log.exception("write %s failed", plan.op)
             return Called(plan, ok=False, error="something went wrong on our side", uncertain=True)
+        if plan.op == "update_job":  # its type or customer may have changed: the cached facts are stale
+            try:
+                await self.store.delete(namespace=FACTS_NAMESPACE, key=str(plan.args["job_id"]))
+            except Exception:  # the write is done; stale facts for a while are no reason to say otherwise
+                log.warning("could not drop the cached facts of job %s", plan.args["job_id"], exc_info=True)
         return Called(plan, ok=True, data=result)
 
     async def check(self, plan: Plan) -> bool:

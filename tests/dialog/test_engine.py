@@ -52,6 +52,14 @@ LOOKUPS: dict[str, Any] = {
     "arrival_windows": [{"start": "08:00", "duration": "02:00"}],
     "job_appointments": {"job": None, "appointments": APPTS, "assignments": ASSIGNED},
     "conflicts": [],
+    "job_facts": {
+        "found": True,
+        "id": 1002,
+        "job_type": "Water Heater Repair",
+        "customer": "Ann Lee (#201)",
+        "address": "12 Oak St, Springfield IL 62701",
+        "business_unit": "Plumbing",
+    },
 }
 STRAY = {**APPTS[0], "id": 5099, "job_id": 1999}
 

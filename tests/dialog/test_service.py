@@ -39,17 +39,22 @@ async def test_twenty_concurrent_confirms_across_two_stores_write_once(harness: 
     assert len(reschedules) == 1
 
 
-@pytest.mark.parametrize("request_text", ["move job 1001 to friday", "move appointment 5002 to friday 3pm"])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("move job 1001 to thursday 3pm", "move job 1001 to friday"),
+        ("move appointment 5002 to monday 3pm", "move appointment 5002 to friday 3pm"),
+    ],
+)
 async def test_reschedule_costs_at_most_four_calls_with_a_warm_cache(
-    harness: Harness, request_text: str
+    harness: Harness, first: str, second: str
 ) -> None:
-    # Warm the reference-data cache (and the OAuth token) with one reschedule, then count another.
-    await harness.handle(
-        Pressed(action="confirm", token=_card(await harness.say("move job 1007 to thursday 3pm")).token)
-    )
+    # A first conversation warms the caches (reference data, the job's facts, the OAuth token) ...
+    await harness.handle(Pressed(action="confirm", token=_card(await harness.say(first)).token))
     harness.sim.request_log.clear()
 
-    card = _card(await harness.say(request_text, key=harness.key(thread="t2")))
+    # ... so a second reschedule of the same job costs at most 4 calls, with the full facts on its card.
+    card = _card(await harness.say(second, key=harness.key(thread="t2")))
     replies = await harness.handle(Pressed(action="confirm", token=card.token), key=harness.key(thread="t2"))
 
     assert replies[-1].kind == "result"
@@ -58,6 +63,20 @@ async def test_reschedule_costs_at_most_four_calls_with_a_warm_cache(
     ]
     assert len(calls) <= 4, calls
     assert sum(1 for method, _ in calls if method != "GET") == 1
+    facts = {f.label for f in card.facts}
+    assert {"Job", "Customer", "Address", "Technicians"} <= facts, card.facts
+
+
+async def test_a_cold_reschedule_card_and_its_result_show_the_jobs_facts(harness: Harness) -> None:
+    card = _card(await harness.say("move job 1001 to friday"))
+    shown = {f.label: f.value for f in card.facts}
+    assert shown["Job"] == "#1001 · Drain Cleaning (Scheduled)"
+    assert shown["Customer"] == "Ann Lee (#201)"
+    assert shown["Address"].startswith("12 Oak St")
+    assert shown["Technicians"] == "Mike Carter"
+    done = await harness.handle(Pressed(action="confirm", token=card.token))
+    assert {f.label: f.value for f in done[-1].facts}["Customer"] == "Ann Lee (#201)"
+    assert "Address" in {f.label for f in done[-1].facts}
 
 
 async def test_two_dispatchers_in_one_channel_have_separate_conversations(harness: Harness) -> None:
