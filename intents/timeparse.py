@@ -752,6 +752,12 @@ class _Scanner:
         kind = self.kind(i)
         if kind == "id" or (kind == "punct" and w not in ("@", "~")):
             return None
+        if kind == "num":
+            value = self.toks[i].value
+            if not isinstance(value, int) or value > 400:
+                return None
+            if value > 31:  # only a count: "45 days from now"
+                return self.relative_at(i)
         if kind == "word":
             if w not in _WORD_STARTS:
                 return None
@@ -963,6 +969,9 @@ def _may_start(tokens: Sequence[Token], i: int) -> bool:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             return nxt is not None and nxt.kind != "punct" and (nxt.kind != "word" or nxt.norm in _AFTER_WEAK)
         return True
+    if tok.kind == "num":
+        # hours, days of the month and counts of days are small; bigger numbers are ids
+        return isinstance(tok.value, int) and tok.value <= 400
     return tok.kind not in _NEVER_STARTS or tok.norm in ("@", "~")
 
 
