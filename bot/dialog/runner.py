@@ -78,6 +78,22 @@ async def _maybe(call: Awaitable[Any]) -> Any:
         return None
 
 
+def _is_hold_event(event_type: str) -> bool:
+    words = event_type.casefold()
+    return "hold" in words and "remov" not in words
+
+
+def split_reason(memo: str, reason_names: list[str]) -> tuple[str, str]:
+    """A hold/cancel history memo as (reason, the user's words): "Waiting for parts: compressor" -> both;
+    a memo that starts with no known reason is all words."""
+    text = memo.strip()
+    for name in sorted(reason_names, key=len, reverse=True):
+        if name and text.casefold().startswith(name.casefold()):
+            rest = text[len(name) :].lstrip(" :—-").strip()
+            return name, rest
+    return "", text
+
+
 def outcome_unknown(exc: ServiceTitanError) -> bool:
     """The client says a write may or may not have been applied (it could not read the outcome back).
 
@@ -531,11 +547,18 @@ class Runner:
             why = f"Canceled: {reason}" + (f" — “{memo}”" if memo else "")
             facts.append(("Why canceled", why.removeprefix("Canceled: ")))
         elif job.job_status == "Hold":
+            # The 2025 API has no read of a job's hold reason; its history has the hold with a memo.
             history = await self.client.get_job_history(job_id)
-            holds = [h for h in history if "hold" in h.event_type.casefold()]
-            memo = holds[-1].memo if holds and holds[-1].memo else ""
-            why = "On hold" + (f": {memo}" if memo else "")
-            facts.append(("Why on hold", memo or (holds[-1].event_type if holds else "not recorded")))
+            holds = [h for h in history if _is_hold_event(h.event_type)]
+            latest = max(holds, key=lambda h: h.date) if holds else None
+            if latest is not None and latest.memo:
+                reason_names = [str(r["name"]) for r in await self.reference("hold_reasons")]
+                reason, memo = split_reason(latest.memo, reason_names)
+                told = f"{reason} — “{memo}”" if reason and memo else reason or memo
+            else:
+                told = "no reason in the job's history"
+            why = f"On hold: {told}"
+            facts.append(("Why on hold", told))
         rows = [
             reads.appointment_row(a, tz=tz, names=names.get(int(a["id"]), []))
             for a in sorted(appointments, key=lambda a: a["start"])

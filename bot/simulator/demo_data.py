@@ -491,6 +491,21 @@ def build_demo_seed(now: datetime, tz: str = DEMO_TIMEZONE) -> dict[str, Any]:
         }
         for n, j in enumerate(j for j in jobs if j["jobStatus"] == "Canceled")
     ]
+    hold_words = [  # (reason id, memo): what a dispatcher writes when a job goes on hold
+        (71, "waiting on compressor from supplier"),
+        (73, "landlord has to approve the quote first"),
+        (72, "customer is traveling until next week"),
+        (71, "special-order valve, ETA Friday"),
+        (74, "roof access unsafe until the ice clears"),
+    ]
+    job_holds = [
+        {
+            "jobId": j["id"],
+            "reasonId": hold_words[n % len(hold_words)][0],
+            "memo": hold_words[n % len(hold_words)][1],
+        }
+        for n, j in enumerate(j for j in jobs if j["jobStatus"] == "Hold")
+    ]
     return {
         "technicians": technicians,
         "employees": employees,
@@ -510,4 +525,5 @@ def build_demo_seed(now: datetime, tz: str = DEMO_TIMEZONE) -> dict[str, Any]:
         "customerPhones": phones,
         "notes": {**notes, **{k: notes.get(k, []) + v for k, v in canceled_notes.items()}},
         "jobCanceledLogs": canceled_logs,
+        "jobHolds": job_holds,
     }

@@ -50,7 +50,7 @@ SEED_KEYS = (
 )
 
 # Optional extras the built-in demo data uses (not part of CONTRACT section 4).
-EXTRA_SEED_KEYS = ("customerPhones", "notes", "jobCanceledLogs")
+EXTRA_SEED_KEYS = ("customerPhones", "notes", "jobCanceledLogs", "jobHolds")
 
 # Date-time fields per kind of record (parsed from seed strings, rendered back as UTC `Z` strings).
 DATE_FIELDS = {
@@ -506,6 +506,11 @@ class SimState:
         for raw in seed.get("jobCanceledLogs") or []:
             record = normalize(raw, CANCELED_LOG_FIELDS, stamp)
             state.canceled_logs[int(record["id"])] = record
+        # Why held jobs are on hold (an addition to CONTRACT section 4: [{jobId, reasonId, memo}]).
+        for raw in seed.get("jobHolds") or []:
+            state.job_holds[int(raw["jobId"])] = Hold(
+                int(raw["reasonId"]), str(raw.get("memo") or ""), "Scheduled"
+            )
         state.timesheets = {int(a) for a in seed.get("timesheets") or []}
         for customer_id, phones in (seed.get("customerPhones") or {}).items():
             state.customer_phones[int(customer_id)] = [str(p) for p in phones]
@@ -517,7 +522,10 @@ class SimState:
         return state
 
     def _derive_after_seed(self) -> None:
+        default_hold = next((r for r, row in self.job_hold_reasons.items() if row.get("active", True)), 0)
         for job_id, job in self.jobs.items():
+            if job["jobStatus"] == "Hold" and job_id not in self.job_holds:
+                self.job_holds[job_id] = Hold(default_hold, "", "Scheduled")
             if job["jobStatus"] == "Canceled":
                 reason = next(iter(self.job_cancel_reasons), 0)
                 if not any(log["jobId"] == job_id for log in self.canceled_logs.values()):
@@ -532,8 +540,8 @@ class SimState:
                 self._seed_history(job)
         for appointment_id, appointment in self.appointments.items():
             if appointment["status"] == "Hold" and appointment_id not in self.holds:
-                reason = next(iter(self.job_hold_reasons), 0)
-                self.holds[appointment_id] = Hold(reason, "", "Scheduled")
+                held = self.job_holds.get(int(appointment["jobId"]))
+                self.holds[appointment_id] = held or Hold(default_hold, "", "Scheduled")
         # Initial export order follows modification time, as ServiceTitan's feeds do.
         rows: list[tuple[datetime, str, int]] = []
         for feed in FEEDS:
@@ -550,10 +558,24 @@ class SimState:
         closing = {"Canceled": "Job Canceled", "Hold": "Job On Hold", "Completed": "Job Completed"}
         event = closing.get(str(job["jobStatus"]))
         if event is not None:
-            log = self.latest_cancel_log(job_id) if event == "Job Canceled" else None
-            memo = str(log.get("memo") or "") if log else ""
+            memo = ""
+            if event == "Job Canceled":
+                log = self.latest_cancel_log(job_id)
+                if log:
+                    memo = self.reason_memo(self.job_cancel_reasons, log.get("reasonId"), log.get("memo"))
+            elif event == "Job On Hold" and job_id in self.job_holds:
+                held = self.job_holds[job_id]
+                memo = self.reason_memo(self.job_hold_reasons, held.reason_id, held.memo)
             when = job.get("completedOn") or job["modifiedOn"]
             self._history(job_id, event, when, memo, employee_id=job.get("createdById"))
+
+    @staticmethod
+    def reason_memo(table: dict[int, dict[str, Any]], reason_id: Any, memo: Any) -> str:
+        """A history entry's memo for a hold or cancel: the reason's name, then the user's memo."""
+        reason = table.get(int(reason_id)) if isinstance(reason_id, int) else None
+        name = str(reason["name"]) if reason else ""
+        words = str(memo or "").strip()
+        return f"{name}: {words}" if name and words else name or words
 
     # ------------------------------------------------------------------ helpers
 
@@ -919,7 +941,9 @@ class SimState:
         self.canceled_logs[log_id] = log
         self._touch("jobCanceledLogs", log, stamp)
         job["jobStatus"] = "Canceled"
-        self._history(job_id, "Job Canceled", stamp, memo)
+        self._history(
+            job_id, "Job Canceled", stamp, self.reason_memo(self.job_cancel_reasons, reason_id, memo)
+        )
         self._touch("jobs", job, stamp)
 
     def remove_cancellation(self, job_id: int) -> None:
@@ -952,7 +976,7 @@ class SimState:
                 self._touch("appointments", appointment, stamp)
         self.job_holds[job_id] = Hold(reason_id, memo, str(job["jobStatus"]))
         job["jobStatus"] = "Hold"
-        self._history(job_id, "Job On Hold", stamp, memo)
+        self._history(job_id, "Job On Hold", stamp, self.reason_memo(self.job_hold_reasons, reason_id, memo))
         self._touch("jobs", job, stamp)
 
     def add_note(self, job_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -1087,7 +1111,9 @@ class SimState:
         self.holds[appointment_id] = Hold(reason_id, memo, appointment["status"])
         appointment["status"] = "Hold"
         self._touch("appointments", appointment, stamp)
-        self._history(job["id"], "Appointment On Hold", stamp, memo)
+        self._history(
+            job["id"], "Appointment On Hold", stamp, self.reason_memo(self.job_hold_reasons, reason_id, memo)
+        )
         self._after_appointment_change(job["id"], stamp)
 
     def remove_hold(self, appointment_id: int) -> None:

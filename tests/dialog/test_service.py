@@ -9,10 +9,12 @@ from datetime import datetime
 import pytest
 import redis.asyncio as aioredis
 
-from bot.dialog.messages import Asker, Pressed, Reply, Said
+from bot.dialog.messages import Asker, ConversationKey, Pressed, Reply, Said
 from bot.dialog.service import DialogService
+from bot.servicetitan.embedded import embedded_client
 from bot.simulator.faults import FaultConfig
-from tests.dialog.conftest import REDIS_URL, TZ, Harness, dispatcher
+from bot.store import MemoryStore
+from tests.dialog.conftest import FIXED_NOW, REDIS_URL, TZ, Harness, dispatcher
 
 
 def _card(replies: list[Reply]) -> Reply:
@@ -201,3 +203,18 @@ async def test_slack_mentions_are_named_through_the_resolver(harness: Harness) -
         harness.key(thread="other"), dispatcher(), Said(text="assign <@U99> to job 1005")
     )
     assert "Type their name instead" in unknown[-1].text
+
+
+async def test_show_job_says_why_a_demo_job_is_on_hold_from_its_history() -> None:
+    client, sim = embedded_client(now=FIXED_NOW)
+    async with client:
+        service = DialogService(client=client, store=MemoryStore(), tz=TZ, clock=lambda: FIXED_NOW)
+        held = sorted(job_id for job_id, job in sim.state.jobs.items() if job["jobStatus"] == "Hold")
+        assert held
+        replies = await service.handle(
+            ConversationKey(team="T1", channel="D1", thread="", user="U1"),
+            dispatcher(),
+            Said(text=f"show job {held[0]}"),
+        )
+    why = {f.label: f.value for f in replies[-1].facts}["Why on hold"]
+    assert why == "Waiting for parts — “waiting on compressor from supplier”"

@@ -110,7 +110,7 @@ async def test_job_history_records_changes(st: ST) -> None:
     await client.hold_appointment(job["firstAppointmentId"], reason_id=reason.id, memo="Waiting on a part")
     history = await client.get_job_history(job["id"])
     assert history and all(entry.date.tzinfo is not None for entry in history)
-    assert any(entry.memo == "Waiting on a part" for entry in history)
+    assert any(entry.memo == f"{reason.name}: Waiting on a part" for entry in history)  # reason, then memo
 
 
 async def test_canceled_job_reads(st: ST) -> None:

@@ -325,7 +325,38 @@ async def test_seeded_jobs_have_a_history(st: httpx.AsyncClient, simulator: Simu
     canceled = job_with_status(simulator, "Canceled")
     history = (await st.get(f"{JPM}/jobs/{canceled['id']}/history")).json()["history"]
     assert [h["eventType"] for h in history] == ["Job Booked", "Job Canceled"]
-    assert history[1]["memo"] == simulator.state.latest_cancel_log(canceled["id"])["memo"]
+    log = simulator.state.latest_cancel_log(canceled["id"])
+    reason = simulator.state.job_cancel_reasons[log["reasonId"]]["name"]
+    assert history[1]["memo"] == f"{reason}: {log['memo']}"
+
+    held = job_with_status(simulator, "Hold")
+    history = (await st.get(f"{JPM}/jobs/{held['id']}/history")).json()["history"]
+    assert [h["eventType"] for h in history] == ["Job Booked", "Job On Hold"]
+    reason_name, _, memo = history[1]["memo"].partition(": ")
+    assert reason_name in {r["name"] for r in simulator.state.job_hold_reasons.values()}
+    assert len(memo.split()) >= 3  # a dispatcher's words, e.g. "waiting on compressor from supplier"
+
+
+async def test_writes_record_history_with_the_reason_and_memo(
+    st: httpx.AsyncClient, simulator: Simulator
+) -> None:
+    job = open_job(simulator, appointments=1)
+    appointment = job["firstAppointmentId"]
+    put = await st.put(
+        f"{JPM}/appointments/{appointment}/hold", json={"reasonId": 74, "memo": "ice on the roof"}
+    )
+    assert put.status_code == 200
+    assert (await st.delete(f"{JPM}/appointments/{appointment}/hold")).status_code == 200
+    held = await st.put(
+        f"{JPM}/jobs/{job['id']}/hold", json={"reasonId": 71, "memo": "waiting on compressor from supplier"}
+    )
+    assert held.status_code == 200
+    history = (await st.get(f"{JPM}/jobs/{job['id']}/history")).json()["history"]
+    assert [(h["eventType"], h["memo"]) for h in history][-3:] == [
+        ("Appointment On Hold", "Weather delay: ice on the roof"),
+        ("Appointment Hold Removed", ""),
+        ("Job On Hold", "Waiting for parts: waiting on compressor from supplier"),
+    ]
 
 
 async def test_special_instructions(st: httpx.AsyncClient, simulator: Simulator) -> None:
