@@ -821,6 +821,8 @@ def _result_facts(plan: Plan) -> list[tuple[str, str]]:
     for label, value in plan.facts:
         if label == "Technicians":
             value = after.get(label, value)
+        elif label == "Appointment" and "When" in after:  # "#5013 · <old time>" -> the new time
+            value = f"{value.split(' · ')[0]} · {after['When']}"
         elif label == "Job" and "Status" in after:  # "#1007 · Drain Cleaning (Scheduled)" -> "(Canceled)"
             value = re.sub(r"\([^()]*\)$", f"({after['Status']})", value)
         facts.append((label, value))

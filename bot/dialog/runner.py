@@ -94,6 +94,13 @@ def split_reason(memo: str, reason_names: list[str]) -> tuple[str, str]:
     return "", text
 
 
+def _unanswered(exc: ServiceTitanError) -> str:
+    """A short account of ServiceTitan not answering: "ServiceTitan answered 503"."""
+    if exc.status:
+        return f"ServiceTitan answered {exc.status}"
+    return "ServiceTitan didn't answer in time"
+
+
 def outcome_unknown(exc: ServiceTitanError) -> bool:
     """The client says a write may or may not have been applied (it could not read the outcome back).
 
@@ -285,7 +292,7 @@ class Runner:
                 return Called(
                     plan,
                     ok=False,
-                    error=f"I still can't tell whether it went through ({st_message(exc)})",
+                    error=f"I still can't tell whether it went through ({_unanswered(exc)})",
                     status=exc.status,
                     uncertain=True,
                 )
@@ -295,9 +302,10 @@ class Runner:
             result = await self._call(plan.op, plan.args)
         except ServiceTitanError as exc:
             log.info("write %s refused: %s", plan.op, exc)
-            return Called(
-                plan, ok=False, error=st_message(exc), status=exc.status, uncertain=outcome_unknown(exc)
-            )
+            unknown = outcome_unknown(exc)
+            # the client's own text of an unknown outcome is for the log; the user gets what ServiceTitan did
+            error = _unanswered(exc) if unknown else st_message(exc)
+            return Called(plan, ok=False, error=error, status=exc.status, uncertain=unknown)
         except Exception:  # the conversation must leave "applying" whatever happened
             log.exception("write %s failed", plan.op)
             return Called(plan, ok=False, error="something went wrong on our side", uncertain=True)

@@ -79,6 +79,7 @@ async def test_a_cold_reschedule_card_and_its_result_show_the_jobs_facts(harness
     done = await harness.handle(Pressed(action="confirm", token=card.token))
     assert {f.label: f.value for f in done[-1].facts}["Customer"] == "Ann Lee (#201)"
     assert "Address" in {f.label for f in done[-1].facts}
+    assert "Friday, November 27, 2026" in {f.label: f.value for f in done[-1].facts}["Appointment"]
 
 
 async def test_two_dispatchers_in_one_channel_have_separate_conversations(harness: Harness) -> None:
@@ -137,6 +138,7 @@ async def test_a_write_whose_outcome_is_unknown_is_checked_before_it_is_sent_aga
     replies = await harness.handle(Pressed(action="confirm", token=card.token))
     assert replies[-1].kind == "error" and not replies[-1].replaces_card
     assert "may or may not have gone through" in replies[-1].text
+    assert "ServiceTitan answered 503" in replies[-1].text and "traceId" not in replies[-1].text
     assert "Check & retry" in [b.label for b in replies[-1].buttons]
 
     # still down: the check can't tell either, so nothing is sent
