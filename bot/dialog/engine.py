@@ -797,11 +797,15 @@ def _on_called(s: Conversation, event: Called, now: datetime) -> list[Effect]:
     s.last_failed, s.unsure = False, False
     s.last_done = plan.done_text
     done = "Done (it had already gone through, so I didn't send it again)." if event.already else "Done."
+    facts = _result_facts(plan)
+    booked = event.data.get("id") if plan.op == "book_job" and isinstance(event.data, dict) else None
+    if booked:
+        facts.insert(0, ("Job", f"#{booked}"))
     reply = Reply(
         kind="result",
-        text=f"{done} {plan.done_text}",
+        text=f"{done} {plan.done_text}" + (f" It's job #{booked}." if booked else ""),
         title=plan.title.rstrip("?"),
-        facts=[Fact(label=label, value=value) for label, value in _result_facts(plan)],
+        facts=[Fact(label=label, value=value) for label, value in facts],
         changes=[Change(label=label, before=before, after=after) for label, before, after in plan.changes],
         replaces_card=True,
     )

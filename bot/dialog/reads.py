@@ -57,3 +57,12 @@ def project_row(project: Row, *, tz: str) -> str:
     if jobs:
         parts.append(f"jobs {', '.join(str(j) for j in jobs[:6])}")
     return " · ".join(parts)
+
+
+def address_text(address: Row | None) -> str:
+    """A ServiceTitan address on one line: "12 Oak St, Chicago, IL 60601"."""
+    if not address:
+        return "no address on file"
+    street = " ".join(str(address[k]) for k in ("street", "unit") if address.get(k))
+    place = " ".join(str(address[k]) for k in ("state", "zip") if address.get(k))
+    return ", ".join(x for x in (street, str(address.get("city") or ""), place) if x)

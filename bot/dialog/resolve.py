@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.dialog import rules, timefmt
+from bot.dialog import reads, rules, timefmt
 from bot.dialog.catalog import DONE_WORD, WRITE_STEPS
 from bot.dialog.messages import Asker
 from bot.dialog.state import Load, Pending, Plan
@@ -738,6 +738,7 @@ def plan_book_job(p: Pending, ctx: Ctx) -> Plan:
         facts=[
             ("Customer", f"{ctx.customer['name']} (#{ctx.customer['id']})"),
             ("Location", _location_label(ctx.location)),
+            ("Address", reads.address_text(ctx.location.get("address"))),
             ("Campaign", str(ctx.campaign.get("name"))),
         ],
         changes=changes,

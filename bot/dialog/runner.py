@@ -124,14 +124,6 @@ class _NoSuchJob(Exception):
     """The job of a facts lookup doesn't exist (raised inside the cache load, so nothing is cached)."""
 
 
-def address_text(address: Row | None) -> str:
-    if not address:
-        return "no address on file"
-    street = " ".join(str(address[k]) for k in ("street", "unit") if address.get(k))
-    place = " ".join(str(address[k]) for k in ("state", "zip") if address.get(k))
-    return ", ".join(x for x in (street, str(address.get("city") or ""), place) if x)
-
-
 class Runner:
     """Performs effects against one ServiceTitan tenant; reference data cached in `store` for `cache_ttl` s,
     a job's slow-changing facts (type, customer, address, business unit; never its status) for `facts_ttl` s."""
@@ -177,7 +169,7 @@ class Runner:
                 "job_number": job.job_number,
                 "job_type": types.get(job.job_type_id, f"job type #{job.job_type_id}"),
                 "customer": f"{customer['name']} (#{job.customer_id})" if customer else f"#{job.customer_id}",
-                "address": address_text(location.get("address") if location else None),
+                "address": reads.address_text(location.get("address") if location else None),
                 "business_unit": units.get(job.business_unit_id, f"#{job.business_unit_id}"),
             }
 
