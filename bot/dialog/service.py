@@ -4,7 +4,9 @@ One turn: load the conversation by its ConversationKey, `step` the user's event,
 lookup and write results back into `step`), save, and return the replies. The confirm that leads to a
 ServiceTitan write first moves the stored conversation from confirming to applying with a
 compare-and-set, so a second click, a retried delivery or the same click in another process performs the
-write exactly once; the losers answer "already done".
+write exactly once; the losers answer "already done". A write that fails puts the conversation back on its
+card (same token), so the card's confirm can try again, still exactly once; when its outcome is unknown,
+that next confirm reads ServiceTitan first and writes only if the change is not there (`Runner.check`).
 """
 
 from __future__ import annotations
