@@ -44,7 +44,16 @@ def test_dotenv_is_read(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("ST_TIMEZONE", "Mars/Olympus"), ("ST_ENV", "staging"), ("ST_TENANT_ID", "abc")],
+    [
+        ("ST_TIMEZONE", "Mars/Olympus"),
+        ("ST_ENV", "staging"),
+        ("ST_TENANT_ID", "abc"),
+        ("REDIS_URL", "notaurl"),
+        ("REDIS_URL", "http://127.0.0.1:6379"),
+        ("ST_API_URL", "notaurl"),
+        ("ST_AUTH_URL", "ftp://auth.example.com"),
+        ("SLACK_API_URL", "ftp:/x"),
+    ],
 )
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
@@ -70,3 +79,13 @@ def test_full_credentials_leave_the_simulator(monkeypatch: pytest.MonkeyPatch) -
     settings = load_settings()
     assert not settings.use_simulator
     assert settings.st_tenant_id == 42
+
+
+def test_redis_and_api_urls_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "rediss://:secret@cache.example.com:6380/2")
+    monkeypatch.setenv("ST_API_URL", "http://127.0.0.1:8765")
+    settings = load_settings()
+    assert settings.redis_url == "rediss://:secret@cache.example.com:6380/2"
+    assert settings.st_api_base == "http://127.0.0.1:8765"
+    monkeypatch.setenv("REDIS_URL", "")
+    assert load_settings().redis_url is None
