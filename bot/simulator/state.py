@@ -343,9 +343,8 @@ def _copy(value: Any) -> Any:
 
 def render(record: Mapping[str, Any], shape: Mapping[str, Any] | Iterable[str]) -> dict[str, Any]:
     """Project a record onto a response shape, rendering datetimes as ServiceTitan UTC strings."""
-    names = list(shape)
     out: dict[str, Any] = {}
-    for name in names:
+    for name in shape:
         value = record.get(name)
         if value is None and name in OMIT_WHEN_NULL:
             continue
@@ -380,6 +379,12 @@ def normalize(record: Mapping[str, Any], shape: Mapping[str, Any], stamp: dateti
     if out.get("modifiedOn") is None and "modifiedOn" in shape:
         out["modifiedOn"] = out.get("createdOn") or stamp
     return out
+
+
+def last_change(record: Mapping[str, Any]) -> datetime:
+    """When a record last changed (the export order): its modifiedOn, or createdOn where it has none."""
+    changed: datetime = record.get("modifiedOn") or record["createdOn"]
+    return changed
 
 
 def encode_token(seq: int) -> str:
@@ -546,7 +551,7 @@ class SimState:
         rows: list[tuple[datetime, str, int]] = []
         for feed in FEEDS:
             for record_id, record in self.table(feed).items():
-                rows.append((record.get("modifiedOn") or record["createdOn"], feed, record_id))
+                rows.append((last_change(record), feed, record_id))
         for _, feed, record_id in sorted(rows):
             self.seq += 1
             self.change_seq[feed][record_id] = self.seq
@@ -579,9 +584,6 @@ class SimState:
 
     # ------------------------------------------------------------------ helpers
 
-    def now(self) -> datetime:
-        return self.clock()
-
     def table(self, feed: str) -> dict[int, dict[str, Any]]:
         return {
             "jobs": self.jobs,
@@ -591,13 +593,16 @@ class SimState:
         }[feed]
 
     def next_id(self, kind: str, first: int) -> int:
-        existing = {
-            "jobs": self.jobs,
-            "appointments": {**self.appointments, **self.deleted_appointments},
-            "assignments": self.assignments,
-            "canceled_logs": self.canceled_logs,
-        }.get(kind, {})
-        current = self._next_ids.get(kind, max([first - 1, *existing]) + 1)
+        current = self._next_ids.get(kind)
+        if current is None:
+            # First id of a kind: one past the largest seeded id. Later ids count on from the last one.
+            existing = {
+                "jobs": self.jobs.keys(),
+                "appointments": self.appointments.keys() | self.deleted_appointments.keys(),
+                "assignments": self.assignments.keys(),
+                "canceled_logs": self.canceled_logs.keys(),
+            }.get(kind, set())
+            current = max([first - 1, *existing]) + 1
         self._next_ids[kind] = current + 1
         return current
 
@@ -717,8 +722,7 @@ class SimState:
     def render_job(
         self, job: dict[str, Any], *, guid: str | None = None, export: bool = False
     ) -> dict[str, Any]:
-        shape = list(JOB_FIELDS)
-        body = render(job, shape)
+        body = render(job, JOB_FIELDS)
         body["externalData"] = [dict(e) for e in self.external_data.get(job["id"], {}).get(guid, [])]
         if export:
             body["active"] = True
@@ -1249,12 +1253,12 @@ class SimState:
             after_seq = decoded_seq or 0
         rows = sorted((seq, record_id) for record_id, seq in self.change_seq[feed].items() if seq > after_seq)
         if since is not None:
-            rows = [(s, i) for s, i in rows if self._export_record(feed, i)["modifiedOn_or_created"] >= since]
+            rows = [(s, i) for s, i in rows if self._changed_on(feed, i) >= since]
         if self.export_delay and not include_recent:
             cutoff = self.clock() - self.export_delay
             visible: list[tuple[int, int]] = []
             for seq, record_id in rows:
-                if self._export_record(feed, record_id)["modifiedOn_or_created"] > cutoff:
+                if self._changed_on(feed, record_id) > cutoff:
                     break
                 visible.append((seq, record_id))
             rows = visible
@@ -1265,12 +1269,16 @@ class SimState:
             last = self.seq
         return batch, encode_token(last), has_more
 
-    def _export_record(self, feed: str, record_id: int) -> dict[str, Any]:
+    def _feed_record(self, feed: str, record_id: int) -> dict[str, Any]:
+        """The record behind a feed row; deleted appointments stay in their feed."""
         record = self.table(feed).get(record_id)
         if record is None and feed == "appointments":
             record = self.deleted_appointments[record_id]
         assert record is not None
-        return {"modifiedOn_or_created": record.get("modifiedOn") or record["createdOn"], "record": record}
+        return record
+
+    def _changed_on(self, feed: str, record_id: int) -> datetime:
+        return last_change(self._feed_record(feed, record_id))
 
     def export_record(self, feed: str, record_id: int) -> dict[str, Any]:
-        return dict(self._export_record(feed, record_id)["record"])
+        return dict(self._feed_record(feed, record_id))
