@@ -248,6 +248,9 @@ class Runner:
                 return {"customer": None}
             locations = await _rows(client.iter_locations(customer_id=customer.id))
             return {"customer": _row(customer), "locations": locations}
+        if what == "customers_named":  # a customer given by name when the dialog asks for one
+            rows = await _rows(client.iter_customers(name=str(args["name"]), page_size=10), limit=10)
+            return [{"id": r["id"], "name": r.get("name", ""), "address": r.get("address")} for r in rows]
         if what == "job_facts":
             return await self.job_facts(int(args["job_id"]))
         if what == "conflicts":
