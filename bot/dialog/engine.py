@@ -71,6 +71,8 @@ from bot.dialog.state import (
 from intents import parse, parse_slot
 
 InternalEvent = Loaded | Called | ClaimLost
+# The button that drops a request. Never "Cancel": next to "Cancel job" a dispatcher could press the wrong one.
+ABANDON_LABEL = "Never mind"
 APPLY_TIMEOUT = timedelta(minutes=5)
 
 _ABANDON = {
@@ -243,7 +245,7 @@ def _confirmation_reply(s: Conversation, plan: Plan) -> Reply:
         date_edit=edit,
         buttons=[
             Button(action="confirm", label=plan.verb, style="primary"),
-            Button(action="abandon", label="Cancel"),
+            Button(action="abandon", label=ABANDON_LABEL),
         ],
         footnote=f"Times in {tz}",
         token=s.token,
@@ -624,7 +626,7 @@ def _retry_reply(s: Conversation, text: str, *, check: bool, title: str | None =
         title=title,
         buttons=[
             Button(action="confirm", label="Check & retry" if check else "Try again", style="primary"),
-            Button(action="abandon", label="Cancel"),
+            Button(action="abandon", label=ABANDON_LABEL),
         ],
         token=s.token,
     )

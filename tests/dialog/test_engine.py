@@ -244,7 +244,7 @@ def test_an_unknown_outcome_makes_the_next_confirm_check_first() -> None:
     )
     assert state.phase == "confirming" and state.unsure
     assert "may or may not have gone through" in replies[0].text
-    assert [b.label for b in replies[0].buttons] == ["Check & retry", "Cancel"]
+    assert [b.label for b in replies[0].buttons] == ["Check & retry", "Never mind"]
 
     state, _, writes = drive(state, Pressed(action="confirm", token=card.token))
     assert len(writes) == 1 and isinstance(writes[0], CallServiceTitan) and writes[0].check_first
@@ -265,3 +265,13 @@ def test_a_write_left_applying_by_a_stopped_process_returns_to_the_card_to_check
     state, replies, writes = drive(state, Pressed(action="confirm", token=card.token), later)
     assert "couldn't confirm whether" in replies[0].text
     assert len(writes) == 1 and isinstance(writes[0], CallServiceTitan) and writes[0].check_first
+
+
+def test_the_button_that_drops_a_request_is_never_labelled_cancel() -> None:
+    from bot.dialog.engine import _confirmation_reply
+    from bot.dialog.state import Plan
+
+    state = Conversation(asker=ASKER, token="t")
+    plan = Plan(op="cancel_job", args={}, title="Cancel job 1007?", verb="Cancel job", done_text="")
+    labels = [b.label for b in _confirmation_reply(state, plan).buttons]
+    assert labels == ["Cancel job", "Never mind"]
