@@ -334,6 +334,10 @@ class _Scanner:
     def w(self, i: int) -> str:
         return self.norms[i] if i < self.n + _PAD else ""
 
+    def tok(self, i: int) -> Token | None:
+        """The token at i, or None past either end (a phrase may stop at the last token)."""
+        return self.toks[i] if 0 <= i < self.n else None
+
     def kind(self, i: int) -> str:
         return self.kinds[i] if i < self.n + _PAD else ""
 
@@ -345,7 +349,7 @@ class _Scanner:
 
     def hour_at(self, i: int, *, bare: bool) -> tuple[int, tuple[int, int, str | None]] | None:
         """An hour at i: "10am", "8:30", "noon"; bare numbers only when `bare` is allowed."""
-        t = self.toks[i] if i < self.n else None
+        t = self.tok(i)
         if t is None:
             return None
         after = i + 1
@@ -439,15 +443,15 @@ class _Scanner:
     # -- dates -------------------------------------------------------------------------------------
 
     def count_at(self, i: int) -> tuple[int, int] | None:
-        t = self.toks[i] if i < self.n else None
+        t = self.tok(i)
         if t is None:
             return None
         if t.kind == "num" and isinstance(t.value, int) and 0 < t.value <= 400:
             return i + 1, t.value
         if t.norm in ("a", "an") and self.w(i + 1) in ("couple", "few"):
             i += 1
-            t = self.toks[i]
-        if t.norm in COUNT_WORDS:
+            t = self.tok(i)
+        if t is not None and t.norm in COUNT_WORDS:
             j = i + 1
             if t.norm == "couple" and self.w(j) == "of":
                 j += 1
@@ -464,7 +468,7 @@ class _Scanner:
         return None
 
     def day_number_at(self, i: int) -> tuple[int, int] | None:
-        t = self.toks[i] if i < self.n else None
+        t = self.tok(i)
         if t is None:
             return None
         if t.kind == "ord" and isinstance(t.value, int):
@@ -477,7 +481,7 @@ class _Scanner:
 
     def year_at(self, i: int) -> tuple[int, int] | None:
         j = i + 1 if self.w(i) == "," else i
-        t = self.toks[j] if j < self.n else None
+        t = self.tok(j)
         if t is not None and t.kind == "num" and isinstance(t.value, int) and 1900 <= t.value <= 2200:
             return j + 1, t.value
         return None
@@ -527,8 +531,8 @@ class _Scanner:
         return month_span(year, month)
 
     def numeric_date_at(self, i: int) -> tuple[int, Atom] | None:
-        t = self.toks[i]
-        if t.kind != "date":
+        t = self.tok(i)
+        if t is None or t.kind != "date":
             return None
         found = numeric_date(t.norm, self.today)
         if found is None:
@@ -542,7 +546,7 @@ class _Scanner:
             j += 1
             if w == "on" and self.w(j) == "the":
                 j += 1
-        t = self.toks[j] if j < self.n else None
+        t = self.tok(j)
         if t is None or t.kind != "ord" or not isinstance(t.value, int):
             return None
         if j == i and self.w(i - 1) not in ("to", "for", "until", "by", "before", "after", "from"):
@@ -763,7 +767,7 @@ class _Scanner:
                 return None
             # common little words start a time phrase only before another time word ("a week", "the 5th")
             if w in _WEAK_STARTS:
-                nxt = self.toks[i + 1] if i + 1 < self.n else None
+                nxt = self.tok(i + 1)
                 if nxt is None or (nxt.kind == "word" and nxt.norm not in _AFTER_WEAK) or nxt.kind == "punct":
                     return None
             # words that can only start one kind of atom go straight to its matcher
