@@ -44,6 +44,7 @@ MAX_IDS = 50
 MAX_PAGE_SIZE = 5000
 DEFAULT_PAGE_SIZE = 50
 IDS_MESSAGE = "Simple IDs lookup should not exceed 50 ids"
+NOTE_FIELDS = ("text", "isPinned", "createdById", "createdOn", "modifiedOn")
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
@@ -281,6 +282,12 @@ async def json_body(request: Request) -> dict[str, Any]:
     return body
 
 
+def _application_guid(body: Mapping[str, Any]) -> str | None:
+    """The application GUID of a job write's `externalData`, which picks the external data echoed back."""
+    external = body.get("externalData")
+    return external.get("applicationGuid") if external else None
+
+
 def _path_int(request: Request, name: str = "id") -> int:
     return int(request.path_params[name])
 
@@ -291,6 +298,17 @@ def empty_ok() -> Response:
 
 def build_routes(state: SimState) -> list[BaseRoute]:
     """All ServiceTitan routes of the simulator, bound to one tenant state."""
+
+    # The job or appointment a route names in its path: a missing one is a 404 before the body is read.
+    def job_in_path(request: Request) -> int:
+        job_id = _path_int(request)
+        state.get_job(job_id)
+        return job_id
+
+    def appointment_in_path(request: Request) -> int:
+        appointment_id = _path_int(request)
+        state.get_appointment(appointment_id)
+        return appointment_id
 
     # ------------------------------------------------------------------ JPM: jobs
 
@@ -385,18 +403,15 @@ def build_routes(state: SimState) -> list[BaseRoute]:
     async def jobs_create(request: Request) -> Response:
         body = await json_body(request)
         job = state.create_job(body)
-        guid = body.get("externalData", {}).get("applicationGuid") if body.get("externalData") else None
-        return JSONResponse(state.render_job(job, guid=guid))
+        return JSONResponse(state.render_job(job, guid=_application_guid(body)))
 
     async def jobs_update(request: Request) -> Response:
         body = await json_body(request)
         job = state.update_job(_path_int(request), body)
-        guid = body.get("externalData", {}).get("applicationGuid") if body.get("externalData") else None
-        return JSONResponse(state.render_job(job, guid=guid))
+        return JSONResponse(state.render_job(job, guid=_application_guid(body)))
 
     async def jobs_cancel(request: Request) -> Response:
-        state.get_job(_path_int(request))
-        state.cancel_job(_path_int(request), await json_body(request))
+        state.cancel_job(job_in_path(request), await json_body(request))
         return empty_ok()
 
     async def jobs_remove_cancellation(request: Request) -> Response:
@@ -404,21 +419,17 @@ def build_routes(state: SimState) -> list[BaseRoute]:
         return empty_ok()
 
     async def jobs_hold(request: Request) -> Response:
-        state.get_job(_path_int(request))
-        state.hold_job(_path_int(request), await json_body(request))
+        state.hold_job(job_in_path(request), await json_body(request))
         return empty_ok()
 
     async def jobs_notes(request: Request) -> Response:
         q = Query(request.query_params)
         notes = state.job_notes(_path_int(request))
-        return paginate(
-            q, notes, lambda n: render(n, ("text", "isPinned", "createdById", "createdOn", "modifiedOn"))
-        )
+        return paginate(q, notes, lambda n: render(n, NOTE_FIELDS))
 
     async def jobs_add_note(request: Request) -> Response:
-        state.get_job(_path_int(request))
-        note = state.add_note(_path_int(request), await json_body(request))
-        return JSONResponse(render(note, ("text", "isPinned", "createdById", "createdOn", "modifiedOn")))
+        note = state.add_note(job_in_path(request), await json_body(request))
+        return JSONResponse(render(note, NOTE_FIELDS))
 
     async def jobs_cancel_reasons(request: Request) -> Response:
         q = Query(request.query_params)
@@ -448,16 +459,14 @@ def build_routes(state: SimState) -> list[BaseRoute]:
 
     async def jobs_canceled_log(request: Request) -> Response:
         q = Query(request.query_params)
-        job_id = _path_int(request)
-        state.get_job(job_id)
+        job_id = job_in_path(request)
         logs = sorted(
             (log for log in state.canceled_logs.values() if log["jobId"] == job_id), key=lambda x: x["id"]
         )
         return paginate(q, logs, lambda log: render(log, CANCELED_LOG_FIELDS))
 
     async def jobs_history(request: Request) -> Response:
-        job_id = _path_int(request)
-        state.get_job(job_id)
+        job_id = job_in_path(request)
         entries = state.history.get(job_id, [])
         fields = ("id", "employeeId", "eventType", "date", "usedSchedulingTool", "memo")
         return JSONResponse({"history": [render(e, fields) for e in entries]})
@@ -498,18 +507,15 @@ def build_routes(state: SimState) -> list[BaseRoute]:
         return JSONResponse(state.render_appointment(appointment))
 
     async def appointments_reschedule(request: Request) -> Response:
-        state.get_appointment(_path_int(request))
-        appointment = state.reschedule(_path_int(request), await json_body(request))
+        appointment = state.reschedule(appointment_in_path(request), await json_body(request))
         return JSONResponse(state.render_appointment(appointment))
 
     async def appointments_special_instructions(request: Request) -> Response:
-        state.get_appointment(_path_int(request))
-        appointment = state.set_special_instructions(_path_int(request), await json_body(request))
+        appointment = state.set_special_instructions(appointment_in_path(request), await json_body(request))
         return JSONResponse(state.render_appointment(appointment))
 
     async def appointments_hold(request: Request) -> Response:
-        state.get_appointment(_path_int(request))
-        state.hold_appointment(_path_int(request), await json_body(request))
+        state.hold_appointment(appointment_in_path(request), await json_body(request))
         return empty_ok()
 
     async def appointments_remove_hold(request: Request) -> Response:
@@ -547,6 +553,28 @@ def build_routes(state: SimState) -> list[BaseRoute]:
             return JSONResponse(render(record, shape))
 
         return endpoint
+
+    def list_and_get(
+        path: str,
+        table: Callable[[], Mapping[int, Record]],
+        shape: Mapping[str, Any],
+        not_found: str,
+        *,
+        active_default: str | None,
+        extra: Callable[[Query], list[Predicate]] | None = None,
+        sort_fields: Iterable[str] = ("Id", "ModifiedOn", "CreatedOn"),
+    ) -> list[BaseRoute]:
+        """`GET path` (a filtered list) and `GET path/{id}` of one reference table."""
+        return [
+            Route(
+                path,
+                simple_list(
+                    table, shape, active_default=active_default, extra=extra, sort_fields=sort_fields
+                ),
+                methods=["GET"],
+            ),
+            Route(f"{path}/{{id:int}}", simple_get(table, shape, not_found), methods=["GET"]),
+        ]
 
     def job_type_filters(q: Query) -> list[Predicate]:
         filters = _ids_filter(q) + _contains(q, "name")
@@ -750,21 +778,14 @@ def build_routes(state: SimState) -> list[BaseRoute]:
             simple_get(lambda: state.job_types, JOB_TYPE_FIELDS, "Job type was not found"),
             methods=["GET"],
         ),
-        Route(
+        *list_and_get(
             f"{jpm}/projects",
-            simple_list(
-                lambda: state.projects,
-                PROJECT_FIELDS,
-                active_default=None,
-                extra=project_filters,
-                sort_fields=("Id", "ModifiedOn", "CreatedOn", "Name", "TargetCompletionDate"),
-            ),
-            methods=["GET"],
-        ),
-        Route(
-            f"{jpm}/projects/{{id:int}}",
-            simple_get(lambda: state.projects, PROJECT_FIELDS, "Project was not found"),
-            methods=["GET"],
+            lambda: state.projects,
+            PROJECT_FIELDS,
+            "Project was not found",
+            active_default=None,
+            extra=project_filters,
+            sort_fields=("Id", "ModifiedOn", "CreatedOn", "Name", "TargetCompletionDate"),
         ),
         Route(f"{jpm}/export/jobs", export_endpoint("jobs", export_job), methods=["GET"]),
         Route(
@@ -783,75 +804,52 @@ def build_routes(state: SimState) -> list[BaseRoute]:
             export_endpoint("appointmentAssignments", export_assignment, active_default="True"),
             methods=["GET"],
         ),
-        Route(
+        *list_and_get(
             f"{dispatch}/arrival-windows",
-            simple_list(lambda: state.arrival_windows, ARRIVAL_WINDOW_FIELDS, active_default="True"),
-            methods=["GET"],
+            lambda: state.arrival_windows,
+            ARRIVAL_WINDOW_FIELDS,
+            "Arrival window was not found",
+            active_default="True",
         ),
-        Route(
-            f"{dispatch}/arrival-windows/{{id:int}}",
-            simple_get(lambda: state.arrival_windows, ARRIVAL_WINDOW_FIELDS, "Arrival window was not found"),
-            methods=["GET"],
-        ),
-        Route(
+        *list_and_get(
             f"{settings}/technicians",
-            simple_list(
-                lambda: state.technicians, TECHNICIAN_FIELDS, active_default="True", extra=technician_filters
-            ),
-            methods=["GET"],
+            lambda: state.technicians,
+            TECHNICIAN_FIELDS,
+            "Technician not found",
+            active_default="True",
+            extra=technician_filters,
         ),
-        Route(
-            f"{settings}/technicians/{{id:int}}",
-            simple_get(lambda: state.technicians, TECHNICIAN_FIELDS, "Technician not found"),
-            methods=["GET"],
-        ),
-        Route(
+        *list_and_get(
             f"{settings}/employees",
-            simple_list(
-                lambda: state.employees, EMPLOYEE_FIELDS, active_default="True", extra=employee_filters
-            ),
-            methods=["GET"],
+            lambda: state.employees,
+            EMPLOYEE_FIELDS,
+            "Employee not found",
+            active_default="True",
+            extra=employee_filters,
         ),
-        Route(
-            f"{settings}/employees/{{id:int}}",
-            simple_get(lambda: state.employees, EMPLOYEE_FIELDS, "Employee not found"),
-            methods=["GET"],
-        ),
-        Route(
+        *list_and_get(
             f"{settings}/business-units",
-            simple_list(
-                lambda: state.business_units, BUSINESS_UNIT_FIELDS, active_default="True", extra=bu_filters
-            ),
-            methods=["GET"],
+            lambda: state.business_units,
+            BUSINESS_UNIT_FIELDS,
+            "Business unit not found",
+            active_default="True",
+            extra=bu_filters,
         ),
-        Route(
-            f"{settings}/business-units/{{id:int}}",
-            simple_get(lambda: state.business_units, BUSINESS_UNIT_FIELDS, "Business unit not found"),
-            methods=["GET"],
-        ),
-        Route(
+        *list_and_get(
             f"{crm}/customers",
-            simple_list(
-                lambda: state.customers, CUSTOMER_FIELDS, active_default="True", extra=customer_filters
-            ),
-            methods=["GET"],
+            lambda: state.customers,
+            CUSTOMER_FIELDS,
+            "Customer not found",
+            active_default="True",
+            extra=customer_filters,
         ),
-        Route(
-            f"{crm}/customers/{{id:int}}",
-            simple_get(lambda: state.customers, CUSTOMER_FIELDS, "Customer not found"),
-            methods=["GET"],
-        ),
-        Route(
+        *list_and_get(
             f"{crm}/locations",
-            simple_list(
-                lambda: state.locations, LOCATION_FIELDS, active_default="True", extra=location_filters
-            ),
-            methods=["GET"],
-        ),
-        Route(
-            f"{crm}/locations/{{id:int}}",
-            simple_get(lambda: state.locations, LOCATION_FIELDS, "Location not found"),
-            methods=["GET"],
+            lambda: state.locations,
+            LOCATION_FIELDS,
+            "Location not found",
+            active_default="True",
+            extra=location_filters,
         ),
         Route(
             f"{marketing}/campaigns",
