@@ -232,7 +232,7 @@ def test_cancel_before_confirming_changes_nothing(demo: Demo) -> None:
     job_id, appointment = demo.reschedulable_job()
     writes = demo.world.simulator.write_count
     answer = last_turn(demo.type(f"reschedule job {job_id} to friday", "cancel"))
-    assert answer.startswith("cancel\n  OK, I dropped the request to reschedule job")
+    assert answer.startswith("cancel\n  OK, I won't reschedule job")
     assert "Nothing was changed." in answer
     # The card's abandon button does the same.
     demo.type(f"reschedule job {job_id} to friday")
