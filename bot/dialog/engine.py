@@ -283,23 +283,29 @@ def _abandon(s: Conversation, now: datetime) -> list[Effect]:
     if s.pending is None:
         s.phase = "idle"
         return [Say(Reply(kind="text", text="There's nothing in progress to cancel."))]
-    what = describe(s.pending, s.asker)
     outcome = (
         "I won't send it again; check ServiceTitan for the attempt whose outcome was unknown."
         if s.unsure
         else "Nothing was changed."
     )
+    text = f"OK, I won't {_undone(s.pending)}. {outcome}"
     s.pending, s.switch_to, s.phase, s.unsure = None, None, "idle", False
     s.token = _token(s, now, "abandon")
-    return [
-        Say(
-            Reply(
-                kind="text",
-                text=f"OK, I dropped the request to {what}. {outcome}",
-                replaces_card=True,
-            )
-        )
-    ]
+    return [Say(Reply(kind="text", text=text, replaces_card=True))]
+
+
+def _undone(p: Pending) -> str:
+    """What an abandoned request would have done, as a plain verb phrase: "delete appointment 5031"."""
+    if p.plan is not None:
+        title = p.plan.title.rstrip("?")
+        title = title.removeprefix("Undo: ")  # "Undo: move job 1001 back" -> "move job 1001 back"
+        return title[:1].lower() + title[1:]
+    target = ""
+    if p.slots.get("job_id") is not None:
+        target = f" for job {p.slots['job_id']}"
+    elif p.slots.get("appointment_id") is not None:
+        target = f" for appointment {p.slots['appointment_id']}"
+    return f"go on with {DOING.get(p.intent, p.intent.replace('_', ' '))}{target}"
 
 
 def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -> list[Effect]:
