@@ -324,6 +324,8 @@ def _long_tail(text: str, ctx: Context, kind: str) -> object | None:
     cleaned = clean_text(text)
     if not cleaned or len(cleaned) > 60 or not any(ch.isdigit() for ch in cleaned):
         return None
+    if not timeparse.in_calendar(ctx.today):  # like the fast path: no dates around year 1 or 9999
+        return None
     import dateparser  # imported lazily: it takes ~100 ms and is rarely needed
 
     try:

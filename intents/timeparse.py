@@ -207,11 +207,26 @@ class TimeExpr:
 # ---------------------------------------------------------------------------------------------- helpers
 
 
+# The years the resolver works in: dates outside are never produced, and with a `now` outside its
+# time phrases resolve to nothing (near year 1 or 9999 plain date arithmetic would overflow).
+FIRST_YEAR = 1900
+LAST_YEAR = 2200
+_STAND_IN_TODAY = date(2000, 1, 1)
+
+
+def in_calendar(day: date) -> bool:
+    """Whether time phrases can be resolved with `day` as today."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
 def local_now(now: datetime, tz: str) -> datetime:
     """`now` as a naive local time in `tz` (a naive `now` is already local to tz)."""
     if now.tzinfo is None:
         return now
-    return now.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    try:
+        return now.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    except OverflowError:  # within hours of datetime.min/max: outside the calendar anyway
+        return now.replace(tzinfo=None)
 
 
 def local_today(now: datetime, tz: str) -> date:
@@ -235,7 +250,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def _valid_date(year: int, month: int, day: int) -> date | None:
-    if not (1 <= month <= 12 and 1 <= day <= 31 and 1900 <= year <= 2200):
+    if not (1 <= month <= 12 and 1 <= day <= 31 and FIRST_YEAR <= year <= LAST_YEAR):
         return None
     if day > calendar.monthrange(year, month)[1]:
         return None
@@ -482,7 +497,12 @@ class _Scanner:
     def year_at(self, i: int) -> tuple[int, int] | None:
         j = i + 1 if self.w(i) == "," else i
         t = self.tok(j)
-        if t is not None and t.kind == "num" and isinstance(t.value, int) and 1900 <= t.value <= 2200:
+        if (
+            t is not None
+            and t.kind == "num"
+            and isinstance(t.value, int)
+            and FIRST_YEAR <= t.value <= LAST_YEAR
+        ):
             return j + 1, t.value
         return None
 
@@ -984,7 +1004,10 @@ def find_expressions(tokens: Sequence[Token], today: date) -> list[TimeExpr]:
     found: list[TimeExpr] = []
     if not any(_may_start(tokens, i) for i in range(len(tokens))):
         return found
-    scanner = _Scanner(tokens, today)
+    resolvable = in_calendar(today)
+    # outside the calendar the phrases are still found (so "friday" is never read as a name) against
+    # a stand-in day, but they say nothing
+    scanner = _Scanner(tokens, today if resolvable else _STAND_IN_TODAY)
     i = 0
     while i < scanner.n:
         if not _may_start(tokens, i):
@@ -994,6 +1017,8 @@ def find_expressions(tokens: Sequence[Token], today: date) -> list[TimeExpr]:
         if expr is None:
             i += 1
             continue
+        if not resolvable:
+            expr.atoms = []
         found.append(expr)
         i = expr.last + 1
     return found

@@ -1,13 +1,15 @@
 """A message that stops in the middle of a time phrase ("friday -", "12/1 through") parses what was
-said."""
+said; a `now` at the edge of the calendar resolves no times and logs nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from intents import parse, parse_slot
 from intents.recognizer import recognize
 from tests.intents.cases import fixture_cases
 
@@ -60,3 +62,34 @@ def test_no_cut_off_fixture_utterance_raises() -> None:
     for text, now, tz in _prefixes():
         result = recognize(text, now=now, tz=tz)
         assert set(result) == {"intent", "slots"}, text
+
+
+EDGES = [
+    datetime(9999, 12, 31, 23, 0),
+    datetime(9999, 12, 31, 23, 0, tzinfo=UTC),
+    datetime(1, 1, 1, 0, 30),
+    datetime(1, 1, 1, 0, 30, tzinfo=UTC),
+]
+TIME_PHRASES = [
+    "tomorrow", "yesterday", "friday", "last friday", "friday after next", "next week", "last week",
+    "next month", "last month", "this weekend", "in 3 weeks", "the 30th", "jan 5", "12/7", "at 4pm",
+    "the week of 12/7", "rest of the month", "next 7 days", "past 2 weeks", "the day after tomorrow",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("now", EDGES, ids=str)
+@pytest.mark.parametrize("tz", ["America/Chicago", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_a_clock_at_the_end_of_the_calendar_resolves_no_time_quietly(
+    now: datetime, tz: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="intents")
+    for phrase in TIME_PHRASES:
+        assert recognize(f"move job 5 to {phrase}", now=now, tz=tz) == {
+            "intent": "reschedule_appointment",
+            "slots": {"job_id": 5},
+        }
+        assert recognize(f"jobs {phrase}", now=now, tz=tz) == {"intent": "find_jobs", "slots": {}}
+        assert parse_slot("when", phrase, now=now, tz=tz) is None
+        assert parse_slot("range", phrase, now=now, tz=tz) is None
+    assert parse("cancel job 5", now=now, tz=tz) == {"intent": "cancel_job", "slots": {"job_id": 5}}
+    assert caplog.records == []
