@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -46,6 +46,7 @@ DEFAULT_PAGE_SIZE = 50
 IDS_MESSAGE = "Simple IDs lookup should not exceed 50 ids"
 NOTE_FIELDS = ("text", "isPinned", "createdById", "createdOn", "modifiedOn")
 
+T = TypeVar("T")
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
 
@@ -68,25 +69,21 @@ class Query:
     def text(self, name: str) -> str | None:
         return self.raw(name)
 
-    def integer(self, name: str) -> int | None:
+    def _converted(self, name: str, convert: Callable[[str], T]) -> T | None:
         value = self.raw(name)
         if value is None:
             return None
         try:
-            return int(value)
+            return convert(value)
         except ValueError:
             self._bad(name, value)
             return None
 
+    def integer(self, name: str) -> int | None:
+        return self._converted(name, int)
+
     def number(self, name: str) -> float | None:
-        value = self.raw(name)
-        if value is None:
-            return None
-        try:
-            return float(value)
-        except ValueError:
-            self._bad(name, value)
-            return None
+        return self._converted(name, float)
 
     def boolean(self, name: str) -> bool | None:
         value = self.raw(name)
@@ -100,14 +97,7 @@ class Query:
         return None
 
     def moment(self, name: str) -> datetime | None:
-        value = self.raw(name)
-        if value is None:
-            return None
-        try:
-            return parse_ts(value)
-        except ValueError:
-            self._bad(name, value)
-            return None
+        return self._converted(name, parse_ts)
 
     def enum(self, name: str, allowed: Iterable[str]) -> str | None:
         value = self.raw(name)
