@@ -239,7 +239,7 @@ def _confirmation_reply(s: Conversation, plan: Plan) -> Reply:
         kind="confirm",
         text="\n".join(lines),
         title=plan.title,
-        facts=[Fact(label=label, value=value) for label, value in plan.facts],
+        facts=_facts_beside(plan.facts, plan.changes),
         changes=[Change(label=label, before=before, after=after) for label, before, after in plan.changes],
         warnings=list(plan.warnings),
         date_edit=edit,
@@ -250,6 +250,13 @@ def _confirmation_reply(s: Conversation, plan: Plan) -> Reply:
         footnote=f"Times in {tz}",
         token=s.token,
     )
+
+
+def _facts_beside(facts: list[tuple[str, str]], changes: list[tuple[str, str, str]]) -> list[Fact]:
+    """The facts a card shows next to its changes: one that is also a change ("Technicians") is shown
+    once, as the change (before → after)."""
+    changed = {label for label, _, _ in changes}
+    return [Fact(label=label, value=value) for label, value in facts if label not in changed]
 
 
 # ---- user text --------------------------------------------------------------------------------------------
@@ -813,7 +820,7 @@ def _on_called(s: Conversation, event: Called, now: datetime) -> list[Effect]:
         kind="result",
         text=f"{done} {plan.done_text}" + (f" It's job #{booked}." if booked else ""),
         title=plan.title.rstrip("?"),
-        facts=[Fact(label=label, value=value) for label, value in facts],
+        facts=_facts_beside(facts, plan.changes),
         changes=[Change(label=label, before=before, after=after) for label, before, after in plan.changes],
         replaces_card=True,
     )
