@@ -259,24 +259,22 @@ class JobHistoryEntry(STModel):
     memo: str | None = None
 
 
-class JobHoldReason(STModel):
+class _Reason(STModel):
+    """A tenant's named reason for holding or canceling: both response schemas have exactly these fields."""
+
+    id: int
+    name: str
+    active: bool
+    created_on: UtcDateTime
+    modified_on: UtcDateTime
+
+
+class JobHoldReason(_Reason):
     """``Jpm.V2.JobHoldReasonResponse``."""
 
-    id: int
-    name: str
-    active: bool
-    created_on: UtcDateTime
-    modified_on: UtcDateTime
 
-
-class JobCancelReason(STModel):
+class JobCancelReason(_Reason):
     """``Jpm.V2.JobCancelReasonResponse``."""
-
-    id: int
-    name: str
-    active: bool
-    created_on: UtcDateTime
-    modified_on: UtcDateTime
 
 
 class JobType(STModel):
