@@ -87,6 +87,7 @@ _ABANDON = {
     "abort",
     "quit",
 }
+_REFUSED = "_refused"  # Pending.data flag: the last thing said about the request was a refusal
 _GLOBAL_INTENTS = frozenset({"subscribe_alerts", "unsubscribe_alerts"})  # answered without leaving the dialog
 _YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "switch", "drop it"}
 _NO = {"no", "n", "nope", "keep", "keep it", "keep the current one"}
@@ -432,6 +433,10 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
         reparsed = _parse(f"update job {p.slots.get('job_id')} {text}", now, tz)
         if reparsed.get("intent") == "update_job":
             changed = {k: v for k, v in (reparsed.get("slots") or {}).items() if k != "job_id"}
+    elif intent in WRITE_INTENTS and intent != p.intent and slots and not _has_progress(p):
+        # Nothing worth keeping (e.g. the request was just refused): start the new one without asking.
+        s.pending, s.phase = None, "idle"
+        return _start(s, intent, slots, now)
     elif intent in WRITE_INTENTS and intent != p.intent and slots:
         s.switch_to = {"intent": intent, "slots": slots}
         s.phase = "switching"
@@ -488,6 +493,13 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
     return _advance(s, now)
 
 
+def _has_progress(p: Pending) -> bool:
+    """Whether dropping `p` loses anything: a card or a choice shown, or slots given since a refusal."""
+    if p.plan is not None or p.choice is not None:
+        return True
+    return bool(p.slots) and not p.data.get(_REFUSED)
+
+
 def _may_be_technician(p: Pending, name: str) -> bool:
     """Whether `name` matches an active technician in the list already looked up (True when none was)."""
     rows = p.data.get(Load("technicians").key)
@@ -513,6 +525,7 @@ def _names_no_day(text: str, now: datetime, tz: str) -> bool:
 
 
 def _set_slots(p: Pending, changed: dict[str, Any]) -> None:
+    p.data.pop(_REFUSED, None)  # the user answered: what they give now is progress again
     for slot, value in changed.items():
         p.slots[slot] = value
         for dependent in DEPENDENTS.get(slot, ()):
@@ -546,6 +559,7 @@ def _apply_choice(s: Conversation, value: str, now: datetime) -> list[Effect]:
     p = s.pending
     assert p is not None and p.choice is not None
     slot = p.choice.slot
+    p.data.pop(_REFUSED, None)
     p.slots[slot] = int(value) if value.lstrip("-").isdigit() else value
     p.choice = None
     p.plan = None
@@ -561,6 +575,7 @@ def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list
     for _ in range(20):  # each Reject clears a slot, so this ends; the bound guards a bad table
         outcome = resolve(p, asker, now, campaign_id=s.campaign_id)
         if isinstance(outcome, Reject):
+            p.data[_REFUSED] = True
             problems.append(outcome.problem)
             for slot in outcome.clear:
                 p.slots.pop(slot, None)
