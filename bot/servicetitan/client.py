@@ -760,24 +760,43 @@ class ServiceTitanClient:
         current = await self.get_appointment(appointment_id)
         return DispatchAppointment.model_validate(current.model_dump(by_alias=True, mode="json"))
 
-    async def assign_technicians(
-        self, appointment_id: int, technician_ids: Iterable[int]
+    async def _change_technicians(
+        self,
+        operation: str,
+        appointment_id: int,
+        wanted: list[int],
+        *,
+        applied: Callable[[set[int], set[int]], bool],
+        what: str,
     ) -> DispatchAppointment:
-        """``POST /appointment-assignments/assign-technicians``."""
-        wanted = [int(t) for t in technician_ids]
+        """``POST /appointment-assignments/{operation}``; ``applied(wanted, on_appointment)`` says whether
+        the change is in place when its outcome is unknown."""
 
         async def verify() -> DispatchAppointment | None:
-            if set(wanted) <= await self._technicians_on(appointment_id):
+            if applied(set(wanted), await self._technicians_on(appointment_id)):
                 return await self._dispatch_view(appointment_id)
             return None
 
         return await self._write(
             "POST",
             "dispatch",
-            "appointment-assignments/assign-technicians",
+            f"appointment-assignments/{operation}",
             body={"jobAppointmentId": int(appointment_id), "technicianIds": wanted},
             parse=partial(read_model, DispatchAppointment),
             verify=verify,
+            what=what,
+        )
+
+    async def assign_technicians(
+        self, appointment_id: int, technician_ids: Iterable[int]
+    ) -> DispatchAppointment:
+        """``POST /appointment-assignments/assign-technicians``."""
+        wanted = [int(t) for t in technician_ids]
+        return await self._change_technicians(
+            "assign-technicians",
+            appointment_id,
+            wanted,
+            applied=lambda asked, on_appointment: asked <= on_appointment,
             what=f"assigning technicians {wanted} to appointment {appointment_id}",
         )
 
@@ -786,19 +805,11 @@ class ServiceTitanClient:
     ) -> DispatchAppointment:
         """``POST /appointment-assignments/unassign-technicians``."""
         wanted = [int(t) for t in technician_ids]
-
-        async def verify() -> DispatchAppointment | None:
-            if not set(wanted) & await self._technicians_on(appointment_id):
-                return await self._dispatch_view(appointment_id)
-            return None
-
-        return await self._write(
-            "POST",
-            "dispatch",
-            "appointment-assignments/unassign-technicians",
-            body={"jobAppointmentId": int(appointment_id), "technicianIds": wanted},
-            parse=partial(read_model, DispatchAppointment),
-            verify=verify,
+        return await self._change_technicians(
+            "unassign-technicians",
+            appointment_id,
+            wanted,
+            applied=lambda asked, on_appointment: not asked & on_appointment,
             what=f"unassigning technicians {wanted} from appointment {appointment_id}",
         )
 
