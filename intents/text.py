@@ -21,6 +21,7 @@ _TOKEN_RE = re.compile(
   | (?P<word>[^\W\d_]+(?:['’-][^\W\d_]+)*)
   | (?P<num>\d{1,12})(?![\d:/.\-]|(?:st|nd|rd|th)\b|\s?[ap]\.?m\b|[ap]\b)
   | (?P<markup><[@#!][^<>\s|]{1,80}(?:\|[^<>]{0,120})?>)
+  | (?P<slashes>\d+(?:/\d+){3,})
   | (?P<date>\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?![\d./-])|\d{1,2}/\d{1,2}(?![\d/]))
   | (?P<clock>(?P<ch>\d{1,2}):(?P<cm>\d{2})(?:\s?(?P<cmer>[ap])\.?m\b\.?|(?P<cmer1>[ap])\b)?)
   | (?P<ord>(?P<ordn>\d{1,2})(?:st|nd|rd|th)\b)
@@ -248,7 +249,7 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> list[Token]:
             append(new(Token, (m.group(0), kind, start, end, (int(m.group("hh")), 0, mer))))
         elif kind == "ord":
             append(new(Token, (m.group(0), "ord", start, end, int(m.group("ordn")))))
-        elif kind == "longnum":
+        elif kind == "longnum" or kind == "slashes":  # "1/1/1/1" is no date and no numbers
             append(new(Token, (m.group(0), "punct", start, end, None)))
         elif kind == "poss":
             append(new(Token, ("'s", "word", start, end, None)))
