@@ -77,17 +77,24 @@ class ClientCredentialsAuth(httpx.Auth):
 
     async def token(self, *, stale: AccessToken | None = None) -> AccessToken:
         """A valid token; ``stale`` is one the server refused, which must not be handed out again."""
-        current = self._token
-        if current is not None and current is not stale and self._clock() < current.use_until:
+        current = self._usable(stale)
+        if current is not None:
             return current
         async with self._lock:
             # Whoever held the lock before us may already have fetched a fresh token.
-            current = self._token
-            if current is not None and current is not stale and self._clock() < current.use_until:
+            current = self._usable(stale)
+            if current is not None:
                 return current
             self._token = None
             self._token = await self._fetch()
             return self._token
+
+    def _usable(self, stale: AccessToken | None) -> AccessToken | None:
+        """The cached token if it is neither the refused one nor past its use-by time."""
+        current = self._token
+        if current is not None and current is not stale and self._clock() < current.use_until:
+            return current
+        return None
 
     def invalidate(self) -> None:
         self._token = None
