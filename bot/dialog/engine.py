@@ -87,6 +87,7 @@ _ABANDON = {
     "abort",
     "quit",
 }
+_CARD = "_card"  # Pending.data: the card as it was before a correction, restored if the correction is refused
 _REFUSED = "_refused"  # Pending.data flag: the last thing said about the request was a refusal
 _GLOBAL_INTENTS = frozenset({"subscribe_alerts", "unsubscribe_alerts"})  # answered without leaving the dialog
 _YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "switch", "drop it"}
@@ -489,6 +490,15 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
     if isinstance(old_when, dict) and isinstance(new_when, dict) and _names_no_day(cleaned, now, tz):
         # "actually 3pm": a time alone keeps the day already chosen
         changed["when"] = {"date": old_when.get("date"), **{k: v for k, v in new_when.items() if k != "date"}}
+    elif isinstance(old_when, dict) and isinstance(new_when, dict) and not new_when.get("start"):
+        # "no, wednesday": a day alone keeps the time chosen so far (an earlier "actually 3pm")
+        kept = {k: old_when[k] for k in ("start", "end") if old_when.get(k)}
+        changed["when"] = {**new_when, **kept}
+    if s.phase == "confirming" and p.plan is not None:
+        if all(p.slots.get(slot) == value for slot, value in changed.items()):
+            return _reprompt(s, now, "The card already says that.")
+        # If ServiceTitan's data refuses the correction, the card comes back as it was (see _advance).
+        p.data[_CARD] = {"slots": dict(p.slots), "plan": p.plan.model_dump(mode="json")}
     _set_slots(p, changed)
     return _advance(s, now)
 
@@ -575,8 +585,10 @@ def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list
     for _ in range(20):  # each Reject clears a slot, so this ends; the bound guards a bad table
         outcome = resolve(p, asker, now, campaign_id=s.campaign_id)
         if isinstance(outcome, Reject):
-            p.data[_REFUSED] = True
             problems.append(outcome.problem)
+            if _CARD in p.data:
+                return _restore_card(s, now, " ".join(problems))
+            p.data[_REFUSED] = True
             for slot in outcome.clear:
                 p.slots.pop(slot, None)
                 for dependent in DEPENDENTS.get(slot, ()):
@@ -588,6 +600,7 @@ def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list
         if prefix:
             p.data["_problem"] = prefix
         return [outcome.load]
+    p.data.pop(_CARD, None)
     prefix = " ".join(x for x in (p.data.pop("_problem", ""), prefix) if x)
     if isinstance(outcome, AskFor):
         p.asked, p.choice, p.plan = outcome.slot, None, None
@@ -632,6 +645,24 @@ def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list
         effects.append(Say(Reply(kind="text", text=prefix)))
     effects.append(ShowConfirmation(_confirmation_reply(s, outcome.plan)))
     return effects
+
+
+def _restore_card(s: Conversation, now: datetime, problem: str) -> list[Effect]:
+    """A correction at the card was refused ("It's already at …", a past time, an unknown id): the card
+    comes back as it was, with why, instead of dropping it and asking again."""
+    p = s.pending
+    assert p is not None
+    before = p.data.pop(_CARD)
+    p.data.pop("_problem", None)
+    p.slots = dict(before["slots"])
+    p.plan = Plan.model_validate(before["plan"])
+    p.asked, p.choice = None, None
+    s.phase = "confirming"
+    s.token = _token(s, now, "restore")
+    return [
+        Say(Reply(kind="text", text=f"{problem} I left the card as it was.")),
+        ShowConfirmation(_confirmation_reply(s, p.plan)),
+    ]
 
 
 # ---- clicks -----------------------------------------------------------------------------------------------
