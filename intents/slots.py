@@ -299,7 +299,12 @@ def _read_range(capture: Capture, ctx: Context) -> object | None:
     return timeparse.to_range(res) if res else None
 
 
-_DAY_OF_MONTH = re.compile(r"(?:(?:on\s+)?the\s+)?\d{1,2}(?:st|nd|rd|th)", re.IGNORECASE)
+_DAY_OF_MONTH = re.compile(
+    r"(?:(?:on\s+)?the\s+)?\d{1,2}(?:st|nd|rd|th)|(?:on\s+)?the\s+(?:"
+    + "|".join(timeparse.ORDINAL_WORDS)
+    + ")",
+    re.IGNORECASE,
+)
 
 
 def _is_choice_not_date(text: str) -> bool:

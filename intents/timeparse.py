@@ -174,6 +174,13 @@ _NOT_DATE_AFTER_ORDINAL = frozenset(
     }
 )
 _RANGE_LINKS = frozenset({"-", "to", "until", "through", "–", "and"})
+# Words that may follow an ordinal word used as a day ("the seventh at 9", "the third in the morning").
+_AFTER_ORDINAL_WORD = (
+    _JOINERS
+    | _RANGE_LINKS
+    | frozenset({"am", "pm", "a.m", "p.m", "noon", "midday", "morning", "afternoon", "evening", "night"})
+    | frozenset({"between", "please", "instead", "then", "or", "if", "so", "ok", "okay", "thanks", "works"})
+) - {"of"}  # "the first of december" is a month date
 
 Time = tuple[int, int]
 
@@ -567,13 +574,24 @@ class _Scanner:
             if w == "on" and self.w(j) == "the":
                 j += 1
         t = self.tok(j)
-        if t is None or t.kind != "ord" or not isinstance(t.value, int):
+        if t is None:
             return None
-        if j == i and self.w(i - 1) not in ("to", "for", "until", "by", "before", "after", "from"):
+        if t.kind == "ord" and isinstance(t.value, int):
+            number = t.value
+            if j == i and self.w(i - 1) not in ("to", "for", "until", "by", "before", "after", "from"):
+                return None
+        elif t.norm in ORDINAL_WORDS and j > i:
+            # "the seventh": ordinal words are common words too ("the first available tech"), so
+            # one is a day only with nothing or a word of a time phrase after it
+            nxt = self.tok(j + 1)
+            if nxt is not None and nxt.kind == "word" and nxt.norm not in _AFTER_ORDINAL_WORD:
+                return None
+            number = ORDINAL_WORDS[t.norm]
+        else:
             return None
         if self.w(j + 1) in _NOT_DATE_AFTER_ORDINAL:
             return None
-        found = next_day_of_month(t.value, self.today)
+        found = next_day_of_month(number, self.today)
         if found is None:
             return None
         return j + 1, Atom("date", day=found)

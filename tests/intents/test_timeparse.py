@@ -78,6 +78,12 @@ def day(text: str, now: datetime) -> str | None:
         ("the 2nd", TUESDAY, "2026-12-02"),
         ("the 31st", TUESDAY, "2026-12-31"),
         ("on the 5th", TUESDAY, "2026-12-05"),
+        # ordinal words too, when nothing but a time phrase follows them
+        ("the seventh", TUESDAY, "2026-12-07"),
+        ("on the twenty-fourth", TUESDAY, "2026-11-24"),
+        ("the third at 4:30", TUESDAY, "2026-12-03"),
+        ("the first of january", TUESDAY, "2027-01-01"),
+        ("the thirtieth", JAN_31, "2026-03-30"),
         # month ends
         ("tomorrow", JAN_31, "2026-02-01"),
         ("in 1 month", JAN_31, "2026-02-28"),
@@ -206,7 +212,13 @@ def test_an_aware_now_is_read_in_the_tenant_zone() -> None:
     assert day("today", datetime(2026, 11, 25, 3, 0, tzinfo=UTC)) == "2026-11-24"
 
 
-@pytest.mark.parametrize("text", ["the 2nd one", "option 3", "job 5", "", "good morning", "2/30", "feb 30"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the 2nd one", "option 3", "job 5", "", "good morning", "2/30", "feb 30",
+        "the second one", "the first available tech", "the third visit", "the thirty-first of february",
+    ],
+)  # fmt: skip
 def test_not_a_time(text: str) -> None:
     assert parse_when(text, now=TUESDAY, tz=TZ) is None
 
