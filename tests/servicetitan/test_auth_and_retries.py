@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +21,21 @@ from tests.servicetitan.scripted import (
     problem,
     scripted_client,
 )
+
+BOOKED_START = datetime(2026, 11, 26, 15, tzinfo=UTC)
+
+
+def booking(**extra: Any) -> JobCreate:
+    """A two-hour visit for customer 201 at location 301, plus ``extra`` fields."""
+    return JobCreate(
+        customer_id=201,
+        location_id=301,
+        business_unit_id=11,
+        job_type_id=21,
+        campaign_id=31,
+        appointments=[JobAppointmentCreate(start=BOOKED_START, end=BOOKED_START + timedelta(hours=2))],
+        **extra,
+    )
 
 
 async def test_every_call_carries_bearer_app_key_and_tenant_path() -> None:
@@ -353,14 +369,7 @@ async def test_booking_with_unknown_outcome_is_looked_up_by_the_callers_external
     fake.on("POST", "jobs", problem(504, "Gateway Timeout"))
     fake.on("GET", "jobs", page([booked]))
     client, _ = scripted_client(fake)
-    start = datetime(2026, 11, 26, 15, tzinfo=UTC)
-    request = JobCreate(
-        customer_id=201,
-        location_id=301,
-        business_unit_id=11,
-        job_type_id=21,
-        campaign_id=31,
-        appointments=[JobAppointmentCreate(start=start, end=start + timedelta(hours=2))],
+    request = booking(
         external_data=ExternalDataCreate(
             application_guid="0f8fad5b-d9cb-469f-a165-70867728950e",
             external_data=[ExternalData(key="slackRequestId", value="T1-C1-42")],
@@ -388,15 +397,7 @@ async def test_booking_without_external_data_gets_the_clients_marker() -> None:
     fake = ScriptedServiceTitan()
     fake.on("POST", "jobs", lambda request: httpx.Response(200, json=JOB))
     client, _ = scripted_client(fake)
-    start = datetime(2026, 11, 26, 15, tzinfo=UTC)
-    request = JobCreate(
-        customer_id=201,
-        location_id=301,
-        business_unit_id=11,
-        job_type_id=21,
-        campaign_id=31,
-        appointments=[JobAppointmentCreate(start=start, end=start + timedelta(hours=2))],
-    )
+    request = booking()
     async with client:
         await client.book_job(request)
         await client.book_job(request)
