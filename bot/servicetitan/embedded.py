@@ -16,6 +16,28 @@ if TYPE_CHECKING:
 SIM_API_BASE = "http://simulator.local"
 
 
+def simulator_client(
+    base_url: str = SIM_API_BASE,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **client_kwargs: Any,
+) -> ServiceTitanClient:
+    """A ``ServiceTitanClient`` holding the simulator's credentials (``SIM_CREDENTIALS``) for a simulator at
+    ``base_url`` (API and token endpoint alike); ``client_kwargs`` go to the client."""
+    from bot.simulator import SIM_CREDENTIALS
+
+    return ServiceTitanClient(
+        api_base=base_url,
+        auth_base=base_url,
+        client_id=SIM_CREDENTIALS.client_id,
+        client_secret=SIM_CREDENTIALS.client_secret,
+        app_key=SIM_CREDENTIALS.app_key,
+        tenant_id=SIM_CREDENTIALS.tenant_id,
+        transport=transport,
+        **client_kwargs,
+    )
+
+
 def embedded_client(
     seed: dict[str, Any] | None = None,
     *,
@@ -29,17 +51,8 @@ def embedded_client(
     ``seed``/``now``/``clock``/``sim_kwargs`` go to the simulator (None seed = built-in demo data);
     ``client_kwargs`` go to the client (e.g. ``sleep`` or ``max_retries`` for tests).
     """
-    from bot.simulator import SIM_CREDENTIALS, Simulator
+    from bot.simulator import Simulator
 
     simulator = Simulator(seed, now=now, clock=clock, **sim_kwargs)
-    client = ServiceTitanClient(
-        api_base=SIM_API_BASE,
-        auth_base=SIM_API_BASE,
-        client_id=SIM_CREDENTIALS.client_id,
-        client_secret=SIM_CREDENTIALS.client_secret,
-        app_key=SIM_CREDENTIALS.app_key,
-        tenant_id=SIM_CREDENTIALS.tenant_id,
-        transport=httpx.ASGITransport(app=simulator.app),
-        **(client_kwargs or {}),
-    )
+    client = simulator_client(transport=httpx.ASGITransport(app=simulator.app), **(client_kwargs or {}))
     return client, simulator

@@ -16,6 +16,7 @@ import uvicorn
 
 from bot.config import Settings
 from bot.servicetitan import ServiceTitanClient
+from bot.servicetitan.embedded import simulator_client
 from bot.servicetitan.models import JobUpdate
 from bot.simulator import SIM_CREDENTIALS, Exchange, Simulator
 from tests.servicetitan.conftest import NOW
@@ -161,17 +162,7 @@ async def test_write_whose_answer_times_out_is_checked_not_resent(
             loop.call_soon_threadsafe(patch_logged.set)
 
     sim.observers.append(on_exchange)
-    async with ServiceTitanClient(
-        api_base=server.base_url,
-        auth_base=server.base_url,
-        client_id=SIM_CREDENTIALS.client_id,
-        client_secret=SIM_CREDENTIALS.client_secret,
-        app_key=SIM_CREDENTIALS.app_key,
-        tenant_id=SIM_CREDENTIALS.tenant_id,
-        timeout=1.0,
-        sleep=Sleeps(),
-        transport=wire,
-    ) as st:
+    async with simulator_client(server.base_url, timeout=1.0, sleep=Sleeps(), transport=wire) as st:
         updated = await st.update_job(job["id"], JobUpdate(priority="Urgent"))
     assert updated.priority == "Urgent"
     # The simulator logs an exchange once its (late) answer has gone out.
@@ -195,16 +186,7 @@ async def test_read_whose_answer_times_out_is_retried(served: tuple[ServedSimula
 
     late.late = first_only
     sleeps = Sleeps()
-    async with ServiceTitanClient(
-        api_base=server.base_url,
-        auth_base=server.base_url,
-        client_id=SIM_CREDENTIALS.client_id,
-        client_secret=SIM_CREDENTIALS.client_secret,
-        app_key=SIM_CREDENTIALS.app_key,
-        tenant_id=SIM_CREDENTIALS.tenant_id,
-        timeout=1.0,
-        sleep=sleeps,
-    ) as st:
+    async with simulator_client(server.base_url, timeout=1.0, sleep=sleeps) as st:
         job = await st.get_job(job_id)
     assert job.id == job_id
     assert len(sleeps.waits) == 1

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from bot.servicetitan import ServiceTitanClient
-from bot.servicetitan.embedded import SIM_API_BASE, embedded_client
+from bot.servicetitan.embedded import embedded_client, simulator_client
 from bot.servicetitan.errors import RateLimited, Unavailable
-from bot.simulator import SIM_CREDENTIALS, Simulator
+from bot.simulator import Simulator
 from bot.simulator.faults import FaultConfig
 from tests.servicetitan.conftest import NOW
 from tests.servicetitan.scripted import Sleeps
@@ -49,17 +49,7 @@ def losing_client(
     """A client on a fresh simulator whose transport loses the requests or answers ``lose`` picks."""
     sim = Simulator(now=NOW)
     transport = LosingTransport(httpx.ASGITransport(app=sim.app), lose, after=after)
-    client = ServiceTitanClient(
-        api_base=SIM_API_BASE,
-        auth_base=SIM_API_BASE,
-        client_id=SIM_CREDENTIALS.client_id,
-        client_secret=SIM_CREDENTIALS.client_secret,
-        app_key=SIM_CREDENTIALS.app_key,
-        tenant_id=SIM_CREDENTIALS.tenant_id,
-        transport=transport,
-        sleep=Sleeps(),
-        jitter=lambda: 1.0,
-    )
+    client = simulator_client(transport=transport, sleep=Sleeps(), jitter=lambda: 1.0)
     return client, sim, transport
 
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.servicetitan import ServiceTitanClient
-from bot.simulator import SIM_CREDENTIALS
+from bot.servicetitan.embedded import simulator_client
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -47,14 +46,7 @@ async def test_the_simulator_command_serves_the_client() -> None:
                     if time.monotonic() > deadline or process.poll() is not None:
                         raise AssertionError("`python -m bot simulator` did not start") from None
                     await asyncio.sleep(0.05)
-        async with ServiceTitanClient(
-            api_base=base,
-            auth_base=base,
-            client_id=SIM_CREDENTIALS.client_id,
-            client_secret=SIM_CREDENTIALS.client_secret,
-            app_key=SIM_CREDENTIALS.app_key,
-            tenant_id=SIM_CREDENTIALS.tenant_id,
-        ) as st:
+        async with simulator_client(base) as st:
             technicians = [t async for t in st.iter_technicians()]
             appointment = await anext(a async for a in st.iter_appointments(status="Scheduled"))
             start = appointment.start + timedelta(days=1)
