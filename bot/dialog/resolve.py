@@ -349,16 +349,12 @@ def step_assigned_technician(p: Pending, ctx: Ctx) -> None:
     if chosen is not None:
         row = next((a for a in assigned if a["technician_id"] == int(chosen)), None)
         if row is None:
-            names = ", ".join(a["technician_name"] for a in assigned)
-            raise _Need(
-                Reject(("technician",), f"That technician isn't on the appointment (assigned: {names}).")
-            )
+            raise _Need(_which_assigned("That technician", assigned))
     elif name:
         people = [{"id": a["technician_id"], "name": a["technician_name"]} for a in assigned]
         match = rules.match_technician(str(name), people)
         if match.kind == "none":
-            names = ", ".join(a["technician_name"] for a in assigned)
-            raise _Need(Reject(("technician",), f"“{name}” isn't on that appointment (assigned: {names})."))
+            raise _Need(_which_assigned(f"“{name}”", assigned))
         if match.kind == "many":
             options = [(str(t["id"]), str(t["name"])) for t in match.rows]
             raise _Need(Offer("technician_id", f"Which technician did you mean by “{name}”?", options))
@@ -369,6 +365,15 @@ def step_assigned_technician(p: Pending, ctx: Ctx) -> None:
         options = [(str(a["technician_id"]), str(a["technician_name"])) for a in assigned]
         raise _Need(Offer("technician_id", "Which technician should I take off?", options))
     ctx.technician = {"id": row["technician_id"], "name": row["technician_name"]}
+
+
+def _which_assigned(who: str, assigned: list[Row]) -> Offer:
+    """Someone not on the appointment was named: say who is, and ask which of them to take off (never a
+    ready card for a person the user didn't name, even when only one is assigned)."""
+    names = ", ".join(a["technician_name"] for a in assigned)
+    options = [(str(a["technician_id"]), str(a["technician_name"])) for a in assigned]
+    prompt = f"{who} isn't on that appointment (assigned: {names}). Which one should I take off?"
+    return Offer("technician_id", prompt, options)
 
 
 def _reason(p: Pending, ctx: Ctx, kind: str) -> None:
