@@ -152,8 +152,8 @@ def _appointment_problem(intent: str, appt: Row) -> str | None:
         return f"{label} is {status.lower()}, so it can't be {DONE_WORD.get(intent, 'changed')}."
     if intent == "hold_appointment" and status == "Hold":
         return f"{label} is already on hold."
-    if intent == "reschedule_appointment" and status == "Working":
-        return f"{label} is being worked on right now, so it can't be rescheduled."
+    if intent in {"reschedule_appointment", "delete_appointment"} and status == "Working":
+        return f"{label} is being worked on right now, so it can't be {DONE_WORD.get(intent, 'changed')}."
     return None
 
 
@@ -251,7 +251,26 @@ def step_target(p: Pending, ctx: Ctx) -> None:
         appt = open_[0]
     ctx.job, ctx.appointment, ctx.appointments = job, appt, appts
     ctx.assigned = [a for a in assignments if a.get("appointment_id") == appt["id"]]
+    if p.intent == "delete_appointment":
+        _check_deletable(p, appt)
     ctx.facts = _data(p, "job_facts", job_id=int(appt["job_id"]))
+
+
+def _check_deletable(p: Pending, appt: Row) -> None:
+    """ServiceTitan never deletes a job's only appointment (a job always has one): say so before the card.
+
+    Timesheets can't be read through our APIs, so that refusal can only come after the press (runner.call).
+    """
+    job_id = int(appt["job_id"])
+    siblings = _data(p, "job_appointments", job_id=job_id)["appointments"]
+    if len(siblings) <= 1:
+        raise _Need(
+            Stop(
+                f"Appointment {appt['id']} is job {job_id}'s only appointment, and ServiceTitan can't delete "
+                f"a job's only appointment. To call the visit off, cancel the job instead "
+                f"(e.g. *cancel job {job_id}, customer canceled*), or move it (*reschedule job {job_id}*)."
+            )
+        )
 
 
 def step_job(p: Pending, ctx: Ctx) -> None:

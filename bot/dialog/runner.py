@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from bot.dialog import reads, rules, timefmt
 from bot.dialog.state import Called, Load, Loaded, Plan
-from bot.servicetitan import NotFound, ServiceTitanClient, ServiceTitanError, Unavailable
+from bot.servicetitan import Conflict, NotFound, ServiceTitanClient, ServiceTitanError, Unavailable
 from bot.servicetitan.models import AppointmentCreate, JobAppointmentCreate, JobCreate, JobUpdate
 from bot.store import Store, cached
 
@@ -300,6 +300,10 @@ class Runner:
             unknown = outcome_unknown(exc)
             # the client's own text of an unknown outcome is for the log; the user gets what ServiceTitan did
             error = _unanswered(exc) if unknown else st_message(exc)
+            if plan.op == "delete_appointment" and isinstance(exc, Conflict):
+                # The only-appointment case is caught before the card; what's left are timesheets (no read
+                # of them in our APIs) and a visit that has started. ServiceTitan's own words say neither.
+                error = "an appointment with timesheets, or one that has started, can't be deleted"
             return Called(plan, ok=False, error=error, status=exc.status, uncertain=unknown)
         except Exception:  # the conversation must leave "applying" whatever happened
             log.exception("write %s failed", plan.op)
