@@ -23,15 +23,16 @@ def raw_client(sim: Simulator, headers: dict[str, str] | None = None) -> httpx.A
     )
 
 
+# The client-credentials form the simulator's token endpoint accepts.
+TOKEN_FORM = {
+    "grant_type": "client_credentials",
+    "client_id": SIM_CREDENTIALS.client_id,
+    "client_secret": SIM_CREDENTIALS.client_secret,
+}
+
+
 async def fetch_token(client: httpx.AsyncClient) -> str:
-    response = await client.post(
-        "/connect/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": SIM_CREDENTIALS.client_id,
-            "client_secret": SIM_CREDENTIALS.client_secret,
-        },
-    )
+    response = await client.post("/connect/token", data=TOKEN_FORM)
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
 

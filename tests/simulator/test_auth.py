@@ -8,19 +8,12 @@ import httpx
 import pytest
 
 from bot.simulator import SIM_CREDENTIALS, Simulator
-from tests.simulator.conftest import JPM, fetch_token, raw_client
+from tests.simulator.conftest import JPM, TOKEN_FORM, fetch_token, raw_client
 
 
 async def test_token_endpoint_issues_900_second_bearer_tokens(simulator: Simulator) -> None:
     async with raw_client(simulator) as client:
-        response = await client.post(
-            "/connect/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": SIM_CREDENTIALS.client_id,
-                "client_secret": SIM_CREDENTIALS.client_secret,
-            },
-        )
+        response = await client.post("/connect/token", data=TOKEN_FORM)
     assert response.status_code == 200
     body = response.json()
     assert body["expires_in"] == 900

@@ -14,7 +14,7 @@ import uvicorn
 
 from bot.simulator import SIM_CREDENTIALS, Simulator
 from bot.simulator.server import build_simulator
-from tests.simulator.conftest import JPM
+from tests.simulator.conftest import JPM, fetch_token
 
 
 def free_port() -> int:
@@ -50,17 +50,8 @@ def served(fixed_now: datetime) -> Iterator[tuple[str, Simulator]]:
 async def test_real_server_round_trip(served: tuple[str, Simulator]) -> None:
     base, sim = served
     async with httpx.AsyncClient(base_url=base, timeout=5) as client:
-        token = await client.post(
-            "/connect/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": SIM_CREDENTIALS.client_id,
-                "client_secret": SIM_CREDENTIALS.client_secret,
-            },
-        )
-        assert token.status_code == 200
         headers = {
-            "Authorization": f"Bearer {token.json()['access_token']}",
+            "Authorization": f"Bearer {await fetch_token(client)}",
             "ST-App-Key": SIM_CREDENTIALS.app_key,
         }
         jobs = await client.get(f"{JPM}/jobs", params={"pageSize": 5}, headers=headers)
