@@ -3,7 +3,9 @@
 - `Target` says where replies go (channel, thread, the clicked card, ephemeral or not); the listeners
   build it from Slack's payloads with the pure `*_target` functions below.
 - `People` turns a Slack user into an `Asker`: time zone, name and e-mail from `users.info` (cached in the
-  store), role from `bot.roles`.
+  store), role from `bot.roles`. When users.info fails (an external user Slack won't describe, Slack
+  erroring), the user is still answered: the tenant's time zone, no e-mail (so a guest unless the role
+  lists name them); the failure is remembered for a minute so a burst of messages asks Slack only once.
 - `Conversations.turn` runs one dialog turn (serialised per conversation inside this process, so a double
   click is seen after the first one finished) and delivers the replies: `chat.update` for a reply that
   replaces the clicked card, `chat.postEphemeral` for read-only answers to `/st` in a channel, and
@@ -25,19 +27,25 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply
 from bot.roles import RoleResolver
 from bot.slack.blocks import render, render_apology
-from bot.store import Store, cached
+from bot.store import Store, StoreUnavailable, cached
 
 JSON = dict[str, Any]
 
 USER_NAMESPACE = "slack-user"
 USER_TTL_SECONDS = 6 * 60 * 60
+USER_FAILURE_NAMESPACE = "slack-user-failed"
+USER_FAILURE_TTL_SECONDS = 60
+# What a failing users.info raises: Slack's error answers, and the transport's errors once retries are spent.
+USERS_INFO_ERRORS = (SlackClientError, aiohttp.ClientError, TimeoutError)
+UNKNOWN_PROFILE: JSON = {"tz": None, "name": None, "email": None}
 # Errors of chat.postMessage/postEphemeral after which a slash command's response_url still works
 # (e.g. `/st` typed in a DM between two people, where the bot is not a member).
 UNREACHABLE_CHANNEL_ERRORS = frozenset(
@@ -185,7 +193,8 @@ def replaces_clicked_card(reply: Reply) -> bool:
 
 
 class People:
-    """Slack users as askers; users.info answers are cached in the store for a few hours."""
+    """Slack users as askers; users.info answers are cached in the store for a few hours, its failures for a
+    minute (the user is then unknown: the tenant time zone, no name, no e-mail)."""
 
     def __init__(self, *, client: AsyncWebClient, store: Store, roles: RoleResolver, default_tz: str) -> None:
         self.log = logging.getLogger("bot.slack")
@@ -195,8 +204,20 @@ class People:
         self.default_tz = default_tz
 
     async def profile(self, team: str, user: str) -> JSON:
+        """The user's time zone, name and e-mail (each may be None); `UNKNOWN_PROFILE` while users.info
+        fails for them."""
+        key = f"{team}:{user}"
+
         async def load() -> JSON:
-            answer = await self.client.users_info(user=user)
+            # Only one load per key runs at a time (`cached`), and a failed one notes the failure before it
+            # ends, so after a failure no caller asks Slack again until the note expires.
+            if await self._failed_recently(key):
+                raise _RecentlyFailed(user)
+            try:
+                answer = await self.client.users_info(user=user)
+            except USERS_INFO_ERRORS as exc:
+                await self._remember_failure(key, user, exc)
+                raise
             info = answer.get("user") or {}
             profile = info.get("profile") or {}
             return {
@@ -205,19 +226,41 @@ class People:
                 "email": profile.get("email") or None,
             }
 
-        return await cached(
-            self.store, namespace=USER_NAMESPACE, key=f"{team}:{user}", ttl=USER_TTL_SECONDS, load=load
+        try:
+            return await cached(
+                self.store, namespace=USER_NAMESPACE, key=key, ttl=USER_TTL_SECONDS, load=load
+            )
+        except (_RecentlyFailed, *USERS_INFO_ERRORS):
+            return dict(UNKNOWN_PROFILE)
+
+    async def _failed_recently(self, key: str) -> bool:
+        try:
+            return await self.store.load(namespace=USER_FAILURE_NAMESPACE, key=key) is not None
+        except StoreUnavailable:
+            return False
+
+    async def _remember_failure(self, key: str, user: str, exc: BaseException) -> None:
+        """Note the failure for USER_FAILURE_TTL_SECONDS and log it once."""
+        try:
+            await self.store.save(
+                namespace=USER_FAILURE_NAMESPACE, key=key, value={}, ttl=USER_FAILURE_TTL_SECONDS
+            )
+        except StoreUnavailable:
+            pass  # then the next message asks Slack again
+        self.log.warning(
+            "users.info for %s failed (%s): taking them as unknown (the tenant time zone %s, no e-mail) "
+            "for the next %d s",
+            user,
+            _slack_error(exc),
+            self.default_tz,
+            USER_FAILURE_TTL_SECONDS,
         )
 
     async def name_of(self, user: str) -> str | None:
-        """A Slack user's name for a mention in a message ("assign <@U77> to job 1005"), from the same cached
+        """A Slack user's name for a mention in a message ("assign <@U77> to job 1009"), from the same cached
         users.info answers; None when Slack doesn't know the user. User ids are unique across workspaces,
         so these are cached under the user alone."""
-        try:
-            return (await self.profile("", user)).get("name")
-        except SlackApiError as exc:
-            self.log.info("users.info for a mention of %s failed: %s", user, exc)
-            return None
+        return (await self.profile("", user)).get("name")
 
     async def asker(self, team: str, user: str) -> Asker:
         profile = await self.profile(team, user)
@@ -227,6 +270,17 @@ class People:
             name=profile.get("name"),
             email=profile.get("email"),
         )
+
+
+class _RecentlyFailed(Exception):
+    """users.info failed for this user a moment ago; not asked again yet."""
+
+
+def _slack_error(exc: BaseException) -> str:
+    """Slack's error code for an API error (e.g. user_not_found), else the exception's text."""
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+    return f"{type(exc).__name__}: {exc}"
 
 
 # ---- one turn ------------------------------------------------------------------------------------

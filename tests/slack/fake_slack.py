@@ -3,7 +3,7 @@
 Answers the methods the bot uses with Slack's shapes (auth.test, chat.postMessage, chat.update,
 chat.postEphemeral, users.info, views.publish, usergroups.users.list, conversations.open), answers any other
 method `{"ok": true}`, receives `response_url` posts at `/response/...`, and can be told to answer the next
-calls of a method with HTTP 429 and a Retry-After header. Also serves a Starlette app on a port for tests.
+calls of a method with HTTP 429 and a Retry-After header, or every call of a method with an error. Also serves a Starlette app on a port for tests.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class FakeSlack:
     responses: list[dict[str, Any]] = field(default_factory=list)  # bodies posted to response_url
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # ts -> the message as it is now
     _rate_limited: dict[str, list[int]] = field(default_factory=dict)  # method -> Retry-After per next call
+    _failing: dict[str, tuple[int, str]] = field(default_factory=dict)  # method -> (HTTP status, error)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     base_url: str = ""
     socket_url: str = ""  # where apps.connections.open sends a Socket Mode client
@@ -63,7 +64,18 @@ class FakeSlack:
         """The next `times` calls of `method` answer 429 with `Retry-After: retry_after`."""
         self._rate_limited.setdefault(method, []).extend([retry_after] * times)
 
+    def fail(self, method: str, error: str, *, status: int = 200) -> None:
+        """Every call of `method` answers `{"ok": false, "error": error}` with this HTTP status until `heal`."""
+        self._failing[method] = (status, error)
+
+    def heal(self, method: str) -> None:
+        self._failing.pop(method, None)
+
     # ---- what tests look at ----
+
+    def attempts(self, method: str) -> list[Call]:
+        """Every call of `method`, whatever it was answered (`of` keeps only the HTTP 200 ones)."""
+        return [c for c in self.calls if c.method == method]
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.status == 200]
@@ -126,6 +138,11 @@ class FakeSlack:
             self.calls.append(Call(method, params, 429))
             return JSONResponse({"ok": False, "error": "ratelimited"}, status_code=429,
                                 headers={"Retry-After": str(retry_after)})  # fmt: skip
+        if method in self._failing:
+            status, error = self._failing[method]
+            failure = {"ok": False, "error": error}
+            self.calls.append(Call(method, params, status, failure))
+            return JSONResponse(failure, status_code=status)
         answer = self._answer(method, params)
         self.calls.append(Call(method, params, 200, answer))
         return JSONResponse(answer)

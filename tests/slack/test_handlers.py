@@ -39,6 +39,7 @@ from bot.slack.blocks import (
     ACTION_PICK_DATE,
     ACTION_PICK_TIME,
 )
+from bot.slack.conversation import USER_FAILURE_TTL_SECONDS
 from bot.store import MemoryStore, RedisStore
 from tests.slack.fake_slack import BOT_ID, BOT_USER_ID, TEAM_ID, FakeSlack
 from tests.slack.harness import assert_valid_blocks, block_text, running_bot
@@ -383,3 +384,44 @@ async def test_roles_from_settings_and_user_groups(fake: FakeSlack) -> None:
         await fake.wait_calls("chat.postMessage", 2)
         roles = {asker.user_id: asker.role for _, asker, _ in dialog.turns}
         assert roles == {DANA: "dispatcher", "U0MORGAN": "manager"}
+
+
+@pytest.mark.parametrize(
+    ("status", "error"), [(200, "user_not_found"), (500, "fatal_error")], ids=["unknown user", "slack error"]
+)
+async def test_a_failing_users_info_still_answers_in_the_tenant_time_zone_and_is_retried_later(
+    fake: FakeSlack, caplog: pytest.LogCaptureFixture, status: int, error: str
+) -> None:
+    now = [1000.0]
+    store = MemoryStore(clock=lambda: now[0])
+    fake.add_user("U0EXT", name="Ext Ernal", email="ext@example.com", tz="Europe/Berlin")
+    fake.fail("users.info", error, status=status)
+    dialog = FakeDialog()
+    async with running_bot(dialog=dialog, store=store, fake=fake, role_dispatchers=DANA) as bot:
+        with caplog.at_level(logging.WARNING, logger="bot.slack"):
+            await bot.dm(DANA, "reschedule job 1009")
+            await bot.dm("U0EXT", "help")
+            await bot.dm(DANA, "to friday")
+            await fake.wait_calls("chat.postMessage", 3)
+        texts = [c.params["text"] for c in fake.of("chat.postMessage")]
+        assert texts == ["heard said"] * 3  # answered, not "Sorry, something went wrong"
+        askers = {asker.user_id: asker for _, asker, _ in dialog.turns}
+        # the tenant's time zone, no e-mail: the role lists still name Dana; anyone else is a guest
+        assert (askers[DANA].role, askers[DANA].tz, askers[DANA].name) == (
+            "dispatcher",
+            "America/Chicago",
+            None,
+        )
+        assert (askers["U0EXT"].role, askers["U0EXT"].tz) == ("guest", "America/Chicago")
+        # the failure is remembered for a while: one users.info call per user, one warning each
+        assert sorted(c.params["user"] for c in fake.attempts("users.info")) == [DANA, "U0EXT"]
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert len([w for w in warnings if "users.info" in w]) == 2, warnings
+        assert any(DANA in w and error in w for w in warnings)
+
+        fake.heal("users.info")
+        now[0] += USER_FAILURE_TTL_SECONDS + 1
+        await bot.dm(DANA, "hello again")
+        await fake.wait_calls("chat.postMessage", 4)
+        assert len(fake.attempts("users.info")) == 3
+        assert dialog.turns[-1][1].tz == "America/Denver" and dialog.turns[-1][1].name == "Dana Reyes"

@@ -348,3 +348,19 @@ async def test_someone_not_linked_to_servicetitan_only_gets_help() -> None:
         assert "linked" in answer.params["text"].lower()
         assert not interactive_elements(answer.params["blocks"])
         assert w.sim.write_count == 0
+
+
+async def test_someone_slack_cannot_describe_gets_help_not_an_apology() -> None:
+    """users.info answers user_not_found (e.g. an external or guest user): no e-mail, so a guest; the bot
+    still answers, and asks Slack only once for a while."""
+    async with world() as w:
+        await w.bot.dm("U0EXTERNAL", "help")
+        (help_answer,) = await w.fake.wait_calls("chat.postMessage", 1)
+        await w.bot.dm("U0EXTERNAL", "reschedule job 1009 to friday 2pm")
+        await w.bot.command("U0EXTERNAL", "show job 1009")
+        await w.fake.wait_for(lambda: len(w.fake.posted()) == 3, what="three answers")
+        assert "not linked" in help_answer.params["text"]
+        assert all("linked" in message["text"] for message in w.fake.posted()[1:])
+        assert all("Reference:" not in message["text"] for message in w.fake.posted())
+        assert [c.params["user"] for c in w.fake.attempts("users.info")] == ["U0EXTERNAL"]
+        assert w.sim.write_count == 0
