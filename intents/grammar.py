@@ -6,7 +6,9 @@ already replaced by upper-case placeholders (JOB, APPT, CUST, LOC, PROJ, NUM, TI
     (reschedule|move|push) [the] <ref> to {when} ...
 
 - `(a|b c)` alternatives, `[x]` optional, `<rule>` a shared rule of _common.yaml,
-- `{slot}` a slot whose pattern comes from the slot type registry (intents.slots),
+- `{slot}` a slot whose pattern comes from the slot type registry (intents.slots); `{slot:variant}`
+  reads it with a stricter reader of that registry (`{technician:proper}`: a name written with
+  capitals, for weak cues such as "a visit for Carlos"),
 - `...` any words (including none).
 
 All templates become one alternation tried in priority order; an empty marker group closing each
@@ -23,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from intents.names import INTENTS
-from intents.slots import LIST_SLOTS, SLOT_TYPES, lists
+from intents.slots import LIST_SLOTS, SLOT_TYPES, VARIANT_READERS, lists
 
 DATA_DIR = Path(__file__).parent / "data"
 SENTENCES_DIR = DATA_DIR / "sentences"
-_TEMPLATE_TOKEN = re.compile(r"\{[a-z_]+\}|<[a-z_]+>|\.\.\.|[()\[\]|]|[^\s()\[\]|{}<>]+")
+_TEMPLATE_TOKEN = re.compile(r"\{[a-z_]+(?::[a-z_]+)?\}|<[a-z_]+>|\.\.\.|[()\[\]|]|[^\s()\[\]|{}<>]+")
 
 
 class GrammarError(ValueError):
@@ -49,6 +51,7 @@ class Template:
     slots: tuple[str, ...]  # slot names captured, in order
     groups: tuple[str, ...]  # regex group names, parallel to slots
     fixed: tuple[tuple[str, Any], ...] = ()
+    variants: tuple[str, ...] = ()  # reader variant per slot ("" for the slot's own reader)
     first: frozenset[str] | None = None  # skeleton keys it can start with; None: any
     anchor: frozenset[str] | None = None  # with an open start: one of these keys must be present
 
@@ -144,6 +147,7 @@ class _Compiler:
         self.prefix = prefix
         self.slots: list[str] = []
         self.groups: list[str] = []
+        self.variants: list[str] = []
         self.unbounded = 0
         self.first: First = frozenset()
         self.anchor: First = None
@@ -158,7 +162,8 @@ class _Compiler:
         self.first = first
         self.anchor = None
         lead = tokens[0] if tokens else ""
-        if first is None and (lead == "..." or (lead.startswith("{") and lead[1:-1] not in _ID_FIRSTS)):
+        lead_slot = lead[1:-1].partition(":")[0] if lead.startswith("{") else ""
+        if first is None and (lead == "..." or (lead_slot and lead_slot not in _ID_FIRSTS)):
             # "... jobs ...", "{technician} 's ...": what follows the open start must be in the message
             remainder = _Compiler(self.rules, self.prefix + "x")
             self.anchor = remainder._sequence(tokens[1:], 0, stop=(), search=search, depth=0)[2]
@@ -215,8 +220,9 @@ class _Compiler:
                     )
                     parts.append("(?:" + inner + ")")
                 elif tok.startswith("{"):
-                    parts.append(self._slot(tok[1:-1], search))
-                    el_first = _ID_FIRSTS.get(tok[1:-1])
+                    slot, _, variant = tok[1:-1].partition(":")
+                    parts.append(self._slot(slot, variant, search))
+                    el_first = _ID_FIRSTS.get(slot)
                 else:
                     parts.append(re.escape(tok) + " ")
                     el_first = frozenset({tok})
@@ -225,15 +231,18 @@ class _Compiler:
                 open_start = nullable
         return "".join(parts), i, first, open_start
 
-    def _slot(self, slot: str, search: bool) -> str:
+    def _slot(self, slot: str, variant: str, search: bool) -> str:
         slot_type = SLOT_TYPES.get(slot)
         if slot_type is None:
             raise GrammarError(f"unknown slot {{{slot}}}")
+        if variant and (slot, variant) not in VARIANT_READERS:
+            raise GrammarError(f"unknown reader {{{slot}:{variant}}}")
         if slot in self.slots:
             raise GrammarError(f"slot {{{slot}}} twice in one template")
         group = f"{self.prefix}_{slot}"
         self.slots.append(slot)
         self.groups.append(group)
+        self.variants.append(variant)
         inner = slot_type.search_pattern if search else slot_type.pattern
         if slot in LIST_SLOTS:
             # only the words of the list: a template cannot match a value its reader rejects
@@ -301,6 +310,7 @@ def load_grammar() -> Grammar:
                     tuple(compiler.slots),
                     tuple(compiler.groups),
                     fixed,
+                    tuple(compiler.variants),
                     compiler.first,
                     compiler.anchor,
                 )
@@ -311,7 +321,14 @@ def load_grammar() -> Grammar:
             compiler = _Compiler(rules, f"t{counter}")
             pattern = compiler.compile(sentence, search=True)
             found_extras.append(
-                Template(name, sentence, pattern, tuple(compiler.slots), tuple(compiler.groups))
+                Template(
+                    name,
+                    sentence,
+                    pattern,
+                    tuple(compiler.slots),
+                    tuple(compiler.groups),
+                    variants=tuple(compiler.variants),
+                )
             )
         extras[name] = tuple(found_extras)
     ranked.sort(key=lambda r: (r[0], r[1]))

@@ -199,12 +199,12 @@ def _read_template(
     """Slot values of a matched template, and the items its captures cover; None if one is invalid."""
     slots: dict[str, Any] = dict(template.fixed)
     covered: set[int] = set()
-    for slot, group in zip(template.slots, template.groups, strict=True):
+    for slot, group, variant in zip(template.slots, template.groups, template.variants, strict=True):
         start, end = match.span(group)
         if start < 0:
             continue
         first, last = analysis.item_range(start, end)
-        value = read_capture(slot, analysis.capture(first, last), ctx)
+        value = read_capture(slot, analysis.capture(first, last), ctx, variant)
         if value is None:
             return None
         slots[slot] = value

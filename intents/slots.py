@@ -386,6 +386,32 @@ def _read_technician(capture: Capture, _ctx: Context) -> object | None:
     return technician_value(capture.text)
 
 
+_HONORIFICS = word_set("mr mr. mrs mrs. ms ms. miss dr dr. mister")
+
+
+def _read_proper_name(capture: Capture, ctx: Context) -> object | None:
+    """A technician after a weak cue ("put a visit on job 5 for Carlos"): a mention, `me`, or the
+    words written with a capital ("for Sarah Lee on friday"); "for warranty work" names nobody,
+    and "for Mrs Patel" is a customer."""
+    value = _read_technician(capture, ctx)
+    if not isinstance(value, str) or value == "me" or value.startswith("<@"):
+        return value
+    words: list[str] = []
+    for word in value.split():
+        if not word[:1].isupper():
+            break
+        words.append(word)
+    if not words or words[0].lower() in _HONORIFICS:
+        return None
+    return " ".join(words)
+
+
+# Readers a template may pick instead of the slot's own: `{technician:proper}`.
+VARIANT_READERS: dict[tuple[str, str], Callable[[Capture, Context], object | None]] = {
+    ("technician", "proper"): _read_proper_name,
+}
+
+
 _NAME_ANSWER_LEAD = re.compile(
     r"^(?:(?:let's|lets|how about|go with|use|try|send|assign|give it to|put|maybe|ok|okay|"
     r"it's|its|it should be|should be|to)\b[\s,]*)+",
@@ -511,7 +537,9 @@ TIME_SLOTS = ("when", "range", "starts", "completes")
 ID_SLOTS = tuple(PLACEHOLDER_OF_SLOT)
 
 
-def read_capture(slot: str, capture: Capture, ctx: Context) -> object | None:
+def read_capture(slot: str, capture: Capture, ctx: Context, variant: str = "") -> object | None:
+    if variant:
+        return VARIANT_READERS[slot, variant](capture, ctx)
     return SLOT_TYPES[slot].read(capture, ctx)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from intents import INTENTS, parse
-from intents.grammar import sentence_files
+from intents.grammar import GrammarError, _Compiler, sentence_files
 from intents.names import SLOTLESS
 from tests.intents.cases import FIXTURES_DIR, fixture_cases, fixture_files, load_fixture
 
@@ -49,3 +49,10 @@ def test_no_utterance_appears_twice() -> None:
 
 def test_slotless_intents_have_no_slots_in_fixtures() -> None:
     assert all(not slots for intent, _, slots, _, _ in CASES if intent in SLOTLESS)
+
+
+def test_a_template_names_only_known_reader_variants() -> None:
+    compiler = _Compiler({}, "t0")
+    assert "technician" in compiler.compile("for {technician:proper}")
+    with pytest.raises(GrammarError):
+        _Compiler({}, "t1").compile("for {technician:loud}")
