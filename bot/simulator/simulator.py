@@ -225,7 +225,7 @@ class Simulator:
         replay = _replay(body)
         method: str = scope["method"]
         path: str = scope["path"]
-        status_holder = {"status": 0, "inner": 0}
+        status_holder = {"status": 0}
         forwarded = await self._dispatch(scope, replay, body, status_holder, routes)
         status = status_holder["status"]
         # Recorded before the answer goes out, so a caller that has the answer also finds it in the log.
@@ -262,11 +262,12 @@ class Simulator:
         if not path.startswith(API_PREFIXES):
             return await self._finish(self.problem(404, "Not Found"), scope, status_holder)
         request = Request(scope)
-        refusal = self._authenticate(request)
+        app_key = request.headers.get("st-app-key") or self._query_app_key(request)
+        tenant = self._path_tenant(path)
+        refusal = self._authenticate(request, app_key, tenant)
         if refusal is not None:
             return await self._finish(refusal, scope, status_holder)
-        app_key = request.headers.get("st-app-key") or self._query_app_key(request)
-        wait = self.rate_limiter.admit((app_key, self._path_tenant(path)))
+        wait = self.rate_limiter.admit((app_key, tenant))
         if wait is not None:
             return await self._finish(self._too_many(wait), scope, status_holder)
         fault = self._injector.draw()
@@ -282,15 +283,15 @@ class Simulator:
             messages.append(message)
 
         await routes(scope, receive, collect)
-        status_holder["inner"] = _status_of(messages)
+        status = _status_of(messages)
         # Counted as soon as it is done: a write whose answer is then withheld (timeout fault) still happened.
-        if method != "GET" and 200 <= status_holder["inner"] < 300 and path.startswith(WRITE_PREFIXES):
+        if method != "GET" and 200 <= status < 300 and path.startswith(WRITE_PREFIXES):
             self.write_count += 1
         if fault == "timeout":
             # Processed, but the answer never arrives within the caller's timeout.
             await self._sleep(self.faults.timeout_seconds)
             return await self._finish(self.problem(504, "Gateway Timeout"), scope, status_holder)
-        status_holder["status"] = status_holder["inner"]
+        status_holder["status"] = status
         return messages
 
     async def _finish(self, response: Response, scope: Scope, status_holder: dict[str, int]) -> list[Message]:
@@ -318,8 +319,8 @@ class Simulator:
             return int(parts[4])
         return -1
 
-    def _authenticate(self, request: Request) -> Response | None:
-        app_key = request.headers.get("st-app-key") or self._query_app_key(request)
+    def _authenticate(self, request: Request, app_key: str, tenant: int) -> Response | None:
+        """A 401/403 problem for a call without a valid app key, bearer token or access to ``tenant``."""
         if not app_key:
             return self.problem(401, "The ST-App-Key header is missing.")
         if app_key != self.credentials.app_key:
@@ -335,7 +336,6 @@ class Simulator:
             return self.problem(401, "The access token is not valid.")
         if self.clock() >= token.expires_at:
             return self.problem(401, "The access token has expired.")
-        tenant = self._path_tenant(request.url.path)
         if tenant != token.tenant_id:
             return self.problem(403, "Provided authentication is insufficient to grant access")
         return None
