@@ -556,6 +556,7 @@ def step_job_changes(p: Pending, ctx: Ctx) -> None:
         found = _data(p, "customer", customer_id=p.slots["customer_id"])
         if found.get("customer") is None:
             raise _Need(Reject(("customer_id",), f"I can't find customer {p.slots['customer_id']}."))
+        _check_bill_to(ctx, found["customer"], found.get("locations") or [])
         changes["customer"] = found["customer"]
     if p.slots.get("job_type"):
         step_job_type(p, ctx)
@@ -564,6 +565,30 @@ def step_job_changes(p: Pending, ctx: Ctx) -> None:
     if not changes:
         raise _Need(AskFor("job_changes"))
     ctx.changes = changes
+
+
+def _check_bill_to(ctx: Ctx, customer: Row, locations: list[Row]) -> None:
+    """ServiceTitan accepts a job's customer only if the job's location belongs to that customer (the
+    simulator answers 400 "Location 315 does not belong to customer 205" otherwise): check it before the card."""
+    job = ctx.job or {}
+    new = f"{customer.get('name')} (#{customer['id']})"
+    if job.get("customer_id") == customer["id"]:
+        raise _Need(Reject(("customer_id",), f"{new} is already the customer on job {job.get('id')}."))
+    location_id = job.get("location_id")
+    if location_id is None or any(loc["id"] == location_id for loc in locations):
+        return
+    facts = ctx.facts or {}
+    where = f"location #{location_id}" + (f" ({facts['address']})" if facts.get("address") else "")
+    owner = facts.get("customer") or f"customer #{job.get('customer_id')}"
+    theirs = ", ".join(_location_label(loc) for loc in locations[:5]) or "none on file"
+    raise _Need(
+        Reject(
+            ("customer_id",),
+            f"Job {job.get('id')} is at {where}, which belongs to {owner}. ServiceTitan only accepts a "
+            f"customer that the job's location belongs to, so {new} can't be set on this job "
+            f"(their locations: {theirs}).",
+        )
+    )
 
 
 def step_conflicts(p: Pending, ctx: Ctx) -> None:
