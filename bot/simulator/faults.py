@@ -84,7 +84,7 @@ class FaultConfig:
         """Read the ST_SIM_* variables; unset ones keep their defaults."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        types = {f.name: f.type for f in fields(cls)}
+        types = cls._field_types()
         for name, var in ENV_VARS.items():
             raw = env.get(var)
             if raw is None or raw.strip() == "":
@@ -102,7 +102,7 @@ class FaultConfig:
         if unknown:
             raise FaultConfigError(f"unknown fault settings: {', '.join(unknown)}")
         values = current.to_dict()
-        types = {f.name: f.type for f in fields(cls)}
+        types = cls._field_types()
         for key, value in payload.items():
             name = ADMIN_KEYS[key]
             try:
@@ -110,6 +110,11 @@ class FaultConfig:
             except (TypeError, ValueError) as exc:
                 raise FaultConfigError(f"{key} is not a number: {value!r}") from exc
         return cls(**values)
+
+    @classmethod
+    def _field_types(cls) -> dict[str, Any]:
+        """Each setting's declared type (a string under postponed annotations), for `_convert`."""
+        return {f.name: f.type for f in fields(cls)}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -134,8 +139,7 @@ class FaultInjector:
     """Decides, per request, which fault (if any) to inject; reproducible for a given seed."""
 
     def __init__(self, config: FaultConfig) -> None:
-        self.config = config
-        self._random = random.Random(config.seed)
+        self.reconfigure(config)
 
     def reconfigure(self, config: FaultConfig) -> None:
         self.config = config
