@@ -355,6 +355,10 @@ def _long_tail(text: str, ctx: Context, kind: str) -> object | None:
 # ---------------------------------------------------------------------------------------------- names
 
 
+# The asker, as a technician: "me", and "I" in "I'll take job 12", "I've got appt 5".
+_ME_WORDS = word_set("me myself i mine my i'll i'm i'd i've")
+
+
 def technician_value(text: str) -> str | None:
     """A technician as the user wrote it: a name, `me`, or a Slack mention."""
     cleaned = clean_text(text)
@@ -362,7 +366,7 @@ def technician_value(text: str) -> str | None:
     if mention:
         return mention.group(0)
     lowered = cleaned.lower()
-    if lowered in ("me", "myself", "i", "mine", "my", "me myself"):
+    if lowered.replace("’", "'") in _ME_WORDS or lowered == "me myself":
         return "me"
     if not cleaned or is_choice(cleaned) or any(ch.isdigit() for ch in cleaned):
         return None
