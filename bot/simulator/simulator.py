@@ -172,7 +172,6 @@ class Simulator:
         self.observers: list[Observer] = list(observers)
         self.request_log: list[tuple[str, str, int]] = []
         self.write_count = 0
-        self.tokens_issued = 0
         self._tokens: dict[str, _Token] = {}
         self._trace_counter = 0
         # The ASGI app: ServiceTitan's routes behind the gateway (token, admin, auth, limits, faults, records).
@@ -188,12 +187,16 @@ class Simulator:
         self.faults = faults
         self._injector.reconfigure(faults)
 
+    @property
+    def tokens_issued(self) -> int:
+        """How many access tokens the simulator has issued (every token is kept until the simulator goes)."""
+        return len(self._tokens)
+
     def issue_token(self, *, lifetime_seconds: int = TOKEN_LIFETIME_SECONDS) -> str:
         """A valid access token without the HTTP round trip (for tests that need one quickly)."""
         token = "sim." + secrets.token_urlsafe(24)
         expires = self.clock() + timedelta(seconds=lifetime_seconds)
         self._tokens[token] = _Token(self.credentials.client_id, self.credentials.tenant_id, expires)
-        self.tokens_issued += 1
         return token
 
     def problem(
