@@ -108,7 +108,7 @@ QUESTIONS: dict[str, tuple[str, str]] = {
     "technician": ("Which technician?", "Mike C"),
     "reason": ("What's the reason?", "waiting for parts"),
     "text": ("What should it say?", "Gate code 4411, call on arrival"),
-    "customer_id": ("Which customer (customer id)?", "201"),
+    "customer_id": ("Which customer (number or name)?", "201, or Ann Lee"),
     "location_id": ("Which location (location id)?", "301"),
     "job_type": ("What type of job?", "drain cleaning"),
     "job_changes": ("What should change?", "priority high, or summary replace the water heater"),

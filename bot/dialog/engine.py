@@ -88,7 +88,22 @@ _ABANDON = {
     "quit",
 }
 _CARD = "_card"  # Pending.data: the card as it was before a correction, restored if the correction is refused
-_REFUSED = "_refused"  # Pending.data flag: the last thing said about the request was a refusal
+_REFUSED = "_refused"
+_EITHER = "_job_or_appointment"  # Pending.data: a number given for "Which job or appointment?"
+_EITHER_TRIED = "_tried_as_appointment"  # Pending.data: that number, now tried as an appointment id
+_CUSTOMER_NAME = "_customer_name"  # Pending.data: the name a customer lookup is running for
+_BARE_NUMBER = re.compile(r"#?\s*(\d+)")
+_NAME = re.compile(r"[^\W\d_]{2,}")
+_WITH = re.compile(r"(?P<head>.*?)\bwith\s+(?P<name>[^\d,]+?)\s*[.!]?", re.IGNORECASE)
+# Free-text slots where a number is a fair answer (a gate code in a note)
+_NUMBER_TEXT_SLOTS = frozenset({"text", "summary", "job_changes"})
+# Why a number does not answer a question, said before the question again
+_NUMBER_IS_NOT: dict[str, str] = {
+    "technician": "I need a technician's name there, not a number.",
+    "when": "I need a day or a time there, not a number.",
+    "reason": "I need the reason in words, not a number.",
+    "job_type": "I need the type of job in words, not a number.",
+}  # Pending.data flag: the last thing said about the request was a refusal
 _GLOBAL_INTENTS = frozenset({"subscribe_alerts", "unsubscribe_alerts"})  # answered without leaving the dialog
 _YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "switch", "drop it"}
 _NO = {"no", "n", "nope", "keep", "keep it", "keep the current one"}
@@ -285,6 +300,20 @@ def _on_said(s: Conversation, text: str, now: datetime) -> list[Effect]:
         return _abandon(s, now)
     if s.pending is not None and s.phase in ACTIVE_PHASES:
         return _continue(s, text, intent, slots, now)
+    lone = _BARE_NUMBER.fullmatch(said)
+    if lone and len(lone[1]) <= 2:
+        # "1" with nothing asked is a button number typed after the buttons went, not job 1
+        return [
+            Say(
+                Reply(
+                    kind="text",
+                    text=(
+                        f"Nothing is waiting for an answer, so I don't know what “{said}” is for. "
+                        "To look up a job, say e.g. *show job 1001*."
+                    ),
+                )
+            )
+        ]
     return _start(s, intent, slots, now)
 
 
@@ -424,9 +453,22 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
         intent = "unknown"  # "no, job 1002" corrects the request; it isn't a look-up
     asked = p.asked if s.phase == "collecting" else None
     changed: dict[str, Any] = {}
+    note = ""  # said before the next question or card (e.g. a part of the answer that was not used)
     answer = _parse_slot(asked, cleaned, now, tz) if asked and asked not in FREE_TEXT_SLOTS else None
     if answer is not None and intent in READ_INTENTS and len(text.split()) <= 2:
         intent, slots = "unknown", {}  # "1001" or "job 1001" answers the question; it isn't a look-up
+    number = _BARE_NUMBER.fullmatch(cleaned)
+    if number and answer is None and asked not in _NUMBER_TEXT_SLOTS:
+        # A number answers the question asked or nothing: it is never a job look-up here.
+        if asked is None and s.phase == "confirming" and len(number[1]) <= 2:  # a button's number
+            return _reprompt(s, now, f"I didn't get “{cleaned}”.")
+        if asked is not None:
+            return _advance(s, now, problem=_NUMBER_IS_NOT.get(asked, f"“{cleaned}” doesn't answer that."))
+    if number and answer is not None and asked == "job_id" and "target" in WRITE_STEPS.get(p.intent, ()):
+        p.data[_EITHER] = answer  # "Which job or appointment?" 5073: an appointment if no job has that id
+    if asked == "customer_id" and answer is None and intent == "unknown" and _NAME.search(cleaned):
+        p.data[_CUSTOMER_NAME] = cleaned  # a customer given by name: look it up (answered in _on_loaded)
+        return [Load("customers_named", {"name": cleaned})]
     if asked in FREE_TEXT_SLOTS and intent not in WRITE_INTENTS | READ_INTENTS:
         value = _parse_slot(asked, text, now, tz)
         changed[asked] = value if value else text.strip()
@@ -466,7 +508,22 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
             changed = {k: v for k, v in slots.items() if k in INTENT_SLOTS.get(p.intent, frozenset())}
         if asked and asked not in changed and answer is not None:
             changed[asked] = answer
-        if not changed:
+        if asked:
+            # "friday afternoon with Mike": the asked slot and a technician in one answer
+            extra, note = _with_technician(p, asked, cleaned, now, tz)
+            for slot, value in extra.items():
+                changed[slot] = value
+        if not changed and asked:
+            # An answer fills the slot asked. Only a typed value ("friday 2pm", "appointment 5002") may
+            # fill another slot: free text ("Alice Johnson" for a customer) never lands in the technician.
+            for slot in CORRECTABLE.get(p.intent, ()):
+                if slot in FREE_TEXT_SLOTS or slot == "technician" or number:
+                    continue
+                value = _parse_slot(slot, cleaned, now, tz)
+                if value is not None and value != "":
+                    changed[slot] = value
+                    break
+        elif not changed:
             for slot in CORRECTABLE.get(p.intent, ()):
                 is_correction = cleaned != text.strip()
                 if slot in FREE_TEXT_SLOTS and not is_correction and s.phase != "collecting":
@@ -477,7 +534,7 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
                 if value is not None and value != "":
                     changed[slot] = value
                     break
-    problem = "Sorry, I didn't get that."
+    problem = note or "Sorry, I didn't get that."
     name = changed.get("technician")
     if name and s.phase in {"confirming", "choosing"} and not _may_be_technician(p, str(name)):
         # A card or a choice is shown: words that name no technician leave it as it is.
@@ -500,7 +557,44 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
         # If ServiceTitan's data refuses the correction, the card comes back as it was (see _advance).
         p.data[_CARD] = {"slots": dict(p.slots), "plan": p.plan.model_dump(mode="json")}
     _set_slots(p, changed)
-    return _advance(s, now)
+    return _advance(s, now, problem=note or None)
+
+
+def _with_technician(p: Pending, asked: str, text: str, now: datetime, tz: str) -> tuple[dict[str, Any], str]:
+    """Split an answer like "friday afternoon with Mike" into the asked slot and a technician.
+
+    The parser reads such a fragment as no request at all, so the part after "with" is read as a
+    technician's name and the part before it as the asked slot (or a day and time). Returns the slots
+    found and a note about a part this request has no use for ("assigning doesn't move the visit").
+    """
+    match = _WITH.fullmatch(text)
+    wanted = INTENT_SLOTS.get(p.intent, frozenset())
+    if match is None or "technician" not in wanted:
+        return {}, ""
+    found: dict[str, Any] = {}
+    name = _parse_slot("technician", match["name"], now, tz)
+    if name:
+        found["technician"] = name
+    head = match["head"].strip(" ,")
+    if head:
+        value = _parse_slot(asked, head, now, tz) if asked != "technician" else None
+        when = _parse_slot("when", head, now, tz) if value is None else None
+        if value is not None:
+            found[asked] = value
+        elif when and "when" in wanted:
+            found["when"] = when
+        elif when:
+            return found, (
+                f"{DOING.get(p.intent, p.intent).capitalize()} doesn't change when the visit is; "
+                "say *reschedule* for that."
+            )
+    return found, ""
+
+
+def _no_such_job(p: Pending, job_id: Any) -> bool:
+    """Whether the lookup of `job_id` found neither the job nor any appointment of it."""
+    found = p.data.get(Load("job_appointments", {"job_id": job_id}).key)
+    return isinstance(found, dict) and found.get("job") is None and not found.get("appointments")
 
 
 def _has_progress(p: Pending) -> bool:
@@ -585,6 +679,20 @@ def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list
     for _ in range(20):  # each Reject clears a slot, so this ends; the bound guards a bad table
         outcome = resolve(p, asker, now, campaign_id=s.campaign_id)
         if isinstance(outcome, Reject):
+            either = p.data.get(_EITHER)
+            if either is not None and p.slots.get("job_id") == either and _no_such_job(p, either):
+                # "Which job or appointment?" 5073: no job has that number, so try the appointment
+                p.data.pop(_EITHER)
+                p.slots.pop("job_id")
+                p.slots["appointment_id"] = p.data[_EITHER_TRIED] = either
+                continue
+            tried = p.data.pop(_EITHER_TRIED, None)
+            if (
+                tried is not None
+                and "appointment_id" in outcome.clear
+                and p.slots.get("appointment_id") == tried
+            ):
+                outcome = Reject(outcome.clear, f"I can't find a job or an appointment {tried}.")
             problems.append(outcome.problem)
             if _CARD in p.data:
                 return _restore_card(s, now, " ".join(problems))
@@ -600,7 +708,8 @@ def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list
         if prefix:
             p.data["_problem"] = prefix
         return [outcome.load]
-    p.data.pop(_CARD, None)
+    for done_with in (_CARD, _EITHER, _EITHER_TRIED):
+        p.data.pop(done_with, None)
     prefix = " ".join(x for x in (p.data.pop("_problem", ""), prefix) if x)
     if isinstance(outcome, AskFor):
         p.asked, p.choice, p.plan = outcome.slot, None, None
@@ -613,24 +722,7 @@ def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list
         text = f"{prefix} {question}".strip() + (f" (e.g. _{example}_)" if example else "")
         return [Ask(Reply(kind="ask", text=text))]
     if isinstance(outcome, Offer):
-        p.asked, p.plan = None, None
-        p.choice = OfferedChoice(slot=outcome.slot, prompt=outcome.prompt, options=outcome.options)
-        s.phase = "choosing"
-        s.token = _token(s, now, "choice")
-        numbered = "\n".join(f"{i}. {label}" for i, (_, label) in enumerate(outcome.options, 1))
-        return [
-            Ask(
-                Reply(
-                    kind="choice",
-                    text=f"{prefix} {outcome.prompt}".strip() + "\n" + numbered,
-                    choice=Choice(
-                        prompt=outcome.prompt,
-                        options=[Option(value=v, label=label[:75]) for v, label in outcome.options],
-                    ),
-                    token=s.token,
-                )
-            )
-        ]
+        return [_offer(s, now, outcome, prefix)]
     if isinstance(outcome, Stop):
         s.pending, s.phase = None, "idle"
         return [
@@ -645,6 +737,28 @@ def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list
         effects.append(Say(Reply(kind="text", text=prefix)))
     effects.append(ShowConfirmation(_confirmation_reply(s, outcome.plan)))
     return effects
+
+
+def _offer(s: Conversation, now: datetime, offer: Offer, prefix: str = "") -> Ask:
+    """Show a choice among options; the picked option's value fills `offer.slot`."""
+    p = s.pending
+    assert p is not None
+    p.asked, p.plan = None, None
+    p.choice = OfferedChoice(slot=offer.slot, prompt=offer.prompt, options=offer.options)
+    s.phase = "choosing"
+    s.token = _token(s, now, "choice")
+    numbered = "\n".join(f"{i}. {label}" for i, (_, label) in enumerate(offer.options, 1))
+    return Ask(
+        Reply(
+            kind="choice",
+            text=f"{prefix} {offer.prompt}".strip() + "\n" + numbered,
+            choice=Choice(
+                prompt=offer.prompt,
+                options=[Option(value=v, label=label[:75]) for v, label in offer.options],
+            ),
+            token=s.token,
+        )
+    )
 
 
 def _restore_card(s: Conversation, now: datetime, problem: str) -> list[Effect]:
@@ -830,9 +944,37 @@ def _on_loaded(s: Conversation, event: Loaded, now: datetime) -> list[Effect]:
     if p is None:
         return []
     if event.error:
+        p.data.pop(_CUSTOMER_NAME, None)
         return [Say(Reply(kind="error", text=f"{event.error} Nothing was changed; try again in a moment."))]
+    if event.what == "customers_named":
+        return _on_customers_named(s, event, now)
     p.data[Load(event.what, event.args).key] = event.data
     return _advance(s, now)
+
+
+def _on_customers_named(s: Conversation, event: Loaded, now: datetime) -> list[Effect]:
+    """The customers matching a name the user gave for "Which customer?": one fills it, several are a
+    choice, none asks again for the number."""
+    p = s.pending
+    assert p is not None
+    name = p.data.pop(_CUSTOMER_NAME, None)
+    if name is None or p.asked != "customer_id":
+        return []  # the conversation moved on while the lookup ran
+    rows = [r for r in event.data or [] if isinstance(r, dict) and r.get("id") is not None]
+    if len(rows) == 1:
+        _set_slots(p, {"customer_id": int(rows[0]["id"])})
+        return _advance(s, now)
+    if rows:
+        options = [(str(r["id"]), _customer_label(r)) for r in rows[:25]]
+        return [_offer(s, now, Offer("customer_id", f"Which customer did you mean by “{name}”?", options))]
+    return _advance(s, now, problem=f"I can't find a customer named “{name}”.")
+
+
+def _customer_label(row: dict[str, Any]) -> str:
+    found = row.get("address")
+    address: dict[str, Any] = found if isinstance(found, dict) else {}
+    where = ", ".join(str(address[k]) for k in ("street", "city") if address.get(k))
+    return f"{row.get('name', '')}" + (f" · {where}" if where else "") + f" (#{row['id']})"
 
 
 def _on_called(s: Conversation, event: Called, now: datetime) -> list[Effect]:
