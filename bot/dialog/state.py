@@ -28,6 +28,20 @@ class OfferedChoice(BaseModel):
     options: list[tuple[str, str]]  # (value, label)
 
 
+class Guard(BaseModel):
+    """What a write expects ServiceTitan to still show, so it never overwrites someone else's change.
+
+    For a confirm: the "before" of the card (checked when the card's data is older than the runner's
+    freshness window). For an undo: what the undone change left (always checked)."""
+
+    kind: Literal["appointment", "assignments", "job"]
+    id: int  # the appointment's or job's id
+    fields: dict[str, Any]  # field -> the value expected (ISO times, sorted technician ids)
+    label: str  # "Job 1012", for the message
+    tz: str  # for times in the message
+    always: bool = False
+
+
 class Plan(BaseModel):
     """A write ready to confirm: the ServiceTitan operation, its arguments and what the card shows."""
 
@@ -42,6 +56,8 @@ class Plan(BaseModel):
     date_edit: tuple[str, str | None] | None = None  # (ISO date, "HH:MM") for a datepicker correction
     undo: Plan | None = None  # the plan that restores the previous state, when undo is offered
     requested_at: datetime | None = None  # when it was first sent (finds a create whose outcome is unknown)
+    guard: Guard | None = None  # re-read before the write: nothing of someone else's is overwritten
+    seen_at: datetime | None = None  # when the card's "before" was read from ServiceTitan
 
 
 class Pending(BaseModel):
@@ -160,6 +176,7 @@ class Called:
     status: int | None = None
     uncertain: bool = False  # ServiceTitan may have applied it (timeout, 5xx) and it couldn't be checked
     already: bool = False  # a check found the change already in place (an earlier attempt went through)
+    drift: str | None = None  # not sent: ServiceTitan changed since the card ("Job 1012 has been moved to …")
 
 
 @dataclass(frozen=True)
