@@ -977,8 +977,29 @@ def _customer_label(row: dict[str, Any]) -> str:
     return f"{row.get('name', '')}" + (f" · {where}" if where else "") + f" (#{row['id']})"
 
 
+def _on_drift(s: Conversation, event: Called, now: datetime) -> list[Effect]:
+    """Nothing was sent: ServiceTitan changed since the card was made (another dispatcher, say). An undo is
+    refused; any other card is made again from what is there now, for a fresh confirm."""
+    p = s.pending
+    s.unsure = False
+    if p is None or p.intent == "undo":
+        s.pending, s.phase = None, "idle"
+        s.token = _token(s, now, "drift")
+        text = f"{event.drift} since; undo would overwrite that, so I didn't send it. Nothing was changed."
+        return [Say(Reply(kind="error", text=text, replaces_card=True))]
+    p.data, p.plan, p.choice = {}, None, None
+    s.phase = "collecting"
+    return _advance(
+        s,
+        now,
+        problem=f"{event.drift} since this card was made, so I didn't send it. Here it is as it is now:",
+    )
+
+
 def _on_called(s: Conversation, event: Called, now: datetime) -> list[Effect]:
     plan = event.plan
+    if event.drift is not None:
+        return _on_drift(s, event, now)
     if not event.ok:
         # Nothing (known to be) written: the conversation goes back to the card so the user can retry,
         # correct it or drop it. An unknown outcome makes the next confirm check ServiceTitan first.
