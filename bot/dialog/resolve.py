@@ -15,7 +15,7 @@ from typing import Any
 from bot.dialog import reads, rules, timefmt
 from bot.dialog.catalog import DONE_WORD, WRITE_STEPS
 from bot.dialog.messages import Asker
-from bot.dialog.state import Load, Pending, Plan
+from bot.dialog.state import Guard, Load, Pending, Plan
 
 Row = dict[str, Any]
 
@@ -84,6 +84,7 @@ class Ctx:
     configured_campaign_id: int | None = None
     changes: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    seen_at: datetime | None = None  # when the job/appointment the card shows was read (oldest lookup)
 
     @property
     def tz(self) -> str:
@@ -115,6 +116,7 @@ def resolve(p: Pending, asker: Asker, now: datetime, *, campaign_id: int | None 
                 continue
             STEPS[name](p, ctx)
         plan = PLANNERS[p.intent](p, ctx)
+        plan.seen_at = ctx.seen_at
         if plan.undo is not None:
             plan.undo.facts = _undo_facts(plan)
         return Ready(plan)
@@ -123,6 +125,14 @@ def resolve(p: Pending, asker: Asker, now: datetime, *, campaign_id: int | None 
 
 
 # ---- steps ------------------------------------------------------------------------------------------------
+
+
+def _seen(ctx: Ctx, found: Row) -> None:
+    """Note when a lookup the card is built on was made: the card is as old as its oldest one."""
+    read_at = found.get("read_at")
+    if read_at:
+        when = timefmt.parse_iso(str(read_at))
+        ctx.seen_at = when if ctx.seen_at is None else min(ctx.seen_at, when)
 
 
 def _status_problem(intent: str, job: Row) -> str | None:
@@ -200,6 +210,7 @@ def step_target(p: Pending, ctx: Ctx) -> None:
         job_key = Load("job_appointments", {"job_id": job_id}).key if job_id is not None else ""
         from_job = p.data.get(job_key) if job_key else None
         if from_job and any(a["id"] == appt_id for a in from_job["appointments"]):
+            _seen(ctx, from_job)
             appts = from_job["appointments"]
             appt = next(a for a in appts if a["id"] == appt_id)
             assignments = _active(from_job["assignments"])
@@ -210,6 +221,7 @@ def step_target(p: Pending, ctx: Ctx) -> None:
                 raise _Need(
                     Reject(("appointment_id",), f"I can't find appointment {appt_id} in ServiceTitan.")
                 )
+            _seen(ctx, found)
             if job_id is not None and appt["job_id"] != job_id:
                 raise _Need(
                     Reject(
@@ -224,6 +236,7 @@ def step_target(p: Pending, ctx: Ctx) -> None:
             raise _Need(Reject(("appointment_id", "job_id"), problem))
     else:
         found = _data(p, "job_appointments", job_id=job_id)
+        _seen(ctx, found)
         appts, assignments = found["appointments"], _active(found["assignments"])
         if not appts:
             if found.get("job") is None:
@@ -286,6 +299,7 @@ def step_job(p: Pending, ctx: Ctx) -> None:
     job = found.get("job")
     if job is None:
         raise _Need(Reject(("job_id", "appointment_id"), f"I can't find job {job_id} in ServiceTitan."))
+    _seen(ctx, found)
     problem = _status_problem(p.intent, job)
     if problem:
         raise _Need(Reject(("job_id", "appointment_id"), problem))
@@ -671,6 +685,80 @@ def _undo_facts(plan: Plan) -> list[tuple[str, str]]:
     return [(label, after.get(label, value) if label == "Technicians" else value) for label, value in facts]
 
 
+def _appt_guard(ctx: Ctx, *, always: bool = False, **fields: Any) -> Guard:
+    assert ctx.appointment and ctx.job
+    return Guard(
+        kind="appointment",
+        id=int(ctx.appointment["id"]),
+        fields={"exists": True, **fields},
+        label=f"Job {ctx.job['id']}",
+        tz=ctx.tz,
+        always=always,
+    )
+
+
+def _times_guard(ctx: Ctx, t: rules.Times, *, always: bool = False) -> Guard:
+    return _appt_guard(ctx, always=always, start=timefmt.iso(t.start), end=timefmt.iso(t.end))
+
+
+def _people_guard(ctx: Ctx, ids: set[int], *, always: bool = False) -> Guard:
+    assert ctx.appointment and ctx.job
+    return Guard(
+        kind="assignments",
+        id=int(ctx.appointment["id"]),
+        fields={"technician_ids": sorted(ids)},
+        label=f"Job {ctx.job['id']}",
+        tz=ctx.tz,
+        always=always,
+    )
+
+
+def _job_guard(ctx: Ctx, fields: dict[str, Any], *, always: bool = False) -> Guard:
+    assert ctx.job
+    job_id = int(ctx.job["id"])
+    return Guard(
+        kind="job",
+        id=job_id,
+        fields={"exists": True, **fields},
+        label=f"Job {job_id}",
+        tz=ctx.tz,
+        always=always,
+    )
+
+
+_JOB_FIELD_LABELS = {
+    "job_status": "status",
+    "priority": "priority",
+    "summary": "summary",
+    "customer_id": "customer",
+    "job_type_id": "job type",
+}
+
+
+def drift_text(guard: Guard, now: Row) -> str:
+    """What changed in ServiceTitan since a card was made, as a sentence: "Job 1012 has been moved to …"."""
+    if now.get("exists") is False:
+        what = f"Appointment {guard.id}" if guard.kind == "appointment" else guard.label
+        return f"{what} has been deleted"
+    want = guard.fields
+    if guard.kind == "assignments":
+        names = ", ".join(now.get("technician_names") or []) or "nobody"
+        return f"The technicians on {guard.label.lower()} are now {names}"
+    if guard.kind == "appointment":
+        if (now.get("start"), now.get("end")) != (want.get("start"), want.get("end")) and "start" in want:
+            start, end = timefmt.parse_iso(str(now["start"])), timefmt.parse_iso(str(now["end"]))
+            return f"{guard.label} has been moved to {timefmt.span(start, end, guard.tz)}"
+        if "status" in want and now.get("status") != want["status"]:
+            return f"Appointment {guard.id} of {guard.label.lower()} is now {now.get('status')}"
+        if "special_instructions" in want:
+            text = now.get("special_instructions") or "empty"
+            return f"The special instructions of appointment {guard.id} now read “{text}”"
+        return f"Appointment {guard.id} of {guard.label.lower()} has changed"
+    changed = [k for k in want if k != "exists" and now.get(k) != want[k]]
+    parts = [f"its {_JOB_FIELD_LABELS.get(k, k)} is now {now.get(k) or 'empty'}" for k in changed]
+    return f"{guard.label} has changed: " + ("; ".join(parts) or "it was edited")
+
+
 def _appt_facts(ctx: Ctx) -> list[tuple[str, str]]:
     facts = _job_facts(ctx)
     if ctx.appointment:
@@ -711,6 +799,7 @@ def plan_reschedule(p: Pending, ctx: Ctx) -> Plan:
         verb="Move it back",
         done_text=f"Moved job {ctx.job['id']} back to {timefmt.span(old.start, old.end, ctx.tz)}.",
         changes=[(label, after, before) for label, before, after in changes],
+        guard=_times_guard(ctx, new, always=True),
     )
     return Plan(
         op="reschedule_appointment",
@@ -723,6 +812,7 @@ def plan_reschedule(p: Pending, ctx: Ctx) -> Plan:
         warnings=ctx.warnings,
         date_edit=(local.date().isoformat(), f"{local:%H:%M}"),
         undo=undo,
+        guard=_times_guard(ctx, old),
     )
 
 
@@ -807,6 +897,7 @@ def plan_delete_appointment(p: Pending, ctx: Ctx) -> Plan:
         done_text=f"Deleted appointment {ctx.appointment['id']} of job {ctx.job['id']}.",
         facts=_appt_facts(ctx),
         changes=[("Appointment", timefmt.span(t.start, t.end, ctx.tz), "deleted")],
+        guard=_times_guard(ctx, t),
     )
 
 
@@ -833,7 +924,9 @@ def plan_hold_appointment(p: Pending, ctx: Ctx) -> Plan:
             verb="Take off hold",
             done_text=f"Appointment {appt_id} is off hold again.",
             changes=[("Status", "Hold", str(ctx.appointment.get("status")))],
+            guard=_appt_guard(ctx, always=True, status="Hold"),
         ),
+        guard=_appt_guard(ctx, status=ctx.appointment.get("status")),
     )
 
 
@@ -848,6 +941,7 @@ def plan_remove_appointment_hold(p: Pending, ctx: Ctx) -> Plan:
         done_text=f"Appointment {appt_id} of job {ctx.job['id']} is off hold.",
         facts=_appt_facts(ctx),
         changes=[("Status", "Hold", "not on hold")],
+        guard=_appt_guard(ctx, status="Hold"),
     )
 
 
@@ -869,7 +963,9 @@ def plan_cancel_job(p: Pending, ctx: Ctx) -> Plan:
             verb="Un-cancel",
             done_text=f"Job {job_id} is no longer canceled.",
             changes=[("Status", "Canceled", str(ctx.job.get("job_status")))],
+            guard=_job_guard(ctx, {"job_status": "Canceled"}, always=True),
         ),
+        guard=_job_guard(ctx, {"job_status": ctx.job.get("job_status")}),
     )
 
 
@@ -884,6 +980,7 @@ def plan_remove_cancellation(p: Pending, ctx: Ctx) -> Plan:
         done_text=f"Job {job_id} is no longer canceled.",
         facts=_job_facts(ctx),
         changes=[("Status", "Canceled", "active again")],
+        guard=_job_guard(ctx, {"job_status": "Canceled"}),
     )
 
 
@@ -898,12 +995,14 @@ def plan_hold_job(p: Pending, ctx: Ctx) -> Plan:
         done_text=f"Job {job_id} is on hold ({ctx.reason['name']}).",
         facts=[*_job_facts(ctx), ("Reason", f"{ctx.reason['name']} — “{memo}”")],
         changes=[("Status", str(ctx.job.get("job_status")), "Hold")],
+        guard=_job_guard(ctx, {"job_status": ctx.job.get("job_status")}),
     )
 
 
 def plan_assign(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.appointment and ctx.job and ctx.technician
     appt_id, tech = ctx.appointment["id"], ctx.technician
+    on = {int(a["technician_id"]) for a in ctx.assigned}
     before = ", ".join(a["technician_name"] for a in ctx.assigned) or "nobody"
     after = ", ".join([*(a["technician_name"] for a in ctx.assigned), str(tech["name"])])
     return Plan(
@@ -922,13 +1021,16 @@ def plan_assign(p: Pending, ctx: Ctx) -> Plan:
             verb="Unassign",
             done_text=f"Took {tech['name']} off job {ctx.job['id']} again.",
             changes=[("Technicians", after, before)],
+            guard=_people_guard(ctx, on | {int(tech["id"])}, always=True),
         ),
+        guard=_people_guard(ctx, on),
     )
 
 
 def plan_unassign(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.appointment and ctx.job and ctx.technician
     appt_id, tech = ctx.appointment["id"], ctx.technician
+    on = {int(a["technician_id"]) for a in ctx.assigned}
     before = ", ".join(a["technician_name"] for a in ctx.assigned)
     after = (
         ", ".join(a["technician_name"] for a in ctx.assigned if a["technician_id"] != tech["id"]) or "nobody"
@@ -948,7 +1050,9 @@ def plan_unassign(p: Pending, ctx: Ctx) -> Plan:
             verb="Assign",
             done_text=f"Put {tech['name']} back on job {ctx.job['id']}.",
             changes=[("Technicians", after, before)],
+            guard=_people_guard(ctx, on - {int(tech["id"])}, always=True),
         ),
+        guard=_people_guard(ctx, on),
     )
 
 
@@ -986,6 +1090,7 @@ def plan_update_job(p: Pending, ctx: Ctx) -> Plan:
         done_text=f"Updated job {job['id']}.",
         facts=_job_facts(ctx),
         changes=changes,
+        guard=_job_guard(ctx, {k: job.get(k) for k in args if k != "job_id"}),
     )
 
 
@@ -1000,6 +1105,7 @@ def plan_special_instructions(p: Pending, ctx: Ctx) -> Plan:
         done_text=f"Saved the special instructions on appointment {ctx.appointment['id']} of job {ctx.job['id']}.",
         facts=_appt_facts(ctx),
         changes=[("Special instructions", str(ctx.appointment.get("special_instructions") or "—"), text)],
+        guard=_appt_guard(ctx, special_instructions=str(ctx.appointment.get("special_instructions") or "")),
     )
 
 

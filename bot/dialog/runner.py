@@ -17,7 +17,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.dialog import reads, rules, timefmt
-from bot.dialog.state import Called, Load, Loaded, Plan
+from bot.dialog.resolve import drift_text
+from bot.dialog.state import Called, Guard, Load, Loaded, Plan
 from bot.servicetitan import Conflict, NotFound, ServiceTitanClient, ServiceTitanError, Unavailable
 from bot.servicetitan.models import AppointmentCreate, JobAppointmentCreate, JobCreate, JobUpdate
 from bot.store import Store, cached
@@ -116,6 +117,12 @@ def st_message(exc: ServiceTitanError) -> str:
     return f"{text} ({details})" if details and details not in text else text
 
 
+# A confirm re-reads what its card shows as "before" only when that was read longer ago than this. A card
+# confirmed within a minute of being shown is the common fast path, and skipping the re-read there keeps a
+# reschedule within the issue's 4-call budget (tests/dialog/test_service.py checks it); an older card may
+# be out of date (another dispatcher's change), so it costs one read. An undo always re-reads.
+FRESH_SECONDS = 60.0
+
 FACTS_NAMESPACE = "jobfacts"
 RECORD_NAMESPACE = "crm"
 
@@ -129,10 +136,17 @@ class Runner:
     a job's slow-changing facts (type, customer, address, business unit; never its status) for `facts_ttl` s."""
 
     def __init__(
-        self, client: ServiceTitanClient, store: Store, *, cache_ttl: float = 900.0, facts_ttl: float = 3600.0
+        self,
+        client: ServiceTitanClient,
+        store: Store,
+        *,
+        cache_ttl: float = 900.0,
+        facts_ttl: float = 3600.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.client = client
         self.store = store
+        self.clock = clock
         self.cache_ttl = cache_ttl
         self.facts_ttl = facts_ttl
 
@@ -185,7 +199,10 @@ class Runner:
 
     async def load(self, effect: Load) -> Loaded:
         try:
+            read_at = self.clock().isoformat()
             data = await self._load(effect.what, effect.args)
+            if effect.what in {"job", "job_appointments", "appointment"}:
+                data["read_at"] = read_at  # how old a card's "before" is, for the check before its write
         except ServiceTitanError as exc:
             log.warning("lookup %s failed: %s", effect.key, exc)
             return Loaded(effect.what, effect.args, error=f"ServiceTitan didn't answer ({st_message(exc)}).")
@@ -293,6 +310,19 @@ class Runner:
                 )
             if applied:
                 return Called(plan, ok=True, already=True)
+        if plan.guard is not None and self._needs_recheck(plan):
+            try:
+                now = await self.observe(plan.guard)
+            except ServiceTitanError as exc:
+                log.info("re-read before %s failed: %s", plan.op, exc)
+                return Called(
+                    plan,
+                    ok=False,
+                    error=f"I couldn't check it is still as the card shows ({_unanswered(exc)})",
+                    status=exc.status,
+                )
+            if any(now.get(k) != v for k, v in plan.guard.fields.items()):
+                return Called(plan, ok=False, drift=drift_text(plan.guard, now))
         try:
             result = await self._call(plan.op, plan.args)
         except ServiceTitanError as exc:
@@ -314,6 +344,42 @@ class Runner:
             except Exception:  # the write is done; stale facts for a while are no reason to say otherwise
                 log.warning("could not drop the cached facts of job %s", plan.args["job_id"], exc_info=True)
         return Called(plan, ok=True, data=result)
+
+    def _needs_recheck(self, plan: Plan) -> bool:
+        if plan.guard is None:
+            return False
+        if plan.guard.always or plan.seen_at is None:
+            return True
+        return (self.clock() - plan.seen_at).total_seconds() > FRESH_SECONDS
+
+    async def observe(self, guard: Guard) -> Row:
+        """What ServiceTitan shows now for the fields `guard` expects (plus names for the message)."""
+        if guard.kind == "appointment":
+            appt = await _maybe(self.client.get_appointment(guard.id))
+            if appt is None:
+                return {"exists": False}
+            return {
+                "exists": True,
+                "start": timefmt.iso(appt.start),
+                "end": timefmt.iso(appt.end),
+                "status": appt.status,
+                "special_instructions": appt.special_instructions or "",
+            }
+        if guard.kind == "assignments":
+            on = [
+                a
+                async for a in self.client.iter_appointment_assignments(appointment_ids=[guard.id])
+                if a.active is not False
+            ]
+            return {
+                "technician_ids": sorted({a.technician_id for a in on}),
+                "technician_names": sorted({a.technician_name for a in on}),
+            }
+        job = await _maybe(self.client.get_job(guard.id))
+        if job is None:
+            return {"exists": False}
+        row = _row(job)
+        return {"exists": True, **{k: row.get(k) for k in guard.fields if k != "exists"}}
 
     async def check(self, plan: Plan) -> bool:
         """Whether the change `plan` makes is already in ServiceTitan (reads only)."""

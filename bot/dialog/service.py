@@ -69,7 +69,7 @@ class DialogService:
         self.campaign_id = campaign_id  # book jobs under this campaign (default: the first active one)
         # Slack user id -> the person's name, so "assign <@U123> to job 1001" can match a technician.
         self.mention_names = mention_names
-        self.runner = Runner(client, store, cache_ttl=cache_ttl)
+        self.runner = Runner(client, store, cache_ttl=cache_ttl, clock=clock)
         # Kept well past idle expiry so the next message can still say what expired.
         self.state_ttl = float(idle_minutes * 60 + 24 * 3600)
 

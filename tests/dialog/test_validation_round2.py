@@ -5,7 +5,8 @@ since it was shown (two conversations, a moved clock)."""
 from __future__ import annotations
 
 from bot.dialog.messages import Pressed, Reply
-from tests.dialog.conftest import Harness
+from tests.dialog.conftest import Harness, dispatcher
+from tests.dialog.test_transcripts import reply_text
 
 
 def _card(replies: list[Reply]) -> Reply:
@@ -23,3 +24,97 @@ async def test_a_delete_refused_for_timesheets_is_explained_in_plain_words(harne
     assert harness.sim.write_count == 0
     assert "an appointment with timesheets, or one that has started, can't be deleted" in refused[-1].text
     assert "doesn't allow deletion" not in refused[-1].text
+
+
+async def test_a_stale_card_shows_what_another_dispatcher_changed_instead_of_overwriting(
+    harness: Harness,
+) -> None:
+    dana, ann = harness.key(user="U1"), harness.key(user="U2")
+    card = _card(await harness.say("move job 1001 to thursday 9am", key=dana))
+    assert "When: Wednesday, November 25, 2026, 2:00 PM – 4:00 PM → Thursday" in reply_text(card)
+    harness.clock.advance(5)
+    other = _card(await harness.say("move job 1001 to monday 10am", asker=dispatcher("U2"), key=ann))
+    await harness.handle(Pressed(action="confirm", token=other.token), dispatcher("U2"), ann)
+    assert harness.sim.write_count == 1
+
+    replies = await harness.handle(Pressed(action="confirm", token=card.token), key=dana)
+
+    assert harness.sim.write_count == 1  # Ann's change stands
+    text = "\n".join(reply_text(r) for r in replies)
+    assert "Job 1001 has been moved to Monday, November 30, 2026, 10:00 AM – 12:00 PM since" in text
+    fresh = _card(replies)
+    assert fresh.token != card.token
+    assert "When: Monday, November 30, 2026, 10:00 AM – 12:00 PM → Thursday, November 26, 2026, 9:00 AM" in (
+        reply_text(fresh)
+    )
+    stale = await harness.handle(Pressed(action="confirm", token=card.token), key=dana)
+    assert harness.sim.write_count == 1 and "older message" in stale[-1].text
+    done = await harness.handle(Pressed(action="confirm", token=fresh.token), key=dana)
+    assert done[-1].kind == "result" and harness.sim.write_count == 2
+
+
+async def test_a_fresh_card_is_confirmed_without_reading_again(harness: Harness) -> None:
+    card = _card(await harness.say("move job 1001 to thursday 9am"))
+    harness.clock.advance(0.5)  # within the freshness window
+    harness.sim.request_log.clear()
+    done = await harness.handle(Pressed(action="confirm", token=card.token))
+    assert done[-1].kind == "result"
+    assert [m for m, p, _ in harness.sim.request_log if not p.endswith("/connect/token")] == ["PATCH"]
+
+
+async def test_an_old_card_still_as_shown_is_read_once_and_written(harness: Harness) -> None:
+    card = _card(await harness.say("assign Sarah to job 1005"))
+    harness.clock.advance(3)
+    harness.sim.request_log.clear()
+    done = await harness.handle(Pressed(action="confirm", token=card.token))
+    assert done[-1].kind == "result"
+    calls = [m for m, p, _ in harness.sim.request_log if not p.endswith("/connect/token")]
+    assert calls == ["GET", "POST"], calls
+
+
+async def test_undo_refuses_to_overwrite_a_later_change_by_someone_else(harness: Harness) -> None:
+    dana, ann = harness.key(user="U1"), harness.key(user="U2")
+    card = _card(await harness.say("move job 1001 to thursday 9am", key=dana))
+    result = await harness.handle(Pressed(action="confirm", token=card.token), key=dana)
+    offer = result[-1]
+    assert [b.action for b in offer.buttons] == ["undo"]
+    harness.clock.advance(2)
+    other = _card(await harness.say("move job 1001 to monday 10am", asker=dispatcher("U2"), key=ann))
+    await harness.handle(Pressed(action="confirm", token=other.token), dispatcher("U2"), ann)
+    writes = harness.sim.write_count
+
+    undo_card = _card(await harness.handle(Pressed(action="undo", token=offer.token), key=dana))
+    refused = await harness.handle(Pressed(action="confirm", token=undo_card.token), key=dana)
+
+    assert harness.sim.write_count == writes
+    assert refused[-1].kind == "error"
+    assert (
+        "Job 1001 has been moved to Monday, November 30, 2026, 10:00 AM – 12:00 PM since; "
+        "undo would overwrite that"
+    ) in refused[-1].text
+    assert harness.sim.state.appointments[5001]["start"].strftime("%Y-%m-%d %H:%M") == "2026-11-30 16:00"
+
+
+async def test_undo_of_an_assignment_refuses_when_the_technicians_changed_since(harness: Harness) -> None:
+    card = _card(await harness.say("assign Sarah to job 1005"))
+    offer = (await harness.handle(Pressed(action="confirm", token=card.token)))[-1]
+    await harness.client.assign_technicians(5006, [42])  # someone adds Mike Chen in ServiceTitan
+    writes = harness.sim.write_count
+
+    undo_card = _card(await harness.handle(Pressed(action="undo", token=offer.token)))
+    refused = await harness.handle(Pressed(action="confirm", token=undo_card.token))
+
+    assert harness.sim.write_count == writes
+    assert "The technicians on job 1005 are now Mike Chen, Sarah Lopez since; undo would overwrite that" in (
+        refused[-1].text
+    )
+
+
+async def test_undo_still_as_left_goes_through(harness: Harness) -> None:
+    card = _card(await harness.say("move job 1001 to thursday 9am"))
+    offer = (await harness.handle(Pressed(action="confirm", token=card.token)))[-1]
+    harness.clock.advance(1)
+    undo_card = _card(await harness.handle(Pressed(action="undo", token=offer.token)))
+    done = await harness.handle(Pressed(action="confirm", token=undo_card.token))
+    assert done[-1].kind == "result" and harness.sim.write_count == 2
+    assert harness.sim.state.appointments[5001]["start"].strftime("%Y-%m-%d %H:%M") == "2026-11-25 20:00"
