@@ -41,14 +41,18 @@ class SlackSetupError(Exception):
 
 def make_web_client(settings: Settings) -> AsyncWebClient:
     """The Web API client: Slack's base URL from settings, retries on rate limits and connection errors."""
-    return AsyncWebClient(
-        token=settings.slack_bot_token,
-        base_url=_with_slash(settings.slack_api_url),
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        ],
-    )
+    return configure_web_client(AsyncWebClient(token=settings.slack_bot_token), settings)
+
+
+def configure_web_client(client: AsyncWebClient, settings: Settings) -> AsyncWebClient:
+    """Point a new client at Slack's base URL from settings (SLACK_API_URL), with our retry handlers in
+    place of slack_sdk's default (one retry of a dropped connection)."""
+    client.base_url = _with_slash(settings.slack_api_url)
+    client.retry_handlers = [
+        AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+    ]
+    return client
 
 
 def add_retry_handlers(client: AsyncWebClient) -> None:
@@ -86,15 +90,23 @@ def build_app(
     logger = logger or log
     if not socket_mode and not settings.slack_signing_secret:
         raise SlackSetupError("SLACK_SIGNING_SECRET is required to verify requests from Slack in HTTP mode")
-    client = web_client or make_web_client(settings)
-    add_retry_handlers(client)
-    app = AsyncApp(
-        client=client,
-        signing_secret=settings.slack_signing_secret or "",
-        request_verification_enabled=not socket_mode,
-        process_before_response=False,
-        logger=logger,
-    )
+    options: dict[str, Any] = {
+        "signing_secret": settings.slack_signing_secret or "",
+        "request_verification_enabled": not socket_mode,
+        "process_before_response": False,
+        "logger": logger,
+    }
+    if web_client is not None:
+        add_retry_handlers(web_client)
+        app = AsyncApp(client=web_client, **options)
+    else:
+        # Bolt makes the client from the one token given here. Handed a client of ours instead, Bolt would
+        # still read SLACK_BOT_TOKEN from the environment and warn that `token` will be unused.
+        if not settings.slack_bot_token:
+            raise SlackSetupError("SLACK_BOT_TOKEN (the xoxb- bot token) is required")
+        app = AsyncApp(token=settings.slack_bot_token, **options)
+        configure_web_client(app.client, settings)
+    client = app.client
 
     async def group_members(group: str) -> list[str]:
         answer = await client.usergroups_users_list(usergroup=group)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -67,8 +68,10 @@ async def test_python_m_bot_serve_answers_health_checks_and_slack_events() -> No
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
+        log_lines: list[str] = []
+        reading = asyncio.create_task(read_lines(child.stderr, log_lines))
         try:
             base = f"http://127.0.0.1:{port}"
             async with httpx.AsyncClient(timeout=5) as http:
@@ -95,6 +98,10 @@ async def test_python_m_bot_serve_answers_health_checks_and_slack_events() -> No
                 assert answer.status_code == 200
                 (post,) = await fake.wait_calls("chat.postMessage", 1, within=30)
                 assert post.params["channel"] == "D0DANA" and post.params["text"]
+            # served where --host said, and started without Bolt's complaints about its settings
+            assert any(f"running on http://127.0.0.1:{port}" in line for line in log_lines), log_lines
+            warnings = [line for line in log_lines if " WARNING " in line]
+            assert all("embedded simulator" in line for line in warnings), warnings
         finally:
             if child.returncode is None:
                 child.send_signal(signal.SIGINT)
@@ -103,6 +110,43 @@ async def test_python_m_bot_serve_answers_health_checks_and_slack_events() -> No
                 except TimeoutError:
                     child.kill()
                     await asyncio.wait_for(child.wait(), 10)
+            await asyncio.wait_for(reading, 10)
+
+
+async def read_lines(stream: asyncio.StreamReader | None, into: list[str]) -> None:
+    """Collect a child's output lines as they come (so its pipe never fills up)."""
+    assert stream is not None
+    async for line in stream:
+        into.append(line.decode(errors="replace").rstrip())
+
+
+def test_the_token_is_given_once_so_bolt_warns_of_nothing(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As `python -m bot` runs: SLACK_BOT_TOKEN is in the environment, which Bolt also reads on its own.
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
+    settings = make_settings("http://127.0.0.1:9/api/")
+    with caplog.at_level(logging.DEBUG):
+        app = build_app(settings, dialog=FakeDialog(), store=MemoryStore())
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert app.client.token == BOT_TOKEN  # the settings' token, the one check_credentials looked at
+    assert app.client.base_url == "http://127.0.0.1:9/api/"
+    without_token = make_settings("http://127.0.0.1:9/api/", slack_bot_token=None)
+    with pytest.raises(SlackSetupError, match="SLACK_BOT_TOKEN"):  # not Bolt's fallback to the environment
+        build_app(without_token, dialog=FakeDialog(), store=MemoryStore())
+
+
+def test_run_bot_serves_http_on_the_host_and_port_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    served: list[tuple[str, int]] = []
+
+    async def serve(self: uvicorn.Server, sockets: object = None) -> None:
+        served.append((self.config.host, self.config.port))
+
+    monkeypatch.setattr(uvicorn.Server, "serve", serve)
+    assert run_bot(make_settings("http://127.0.0.1:9/api/"), mode="http", host="127.0.0.1", port=3999) == 0
+    assert served == [("127.0.0.1", 3999)]
 
 
 def test_socket_mode_needs_no_signing_secret_but_http_mode_does() -> None:
