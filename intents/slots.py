@@ -104,6 +104,18 @@ class Capture:
         end = self.cuts[count - 1] if count > 0 else 0
         return Capture(self.text[:end], self.keys[:count], self.payloads[:count], self.cuts[:count])
 
+    def tail(self, count: int) -> Capture:
+        """Everything after the first `count` items."""
+        if count <= 0 or len(self.cuts) != len(self.keys):
+            return self
+        start = self.cuts[count - 1] if count <= len(self.cuts) else len(self.text)
+        return Capture(
+            self.text[start:],
+            self.keys[count:],
+            self.payloads[count:],
+            tuple(cut - start for cut in self.cuts[count:]),
+        )
+
     def until(self, stopwords: frozenset[str]) -> Capture:
         """The items before the first stopword or entity placeholder."""
         for index, key in enumerate(self.keys):
@@ -383,7 +395,9 @@ def _read_technician(capture: Capture, _ctx: Context) -> object | None:
         if key == "MENTION" and isinstance(payload, str):
             return payload
     if capture.keys[:1] == ("me",):
-        return "me"
+        if len(capture.keys) == 1 or capture.keys[1] == "myself":
+            return "me"
+        capture = capture.tail(1)  # "show me Ana's schedule": the name comes after "me"
     capture = capture.until(NAME_STOPWORDS)
     if not capture.keys:
         return None
