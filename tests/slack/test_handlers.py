@@ -11,10 +11,12 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from datetime import time as dtime
+from typing import Any
 
+import httpx
 import pytest
 
 from bot.dialog.messages import (
@@ -38,6 +40,7 @@ from bot.slack.blocks import (
     ACTION_MORE,
     ACTION_PICK_DATE,
     ACTION_PICK_TIME,
+    render,
 )
 from bot.slack.conversation import USER_FAILURE_TTL_SECONDS
 from bot.store import MemoryStore, RedisStore
@@ -336,6 +339,63 @@ async def test_ack_is_sent_before_the_dialog_finishes(fake: FakeSlack) -> None:
         dialog.gate.set()
         await fake.wait_for(lambda: len(dialog.turns) == 3, what="the queued turn")
         await fake.wait_calls("chat.postMessage", 3)
+
+
+class SlowServiceTitan:
+    """Staff lists for role resolution that hang until `gate` is set (ServiceTitan not answering)."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.asked = 0
+
+    async def iter_employees(self, **filters: Any) -> AsyncIterator[Any]:
+        self.asked += 1
+        await self.gate.wait()
+        yield {
+            "id": 61,
+            "name": "Dana Reyes",
+            "email": "dana@example.com",
+            "role": "Dispatch",
+            "active": True,
+        }
+
+    async def iter_technicians(self, **filters: Any) -> AsyncIterator[Any]:
+        await self.gate.wait()
+        for technician in ():
+            yield technician
+
+
+async def test_st_and_clicks_are_acknowledged_while_servicetitan_and_the_dialog_hang(fake: FakeSlack) -> None:
+    """Slack wants the HTTP answer to /st and to block_actions within 3 s; nothing waits for ServiceTitan
+    (role lookup) or the dialog before it."""
+    slack_limit = 3.0
+    servicetitan = SlowServiceTitan()
+    dialog = FakeDialog(lambda k, a, e: [card("tok2")])
+    dialog.gate = asyncio.Event()
+    async with running_bot(dialog=dialog, store=MemoryStore(), fake=fake, servicetitan=servicetitan) as bot:
+        ts = "1700000000.999999"
+        fake.messages[ts] = {"channel": "D0DANA", "ts": ts, **render(card("tok1"))}
+
+        async def within_slacks_limit(request: Awaitable[httpx.Response]) -> None:
+            response = await asyncio.wait_for(request, slack_limit)
+            assert response.status_code == 200 and response.text == ""
+
+        # ServiceTitan hangs while the askers' roles are looked up
+        await within_slacks_limit(bot.command(DANA, "reschedule job 1009 to friday"))
+        await within_slacks_limit(bot.click(DANA, fake.messages[ts], ACTION_CONFIRM))
+        await fake.wait_for(lambda: servicetitan.asked, what="the role lookup to start")
+        assert dialog.turns == []
+        # ServiceTitan answers, the dialog hangs (both turns are in it now)
+        servicetitan.gate.set()
+        await fake.wait_for(lambda: len(dialog.turns) == 2, what="both turns in the dialog")
+        await within_slacks_limit(
+            bot.click(DANA, fake.messages[ts], ACTION_PICK_DATE, picked_date="2026-11-30")
+        )
+        await within_slacks_limit(bot.command(DANA, "show job 1009"))
+        assert fake.posted() == []  # every answer above went out before any reply existed
+        dialog.gate.set()
+        await fake.wait_for(lambda: len(fake.posted()) == 4, what="the four replies")
+        assert {type(turn[2]).__name__ for turn in dialog.turns} == {"Said", "Pressed", "PickedDate"}
 
 
 async def test_unexpected_error_gives_an_apology_with_a_reference_that_is_logged(
