@@ -121,7 +121,7 @@ def build_app(
     )
     people = People(client=client, store=store, roles=roles, default_tz=settings.st_timezone)
     if isinstance(dialog, NamesMentions) and dialog.mention_names is None:
-        # "assign <@U77> to job 1005": the dialog asks for the mentioned person's name to match a technician
+        # "assign <@U77> to job 1009": the dialog asks for the mentioned person's name to match a technician
         dialog.mention_names = people.name_of
     conversations = Conversations(dialog=dialog, people=people, client=client, logger=logger)
     deps = SlackDeps(

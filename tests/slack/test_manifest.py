@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -13,6 +15,7 @@ import pytest
 import yaml
 
 from bot.dialog.messages import Reply
+from bot.simulator.demo_data import build_demo_seed
 from bot.slack.blocks import ACTION_CONFIRM, render
 from bot.slack.deps import COMMAND
 from bot.slack.listeners import BOT_EVENTS, BOT_SCOPES
@@ -122,3 +125,17 @@ async def test_the_app_handles_exactly_the_manifests_events_command_and_actions(
         await fake.wait_calls("views.publish", 1)
         called = {c.method for c in fake.calls}
         assert called <= set(METHOD_SCOPES), called - set(METHOD_SCOPES)
+
+
+def test_example_jobs_in_the_manifest_are_open_jobs_of_the_demo_data(manifest: dict[str, Any]) -> None:
+    """Someone trying the examples on the simulator gets a job that can be rescheduled, held or shown, not
+    one that is completed, canceled or missing. The demo data moves with the clock: check a week of it."""
+    command = next(c for c in manifest["features"]["slash_commands"] if c["command"] == COMMAND)
+    texts = [*manifest["display_information"].values(), command["description"], command["usage_hint"]]
+    job_ids = {int(m) for text in texts for m in re.findall(r"\bjobs? #?(\d+)", str(text), re.IGNORECASE)}
+    assert job_ids, "the examples name jobs"
+    start = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+    for hours in range(0, 7 * 24, 5):
+        now = start + timedelta(hours=hours)
+        status = {job["id"]: job["jobStatus"] for job in build_demo_seed(now)["jobs"]}
+        assert {job: status.get(job) for job in job_ids} == dict.fromkeys(job_ids, "Scheduled"), now
