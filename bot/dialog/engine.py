@@ -591,6 +591,34 @@ def _with_technician(p: Pending, asked: str, text: str, now: datetime, tz: str) 
     return found, ""
 
 
+def _already_there(p: Pending) -> int | None:
+    """The job id when the request is to cancel a canceled job or hold a job on hold."""
+    status = {"cancel_job": "Canceled", "hold_job": "Hold"}.get(p.intent)
+    job_id = p.slots.get("job_id")
+    found = p.data.get(Load("job", {"job_id": job_id}).key) if job_id is not None else None
+    job = found.get("job") if isinstance(found, dict) else None
+    if status and isinstance(job, dict) and job.get("job_status") == status:
+        return int(job["id"])
+    return None
+
+
+def _why_load(p: Pending, job_id: int, tz: str) -> Load:
+    """The job look-up that says why it is canceled or on hold (the same read as *show job*)."""
+    slots = json.dumps({"job_id": job_id}, sort_keys=True)
+    return Load("read", {"intent": "show_job", "slots": slots, "tz": tz, "purpose": "why"})
+
+
+def _already_text(intent: str, job_id: int, data: Any) -> str:
+    facts = dict(data.get("facts") or []) if isinstance(data, dict) else {}
+    if intent == "cancel_job":
+        why = facts.get("Why canceled")
+        because = f" ({why})" if why else ""
+        return f"Job {job_id} is already canceled{because}. Say *uncancel job {job_id}* to bring it back."
+    why = facts.get("Why on hold")
+    because = f" ({why})" if why else ""
+    return f"Job {job_id} is already on hold{because}. Say *show job {job_id}* for its details."
+
+
 def _no_such_job(p: Pending, job_id: Any) -> bool:
     """Whether the lookup of `job_id` found neither the job nor any appointment of it."""
     found = p.data.get(Load("job_appointments", {"job_id": job_id}).key)
@@ -686,6 +714,15 @@ def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list
                 p.slots.pop("job_id")
                 p.slots["appointment_id"] = p.data[_EITHER_TRIED] = either
                 continue
+            already = _already_there(p)
+            if already is not None:
+                # "cancel job 1006" when it is canceled: say so, with why, and how to undo it
+                why = _why_load(p, already, asker.tz)
+                if why.key not in p.data:
+                    if problems:
+                        p.data["_problem"] = " ".join(problems)
+                    return [why]
+                outcome = Reject(outcome.clear, _already_text(p.intent, already, p.data.pop(why.key)))
             tried = p.data.pop(_EITHER_TRIED, None)
             if (
                 tried is not None
@@ -936,6 +973,11 @@ def _on_picked_date(s: Conversation, event: PickedDate, now: datetime) -> list[E
 
 
 def _on_loaded(s: Conversation, event: Loaded, now: datetime) -> list[Effect]:
+    if event.what == "read" and event.args.get("purpose") == "why":
+        if s.pending is None:
+            return []
+        s.pending.data[Load(event.what, event.args).key] = {} if event.error else event.data
+        return _advance(s, now)
     if event.what == "read":
         if event.error:
             return [Say(Reply(kind="error", text=event.error))]
