@@ -39,6 +39,25 @@ def appointment_row(appt: Row, *, tz: str, names: list[str], job: Row | None = N
     )
 
 
+def visit_row(appt: Row, *, tz: str, facts: Row | None, others: list[str]) -> str:
+    """A visit in a technician's own list: when, the job, where to go and what for; other technicians only
+    when there are any ("Mon Nov 23 1:00 PM – 3:00 PM · job 1034 · Furnace Repair · Barbara White ·
+    12 Oak St, Evanston, IL 60201 · Scheduled")."""
+    start, end = timefmt.parse_iso(appt["start"]), timefmt.parse_iso(appt["end"])
+    parts = [timefmt.short_span(start, end, tz), f"job {appt['job_id']}"]
+    if facts:
+        customer = str(facts.get("customer") or "")
+        parts += [
+            str(facts.get("job_type") or "job"),
+            re.sub(r"\s*\(#\d+\)$", "", customer) or "customer unknown",
+            str(facts.get("address") or "no address on file"),
+        ]
+    parts.append(str(appt.get("status")))
+    if others:
+        parts.append(f"with {', '.join(others)}")
+    return " · ".join(parts)
+
+
 def note_row(note: Row, *, tz: str) -> str:
     when = timefmt.local(timefmt.parse_iso(note["created_on"]), tz)
     pin = "📌 " if note.get("is_pinned") else ""

@@ -127,6 +127,21 @@ FACTS_NAMESPACE = "jobfacts"
 RECORD_NAMESPACE = "crm"
 
 
+def _facts_row(
+    job: Any, customer: Row | None, location: Row | None, *, types: dict[int, str], units: dict[int, str]
+) -> Row:
+    """A job's slow-changing facts as cards and a technician's day show them (cached by job id)."""
+    return {
+        "found": True,
+        "id": job.id,
+        "job_number": job.job_number,
+        "job_type": types.get(job.job_type_id, f"job type #{job.job_type_id}"),
+        "customer": f"{customer['name']} (#{job.customer_id})" if customer else f"#{job.customer_id}",
+        "address": reads.address_text(location.get("address") if location else None),
+        "business_unit": units.get(job.business_unit_id, f"#{job.business_unit_id}"),
+    }
+
+
 class _NoSuchJob(Exception):
     """The job of a facts lookup doesn't exist (raised inside the cache load, so nothing is cached)."""
 
@@ -177,15 +192,7 @@ class Runner:
             units = {int(u["id"]): str(u["name"]) for u in await self.reference("business_units")}
             customer = await self._record("customer", job.customer_id)
             location = await self._record("location", job.location_id)
-            return {
-                "found": True,
-                "id": job.id,
-                "job_number": job.job_number,
-                "job_type": types.get(job.job_type_id, f"job type #{job.job_type_id}"),
-                "customer": f"{customer['name']} (#{job.customer_id})" if customer else f"#{job.customer_id}",
-                "address": reads.address_text(location.get("address") if location else None),
-                "business_unit": units.get(job.business_unit_id, f"#{job.business_unit_id}"),
-            }
+            return _facts_row(job, customer, location, types=types, units=units)
 
         try:
             data = await cached(
@@ -194,6 +201,39 @@ class Runner:
         except _NoSuchJob:
             return {"found": False, "id": job_id}
         return dict(data) if isinstance(data, dict) else {"found": False, "id": job_id}
+
+    async def many_job_facts(self, job_ids: list[int]) -> dict[int, Row]:
+        """`job_facts` of many jobs: the cached ones as they are, the rest in batches (jobs by ids, 50 a
+        call, then their customers and locations by ids), cached for next time."""
+        wanted = list(dict.fromkeys(job_ids))
+        out: dict[int, Row] = {}
+        for job_id in wanted:
+            record = await self.store.load(namespace=FACTS_NAMESPACE, key=str(job_id))
+            data = record.value.get("data") if record is not None else None
+            if isinstance(data, dict) and data.get("found"):
+                out[job_id] = data
+        missing = [j for j in wanted if j not in out]
+        if not missing:
+            return out
+        jobs = await self.client.get_jobs(missing)
+        customers = {
+            int(c["id"]): c
+            for c in await _rows(self.client.iter_customers(ids=sorted({j.customer_id for j in jobs})))
+        }
+        locations = {
+            int(loc["id"]): loc
+            for loc in await _rows(self.client.iter_locations(ids=sorted({j.location_id for j in jobs})))
+        }
+        types = {int(t["id"]): str(t["name"]) for t in await self.reference("job_types")}
+        units = {int(u["id"]): str(u["name"]) for u in await self.reference("business_units")}
+        for job in jobs:
+            customer, location = customers.get(job.customer_id), locations.get(job.location_id)
+            facts = _facts_row(job, customer, location, types=types, units=units)
+            out[job.id] = facts
+            await self.store.save(
+                namespace=FACTS_NAMESPACE, key=str(job.id), value={"data": facts}, ttl=self.facts_ttl
+            )
+        return out
 
     # ---- lookups ---------------------------------------------------------------------------------------
 
@@ -703,9 +743,29 @@ class Runner:
         )
         names = await self._names(assignments)
         who = ""
+        rows: list[str]
         if tech_id is not None:
             techs = {int(t["id"]): str(t["name"]) for t in await self.reference("technicians")}
             who = f" for {techs.get(tech_id, f'technician {tech_id}')}"
+            # One technician's visits: where to go and what for, not their own name on every row.
+            facts = await self.many_job_facts([int(a["job_id"]) for a in appointments])
+            rows = [
+                reads.visit_row(
+                    a,
+                    tz=tz,
+                    facts=facts.get(int(a["job_id"])),
+                    others=[
+                        str(x["technician_name"])
+                        for x in assignments
+                        if x.get("active", True)
+                        and int(x["appointment_id"]) == int(a["id"])
+                        and int(x["technician_id"]) != tech_id
+                    ],
+                )
+                for a in appointments
+            ]
+        else:
+            rows = [reads.appointment_row(a, tz=tz, names=names.get(int(a["id"]), [])) for a in appointments]
         when = ""
         if span:
             first = timefmt.local(span[0], tz)
@@ -715,12 +775,7 @@ class Runner:
                 if first.date() == last.date()
                 else f" {timefmt.short_day(first)} – {timefmt.short_day(last)}"
             )
-        return {
-            "title": f"Appointments{who}{when} ({len(appointments)})",
-            "rows": [
-                reads.appointment_row(a, tz=tz, names=names.get(int(a["id"]), [])) for a in appointments
-            ],
-        }
+        return {"title": f"Appointments{who}{when} ({len(appointments)})", "rows": rows}
 
     async def _find_projects(self, slots: dict[str, Any], args: dict[str, Any], tz: str) -> dict[str, Any]:
         if slots.get("project_id") is not None:
