@@ -787,6 +787,13 @@ class _Scanner:
             return atom.day
         return None
 
+    def day_starts_at(self, i: int) -> bool:
+        """Whether a day is named at i ("tomorrow", "fri", "12/7", "on monday", "next tuesday")."""
+        w = self.w(i)
+        if w in ("on", "this", "next"):
+            w = self.w(i + 1)
+        return w in WEEKDAYS or w in ("today", "tomorrow", "tonight") or self.kind(i) == "date"
+
     def atom_at(self, i: int, *, in_phrase: bool) -> tuple[int, Atom] | None:
         if i >= self.n:
             return None
@@ -800,6 +807,11 @@ class _Scanner:
                 return None
             if value > 31:  # only a count: "45 days from now"
                 return self.relative_at(i)
+            if value <= 12 and self.w(i - 1) in ("to", "until", "for") and self.day_starts_at(i + 1):
+                # "move it to 8 tomorrow": a bare hour right before its day
+                hour = self.hour_at(i, bare=True)
+                if hour is not None:
+                    return hour[0], Atom("hour", hour=hour[1])
         if kind == "word":
             if w not in _WORD_STARTS:
                 return None

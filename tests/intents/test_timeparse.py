@@ -160,6 +160,14 @@ def test_tonight_is_this_evening() -> None:
     }
 
 
+def test_a_bare_hour_after_to_and_before_its_day() -> None:
+    assert parse_when("to 8 tomorrow", now=TUESDAY, tz=TZ) == {"date": "2026-11-25", "start": "08:00"}
+    assert parse_when("until 3 on friday", now=TUESDAY, tz=TZ) == {"date": "2026-11-27", "start": "15:00"}
+    assert parse_when("to 2 next tuesday", now=TUESDAY, tz=TZ) == {"date": "2026-12-01", "start": "14:00"}
+    # a number with no day after it stays a number
+    assert parse_when("to 8", now=TUESDAY, tz=TZ) is None
+
+
 def test_a_time_without_a_day_is_its_next_occurrence() -> None:
     assert parse_when("at 2pm", now=TUESDAY, tz=TZ) == {"date": "2026-11-24", "start": "14:00"}
     assert parse_when("at 8am", now=TUESDAY, tz=TZ) == {"date": "2026-11-25", "start": "08:00"}
