@@ -466,7 +466,13 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
             return _advance(s, now, problem=_NUMBER_IS_NOT.get(asked, f"“{cleaned}” doesn't answer that."))
     if number and answer is not None and asked == "job_id" and "target" in WRITE_STEPS.get(p.intent, ()):
         p.data[_EITHER] = answer  # "Which job or appointment?" 5073: an appointment if no job has that id
-    if asked == "customer_id" and answer is None and intent == "unknown" and _NAME.search(cleaned):
+    if (
+        asked == "customer_id"
+        and answer is None
+        and intent == "unknown"
+        and _NAME.search(cleaned)
+        and not _parse_slot("when", cleaned, now, tz)  # "tomorrow 9am" is a day, not a customer's name
+    ):
         p.data[_CUSTOMER_NAME] = cleaned  # a customer given by name: look it up (answered in _on_loaded)
         return [Load("customers_named", {"name": cleaned})]
     if asked in FREE_TEXT_SLOTS and intent not in WRITE_INTENTS | READ_INTENTS:

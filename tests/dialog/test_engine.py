@@ -275,3 +275,42 @@ def test_the_button_that_drops_a_request_is_never_labelled_cancel() -> None:
     plan = Plan(op="cancel_job", args={}, title="Cancel job 1007?", verb="Cancel job", done_text="")
     labels = [b.label for b in _confirmation_reply(state, plan).buttons]
     assert labels == ["Cancel job", "Never mind"]
+
+
+def _booking_asking_customer() -> Conversation:
+    return Conversation(
+        asker=ASKER,
+        phase="collecting",
+        pending=Pending(intent="book_job", slots={}, asked="customer_id"),
+        updated_at=NOW,
+    )
+
+
+def test_a_customer_name_is_looked_up_and_several_matches_are_a_choice() -> None:
+    from bot.dialog.messages import Said
+
+    state, effects = step(_booking_asking_customer(), Said(text="Lee"), NOW)
+    assert effects == [Load("customers_named", {"name": "Lee"})]
+    rows = [
+        {"id": 201, "name": "Ann Lee", "address": {"street": "12 Oak St", "city": "Chicago"}},
+        {"id": 205, "name": "Lee Park", "address": None},
+    ]
+    state, effects = step(state, Loaded("customers_named", {"name": "Lee"}, data=rows), NOW)
+    assert len(effects) == 1 and isinstance(effects[0], Ask) and effects[0].reply.choice is not None
+    assert [o.label for o in effects[0].reply.choice.options] == [
+        "Ann Lee · 12 Oak St, Chicago (#201)",
+        "Lee Park (#205)",
+    ]
+    state, _ = step(state, Pressed(action="choose", value="205", token=effects[0].reply.token), NOW)
+    assert state.pending is not None and state.pending.slots["customer_id"] == 205
+
+
+def test_a_day_given_for_the_customer_is_not_looked_up_as_a_name() -> None:
+    from bot.dialog.messages import Said
+
+    state, effects = step(_booking_asking_customer(), Said(text="tomorrow 9am"), NOW)
+    assert not any(isinstance(e, Load) and e.what == "customers_named" for e in effects)
+    assert state.pending is not None and state.pending.slots.get("when") == {
+        "date": "2026-11-25",
+        "start": "09:00",
+    }
