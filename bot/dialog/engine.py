@@ -349,7 +349,7 @@ def _undone(p: Pending) -> str:
 def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -> list[Effect]:
     asker = _asker(s)
     if intent == "help":
-        return [Say(_help(asker))]
+        return [_help_lookup(asker)]
     if asker.role == "guest" and intent != "unknown":
         return [
             Say(
@@ -409,8 +409,13 @@ def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -
     ]
 
 
-def _help(asker: Asker) -> Reply:
-    examples = HELP_EXAMPLES.get(asker.role, HELP_EXAMPLES["guest"])
+def _help_lookup(asker: Asker) -> Load:
+    """Help's examples come from live data (open jobs), through the runner's cache."""
+    return Load("help", {"role": asker.role, "technician_id": asker.technician_id or 0, "tz": asker.tz})
+
+
+def _help(asker: Asker, live: list[str] | None = None) -> Reply:
+    examples = live or HELP_EXAMPLES.get(asker.role, HELP_EXAMPLES["guest"])
     role_line = {
         "dispatcher": "You're a dispatcher: you can look things up and change jobs and appointments.",
         "manager": "You're a manager: you can look things up and change jobs and appointments.",
@@ -435,7 +440,7 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
     tz = _asker(s).tz
     # Words that mean something anywhere ("help", "cancel" is handled before) come before any slot value.
     if intent == "help":
-        return [Say(_help(_asker(s))), *_reprompt(s, now, "")]
+        return [_help_lookup(_asker(s))]  # answered, then the request shown again, in _on_loaded
     if intent in _GLOBAL_INTENTS:
         return [*_start(s, intent, slots, now), *_reprompt(s, now, "")]
     if s.phase == "choosing" and p.choice is not None:
@@ -979,6 +984,12 @@ def _on_picked_date(s: Conversation, event: PickedDate, now: datetime) -> list[E
 
 
 def _on_loaded(s: Conversation, event: Loaded, now: datetime) -> list[Effect]:
+    if event.what == "help":
+        live = None if event.error or not isinstance(event.data, list) else [str(x) for x in event.data]
+        effects: list[Effect] = [Say(_help(_asker(s), live))]
+        if s.pending is not None and s.phase in ACTIVE_PHASES:
+            effects += _reprompt(s, now, "")
+        return effects
     if event.what == "read" and event.args.get("purpose") == "why":
         if s.pending is None:
             return []
