@@ -487,11 +487,11 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
         reparsed = _parse(f"update job {p.slots.get('job_id')} {text}", now, tz)
         if reparsed.get("intent") == "update_job":
             changed = {k: v for k, v in (reparsed.get("slots") or {}).items() if k != "job_id"}
-    elif intent in WRITE_INTENTS and intent != p.intent and slots and not _has_progress(p):
+    elif _other_request(p, intent, slots, text, cleaned) and not _has_progress(p):
         # Nothing worth keeping (e.g. the request was just refused): start the new one without asking.
         s.pending, s.phase = None, "idle"
         return _start(s, intent, slots, now)
-    elif intent in WRITE_INTENTS and intent != p.intent and slots:
+    elif _other_request(p, intent, slots, text, cleaned):
         s.switch_to = {"intent": intent, "slots": slots}
         s.phase = "switching"
         s.token = _token(s, now, "switch")
@@ -634,6 +634,12 @@ def _no_such_job(p: Pending, job_id: Any) -> bool:
     """Whether the lookup of `job_id` found neither the job nor any appointment of it."""
     found = p.data.get(Load("job_appointments", {"job_id": job_id}).key)
     return isinstance(found, dict) and found.get("job") is None and not found.get("appointments")
+
+
+def _other_request(p: Pending, intent: str, slots: dict[str, Any], text: str, cleaned: str) -> bool:
+    """Whether the message starts a different write: with values, or a bare one ("reschedule") that is
+    not worded as a correction of this one."""
+    return intent in WRITE_INTENTS and intent != p.intent and bool(slots or cleaned == text.strip())
 
 
 def _has_progress(p: Pending) -> bool:
