@@ -762,9 +762,16 @@ def _advance(s: Conversation, now: datetime, problem: str | None = None) -> list
         if prefix:
             p.data["_problem"] = prefix
         return [outcome.load]
+    tried = p.data.get(_EITHER_TRIED)
+    found = p.data.get(Load("appointment", {"appointment_id": tried}).key) if tried is not None else None
+    appt = found.get("appointment") if isinstance(found, dict) else None
+    if isinstance(appt, dict) and p.slots.get("appointment_id") == tried:
+        problems.append(
+            f"No job has number {tried}, so I took appointment {tried} (job {appt.get('job_id')})."
+        )
     for done_with in (_CARD, _EITHER, _EITHER_TRIED):
         p.data.pop(done_with, None)
-    prefix = " ".join(x for x in (p.data.pop("_problem", ""), prefix) if x)
+    prefix = " ".join(x for x in (p.data.pop("_problem", ""), *problems) if x)
     if isinstance(outcome, AskFor):
         p.asked, p.choice, p.plan = outcome.slot, None, None
         s.phase = "collecting"
