@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.dialog import reads, rules, timefmt
+from bot.dialog import examples, reads, rules, timefmt
 from bot.dialog.resolve import drift_text
 from bot.dialog.state import Called, Guard, Load, Loaded, Plan
 from bot.servicetitan import Conflict, NotFound, ServiceTitanClient, ServiceTitanError, Unavailable
@@ -124,6 +124,8 @@ def st_message(exc: ServiceTitanError) -> str:
 FRESH_SECONDS = 60.0
 
 FACTS_NAMESPACE = "jobfacts"
+HELP_NAMESPACE = "helpexamples"
+HELP_TTL = 300.0  # the examples name open jobs; a job may be closed meanwhile, so not for long
 RECORD_NAMESPACE = "crm"
 
 
@@ -201,6 +203,26 @@ class Runner:
         except _NoSuchJob:
             return {"found": False, "id": job_id}
         return dict(data) if isinstance(data, dict) else {"found": False, "id": job_id}
+
+    async def help_examples(self, args: dict[str, Any]) -> list[str]:
+        """The help answer's examples for a role, from live data (open jobs), cached for a few minutes: help
+        answers at once, and an example is about a job that is open right now."""
+        role, tz = str(args.get("role") or "guest"), str(args.get("tz") or "UTC")
+        technician_id = int(args["technician_id"]) if args.get("technician_id") else None
+
+        async def fetch() -> list[str]:
+            return await examples.help_examples(
+                self.client,
+                role=role,
+                technician_id=technician_id,
+                tz=tz,
+                now=self.clock(),
+                reference=self.reference,
+            )
+
+        key = f"{role}:{technician_id or '-'}:{tz}"
+        data = await cached(self.store, namespace=HELP_NAMESPACE, key=key, ttl=HELP_TTL, load=fetch)
+        return [str(x) for x in data or []]
 
     async def many_job_facts(self, job_ids: list[int]) -> dict[int, Row]:
         """`job_facts` of many jobs: the cached ones as they are, the rest in batches (jobs by ids, 50 a
@@ -310,6 +332,8 @@ class Runner:
             return [{"id": r["id"], "name": r.get("name", ""), "address": r.get("address")} for r in rows]
         if what == "job_facts":
             return await self.job_facts(int(args["job_id"]))
+        if what == "help":
+            return await self.help_examples(args)
         if what == "conflicts":
             return await self._conflicts(args)
         if what == "read":

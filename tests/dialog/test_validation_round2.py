@@ -4,6 +4,8 @@ since it was shown (two conversations, a moved clock)."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.dialog.messages import Asker, Pressed, Reply
 from tests.dialog.conftest import TZ, Harness, dispatcher
 from tests.dialog.test_transcripts import reply_text
@@ -143,11 +145,42 @@ async def test_a_technicians_week_loads_jobs_customers_and_locations_in_batches(
     replies = await harness.say("my appointments next week", asker=sarah)
     rows = replies[-1].lines
     assert rows and all("Sarah Lopez" not in row and "12 Oak St" in row for row in rows), rows
-    gets = [p.split("?")[0].split("/tenant/")[-1].split("/", 1)[-1] for m, p, _ in harness.sim.request_log if m == "GET"]
+    gets = [
+        p.split("?")[0].split("/tenant/")[-1].split("/", 1)[-1]
+        for m, p, _ in harness.sim.request_log
+        if m == "GET"
+    ]
     assert gets.count("jobs") == 1 and gets.count("customers") <= 1 and gets.count("locations") <= 1, gets
     assert not any(p.startswith("jobs/") for p in gets), gets  # no job read one by one
 
     harness.sim.request_log.clear()
     await harness.say("my appointments next week", asker=sarah, key=harness.key(thread="again"))
-    gets = [p.split("?")[0].split("/tenant/")[-1].split("/", 1)[-1] for m, p, _ in harness.sim.request_log if m == "GET"]
+    gets = [
+        p.split("?")[0].split("/tenant/")[-1].split("/", 1)[-1]
+        for m, p, _ in harness.sim.request_log
+        if m == "GET"
+    ]
     assert "jobs" not in gets and "customers" not in gets, gets  # the job facts are cached now
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "manager", "technician"])
+async def test_every_help_example_works_on_the_live_data(harness: Harness, role: str) -> None:
+    asker = Asker(
+        user_id="U5", tz=TZ, role=role, name="Someone", technician_id=43 if role == "technician" else None
+    )
+    shown = (await harness.say("help", asker=asker))[-1]
+    assert shown.kind == "list" and len(shown.lines) >= 4, shown.lines
+    for number, example in enumerate(shown.lines):
+        replies = await harness.say(example, asker=asker, key=harness.key(thread=f"example{number}"))
+        text = "\n".join(reply_text(r) for r in replies)
+        assert replies[-1].kind in {"confirm", "choice", "list"}, (example, text)
+        for refusal in ("can't", "isn't", "No active", "didn't understand"):
+            assert refusal not in text, (example, text)
+    assert harness.sim.write_count == 0
+
+
+async def test_help_examples_are_cached(harness: Harness) -> None:
+    await harness.say("help")
+    harness.sim.request_log.clear()
+    again = await harness.say("help", key=harness.key(thread="again"))
+    assert again[-1].lines and harness.sim.request_log == []
