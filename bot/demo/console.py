@@ -17,11 +17,12 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.demo.drawing import Control, draw_message
+from bot.dialog.examples import example_sentences, technician_examples
 from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply, Said
 from bot.roles import MANAGER_EMPLOYEE_ROLES, TECHNICIAN_EMPLOYEE_ROLE_PREFIXES, StaffMember, resolve_asker
 from bot.slack.blocks import event_from_action, render, render_home
@@ -355,89 +356,6 @@ async def open_demo(
         raise
     key = ConversationKey(team="TDEMO", channel="DCONSOLE", thread="", user=asker.user_id)
     return DemoWorld(client, simulator, store, dialog, demo_user, asker, key, examples)
-
-
-async def example_sentences(client: ServiceTitanClient, *, tz: str, now: datetime | None = None) -> list[str]:
-    """Three sentences that work on the data being served, with its real job ids.
-
-    A reschedule of a scheduled job with one appointment, still ahead; an assignment by a first name two
-    technicians share (so the bot asks which one) on another such job neither of them is on; and a look
-    at a canceled job (the answer says why), else one on hold, else any job.
-    """
-    zone = ZoneInfo(tz)
-    today = (now or datetime.now(zone)).astimezone(zone)
-    upcoming: dict[int, Any] = {}  # job id -> its appointment still ahead
-    async for appointment in client.iter_appointments(starts_on_or_after=today):
-        upcoming[appointment.job_id] = appointment
-    single: list[Any] = []
-    by_status: dict[str, list[int]] = {}
-    async for job in client.iter_jobs():
-        status = str(job.job_status or "")
-        by_status.setdefault(status, []).append(job.id)
-        if status == "Scheduled" and job.appointment_count == 1 and job.id in upcoming:
-            single.append(job)
-    single.sort(key=lambda job: job.id)
-    examples: list[str] = []
-    if single:
-        first = single.pop(0)
-        start = upcoming[first.id].start.astimezone(zone).date()
-        day = _another_weekday(today.date(), avoid=start)
-        examples.append(f"reschedule job {first.id} to {day.strftime('%A').lower()}")
-    shared = await _shared_first_name(client)
-    if shared and single:
-        name, namesakes = shared
-        candidates = {upcoming[job.id].id: job.id for job in single[:50]}
-        taken = set()
-        async for assignment in client.iter_appointment_assignments(appointment_ids=list(candidates)):
-            if assignment.technician_id in namesakes:
-                taken.add(candidates[assignment.appointment_id])
-        free = [job.id for job in single[:50] if job.id not in taken]
-        if free:
-            examples.append(f"assign {name} to job {free[0]}")
-    shown = (
-        by_status.get("Canceled") or by_status.get("Hold") or [i for ids in by_status.values() for i in ids]
-    )
-    if shown:
-        examples.append(f"show job {min(shown)}")
-    return examples
-
-
-async def technician_examples(
-    client: ServiceTitanClient, technician_id: int, *, tz: str, now: datetime | None = None
-) -> list[str]:
-    """What a technician asks: their day, their week, and their next job (a real id from the data)."""
-    zone = ZoneInfo(tz)
-    today = (now or datetime.now(zone)).astimezone(zone)
-    upcoming = {a.id: a async for a in client.iter_appointments(starts_on_or_after=today)}
-    next_job: tuple[datetime, int] | None = None
-    if upcoming:
-        async for assignment in client.iter_appointment_assignments(appointment_ids=list(upcoming)):
-            if assignment.technician_id == technician_id:
-                start = upcoming[assignment.appointment_id].start
-                if next_job is None or (start, assignment.job_id) < next_job:
-                    next_job = (start, assignment.job_id)
-    examples = ["my appointments today", "my appointments this week"]
-    if next_job is not None:
-        examples.append(f"show job {next_job[1]}")
-    return examples
-
-
-def _another_weekday(today: date, *, avoid: date) -> date:
-    """A weekday two to eight days ahead that is not `avoid`, so a reschedule there is a real change."""
-    day = today + timedelta(days=2)
-    while day.weekday() >= 5 or day == avoid:
-        day += timedelta(days=1)
-    return day
-
-
-async def _shared_first_name(client: ServiceTitanClient) -> tuple[str, set[int]] | None:
-    """A first name two or more active technicians share, and their ids."""
-    by_first_name: dict[str, set[int]] = {}
-    async for technician in client.iter_technicians():
-        if technician.active and technician.name.split():
-            by_first_name.setdefault(technician.name.split()[0], set()).add(technician.id)
-    shared = sorted((name, ids) for name, ids in by_first_name.items() if len(ids) > 1)
-    return shared[0] if shared else None
 
 
 def banner(world: DemoWorld, *, tz: str, home: list[str] | None = None) -> list[str]:
