@@ -88,6 +88,12 @@ CORRECTABLE: dict[str, tuple[str, ...]] = {
     "add_note": ("text",),
 }
 
+# An answer read as part of a whole request, so several slots in one answer fill several slots:
+# "drain cleaning friday with Mike" to "What type of job?" is read as "book a drain cleaning friday with Mike".
+ANSWER_CONTEXT: dict[tuple[str, str], str] = {
+    ("book_job", "job_type"): "book a {answer}",
+}
+
 FREE_TEXT_SLOTS = frozenset({"text", "reason", "summary", "job_type", "business_unit"})
 
 # Changing one slot invalidates what was picked from it.

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.dialog.catalog import (
+    ANSWER_CONTEXT,
     CORRECTABLE,
     DEPENDENTS,
     DOING,
@@ -483,6 +484,11 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
     if asked in FREE_TEXT_SLOTS and intent not in WRITE_INTENTS | READ_INTENTS:
         value = _parse_slot(asked, text, now, tz)
         changed[asked] = value if value else text.strip()
+        context = ANSWER_CONTEXT.get((p.intent, asked))
+        whole = _parse(context.format(answer=cleaned), now, tz) if context else {}
+        given = whole.get("slots") or {}
+        if whole.get("intent") == p.intent and given.get(asked):
+            changed = {k: v for k, v in given.items() if k in INTENT_SLOTS.get(p.intent, frozenset())}
     elif asked == "job_changes":
         reparsed = _parse(f"update job {p.slots.get('job_id')} {text}", now, tz)
         if reparsed.get("intent") == "update_job":
