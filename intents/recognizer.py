@@ -21,6 +21,7 @@ from intents.slots import (
     ID_NOUNS,
     ID_SEPARATORS,
     LIST_SLOTS,
+    SAYS_NOTHING,
     Capture,
     Context,
     alert_kinds,
@@ -207,7 +208,8 @@ def _read_template(
         value = read_capture(slot, analysis.capture(first, last), ctx, variant)
         if value is None:
             return None
-        slots[slot] = value
+        if value is not SAYS_NOTHING:
+            slots[slot] = value
         covered.update(range(first, last))
     return slots, covered
 

@@ -76,6 +76,11 @@ _WRAPPERS = {
 }
 
 
+# What a slot reader returns for a capture that fits the sentence but gives no value ("cancel job 5
+# instead"): the template still matches, and the slot is left out. None would reject the match.
+SAYS_NOTHING: Any = object()
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """What every slot parser may depend on: the local time of the message and the tenant's zone."""
@@ -185,6 +190,19 @@ _LABEL = re.compile(
 
 def _read_free(capture: Capture, _ctx: Context) -> object | None:
     return _free_text(_LABEL.sub("", capture.text.strip(), count=1), strip_connectors=False)
+
+
+# Words that trail an order without giving a reason: "cancel job 5 instead", "hold job 5 too, ...".
+_ADVERBS = r"(?:instead|too|also|as well|well|now|right now|right away|then|anyway|anyways|again|for now)"
+_ONLY_ADVERBS = re.compile(rf"^(?:{_ADVERBS}\b[\s,;:.!-]*)+$", re.IGNORECASE)
+_LEADING_ADVERBS = re.compile(rf"^(?:{_ADVERBS}\b[\s,;:-]+)+", re.IGNORECASE)
+
+
+def _read_reason(capture: Capture, ctx: Context) -> object | None:
+    text = clean_text(capture.text)
+    if _ONLY_ADVERBS.match(text):
+        return SAYS_NOTHING
+    return _read_free(Capture(_LEADING_ADVERBS.sub("", text), capture.keys, capture.payloads), ctx)
 
 
 def _read_phrase(capture: Capture, _ctx: Context) -> object | None:
@@ -531,7 +549,7 @@ def _registry() -> dict[str, SlotType]:
         types[slot] = SlotType(
             slot,
             r"(?:\S+ )+?",
-            _read_free,
+            _read_reason if slot == "reason" else _read_free,
             _answer_free,
             search_pattern=r"(?:(?![,;] )\S+ )+",
             unbounded=True,
