@@ -755,8 +755,8 @@ def drift_text(guard: Guard, now: Row) -> str:
             return f"The special instructions of appointment {guard.id} now read “{text}”"
         return f"Appointment {guard.id} of {guard.label.lower()} has changed"
     changed = [k for k in want if k != "exists" and now.get(k) != want[k]]
-    parts = [f"its {_JOB_FIELD_LABELS.get(k, k)} is now {now.get(k) or 'empty'}" for k in changed]
-    return f"{guard.label} has changed: " + ("; ".join(parts) or "it was edited")
+    parts = [f"{_JOB_FIELD_LABELS.get(k, k)} has changed to {now.get(k) or 'nothing'}" for k in changed]
+    return f"{guard.label}'s " + (", and its ".join(parts) or "details have changed")
 
 
 def _appt_facts(ctx: Ctx) -> list[tuple[str, str]]:

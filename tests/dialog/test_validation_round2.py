@@ -184,3 +184,17 @@ async def test_help_examples_are_cached(harness: Harness) -> None:
     harness.sim.request_log.clear()
     again = await harness.say("help", key=harness.key(thread="again"))
     assert again[-1].lines and harness.sim.request_log == []
+
+
+async def test_an_old_cancel_card_shows_a_hold_made_since_instead_of_canceling(harness: Harness) -> None:
+    card = _card(await harness.say("cancel job 1007, customer canceled"))
+    harness.clock.advance(2)
+    await harness.client.hold_job(1007, reason_id=71, memo="waiting for parts")  # someone else, meanwhile
+    writes = harness.sim.write_count
+
+    replies = await harness.handle(Pressed(action="confirm", token=card.token))
+
+    assert harness.sim.write_count == writes
+    text = "\n".join(reply_text(r) for r in replies)
+    assert "Job 1007's status has changed to Hold since this card was made, so I didn't send it." in text
+    assert "Status: Hold → Canceled" in reply_text(_card(replies))
