@@ -322,12 +322,13 @@ def _abandon(s: Conversation, now: datetime) -> list[Effect]:
     if s.pending is None:
         s.phase = "idle"
         return [Say(Reply(kind="text", text="There's nothing in progress to cancel."))]
-    outcome = (
-        "I won't send it again; check ServiceTitan for the attempt whose outcome was unknown."
-        if s.unsure
-        else "Nothing was changed."
-    )
-    text = f"OK, I won't {_undone(s.pending)}. {outcome}"
+    if s.unsure:  # the earlier attempt may have gone through: don't claim it didn't
+        text = (
+            f"OK, I won't try to {_undone(s.pending)} again. My earlier attempt may or may not have gone "
+            "through; check ServiceTitan."
+        )
+    else:
+        text = f"OK, I won't {_undone(s.pending)}. Nothing was changed."
     s.pending, s.switch_to, s.phase, s.unsure = None, None, "idle", False
     s.token = _token(s, now, "abandon")
     return [Say(Reply(kind="text", text=text, replaces_card=True))]

@@ -314,3 +314,19 @@ def test_a_day_given_for_the_customer_is_not_looked_up_as_a_name() -> None:
         "date": "2026-11-25",
         "start": "09:00",
     }
+
+
+def test_dropping_a_request_whose_outcome_is_unknown_does_not_claim_it_was_not_done() -> None:
+    state, event = resume(
+        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
+    )
+    state, replies, _ = drive(state, event)
+    card = replies[-1]
+    state, _, writes = drive(state, Pressed(action="confirm", token=card.token))
+    state, _, _ = drive(state, Called(writes[0].plan, ok=False, error="no answer", uncertain=True))
+    state, replies, _ = drive(state, Pressed(action="abandon", token=card.token))
+    assert replies[0].text == (
+        "OK, I won't try to reschedule job 1002 again. My earlier attempt may or may not have gone through; "
+        "check ServiceTitan."
+    )
+    assert state.pending is None
