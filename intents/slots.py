@@ -37,7 +37,7 @@ NAME_STOPWORDS = word_set(
     "follow-up followup callback call-back return second another extra new trip revisit check-up checkup "
     "inspection estimate quote service repair maintenance tune-up early late mid asap later earlier sooner "
     "first anytime sometime whenever got have has had doing going working headed heading booked scheduled "
-    "gonna should"
+    "gonna should billing bill bill-to invoice account"
 )
 # Skeleton words are lower case; entity placeholders (JOB, TIME, ...) are upper case and never words.
 # Names and phrases never take in a stopword ("assign {mike} to ...", "a {furnace repair} for ...").
