@@ -469,6 +469,10 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
         # A number answers the question asked or nothing: it is never a job look-up here.
         if asked is None and s.phase == "confirming" and len(number[1]) <= 2:  # a button's number
             return _reprompt(s, now, f"I didn't get “{cleaned}”.")
+        if asked is None and s.phase == "choosing" and p.choice is not None and len(number[1]) <= 2:
+            return _advance(
+                s, now, problem=f"There's no option {number[1]}; pick 1 to {len(p.choice.options)}."
+            )
         if asked is not None:
             return _advance(s, now, problem=_NUMBER_IS_NOT.get(asked, f"“{cleaned}” doesn't answer that."))
     if number and answer is not None and asked == "job_id" and "target" in WRITE_STEPS.get(p.intent, ()):
