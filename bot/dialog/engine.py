@@ -591,7 +591,14 @@ def _with_technician(p: Pending, asked: str, text: str, now: datetime, tz: str) 
     """
     match = _WITH.fullmatch(text)
     wanted = INTENT_SLOTS.get(p.intent, frozenset())
-    if match is None or "technician" not in wanted:
+    if match is None:
+        return {}, ""
+    if "technician" not in wanted:
+        if _parse_slot("technician", match["name"], now, tz) and asked != "technician":
+            return {}, (
+                f"{DOING.get(p.intent, p.intent).capitalize()} doesn't change who is assigned; "
+                "say *assign …* for that."
+            )
         return {}, ""
     found: dict[str, Any] = {}
     name = _parse_slot("technician", match["name"], now, tz)
