@@ -4,7 +4,9 @@
     python -m intents parse < lines.jsonl     # {"text": ..., "now": ..., "tz": ...} per line
     python -m intents [repl]                  # try phrasings interactively
 
-The default time zone is $ST_TIMEZONE (else America/Chicago); the default `now` is the current time.
+The default time zone is the tenant's, ST_TIMEZONE, read like the bot's settings (bot/config.py): from
+the environment, else from a `.env` file in the working directory, else America/Chicago. The default
+`now` is the current time.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import os
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -22,8 +25,21 @@ from intents.api import parse, parse_slot
 DEFAULT_TZ = "America/Chicago"
 
 
-def default_tz() -> str:
-    return os.environ.get("ST_TIMEZONE") or DEFAULT_TZ
+TZ_VARIABLE = "ST_TIMEZONE"
+
+
+def default_tz(env_file: Path = Path(".env")) -> str:
+    """The configured tenant time zone: the environment wins over `.env`, as in bot/config.py."""
+    configured = os.environ.get(TZ_VARIABLE)
+    if configured:
+        return configured
+    if env_file.is_file():
+        from dotenv import dotenv_values  # imported lazily: only the CLI reads .env
+
+        for name, value in dotenv_values(env_file).items():
+            if name.upper() == TZ_VARIABLE and value:
+                return value.strip()
+    return DEFAULT_TZ
 
 
 def _now(value: object, tz: str) -> datetime:
@@ -46,8 +62,9 @@ def _valid_tz(value: object, fallback: str) -> str:
     return value
 
 
-def parse_line(line: str, fallback_tz: str) -> dict[str, Any]:
-    """One batch line in, one result out; a malformed line gives `unknown` with an `error`."""
+def parse_line(line: str, fallback_tz: str, errors: IO[str] | None = None, number: int = 0) -> dict[str, Any]:
+    """One batch line in, one result out. A malformed line gives the contract's `unknown` answer,
+    and the problem is written to `errors` (stderr) so the output stays exactly the contract's."""
     try:
         request = json.loads(line)
         if not isinstance(request, dict):
@@ -58,19 +75,24 @@ def parse_line(line: str, fallback_tz: str) -> dict[str, Any]:
         if text is not None and not isinstance(text, str):
             raise ValueError("text must be a string")
     except ValueError as exc:
-        return {"intent": "unknown", "slots": {}, "error": str(exc)}
+        where = f"line {number}" if number else "input line"
+        (errors or sys.stderr).write(f"intents: {where}: {exc}\n")
+        (errors or sys.stderr).flush()
+        return {"intent": "unknown", "slots": {}}
     return parse(text or "", now=now, tz=tz)
 
 
-def run_batch(stdin: IO[str], stdout: IO[str], tz: str) -> int:
+def run_batch(stdin: IO[str], stdout: IO[str], tz: str, stderr: IO[str] | None = None) -> int:
+    number = 0
     while True:
         line = stdin.readline()
         if not line:
             return 0
+        number += 1
         if not line.strip():
             result: dict[str, Any] = {"intent": "unknown", "slots": {}}
         else:
-            result = parse_line(line, tz)
+            result = parse_line(line, tz, stderr, number)
         stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         stdout.flush()
 
@@ -117,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     p_parse = sub.add_parser("parse", help="parse TEXT, or JSON lines from stdin when TEXT is absent")
     p_parse.add_argument("text", nargs="?", help="the message to parse")
     p_parse.add_argument("--now", help="reference time, ISO 8601 (default: the current time)")
-    p_parse.add_argument("--tz", help=f"IANA time zone (default: $ST_TIMEZONE or {DEFAULT_TZ})")
+    p_parse.add_argument(
+        "--tz", help=f"IANA time zone (default: ST_TIMEZONE from the environment or .env, else {DEFAULT_TZ})"
+    )
     p_repl = sub.add_parser("repl", help="try phrasings interactively")
     p_repl.add_argument("--now")
     p_repl.add_argument("--tz")
