@@ -23,7 +23,7 @@ VOCABULARY = [
     "assign", "unassign", "from", "note", "notes", "special", "instructions", ":", "-", ",", "friday",
     "next", "this", "week", "month", "tomorrow", "the", "30th", "12/7", "8-10am", "1-3pm", "noon",
     "morning", "in", "days", "a", "from", "today", "jobs", "my", "appointments", "projects", "'s",
-    "alert", "me", "stop", "alerts", "help", "<@U123>", "<#C1|x>", "<!here>", "*bold*", "Mike", "🙂",
+    "alert", "me", "stop", "alerts", "usage", "<@U123>", "<#C1|x>", "<!here>", "*bold*", "Mike", "🙂",
     "\x00", "\u202e", "summary", "priority", "urgent", "book", "new", "for", "with", "uncancel",
 ]  # fmt: skip
 
@@ -106,8 +106,8 @@ def test_long_free_text_is_kept_whole() -> None:
 def test_slack_markup() -> None:
     assert parse("assign <@U123> to job 5", now=NOW, tz=TZ)["slots"] == {"technician": "<@U123>", "job_id": 5}
     assert parse("<@UBOT> show job 5", now=NOW, tz=TZ) == {"intent": "show_job", "slots": {"job_id": 5}}
-    assert parse("*cancel job 61*", now=NOW, tz=TZ) == {"intent": "cancel_job", "slots": {"job_id": 61}}
-    assert parse("<!here> help", now=NOW, tz=TZ)["intent"] == "help"
+    assert parse("*scrap job 6172*", now=NOW, tz=TZ) == {"intent": "cancel_job", "slots": {"job_id": 6172}}
+    assert parse("<!here> what can you do", now=NOW, tz=TZ)["intent"] == "help"
     assert parse("<#C1|dispatch> show job 7", now=NOW, tz=TZ) == {
         "intent": "show_job",
         "slots": {"job_id": 7},

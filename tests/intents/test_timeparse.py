@@ -223,7 +223,7 @@ def test_an_aware_now_is_read_in_the_tenant_zone() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "the 2nd one", "option 3", "job 5", "", "good morning", "2/30", "feb 30",
+        "the 2nd one", "option 3", "job 5", "", "morning all", "2/30", "feb 30",
         "the second one", "the first available tech", "the third visit", "the thirty-first of february",
     ],
 )  # fmt: skip

@@ -91,5 +91,5 @@ def test_a_clock_at_the_end_of_the_calendar_resolves_no_time_quietly(
         assert recognize(f"jobs {phrase}", now=now, tz=tz) == {"intent": "find_jobs", "slots": {}}
         assert parse_slot("when", phrase, now=now, tz=tz) is None
         assert parse_slot("range", phrase, now=now, tz=tz) is None
-    assert parse("cancel job 5", now=now, tz=tz) == {"intent": "cancel_job", "slots": {"job_id": 5}}
+    assert parse("scrap job 5", now=now, tz=tz) == {"intent": "cancel_job", "slots": {"job_id": 5}}
     assert caplog.records == []
