@@ -40,16 +40,18 @@ TARGET_IMPORT_MS = 300.0
 Case = tuple[str, datetime, str]
 
 
-def load_cases(dev_file: Path | None) -> list[Case]:
+def load_cases(dev_file: Path | None) -> tuple[list[Case], bool]:
+    """Every case, and whether the dev file was among them."""
     files = sorted(FIXTURES.glob("*.yaml"))
-    if dev_file is not None and dev_file.exists():
+    with_dev = dev_file is not None and dev_file.exists()
+    if with_dev and dev_file is not None:
         files.append(dev_file)
     cases: list[Case] = []
     for path in files:
         data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
         now = datetime.fromisoformat(str(data["now"]))
         cases.extend((str(c["text"]), now, str(data["tz"])) for c in data["cases"])
-    return cases
+    return cases, with_dev
 
 
 def percentile(sorted_values: Sequence[float], fraction: float) -> float:
@@ -114,7 +116,10 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     import_ms = import_time_ms()
-    cases = load_cases(args.dev)
+    cases, with_dev = load_cases(args.dev)
+    source = "fixtures + dev" if with_dev else "fixtures only"
+    if not with_dev:
+        print(f"WARNING: no dev file at {args.dev} (is ../shared beside the checkout?): timing fixtures only")
 
     started = time.perf_counter()
     from intents import parse  # noqa: PLC0415 - timed on purpose
@@ -159,7 +164,7 @@ def main(argv: list[str]) -> int:
         row("dateparser.search_dates (one run each)", base_best),
         row(f"  same, languages=['en'] (best of {args.baseline_repeats})", english_best),
     ]
-    print(f"{len(cases)} utterances (fixtures + dev), one at a time in this process")
+    print(f"{len(cases)} utterances ({source}), one at a time in this process")
     print(f"{'':44} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} {'utt/s':>10}")
     for name, p50, p99, peak, rate in rows:
         print(f"{name:44} {p50:9.3f} {p99:9.3f} {peak:9.3f} {rate:10.0f}")
