@@ -293,14 +293,13 @@ def _fill(
     for extra in grammar.extras.get(template.intent, ()):
         if all(s in slots for s in extra.slots):
             continue
-        m = extra.regex.search(analysis.skeleton)
-        if m is None:
-            continue
-        read = _read_template(extra, m, analysis, ctx)
-        if read is None:
-            continue
-        for slot, value in read[0].items():
-            slots.setdefault(slot, value)
+        # the first place where the pattern gives valid values (", tomorrow at 9" is no summary)
+        for m in extra.regex.finditer(analysis.skeleton):
+            read = _read_template(extra, m, analysis, ctx)
+            if read is not None:
+                for slot, value in read[0].items():
+                    slots.setdefault(slot, value)
+                break
     return slots
 
 

@@ -442,9 +442,31 @@ def _read_proper_name(capture: Capture, ctx: Context) -> object | None:
     return " ".join(words)
 
 
+# Words that make a comma-separated aside something other than a description.
+_ASIDE_LEADS = word_set("with for at on to by and or in from assign assigned tech technician")
+_ASIDE_FILLER = word_set("priority prio job call please thanks")
+
+
+def _read_aside(capture: Capture, ctx: Context) -> object | None:
+    """A description given only as a comma-separated aside ("..., AC not cooling, urgent"): it needs
+    words of its own, not only a time, an id, a priority, or a phrase led by with/for/at."""
+    if not capture.keys or capture.keys[0] in _ASIDE_LEADS:
+        return None
+    priorities = lists()["priority"]
+    own = [
+        k
+        for k in capture.keys
+        if not k.isupper() and k not in priorities and k not in _ASIDE_FILLER and k not in _EDGE_JUNK
+    ]
+    if not own:
+        return None
+    return _read_free(capture, ctx)
+
+
 # Readers a template may pick instead of the slot's own: `{technician:proper}`.
 VARIANT_READERS: dict[tuple[str, str], Callable[[Capture, Context], object | None]] = {
     ("technician", "proper"): _read_proper_name,
+    ("summary", "aside"): _read_aside,
 }
 
 
