@@ -891,10 +891,6 @@ def _already(s: Conversation) -> Reply:
         return Reply(
             kind="text", text="That didn't go through yet; the card's button is still there to try again."
         )
-    if s.last_failed:
-        return Reply(
-            kind="text", text=f"That request was already answered: {s.last_done}. I didn't try again."
-        )
     done = s.last_done or "That change"
     return Reply(kind="text", text=f"Already done: {done}")
 
@@ -1108,7 +1104,7 @@ def _on_called(s: Conversation, event: Called, now: datetime) -> list[Effect]:
         return [Say(_retry_reply(s, text, check=event.uncertain, title=plan.title.rstrip("?")))]
     s.last_done_token = s.token
     s.pending, s.phase = None, "idle"
-    s.last_failed, s.unsure = False, False
+    s.unsure = False
     s.last_done = plan.done_text
     done = "Done (it had already gone through, so I didn't send it again)." if event.already else "Done."
     facts = _result_facts(plan)

@@ -104,7 +104,6 @@ class Conversation(BaseModel):
     read: ReadPages | None = None
     last_done: str | None = None  # what the last confirmed write did ("already done" answers)
     last_done_token: str = ""
-    last_failed: bool = False  # the last confirmed write was refused (repeat clicks say so, not "done")
     unsure: bool = False  # the pending plan was sent but its outcome is unknown: check before sending again
 
 
