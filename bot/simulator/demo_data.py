@@ -4,6 +4,8 @@
 generated relative to `now` and fully deterministic for a given `now`: 80 jobs spread over the two weeks
 around it, some with several visits, some on hold, some canceled (with canceled-logs), some completed,
 technicians assigned, a few appointments with timesheets. Ids follow the ranges in briefs/interfaces.md.
+Visits are planned on a board as a dispatcher would: each goes to a technician of the job's trade who is free
+then, so no technician is booked twice at once and nobody has more than four two-hour visits a day.
 """
 
 from __future__ import annotations
@@ -149,7 +151,10 @@ PROJECTS: list[tuple[int, str, str]] = [
     (805, "Water heater fleet upgrade", "Completed"),
 ]
 
+# Two-hour visits between 8 AM and 4 PM local: a technician fits at most four in a day.
 APPOINTMENT_SLOTS = [(8, 10), (10, 12), (12, 14), (14, 16), (9, 11), (13, 15)]
+# How far (in days) a visit may move from the day it was asked for when nobody is free then.
+DAY_SHIFTS = [0, 1, -1, 2, -2, 3, -3, 4, -4]
 
 JOB_COUNT = 80
 # The demo company works in Chicago (the bot's default ST_TIMEZONE); hours below are local.
@@ -158,6 +163,59 @@ DEMO_TIMEZONE = "America/Chicago"
 
 def _ts(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _technicians_of(business_unit: int) -> list[int]:
+    return [tid for tid, _, _, bu, _ in TECHNICIANS if bu == business_unit]
+
+
+class _Board:
+    """The dispatch board while the demo is generated: which hours each technician already has, per day.
+
+    Every visit (done, canceled or planned) takes its technician's hours, so no technician is ever booked twice
+    at once and nobody gets more visits in a day than the working hours hold.
+    """
+
+    def __init__(self) -> None:
+        self._taken: dict[tuple[int, date], list[tuple[int, int]]] = {}
+
+    def free(self, technician_id: int, day: date, slot: tuple[int, int]) -> bool:
+        return all(
+            slot[1] <= start or end <= slot[0] for start, end in self._taken.get((technician_id, day), [])
+        )
+
+    def take(self, technician_id: int, day: date, slot: tuple[int, int]) -> None:
+        self._taken.setdefault((technician_id, day), []).append(slot)
+
+    def plan(
+        self, index: int, first_day: date, slot: tuple[int, int], visits: int, business_unit: int, crew: int
+    ) -> tuple[date, tuple[int, int], list[int]]:
+        """The first day, slot and technicians for a job, as close to what was asked as the board allows.
+
+        Like a dispatcher: keep the customer's day and time if someone of the trade is free for every visit
+        (the job's usual technician first), else another time that day, else a nearby day.
+        """
+        trade = _technicians_of(business_unit)
+        usual = index % len(trade)
+        trade = trade[usual:] + trade[:usual]
+        helpers = [tid for tid, *_ in TECHNICIANS if tid not in trade]
+        preferred = APPOINTMENT_SLOTS.index(slot)
+        slots = APPOINTMENT_SLOTS[preferred:] + APPOINTMENT_SLOTS[:preferred]
+        for shift in DAY_SHIFTS:
+            day = first_day + timedelta(days=shift)
+            days = [day + timedelta(days=visit * 2) for visit in range(visits)]
+            for candidate in slots:
+                available = [
+                    tid for tid in trade + helpers if all(self.free(tid, d, candidate) for d in days)
+                ]
+                if not available or available[0] not in trade or len(available) < crew:
+                    continue
+                chosen = available[:crew]
+                for technician_id in chosen:
+                    for d in days:
+                        self.take(technician_id, d, candidate)
+                return day, candidate, chosen
+        raise RuntimeError(f"no free technician for demo job {1001 + index}")  # the demo is far from full
 
 
 def build_demo_seed(now: datetime, tz: str = DEMO_TIMEZONE) -> dict[str, Any]:
@@ -303,18 +361,22 @@ def build_demo_seed(now: datetime, tz: str = DEMO_TIMEZONE) -> dict[str, Any]:
     project_jobs: dict[int, list[int]] = {pid: [] for pid, _, _ in PROJECTS}
     appointment_id = 5001
     assignment_id = 7001
+    board = _Board()
     for index in range(JOB_COUNT):
         job_id = 1001 + index
         customer_index = index % len(CUSTOMER_NAMES)
         job_type = JOB_TYPES[(index * 7) % len(JOB_TYPES)]
-        day_offset = (index % 15) - 7  # -7 .. +7 days around today
-        slot = APPOINTMENT_SLOTS[(index + index // 15) % len(APPOINTMENT_SLOTS)]
-        first_day = today_local + timedelta(days=day_offset)
-        booked = at(first_day, 8) - timedelta(days=3 + index % 5, hours=rng.randint(0, 8))
         visits = 3 if index % 10 == 3 else 2 if index % 6 == 1 else 1
-        technicians_here = [TECHNICIANS[(index * 3) % len(TECHNICIANS)][0]]
-        if index % 9 == 4:
-            technicians_here.append(TECHNICIANS[(index * 3 + 1) % len(TECHNICIANS)][0])
+        first_day, slot, technicians_here = board.plan(
+            index,
+            first_day=today_local + timedelta(days=(index % 15) - 7),  # -7 .. +7 days around today
+            slot=APPOINTMENT_SLOTS[(index + index // 15) % len(APPOINTMENT_SLOTS)],
+            visits=visits,
+            business_unit=job_type[2],
+            crew=2 if index % 9 == 4 else 1,
+        )
+        day_offset = (first_day - today_local).days
+        booked = at(first_day, 8) - timedelta(days=3 + index % 5, hours=rng.randint(0, 8))
         # What happened to the job: most are just planned; the past ones are mostly done.
         if index % 13 == 5:
             outcome = "Canceled"

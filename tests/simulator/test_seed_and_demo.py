@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from bot.simulator import SIM_CREDENTIALS, Simulator, load_seed
+from bot.simulator.demo_data import DEMO_TIMEZONE, build_demo_seed
 from bot.simulator.seed import SeedError
 from tests.simulator.conftest import CRM, JPM, SETTINGS, raw_client
 
@@ -173,3 +175,41 @@ async def test_campaigns_list(st: httpx.AsyncClient) -> None:
     body = (await st.get(f"/marketing/v2/tenant/{SIM_CREDENTIALS.tenant_id}/campaigns")).json()
     assert [c["name"] for c in body["data"]][:2] == ["Google Ads", "Repeat Customer"]
     assert set(body["data"][0]) == {"id", "name", "active", "createdOn", "modifiedOn"}
+
+
+ACTIVE_APPOINTMENT_STATUSES = {"Scheduled", "Dispatched", "Working", "Hold"}
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+@pytest.mark.parametrize("hours_later", range(0, 7 * 24, 5))
+def test_demo_board_never_double_books_a_technician(fixed_now: datetime, hours_later: int) -> None:
+    now = fixed_now + timedelta(hours=hours_later)
+    seed = build_demo_seed(now)
+    zone = ZoneInfo(DEMO_TIMEZONE)
+    appointments = {a["id"]: a for a in seed["appointments"]}
+    visits: dict[int, list[tuple[datetime, datetime, int, str]]] = defaultdict(list)
+    for assignment in seed["appointmentAssignments"]:
+        appointment = appointments[assignment["appointmentId"]]
+        visits[assignment["technicianId"]].append(
+            (
+                _parse(appointment["start"]),
+                _parse(appointment["end"]),
+                appointment["id"],
+                appointment["status"],
+            )
+        )
+    assert len(visits) >= 8  # the work is spread over the crew, not piled on a few
+    for technician_id, booked in visits.items():
+        active = sorted(v for v in booked if v[3] in ACTIVE_APPOINTMENT_STATUSES)
+        for earlier, later in zip(active, active[1:], strict=False):
+            assert later[0] >= earlier[1], (
+                f"technician {technician_id}: {earlier} overlaps {later} (now {now})"
+            )
+        per_day = Counter(start.astimezone(zone).date() for start, *_ in booked)
+        assert max(per_day.values()) <= 4, (technician_id, per_day)
+        for start, end, *_ in booked:
+            local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+            assert local_start.date() == local_end.date() and local_start.hour >= 7 and local_end.hour <= 18
