@@ -63,6 +63,7 @@ from bot.dialog.state import (
     Loaded,
     OfferedChoice,
     Pending,
+    Phase,
     Plan,
     ReadPages,
     Say,
@@ -89,7 +90,7 @@ _ABANDON = {
     "quit",
 }
 _CARD = "_card"  # Pending.data: the card as it was before a correction, restored if the correction is refused
-_REFUSED = "_refused"
+_REFUSED = "_refused"  # Pending.data flag: the last thing said about the request was a refusal
 _EITHER = "_job_or_appointment"  # Pending.data: a number given for "Which job or appointment?"
 _EITHER_TRIED = "_tried_as_appointment"  # Pending.data: that number, now tried as an appointment id
 _CUSTOMER_NAME = "_customer_name"  # Pending.data: the name a customer lookup is running for
@@ -104,7 +105,7 @@ _NUMBER_IS_NOT: dict[str, str] = {
     "when": "I need a day or a time there, not a number.",
     "reason": "I need the reason in words, not a number.",
     "job_type": "I need the type of job in words, not a number.",
-}  # Pending.data flag: the last thing said about the request was a refusal
+}
 _GLOBAL_INTENTS = frozenset({"subscribe_alerts", "unsubscribe_alerts"})  # answered without leaving the dialog
 _YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "switch", "drop it"}
 _NO = {"no", "n", "nope", "keep", "keep it", "keep the current one"}
@@ -232,12 +233,16 @@ def describe(p: Pending, asker: Asker | None) -> str:
         title = p.plan.title.rstrip("?").replace("Undo: ", "undo ")
         detail = f" ({p.plan.changes[0][0]}: {p.plan.changes[0][2]})" if p.plan.changes else ""
         return title[:1].lower() + title[1:] + detail
-    target = ""
+    return f"finish {what}{_target_phrase(p)}"
+
+
+def _target_phrase(p: Pending) -> str:
+    """What a request without a card is about, as a tail: ' for job 1001', ' for appointment 5001' or ''."""
     if p.slots.get("job_id") is not None:
-        target = f" for job {p.slots['job_id']}"
-    elif p.slots.get("appointment_id") is not None:
-        target = f" for appointment {p.slots['appointment_id']}"
-    return f"finish {what}{target}"
+        return f" for job {p.slots['job_id']}"
+    if p.slots.get("appointment_id") is not None:
+        return f" for appointment {p.slots['appointment_id']}"
+    return ""
 
 
 def _question(intent: str, slot: str) -> tuple[str, str]:
@@ -258,7 +263,7 @@ def _confirmation_reply(s: Conversation, plan: Plan) -> Reply:
         text="\n".join(lines),
         title=plan.title,
         facts=_facts_beside(plan.facts, plan.changes),
-        changes=[Change(label=label, before=before, after=after) for label, before, after in plan.changes],
+        changes=_changes(plan),
         warnings=list(plan.warnings),
         date_edit=edit,
         buttons=[
@@ -268,6 +273,10 @@ def _confirmation_reply(s: Conversation, plan: Plan) -> Reply:
         footnote=f"Times in {tz}",
         token=s.token,
     )
+
+
+def _changes(plan: Plan) -> list[Change]:
+    return [Change(label=label, before=before, after=after) for label, before, after in plan.changes]
 
 
 def _facts_beside(facts: list[tuple[str, str]], changes: list[tuple[str, str, str]]) -> list[Fact]:
@@ -340,12 +349,7 @@ def _undone(p: Pending) -> str:
         title = p.plan.title.rstrip("?")
         title = title.removeprefix("Undo: ")  # "Undo: move job 1001 back" -> "move job 1001 back"
         return title[:1].lower() + title[1:]
-    target = ""
-    if p.slots.get("job_id") is not None:
-        target = f" for job {p.slots['job_id']}"
-    elif p.slots.get("appointment_id") is not None:
-        target = f" for appointment {p.slots['appointment_id']}"
-    return f"go on with {DOING.get(p.intent, p.intent.replace('_', ' '))}{target}"
+    return f"go on with {DOING.get(p.intent, p.intent.replace('_', ' '))}{_target_phrase(p)}"
 
 
 def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -> list[Effect]:
@@ -386,7 +390,7 @@ def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -
         if asker.role not in READER_ROLES:
             return [Say(Reply(kind="text", text="Sorry, you can't look that up."))]
         return _read(s, intent, slots, now)
-    if intent in {"subscribe_alerts", "unsubscribe_alerts"}:
+    if intent in _GLOBAL_INTENTS:
         return [
             Say(
                 Reply(
@@ -702,7 +706,7 @@ def _set_slots(p: Pending, changed: dict[str, Any]) -> None:
     p.choice = None
 
 
-def _resting_phase(s: Conversation) -> Any:
+def _resting_phase(s: Conversation) -> Phase:
     p = s.pending
     if p is None:
         return "idle"
@@ -961,7 +965,7 @@ def _on_pressed(s: Conversation, event: Pressed, now: datetime) -> list[Effect]:
             {},
             None,
             None,
-        )  # check it against ServiceTitan again
+        )  # checked against ServiceTitan again
         s.phase = "collecting"
         return _advance(s, now)
     return [Say(_stale(s))]
@@ -1116,7 +1120,7 @@ def _on_called(s: Conversation, event: Called, now: datetime) -> list[Effect]:
         text=f"{done} {plan.done_text}" + (f" It's job #{booked}." if booked else ""),
         title=plan.title.rstrip("?"),
         facts=_facts_beside(facts, plan.changes),
-        changes=[Change(label=label, before=before, after=after) for label, before, after in plan.changes],
+        changes=_changes(plan),
         replaces_card=True,
     )
     if plan.undo is not None:
