@@ -49,7 +49,7 @@ from bot.dialog.messages import (
     Reply,
     Said,
 )
-from bot.dialog.resolve import AskFor, NeedLoad, Offer, Ready, Reject, Stop, resolve
+from bot.dialog.resolve import AskFor, NeedLoad, Offer, Ready, Reject, Stop, active_rows, resolve
 from bot.dialog.rules import match_technician, pick_option
 from bot.dialog.state import (
     ACTIVE_PHASES,
@@ -676,8 +676,7 @@ def _may_be_technician(p: Pending, name: str) -> bool:
     rows = p.data.get(Load("technicians").key)
     if rows is None or name.strip().casefold() == "me" or name.strip().startswith("<@"):
         return True
-    active = [t for t in rows if t.get("active", True) is not False]
-    return match_technician(name, active).kind != "none"
+    return match_technician(name, active_rows(rows)).kind != "none"
 
 
 def _names_no_day(text: str, now: datetime, tz: str) -> bool:

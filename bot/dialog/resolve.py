@@ -184,8 +184,27 @@ def appointment_label(appt: Row, assigned: list[Row], tz: str) -> str:
     return f"{label} · {names or 'unassigned'} (#{appt['id']})"
 
 
-def _active(rows: list[Row]) -> list[Row]:
+def active_rows(rows: list[Row]) -> list[Row]:
+    """The rows ServiceTitan doesn't mark inactive (reference data, assignments)."""
     return [r for r in rows if r.get("active", True) is not False]
+
+
+def _options(rows: list[Row]) -> list[tuple[str, str]]:
+    """Rows with an id and a name as the options of a choice (Slack shows at most 25)."""
+    return [(str(r["id"]), str(r["name"])) for r in rows[:25]]
+
+
+def _pick_named(rows: list[Row], words: Any, chosen: Any, *, slot: str, prompt: str) -> Row:
+    """The row picked before (`chosen`, an id from a choice) if it is still there, else the one row `words`
+    name; several matches, or none, are offered as a choice (of all rows when nothing matches)."""
+    if chosen is not None:
+        row = next((r for r in rows if r["id"] == int(chosen)), None)
+        if row is not None:
+            return row
+    match = rules.match_named(str(words), rows)
+    if match.kind == "one":
+        return match.row
+    raise _Need(Offer(slot, prompt, _options(match.rows if match.kind == "many" else rows)))
 
 
 def derived_job(job_id: int, appointments: list[Row]) -> Row:
@@ -213,7 +232,7 @@ def step_target(p: Pending, ctx: Ctx) -> None:
             _seen(ctx, from_job)
             appts = from_job["appointments"]
             appt = next(a for a in appts if a["id"] == appt_id)
-            assignments = _active(from_job["assignments"])
+            assignments = active_rows(from_job["assignments"])
         else:
             found = _data(p, "appointment", appointment_id=appt_id)
             appt = found.get("appointment")
@@ -229,7 +248,7 @@ def step_target(p: Pending, ctx: Ctx) -> None:
                         f"Appointment {appt_id} belongs to job {appt['job_id']}, not job {job_id}.",
                     )
                 )
-            appts, assignments = [appt], _active(found.get("assignments", []))
+            appts, assignments = [appt], active_rows(found.get("assignments", []))
         job = derived_job(int(appt["job_id"]), appts if len(appts) > 1 else [])
         problem = _appointment_problem(p.intent, appt)
         if problem:
@@ -237,7 +256,7 @@ def step_target(p: Pending, ctx: Ctx) -> None:
     else:
         found = _data(p, "job_appointments", job_id=job_id)
         _seen(ctx, found)
-        appts, assignments = found["appointments"], _active(found["assignments"])
+        appts, assignments = found["appointments"], active_rows(found["assignments"])
         if not appts:
             if found.get("job") is None:
                 raise _Need(Reject(("job_id",), f"I can't find job {job_id} in ServiceTitan."))
@@ -304,7 +323,7 @@ def step_job(p: Pending, ctx: Ctx) -> None:
     if problem:
         raise _Need(Reject(("job_id", "appointment_id"), problem))
     ctx.job, ctx.appointments = job, found.get("appointments", [])
-    ctx.assigned = _active(found.get("assignments", []))
+    ctx.assigned = active_rows(found.get("assignments", []))
     ctx.facts = _data(p, "job_facts", job_id=int(job["id"]))
 
 
@@ -352,7 +371,7 @@ def step_technician(p: Pending, ctx: Ctx) -> None:
     name = p.slots.get("technician")
     if not name:
         raise _Need(AskFor("technician"))
-    technicians = _active(_data(p, "technicians") or [])
+    technicians = active_rows(_data(p, "technicians") or [])
     chosen = p.slots.get("technician_id") or _mention_or_me(p, ctx, str(name))
     if chosen is not None:
         row = next((t for t in technicians if t["id"] == int(chosen)), None)
@@ -363,8 +382,9 @@ def step_technician(p: Pending, ctx: Ctx) -> None:
         if match.kind == "none":
             raise _Need(Reject(("technician",), f"No active technician matches “{name}”."))
         if match.kind == "many":
-            options = [(str(t["id"]), str(t["name"])) for t in match.rows[:25]]
-            raise _Need(Offer("technician_id", f"Which technician did you mean by “{name}”?", options))
+            raise _Need(
+                Offer("technician_id", f"Which technician did you mean by “{name}”?", _options(match.rows))
+            )
         row = match.row
     if p.intent == "assign_technician" and any(a["technician_id"] == row["id"] for a in ctx.assigned):
         raise _Need(Reject(("technician",), f"{row['name']} is already on that appointment."))
@@ -413,22 +433,16 @@ def _reason(p: Pending, ctx: Ctx, kind: str) -> None:
     words = p.slots.get("reason")
     if not words:
         raise _Need(AskFor("reason"))
-    reasons = _active(_data(p, f"{kind}_reasons") or [])
+    reasons = active_rows(_data(p, f"{kind}_reasons") or [])
     if not reasons:
         raise _Need(Stop(f"ServiceTitan has no active {kind} reasons, so I can't do that."))
-    chosen = p.slots.get("reason_id")
-    if chosen is not None:
-        row = next((r for r in reasons if r["id"] == int(chosen)), None)
-        if row is not None:
-            ctx.reason = row
-            return
-    match = rules.match_named(str(words), reasons)
-    if match.kind == "one":
-        ctx.reason = match.row
-        return
-    rows = match.rows if match.kind == "many" else reasons
-    options = [(str(r["id"]), str(r["name"])) for r in rows[:25]]
-    raise _Need(Offer("reason_id", f"Which {kind} reason fits “{words}”?", options))
+    ctx.reason = _pick_named(
+        reasons,
+        words,
+        p.slots.get("reason_id"),
+        slot="reason_id",
+        prompt=f"Which {kind} reason fits “{words}”?",
+    )
 
 
 def step_hold_reason(p: Pending, ctx: Ctx) -> None:
@@ -458,7 +472,7 @@ def step_customer(p: Pending, ctx: Ctx) -> None:
 def step_location(p: Pending, ctx: Ctx) -> None:
     assert ctx.customer is not None
     found = _data(p, "customer", customer_id=ctx.customer["id"])
-    locations = _active(found.get("locations", []))
+    locations = active_rows(found.get("locations", []))
     location_id = p.slots.get("location_id")
     if location_id is not None:
         row = next((loc for loc in locations if loc["id"] == int(location_id)), None)
@@ -488,58 +502,39 @@ def step_job_type(p: Pending, ctx: Ctx) -> None:
     words = p.slots.get("job_type")
     if not words:
         raise _Need(AskFor("job_type"))
-    types = _active(ctx.job_types)
-    chosen = p.slots.get("job_type_id")
-    row = next((t for t in types if chosen is not None and t["id"] == int(chosen)), None)
-    if row is None:
-        match = rules.match_named(str(words), types)
-        if match.kind != "one":
-            rows = match.rows if match.kind == "many" else types
-            options = [(str(t["id"]), str(t["name"])) for t in rows[:25]]
-            raise _Need(Offer("job_type_id", f"Which job type fits “{words}”?", options))
-        row = match.row
-    ctx.job_type = row
+    ctx.job_type = _pick_named(
+        active_rows(ctx.job_types),
+        words,
+        p.slots.get("job_type_id"),
+        slot="job_type_id",
+        prompt=f"Which job type fits “{words}”?",
+    )
 
 
 def step_business_unit(p: Pending, ctx: Ctx) -> None:
-    units = _active(_data(p, "business_units") or [])
+    units = active_rows(_data(p, "business_units") or [])
     words = p.slots.get("business_unit")
     chosen = p.slots.get("business_unit_id")
     if chosen is not None:
         ctx.business_unit_id = int(chosen)
         return
     if words:
-        match = rules.match_named(str(words), units)
-        if match.kind == "one":
-            ctx.business_unit_id = int(match.row["id"])
-            return
-        rows = match.rows if match.kind == "many" else units
-        raise _Need(
-            Offer(
-                "business_unit_id",
-                "Which business unit?",
-                [(str(u["id"]), str(u["name"])) for u in rows[:25]],
-            )
-        )
+        row = _pick_named(units, words, None, slot="business_unit_id", prompt="Which business unit?")
+        ctx.business_unit_id = int(row["id"])
+        return
     type_units = (ctx.job_type or {}).get("business_unit_ids") or []
     if type_units:
         ctx.business_unit_id = int(type_units[0])
     elif len(units) == 1:
         ctx.business_unit_id = int(units[0]["id"])
     elif units:
-        raise _Need(
-            Offer(
-                "business_unit_id",
-                "Which business unit?",
-                [(str(u["id"]), str(u["name"])) for u in units[:25]],
-            )
-        )
+        raise _Need(Offer("business_unit_id", "Which business unit?", _options(units)))
     else:
         raise _Need(Stop("ServiceTitan has no active business unit to book the job under."))
 
 
 def step_campaign(p: Pending, ctx: Ctx) -> None:
-    campaigns = _active(_data(p, "campaigns") or [])
+    campaigns = active_rows(_data(p, "campaigns") or [])
     if ctx.configured_campaign_id is not None:
         configured = next((c for c in campaigns if c["id"] == ctx.configured_campaign_id), None)
         if configured is None:
@@ -775,6 +770,12 @@ def _window_text(t: rules.Times, tz: str) -> str:
     return "none"
 
 
+def _date_edit(t: rules.Times, tz: str) -> tuple[str, str]:
+    """The card's date and time pickers start at the new start, in the user's zone."""
+    local = timefmt.local(t.start, tz)
+    return local.date().isoformat(), f"{local:%H:%M}"
+
+
 def _times_args(t: rules.Times) -> dict[str, Any]:
     return {
         "start": timefmt.iso(t.start),
@@ -791,7 +792,6 @@ def plan_reschedule(p: Pending, ctx: Ctx) -> Plan:
     changes = [("When", timefmt.span(old.start, old.end, ctx.tz), timefmt.span(new.start, new.end, ctx.tz))]
     if _window_text(old, ctx.tz) != _window_text(new, ctx.tz):
         changes.append(("Arrival window", _window_text(old, ctx.tz), _window_text(new, ctx.tz)))
-    local = timefmt.local(new.start, ctx.tz)
     undo = Plan(
         op="reschedule_appointment",
         args={"appointment_id": appt_id, **_times_args(old)},
@@ -810,7 +810,7 @@ def plan_reschedule(p: Pending, ctx: Ctx) -> Plan:
         facts=_appt_facts(ctx),
         changes=changes,
         warnings=ctx.warnings,
-        date_edit=(local.date().isoformat(), f"{local:%H:%M}"),
+        date_edit=_date_edit(new, ctx.tz),
         undo=undo,
         guard=_times_guard(ctx, old),
     )
@@ -823,7 +823,6 @@ def plan_add_appointment(p: Pending, ctx: Ctx) -> Plan:
     args: dict[str, Any] = {"job_id": ctx.job["id"], **_times_args(t)}
     if tech:
         args["technician_ids"] = [tech["id"]]
-    local = timefmt.local(t.start, ctx.tz)
     changes = [("New visit", "—", timefmt.span(t.start, t.end, ctx.tz))]
     if tech:
         changes.append(("Technician", "—", str(tech["name"])))
@@ -836,7 +835,7 @@ def plan_add_appointment(p: Pending, ctx: Ctx) -> Plan:
         facts=[*_job_facts(ctx), ("Visits so far", str(len(ctx.appointments)))],
         changes=changes,
         warnings=ctx.warnings,
-        date_edit=(local.date().isoformat(), f"{local:%H:%M}"),
+        date_edit=_date_edit(t, ctx.tz),
     )
 
 
@@ -858,7 +857,6 @@ def plan_book_job(p: Pending, ctx: Ctx) -> Plan:
     }
     if p.slots.get("summary"):
         args["summary"] = str(p.slots["summary"])
-    local = timefmt.local(t.start, ctx.tz)
     changes = [
         ("Job type", "—", str(ctx.job_type["name"])),
         ("Visit", "—", timefmt.span(t.start, t.end, ctx.tz)),
@@ -882,7 +880,7 @@ def plan_book_job(p: Pending, ctx: Ctx) -> Plan:
         ],
         changes=changes,
         warnings=ctx.warnings,
-        date_edit=(local.date().isoformat(), f"{local:%H:%M}"),
+        date_edit=_date_edit(t, ctx.tz),
     )
 
 
@@ -901,21 +899,27 @@ def plan_delete_appointment(p: Pending, ctx: Ctx) -> Plan:
     )
 
 
-def _hold_memo(p: Pending) -> str:
+def _memo(p: Pending) -> str:
+    """The user's own words for a hold or a cancellation, sent with the reason as its memo."""
     return str(p.slots.get("reason") or "").strip()
+
+
+def _reason_fact(ctx: Ctx, memo: str) -> tuple[str, str]:
+    assert ctx.reason
+    return ("Reason", f"{ctx.reason['name']} — “{memo}”")
 
 
 def plan_hold_appointment(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.appointment and ctx.job and ctx.reason
     appt_id = ctx.appointment["id"]
-    memo = _hold_memo(p)
+    memo = _memo(p)
     return Plan(
         op="hold_appointment",
         args={"appointment_id": appt_id, "reason_id": ctx.reason["id"], "memo": memo},
         title=f"Put appointment {appt_id} of job {ctx.job['id']} on hold?",
         verb="Put on hold",
         done_text=f"Appointment {appt_id} of job {ctx.job['id']} is on hold ({ctx.reason['name']}).",
-        facts=[*_appt_facts(ctx), ("Reason", f"{ctx.reason['name']} — “{memo}”")],
+        facts=[*_appt_facts(ctx), _reason_fact(ctx, memo)],
         changes=[("Status", str(ctx.appointment.get("status")), "Hold")],
         undo=Plan(
             op="remove_appointment_hold",
@@ -947,14 +951,14 @@ def plan_remove_appointment_hold(p: Pending, ctx: Ctx) -> Plan:
 
 def plan_cancel_job(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.job and ctx.reason
-    job_id, memo = ctx.job["id"], _hold_memo(p)
+    job_id, memo = ctx.job["id"], _memo(p)
     return Plan(
         op="cancel_job",
         args={"job_id": job_id, "reason_id": ctx.reason["id"], "memo": memo},
         title=f"Cancel job {job_id}?",
         verb="Cancel job",
         done_text=f"Canceled job {job_id} ({ctx.reason['name']}).",
-        facts=[*_job_facts(ctx), ("Reason", f"{ctx.reason['name']} — “{memo}”")],
+        facts=[*_job_facts(ctx), _reason_fact(ctx, memo)],
         changes=[("Status", str(ctx.job.get("job_status")), "Canceled")],
         undo=Plan(
             op="remove_cancellation",
@@ -986,14 +990,14 @@ def plan_remove_cancellation(p: Pending, ctx: Ctx) -> Plan:
 
 def plan_hold_job(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.job and ctx.reason
-    job_id, memo = ctx.job["id"], _hold_memo(p)
+    job_id, memo = ctx.job["id"], _memo(p)
     return Plan(
         op="hold_job",
         args={"job_id": job_id, "reason_id": ctx.reason["id"], "memo": memo},
         title=f"Put job {job_id} on hold?",
         verb="Put on hold",
         done_text=f"Job {job_id} is on hold ({ctx.reason['name']}).",
-        facts=[*_job_facts(ctx), ("Reason", f"{ctx.reason['name']} — “{memo}”")],
+        facts=[*_job_facts(ctx), _reason_fact(ctx, memo)],
         changes=[("Status", str(ctx.job.get("job_status")), "Hold")],
         guard=_job_guard(ctx, {"job_status": ctx.job.get("job_status")}),
     )
