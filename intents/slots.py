@@ -480,7 +480,14 @@ _NAME_ANSWER_LEAD = re.compile(
 def _answer_technician(text: str, _ctx: Context) -> object | None:
     if is_choice(text):
         return None
-    return technician_value(_NAME_ANSWER_LEAD.sub("", clean_text(text)))
+    answer = _NAME_ANSWER_LEAD.sub("", clean_text(text))
+    words = answer.split()
+    # the name ends before the first word that is never part of one: "Mike has it" is Mike
+    for index, word in enumerate(words[1:], start=1):
+        if word.lower().strip(".,!?") in NAME_STOPWORDS:
+            answer = " ".join(words[:index])
+            break
+    return technician_value(answer)
 
 
 # ---------------------------------------------------------------------------------------------- lists
