@@ -79,6 +79,11 @@ async def _maybe(call: Awaitable[Any]) -> Any:
         return None
 
 
+def _time_arg(args: Row, name: str) -> datetime | None:
+    """An optional time argument of a write (ISO text in the plan), parsed."""
+    return timefmt.parse_iso(args[name]) if args.get(name) else None
+
+
 def _is_hold_event(event_type: str) -> bool:
     words = event_type.casefold()
     return "hold" in words and "remov" not in words
@@ -190,8 +195,8 @@ class Runner:
             job = await _maybe(self.client.get_job(job_id))
             if job is None:
                 raise _NoSuchJob
-            types = {int(t["id"]): str(t["name"]) for t in await self.reference("job_types")}
-            units = {int(u["id"]): str(u["name"]) for u in await self.reference("business_units")}
+            types = await self.reference_names("job_types")
+            units = await self.reference_names("business_units")
             customer = await self._record("customer", job.customer_id)
             location = await self._record("location", job.location_id)
             return _facts_row(job, customer, location, types=types, units=units)
@@ -246,8 +251,8 @@ class Runner:
             int(loc["id"]): loc
             for loc in await _rows(self.client.iter_locations(ids=sorted({j.location_id for j in jobs})))
         }
-        types = {int(t["id"]): str(t["name"]) for t in await self.reference("job_types")}
-        units = {int(u["id"]): str(u["name"]) for u in await self.reference("business_units")}
+        types = await self.reference_names("job_types")
+        units = await self.reference_names("business_units")
         for job in jobs:
             customer, location = customers.get(job.customer_id), locations.get(job.location_id)
             facts = _facts_row(job, customer, location, types=types, units=units)
@@ -291,6 +296,10 @@ class Runner:
 
         data = await cached(self.store, namespace=CACHE_NAMESPACE, key=what, ttl=self.cache_ttl, load=fetch)
         return list(data or [])
+
+    async def reference_names(self, what: str) -> dict[int, str]:
+        """A reference list (cached) as id -> name, e.g. the job types' names."""
+        return {int(row["id"]): str(row["name"]) for row in await self.reference(what)}
 
     async def _load(self, what: str, args: dict[str, Any]) -> Any:
         client = self.client
@@ -507,7 +516,7 @@ class Runner:
         client = self.client
 
         def when(name: str) -> datetime | None:
-            return timefmt.parse_iso(a[name]) if a.get(name) else None
+            return _time_arg(a, name)
 
         if op == "reschedule_appointment":
             start, end = when("start"), when("end")
@@ -549,12 +558,8 @@ class Runner:
                         JobAppointmentCreate(
                             start=timefmt.parse_iso(visit["start"]),
                             end=timefmt.parse_iso(visit["end"]),
-                            arrival_window_start=timefmt.parse_iso(visit["arrival_window_start"])
-                            if visit.get("arrival_window_start")
-                            else None,
-                            arrival_window_end=timefmt.parse_iso(visit["arrival_window_end"])
-                            if visit.get("arrival_window_end")
-                            else None,
+                            arrival_window_start=_time_arg(visit, "arrival_window_start"),
+                            arrival_window_end=_time_arg(visit, "arrival_window_end"),
                             technician_ids=visit.get("technician_ids"),
                         )
                     ],
@@ -641,7 +646,9 @@ class Runner:
             return timefmt.day_bounds(timefmt.local(default_today, tz).date(), tz)
         return None
 
-    async def _names(self, assignments: list[Row]) -> dict[int, list[str]]:
+    @staticmethod
+    def _technicians_on(assignments: list[Row]) -> dict[int, list[str]]:
+        """The names of the technicians active on each appointment."""
         by_appt: dict[int, list[str]] = {}
         for a in assignments:
             if a.get("active", True):
@@ -663,10 +670,10 @@ class Runner:
                 "text": f"I can't find job {job_id} in ServiceTitan.",
                 "rows": [],
             }
-        types = {int(t["id"]): str(t["name"]) for t in await self.reference("job_types")}
+        types = await self.reference_names("job_types")
         customer = await _maybe(self.client.get_customer(job.customer_id))
         appointments = await _rows(self.client.iter_appointments(job_id=job_id))
-        names = await self._names(await _rows(self.client.iter_appointment_assignments(job_id=job_id)))
+        names = self._technicians_on(await _rows(self.client.iter_appointment_assignments(job_id=job_id)))
         facts = [
             ("Status", job.job_status),
             ("Type", types.get(job.job_type_id, f"#{job.job_type_id}")),
@@ -732,7 +739,7 @@ class Runner:
         if tech_id is not None:
             filters["technician_id"] = tech_id
         jobs = await _rows(self.client.iter_jobs(**filters), MAX_READ_ROWS)
-        types = {int(t["id"]): str(t["name"]) for t in await self.reference("job_types")}
+        types = await self.reference_names("job_types")
         customers = await self._customer_names([int(j["customer_id"]) for j in jobs])
         title = _JOB_LIST_TITLE.get(status or "", "Jobs")
         if span:
@@ -765,11 +772,11 @@ class Runner:
         assignments = (
             await _rows(self.client.iter_appointment_assignments(appointment_ids=ids)) if ids else []
         )
-        names = await self._names(assignments)
+        names = self._technicians_on(assignments)
         who = ""
         rows: list[str]
         if tech_id is not None:
-            techs = {int(t["id"]): str(t["name"]) for t in await self.reference("technicians")}
+            techs = await self.reference_names("technicians")
             who = f" for {techs.get(tech_id, f'technician {tech_id}')}"
             # One technician's visits: where to go and what for, not their own name on every row.
             facts = await self.many_job_facts([int(a["job_id"]) for a in appointments])
