@@ -8,6 +8,7 @@ no ServiceTitan call. Errors of ServiceTitan become messages for the user here, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -234,8 +235,11 @@ class Runner:
         call, then their customers and locations by ids), cached for next time."""
         wanted = list(dict.fromkeys(job_ids))
         out: dict[int, Row] = {}
-        for job_id in wanted:
-            record = await self.store.load(namespace=FACTS_NAMESPACE, key=str(job_id))
+        # All at once, not one store round trip after another (a technician's day is read on every Home open).
+        records = await asyncio.gather(
+            *(self.store.load(namespace=FACTS_NAMESPACE, key=str(job_id)) for job_id in wanted)
+        )
+        for job_id, record in zip(wanted, records, strict=True):
             data = record.value.get("data") if record is not None else None
             if isinstance(data, dict) and data.get("found"):
                 out[job_id] = data
@@ -255,11 +259,18 @@ class Runner:
         units = await self.reference_names("business_units")
         for job in jobs:
             customer, location = customers.get(job.customer_id), locations.get(job.location_id)
-            facts = _facts_row(job, customer, location, types=types, units=units)
-            out[job.id] = facts
-            await self.store.save(
-                namespace=FACTS_NAMESPACE, key=str(job.id), value={"data": facts}, ttl=self.facts_ttl
+            out[job.id] = _facts_row(job, customer, location, types=types, units=units)
+        await asyncio.gather(
+            *(
+                self.store.save(
+                    namespace=FACTS_NAMESPACE,
+                    key=str(job.id),
+                    value={"data": out[job.id]},
+                    ttl=self.facts_ttl,
+                )
+                for job in jobs
             )
+        )
         return out
 
     # ---- lookups ---------------------------------------------------------------------------------------
