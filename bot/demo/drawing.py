@@ -121,6 +121,17 @@ def text_of(obj: Any) -> str:
     return mrkdwn_to_plain(text) if obj.get("type") == "mrkdwn" else html.unescape(text)
 
 
+@dataclass(frozen=True)
+class _Picker:
+    """What differs between Slack's date and time pickers: the word in their field names, the typed format."""
+
+    kind: Literal["date", "time"]  # initial_date / selected_date, initial_time / selected_time
+    format: str
+
+
+_PICKERS = {"datepicker": _Picker("date", "YYYY-MM-DD"), "timepicker": _Picker("time", "HH:MM")}
+
+
 class _Drawer:
     def __init__(self, first_number: int) -> None:
         self.next_number = first_number
@@ -210,27 +221,23 @@ class _Drawer:
                 buttons = []
             if kind in ("static_select", "overflow", "radio_buttons", "checkboxes"):
                 self.menu(element, base, placeholder=placeholder)
-            elif kind == "datepicker":
-                initial = element.get("initial_date")
-                label = text_of(element.get("placeholder")) or "Pick a date"
-                shown = f"{label} (now {initial})" if initial else label
-                line = self.add_control(shown, "date", dict(base, initial_date=initial))
-                if initial:
-                    self.remember(base, selected_date=initial)
-                self.emit(f"{line}: type {self.next_number - 1} YYYY-MM-DD")
-            elif kind == "timepicker":
-                initial = element.get("initial_time")
-                label = text_of(element.get("placeholder")) or "Pick a time"
-                shown = f"{label} (now {initial})" if initial else label
-                line = self.add_control(shown, "time", dict(base, initial_time=initial))
-                if initial:
-                    self.remember(base, selected_time=initial)
-                self.emit(f"{line}: type {self.next_number - 1} HH:MM")
+            elif kind in _PICKERS:
+                self.picker(element, base, _PICKERS[kind])
             else:
                 what = text_of(element.get("placeholder")) or str(kind)
                 self.emit(f"({what}: not available in the console)")
         if buttons:
             self.buttons(buttons)
+
+    def picker(self, element: dict[str, Any], base: dict[str, Any], picker: _Picker) -> None:
+        """A date or time picker: a control to type a value into, showing (and remembering) the initial one."""
+        initial = element.get(f"initial_{picker.kind}")
+        label = text_of(element.get("placeholder")) or f"Pick a {picker.kind}"
+        shown = f"{label} (now {initial})" if initial else label
+        line = self.add_control(shown, picker.kind, dict(base, **{f"initial_{picker.kind}": initial}))
+        if initial:
+            self.remember(base, **{f"selected_{picker.kind}": initial})
+        self.emit(f"{line}: type {self.next_number - 1} {picker.format}")
 
     def buttons(self, shown: list[str]) -> None:
         """A row of buttons on one line, or one per line when they would not fit a terminal's width."""
@@ -294,7 +301,7 @@ def _only_pickers(block: dict[str, Any]) -> bool:
     return (
         block.get("type") == "actions"
         and bool(elements)
-        and all(element.get("type") in ("datepicker", "timepicker") for element in elements)
+        and all(element.get("type") in _PICKERS for element in elements)
     )
 
 
