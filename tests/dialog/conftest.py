@@ -79,6 +79,13 @@ async def _no_wait(seconds: float) -> None:
     """The client's retry back-off, skipped: fault tests need the retries, not the waiting."""
 
 
+def last_card(replies: list[Reply]) -> Reply:
+    """The last confirmation card among a turn's replies (the test fails, showing them, when there is none)."""
+    cards = [r for r in replies if r.kind == "confirm"]
+    assert cards, [r.text for r in replies]
+    return cards[-1]
+
+
 def dispatcher(user: str = "U1") -> Asker:
     return Asker(user_id=user, tz=TZ, role="dispatcher", name="Dana Reyes")
 

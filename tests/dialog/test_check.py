@@ -8,7 +8,7 @@ import pytest
 
 from bot.dialog.messages import Pressed
 from bot.dialog.state import Conversation, Plan
-from tests.dialog.conftest import Harness
+from tests.dialog.conftest import Harness, last_card
 
 REQUESTS = [
     "book a drain cleaning for customer 201 tomorrow at 10am",
@@ -41,7 +41,7 @@ async def test_check_tells_a_write_that_is_there_from_one_that_is_not(
     harness: Harness, request_text: str
 ) -> None:
     replies = await harness.say(request_text)
-    card = next(r for r in reversed(replies) if r.kind == "confirm")
+    card = last_card(replies)
     plan = (await _pending_plan(harness)).model_copy(update={"requested_at": harness.clock()})
 
     assert await harness.service.runner.check(plan) is False

@@ -9,22 +9,16 @@ from datetime import datetime
 import pytest
 import redis.asyncio as aioredis
 
-from bot.dialog.messages import Asker, ConversationKey, Pressed, Reply, Said
+from bot.dialog.messages import Asker, ConversationKey, Pressed, Said
 from bot.dialog.service import DialogService
 from bot.servicetitan.embedded import embedded_client
 from bot.simulator.faults import FaultConfig
 from bot.store import MemoryStore
-from tests.dialog.conftest import FIXED_NOW, REDIS_URL, TZ, Harness, dispatcher
-
-
-def _card(replies: list[Reply]) -> Reply:
-    cards = [r for r in replies if r.kind == "confirm"]
-    assert cards, [r.text for r in replies]
-    return cards[-1]
+from tests.dialog.conftest import FIXED_NOW, REDIS_URL, TZ, Harness, dispatcher, last_card
 
 
 async def test_twenty_concurrent_confirms_across_two_stores_write_once(harness: Harness) -> None:
-    card = _card(await harness.say("move job 1001 to friday"))
+    card = last_card(await harness.say("move job 1001 to friday"))
     services = [harness.service, harness.another_service()]
     click = Pressed(action="confirm", token=card.token)
     writes_before = harness.sim.write_count
@@ -52,11 +46,11 @@ async def test_reschedule_costs_at_most_four_calls_with_a_warm_cache(
     harness: Harness, first: str, second: str
 ) -> None:
     # A first conversation warms the caches (reference data, the job's facts, the OAuth token) ...
-    await harness.handle(Pressed(action="confirm", token=_card(await harness.say(first)).token))
+    await harness.handle(Pressed(action="confirm", token=last_card(await harness.say(first)).token))
     harness.sim.request_log.clear()
 
     # ... so a second reschedule of the same job costs at most 4 calls, with the full facts on its card.
-    card = _card(await harness.say(second, key=harness.key(thread="t2")))
+    card = last_card(await harness.say(second, key=harness.key(thread="t2")))
     replies = await harness.handle(Pressed(action="confirm", token=card.token), key=harness.key(thread="t2"))
 
     assert replies[-1].kind == "result"
@@ -70,7 +64,7 @@ async def test_reschedule_costs_at_most_four_calls_with_a_warm_cache(
 
 
 async def test_a_cold_reschedule_card_and_its_result_show_the_jobs_facts(harness: Harness) -> None:
-    card = _card(await harness.say("move job 1001 to friday"))
+    card = last_card(await harness.say("move job 1001 to friday"))
     shown = {f.label: f.value for f in card.facts}
     assert shown["Job"] == "#1001 · Drain Cleaning (Scheduled)"
     assert shown["Customer"] == "Ann Lee (#201)"
@@ -89,7 +83,7 @@ async def test_two_dispatchers_in_one_channel_have_separate_conversations(harnes
     asked = await harness.say("reschedule job 1002", asker=dispatcher("U2"), key=second)
     assert asked[-1].kind == "choice"
     replies = await harness.say("no, thursday", key=first)
-    assert "Thursday, November 26, 2026, 2:00 PM" in _card(replies).text
+    assert "Thursday, November 26, 2026, 2:00 PM" in last_card(replies).text
 
 
 async def test_home_shows_the_role_and_a_technicians_day(harness: Harness) -> None:
@@ -110,7 +104,7 @@ async def test_jobs_are_booked_under_the_configured_campaign(harness: Harness) -
     replies = await service.handle(
         key, dispatcher(), Said(text="book a drain cleaning for customer 201 tomorrow at 10am")
     )
-    card = _card(replies)
+    card = last_card(replies)
     assert "Campaign: Referral" in [f"{f.label}: {f.value}" for f in card.facts]
     await service.handle(key, dispatcher(), Pressed(action="confirm", token=card.token))
     booked = max(harness.sim.state.jobs.values(), key=lambda job: job["id"])
@@ -118,7 +112,7 @@ async def test_jobs_are_booked_under_the_configured_campaign(harness: Harness) -
 
 
 async def test_a_refused_write_keeps_the_card_so_its_confirm_can_retry(harness: Harness) -> None:
-    card = _card(await harness.say("move job 1001 to friday"))
+    card = last_card(await harness.say("move job 1001 to friday"))
     harness.sim.state.appointments[5001]["status"] = "Working"  # ServiceTitan will answer 409
     refused = await harness.handle(Pressed(action="confirm", token=card.token))
     assert harness.sim.write_count == 0
@@ -133,7 +127,7 @@ async def test_a_refused_write_keeps_the_card_so_its_confirm_can_retry(harness: 
 
 
 async def test_a_write_whose_outcome_is_unknown_is_checked_before_it_is_sent_again(harness: Harness) -> None:
-    card = _card(await harness.say("move job 1001 to friday"))
+    card = last_card(await harness.say("move job 1001 to friday"))
     harness.sim.set_faults(FaultConfig(rate_5xx=1.0))
     replies = await harness.handle(Pressed(action="confirm", token=card.token))
     assert replies[-1].kind == "error" and not replies[-1].replaces_card
@@ -156,7 +150,7 @@ async def test_a_write_whose_outcome_is_unknown_is_checked_before_it_is_sent_aga
 
 
 async def test_an_unknown_outcome_that_went_through_is_not_sent_twice(harness: Harness) -> None:
-    card = _card(await harness.say("move job 1001 to friday"))
+    card = last_card(await harness.say("move job 1001 to friday"))
     harness.sim.set_faults(FaultConfig(rate_5xx=1.0))
     await harness.handle(Pressed(action="confirm", token=card.token))
     harness.sim.set_faults(FaultConfig())
@@ -188,7 +182,7 @@ async def test_conversations_are_stored_namespaced_with_a_ttl(harness: Harness) 
 async def test_an_unknown_time_zone_falls_back_to_the_tenants(harness: Harness) -> None:
     asker = Asker(user_id="U1", tz="Mars/Olympus_Mons", role="dispatcher")
     replies = await harness.say("move job 1001 to friday", asker=asker)
-    assert "Times in America/Chicago" in (_card(replies).footnote or "")
+    assert "Times in America/Chicago" in (last_card(replies).footnote or "")
 
 
 async def test_slack_mentions_are_named_through_the_resolver(harness: Harness) -> None:
@@ -199,7 +193,7 @@ async def test_slack_mentions_are_named_through_the_resolver(harness: Harness) -
         client=harness.client, store=harness.store, tz=TZ, clock=harness.clock, mention_names=names
     )
     key = harness.key(thread="mention")
-    card = _card(await service.handle(key, dispatcher(), Said(text="assign <@U77> to job 1005")))
+    card = last_card(await service.handle(key, dispatcher(), Said(text="assign <@U77> to job 1005")))
     assert card.title == "Assign Sarah Lopez to job 1005?"
     unknown = await service.handle(
         harness.key(thread="other"), dispatcher(), Said(text="assign <@U99> to job 1005")

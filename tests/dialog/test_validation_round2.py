@@ -6,19 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialog.messages import Asker, Pressed, Reply
-from tests.dialog.conftest import TZ, Harness, dispatcher
+from bot.dialog.messages import Asker, Pressed
+from tests.dialog.conftest import TZ, Harness, dispatcher, last_card
 from tests.dialog.test_transcripts import reply_text
 
 
-def _card(replies: list[Reply]) -> Reply:
-    cards = [r for r in replies if r.kind == "confirm"]
-    assert cards, [r.text for r in replies]
-    return cards[-1]
-
-
 async def test_a_delete_refused_for_timesheets_is_explained_in_plain_words(harness: Harness) -> None:
-    card = _card(await harness.say("delete appointment 5003"))
+    card = last_card(await harness.say("delete appointment 5003"))
     harness.sim.state.timesheets.add(5003)  # no timesheet read in our APIs: only the press finds out
 
     refused = await harness.handle(Pressed(action="confirm", token=card.token))
@@ -32,10 +26,10 @@ async def test_a_stale_card_shows_what_another_dispatcher_changed_instead_of_ove
     harness: Harness,
 ) -> None:
     dana, ann = harness.key(user="U1"), harness.key(user="U2")
-    card = _card(await harness.say("move job 1001 to thursday 9am", key=dana))
+    card = last_card(await harness.say("move job 1001 to thursday 9am", key=dana))
     assert "When: Wednesday, November 25, 2026, 2:00 PM – 4:00 PM → Thursday" in reply_text(card)
     harness.clock.advance(5)
-    other = _card(await harness.say("move job 1001 to monday 10am", asker=dispatcher("U2"), key=ann))
+    other = last_card(await harness.say("move job 1001 to monday 10am", asker=dispatcher("U2"), key=ann))
     await harness.handle(Pressed(action="confirm", token=other.token), dispatcher("U2"), ann)
     assert harness.sim.write_count == 1
 
@@ -44,7 +38,7 @@ async def test_a_stale_card_shows_what_another_dispatcher_changed_instead_of_ove
     assert harness.sim.write_count == 1  # Ann's change stands
     text = "\n".join(reply_text(r) for r in replies)
     assert "Job 1001 has been moved to Monday, November 30, 2026, 10:00 AM – 12:00 PM since" in text
-    fresh = _card(replies)
+    fresh = last_card(replies)
     assert fresh.token != card.token
     assert "When: Monday, November 30, 2026, 10:00 AM – 12:00 PM → Thursday, November 26, 2026, 9:00 AM" in (
         reply_text(fresh)
@@ -56,7 +50,7 @@ async def test_a_stale_card_shows_what_another_dispatcher_changed_instead_of_ove
 
 
 async def test_a_fresh_card_is_confirmed_without_reading_again(harness: Harness) -> None:
-    card = _card(await harness.say("move job 1001 to thursday 9am"))
+    card = last_card(await harness.say("move job 1001 to thursday 9am"))
     harness.clock.advance(0.5)  # within the freshness window
     harness.sim.request_log.clear()
     done = await harness.handle(Pressed(action="confirm", token=card.token))
@@ -65,7 +59,7 @@ async def test_a_fresh_card_is_confirmed_without_reading_again(harness: Harness)
 
 
 async def test_an_old_card_still_as_shown_is_read_once_and_written(harness: Harness) -> None:
-    card = _card(await harness.say("assign Sarah to job 1005"))
+    card = last_card(await harness.say("assign Sarah to job 1005"))
     harness.clock.advance(3)
     harness.sim.request_log.clear()
     done = await harness.handle(Pressed(action="confirm", token=card.token))
@@ -76,16 +70,16 @@ async def test_an_old_card_still_as_shown_is_read_once_and_written(harness: Harn
 
 async def test_undo_refuses_to_overwrite_a_later_change_by_someone_else(harness: Harness) -> None:
     dana, ann = harness.key(user="U1"), harness.key(user="U2")
-    card = _card(await harness.say("move job 1001 to thursday 9am", key=dana))
+    card = last_card(await harness.say("move job 1001 to thursday 9am", key=dana))
     result = await harness.handle(Pressed(action="confirm", token=card.token), key=dana)
     offer = result[-1]
     assert [b.action for b in offer.buttons] == ["undo"]
     harness.clock.advance(2)
-    other = _card(await harness.say("move job 1001 to monday 10am", asker=dispatcher("U2"), key=ann))
+    other = last_card(await harness.say("move job 1001 to monday 10am", asker=dispatcher("U2"), key=ann))
     await harness.handle(Pressed(action="confirm", token=other.token), dispatcher("U2"), ann)
     writes = harness.sim.write_count
 
-    undo_card = _card(await harness.handle(Pressed(action="undo", token=offer.token), key=dana))
+    undo_card = last_card(await harness.handle(Pressed(action="undo", token=offer.token), key=dana))
     refused = await harness.handle(Pressed(action="confirm", token=undo_card.token), key=dana)
 
     assert harness.sim.write_count == writes
@@ -98,12 +92,12 @@ async def test_undo_refuses_to_overwrite_a_later_change_by_someone_else(harness:
 
 
 async def test_undo_of_an_assignment_refuses_when_the_technicians_changed_since(harness: Harness) -> None:
-    card = _card(await harness.say("assign Sarah to job 1005"))
+    card = last_card(await harness.say("assign Sarah to job 1005"))
     offer = (await harness.handle(Pressed(action="confirm", token=card.token)))[-1]
     await harness.client.assign_technicians(5006, [42])  # someone adds Mike Chen in ServiceTitan
     writes = harness.sim.write_count
 
-    undo_card = _card(await harness.handle(Pressed(action="undo", token=offer.token)))
+    undo_card = last_card(await harness.handle(Pressed(action="undo", token=offer.token)))
     refused = await harness.handle(Pressed(action="confirm", token=undo_card.token))
 
     assert harness.sim.write_count == writes
@@ -113,10 +107,10 @@ async def test_undo_of_an_assignment_refuses_when_the_technicians_changed_since(
 
 
 async def test_undo_still_as_left_goes_through(harness: Harness) -> None:
-    card = _card(await harness.say("move job 1001 to thursday 9am"))
+    card = last_card(await harness.say("move job 1001 to thursday 9am"))
     offer = (await harness.handle(Pressed(action="confirm", token=card.token)))[-1]
     harness.clock.advance(1)
-    undo_card = _card(await harness.handle(Pressed(action="undo", token=offer.token)))
+    undo_card = last_card(await harness.handle(Pressed(action="undo", token=offer.token)))
     done = await harness.handle(Pressed(action="confirm", token=undo_card.token))
     assert done[-1].kind == "result" and harness.sim.write_count == 2
     assert harness.sim.state.appointments[5001]["start"].strftime("%Y-%m-%d %H:%M") == "2026-11-25 20:00"
@@ -187,7 +181,7 @@ async def test_help_examples_are_cached(harness: Harness) -> None:
 
 
 async def test_an_old_cancel_card_shows_a_hold_made_since_instead_of_canceling(harness: Harness) -> None:
-    card = _card(await harness.say("cancel job 1007, customer canceled"))
+    card = last_card(await harness.say("cancel job 1007, customer canceled"))
     harness.clock.advance(2)
     await harness.client.hold_job(1007, reason_id=71, memo="waiting for parts")  # someone else, meanwhile
     writes = harness.sim.write_count
@@ -197,4 +191,4 @@ async def test_an_old_cancel_card_shows_a_hold_made_since_instead_of_canceling(h
     assert harness.sim.write_count == writes
     text = "\n".join(reply_text(r) for r in replies)
     assert "Job 1007's status has changed to Hold since this card was made, so I didn't send it." in text
-    assert "Status: Hold → Canceled" in reply_text(_card(replies))
+    assert "Status: Hold → Canceled" in reply_text(last_card(replies))
