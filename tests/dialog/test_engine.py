@@ -105,6 +105,16 @@ def resume(state: Conversation) -> Any:
     return state, Pressed(action="resume")
 
 
+def at_card(idle_minutes: int = 30) -> tuple[Conversation, Reply]:
+    """Appointment 5002 of job 1002 to be moved to Friday: the conversation at its confirmation card."""
+    state, event = resume(
+        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
+    )
+    state.idle_minutes = idle_minutes
+    state, replies, _ = drive(state, event)
+    return state, replies[-1]
+
+
 def test_several_appointments_offer_a_choice_then_confirm_and_apply_once() -> None:
     state, event = resume(collecting({"job_id": 1002, "when": {"date": "2026-11-27"}}))
     state, replies, _ = drive(state, event)
@@ -139,11 +149,8 @@ def test_several_appointments_offer_a_choice_then_confirm_and_apply_once() -> No
 
 
 def test_undo_confirms_first_and_expires_after_ten_minutes() -> None:
-    state, event = resume(
-        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
-    )
-    state, replies, _ = drive(state, event)
-    state, _, writes = drive(state, Pressed(action="confirm", token=replies[-1].token))
+    state, card = at_card()
+    state, _, writes = drive(state, Pressed(action="confirm", token=card.token))
     state, replies, _ = drive(state, Called(writes[0].plan, ok=True))
     undo_token = replies[0].token
 
@@ -171,20 +178,13 @@ def test_appointment_of_another_job_is_rejected_and_asked_again() -> None:
 
 
 def test_stale_click_is_ignored() -> None:
-    state, event = resume(
-        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
-    )
-    state, replies, _ = drive(state, event)
+    state, _ = at_card()
     state, replies, writes = drive(state, Pressed(action="confirm", token="not-this-card"))
     assert writes == [] and state.phase == "confirming" and "older message" in replies[0].text
 
 
 def test_idle_conversation_expires_and_offers_resume() -> None:
-    state, event = resume(
-        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
-    )
-    state, replies, _ = drive(state, event)
-    card = replies[-1]
+    state, card = at_card()
     later = NOW + timedelta(minutes=31)
     expired, replies, writes = drive(state, Pressed(action="confirm", token=card.token), later)
     assert writes == [] and expired.phase == "idle" and expired.expired is not None
@@ -196,13 +196,9 @@ def test_idle_conversation_expires_and_offers_resume() -> None:
 
 
 def test_idle_minutes_are_configurable() -> None:
-    state, event = resume(
-        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
-    )
-    state.idle_minutes = 5
-    state, replies, _ = drive(state, event)
+    state, card = at_card(idle_minutes=5)
     still, replies, writes = drive(
-        state, Pressed(action="confirm", token=replies[-1].token), NOW + timedelta(minutes=4)
+        state, Pressed(action="confirm", token=card.token), NOW + timedelta(minutes=4)
     )
     assert len(writes) == 1 and still.phase == "applying"
     expired, replies, writes = drive(
@@ -212,11 +208,7 @@ def test_idle_minutes_are_configurable() -> None:
 
 
 def test_a_failed_write_goes_back_to_the_card_and_the_same_confirm_retries() -> None:
-    state, event = resume(
-        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
-    )
-    state, replies, _ = drive(state, event)
-    card = replies[-1]
+    state, card = at_card()
     state, _, writes = drive(state, Pressed(action="confirm", token=card.token))
 
     state, replies, _ = drive(
@@ -233,11 +225,7 @@ def test_a_failed_write_goes_back_to_the_card_and_the_same_confirm_retries() -> 
 
 
 def test_an_unknown_outcome_makes_the_next_confirm_check_first() -> None:
-    state, event = resume(
-        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
-    )
-    state, replies, _ = drive(state, event)
-    card = replies[-1]
+    state, card = at_card()
     state, _, writes = drive(state, Pressed(action="confirm", token=card.token))
     state, replies, _ = drive(
         state, Called(writes[0].plan, ok=False, error="the outcome is unknown", uncertain=True)
@@ -255,11 +243,7 @@ def test_an_unknown_outcome_makes_the_next_confirm_check_first() -> None:
 
 
 def test_a_write_left_applying_by_a_stopped_process_returns_to_the_card_to_check() -> None:
-    state, event = resume(
-        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
-    )
-    state, replies, _ = drive(state, event)
-    card = replies[-1]
+    state, card = at_card()
     state, _, writes = drive(state, Pressed(action="confirm", token=card.token))
     later = NOW + timedelta(minutes=6)
     state, replies, writes = drive(state, Pressed(action="confirm", token=card.token), later)
@@ -317,11 +301,7 @@ def test_a_day_given_for_the_customer_is_not_looked_up_as_a_name() -> None:
 
 
 def test_dropping_a_request_whose_outcome_is_unknown_does_not_claim_it_was_not_done() -> None:
-    state, event = resume(
-        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
-    )
-    state, replies, _ = drive(state, event)
-    card = replies[-1]
+    state, card = at_card()
     state, _, writes = drive(state, Pressed(action="confirm", token=card.token))
     state, _, _ = drive(state, Called(writes[0].plan, ok=False, error="no answer", uncertain=True))
     state, replies, _ = drive(state, Pressed(action="abandon", token=card.token))
