@@ -542,24 +542,16 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
         if not changed and asked:
             # An answer fills the slot asked. Only a typed value ("friday 2pm", "appointment 5002") may
             # fill another slot: free text ("Alice Johnson" for a customer) never lands in the technician.
-            for slot in CORRECTABLE.get(p.intent, ()):
-                if slot in FREE_TEXT_SLOTS or slot == "technician" or number:
-                    continue
-                value = _parse_slot(slot, cleaned, now, tz)
-                if value is not None and value != "":
-                    changed[slot] = value
-                    break
+            if not number:
+                changed = _first_correction(p, cleaned, now, tz, skip={*FREE_TEXT_SLOTS, "technician"})
         elif not changed:
-            for slot in CORRECTABLE.get(p.intent, ()):
-                is_correction = cleaned != text.strip()
-                if slot in FREE_TEXT_SLOTS and not is_correction and s.phase != "collecting":
-                    continue  # free text only replaces a slot when it reads as a correction
-                if slot == "technician" and not is_correction and len(cleaned.split()) > 3:
-                    continue  # any words parse as a name; a sentence is not one
-                value = _parse_slot(slot, cleaned, now, tz)
-                if value is not None and value != "":
-                    changed[slot] = value
-                    break
+            is_correction = cleaned != text.strip()
+            skip: set[str] = set()
+            if not is_correction and s.phase != "collecting":
+                skip |= FREE_TEXT_SLOTS  # free text only replaces a slot when it reads as a correction
+            if not is_correction and len(cleaned.split()) > 3:
+                skip.add("technician")  # any words parse as a name; a sentence is not one
+            changed = _first_correction(p, cleaned, now, tz, skip=skip)
     problem = note or "Sorry, I didn't get that."
     name = changed.get("technician")
     if name and s.phase in {"confirming", "choosing"} and not _may_be_technician(p, str(name)):
@@ -584,6 +576,19 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
         p.data[_CARD] = {"slots": dict(p.slots), "plan": p.plan.model_dump(mode="json")}
     _set_slots(p, changed)
     return _advance(s, now, problem=note or None)
+
+
+def _first_correction(
+    p: Pending, text: str, now: datetime, tz: str, *, skip: set[str] | frozenset[str]
+) -> dict[str, Any]:
+    """The first slot of CORRECTABLE's order for the request, outside `skip`, that `text` gives a value for."""
+    for slot in CORRECTABLE.get(p.intent, ()):
+        if slot in skip:
+            continue
+        value = _parse_slot(slot, text, now, tz)
+        if value is not None and value != "":
+            return {slot: value}
+    return {}
 
 
 def _with_technician(p: Pending, asked: str, text: str, now: datetime, tz: str) -> tuple[dict[str, Any], str]:
