@@ -107,9 +107,6 @@ class DialogService:
         state.campaign_id = self.campaign_id
         return state, record.rev if record is not None else None
 
-    def _value(self, state: Conversation) -> dict[str, Any]:
-        return state.model_dump(mode="json")
-
     async def _turn(self, path: str, asker: Asker, event: Event) -> tuple[bool, list[Reply]]:
         """One attempt at a turn: (True, replies), or (False, []) when the final save lost a race."""
         state, rev = await self._load(path, asker)
@@ -128,7 +125,8 @@ class DialogService:
                 elif isinstance(effect, Load):
                     queue.append(await self.runner.load(effect))
                 elif isinstance(effect, CallServiceTitan):
-                    if not await self._claim(path, rev, state):
+                    # Claim it: the stored conversation moves to "applying" only if nobody changed it.
+                    if rev is None or not await self._save_if_unchanged(path, rev, state):
                         fresh, _ = await self._load(path, asker)
                         _, lost = step(fresh, ClaimLost(), now)
                         return True, replies + _replies(lost)
@@ -138,19 +136,16 @@ class DialogService:
             return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose
         if claimed or rev is None:
             # After a won claim nobody else may change the conversation, so a plain save is safe.
-            await self.store.save(namespace=NAMESPACE, key=path, value=self._value(state), ttl=self.state_ttl)
+            await self.store.save(namespace=NAMESPACE, key=path, value=_value(state), ttl=self.state_ttl)
             return True, replies
-        saved = await self.store.compare_and_set(
-            namespace=NAMESPACE, key=path, expected_rev=rev, value=self._value(state), ttl=self.state_ttl
-        )
+        saved = await self._save_if_unchanged(path, rev, state)
         return saved, replies if saved else []
 
-    async def _claim(self, path: str, rev: int | None, state: Conversation) -> bool:
-        """Move the stored conversation to `applying` atomically; False when another delivery did first."""
-        if rev is None:
-            return False
+    async def _save_if_unchanged(self, path: str, rev: int, state: Conversation) -> bool:
+        """Save `state` only if the stored conversation is still at `rev` (compare-and-set); False when
+        another turn or delivery saved first."""
         return await self.store.compare_and_set(
-            namespace=NAMESPACE, key=path, expected_rev=rev, value=self._value(state), ttl=self.state_ttl
+            namespace=NAMESPACE, key=path, expected_rev=rev, value=_value(state), ttl=self.state_ttl
         )
 
     async def home(self, asker: Asker) -> Reply:
@@ -163,7 +158,6 @@ class DialogService:
             "guest": "You're not linked to ServiceTitan yet; ask an admin to link your account. Until then I can only show help.",
         }[asker.role]
         reply = Reply(kind="list", title=f"Hi {name}", text=f"Hi {name}. {role_text}", read_only=True)
-        reply.facts = []
         if asker.role == "technician" and asker.technician_id is not None:
             now = self.clock()
             loaded = await self.runner.load(
@@ -195,6 +189,10 @@ def _known_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return bool(name)
+
+
+def _value(state: Conversation) -> dict[str, Any]:
+    return state.model_dump(mode="json")
 
 
 def _essence(state: Conversation) -> dict[str, Any]:
