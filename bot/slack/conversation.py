@@ -22,7 +22,7 @@ import html
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -68,7 +68,12 @@ class Target:
 
     @property
     def is_dm(self) -> bool:
-        return self.channel.startswith("D")
+        return _is_dm(self.channel)
+
+
+def _is_dm(channel: str) -> bool:
+    """Slack's ids of direct-message channels start with D."""
+    return channel.startswith("D")
 
 
 # ---- targets and keys from Slack payloads (pure) ------------------------------------------------
@@ -106,7 +111,7 @@ def command_target(body: JSON) -> tuple[ConversationKey, Target]:
         channel=channel,
         user=user,
         response_url=body.get("response_url"),
-        ephemeral_for_reads=not channel.startswith("D"),
+        ephemeral_for_reads=not _is_dm(channel),
     )
     return key, target
 
@@ -132,7 +137,7 @@ def action_target(body: JSON) -> tuple[ConversationKey, Target]:
         card_ts=None if ephemeral else card_ts,
         card_is_ephemeral=ephemeral,
         response_url=body.get("response_url"),
-        ephemeral_for_reads=ephemeral or not channel.startswith("D"),
+        ephemeral_for_reads=ephemeral or not _is_dm(channel),
     )
     return key, target
 
@@ -357,30 +362,25 @@ class Conversations:
         return False
 
     async def _post(self, target: Target, message: JSON) -> None:
-        try:
-            await self.client.chat_postMessage(channel=target.channel, thread_ts=target.thread_ts, **message)
-        except SlackApiError as exc:
-            if not self._can_fall_back(target, exc):
-                raise
-            await self._respond(target, message)
+        post = self.client.chat_postMessage(channel=target.channel, thread_ts=target.thread_ts, **message)
+        await self._or_respond(target, message, post)
 
     async def _post_ephemeral(self, target: Target, message: JSON) -> None:
+        post = self.client.chat_postEphemeral(
+            channel=target.channel, user=target.user, thread_ts=target.thread_ts, **message
+        )
+        await self._or_respond(target, message, post)
+
+    async def _or_respond(self, target: Target, message: JSON, post: Awaitable[Any]) -> None:
+        """Await `post`; when Slack says the bot can't reach the channel, answer through the slash
+        command's response_url instead (ephemeral), if there is one."""
         try:
-            await self.client.chat_postEphemeral(
-                channel=target.channel, user=target.user, thread_ts=target.thread_ts, **message
-            )
+            await post
         except SlackApiError as exc:
-            if not self._can_fall_back(target, exc):
+            error = exc.response.get("error") if exc.response is not None else None
+            if not target.response_url or error not in UNREACHABLE_CHANNEL_ERRORS:
                 raise
-            await self._respond(target, message)
-
-    def _can_fall_back(self, target: Target, exc: SlackApiError) -> bool:
-        error = exc.response.get("error") if exc.response is not None else None
-        return bool(target.response_url) and error in UNREACHABLE_CHANNEL_ERRORS
-
-    async def _respond(self, target: Target, message: JSON) -> None:
-        assert target.response_url is not None
-        await AsyncWebhookClient(target.response_url).send_dict({"response_type": "ephemeral", **message})
+            await AsyncWebhookClient(target.response_url).send_dict({"response_type": "ephemeral", **message})
 
     async def fail(self, error: BaseException, target: Target | None, *, home_user: str | None = None) -> str:
         """The error boundary: log the whole error under a short reference and tell the user that reference.
