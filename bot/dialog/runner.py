@@ -22,7 +22,7 @@ from bot.dialog.resolve import drift_text
 from bot.dialog.state import Called, Guard, Load, Loaded, Plan
 from bot.servicetitan import Conflict, NotFound, ServiceTitanClient, ServiceTitanError, Unavailable
 from bot.servicetitan.models import AppointmentCreate, JobAppointmentCreate, JobCreate, JobUpdate
-from bot.store import Store, cached
+from bot.store import Record, Store, StoreUnavailable, cached
 
 log = logging.getLogger("bot.dialog")
 
@@ -150,6 +150,20 @@ def _facts_row(
     }
 
 
+async def _unless_store_down(what: str, calls: list[Awaitable[Any]]) -> list[Any]:
+    """The results of store calls run together, None for each the store couldn't serve: like `cached`, a
+    job-facts cache is not worth failing for, so an unavailable store means loading from ServiceTitan (and
+    not caching), with a warning in the log. Any other error of the store is raised."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    down = [r for r in results if isinstance(r, StoreUnavailable)]
+    if down:
+        log.warning("job facts: store unavailable, %s skipped: %s", what, down[0])
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, StoreUnavailable):
+            raise result
+    return [None if isinstance(r, BaseException) else r for r in results]
+
+
 class _NoSuchJob(Exception):
     """The job of a facts lookup doesn't exist (raised inside the cache load, so nothing is cached)."""
 
@@ -236,11 +250,12 @@ class Runner:
         wanted = list(dict.fromkeys(job_ids))
         out: dict[int, Row] = {}
         # All at once, not one store round trip after another (a technician's day is read on every Home open).
-        records = await asyncio.gather(
-            *(self.store.load(namespace=FACTS_NAMESPACE, key=str(job_id)) for job_id in wanted)
+        records = await _unless_store_down(
+            "load",
+            [self.store.load(namespace=FACTS_NAMESPACE, key=str(job_id)) for job_id in wanted],
         )
         for job_id, record in zip(wanted, records, strict=True):
-            data = record.value.get("data") if record is not None else None
+            data = record.value.get("data") if isinstance(record, Record) else None
             if isinstance(data, dict) and data.get("found"):
                 out[job_id] = data
         missing = [j for j in wanted if j not in out]
@@ -260,8 +275,9 @@ class Runner:
         for job in jobs:
             customer, location = customers.get(job.customer_id), locations.get(job.location_id)
             out[job.id] = _facts_row(job, customer, location, types=types, units=units)
-        await asyncio.gather(
-            *(
+        await _unless_store_down(
+            "save",
+            [
                 self.store.save(
                     namespace=FACTS_NAMESPACE,
                     key=str(job.id),
@@ -269,7 +285,7 @@ class Runner:
                     ttl=self.facts_ttl,
                 )
                 for job in jobs
-            )
+            ],
         )
         return out
 

@@ -13,7 +13,7 @@ from bot.dialog.messages import Asker, ConversationKey, Pressed, Said
 from bot.dialog.service import DialogService
 from bot.servicetitan.embedded import embedded_client
 from bot.simulator.faults import FaultConfig
-from bot.store import MemoryStore
+from bot.store import MemoryStore, RedisStore
 from tests.dialog.conftest import FIXED_NOW, REDIS_URL, TZ, Harness, dispatcher, last_card
 
 
@@ -214,3 +214,24 @@ async def test_show_job_says_why_a_demo_job_is_on_hold_from_its_history() -> Non
         )
     why = {f.label: f.value for f in replies[-1].facts}["Why on hold"]
     assert why == "Waiting for parts — “waiting on compressor from supplier”"
+
+
+async def test_a_technicians_day_is_loaded_from_servicetitan_while_redis_is_down(harness: Harness) -> None:
+    # Nothing listens on port 1: every store call raises StoreUnavailable, as in a Redis outage.
+    down = RedisStore("redis://127.0.0.1:1/0", prefix=harness.prefix, connect_timeout=0.5, retries=0)
+    harness.stores.append(down)
+    service = DialogService(client=harness.client, store=down, tz=TZ, clock=harness.clock)
+    harness.clock.advance(48 * 60)  # Thursday: Sarah Lopez has job 1002 at 8:00 AM
+    sarah = Asker(user_id="U9", tz=TZ, role="technician", name="Sarah Lopez", technician_id=43)
+
+    home = await service.home(sarah)
+
+    assert home.lines == [
+        "Thu Nov 26 8:00 AM – 10:00 AM · job 1002 · Water Heater Repair · Ann Lee · 12 Oak St, Chicago, IL "
+        "60601 · Scheduled"
+    ]
+    facts = await service.runner.many_job_facts([1002, 1001])
+    assert {job_id: row["job_type"] for job_id, row in facts.items()} == {
+        1002: "Water Heater Repair",
+        1001: "Drain Cleaning",
+    }
