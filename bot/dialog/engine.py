@@ -1154,21 +1154,27 @@ def _result_facts(plan: Plan) -> list[tuple[str, str]]:
 # ---- reads ------------------------------------------------------------------------------------------------
 
 
-def _read(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -> list[Effect]:
-    asker = _asker(s)
+def read_lookup(asker: Asker, intent: str, slots: dict[str, Any], now: datetime) -> Load | Reply:
+    """The lookup a read needs, or the reply when it can't be made: "me" (or a technician's own day, when
+    no one is named) is the asker's technician id. App Home reads a technician's day through this too."""
     args: dict[str, Any] = {"intent": intent, "slots": json.dumps(slots, sort_keys=True)}
     if slots.get("technician") == "me" or (
         intent == "list_appointments" and asker.role == "technician" and not slots.get("technician")
     ):
         if asker.technician_id is None:
-            return [Say(Reply(kind="text", text="You're not linked to a ServiceTitan technician."))]
+            return Reply(kind="text", text="You're not linked to a ServiceTitan technician.")
         args["technician_id"] = asker.technician_id
     if intent in {"show_job", "list_notes"} and slots.get("job_id") is None:
-        return [Say(Reply(kind="ask", text="Which job? (e.g. _show job 1001_)"))]
+        return Reply(kind="ask", text="Which job? (e.g. _show job 1001_)")
     args["tz"] = asker.tz
     if intent == "list_appointments":
         args["now"] = now.isoformat()
-    return [Load("read", args)]
+    return Load("read", args)
+
+
+def _read(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -> list[Effect]:
+    lookup = read_lookup(_asker(s), intent, slots, now)
+    return [Say(lookup)] if isinstance(lookup, Reply) else [lookup]
 
 
 def _read_reply(s: Conversation, data: dict[str, Any], now: datetime) -> Reply:
@@ -1211,4 +1217,4 @@ def _page(s: Conversation, pages: ReadPages, now: datetime) -> Reply:
     return reply
 
 
-__all__ = ["step", "describe"]
+__all__ = ["step", "describe", "read_lookup"]

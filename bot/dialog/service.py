@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.dialog.engine import InternalEvent, step
+from bot.dialog.engine import InternalEvent, read_lookup, step
 from bot.dialog.messages import Asker, ConversationKey, Event, Reply, Said
 from bot.dialog.runner import Runner
 from bot.dialog.state import (
@@ -102,7 +102,7 @@ class DialogService:
                 state = Conversation.model_validate(record.value)
             except ValueError:
                 log.warning("dialog %s: unreadable conversation; starting afresh", path)
-        state.asker = asker if _known_zone(asker.tz) else asker.model_copy(update={"tz": self.tz})
+        state.asker = self._in_known_zone(asker)
         state.idle_minutes = self.idle_minutes
         state.campaign_id = self.campaign_id
         return state, record.rev if record is not None else None
@@ -148,8 +148,13 @@ class DialogService:
             namespace=NAMESPACE, key=path, expected_rev=rev, value=_value(state), ttl=self.state_ttl
         )
 
+    def _in_known_zone(self, asker: Asker) -> Asker:
+        """The asker, in the tenant's time zone when Slack gave none or one this system doesn't know."""
+        return asker if _known_zone(asker.tz) else asker.model_copy(update={"tz": self.tz})
+
     async def home(self, asker: Asker) -> Reply:
-        tz = asker.tz or self.tz
+        asker = self._in_known_zone(asker)
+        tz = asker.tz
         name = asker.name or "there"
         role_text = {
             "dispatcher": "You're a dispatcher: ask me to look up, reschedule, assign, hold or cancel work.",
@@ -158,21 +163,12 @@ class DialogService:
             "guest": "You're not linked to ServiceTitan yet; ask an admin to link your account. Until then I can only show help.",
         }[asker.role]
         reply = Reply(kind="list", title=f"Hi {name}", text=f"Hi {name}. {role_text}", read_only=True)
-        if asker.role == "technician" and asker.technician_id is not None:
-            now = self.clock()
-            loaded = await self.runner.load(
-                Load(
-                    "read",
-                    {
-                        "intent": "list_appointments",
-                        "slots": "{}",
-                        "technician_id": asker.technician_id,
-                        "tz": tz,
-                        "now": now.isoformat(),
-                    },
-                )
-            )
-            if loaded.error:
+        if asker.role == "technician":
+            # The same lookup as "my appointments" in a conversation: today's, in the asker's zone.
+            lookup = read_lookup(asker, "list_appointments", {}, self.clock())
+            if isinstance(lookup, Reply):
+                reply.lines = [lookup.text]  # a technician role not linked to a ServiceTitan technician
+            elif (loaded := await self.runner.load(lookup)).error:
                 reply.lines = [loaded.error]
             else:
                 rows = [str(r) for r in loaded.data.get("rows", [])]

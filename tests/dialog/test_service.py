@@ -235,3 +235,20 @@ async def test_a_technicians_day_is_loaded_from_servicetitan_while_redis_is_down
         1002: "Water Heater Repair",
         1001: "Drain Cleaning",
     }
+
+
+async def test_home_with_an_unknown_time_zone_shows_the_day_in_the_tenants(harness: Harness) -> None:
+    harness.clock.advance(48 * 60)  # Thursday: Sarah Lopez has job 1002 at 8:00 AM Chicago time
+    sarah = Asker(
+        user_id="U9", tz="Mars/Olympus_Mons", role="technician", name="Sarah Lopez", technician_id=43
+    )
+
+    home = await harness.service.home(sarah)
+
+    assert home.lines == [
+        "Thu Nov 26 8:00 AM – 10:00 AM · job 1002 · Water Heater Repair · Ann Lee · 12 Oak St, Chicago, IL "
+        "60601 · Scheduled"
+    ]
+    assert home.footnote == f"Times in {TZ}"
+    unlinked = await harness.service.home(sarah.model_copy(update={"technician_id": None}))
+    assert unlinked.lines == ["You're not linked to a ServiceTitan technician."]
