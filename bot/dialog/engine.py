@@ -49,7 +49,19 @@ from bot.dialog.messages import (
     Reply,
     Said,
 )
-from bot.dialog.resolve import AskFor, NeedLoad, Offer, Ready, Reject, Stop, active_rows, resolve
+from bot.dialog.resolve import (
+    NOT_LINKED,
+    AskFor,
+    NeedLoad,
+    Offer,
+    Ready,
+    Reject,
+    Stop,
+    active_rows,
+    is_mention,
+    names_me,
+    resolve,
+)
 from bot.dialog.rules import match_technician, pick_option
 from bot.dialog.state import (
     ACTIVE_PHASES,
@@ -679,7 +691,7 @@ def _has_progress(p: Pending) -> bool:
 def _may_be_technician(p: Pending, name: str) -> bool:
     """Whether `name` matches an active technician in the list already looked up (True when none was)."""
     rows = p.data.get(Load("technicians").key)
-    if rows is None or name.strip().casefold() == "me" or name.strip().startswith("<@"):
+    if rows is None or names_me(name) or is_mention(name):
         return True
     return match_technician(name, active_rows(rows)).kind != "none"
 
@@ -1158,11 +1170,11 @@ def read_lookup(asker: Asker, intent: str, slots: dict[str, Any], now: datetime)
     """The lookup a read needs, or the reply when it can't be made: "me" (or a technician's own day, when
     no one is named) is the asker's technician id. App Home reads a technician's day through this too."""
     args: dict[str, Any] = {"intent": intent, "slots": json.dumps(slots, sort_keys=True)}
-    if slots.get("technician") == "me" or (
+    if names_me(str(slots.get("technician") or "")) or (
         intent == "list_appointments" and asker.role == "technician" and not slots.get("technician")
     ):
         if asker.technician_id is None:
-            return Reply(kind="text", text="You're not linked to a ServiceTitan technician.")
+            return Reply(kind="text", text=NOT_LINKED)
         args["technician_id"] = asker.technician_id
     if intent in {"show_job", "list_notes"} and slots.get("job_id") is None:
         return Reply(kind="ask", text="Which job? (e.g. _show job 1001_)")

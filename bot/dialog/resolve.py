@@ -184,6 +184,23 @@ def appointment_label(appt: Row, assigned: list[Row], tz: str) -> str:
     return f"{label} · {names or 'unassigned'} (#{appt['id']})"
 
 
+NOT_LINKED = "You're not linked to a ServiceTitan technician."
+
+
+def names_me(name: str) -> bool:
+    """Whether a technician named in a message is the asker ("me")."""
+    return name.strip().casefold() == "me"
+
+
+def is_mention(name: str) -> bool:
+    """Whether a technician named in a message is a Slack mention nobody could put a name to (`<@U123>`)."""
+    return name.strip().startswith("<@")
+
+
+def mention_problem(name: str) -> str:
+    return f"I can't tell which ServiceTitan technician {name} is. Type their name instead."
+
+
 def active_rows(rows: list[Row]) -> list[Row]:
     """The rows ServiceTitan doesn't mark inactive (reference data, assignments)."""
     return [r for r in rows if r.get("active", True) is not False]
@@ -353,17 +370,12 @@ def step_when(p: Pending, ctx: Ctx) -> None:
 
 
 def _mention_or_me(p: Pending, ctx: Ctx, name: str) -> int | None:
-    if name.strip().casefold() == "me":
+    if names_me(name):
         if ctx.asker.technician_id is None:
-            raise _Need(Reject(("technician",), "You're not linked to a ServiceTitan technician."))
+            raise _Need(Reject(("technician",), NOT_LINKED))
         return ctx.asker.technician_id
-    if name.strip().startswith("<@"):
-        raise _Need(
-            Reject(
-                ("technician",),
-                f"I can't tell which ServiceTitan technician {name} is. Type their name instead.",
-            )
-        )
+    if is_mention(name):
+        raise _Need(Reject(("technician",), mention_problem(name)))
     return None
 
 

@@ -18,7 +18,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.dialog import examples, reads, rules, timefmt
-from bot.dialog.resolve import drift_text
+from bot.dialog.resolve import (
+    NOT_LINKED,
+    active_rows,
+    drift_text,
+    is_mention,
+    mention_problem,
+    names_me,
+)
 from bot.dialog.state import Called, Guard, Load, Loaded, Plan
 from bot.servicetitan import Conflict, NotFound, ServiceTitanClient, ServiceTitanError, Unavailable
 from bot.servicetitan.models import AppointmentCreate, JobAppointmentCreate, JobCreate, JobUpdate
@@ -647,14 +654,14 @@ class Runner:
         """The technician a read is about: (id, None), or (None, a message) when the name doesn't match."""
         if args.get("technician_id") is not None:
             return int(args["technician_id"]), None
-        name = slots.get("technician")
+        name = str(slots.get("technician") or "")
         if not name:
             return None, None
-        if str(name).startswith("<@"):
-            return None, f"I can't tell which technician {name} is; type their name instead."
-        match = rules.match_technician(
-            str(name), [t for t in await self.reference("technicians") if t.get("active", True)]
-        )
+        if names_me(name):  # the engine gives a linked asker's own id as technician_id
+            return None, NOT_LINKED
+        if is_mention(name):
+            return None, mention_problem(name)
+        match = rules.match_technician(name, active_rows(await self.reference("technicians")))
         if match.kind == "one":
             return int(match.row["id"]), None
         if match.kind == "many":

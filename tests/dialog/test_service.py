@@ -4,13 +4,17 @@ ServiceTitan call budget of a reschedule, conversations kept apart by key, and t
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
 
 from bot.dialog.messages import Asker, ConversationKey, Pressed, Said
+from bot.dialog.runner import CACHE_NAMESPACE
 from bot.dialog.service import DialogService
+from bot.dialog.state import Load
 from bot.servicetitan.embedded import embedded_client
 from bot.simulator.faults import FaultConfig
 from bot.store import MemoryStore, RedisStore
@@ -252,3 +256,38 @@ async def test_home_with_an_unknown_time_zone_shows_the_day_in_the_tenants(harne
     assert home.footnote == f"Times in {TZ}"
     unlinked = await harness.service.home(sarah.model_copy(update={"technician_id": None}))
     assert unlinked.lines == ["You're not linked to a ServiceTitan technician."]
+
+
+async def _appointments_of(harness: Harness, technician: str) -> dict[str, Any]:
+    """A read of today's appointments of `technician` (the words of the message), as the runner answers it."""
+    loaded = await harness.service.runner.load(
+        Load(
+            "read",
+            {
+                "intent": "list_appointments",
+                "slots": json.dumps({"technician": technician}),
+                "tz": TZ,
+                "now": harness.clock().isoformat(),
+            },
+        )
+    )
+    assert loaded.error is None, loaded.error
+    return dict(loaded.data)
+
+
+async def test_a_read_names_technicians_as_a_conversation_does(harness: Harness) -> None:
+    harness.clock.advance(48 * 60)  # Thursday: Sarah Lopez has job 1002 at 8:00 AM
+    # A cached technician list whose "active" is missing a value: not marked inactive, so Sarah still counts.
+    await harness.store.save(
+        namespace=CACHE_NAMESPACE,
+        key="technicians",
+        value={"data": [{"id": 43, "name": "Sarah Lopez", "active": None}]},
+        ttl=60,
+    )
+
+    read = await _appointments_of(harness, "Sarah Lopez")
+    assert read["title"] == "Appointments for Sarah Lopez on Thursday, November 26, 2026 (1)", read
+    mention = await _appointments_of(harness, "<@U99>")
+    assert mention["text"] == "I can't tell which ServiceTitan technician <@U99> is. Type their name instead."
+    me = await _appointments_of(harness, "me")
+    assert me["text"] == "You're not linked to a ServiceTitan technician."
