@@ -369,30 +369,16 @@ def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -
     if intent == "help":
         return [_help_lookup(asker)]
     if asker.role == "guest" and intent != "unknown":
-        return [
-            Say(
-                Reply(
-                    kind="text",
-                    text=(
-                        "Sorry, I can only help people linked to ServiceTitan. Ask an admin to link your "
-                        "Slack account to your ServiceTitan employee or technician. Say *help* to see what I do."
-                    ),
-                )
-            )
-        ]
+        return _refusal(
+            "Sorry, I can only help people linked to ServiceTitan. Ask an admin to link your "
+            "Slack account to your ServiceTitan employee or technician. Say *help* to see what I do."
+        )
     if intent in WRITE_INTENTS:
         if asker.role not in WRITER_ROLES:
-            return [
-                Say(
-                    Reply(
-                        kind="text",
-                        text=(
-                            f"Sorry, only dispatchers and managers can make changes like {DOING[intent]}. "
-                            "Please ask the office. You can still look things up, e.g. *my appointments today*."
-                        ),
-                    )
-                )
-            ]
+            return _refusal(
+                f"Sorry, only dispatchers and managers can make changes like {DOING[intent]}. "
+                "Please ask the office. You can still look things up, e.g. *my appointments today*."
+            )
         wanted = {k: v for k, v in slots.items() if k in INTENT_SLOTS[intent]}
         s.pending = Pending(intent=intent, slots=wanted, started_at=now)
         s.phase, s.unsure = "collecting", False
@@ -400,7 +386,7 @@ def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -
         return _advance(s, now)
     if intent in READ_INTENTS:
         if asker.role not in READER_ROLES:
-            return [Say(Reply(kind="text", text="Sorry, you can't look that up."))]
+            return _refusal("Sorry, you can't look that up.")
         return _read(s, intent, slots, now)
     if intent in _GLOBAL_INTENTS:
         return [
@@ -425,6 +411,12 @@ def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -
             )
         )
     ]
+
+
+def _refusal(text: str) -> list[Effect]:
+    """A request the asker's role may not make, refused. Read-only: it changes nothing and concerns only
+    the asker, so in a channel Slack shows it to them alone (as it does help), not to everyone there."""
+    return [Say(Reply(kind="text", text=text, read_only=True))]
 
 
 def _help_lookup(asker: Asker) -> Load:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from bot.dialog.messages import Asker, ConversationKey, Pressed, Said
+from bot.dialog.messages import Asker, ConversationKey, Pressed, Role, Said
 from bot.dialog.runner import CACHE_NAMESPACE
 from bot.dialog.service import DialogService
 from bot.dialog.state import Load
@@ -291,3 +291,25 @@ async def test_a_read_names_technicians_as_a_conversation_does(harness: Harness)
     assert mention["text"] == "I can't tell which ServiceTitan technician <@U99> is. Type their name instead."
     me = await _appointments_of(harness, "me")
     assert me["text"] == "You're not linked to a ServiceTitan technician."
+
+
+@pytest.mark.parametrize(
+    ("role", "text", "refusal"),
+    [
+        ("guest", "move job 1001 to friday", "I can only help people linked to ServiceTitan"),
+        ("guest", "show job 1001", "I can only help people linked to ServiceTitan"),
+        ("technician", "cancel job 1001", "only dispatchers and managers can make changes"),
+    ],
+)
+async def test_a_refusal_is_read_only_so_a_channel_shows_it_to_the_asker_alone(
+    harness: Harness, role: Role, text: str, refusal: str
+) -> None:
+    asker = Asker(user_id="U5", tz=TZ, role=role, technician_id=43 if role == "technician" else None)
+    writes_before = harness.sim.write_count
+
+    replies = await harness.say(text, asker=asker, key=harness.key(user="U5"))
+
+    assert [(refusal in r.text, r.read_only) for r in replies] == [(True, True)], replies
+    assert harness.sim.write_count == writes_before
+    helped = await harness.say("help", asker=asker, key=harness.key(user="U5"))
+    assert [r.read_only for r in helped] == [True]
