@@ -134,9 +134,11 @@ _CONFIRM_WORDS = {
     "sure",
     "yes please",
 }
+# Lead-ins stack ("no, make it Sarah", "sorry, actually friday"): strip them all.
 _CORRECTION_LEAD = re.compile(
-    r"^\s*(?:no|nope|nah|actually|wait|sorry|oops|instead|rather|i meant|i mean|make it|make that|"
-    r"change it to|change that to|change to|switch to|better|how about|what about|let's do|lets do)\b[\s,.:;!-]*",
+    r"^\s*(?:(?:no|nope|nah|actually|wait|sorry|oops|instead|rather|i meant|i mean|make it|make that|"
+    r"change it to|change that to|change to|switch to|better|how about|what about|let's do|lets do)"
+    r"\b[\s,.:;!-]*)+",
     re.IGNORECASE,
 )
 
