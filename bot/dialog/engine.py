@@ -338,7 +338,30 @@ def _on_said(s: Conversation, text: str, now: datetime) -> list[Effect]:
                 )
             )
         ]
+    if intent == "unknown" and s.last_read is not None:
+        follow_up = _follow_up_read(s, text, now)
+        if follow_up is not None:
+            return follow_up
     return _start(s, intent, slots, now)
+
+
+# "what about tomorrow?", "and friday", "how about next week" after a day list: the same look-up, another day.
+_FOLLOW_UP_LEAD = re.compile(
+    r"^\s*(?:(?:and|ok|okay|what about|how about|and for|for|then)\b[\s,.:;!-]*)+", re.IGNORECASE
+)
+
+
+def _follow_up_read(s: Conversation, text: str, now: datetime) -> list[Effect] | None:
+    """A bare day or range after a list ("what about tomorrow") repeats that list for the new day(s)."""
+    assert s.last_read is not None
+    rest = _FOLLOW_UP_LEAD.sub("", text).strip().rstrip("?.! ")
+    if not rest:
+        return None
+    days = _parse_slot("range", rest, now, _asker(s).tz)
+    if not days:
+        return None
+    intent = str(s.last_read["intent"])
+    return _start(s, intent, {**dict(s.last_read.get("slots") or {}), "range": days}, now)
 
 
 def _abandon(s: Conversation, now: datetime) -> list[Effect]:
@@ -1180,6 +1203,8 @@ def read_lookup(asker: Asker, intent: str, slots: dict[str, Any], now: datetime)
 
 def _read(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -> list[Effect]:
     lookup = read_lookup(_asker(s), intent, slots, now)
+    if intent == "list_appointments" or "range" in slots:
+        s.last_read = {"intent": intent, "slots": slots}
     return [Say(lookup)] if isinstance(lookup, Reply) else [lookup]
 
 

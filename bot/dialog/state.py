@@ -102,6 +102,9 @@ class Conversation(BaseModel):
     expired: Pending | None = None  # the request that expired, offered for resume
     undo: UndoOffer | None = None
     read: ReadPages | None = None
+    last_read: dict[str, Any] | None = (
+        None  # the last day-list look-up ({intent, slots}), for "what about friday"
+    )
     last_done: str | None = None  # what the last confirmed write did ("already done" answers)
     last_done_token: str = ""
     unsure: bool = False  # the pending plan was sent but its outcome is unknown: check before sending again
