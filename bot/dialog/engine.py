@@ -134,6 +134,7 @@ _CONFIRM_WORDS = {
     "sure",
     "yes please",
 }
+_UNDO = {"undo", "undo that", "undo it", "undo this", "undo the last change", "please undo", "undo please"}
 # Lead-ins stack ("no, make it Sarah", "sorry, actually friday"): strip them all.
 _CORRECTION_LEAD = re.compile(
     r"^\s*(?:(?:no|nope|nah|actually|wait|sorry|oops|instead|rather|i meant|i mean|make it|make that|"
@@ -308,6 +309,21 @@ def _on_said(s: Conversation, text: str, now: datetime) -> list[Effect]:
     said = _norm(text)
     if s.phase == "applying":
         return [Say(_already(s))]
+    if said in _UNDO and (s.pending is None or s.phase not in ACTIVE_PHASES):
+        # typed instead of pressing the Undo button of the last change
+        if s.undo is None:
+            return [
+                Say(
+                    Reply(
+                        kind="text",
+                        text=(
+                            "There's no recent change of yours to undo. Undo is offered on the message of a "
+                            f"change for {UNDO_MINUTES} minutes after it is made."
+                        ),
+                    )
+                )
+            ]
+        return _on_pressed(s, Pressed(action="undo", token=s.undo.token), now)
     if said in _ABANDON:
         return _abandon(s, now)
     if s.phase == "switching" and s.switch_to is not None:
