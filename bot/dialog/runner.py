@@ -70,6 +70,17 @@ def _row(model: BaseModel) -> Row:
     return model.model_dump(mode="json")
 
 
+def _span_title(span: tuple[datetime, datetime] | None, tz: str) -> str:
+    """A list title's days: " on Tuesday, November 24, 2026" for one day, " Mon Nov 23 – Sun Nov 29" for more."""
+    if span is None:
+        return ""
+    first = timefmt.local(span[0], tz)
+    last = timefmt.local(span[1] - timedelta(seconds=1), tz)
+    if first.date() == last.date():
+        return f" on {timefmt.day(first)}"
+    return f" {timefmt.short_day(first)} – {timefmt.short_day(last)}"
+
+
 async def _rows(items: AsyncIterator[Any], limit: int | None = None) -> list[Row]:
     out: list[Row] = []
     async for item in items:
@@ -776,9 +787,10 @@ class Runner:
         types = await self.reference_names("job_types")
         customers = await self._customer_names([int(j["customer_id"]) for j in jobs])
         title = _JOB_LIST_TITLE.get(status or "", "Jobs")
-        if span:
-            title += f" {timefmt.short_day(timefmt.local(span[0], tz))} – {timefmt.short_day(timefmt.local(span[1] - timedelta(seconds=1), tz))}"
-        title += f" ({len(jobs)})"
+        if tech_id is not None:
+            techs = await self.reference_names("technicians")
+            title += f" for {techs.get(tech_id, f'technician {tech_id}')}"
+        title += f"{_span_title(span, tz)} ({len(jobs)})"
         return {
             "title": title,
             "rows": [reads.job_row(j, type_names=types, customer_names=customers) for j in jobs],
@@ -831,16 +843,7 @@ class Runner:
             ]
         else:
             rows = [reads.appointment_row(a, tz=tz, names=names.get(int(a["id"]), [])) for a in appointments]
-        when = ""
-        if span:
-            first = timefmt.local(span[0], tz)
-            last = timefmt.local(span[1] - timedelta(seconds=1), tz)
-            when = (
-                f" on {timefmt.day(first)}"
-                if first.date() == last.date()
-                else f" {timefmt.short_day(first)} – {timefmt.short_day(last)}"
-            )
-        return {"title": f"Appointments{who}{when} ({len(appointments)})", "rows": rows}
+        return {"title": f"Appointments{who}{_span_title(span, tz)} ({len(appointments)})", "rows": rows}
 
     async def _find_projects(self, slots: dict[str, Any], args: dict[str, Any], tz: str) -> dict[str, Any]:
         if slots.get("project_id") is not None:
