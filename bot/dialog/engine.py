@@ -619,6 +619,9 @@ def _continue(s: Conversation, text: str, intent: str, slots: dict[str, Any], no
             return _reprompt(s, now, "The card already says that.")
         # If ServiceTitan's data refuses the correction, the card comes back as it was (see _advance).
         p.data[_CARD] = {"slots": dict(p.slots), "plan": p.plan.model_dump(mode="json")}
+    if s.phase == "choosing" and not note:
+        # "monday 3pm" while a list is shown answers a later question: say it was kept, not ignored
+        note = "Got it, I'll use that."
     _set_slots(p, changed)
     return _advance(s, now, problem=note or None)
 
