@@ -1049,9 +1049,23 @@ def find_expressions(tokens: Sequence[Token], today: date) -> list[TimeExpr]:
             continue
         if not resolvable:
             expr.atoms = []
+        _take_same_time(tokens, expr, found[-1].last + 1 if found else 0)
         found.append(expr)
         i = expr.last + 1
     return found
+
+
+# "same time thursday": a day that keeps the time already set. The words belong to the phrase (the dialog
+# keeps the time for a day alone), so they are never read as something else ("move job 1 to same time").
+_SAME_TIME_LEADS = (("at", "the", "same", "time"), ("the", "same", "time"), ("same", "time"))
+
+
+def _take_same_time(tokens: Sequence[Token], expr: TimeExpr, free_from: int) -> None:
+    for lead in _SAME_TIME_LEADS:
+        start = expr.first - len(lead)
+        if start >= free_from and tuple(t.norm for t in tokens[start : expr.first]) == lead:
+            expr.first = start
+            return
 
 
 @dataclass(slots=True)
