@@ -1233,7 +1233,7 @@ def _read_reply(s: Conversation, data: dict[str, Any], now: datetime) -> Reply:
         return Reply(kind="text", text=str(data["text"]), read_only=True)  # e.g. "I can't find job 2"
     pages = ReadPages(title=str(data.get("title", "")), rows=rows, shown=0, token=_token(s, now, "read"))
     s.read = pages
-    reply = _page(s, pages, now)
+    reply = _page(s, pages, now, empty=str(data.get("empty") or "Nothing found."))
     reply.facts = [Fact(label=label, value=value) for label, value in data.get("facts", [])]
     if data.get("text"):
         head, _, body = reply.text.partition("\n")
@@ -1241,12 +1241,12 @@ def _read_reply(s: Conversation, data: dict[str, Any], now: datetime) -> Reply:
     return reply
 
 
-def _page(s: Conversation, pages: ReadPages, now: datetime) -> Reply:
+def _page(s: Conversation, pages: ReadPages, now: datetime, empty: str = "Nothing found.") -> Reply:
     chunk = pages.rows[pages.shown : pages.shown + PAGE_SIZE]
     first = pages.shown
     pages.shown += len(chunk)
     more = pages.shown < len(pages.rows)
-    body = "\n".join(chunk) if pages.rows else "Nothing found."
+    body = "\n".join(chunk) if pages.rows else empty
     footnote = f"Times in {_asker(s).tz}"
     if len(pages.rows) > PAGE_SIZE:
         shown = f"({first + 1}–{pages.shown} of {len(pages.rows)})"

@@ -843,7 +843,16 @@ class Runner:
             ]
         else:
             rows = [reads.appointment_row(a, tz=tz, names=names.get(int(a["id"]), [])) for a in appointments]
-        return {"title": f"Appointments{who}{_span_title(span, tz)} ({len(appointments)})", "rows": rows}
+        when = _span_title(span, tz)
+        if not appointments:
+            # "is Sarah free friday?": say it in words rather than an empty list
+            when = when if when.startswith(" on ") else when.replace(" – ", " to ").replace(" ", " from ", 1)
+            return {
+                "title": f"Appointments{who}{when} (0)",
+                "rows": [],
+                "empty": f"No appointments{who}{when}.",
+            }
+        return {"title": f"Appointments{who}{when} ({len(appointments)})", "rows": rows}
 
     async def _find_projects(self, slots: dict[str, Any], args: dict[str, Any], tz: str) -> dict[str, Any]:
         if slots.get("project_id") is not None:
