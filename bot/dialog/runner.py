@@ -27,7 +27,13 @@ from bot.dialog.resolve import (
     names_me,
 )
 from bot.dialog.state import Called, Guard, Load, Loaded, Plan
-from bot.servicetitan import Conflict, NotFound, ServiceTitanClient, ServiceTitanError, Unavailable
+from bot.servicetitan import (
+    Conflict,
+    NotFound,
+    OutcomeUnknown,
+    ServiceTitanClient,
+    ServiceTitanError,
+)
 from bot.servicetitan.models import AppointmentCreate, JobAppointmentCreate, JobCreate, JobUpdate
 from bot.store import Record, Store, StoreUnavailable, cached
 
@@ -124,14 +130,6 @@ def _unanswered(exc: ServiceTitanError) -> str:
     if exc.status:
         return f"ServiceTitan answered {exc.status}"
     return "ServiceTitan didn't answer in time"
-
-
-def outcome_unknown(exc: ServiceTitanError) -> bool:
-    """The client says a write may or may not have been applied (it could not read the outcome back).
-
-    Other failures, `Unavailable` after a read-back that found nothing included, left ServiceTitan as it was.
-    """
-    return isinstance(exc, Unavailable) and "outcome is unknown" in str(exc)
 
 
 def st_message(exc: ServiceTitanError) -> str:
@@ -445,7 +443,8 @@ class Runner:
             result = await self._call(plan.op, plan.args)
         except ServiceTitanError as exc:
             log.info("write %s refused: %s", plan.op, exc)
-            unknown = outcome_unknown(exc)
+            # OutcomeUnknown: the client could not read the outcome back; other failures left it as it was
+            unknown = isinstance(exc, OutcomeUnknown)
             # the client's own text of an unknown outcome is for the log; the user gets what ServiceTitan did
             error = _unanswered(exc) if unknown else st_message(exc)
             if plan.op == "delete_appointment" and isinstance(exc, Conflict):

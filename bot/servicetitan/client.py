@@ -9,7 +9,7 @@ Retries:
 - Writes are never blindly retried. A write that was certainly not processed (429, no connection, token
   endpoint down) is retried like a read. A write whose outcome is unknown (timeout or dropped connection after
   sending, 5xx) is settled by reading the record back: if the change is there the call reports success, if it
-  is clearly not there the write is sent once more, and otherwise ``Unavailable`` says the outcome is unknown.
+  is clearly not there the write is sent once more, and otherwise ``OutcomeUnknown`` says the outcome is unknown.
   Creates are found again by a marker: ``book_job`` stores an ``externalData`` key (added automatically when
   the caller gives none); ``add_appointment`` and ``add_job_note`` read the job's appointments / notes first so
   a new record can be told apart from an identical older one.
@@ -41,6 +41,7 @@ from bot.servicetitan.errors import (
     AuthError,
     Conflict,
     NotFound,
+    OutcomeUnknown,
     RateLimited,
     ServiceTitanError,
     Unavailable,
@@ -344,7 +345,7 @@ class ServiceTitanClient:
             try:
                 result = await verify()
             except ServiceTitanError as exc:
-                raise Unavailable(
+                raise OutcomeUnknown(
                     f"{what}: the outcome is unknown ({unknown}) and it could not be checked ({exc}); "
                     "look at ServiceTitan before trying again",
                     status=unknown.status,

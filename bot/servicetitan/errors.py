@@ -13,8 +13,9 @@ The client turns every failed call into one exception of this tree; callers catc
     │                            e.g. "Appointment is in the state that doesn't allow deletion"
     ├── ValidationFailed         400 (and other 4xx): .errors maps field names to messages
     ├── RateLimited              429 that outlasted our retries; .retry_after is the wait in seconds
-    └── Unavailable              5xx, timeouts, dropped connections, or a write whose outcome could not be
-                                 established (the message then says so)
+    └── Unavailable              5xx, timeouts, dropped connections: nothing is known to have changed
+        └── OutcomeUnknown       a write that may or may not have been applied: it was sent, no answer said
+                                 how it went, and reading the record back could not settle it
 
 ``error_from_response`` builds the right exception from an ``httpx.Response``; ``retry_after_seconds`` reads
 the wait of a 429 from ``Retry-After`` (seconds or an HTTP date) or from the title ("... in N seconds.").
@@ -34,6 +35,7 @@ __all__ = [
     "AuthError",
     "Conflict",
     "NotFound",
+    "OutcomeUnknown",
     "RateLimited",
     "ServiceTitanError",
     "Unavailable",
@@ -98,6 +100,11 @@ class RateLimited(ServiceTitanError):
 
 class Unavailable(ServiceTitanError):
     """ServiceTitan could not be reached or failed (5xx, timeout, connection error)."""
+
+
+class OutcomeUnknown(Unavailable):
+    """A write was sent but whether ServiceTitan applied it is unknown: the call timed out, dropped or
+    failed with a 5xx, and reading the record back failed too. Look at ServiceTitan before sending it again."""
 
 
 _IN_N_SECONDS = re.compile(r"\bin\s+(\d+(?:\.\d+)?)\s+seconds?\b", re.IGNORECASE)

@@ -9,7 +9,15 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.servicetitan.errors import AuthError, Conflict, NotFound, RateLimited, ServiceTitanError, Unavailable
+from bot.servicetitan.errors import (
+    AuthError,
+    Conflict,
+    NotFound,
+    OutcomeUnknown,
+    RateLimited,
+    ServiceTitanError,
+    Unavailable,
+)
 from bot.servicetitan.models import ExternalData, ExternalDataCreate, JobAppointmentCreate, JobCreate
 from tests.servicetitan.scripted import (
     APPOINTMENT,
@@ -235,8 +243,9 @@ async def test_write_that_keeps_failing_is_unavailable_not_retried_blindly() -> 
     fake.on("GET", "jobs/1001", httpx.Response(200, json=JOB))
     client, _ = scripted_client(fake, max_retries=5)
     async with client:
-        with pytest.raises(Unavailable, match="did not apply it after a second try"):
+        with pytest.raises(Unavailable, match="did not apply it after a second try") as raised:
             await client.cancel_job(1001, reason_id=81, memo="customer called")
+    assert not isinstance(raised.value, OutcomeUnknown)  # read back: it is certainly not applied
     assert len(fake.calls("PUT", "jobs/1001/cancel")) == 2  # not max_retries + 1
 
 
@@ -246,7 +255,7 @@ async def test_write_with_unknown_outcome_and_unreadable_state_says_so() -> None
     fake.on("GET", "appointments/5001", problem(503, "down"))
     client, _ = scripted_client(fake, max_retries=1)
     async with client:
-        with pytest.raises(Unavailable, match="outcome is unknown"):
+        with pytest.raises(OutcomeUnknown, match="outcome is unknown"):
             await client.hold_appointment(5001, reason_id=71, memo="parts")
     assert len(fake.calls("PUT", "appointments/5001/hold")) == 1
 
