@@ -10,9 +10,11 @@ Retries:
   endpoint down) is retried like a read. A write whose outcome is unknown (timeout or dropped connection after
   sending, 5xx) is settled by reading the record back: if the change is there the call reports success, if it
   is clearly not there the write is sent once more, and otherwise ``OutcomeUnknown`` says the outcome is unknown.
-  Creates are found again by a marker: ``book_job`` stores an ``externalData`` key (added automatically when
-  the caller gives none); ``add_appointment`` and ``add_job_note`` read the job's appointments / notes first so
-  a new record can be told apart from an identical older one.
+  Each write is an operation of ``bot.servicetitan.operations`` whose ``applied`` does that read-back (the
+  same check the dialog makes before sending a write again). Creates are found again by a marker:
+  ``book_job`` stores an ``externalData`` key (added automatically when the caller gives none);
+  ``add_appointment`` and ``add_job_note`` read the job's appointments / notes first so a new record can be
+  told apart from an identical older one.
 
 Lists are async iterators that follow ``hasMore`` page by page; ``ids``-style filters with more than 50 values
 are split into batches of 50. Filters are keyword arguments in snake_case, sent under the API's camelCase
@@ -25,22 +27,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from enum import Enum
-from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 
 from bot.servicetitan.auth import ClientCredentialsAuth
 from bot.servicetitan.errors import (
     AuthError,
     Conflict,
-    NotFound,
     OutcomeUnknown,
     RateLimited,
     ServiceTitanError,
@@ -51,7 +50,6 @@ from bot.servicetitan.models import (
     Appointment,
     AppointmentAssignment,
     AppointmentCreate,
-    AppointmentStatus,
     ArrivalWindow,
     BusinessUnit,
     Campaign,
@@ -59,8 +57,6 @@ from bot.servicetitan.models import (
     DispatchAppointment,
     Employee,
     ExportBatch,
-    ExternalData,
-    ExternalDataCreate,
     Job,
     JobCanceledLog,
     JobCancelReason,
@@ -69,7 +65,6 @@ from bot.servicetitan.models import (
     JobHistoryEntry,
     JobHoldReason,
     JobNote,
-    JobStatus,
     JobType,
     JobUpdate,
     Location,
@@ -77,6 +72,25 @@ from bot.servicetitan.models import (
     Project,
     Technician,
     format_utc,
+    read_model,
+)
+from bot.servicetitan.operations import BOOKING_KEY as BOOKING_KEY  # where booking markers are kept
+from bot.servicetitan.operations import (
+    AddAppointment,
+    AddJobNote,
+    AssignTechnicians,
+    BookJob,
+    CancelJob,
+    DeleteAppointment,
+    HoldAppointment,
+    HoldJob,
+    RemoveAppointmentHold,
+    RemoveJobCancellation,
+    ReplaceTechnicians,
+    RescheduleAppointment,
+    SetSpecialInstructions,
+    UnassignTechnicians,
+    UpdateJob,
 )
 
 if TYPE_CHECKING:
@@ -94,7 +108,6 @@ MAX_EXPORT_CALLS = 1000  # a runaway feed stops here and returns has_more=True s
 BATCHED_FILTERS = frozenset({"ids", "appointment_ids", "user_ids", "external_data_values"})
 # The application GUID under which the bot stores its own externalData on jobs (request ids for booking).
 BOT_APPLICATION_GUID = "5f0c2b8e-3c1d-4f3a-9a56-7d2f1c0b9e41"
-BOOKING_KEY = "stbotRequestId"
 
 
 def _query_value(key: str, value: Any) -> str:
@@ -122,16 +135,6 @@ def build_query(filters: Mapping[str, Any]) -> dict[str, str]:
 def _batches(values: Sequence[Any], size: int = MAX_IDS_PER_CALL) -> Iterable[list[Any]]:
     for start in range(0, len(values), size):
         yield list(values[start : start + size])
-
-
-def read_model(model: type[M], data: Any) -> M:
-    """``data`` from ServiceTitan as ``model``; a body of the wrong shape is a ``ServiceTitanError`` too."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise ServiceTitanError(
-            f"ServiceTitan sent a {model.__name__} the client cannot read: {exc}"
-        ) from exc
 
 
 def _json(response: httpx.Response) -> Any:
@@ -431,12 +434,6 @@ class ServiceTitanClient:
                 return ExportBatch[model](items=items, continue_from=token, has_more=False)  # type: ignore[valid-type]
         return ExportBatch[model](items=items, continue_from=token, has_more=True)  # type: ignore[valid-type]
 
-    async def _find(self, call: Awaitable[R]) -> R | None:
-        try:
-            return await call
-        except NotFound:
-            return None
-
     # -----------------------------------------------------------------------------------------------------
     # Jobs
 
@@ -458,113 +455,23 @@ class ServiceTitanClient:
     async def book_job(self, job: JobCreate) -> Job:
         """``POST /jobs``. Without ``external_data`` the client adds a request id under its application GUID,
         so that a booking whose outcome is unknown can be found again instead of booked twice."""
-        if job.external_data is None or not job.external_data.external_data:
-            marker = ExternalData(key=BOOKING_KEY, value=uuid.uuid4().hex)
-            job = job.model_copy(
-                update={
-                    "external_data": ExternalDataCreate(
-                        application_guid=self.application_guid, external_data=[marker]
-                    )
-                }
-            )
-        assert job.external_data is not None
-        guid = job.external_data.application_guid
-        marker = job.external_data.external_data[0]
-
-        async def verify() -> Job | None:
-            async for found in self.iter_jobs(
-                external_data_application_guid=guid,
-                external_data_key=marker.key,
-                external_data_values=[marker.value],
-            ):
-                return found
-            return None
-
-        return await self._write(
-            "POST",
-            "jpm",
-            "jobs",
-            body=job.to_api(),
-            parse=partial(read_model, Job),
-            verify=verify,
-            what="booking the job",
-        )
+        return await BookJob(job=job).send(self)
 
     async def update_job(self, job_id: int, update: JobUpdate) -> Job:
         """``PATCH /jobs/{id}``: only the fields set on ``update`` are sent."""
-        body = update.to_api(exclude_unset=True)
-        scalar_fields = {
-            name: getattr(update, name)
-            for name in update.model_fields_set
-            if name
-            in {
-                "customer_id",
-                "location_id",
-                "business_unit_id",
-                "job_type_id",
-                "priority",
-                "campaign_id",
-                "summary",
-                "customer_po",
-                "sold_by_id",
-                "tag_type_ids",
-            }
-        }
-
-        async def verify() -> Job | None:
-            current = await self.get_job(job_id)
-            if all(getattr(current, name) == value for name, value in scalar_fields.items()):
-                return current
-            return None
-
-        return await self._write(
-            "PATCH",
-            "jpm",
-            f"jobs/{int(job_id)}",
-            body=body,
-            parse=partial(read_model, Job),
-            verify=verify,
-            what=f"updating job {job_id}",
-        )
-
-    async def _job_status_is(self, job_id: int, wanted: Callable[[str], bool]) -> bool | None:
-        job = await self.get_job(job_id)
-        return True if wanted(job.job_status) else None
+        return await UpdateJob(job_id=job_id, update=update).send(self)
 
     async def cancel_job(self, job_id: int, *, reason_id: int, memo: str) -> None:
         """``PUT /jobs/{id}/cancel`` with an active cancel reason and a memo."""
-        await self._write(
-            "PUT",
-            "jpm",
-            f"jobs/{int(job_id)}/cancel",
-            body={"reasonId": int(reason_id), "memo": memo},
-            parse=lambda _: True,
-            verify=lambda: self._job_status_is(job_id, lambda s: s == JobStatus.CANCELED),
-            what=f"canceling job {job_id}",
-        )
+        await CancelJob(job_id=job_id, reason_id=reason_id, memo=memo).send(self)
 
     async def remove_job_cancellation(self, job_id: int) -> None:
         """``PUT /jobs/{id}/remove-cancellation``: bring a canceled job back."""
-        await self._write(
-            "PUT",
-            "jpm",
-            f"jobs/{int(job_id)}/remove-cancellation",
-            parse=lambda _: True,
-            verify=lambda: self._job_status_is(job_id, lambda s: s != JobStatus.CANCELED),
-            what=f"removing the cancellation of job {job_id}",
-        )
+        await RemoveJobCancellation(job_id=job_id).send(self)
 
     async def hold_job(self, job_id: int, *, reason_id: int, memo: str) -> None:
         """``PUT /jobs/{id}/hold`` (2025 API) with an active hold reason and a memo."""
-        await self._write(
-            "PUT",
-            "jpm",
-            f"jobs/{int(job_id)}/hold",
-            body={"reasonId": int(reason_id), "memo": memo},
-            parse=lambda _: True,
-            verify=lambda: self._job_status_is(job_id, lambda s: s == JobStatus.HOLD),
-            what=f"putting job {job_id} on hold",
-        )
+        await HoldJob(job_id=job_id, reason_id=reason_id, memo=memo).send(self)
 
     def iter_job_notes(self, job_id: int) -> AsyncIterator[JobNote]:
         return self._iter_list(JobNote, "jpm", f"jobs/{int(job_id)}/notes", {})
@@ -572,21 +479,8 @@ class ServiceTitanClient:
     async def add_job_note(self, job_id: int, text: str, *, pin_to_top: bool = False) -> JobNote:
         """``POST /jobs/{id}/notes``. Reads the job's notes first: notes have no id, and an identical older
         note must not be mistaken for this one if the outcome of the call turns out unknown."""
-        before = sum(1 for note in [n async for n in self.iter_job_notes(job_id)] if note.text == text)
-
-        async def verify() -> JobNote | None:
-            same = [note async for note in self.iter_job_notes(job_id) if note.text == text]
-            return max(same, key=lambda note: note.created_on) if len(same) > before else None
-
-        return await self._write(
-            "POST",
-            "jpm",
-            f"jobs/{int(job_id)}/notes",
-            body={"text": text, "pinToTop": pin_to_top},
-            parse=partial(read_model, JobNote),
-            verify=verify,
-            what=f"adding a note to job {job_id}",
-        )
+        note = AddJobNote(job_id=job_id, text=text, pin_to_top=pin_to_top)
+        return await (await note.prepare(self)).send(self)
 
     async def get_job_cancel_reasons(self, job_ids: Iterable[int]) -> list[JobCancelReasonOfJob]:
         """``GET /jobs/cancel-reasons?ids=``: why each of these jobs was canceled (50 ids per call)."""
@@ -617,27 +511,7 @@ class ServiceTitanClient:
 
     async def add_appointment(self, appointment: AppointmentCreate) -> Appointment:
         """``POST /appointments``: another visit on an existing job."""
-        existing = {a.id async for a in self.iter_appointments(job_id=appointment.job_id)}
-
-        async def verify() -> Appointment | None:
-            async for found in self.iter_appointments(job_id=appointment.job_id):
-                if (
-                    found.id not in existing
-                    and found.start == appointment.start
-                    and found.end == appointment.end
-                ):
-                    return found
-            return None
-
-        return await self._write(
-            "POST",
-            "jpm",
-            "appointments",
-            body=appointment.to_api(),
-            parse=partial(read_model, Appointment),
-            verify=verify,
-            what=f"adding an appointment to job {appointment.job_id}",
-        )
+        return await (await AddAppointment(appointment=appointment).prepare(self)).send(self)
 
     async def reschedule_appointment(
         self,
@@ -649,91 +523,29 @@ class ServiceTitanClient:
         arrival_window_end: datetime | None = None,
     ) -> Appointment:
         """``PATCH /appointments/{id}/reschedule`` (aware datetimes; sent as UTC)."""
-        if end <= start:
-            raise ValueError("an appointment must end after it starts")
-        body: dict[str, Any] = {"start": format_utc(start), "end": format_utc(end)}
-        if arrival_window_start is not None:
-            body["arrivalWindowStart"] = format_utc(arrival_window_start)
-        if arrival_window_end is not None:
-            body["arrivalWindowEnd"] = format_utc(arrival_window_end)
-
-        async def verify() -> Appointment | None:
-            current = await self.get_appointment(appointment_id)
-            applied = current.start == start and current.end == end
-            if arrival_window_start is not None:
-                applied = applied and current.arrival_window_start == arrival_window_start
-            if arrival_window_end is not None:
-                applied = applied and current.arrival_window_end == arrival_window_end
-            return current if applied else None
-
-        return await self._write(
-            "PATCH",
-            "jpm",
-            f"appointments/{int(appointment_id)}/reschedule",
-            body=body,
-            parse=partial(read_model, Appointment),
-            verify=verify,
-            what=f"rescheduling appointment {appointment_id}",
-        )
+        return await RescheduleAppointment(
+            appointment_id=appointment_id,
+            start=start,
+            end=end,
+            arrival_window_start=arrival_window_start,
+            arrival_window_end=arrival_window_end,
+        ).send(self)
 
     async def set_special_instructions(self, appointment_id: int, text: str) -> Appointment:
         """``PUT /appointments/{id}/special-instructions``."""
-
-        async def verify() -> Appointment | None:
-            current = await self.get_appointment(appointment_id)
-            return current if (current.special_instructions or "") == text else None
-
-        return await self._write(
-            "PUT",
-            "jpm",
-            f"appointments/{int(appointment_id)}/special-instructions",
-            body={"specialInstructions": text},
-            parse=partial(read_model, Appointment),
-            verify=verify,
-            what=f"setting the special instructions of appointment {appointment_id}",
-        )
-
-    async def _appointment_status_is(self, appointment_id: int, wanted: Callable[[str], bool]) -> bool | None:
-        current = await self.get_appointment(appointment_id)
-        return True if wanted(current.status) else None
+        return await SetSpecialInstructions(appointment_id=appointment_id, text=text).send(self)
 
     async def hold_appointment(self, appointment_id: int, *, reason_id: int, memo: str) -> None:
         """``PUT /appointments/{id}/hold`` with an active hold reason (``/job-hold-reasons``) and a memo."""
-        await self._write(
-            "PUT",
-            "jpm",
-            f"appointments/{int(appointment_id)}/hold",
-            body={"reasonId": int(reason_id), "memo": memo},
-            parse=lambda _: True,
-            verify=lambda: self._appointment_status_is(appointment_id, lambda s: s == AppointmentStatus.HOLD),
-            what=f"putting appointment {appointment_id} on hold",
-        )
+        await HoldAppointment(appointment_id=appointment_id, reason_id=reason_id, memo=memo).send(self)
 
     async def remove_appointment_hold(self, appointment_id: int) -> None:
         """``DELETE /appointments/{id}/hold`` (409 "Appointment is not on hold" when it is not)."""
-        await self._write(
-            "DELETE",
-            "jpm",
-            f"appointments/{int(appointment_id)}/hold",
-            parse=lambda _: True,
-            verify=lambda: self._appointment_status_is(appointment_id, lambda s: s != AppointmentStatus.HOLD),
-            what=f"taking appointment {appointment_id} off hold",
-        )
+        await RemoveAppointmentHold(appointment_id=appointment_id).send(self)
 
     async def delete_appointment(self, appointment_id: int) -> None:
         """``DELETE /appointments/{id}`` (409 for a job's only appointment or one with timesheets)."""
-
-        async def verify() -> bool | None:
-            return True if await self._find(self.get_appointment(appointment_id)) is None else None
-
-        await self._write(
-            "DELETE",
-            "jpm",
-            f"appointments/{int(appointment_id)}",
-            parse=lambda _: True,
-            verify=verify,
-            what=f"deleting appointment {appointment_id}",
-        )
+        await DeleteAppointment(appointment_id=appointment_id).send(self)
 
     # -----------------------------------------------------------------------------------------------------
     # Dispatch
@@ -750,69 +562,29 @@ class ServiceTitanClient:
             {**filters, "appointment_ids": ids, "job_id": job_id},
         )
 
-    async def _technicians_on(self, appointment_id: int) -> set[int]:
-        return {
-            a.technician_id
-            async for a in self.iter_appointment_assignments(appointment_ids=[appointment_id])
-            if a.active
-        }
-
-    async def _dispatch_view(self, appointment_id: int) -> DispatchAppointment:
-        current = await self.get_appointment(appointment_id)
-        return DispatchAppointment.model_validate(current.model_dump(by_alias=True, mode="json"))
-
-    async def _change_technicians(
-        self,
-        operation: str,
-        appointment_id: int,
-        wanted: list[int],
-        *,
-        applied: Callable[[set[int], set[int]], bool],
-        what: str,
-    ) -> DispatchAppointment:
-        """``POST /appointment-assignments/{operation}``; ``applied(wanted, on_appointment)`` says whether
-        the change is in place when its outcome is unknown."""
-
-        async def verify() -> DispatchAppointment | None:
-            if applied(set(wanted), await self._technicians_on(appointment_id)):
-                return await self._dispatch_view(appointment_id)
-            return None
-
-        return await self._write(
-            "POST",
-            "dispatch",
-            f"appointment-assignments/{operation}",
-            body={"jobAppointmentId": int(appointment_id), "technicianIds": wanted},
-            parse=partial(read_model, DispatchAppointment),
-            verify=verify,
-            what=what,
-        )
-
     async def assign_technicians(
         self, appointment_id: int, technician_ids: Iterable[int]
     ) -> DispatchAppointment:
         """``POST /appointment-assignments/assign-technicians``."""
-        wanted = [int(t) for t in technician_ids]
-        return await self._change_technicians(
-            "assign-technicians",
-            appointment_id,
-            wanted,
-            applied=lambda asked, on_appointment: asked <= on_appointment,
-            what=f"assigning technicians {wanted} to appointment {appointment_id}",
-        )
+        ids = [int(t) for t in technician_ids]
+        return await AssignTechnicians(appointment_id=appointment_id, technician_ids=ids).send(self)
 
     async def unassign_technicians(
         self, appointment_id: int, technician_ids: Iterable[int]
     ) -> DispatchAppointment:
         """``POST /appointment-assignments/unassign-technicians``."""
-        wanted = [int(t) for t in technician_ids]
-        return await self._change_technicians(
-            "unassign-technicians",
-            appointment_id,
-            wanted,
-            applied=lambda asked, on_appointment: not asked & on_appointment,
-            what=f"unassigning technicians {wanted} from appointment {appointment_id}",
+        ids = [int(t) for t in technician_ids]
+        return await UnassignTechnicians(appointment_id=appointment_id, technician_ids=ids).send(self)
+
+    async def replace_technicians(
+        self, appointment_id: int, *, off: Iterable[int], on: Iterable[int]
+    ) -> DispatchAppointment:
+        """Take ``off`` off the appointment and put ``on`` on it instead: unassign first, then assign (two
+        calls; ServiceTitan has no single one), so nobody new joins while the old technician stays."""
+        replace = ReplaceTechnicians(
+            appointment_id=appointment_id, off=[int(t) for t in off], on=[int(t) for t in on]
         )
+        return await replace.send(self)
 
     def iter_arrival_windows(self, **filters: Any) -> AsyncIterator[ArrivalWindow]:
         return self._iter_list(ArrivalWindow, "dispatch", "arrival-windows", filters)

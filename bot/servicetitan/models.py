@@ -15,8 +15,18 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+)
 from pydantic.alias_generators import to_camel
+
+from bot.servicetitan.errors import ServiceTitanError
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 
@@ -63,6 +73,18 @@ UtcDateTime = Annotated[
     AfterValidator(_as_utc),
     PlainSerializer(format_utc, return_type=str),
 ]
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def read_model(model: type[_M], data: Any) -> _M:
+    """``data`` from ServiceTitan as ``model``; a body of the wrong shape is a ``ServiceTitanError`` too."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ServiceTitanError(
+            f"ServiceTitan sent a {model.__name__} the client cannot read: {exc}"
+        ) from exc
 
 
 class JobStatus(StrEnum):
