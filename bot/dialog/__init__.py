@@ -3,11 +3,13 @@
 Layout (see shared/STYLE.md, "Dialog as explicit, pure transitions"):
 - messages.py: the events and replies shared with the surfaces (Slack, console demo), and the Dialog protocol.
 - state.py: the stored Conversation, the effects `step` returns and the results fed back to it.
-- catalog.py: the tables: write/read intents, the steps each write needs in order, questions with examples.
+- writes/: one module per write intent (`writes/<intent>.py`: its steps, correctable slots, questions,
+  words, status rules, and `plan`, which builds the card and the typed ServiceTitan operation it sends).
+- catalog.py: the tables: read intents, questions with examples, roles, help; views of the write modules.
 - rules.py: pure matching (technicians, reasons, options) and the scheduling rules; timefmt.py: dates as
   people read them, in their time zone.
-- resolve.py: settles a pending write against the ServiceTitan data looked up so far, and builds the plan
-  (before -> after) that the confirmation shows.
+- resolve.py: settles a pending write step by step against the ServiceTitan data looked up so far, then
+  asks its write module for the plan (before -> after) that the confirmation shows.
 - engine.py: `step(state, event, now) -> (state, effects)`, pure.
 - runner.py: the one boundary that talks to ServiceTitan (lookups, cached reference data, writes).
 - service.py: `DialogService`, the Dialog protocol: load, step, run effects, save; the compare-and-set that

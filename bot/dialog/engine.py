@@ -34,6 +34,7 @@ from bot.dialog.catalog import (
     WRITE_INTENTS,
     WRITE_STEPS,
     WRITER_ROLES,
+    WRITES,
 )
 from bot.dialog.messages import (
     Asker,
@@ -678,12 +679,13 @@ def _with_technician(p: Pending, asked: str, text: str, now: datetime, tz: str) 
 
 
 def _already_there(p: Pending) -> int | None:
-    """The job id when the request is to cancel a canceled job or hold a job on hold."""
-    status = {"cancel_job": "Canceled", "hold_job": "Hold"}.get(p.intent)
+    """The job id when the job is already as the request would leave it (cancel a canceled job, hold a
+    job on hold: the write's `leaves`)."""
+    leaves = WRITES[p.intent].leaves if p.intent in WRITES else None
     job_id = p.slots.get("job_id")
     found = p.data.get(Load("job", {"job_id": job_id}).key) if job_id is not None else None
     job = found.get("job") if isinstance(found, dict) else None
-    if status and isinstance(job, dict) and job.get("job_status") == status:
+    if leaves is not None and isinstance(job, dict) and job.get("job_status") == leaves.value:
         return int(job["id"])
     return None
 
@@ -695,14 +697,13 @@ def _why_load(p: Pending, job_id: int, tz: str) -> Load:
 
 
 def _already_text(intent: str, job_id: int, data: Any) -> str:
+    write = WRITES[intent]
+    assert write.leaves is not None
     facts = dict(data.get("facts") or []) if isinstance(data, dict) else {}
-    if intent == "cancel_job":
-        why = facts.get("Why canceled")
-        because = f" ({why})" if why else ""
-        return f"Job {job_id} is already canceled{because}. Say *uncancel job {job_id}* to bring it back."
-    why = facts.get("Why on hold")
+    why = facts.get(f"Why {write.leaves.words}")  # show_job's "Why canceled", "Why on hold"
     because = f" ({why})" if why else ""
-    return f"Job {job_id} is already on hold{because}. Say *show job {job_id}* for its details."
+    hint = write.already_hint.format(job_id=job_id)
+    return f"Job {job_id} is already {write.leaves.words}{because}. {hint}".rstrip()
 
 
 def _no_such_job(p: Pending, job_id: Any) -> bool:
@@ -1164,7 +1165,9 @@ def _on_called(s: Conversation, event: Called, now: datetime) -> list[Effect]:
     s.last_done = plan.done_text
     done = "Done (it had already gone through, so I didn't send it again)." if event.already else "Done."
     facts = _result_facts(plan)
-    booked = event.data.get("id") if plan.op == "book_job" and isinstance(event.data, dict) else None
+    booked = (
+        event.data.get("id") if plan.operation.kind == "book_job" and isinstance(event.data, dict) else None
+    )
     if booked:
         facts.insert(0, ("Job", f"#{booked}"))
     reply = Reply(

@@ -1,6 +1,6 @@
 """Settle a pending write, step by step, from the user's slots and the ServiceTitan data looked up so far.
 
-`resolve(pending, asker, now)` walks the intent's steps (bot.dialog.catalog.WRITE_STEPS) and returns the
+`resolve(pending, asker, now)` walks the intent's steps (its module in bot.dialog.writes) and returns the
 first thing still needed: a lookup (`NeedLoad`), a question (`AskFor`), a choice (`Offer`), a rejected slot
 with the reason (`Reject`), a dead end (`Stop`) — or `Ready` with the plan to confirm. It is pure: lookups
 are requested, never made, and their results come back in `pending.data`.
@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.dialog import reads, rules, timefmt
-from bot.dialog.catalog import DONE_WORD, WRITE_STEPS
+from bot.dialog import rules, timefmt
 from bot.dialog.messages import Asker
 from bot.dialog.state import Guard, Load, Pending, Plan
+
+if TYPE_CHECKING:
+    from bot.dialog.writes.base import Write
 
 Row = dict[str, Any]
 
@@ -74,7 +76,8 @@ class Ctx:
         None  # the job's cached facts: type, customer, address, business unit (runner.job_facts)
     )
     times: rules.Times | None = None
-    technician: Row | None = None
+    technician: Row | None = None  # who is assigned (or booked)
+    from_technician: Row | None = None  # who is taken off the appointment
     reason: Row | None = None
     customer: Row | None = None
     location: Row | None = None
@@ -105,17 +108,25 @@ def _data(p: Pending, what: str, **args: Any) -> Any:
     return p.data[load.key]
 
 
+def write_of(intent: str) -> Write:
+    """The declaration of a write intent (bot/dialog/writes/<intent>.py)."""
+    from bot.dialog.writes import WRITES  # the write modules build on this one, so not at import time
+
+    return WRITES[intent]
+
+
 def resolve(p: Pending, asker: Asker, now: datetime, *, campaign_id: int | None = None) -> Outcome:
     ctx = Ctx(intent=p.intent, asker=asker, now=now, configured_campaign_id=campaign_id)
+    write = write_of(p.intent)
     try:
         ctx.job_types = _data(p, "job_types") or []
-        for name in WRITE_STEPS[p.intent]:
+        for name in write.steps:
             optional = name.endswith("?")
             name = name.rstrip("?")
             if optional and not p.slots.get(name):
                 continue
             STEPS[name](p, ctx)
-        plan = PLANNERS[p.intent](p, ctx)
+        plan = write.plan(p, ctx)
         plan.seen_at = ctx.seen_at
         if plan.undo is not None:
             plan.undo.facts = _undo_facts(plan)
@@ -135,39 +146,7 @@ def _seen(ctx: Ctx, found: Row) -> None:
         ctx.seen_at = when if ctx.seen_at is None else min(ctx.seen_at, when)
 
 
-def _status_problem(intent: str, job: Row) -> str | None:
-    status = str(job.get("job_status", ""))
-    label = f"Job {job.get('job_number') or job.get('id')}"
-    done = DONE_WORD.get(intent, "changed")
-    if intent == "remove_cancellation":
-        return None if status == "Canceled" else f"{label} isn't canceled (it's {status})."
-    if status == "Completed":
-        return f"{label} is completed, so it can't be {done}."
-    if status == "Canceled":
-        return f"{label} is canceled, so it can't be {done}. Say *uncancel job {job.get('id')}* first if it should go ahead."
-    if intent == "hold_job" and status == "Hold":
-        return f"{label} is already on hold."
-    return None
-
-
-_CLOSED = {"Done", "Canceled"}
-
-
-def _appointment_problem(intent: str, appt: Row) -> str | None:
-    status = str(appt.get("status", ""))
-    label = f"Appointment {appt.get('id')}"
-    if intent == "remove_appointment_hold":
-        return None if status == "Hold" else f"{label} isn't on hold (it's {status})."
-    if status in _CLOSED:
-        return f"{label} is {status.lower()}, so it can't be {DONE_WORD.get(intent, 'changed')}."
-    if intent == "hold_appointment" and status == "Hold":
-        return f"{label} is already on hold."
-    if intent in {"reschedule_appointment", "delete_appointment"} and status == "Working":
-        return f"{label} is being worked on right now, so it can't be {DONE_WORD.get(intent, 'changed')}."
-    return None
-
-
-def _times_of(appt: Row) -> rules.Times:
+def times_of(appt: Row) -> rules.Times:
     ws, we = appt.get("arrival_window_start"), appt.get("arrival_window_end")
     return rules.Times(
         timefmt.parse_iso(appt["start"]),
@@ -178,7 +157,7 @@ def _times_of(appt: Row) -> rules.Times:
 
 
 def appointment_label(appt: Row, assigned: list[Row], tz: str) -> str:
-    times = _times_of(appt)
+    times = times_of(appt)
     names = ", ".join(a["technician_name"] for a in assigned if a.get("appointment_id") == appt["id"])
     label = f"{timefmt.short_span(times.start, times.end, tz)}"
     return f"{label} · {names or 'unassigned'} (#{appt['id']})"
@@ -238,7 +217,12 @@ def derived_job(job_id: int, appointments: list[Row]) -> Row:
     return {"id": job_id, "job_number": str(job_id), "job_status": status, "derived": True}
 
 
+# The steps that take someone off the appointment: the target is one with a technician on it.
+TAKES_OFF = frozenset({"assigned_technician", "from_technician"})
+
+
 def step_target(p: Pending, ctx: Ctx) -> None:
+    write = write_of(p.intent)
     appt_id, job_id = p.slots.get("appointment_id"), p.slots.get("job_id")
     if appt_id is None and job_id is None:
         raise _Need(AskFor("job_id"))
@@ -267,7 +251,7 @@ def step_target(p: Pending, ctx: Ctx) -> None:
                 )
             appts, assignments = [appt], active_rows(found.get("assignments", []))
         job = derived_job(int(appt["job_id"]), appts if len(appts) > 1 else [])
-        problem = _appointment_problem(p.intent, appt)
+        problem = write.appointment_problem(appt)
         if problem:
             raise _Need(Reject(("appointment_id", "job_id"), problem))
     else:
@@ -279,19 +263,14 @@ def step_target(p: Pending, ctx: Ctx) -> None:
                 raise _Need(Reject(("job_id",), f"I can't find job {job_id} in ServiceTitan."))
             raise _Need(Reject(("job_id",), f"Job {job_id} has no appointments."))
         job = found.get("job") or derived_job(int(str(job_id)), appts)
-        problem = _status_problem(p.intent, job)
+        problem = write.job_problem(job)
         if problem:
             raise _Need(Reject(("job_id",), problem))
-        open_ = [a for a in appts if _appointment_problem(p.intent, a) is None]
-        if p.intent == "unassign_technician":
+        open_ = [a for a in appts if write.appointment_problem(a) is None]
+        if TAKES_OFF & set(write.steps):  # only an appointment with someone on it
             open_ = [a for a in open_ if any(s["appointment_id"] == a["id"] for s in assignments)]
         if not open_:
-            raise _Need(
-                Reject(
-                    ("job_id",),
-                    f"Job {job_id} has no appointment that can be {DONE_WORD.get(p.intent, 'changed')}.",
-                )
-            )
+            raise _Need(Reject(("job_id",), f"Job {job_id} has no appointment that can be {write.done}."))
         if len(open_) > 1:
             options = [(str(a["id"]), appointment_label(a, assignments, ctx.tz)) for a in open_]
             raise _Need(
@@ -300,16 +279,16 @@ def step_target(p: Pending, ctx: Ctx) -> None:
         appt = open_[0]
     ctx.job, ctx.appointment, ctx.appointments = job, appt, appts
     ctx.assigned = [a for a in assignments if a.get("appointment_id") == appt["id"]]
-    if p.intent == "delete_appointment":
-        _check_deletable(p, appt)
     ctx.facts = _data(p, "job_facts", job_id=int(appt["job_id"]))
 
 
-def _check_deletable(p: Pending, appt: Row) -> None:
+def step_deletable(p: Pending, ctx: Ctx) -> None:
     """ServiceTitan never deletes a job's only appointment (a job always has one): say so before the card.
 
     Timesheets can't be read through our APIs, so that refusal can only come after the press (runner.call).
     """
+    appt = ctx.appointment
+    assert appt is not None
     job_id = int(appt["job_id"])
     siblings = _data(p, "job_appointments", job_id=job_id)["appointments"]
     if len(siblings) <= 1:
@@ -336,7 +315,7 @@ def step_job(p: Pending, ctx: Ctx) -> None:
     if job is None:
         raise _Need(Reject(("job_id", "appointment_id"), f"I can't find job {job_id} in ServiceTitan."))
     _seen(ctx, found)
-    problem = _status_problem(p.intent, job)
+    problem = write_of(p.intent).job_problem(job)
     if problem:
         raise _Need(Reject(("job_id", "appointment_id"), problem))
     ctx.job, ctx.appointments = job, found.get("appointments", [])
@@ -353,11 +332,11 @@ def step_when(p: Pending, ctx: Ctx) -> None:
     windows = rules.arrival_windows(windows_rows, unit)
     keep = None
     duration = timedelta(hours=2)
-    if p.intent == "reschedule_appointment" and ctx.appointment:
-        keep = _times_of(ctx.appointment)
+    if ctx.appointment:  # the appointment moves: it keeps its length (and, unless told, its time of day)
+        keep = times_of(ctx.appointment)
         duration = keep.end - keep.start
-    elif p.intent == "add_appointment" and ctx.appointments:
-        last = _times_of(max(ctx.appointments, key=lambda a: a["start"]))
+    elif ctx.appointments:  # another visit: as long as the job's last one
+        last = times_of(max(ctx.appointments, key=lambda a: a["start"]))
         duration = last.end - last.start
     elif ctx.job_type and ctx.job_type.get("duration"):
         duration = timedelta(seconds=int(ctx.job_type["duration"]))
@@ -369,13 +348,13 @@ def step_when(p: Pending, ctx: Ctx) -> None:
     ctx.times = verdict.times
 
 
-def _mention_or_me(p: Pending, ctx: Ctx, name: str) -> int | None:
+def _mention_or_me(ctx: Ctx, name: str, slot: str = "technician") -> int | None:
     if names_me(name):
         if ctx.asker.technician_id is None:
-            raise _Need(Reject(("technician",), NOT_LINKED))
+            raise _Need(Reject((slot,), NOT_LINKED))
         return ctx.asker.technician_id
     if is_mention(name):
-        raise _Need(Reject(("technician",), mention_problem(name)))
+        raise _Need(Reject((slot,), mention_problem(name)))
     return None
 
 
@@ -384,7 +363,7 @@ def step_technician(p: Pending, ctx: Ctx) -> None:
     if not name:
         raise _Need(AskFor("technician"))
     technicians = active_rows(_data(p, "technicians") or [])
-    chosen = p.slots.get("technician_id") or _mention_or_me(p, ctx, str(name))
+    chosen = p.slots.get("technician_id") or _mention_or_me(ctx, str(name))
     if chosen is not None:
         row = next((t for t in technicians if t["id"] == int(chosen)), None)
         if row is None:
@@ -398,47 +377,59 @@ def step_technician(p: Pending, ctx: Ctx) -> None:
                 Offer("technician_id", f"Which technician did you mean by “{name}”?", _options(match.rows))
             )
         row = match.row
-    if p.intent == "assign_technician" and any(a["technician_id"] == row["id"] for a in ctx.assigned):
+    # on an appointment (assigning, reassigning): someone already on it can't be put on again
+    if ctx.appointment is not None and any(a["technician_id"] == row["id"] for a in ctx.assigned):
         raise _Need(Reject(("technician",), f"{row['name']} is already on that appointment."))
     ctx.technician = row
 
 
-def step_assigned_technician(p: Pending, ctx: Ctx) -> None:
+def _taken_off(p: Pending, ctx: Ctx, slot: str) -> None:
+    """Who comes off the appointment, named in `slot` (picked by id in `<slot>_id`), or the only one on it."""
     assigned = ctx.assigned
     if not assigned:
         raise _Need(Reject(("appointment_id", "job_id"), "Nobody is assigned to that appointment."))
-    name = p.slots.get("technician")
-    chosen = p.slots.get("technician_id")
+    name = p.slots.get(slot)
+    chosen = p.slots.get(f"{slot}_id")
     if chosen is None and name:
-        chosen = _mention_or_me(p, ctx, str(name))
+        chosen = _mention_or_me(ctx, str(name), slot)
     if chosen is not None:
         row = next((a for a in assigned if a["technician_id"] == int(chosen)), None)
         if row is None:
-            raise _Need(_which_assigned("That technician", assigned))
+            raise _Need(_which_assigned("That technician", assigned, slot))
     elif name:
         people = [{"id": a["technician_id"], "name": a["technician_name"]} for a in assigned]
         match = rules.match_technician(str(name), people)
         if match.kind == "none":
-            raise _Need(_which_assigned(f"“{name}”", assigned))
+            raise _Need(_which_assigned(f"“{name}”", assigned, slot))
         if match.kind == "many":
             options = [(str(t["id"]), str(t["name"])) for t in match.rows]
-            raise _Need(Offer("technician_id", f"Which technician did you mean by “{name}”?", options))
+            raise _Need(Offer(f"{slot}_id", f"Which technician did you mean by “{name}”?", options))
         row = next(a for a in assigned if a["technician_id"] == match.row["id"])
     elif len(assigned) == 1:
         row = assigned[0]
     else:
         options = [(str(a["technician_id"]), str(a["technician_name"])) for a in assigned]
-        raise _Need(Offer("technician_id", "Which technician should I take off?", options))
-    ctx.technician = {"id": row["technician_id"], "name": row["technician_name"]}
+        raise _Need(Offer(f"{slot}_id", "Which technician should I take off?", options))
+    ctx.from_technician = {"id": row["technician_id"], "name": row["technician_name"]}
 
 
-def _which_assigned(who: str, assigned: list[Row]) -> Offer:
+def step_assigned_technician(p: Pending, ctx: Ctx) -> None:
+    """Unassigning: the technician named (slot `technician`) must be on the appointment."""
+    _taken_off(p, ctx, "technician")
+
+
+def step_from_technician(p: Pending, ctx: Ctx) -> None:
+    """Reassigning: the technician coming off (slot `from_technician`) must be on the appointment."""
+    _taken_off(p, ctx, "from_technician")
+
+
+def _which_assigned(who: str, assigned: list[Row], slot: str) -> Offer:
     """Someone not on the appointment was named: say who is, and ask which of them to take off (never a
     ready card for a person the user didn't name, even when only one is assigned)."""
     names = ", ".join(a["technician_name"] for a in assigned)
     options = [(str(a["technician_id"]), str(a["technician_name"])) for a in assigned]
     prompt = f"{who} isn't on that appointment (assigned: {names}). Which one should I take off?"
-    return Offer("technician_id", prompt, options)
+    return Offer(f"{slot}_id", prompt, options)
 
 
 def _reason(p: Pending, ctx: Ctx, kind: str) -> None:
@@ -499,12 +490,12 @@ def step_location(p: Pending, ctx: Ctx) -> None:
     elif not locations:
         raise _Need(Stop(f"Customer {ctx.customer['id']} has no active location to send a technician to."))
     else:
-        options = [(str(loc["id"]), _location_label(loc)) for loc in locations[:25]]
+        options = [(str(loc["id"]), location_label(loc)) for loc in locations[:25]]
         raise _Need(Offer("location_id", "Which location?", options))
     ctx.location = row
 
 
-def _location_label(loc: Row) -> str:
+def location_label(loc: Row) -> str:
     address = loc.get("address") or {}
     street = address.get("street")
     return f"{loc.get('name')}{' · ' + street if street else ''} (#{loc['id']})"[:75]
@@ -601,7 +592,7 @@ def _check_bill_to(ctx: Ctx, customer: Row, locations: list[Row]) -> None:
     facts = ctx.facts or {}
     where = f"location #{location_id}" + (f" ({facts['address']})" if facts.get("address") else "")
     owner = facts.get("customer") or f"customer #{job.get('customer_id')}"
-    theirs = ", ".join(_location_label(loc) for loc in locations[:5]) or "none on file"
+    theirs = ", ".join(location_label(loc) for loc in locations[:5]) or "none on file"
     raise _Need(
         Reject(
             ("customer_id",),
@@ -613,15 +604,15 @@ def _check_bill_to(ctx: Ctx, customer: Row, locations: list[Row]) -> None:
 
 
 def step_conflicts(p: Pending, ctx: Ctx) -> None:
-    if ctx.intent == "assign_technician":
-        people = [ctx.technician] if ctx.technician else []
-        times = _times_of(ctx.appointment) if ctx.appointment else None
-    elif ctx.intent == "reschedule_appointment":
+    """Warn about other visits of the technicians the change puts somewhere: the one being assigned (or
+    booked) at the new time or the appointment's own, or, when an appointment moves, the ones on it."""
+    if ctx.technician:
+        people = [ctx.technician]
+    elif ctx.appointment and ctx.times:
         people = [{"id": a["technician_id"], "name": a["technician_name"]} for a in ctx.assigned]
-        times = ctx.times
     else:
-        people = [ctx.technician] if ctx.technician else []
-        times = ctx.times
+        people = []
+    times = ctx.times or (times_of(ctx.appointment) if ctx.appointment else None)
     if not people or times is None:
         return
     ids = ",".join(str(t["id"]) for t in people)
@@ -648,6 +639,8 @@ STEPS = {
     "when": step_when,
     "technician": step_technician,
     "assigned_technician": step_assigned_technician,
+    "from_technician": step_from_technician,
+    "deletable": step_deletable,
     "hold_reason": step_hold_reason,
     "cancel_reason": step_cancel_reason,
     "text": step_text,
@@ -661,27 +654,7 @@ STEPS = {
 }
 
 
-# ---- plans: what the confirmation shows and what the write sends -----------------------------------------
-
-
-def _type_name(ctx: Ctx, type_id: Any) -> str | None:
-    return next((str(t["name"]) for t in ctx.job_types if t["id"] == type_id), None)
-
-
-def _job_facts(ctx: Ctx) -> list[tuple[str, str]]:
-    """Job #, type, customer, address and status (live), then the technicians on it."""
-    job, facts = ctx.job or {}, ctx.facts or {}
-    kind = facts.get("job_type") or _type_name(ctx, job.get("job_type_id"))
-    status = job.get("job_status") or ""
-    rows = [("Job", f"#{job.get('id')}{' · ' + kind if kind else ''}{f' ({status})' if status else ''}")]
-    if facts.get("customer"):
-        rows.append(("Customer", str(facts["customer"])))
-    if facts.get("address"):
-        rows.append(("Address", str(facts["address"])))
-    names = list(dict.fromkeys(str(a["technician_name"]) for a in ctx.assigned))
-    if not ctx.appointment:
-        rows.append(("Technicians", ", ".join(names) or "nobody"))
-    return rows
+# ---- what the card and its check show ---------------------------------------------------------------------
 
 
 def _undo_facts(plan: Plan) -> list[tuple[str, str]]:
@@ -690,47 +663,6 @@ def _undo_facts(plan: Plan) -> list[tuple[str, str]]:
     keep = ("Job", "Customer", "Address", "Appointment", "Technicians")
     facts = [(label, value) for label, value in plan.facts if label in keep]
     return [(label, after.get(label, value) if label == "Technicians" else value) for label, value in facts]
-
-
-def _appt_guard(ctx: Ctx, *, always: bool = False, **fields: Any) -> Guard:
-    assert ctx.appointment and ctx.job
-    return Guard(
-        kind="appointment",
-        id=int(ctx.appointment["id"]),
-        fields={"exists": True, **fields},
-        label=f"Job {ctx.job['id']}",
-        tz=ctx.tz,
-        always=always,
-    )
-
-
-def _times_guard(ctx: Ctx, t: rules.Times, *, always: bool = False) -> Guard:
-    return _appt_guard(ctx, always=always, start=timefmt.iso(t.start), end=timefmt.iso(t.end))
-
-
-def _people_guard(ctx: Ctx, ids: set[int], *, always: bool = False) -> Guard:
-    assert ctx.appointment and ctx.job
-    return Guard(
-        kind="assignments",
-        id=int(ctx.appointment["id"]),
-        fields={"technician_ids": sorted(ids)},
-        label=f"Job {ctx.job['id']}",
-        tz=ctx.tz,
-        always=always,
-    )
-
-
-def _job_guard(ctx: Ctx, fields: dict[str, Any], *, always: bool = False) -> Guard:
-    assert ctx.job
-    job_id = int(ctx.job["id"])
-    return Guard(
-        kind="job",
-        id=job_id,
-        fields={"exists": True, **fields},
-        label=f"Job {job_id}",
-        tz=ctx.tz,
-        always=always,
-    )
 
 
 _JOB_FIELD_LABELS = {
@@ -764,394 +696,3 @@ def drift_text(guard: Guard, now: Row) -> str:
     changed = [k for k in want if k != "exists" and now.get(k) != want[k]]
     parts = [f"{_JOB_FIELD_LABELS.get(k, k)} has changed to {now.get(k) or 'nothing'}" for k in changed]
     return f"{guard.label}'s " + (", and its ".join(parts) or "details have changed")
-
-
-def _appt_facts(ctx: Ctx) -> list[tuple[str, str]]:
-    facts = _job_facts(ctx)
-    if ctx.appointment:
-        t = _times_of(ctx.appointment)
-        facts.append(("Appointment", f"#{ctx.appointment['id']} · {timefmt.span(t.start, t.end, ctx.tz)}"))
-    names = ", ".join(a["technician_name"] for a in ctx.assigned) or "nobody"
-    facts.append(("Technicians", names))
-    return facts
-
-
-def _window_text(t: rules.Times, tz: str) -> str:
-    if t.window_start and t.window_end:
-        return f"{timefmt.clock(timefmt.local(t.window_start, tz))} – {timefmt.clock(timefmt.local(t.window_end, tz))}"
-    return "none"
-
-
-def _date_edit(t: rules.Times, tz: str) -> tuple[str, str]:
-    """The card's date and time pickers start at the new start, in the user's zone."""
-    local = timefmt.local(t.start, tz)
-    return local.date().isoformat(), f"{local:%H:%M}"
-
-
-def _times_args(t: rules.Times) -> dict[str, Any]:
-    return {
-        "start": timefmt.iso(t.start),
-        "end": timefmt.iso(t.end),
-        "arrival_window_start": timefmt.iso(t.window_start) if t.window_start else None,
-        "arrival_window_end": timefmt.iso(t.window_end) if t.window_end else None,
-    }
-
-
-def plan_reschedule(p: Pending, ctx: Ctx) -> Plan:
-    assert ctx.appointment and ctx.times and ctx.job
-    old, new = _times_of(ctx.appointment), ctx.times
-    appt_id = ctx.appointment["id"]
-    changes = [("When", timefmt.span(old.start, old.end, ctx.tz), timefmt.span(new.start, new.end, ctx.tz))]
-    if _window_text(old, ctx.tz) != _window_text(new, ctx.tz):
-        changes.append(("Arrival window", _window_text(old, ctx.tz), _window_text(new, ctx.tz)))
-    undo = Plan(
-        op="reschedule_appointment",
-        args={"appointment_id": appt_id, **_times_args(old)},
-        title=f"Undo: move job {ctx.job['id']} back?",
-        verb="Move it back",
-        done_text=f"Moved job {ctx.job['id']} back to {timefmt.span(old.start, old.end, ctx.tz)}.",
-        changes=[(label, after, before) for label, before, after in changes],
-        guard=_times_guard(ctx, new, always=True),
-    )
-    return Plan(
-        op="reschedule_appointment",
-        args={"appointment_id": appt_id, **_times_args(new)},
-        title=f"Reschedule job {ctx.job['id']}?",
-        verb="Reschedule",
-        done_text=f"Rescheduled job {ctx.job['id']} to {timefmt.span(new.start, new.end, ctx.tz)}.",
-        facts=_appt_facts(ctx),
-        changes=changes,
-        warnings=ctx.warnings,
-        date_edit=_date_edit(new, ctx.tz),
-        undo=undo,
-        guard=_times_guard(ctx, old),
-    )
-
-
-def plan_add_appointment(p: Pending, ctx: Ctx) -> Plan:
-    assert ctx.job and ctx.times
-    t = ctx.times
-    tech = ctx.technician
-    args: dict[str, Any] = {"job_id": ctx.job["id"], **_times_args(t)}
-    if tech:
-        args["technician_ids"] = [tech["id"]]
-    changes = [("New visit", "—", timefmt.span(t.start, t.end, ctx.tz))]
-    if tech:
-        changes.append(("Technician", "—", str(tech["name"])))
-    return Plan(
-        op="add_appointment",
-        args=args,
-        title=f"Add a visit to job {ctx.job['id']}?",
-        verb="Add visit",
-        done_text=f"Added a visit to job {ctx.job['id']} on {timefmt.span(t.start, t.end, ctx.tz)}.",
-        facts=[*_job_facts(ctx), ("Visits so far", str(len(ctx.appointments)))],
-        changes=changes,
-        warnings=ctx.warnings,
-        date_edit=_date_edit(t, ctx.tz),
-    )
-
-
-def plan_book_job(p: Pending, ctx: Ctx) -> Plan:
-    assert ctx.customer and ctx.location and ctx.job_type and ctx.times and ctx.campaign
-    t = ctx.times
-    priority = rules.normalize_priority(str(p.slots.get("priority") or "")) or "Normal"
-    appointment: dict[str, Any] = _times_args(t)
-    if ctx.technician:
-        appointment["technician_ids"] = [ctx.technician["id"]]
-    args: dict[str, Any] = {
-        "customer_id": ctx.customer["id"],
-        "location_id": ctx.location["id"],
-        "business_unit_id": ctx.business_unit_id,
-        "job_type_id": ctx.job_type["id"],
-        "priority": priority,
-        "campaign_id": ctx.campaign["id"],
-        "appointments": [appointment],
-    }
-    if p.slots.get("summary"):
-        args["summary"] = str(p.slots["summary"])
-    changes = [
-        ("Job type", "—", str(ctx.job_type["name"])),
-        ("Visit", "—", timefmt.span(t.start, t.end, ctx.tz)),
-        ("Priority", "—", priority),
-    ]
-    if ctx.technician:
-        changes.append(("Technician", "—", str(ctx.technician["name"])))
-    if args.get("summary"):
-        changes.append(("Summary", "—", str(args["summary"])))
-    return Plan(
-        op="book_job",
-        args=args,
-        title=f"Book {ctx.job_type['name']} for {ctx.customer['name']}?",
-        verb="Book job",
-        done_text=f"Booked {ctx.job_type['name']} for {ctx.customer['name']} on {timefmt.span(t.start, t.end, ctx.tz)}.",
-        facts=[
-            ("Customer", f"{ctx.customer['name']} (#{ctx.customer['id']})"),
-            ("Location", _location_label(ctx.location)),
-            ("Address", reads.address_text(ctx.location.get("address"))),
-            ("Campaign", str(ctx.campaign.get("name"))),
-        ],
-        changes=changes,
-        warnings=ctx.warnings,
-        date_edit=_date_edit(t, ctx.tz),
-    )
-
-
-def plan_delete_appointment(p: Pending, ctx: Ctx) -> Plan:
-    assert ctx.appointment and ctx.job
-    t = _times_of(ctx.appointment)
-    return Plan(
-        op="delete_appointment",
-        args={"appointment_id": ctx.appointment["id"]},
-        title=f"Delete appointment {ctx.appointment['id']} of job {ctx.job['id']}?",
-        verb="Delete",
-        done_text=f"Deleted appointment {ctx.appointment['id']} of job {ctx.job['id']}.",
-        facts=_appt_facts(ctx),
-        changes=[("Appointment", timefmt.span(t.start, t.end, ctx.tz), "deleted")],
-        guard=_times_guard(ctx, t),
-    )
-
-
-def _memo(p: Pending) -> str:
-    """The user's own words for a hold or a cancellation, sent with the reason as its memo."""
-    return str(p.slots.get("reason") or "").strip()
-
-
-def _reason_fact(ctx: Ctx, memo: str) -> tuple[str, str]:
-    assert ctx.reason
-    return ("Reason", f"{ctx.reason['name']} — “{memo}”")
-
-
-def plan_hold_appointment(p: Pending, ctx: Ctx) -> Plan:
-    assert ctx.appointment and ctx.job and ctx.reason
-    appt_id = ctx.appointment["id"]
-    memo = _memo(p)
-    return Plan(
-        op="hold_appointment",
-        args={"appointment_id": appt_id, "reason_id": ctx.reason["id"], "memo": memo},
-        title=f"Put appointment {appt_id} of job {ctx.job['id']} on hold?",
-        verb="Put on hold",
-        done_text=f"Appointment {appt_id} of job {ctx.job['id']} is on hold ({ctx.reason['name']}).",
-        facts=[*_appt_facts(ctx), _reason_fact(ctx, memo)],
-        changes=[("Status", str(ctx.appointment.get("status")), "Hold")],
-        undo=Plan(
-            op="remove_appointment_hold",
-            args={"appointment_id": appt_id},
-            title=f"Undo: take appointment {appt_id} off hold?",
-            verb="Take off hold",
-            done_text=f"Appointment {appt_id} is off hold again.",
-            changes=[("Status", "Hold", str(ctx.appointment.get("status")))],
-            guard=_appt_guard(ctx, always=True, status="Hold"),
-        ),
-        guard=_appt_guard(ctx, status=ctx.appointment.get("status")),
-    )
-
-
-def plan_remove_appointment_hold(p: Pending, ctx: Ctx) -> Plan:
-    assert ctx.appointment and ctx.job
-    appt_id = ctx.appointment["id"]
-    return Plan(
-        op="remove_appointment_hold",
-        args={"appointment_id": appt_id},
-        title=f"Take appointment {appt_id} of job {ctx.job['id']} off hold?",
-        verb="Take off hold",
-        done_text=f"Appointment {appt_id} of job {ctx.job['id']} is off hold.",
-        facts=_appt_facts(ctx),
-        changes=[("Status", "Hold", "not on hold")],
-        guard=_appt_guard(ctx, status="Hold"),
-    )
-
-
-def plan_cancel_job(p: Pending, ctx: Ctx) -> Plan:
-    assert ctx.job and ctx.reason
-    job_id, memo = ctx.job["id"], _memo(p)
-    return Plan(
-        op="cancel_job",
-        args={"job_id": job_id, "reason_id": ctx.reason["id"], "memo": memo},
-        title=f"Cancel job {job_id}?",
-        verb="Cancel job",
-        done_text=f"Canceled job {job_id} ({ctx.reason['name']}).",
-        facts=[*_job_facts(ctx), _reason_fact(ctx, memo)],
-        changes=[("Status", str(ctx.job.get("job_status")), "Canceled")],
-        undo=Plan(
-            op="remove_cancellation",
-            args={"job_id": job_id},
-            title=f"Undo: un-cancel job {job_id}?",
-            verb="Un-cancel",
-            done_text=f"Job {job_id} is no longer canceled.",
-            changes=[("Status", "Canceled", str(ctx.job.get("job_status")))],
-            guard=_job_guard(ctx, {"job_status": "Canceled"}, always=True),
-        ),
-        guard=_job_guard(ctx, {"job_status": ctx.job.get("job_status")}),
-    )
-
-
-def plan_remove_cancellation(p: Pending, ctx: Ctx) -> Plan:
-    assert ctx.job
-    job_id = ctx.job["id"]
-    return Plan(
-        op="remove_cancellation",
-        args={"job_id": job_id},
-        title=f"Un-cancel job {job_id}?",
-        verb="Un-cancel",
-        done_text=f"Job {job_id} is no longer canceled.",
-        facts=_job_facts(ctx),
-        changes=[("Status", "Canceled", "active again")],
-        guard=_job_guard(ctx, {"job_status": "Canceled"}),
-    )
-
-
-def plan_hold_job(p: Pending, ctx: Ctx) -> Plan:
-    assert ctx.job and ctx.reason
-    job_id, memo = ctx.job["id"], _memo(p)
-    return Plan(
-        op="hold_job",
-        args={"job_id": job_id, "reason_id": ctx.reason["id"], "memo": memo},
-        title=f"Put job {job_id} on hold?",
-        verb="Put on hold",
-        done_text=f"Job {job_id} is on hold ({ctx.reason['name']}).",
-        facts=[*_job_facts(ctx), _reason_fact(ctx, memo)],
-        changes=[("Status", str(ctx.job.get("job_status")), "Hold")],
-        guard=_job_guard(ctx, {"job_status": ctx.job.get("job_status")}),
-    )
-
-
-def plan_assign(p: Pending, ctx: Ctx) -> Plan:
-    assert ctx.appointment and ctx.job and ctx.technician
-    appt_id, tech = ctx.appointment["id"], ctx.technician
-    on = {int(a["technician_id"]) for a in ctx.assigned}
-    before = ", ".join(a["technician_name"] for a in ctx.assigned) or "nobody"
-    after = ", ".join([*(a["technician_name"] for a in ctx.assigned), str(tech["name"])])
-    return Plan(
-        op="assign_technicians",
-        args={"appointment_id": appt_id, "technician_ids": [tech["id"]]},
-        title=f"Assign {tech['name']} to job {ctx.job['id']}?",
-        verb="Assign",
-        done_text=f"Assigned {tech['name']} to job {ctx.job['id']} (appointment {appt_id}).",
-        facts=_appt_facts(ctx),
-        changes=[("Technicians", before, after)],
-        warnings=ctx.warnings,
-        undo=Plan(
-            op="unassign_technicians",
-            args={"appointment_id": appt_id, "technician_ids": [tech["id"]]},
-            title=f"Undo: take {tech['name']} off job {ctx.job['id']}?",
-            verb="Unassign",
-            done_text=f"Took {tech['name']} off job {ctx.job['id']} again.",
-            changes=[("Technicians", after, before)],
-            guard=_people_guard(ctx, on | {int(tech["id"])}, always=True),
-        ),
-        guard=_people_guard(ctx, on),
-    )
-
-
-def plan_unassign(p: Pending, ctx: Ctx) -> Plan:
-    assert ctx.appointment and ctx.job and ctx.technician
-    appt_id, tech = ctx.appointment["id"], ctx.technician
-    on = {int(a["technician_id"]) for a in ctx.assigned}
-    before = ", ".join(a["technician_name"] for a in ctx.assigned)
-    after = (
-        ", ".join(a["technician_name"] for a in ctx.assigned if a["technician_id"] != tech["id"]) or "nobody"
-    )
-    return Plan(
-        op="unassign_technicians",
-        args={"appointment_id": appt_id, "technician_ids": [tech["id"]]},
-        title=f"Take {tech['name']} off job {ctx.job['id']}?",
-        verb="Unassign",
-        done_text=f"Took {tech['name']} off job {ctx.job['id']} (appointment {appt_id}).",
-        facts=_appt_facts(ctx),
-        changes=[("Technicians", before, after)],
-        undo=Plan(
-            op="assign_technicians",
-            args={"appointment_id": appt_id, "technician_ids": [tech["id"]]},
-            title=f"Undo: put {tech['name']} back on job {ctx.job['id']}?",
-            verb="Assign",
-            done_text=f"Put {tech['name']} back on job {ctx.job['id']}.",
-            changes=[("Technicians", after, before)],
-            guard=_people_guard(ctx, on - {int(tech["id"])}, always=True),
-        ),
-        guard=_people_guard(ctx, on),
-    )
-
-
-def plan_update_job(p: Pending, ctx: Ctx) -> Plan:
-    assert ctx.job
-    job = ctx.job
-    args: dict[str, Any] = {"job_id": job["id"]}
-    changes: list[tuple[str, str, str]] = []
-    c = ctx.changes
-    if "priority" in c:
-        args["priority"] = c["priority"]
-        changes.append(("Priority", str(job.get("priority")), c["priority"]))
-    if "summary" in c:
-        args["summary"] = c["summary"]
-        changes.append(("Summary", str(job.get("summary") or "—"), c["summary"]))
-    if "customer" in c:
-        args["customer_id"] = c["customer"]["id"]
-        changes.append(
-            (
-                "Bill-to customer",
-                f"#{job.get('customer_id')}",
-                f"{c['customer']['name']} (#{c['customer']['id']})",
-            )
-        )
-    if "job_type" in c:
-        args["job_type_id"] = c["job_type"]["id"]
-        changes.append(
-            ("Job type", _type_name(ctx, job.get("job_type_id")) or "—", str(c["job_type"]["name"]))
-        )
-    return Plan(
-        op="update_job",
-        args=args,
-        title=f"Update job {job['id']}?",
-        verb="Update",
-        done_text=f"Updated job {job['id']}.",
-        facts=_job_facts(ctx),
-        changes=changes,
-        guard=_job_guard(ctx, {k: job.get(k) for k in args if k != "job_id"}),
-    )
-
-
-def plan_special_instructions(p: Pending, ctx: Ctx) -> Plan:
-    assert ctx.appointment and ctx.job
-    text = str(p.slots["text"]).strip()
-    return Plan(
-        op="set_special_instructions",
-        args={"appointment_id": ctx.appointment["id"], "text": text},
-        title=f"Set special instructions on job {ctx.job['id']}?",
-        verb="Save",
-        done_text=f"Saved the special instructions on appointment {ctx.appointment['id']} of job {ctx.job['id']}.",
-        facts=_appt_facts(ctx),
-        changes=[("Special instructions", str(ctx.appointment.get("special_instructions") or "—"), text)],
-        guard=_appt_guard(ctx, special_instructions=str(ctx.appointment.get("special_instructions") or "")),
-    )
-
-
-def plan_add_note(p: Pending, ctx: Ctx) -> Plan:
-    assert ctx.job
-    text = str(p.slots["text"]).strip()
-    return Plan(
-        op="add_job_note",
-        args={"job_id": ctx.job["id"], "text": text},
-        title=f"Add a note to job {ctx.job['id']}?",
-        verb="Add note",
-        done_text=f"Added the note to job {ctx.job['id']}.",
-        facts=_job_facts(ctx),
-        changes=[("New note", "—", text)],
-    )
-
-
-PLANNERS = {
-    "reschedule_appointment": plan_reschedule,
-    "book_job": plan_book_job,
-    "add_appointment": plan_add_appointment,
-    "delete_appointment": plan_delete_appointment,
-    "hold_appointment": plan_hold_appointment,
-    "remove_appointment_hold": plan_remove_appointment_hold,
-    "cancel_job": plan_cancel_job,
-    "remove_cancellation": plan_remove_cancellation,
-    "hold_job": plan_hold_job,
-    "assign_technician": plan_assign,
-    "unassign_technician": plan_unassign,
-    "update_job": plan_update_job,
-    "special_instructions": plan_special_instructions,
-    "add_note": plan_add_note,
-}

@@ -34,7 +34,7 @@ from bot.servicetitan import (
     ServiceTitanClient,
     ServiceTitanError,
 )
-from bot.servicetitan.models import AppointmentCreate, JobAppointmentCreate, JobCreate, JobUpdate
+from bot.servicetitan.operations import UpdateJob, find_appointment, find_job, technicians_on
 from bot.store import Record, Store, StoreUnavailable, cached
 
 log = logging.getLogger("bot.dialog")
@@ -102,11 +102,6 @@ async def _maybe(call: Awaitable[Any]) -> Any:
         return await call
     except NotFound:
         return None
-
-
-def _time_arg(args: Row, name: str) -> datetime | None:
-    """An optional time argument of a write (ISO text in the plan), parsed."""
-    return timefmt.parse_iso(args[name]) if args.get(name) else None
 
 
 def _is_hold_event(event_type: str) -> bool:
@@ -412,11 +407,12 @@ class Runner:
     async def call(self, plan: Plan, *, check_first: bool = False) -> Called:
         """Perform the write. `check_first` (an earlier attempt's outcome is unknown): read ServiceTitan
         first and write only when the change is not there yet."""
+        kind = plan.operation.kind
         if check_first:
             try:
                 applied = await self.check(plan)
             except ServiceTitanError as exc:
-                log.info("check of %s failed: %s", plan.op, exc)
+                log.info("check of %s failed: %s", kind, exc)
                 return Called(
                     plan,
                     ok=False,
@@ -430,7 +426,7 @@ class Runner:
             try:
                 now = await self.observe(plan.guard)
             except ServiceTitanError as exc:
-                log.info("re-read before %s failed: %s", plan.op, exc)
+                log.info("re-read before %s failed: %s", kind, exc)
                 return Called(
                     plan,
                     ok=False,
@@ -440,27 +436,29 @@ class Runner:
             if any(now.get(k) != v for k, v in plan.guard.fields.items()):
                 return Called(plan, ok=False, drift=drift_text(plan.guard, now))
         try:
-            result = await self._call(plan.op, plan.args)
+            # a create first reads what it must not be mistaken for; the plan keeps that for a later check
+            plan = plan.model_copy(update={"operation": await plan.operation.prepare(self.client)})
+            result = await plan.operation.send(self.client)
         except ServiceTitanError as exc:
-            log.info("write %s refused: %s", plan.op, exc)
-            # OutcomeUnknown: the client could not read the outcome back; other failures left it as it was
-            unknown = isinstance(exc, OutcomeUnknown)
+            log.info("write %s refused: %s", kind, exc)
+            unknown = isinstance(exc, OutcomeUnknown)  # otherwise ServiceTitan was left as it was
             # the client's own text of an unknown outcome is for the log; the user gets what ServiceTitan did
             error = _unanswered(exc) if unknown else st_message(exc)
-            if plan.op == "delete_appointment" and isinstance(exc, Conflict):
-                # The only-appointment case is caught before the card; what's left are timesheets (no read
-                # of them in our APIs) and a visit that has started. ServiceTitan's own words say neither.
-                error = "an appointment with timesheets, or one that has started, can't be deleted"
+            if plan.conflict_text and isinstance(exc, Conflict):
+                error = plan.conflict_text
             return Called(plan, ok=False, error=error, status=exc.status, uncertain=unknown)
         except Exception:  # the conversation must leave "applying" whatever happened
-            log.exception("write %s failed", plan.op)
+            log.exception("write %s failed", kind)
             return Called(plan, ok=False, error="something went wrong on our side", uncertain=True)
-        if plan.op == "update_job":  # its type or customer may have changed: the cached facts are stale
+        if isinstance(
+            plan.operation, UpdateJob
+        ):  # its type or customer may have changed: the facts are stale
+            job_id = plan.operation.job_id
             try:
-                await self.store.delete(namespace=FACTS_NAMESPACE, key=str(plan.args["job_id"]))
+                await self.store.delete(namespace=FACTS_NAMESPACE, key=str(job_id))
             except Exception:  # the write is done; stale facts for a while are no reason to say otherwise
-                log.warning("could not drop the cached facts of job %s", plan.args["job_id"], exc_info=True)
-        return Called(plan, ok=True, data=result)
+                log.warning("could not drop the cached facts of job %s", job_id, exc_info=True)
+        return Called(plan, ok=True, data=_row(result) if isinstance(result, BaseModel) else None)
 
     def _needs_recheck(self, plan: Plan) -> bool:
         if plan.guard is None:
@@ -470,9 +468,16 @@ class Runner:
         return (self.clock() - plan.seen_at).total_seconds() > FRESH_SECONDS
 
     async def observe(self, guard: Guard) -> Row:
-        """What ServiceTitan shows now for the fields `guard` expects (plus names for the message)."""
+        """What ServiceTitan shows now for the fields `guard` expects (plus names for the message), read as
+        the operations read it to tell whether they are applied."""
+        if guard.kind == "assignments":
+            on = await technicians_on(self.client, guard.id)
+            return {
+                "technician_ids": sorted({a.technician_id for a in on}),
+                "technician_names": sorted({a.technician_name for a in on}),
+            }
         if guard.kind == "appointment":
-            appt = await _maybe(self.client.get_appointment(guard.id))
+            appt = await find_appointment(self.client, guard.id)
             if appt is None:
                 return {"exists": False}
             return {
@@ -482,17 +487,7 @@ class Runner:
                 "status": appt.status,
                 "special_instructions": appt.special_instructions or "",
             }
-        if guard.kind == "assignments":
-            on = [
-                a
-                async for a in self.client.iter_appointment_assignments(appointment_ids=[guard.id])
-                if a.active is not False
-            ]
-            return {
-                "technician_ids": sorted({a.technician_id for a in on}),
-                "technician_names": sorted({a.technician_name for a in on}),
-            }
-        job = await _maybe(self.client.get_job(guard.id))
+        job = await find_job(self.client, guard.id)
         if job is None:
             return {"exists": False}
         row = _row(job)
@@ -500,148 +495,7 @@ class Runner:
 
     async def check(self, plan: Plan) -> bool:
         """Whether the change `plan` makes is already in ServiceTitan (reads only)."""
-        client, a = self.client, plan.args
-        since = (plan.requested_at or datetime.min.replace(tzinfo=UTC)) - timedelta(minutes=1)
-        op = plan.op
-        if op in {"reschedule_appointment", "set_special_instructions", "hold_appointment"}:
-            appt = await client.get_appointment(int(a["appointment_id"]))
-            if op == "reschedule_appointment":
-                return (appt.start, appt.end) == (timefmt.parse_iso(a["start"]), timefmt.parse_iso(a["end"]))
-            if op == "set_special_instructions":
-                return (appt.special_instructions or "") == a["text"]
-            return appt.status == "Hold"
-        if op == "remove_appointment_hold":
-            return (await client.get_appointment(int(a["appointment_id"]))).status != "Hold"
-        if op == "delete_appointment":
-            return await _maybe(client.get_appointment(int(a["appointment_id"]))) is None
-        if op in {"cancel_job", "remove_cancellation", "hold_job", "update_job"}:
-            job = await client.get_job(int(a["job_id"]))
-            if op == "cancel_job":
-                return job.job_status == "Canceled"
-            if op == "remove_cancellation":
-                return job.job_status != "Canceled"
-            if op == "hold_job":
-                return job.job_status == "Hold"
-            return all(getattr(job, k) == v for k, v in a.items() if k != "job_id")
-        if op in {"assign_technicians", "unassign_technicians"}:
-            appt_id = int(a["appointment_id"])
-            on = {
-                x.technician_id async for x in client.iter_appointment_assignments(appointment_ids=[appt_id])
-            }
-            wanted = {int(t) for t in a["technician_ids"]}
-            return wanted <= on if op == "assign_technicians" else not (wanted & on)
-        if op == "add_appointment":
-            start, end = timefmt.parse_iso(a["start"]), timefmt.parse_iso(a["end"])
-            return any(
-                [
-                    (x.start, x.end) == (start, end) and x.created_on >= since
-                    async for x in client.iter_appointments(job_id=int(a["job_id"]))
-                ]
-            )
-        if op == "add_job_note":
-            return any(
-                [
-                    n.text == a["text"] and n.created_on >= since
-                    async for n in client.iter_job_notes(int(a["job_id"]))
-                ]
-            )
-        if op == "book_job":
-            return any(
-                [
-                    (j.location_id, j.job_type_id) == (a["location_id"], a["job_type_id"])
-                    async for j in client.iter_jobs(
-                        customer_id=int(a["customer_id"]), created_on_or_after=since
-                    )
-                ]
-            )
-        raise ValueError(f"unknown operation {op!r}")
-
-    async def _call(self, op: str, a: dict[str, Any]) -> Any:
-        client = self.client
-
-        def when(name: str) -> datetime | None:
-            return _time_arg(a, name)
-
-        if op == "reschedule_appointment":
-            start, end = when("start"), when("end")
-            assert start and end
-            appt = await client.reschedule_appointment(
-                int(a["appointment_id"]),
-                start=start,
-                end=end,
-                arrival_window_start=when("arrival_window_start"),
-                arrival_window_end=when("arrival_window_end"),
-            )
-            return _row(appt)
-        if op == "add_appointment":
-            start, end = when("start"), when("end")
-            assert start and end
-            created = await client.add_appointment(
-                AppointmentCreate(
-                    job_id=int(a["job_id"]),
-                    start=start,
-                    end=end,
-                    arrival_window_start=when("arrival_window_start"),
-                    arrival_window_end=when("arrival_window_end"),
-                    technician_ids=a.get("technician_ids"),
-                )
-            )
-            return _row(created)
-        if op == "book_job":
-            visit = a["appointments"][0]
-            job = await client.book_job(
-                JobCreate(
-                    customer_id=a["customer_id"],
-                    location_id=a["location_id"],
-                    business_unit_id=a["business_unit_id"],
-                    job_type_id=a["job_type_id"],
-                    priority=a["priority"],
-                    campaign_id=a["campaign_id"],
-                    summary=a.get("summary"),
-                    appointments=[
-                        JobAppointmentCreate(
-                            start=timefmt.parse_iso(visit["start"]),
-                            end=timefmt.parse_iso(visit["end"]),
-                            arrival_window_start=_time_arg(visit, "arrival_window_start"),
-                            arrival_window_end=_time_arg(visit, "arrival_window_end"),
-                            technician_ids=visit.get("technician_ids"),
-                        )
-                    ],
-                )
-            )
-            return _row(job)
-        if op == "delete_appointment":
-            await client.delete_appointment(int(a["appointment_id"]))
-            return None
-        if op == "hold_appointment":
-            await client.hold_appointment(
-                int(a["appointment_id"]), reason_id=int(a["reason_id"]), memo=a["memo"]
-            )
-            return None
-        if op == "remove_appointment_hold":
-            await client.remove_appointment_hold(int(a["appointment_id"]))
-            return None
-        if op == "cancel_job":
-            await client.cancel_job(int(a["job_id"]), reason_id=int(a["reason_id"]), memo=a["memo"])
-            return None
-        if op == "remove_cancellation":
-            await client.remove_job_cancellation(int(a["job_id"]))
-            return None
-        if op == "hold_job":
-            await client.hold_job(int(a["job_id"]), reason_id=int(a["reason_id"]), memo=a["memo"])
-            return None
-        if op == "assign_technicians":
-            return _row(await client.assign_technicians(int(a["appointment_id"]), a["technician_ids"]))
-        if op == "unassign_technicians":
-            return _row(await client.unassign_technicians(int(a["appointment_id"]), a["technician_ids"]))
-        if op == "update_job":
-            fields = {k: v for k, v in a.items() if k != "job_id"}
-            return _row(await client.update_job(int(a["job_id"]), JobUpdate(**fields)))
-        if op == "set_special_instructions":
-            return _row(await client.set_special_instructions(int(a["appointment_id"]), a["text"]))
-        if op == "add_job_note":
-            return _row(await client.add_job_note(int(a["job_id"]), a["text"]))
-        raise ValueError(f"unknown operation {op!r}")
+        return await plan.operation.applied(self.client) is not None
 
     # ---- reads -----------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from bot.dialog.messages import Asker, Reply
+from bot.servicetitan.operations import AnyOperation
 
 Phase = Literal["idle", "collecting", "choosing", "confirming", "applying", "switching"]
 ACTIVE_PHASES: frozenset[str] = frozenset({"collecting", "choosing", "confirming", "switching"})
@@ -43,10 +44,9 @@ class Guard(BaseModel):
 
 
 class Plan(BaseModel):
-    """A write ready to confirm: the ServiceTitan operation, its arguments and what the card shows."""
+    """A write ready to confirm: the typed ServiceTitan operation and what the card shows."""
 
-    op: str
-    args: dict[str, Any]
+    operation: AnyOperation
     title: str
     verb: str  # label of the primary button, e.g. "Reschedule"
     done_text: str  # the result message after success
@@ -55,9 +55,10 @@ class Plan(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     date_edit: tuple[str, str | None] | None = None  # (ISO date, "HH:MM") for a datepicker correction
     undo: Plan | None = None  # the plan that restores the previous state, when undo is offered
-    requested_at: datetime | None = None  # when it was first sent (finds a create whose outcome is unknown)
+    requested_at: datetime | None = None  # when it was first sent
     guard: Guard | None = None  # re-read before the write: nothing of someone else's is overwritten
     seen_at: datetime | None = None  # when the card's "before" was read from ServiceTitan
+    conflict_text: str | None = None  # what to say when ServiceTitan refuses it as a conflict (409)
 
 
 class Pending(BaseModel):

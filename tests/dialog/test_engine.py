@@ -23,6 +23,7 @@ from bot.dialog.state import (
     Say,
     ShowConfirmation,
 )
+from bot.servicetitan.operations import CancelJob, RescheduleAppointment
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 ASKER = Asker(user_id="U1", tz="America/Chicago", role="dispatcher")
@@ -131,8 +132,9 @@ def test_several_appointments_offer_a_choice_then_confirm_and_apply_once() -> No
 
     state, replies, writes = drive(state, Pressed(action="confirm", token=card.token))
     assert state.phase == "applying" and len(writes) == 1 and isinstance(writes[0], CallServiceTitan)
-    assert writes[0].plan.args["appointment_id"] == 5003
-    assert writes[0].plan.args["start"] == "2026-11-27T14:00:00Z"
+    move = writes[0].plan.operation
+    assert isinstance(move, RescheduleAppointment) and move.appointment_id == 5003
+    assert move.start == datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 
     again, replies, more = drive(state, Pressed(action="confirm", token=card.token))
     assert more == [] and "already" in replies[0].text.lower()
@@ -162,7 +164,8 @@ def test_undo_confirms_first_and_expires_after_ten_minutes() -> None:
     _, _, writes = drive(
         undoing, Pressed(action="confirm", token=replies[0].token), NOW + timedelta(minutes=9)
     )
-    assert writes[0].plan.args["start"] == "2026-11-26T14:00:00Z"
+    back = writes[0].plan.operation
+    assert isinstance(back, RescheduleAppointment) and back.start == datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
 
     _, replies, writes = drive(state, Pressed(action="undo", token=undo_token), NOW + timedelta(minutes=11))
     assert writes == [] and "expired" in replies[0].text
@@ -256,7 +259,8 @@ def test_the_button_that_drops_a_request_is_never_labelled_cancel() -> None:
     from bot.dialog.state import Plan
 
     state = Conversation(asker=ASKER, token="t")
-    plan = Plan(op="cancel_job", args={}, title="Cancel job 1007?", verb="Cancel job", done_text="")
+    cancel = CancelJob(job_id=1007, reason_id=1, memo="")
+    plan = Plan(operation=cancel, title="Cancel job 1007?", verb="Cancel job", done_text="")
     labels = [b.label for b in _confirmation_reply(state, plan).buttons]
     assert labels == ["Cancel job", "Never mind"]
 

@@ -161,7 +161,7 @@ async def test_an_unknown_outcome_that_went_through_is_not_sent_twice(harness: H
     # the earlier attempt did land after all (as a timed-out request may)
     record = await harness.store.load(namespace="dialog", key=harness.key().as_path())
     assert record is not None
-    args = record.value["pending"]["plan"]["args"]
+    args = record.value["pending"]["plan"]["operation"]
     await harness.client.reschedule_appointment(
         5001, start=datetime.fromisoformat(args["start"]), end=datetime.fromisoformat(args["end"])
     )

@@ -1,0 +1,34 @@
+"""Take an appointment off hold: "take appointment 5007 off hold" (no undo)."""
+
+from __future__ import annotations
+
+from bot.dialog.resolve import Ctx
+from bot.dialog.state import Pending, Plan
+from bot.dialog.writes.base import Status, Write, appt_facts, appt_guard
+from bot.servicetitan.operations import RemoveAppointmentHold
+
+
+def plan(p: Pending, ctx: Ctx) -> Plan:
+    assert ctx.appointment and ctx.job
+    appt_id = int(ctx.appointment["id"])
+    return Plan(
+        operation=RemoveAppointmentHold(appointment_id=appt_id),
+        title=f"Take appointment {appt_id} of job {ctx.job['id']} off hold?",
+        verb="Take off hold",
+        done_text=f"Appointment {appt_id} of job {ctx.job['id']} is off hold.",
+        facts=appt_facts(ctx),
+        changes=[("Status", "Hold", "not on hold")],
+        guard=appt_guard(ctx, status="Hold"),
+    )
+
+
+WRITE = Write(
+    intent="remove_appointment_hold",
+    steps=("target",),
+    correctable=("appointment_id",),
+    doing="taking an appointment off hold",
+    done="taken off hold",
+    plan=plan,
+    operations=(RemoveAppointmentHold,),
+    requires=Status("Hold", "on hold"),
+)
