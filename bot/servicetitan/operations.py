@@ -376,13 +376,9 @@ class RescheduleAppointment(Operation):
         )
 
     async def applied(self, client: ServiceTitanClient) -> Appointment | None:
+        """At the new start and end (ServiceTitan sets the arrival window with them)."""
         current = await client.get_appointment(self.appointment_id)
-        wanted = {"start": self.start, "end": self.end}
-        if self.arrival_window_start is not None:
-            wanted["arrival_window_start"] = self.arrival_window_start
-        if self.arrival_window_end is not None:
-            wanted["arrival_window_end"] = self.arrival_window_end
-        return current if all(getattr(current, k) == v for k, v in wanted.items()) else None
+        return current if (current.start, current.end) == (self.start, self.end) else None
 
 
 class SetSpecialInstructions(Operation):
