@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
@@ -216,67 +216,6 @@ _JOB_SCALARS = frozenset(
 )
 
 
-class _JobStatusChange(Operation):
-    """A ``PUT /jobs/{id}/<action>`` that moves the job's status; applied when the status is as it leaves it."""
-
-    job_id: int
-
-    def _status_applied(self, status: str) -> bool:
-        raise NotImplementedError
-
-    async def applied(self, client: ServiceTitanClient) -> bool | None:
-        return True if self._status_applied((await client.get_job(self.job_id)).job_status) else None
-
-    async def _put(self, client: ServiceTitanClient, action: str, body: Any, what: str) -> None:
-        await self._write(
-            client, "PUT", "jpm", f"jobs/{self.job_id}/{action}", body=body, parse=_done, what=what
-        )
-
-
-class CancelJob(_JobStatusChange):
-    """``PUT /jobs/{id}/cancel`` with an active cancel reason and a memo."""
-
-    kind: Literal["cancel_job"] = "cancel_job"
-    reason_id: int
-    memo: str
-
-    def _status_applied(self, status: str) -> bool:
-        return status == JobStatus.CANCELED
-
-    async def send(self, client: ServiceTitanClient) -> None:
-        body = {"reasonId": self.reason_id, "memo": self.memo}
-        await self._put(client, "cancel", body, f"canceling job {self.job_id}")
-
-
-class RemoveJobCancellation(_JobStatusChange):
-    """``PUT /jobs/{id}/remove-cancellation``: bring a canceled job back."""
-
-    kind: Literal["remove_cancellation"] = "remove_cancellation"
-
-    def _status_applied(self, status: str) -> bool:
-        return status != JobStatus.CANCELED
-
-    async def send(self, client: ServiceTitanClient) -> None:
-        await self._put(
-            client, "remove-cancellation", None, f"removing the cancellation of job {self.job_id}"
-        )
-
-
-class HoldJob(_JobStatusChange):
-    """``PUT /jobs/{id}/hold`` (2025 API) with an active hold reason and a memo."""
-
-    kind: Literal["hold_job"] = "hold_job"
-    reason_id: int
-    memo: str
-
-    def _status_applied(self, status: str) -> bool:
-        return status == JobStatus.HOLD
-
-    async def send(self, client: ServiceTitanClient) -> None:
-        body = {"reasonId": self.reason_id, "memo": self.memo}
-        await self._put(client, "hold", body, f"putting job {self.job_id} on hold")
-
-
 class AddJobNote(Operation):
     """``POST /jobs/{id}/notes``. Notes have no id: ``known`` is how many notes with this text the job had
     before (read by ``prepare``), so an identical older note is not mistaken for this one."""
@@ -404,51 +343,6 @@ class SetSpecialInstructions(Operation):
         return current if (current.special_instructions or "") == self.text else None
 
 
-class HoldAppointment(Operation):
-    """``PUT /appointments/{id}/hold`` with an active hold reason (``/job-hold-reasons``) and a memo."""
-
-    kind: Literal["hold_appointment"] = "hold_appointment"
-    appointment_id: int
-    reason_id: int
-    memo: str
-
-    async def send(self, client: ServiceTitanClient) -> None:
-        await self._write(
-            client,
-            "PUT",
-            "jpm",
-            f"appointments/{self.appointment_id}/hold",
-            body={"reasonId": self.reason_id, "memo": self.memo},
-            parse=_done,
-            what=f"putting appointment {self.appointment_id} on hold",
-        )
-
-    async def applied(self, client: ServiceTitanClient) -> bool | None:
-        current = await client.get_appointment(self.appointment_id)
-        return True if current.status == AppointmentStatus.HOLD else None
-
-
-class RemoveAppointmentHold(Operation):
-    """``DELETE /appointments/{id}/hold`` (409 "Appointment is not on hold" when it is not)."""
-
-    kind: Literal["remove_appointment_hold"] = "remove_appointment_hold"
-    appointment_id: int
-
-    async def send(self, client: ServiceTitanClient) -> None:
-        await self._write(
-            client,
-            "DELETE",
-            "jpm",
-            f"appointments/{self.appointment_id}/hold",
-            parse=_done,
-            what=f"taking appointment {self.appointment_id} off hold",
-        )
-
-    async def applied(self, client: ServiceTitanClient) -> bool | None:
-        current = await client.get_appointment(self.appointment_id)
-        return True if current.status != AppointmentStatus.HOLD else None
-
-
 class DeleteAppointment(Operation):
     """``DELETE /appointments/{id}`` (409 for a job's only appointment or one with timesheets)."""
 
@@ -467,6 +361,111 @@ class DeleteAppointment(Operation):
 
     async def applied(self, client: ServiceTitanClient) -> bool | None:
         return True if await find_appointment(client, self.appointment_id) is None else None
+
+
+# ---- status changes --------------------------------------------------------------------------------------
+
+
+class _StatusChange(Operation):
+    """A call that moves a job's or an appointment's status, declared by its class: ``method`` and ``action``
+    (the path after the record's), the status it ``leaves`` (or, with ``negate``, the one it ends), and what
+    it is doing for the log. Applied when the record's status says so; a reason and memo go in the body."""
+
+    method: ClassVar[str] = "PUT"
+    action: ClassVar[str]
+    leaves: ClassVar[str]
+    negate: ClassVar[bool] = False
+    doing: ClassVar[str]  # with {id}
+
+    def _path(self) -> str:
+        raise NotImplementedError
+
+    async def _status(self, client: ServiceTitanClient) -> str:
+        raise NotImplementedError
+
+    def _body(self) -> dict[str, Any] | None:
+        reason = self.model_dump(include={"reason_id", "memo"})
+        return {"reasonId": reason["reason_id"], "memo": reason["memo"]} if reason else None
+
+    async def send(self, client: ServiceTitanClient) -> None:
+        await self._write(
+            client, self.method, "jpm", self._path(), body=self._body(), parse=_done, what=self._what()
+        )
+
+    def _what(self) -> str:
+        raise NotImplementedError
+
+    async def applied(self, client: ServiceTitanClient) -> bool | None:
+        return True if (await self._status(client) == self.leaves) != self.negate else None
+
+
+class _JobStatusChange(_StatusChange):
+    job_id: int
+
+    def _path(self) -> str:
+        return f"jobs/{self.job_id}/{self.action}"
+
+    def _what(self) -> str:
+        return self.doing.format(id=self.job_id)
+
+    async def _status(self, client: ServiceTitanClient) -> str:
+        return (await client.get_job(self.job_id)).job_status
+
+
+class _AppointmentStatusChange(_StatusChange):
+    appointment_id: int
+
+    def _path(self) -> str:
+        return f"appointments/{self.appointment_id}/{self.action}"
+
+    def _what(self) -> str:
+        return self.doing.format(id=self.appointment_id)
+
+    async def _status(self, client: ServiceTitanClient) -> str:
+        return (await client.get_appointment(self.appointment_id)).status
+
+
+class CancelJob(_JobStatusChange):
+    """``PUT /jobs/{id}/cancel`` with an active cancel reason and a memo."""
+
+    kind: Literal["cancel_job"] = "cancel_job"
+    reason_id: int
+    memo: str
+    action, leaves, doing = "cancel", JobStatus.CANCELED, "canceling job {id}"
+
+
+class RemoveJobCancellation(_JobStatusChange):
+    """``PUT /jobs/{id}/remove-cancellation``: bring a canceled job back."""
+
+    kind: Literal["remove_cancellation"] = "remove_cancellation"
+    action, leaves, negate = "remove-cancellation", JobStatus.CANCELED, True
+    doing = "removing the cancellation of job {id}"
+
+
+class HoldJob(_JobStatusChange):
+    """``PUT /jobs/{id}/hold`` (2025 API) with an active hold reason and a memo."""
+
+    kind: Literal["hold_job"] = "hold_job"
+    reason_id: int
+    memo: str
+    action, leaves, doing = "hold", JobStatus.HOLD, "putting job {id} on hold"
+
+
+class HoldAppointment(_AppointmentStatusChange):
+    """``PUT /appointments/{id}/hold`` with an active hold reason (``/job-hold-reasons``) and a memo."""
+
+    kind: Literal["hold_appointment"] = "hold_appointment"
+    reason_id: int
+    memo: str
+    action, leaves, doing = "hold", AppointmentStatus.HOLD, "putting appointment {id} on hold"
+
+
+class RemoveAppointmentHold(_AppointmentStatusChange):
+    """``DELETE /appointments/{id}/hold`` (409 "Appointment is not on hold" when it is not)."""
+
+    kind: Literal["remove_appointment_hold"] = "remove_appointment_hold"
+    method, action, leaves, negate = "DELETE", "hold", AppointmentStatus.HOLD, True
+    doing = "taking appointment {id} off hold"
 
 
 # ---- dispatch --------------------------------------------------------------------------------------------
@@ -567,7 +566,8 @@ class ReplaceTechnicians(Operation):
         return await _dispatch_view(client, self.appointment_id)
 
 
-AnyOperation = Annotated[
+# Every operation, as a type; AnyOperation tells them apart by `kind` when read back from JSON.
+KnownOperation = (
     BookJob
     | UpdateJob
     | CancelJob
@@ -582,6 +582,6 @@ AnyOperation = Annotated[
     | DeleteAppointment
     | AssignTechnicians
     | UnassignTechnicians
-    | ReplaceTechnicians,
-    Field(discriminator="kind"),
-]
+    | ReplaceTechnicians
+)
+AnyOperation = Annotated[KnownOperation, Field(discriminator="kind")]

@@ -15,7 +15,7 @@ from typing import Any
 from bot.dialog import rules, timefmt
 from bot.dialog.resolve import Ctx, Row, times_of
 from bot.dialog.state import Guard, Pending, Plan
-from bot.servicetitan.operations import Operation
+from bot.servicetitan.operations import KnownOperation, Operation
 
 
 @dataclass(frozen=True)
@@ -205,3 +205,99 @@ def technician_names(ctx: Ctx, *, without: Row | None = None, adding: Row | None
     if adding is not None:
         names.append(str(adding["name"]))
     return ", ".join(names) or "nobody"
+
+
+# ---- plans shared by several writes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Undo:
+    """How a change is undone: the operation and the words of the undo's card."""
+
+    operation: KnownOperation
+    title: str
+    verb: str
+    done_text: str
+
+
+def _undone(undo: Undo | None, changes: list[tuple[str, str, str]], guard: Guard) -> Plan | None:
+    """The plan of `undo`: the changes reversed, sent only while ServiceTitan still shows `guard`."""
+    if undo is None:
+        return None
+    reverse = [(label, after, before) for label, before, after in changes]
+    return Plan(
+        operation=undo.operation,
+        title=undo.title,
+        verb=undo.verb,
+        done_text=undo.done_text,
+        changes=reverse,
+        guard=guard,
+    )
+
+
+def status_change(
+    ctx: Ctx,
+    operation: KnownOperation,
+    *,
+    title: str,
+    verb: str,
+    done_text: str,
+    after: str,
+    reason: str | None = None,
+    undo: Undo | None = None,
+) -> Plan:
+    """The plan of a write that moves the status of the card's appointment (when there is one) or job, from
+    what it is to `after` (the status an undo expects to find), with the reason given (the user's words)."""
+    on_appointment = ctx.appointment is not None
+    record = ctx.appointment if on_appointment else ctx.job
+    assert record is not None
+    before = record.get("status" if on_appointment else "job_status")
+
+    def guard(status: Any, *, always: bool = False) -> Guard:
+        if on_appointment:
+            return appt_guard(ctx, always=always, status=status)
+        return job_guard(ctx, {"job_status": status}, always=always)
+
+    facts = appt_facts(ctx) if on_appointment else job_facts(ctx)
+    if reason is not None:
+        facts.append(reason_fact(ctx, reason))
+    changes = [("Status", str(before), after)]
+    return Plan(
+        operation=operation,
+        title=title,
+        verb=verb,
+        done_text=done_text,
+        facts=facts,
+        changes=changes,
+        undo=_undone(undo, changes, guard(after, always=True)),
+        guard=guard(before),
+    )
+
+
+def technicians_change(
+    ctx: Ctx,
+    operation: KnownOperation,
+    *,
+    title: str,
+    verb: str,
+    done_text: str,
+    adding: Row | None = None,
+    without: Row | None = None,
+    undo: Undo | None = None,
+) -> Plan:
+    """The plan of a write that changes who is on the card's appointment: `adding` goes on, `without` comes
+    off; the card shows the technicians before and after, the undo expects them as they are after."""
+    on = {int(a["technician_id"]) for a in ctx.assigned}
+    after_ids = (on - {int(without["id"])} if without else on) | ({int(adding["id"])} if adding else set())
+    changes = [("Technicians", technician_names(ctx), technician_names(ctx, without=without, adding=adding))]
+    return Plan(
+        operation=operation,
+        title=title,
+        verb=verb,
+        done_text=done_text,
+        facts=appt_facts(ctx),
+        changes=changes,
+        warnings=ctx.warnings,
+        undo=_undone(undo, changes, people_guard(ctx, after_ids, always=True)),
+        guard=people_guard(ctx, on),
+    )

@@ -4,29 +4,27 @@ from __future__ import annotations
 
 from bot.dialog.resolve import Ctx
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Status, Write, appt_facts, appt_guard, memo, reason_fact
+from bot.dialog.writes.base import Status, Undo, Write, memo, status_change
 from bot.servicetitan.operations import HoldAppointment, RemoveAppointmentHold
 
 
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.appointment and ctx.job and ctx.reason
-    appt_id, words, status = int(ctx.appointment["id"]), memo(p), str(ctx.appointment.get("status"))
-    return Plan(
-        operation=HoldAppointment(appointment_id=appt_id, reason_id=int(ctx.reason["id"]), memo=words),
-        title=f"Put appointment {appt_id} of job {ctx.job['id']} on hold?",
+    appt_id, job_id = int(ctx.appointment["id"]), ctx.job["id"]
+    return status_change(
+        ctx,
+        HoldAppointment(appointment_id=appt_id, reason_id=int(ctx.reason["id"]), memo=memo(p)),
+        title=f"Put appointment {appt_id} of job {job_id} on hold?",
         verb="Put on hold",
-        done_text=f"Appointment {appt_id} of job {ctx.job['id']} is on hold ({ctx.reason['name']}).",
-        facts=[*appt_facts(ctx), reason_fact(ctx, words)],
-        changes=[("Status", status, "Hold")],
-        undo=Plan(
-            operation=RemoveAppointmentHold(appointment_id=appt_id),
+        done_text=f"Appointment {appt_id} of job {job_id} is on hold ({ctx.reason['name']}).",
+        after="Hold",
+        reason=memo(p),
+        undo=Undo(
+            RemoveAppointmentHold(appointment_id=appt_id),
             title=f"Undo: take appointment {appt_id} off hold?",
             verb="Take off hold",
             done_text=f"Appointment {appt_id} is off hold again.",
-            changes=[("Status", "Hold", status)],
-            guard=appt_guard(ctx, always=True, status="Hold"),
         ),
-        guard=appt_guard(ctx, status=ctx.appointment.get("status")),
     )
 
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from bot.dialog.resolve import Ctx
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Status, Write, job_facts, job_guard, memo, reason_fact
+from bot.dialog.writes.base import Status, Write, memo, status_change
 from bot.servicetitan.operations import HoldJob
 
 
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.job and ctx.reason
-    job_id, words = int(ctx.job["id"]), memo(p)
-    return Plan(
-        operation=HoldJob(job_id=job_id, reason_id=int(ctx.reason["id"]), memo=words),
+    job_id = int(ctx.job["id"])
+    return status_change(
+        ctx,
+        HoldJob(job_id=job_id, reason_id=int(ctx.reason["id"]), memo=memo(p)),
         title=f"Put job {job_id} on hold?",
         verb="Put on hold",
         done_text=f"Job {job_id} is on hold ({ctx.reason['name']}).",
-        facts=[*job_facts(ctx), reason_fact(ctx, words)],
-        changes=[("Status", str(ctx.job.get("job_status")), "Hold")],
-        guard=job_guard(ctx, {"job_status": ctx.job.get("job_status")}),
+        after="Hold",
+        reason=memo(p),
     )
 
 

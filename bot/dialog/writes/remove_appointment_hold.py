@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from bot.dialog.resolve import Ctx
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Status, Write, appt_facts, appt_guard
+from bot.dialog.writes.base import Status, Write, status_change
 from bot.servicetitan.operations import RemoveAppointmentHold
 
 
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.appointment and ctx.job
-    appt_id = int(ctx.appointment["id"])
-    return Plan(
-        operation=RemoveAppointmentHold(appointment_id=appt_id),
-        title=f"Take appointment {appt_id} of job {ctx.job['id']} off hold?",
+    appt_id, job_id = int(ctx.appointment["id"]), ctx.job["id"]
+    return status_change(
+        ctx,
+        RemoveAppointmentHold(appointment_id=appt_id),
+        title=f"Take appointment {appt_id} of job {job_id} off hold?",
         verb="Take off hold",
-        done_text=f"Appointment {appt_id} of job {ctx.job['id']} is off hold.",
-        facts=appt_facts(ctx),
-        changes=[("Status", "Hold", "not on hold")],
-        guard=appt_guard(ctx, status="Hold"),
+        done_text=f"Appointment {appt_id} of job {job_id} is off hold.",
+        after="not on hold",
     )
 
 

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from bot.dialog.resolve import Ctx
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Status, Write, job_facts, job_guard
+from bot.dialog.writes.base import Status, Write, status_change
 from bot.servicetitan.operations import RemoveJobCancellation
 
 
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.job
     job_id = int(ctx.job["id"])
-    return Plan(
-        operation=RemoveJobCancellation(job_id=job_id),
+    return status_change(
+        ctx,
+        RemoveJobCancellation(job_id=job_id),
         title=f"Un-cancel job {job_id}?",
         verb="Un-cancel",
         done_text=f"Job {job_id} is no longer canceled.",
-        facts=job_facts(ctx),
-        changes=[("Status", "Canceled", "active again")],
-        guard=job_guard(ctx, {"job_status": "Canceled"}),
+        after="active again",
     )
 
 

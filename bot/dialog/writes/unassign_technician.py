@@ -4,32 +4,27 @@ from __future__ import annotations
 
 from bot.dialog.resolve import Ctx
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Write, appt_facts, people_guard, technician_names
+from bot.dialog.writes.base import Undo, Write, technicians_change
 from bot.servicetitan.operations import AssignTechnicians, UnassignTechnicians
 
 
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.appointment and ctx.job and ctx.from_technician
-    appt_id, tech = int(ctx.appointment["id"]), ctx.from_technician
+    appt_id, job_id, tech = int(ctx.appointment["id"]), ctx.job["id"], ctx.from_technician
     ids = [int(tech["id"])]
-    on = {int(a["technician_id"]) for a in ctx.assigned}
-    before, after = technician_names(ctx), technician_names(ctx, without=tech)
-    return Plan(
-        operation=UnassignTechnicians(appointment_id=appt_id, technician_ids=ids),
-        title=f"Take {tech['name']} off job {ctx.job['id']}?",
+    return technicians_change(
+        ctx,
+        UnassignTechnicians(appointment_id=appt_id, technician_ids=ids),
+        title=f"Take {tech['name']} off job {job_id}?",
         verb="Unassign",
-        done_text=f"Took {tech['name']} off job {ctx.job['id']} (appointment {appt_id}).",
-        facts=appt_facts(ctx),
-        changes=[("Technicians", before, after)],
-        undo=Plan(
-            operation=AssignTechnicians(appointment_id=appt_id, technician_ids=ids),
-            title=f"Undo: put {tech['name']} back on job {ctx.job['id']}?",
+        done_text=f"Took {tech['name']} off job {job_id} (appointment {appt_id}).",
+        without=tech,
+        undo=Undo(
+            AssignTechnicians(appointment_id=appt_id, technician_ids=ids),
+            title=f"Undo: put {tech['name']} back on job {job_id}?",
             verb="Assign",
-            done_text=f"Put {tech['name']} back on job {ctx.job['id']}.",
-            changes=[("Technicians", after, before)],
-            guard=people_guard(ctx, on - {int(tech["id"])}, always=True),
+            done_text=f"Put {tech['name']} back on job {job_id}.",
         ),
-        guard=people_guard(ctx, on),
     )
 
 
