@@ -14,6 +14,7 @@ INTENTS: tuple[str, ...] = (
     "hold_job",
     "assign_technician",
     "unassign_technician",
+    "reassign_technician",
     "update_job",
     "special_instructions",
     "add_note",

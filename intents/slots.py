@@ -567,13 +567,14 @@ def _registry() -> dict[str, SlotType]:
         types[slot] = SlotType(slot, "TIME ", _read_when, _answer_when)
     for slot in ("range", "starts", "completes"):
         types[slot] = SlotType(slot, "TIME ", _read_range, _answer_range)
-    types["technician"] = SlotType(
-        "technician",
-        f"(?:MENTION |{_NAME_WORD}{{1,3}})",
-        _read_technician,
-        _answer_technician,
-        search_pattern=f"(?:MENTION |{_NAME_WORD}{{1,3}})",
-    )
+    for slot in ("technician", "from_technician"):  # from_technician: who comes off (reassigning)
+        types[slot] = SlotType(
+            slot,
+            f"(?:MENTION |{_NAME_WORD}{{1,3}})",
+            _read_technician,
+            _answer_technician,
+            search_pattern=f"(?:MENTION |{_NAME_WORD}{{1,3}})",
+        )
     for slot in ("reason", "text", "summary"):
         types[slot] = SlotType(
             slot,

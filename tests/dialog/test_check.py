@@ -21,6 +21,7 @@ REQUESTS = [
     "put job 1007 on hold, awaiting approval",
     "assign Mike Chen to job 1001",
     "unassign James from job 1008",
+    "give Mike's job 1007 to Sarah",
     "change the priority of job 1001 to high",
     "special instructions for job 1001: gate code 4411",
     "add a note to job 1001: customer prefers mornings",

@@ -441,6 +441,43 @@ async def test_unassigning_a_technician_who_is_not_there_is_a_validation_error(s
         await client.unassign_technicians(job["firstAppointmentId"], [stranger])
 
 
+async def _on(client: ServiceTitanClient, appointment_id: int) -> set[int]:
+    return {
+        a.technician_id async for a in client.iter_appointment_assignments(appointment_ids=[appointment_id])
+    }
+
+
+async def _one_on_one_off(st: ST) -> tuple[int, int, int]:
+    """An appointment with technician `old` on it and `new` not: (appointment id, old, new)."""
+    client, sim = st
+    appointment_id = open_job_with_appointments(sim, 1)["firstAppointmentId"]
+    on_it = await _on(client, appointment_id)
+    old, new = [t.id async for t in client.iter_technicians() if t.id not in on_it][:2]
+    await client.assign_technicians(appointment_id, [old])
+    return appointment_id, old, new
+
+
+async def test_replacing_a_technician_takes_the_old_one_off_and_puts_the_new_one_on(st: ST) -> None:
+    client, _ = st
+    appointment_id, old, new = await _one_on_one_off(st)
+    before = await _on(client, appointment_id)
+
+    result = await client.replace_technicians(appointment_id, off=[old], on=[new])
+    assert isinstance(result, DispatchAppointment) and result.id == appointment_id
+    assert await _on(client, appointment_id) == before - {old} | {new}
+
+
+async def test_a_refused_replacement_puts_the_old_technician_back(st: ST) -> None:
+    client, sim = st
+    appointment_id, old, _ = await _one_on_one_off(st)
+    before = await _on(client, appointment_id)
+    with pytest.raises(ValidationFailed):
+        await client.replace_technicians(appointment_id, off=[old], on=[987654])  # no such technician
+    assert await _on(client, appointment_id) == before
+    assert len(calls(sim, "POST", "/unassign-technicians")) == 1  # the old one came off first ...
+    assert len(calls(sim, "POST", "/assign-technicians")) == 3  # ... and went back on after the refusal
+
+
 # --------------------------------------------------------------------------------------------- auth
 
 
