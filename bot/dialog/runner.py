@@ -127,6 +127,14 @@ def _unanswered(exc: ServiceTitanError) -> str:
     return "ServiceTitan didn't answer in time"
 
 
+def _unread(plan: Plan, exc: ServiceTitanError, error: str, *, uncertain: bool = False) -> Called:
+    """A write not sent because a read before it failed (`uncertain`: an earlier attempt may have landed)."""
+    log.info("read before %s failed: %s", plan.operation.kind, exc)
+    return Called(
+        plan, ok=False, error=f"{error} ({_unanswered(exc)})", status=exc.status, uncertain=uncertain
+    )
+
+
 def st_message(exc: ServiceTitanError) -> str:
     """ServiceTitan's own words for a failed call."""
     text = exc.title or "ServiceTitan refused the request"
@@ -412,27 +420,14 @@ class Runner:
             try:
                 applied = await self.check(plan)
             except ServiceTitanError as exc:
-                log.info("check of %s failed: %s", kind, exc)
-                return Called(
-                    plan,
-                    ok=False,
-                    error=f"I still can't tell whether it went through ({_unanswered(exc)})",
-                    status=exc.status,
-                    uncertain=True,
-                )
+                return _unread(plan, exc, "I still can't tell whether it went through", uncertain=True)
             if applied:
                 return Called(plan, ok=True, already=True)
         if plan.guard is not None and self._needs_recheck(plan):
             try:
                 now = await self.observe(plan.guard)
             except ServiceTitanError as exc:
-                log.info("re-read before %s failed: %s", kind, exc)
-                return Called(
-                    plan,
-                    ok=False,
-                    error=f"I couldn't check it is still as the card shows ({_unanswered(exc)})",
-                    status=exc.status,
-                )
+                return _unread(plan, exc, "I couldn't check it is still as the card shows")
             if any(now.get(k) != v for k, v in plan.guard.fields.items()):
                 return Called(plan, ok=False, drift=drift_text(plan.guard, now))
         try:

@@ -367,62 +367,45 @@ class DeleteAppointment(Operation):
 
 
 class _StatusChange(Operation):
-    """A call that moves a job's or an appointment's status, declared by its class: ``method`` and ``action``
-    (the path after the record's), the status it ``leaves`` (or, with ``negate``, the one it ends), and what
-    it is doing for the log. Applied when the record's status says so; a reason and memo go in the body."""
+    """A call that moves a job's or an appointment's status, declared by its class: the ``record`` it
+    changes, ``method`` and ``action`` (the path after the record's), the status it ``leaves`` (or, with
+    ``negate``, the one it ends), and what it is ``doing`` for the log. Applied when the record's status
+    says so; a reason and memo go in the body."""
 
+    record: ClassVar[Literal["job", "appointment"]]
     method: ClassVar[str] = "PUT"
     action: ClassVar[str]
     leaves: ClassVar[str]
     negate: ClassVar[bool] = False
     doing: ClassVar[str]  # with {id}
 
-    def _path(self) -> str:
-        raise NotImplementedError
-
-    async def _status(self, client: ServiceTitanClient) -> str:
-        raise NotImplementedError
+    def _id(self) -> int:
+        return int(getattr(self, f"{self.record}_id"))
 
     def _body(self) -> dict[str, Any] | None:
         reason = self.model_dump(include={"reason_id", "memo"})
         return {"reasonId": reason["reason_id"], "memo": reason["memo"]} if reason else None
 
     async def send(self, client: ServiceTitanClient) -> None:
-        await self._write(
-            client, self.method, "jpm", self._path(), body=self._body(), parse=_done, what=self._what()
-        )
-
-    def _what(self) -> str:
-        raise NotImplementedError
+        path, what = f"{self.record}s/{self._id()}/{self.action}", self.doing.format(id=self._id())
+        await self._write(client, self.method, "jpm", path, body=self._body(), parse=_done, what=what)
 
     async def applied(self, client: ServiceTitanClient) -> bool | None:
-        return True if (await self._status(client) == self.leaves) != self.negate else None
+        if self.record == "job":
+            status = (await client.get_job(self._id())).job_status
+        else:
+            status = (await client.get_appointment(self._id())).status
+        return True if (status == self.leaves) != self.negate else None
 
 
 class _JobStatusChange(_StatusChange):
+    record = "job"
     job_id: int
-
-    def _path(self) -> str:
-        return f"jobs/{self.job_id}/{self.action}"
-
-    def _what(self) -> str:
-        return self.doing.format(id=self.job_id)
-
-    async def _status(self, client: ServiceTitanClient) -> str:
-        return (await client.get_job(self.job_id)).job_status
 
 
 class _AppointmentStatusChange(_StatusChange):
+    record = "appointment"
     appointment_id: int
-
-    def _path(self) -> str:
-        return f"appointments/{self.appointment_id}/{self.action}"
-
-    def _what(self) -> str:
-        return self.doing.format(id=self.appointment_id)
-
-    async def _status(self, client: ServiceTitanClient) -> str:
-        return (await client.get_appointment(self.appointment_id)).status
 
 
 class CancelJob(_JobStatusChange):

@@ -4,27 +4,21 @@ from __future__ import annotations
 
 from bot.dialog.resolve import Ctx
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Undo, Write, technicians_change
+from bot.dialog.writes.base import Card, Undo, Write, technicians_change
 from bot.servicetitan.operations import AssignTechnicians, UnassignTechnicians
+
+CARD = Card(
+    "Assign {new} to job {job}?", "Assign", "Assigned {new} to job {job} (appointment {appointment})."
+)
+UNDO = Card("Undo: take {new} off job {job}?", "Unassign", "Took {new} off job {job} again.")
 
 
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.appointment and ctx.job and ctx.technician
-    appt_id, job_id, tech = int(ctx.appointment["id"]), ctx.job["id"], ctx.technician
-    ids = [int(tech["id"])]
+    people = {"appointment_id": int(ctx.appointment["id"]), "technician_ids": [int(ctx.technician["id"])]}
+    undo = Undo(UnassignTechnicians.model_validate(people), UNDO)
     return technicians_change(
-        ctx,
-        AssignTechnicians(appointment_id=appt_id, technician_ids=ids),
-        title=f"Assign {tech['name']} to job {job_id}?",
-        verb="Assign",
-        done_text=f"Assigned {tech['name']} to job {job_id} (appointment {appt_id}).",
-        adding=tech,
-        undo=Undo(
-            UnassignTechnicians(appointment_id=appt_id, technician_ids=ids),
-            title=f"Undo: take {tech['name']} off job {job_id}?",
-            verb="Unassign",
-            done_text=f"Took {tech['name']} off job {job_id} again.",
-        ),
+        ctx, AssignTechnicians.model_validate(people), CARD, adding=ctx.technician, undo=undo
     )
 
 

@@ -211,37 +211,56 @@ def technician_names(ctx: Ctx, *, without: Row | None = None, adding: Row | None
 
 
 @dataclass(frozen=True)
+class Card:
+    """The words of a card: its title, its button and what it says when done. `{job}`, `{appointment}`,
+    `{reason}`, `{new}` (who goes on) and `{old}` (who comes off) are filled in from what was settled."""
+
+    title: str
+    verb: str
+    done: str
+
+
+@dataclass(frozen=True)
 class Undo:
     """How a change is undone: the operation and the words of the undo's card."""
 
     operation: KnownOperation
-    title: str
-    verb: str
-    done_text: str
+    card: Card
 
 
-def _undone(undo: Undo | None, changes: list[tuple[str, str, str]], guard: Guard) -> Plan | None:
-    """The plan of `undo`: the changes reversed, sent only while ServiceTitan still shows `guard`."""
-    if undo is None:
-        return None
-    reverse = [(label, after, before) for label, before, after in changes]
+def _plan(
+    ctx: Ctx, operation: KnownOperation, card: Card, changes: list[tuple[str, str, str]], **words: Any
+) -> Plan:
+    """A plan with `card`'s words filled in, changing `changes`; the rest is set by the caller."""
+    fill = {
+        "job": (ctx.job or {}).get("id"),
+        "appointment": (ctx.appointment or {}).get("id"),
+        "reason": (ctx.reason or {}).get("name"),
+        **words,
+    }
     return Plan(
-        operation=undo.operation,
-        title=undo.title,
-        verb=undo.verb,
-        done_text=undo.done_text,
-        changes=reverse,
-        guard=guard,
+        operation=operation,
+        title=card.title.format(**fill),
+        verb=card.verb,
+        done_text=card.done.format(**fill),
+        changes=changes,
     )
+
+
+def _with_undo(plan: Plan, ctx: Ctx, undo: Undo | None, guard: Guard, **words: Any) -> Plan:
+    """`plan` with its undo: the changes reversed, sent only while ServiceTitan still shows `guard`."""
+    if undo is not None:
+        reverse = [(label, after, before) for label, before, after in plan.changes]
+        plan.undo = _plan(ctx, undo.operation, undo.card, reverse, **words)
+        plan.undo.guard = guard
+    return plan
 
 
 def status_change(
     ctx: Ctx,
     operation: KnownOperation,
+    card: Card,
     *,
-    title: str,
-    verb: str,
-    done_text: str,
     after: str,
     reason: str | None = None,
     undo: Undo | None = None,
@@ -258,29 +277,19 @@ def status_change(
             return appt_guard(ctx, always=always, status=status)
         return job_guard(ctx, {"job_status": status}, always=always)
 
-    facts = appt_facts(ctx) if on_appointment else job_facts(ctx)
+    plan = _plan(ctx, operation, card, [("Status", str(before), after)])
+    plan.facts = appt_facts(ctx) if on_appointment else job_facts(ctx)
     if reason is not None:
-        facts.append(reason_fact(ctx, reason))
-    changes = [("Status", str(before), after)]
-    return Plan(
-        operation=operation,
-        title=title,
-        verb=verb,
-        done_text=done_text,
-        facts=facts,
-        changes=changes,
-        undo=_undone(undo, changes, guard(after, always=True)),
-        guard=guard(before),
-    )
+        plan.facts.append(reason_fact(ctx, reason))
+    plan.guard = guard(before)
+    return _with_undo(plan, ctx, undo, guard(after, always=True))
 
 
 def technicians_change(
     ctx: Ctx,
     operation: KnownOperation,
+    card: Card,
     *,
-    title: str,
-    verb: str,
-    done_text: str,
     adding: Row | None = None,
     without: Row | None = None,
     undo: Undo | None = None,
@@ -290,14 +299,7 @@ def technicians_change(
     on = {int(a["technician_id"]) for a in ctx.assigned}
     after_ids = (on - {int(without["id"])} if without else on) | ({int(adding["id"])} if adding else set())
     changes = [("Technicians", technician_names(ctx), technician_names(ctx, without=without, adding=adding))]
-    return Plan(
-        operation=operation,
-        title=title,
-        verb=verb,
-        done_text=done_text,
-        facts=appt_facts(ctx),
-        changes=changes,
-        warnings=ctx.warnings,
-        undo=_undone(undo, changes, people_guard(ctx, after_ids, always=True)),
-        guard=people_guard(ctx, on),
-    )
+    names = {"new": (adding or {}).get("name"), "old": (without or {}).get("name")}
+    plan = _plan(ctx, operation, card, changes, **names)
+    plan.facts, plan.warnings, plan.guard = appt_facts(ctx), ctx.warnings, people_guard(ctx, on)
+    return _with_undo(plan, ctx, undo, people_guard(ctx, after_ids, always=True), **names)

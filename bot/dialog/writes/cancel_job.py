@@ -4,28 +4,19 @@ from __future__ import annotations
 
 from bot.dialog.resolve import Ctx
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Status, Undo, Write, memo, status_change
+from bot.dialog.writes.base import Card, Status, Undo, Write, memo, status_change
 from bot.servicetitan.operations import CancelJob, RemoveJobCancellation
+
+CARD = Card("Cancel job {job}?", "Cancel job", "Canceled job {job} ({reason}).")
+UNDO = Card("Undo: un-cancel job {job}?", "Un-cancel", "Job {job} is no longer canceled.")
 
 
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.job and ctx.reason
     job_id = int(ctx.job["id"])
-    return status_change(
-        ctx,
-        CancelJob(job_id=job_id, reason_id=int(ctx.reason["id"]), memo=memo(p)),
-        title=f"Cancel job {job_id}?",
-        verb="Cancel job",
-        done_text=f"Canceled job {job_id} ({ctx.reason['name']}).",
-        after="Canceled",
-        reason=memo(p),
-        undo=Undo(
-            RemoveJobCancellation(job_id=job_id),
-            title=f"Undo: un-cancel job {job_id}?",
-            verb="Un-cancel",
-            done_text=f"Job {job_id} is no longer canceled.",
-        ),
-    )
+    cancel = CancelJob(job_id=job_id, reason_id=int(ctx.reason["id"]), memo=memo(p))
+    undo = Undo(RemoveJobCancellation(job_id=job_id), UNDO)
+    return status_change(ctx, cancel, CARD, after="Canceled", reason=memo(p), undo=undo)
 
 
 WRITE = Write(

@@ -4,28 +4,27 @@ from __future__ import annotations
 
 from bot.dialog.resolve import Ctx
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Status, Undo, Write, memo, status_change
+from bot.dialog.writes.base import Card, Status, Undo, Write, memo, status_change
 from bot.servicetitan.operations import HoldAppointment, RemoveAppointmentHold
+
+CARD = Card(
+    "Put appointment {appointment} of job {job} on hold?",
+    "Put on hold",
+    "Appointment {appointment} of job {job} is on hold ({reason}).",
+)
+UNDO = Card(
+    "Undo: take appointment {appointment} off hold?",
+    "Take off hold",
+    "Appointment {appointment} is off hold again.",
+)
 
 
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.appointment and ctx.job and ctx.reason
-    appt_id, job_id = int(ctx.appointment["id"]), ctx.job["id"]
-    return status_change(
-        ctx,
-        HoldAppointment(appointment_id=appt_id, reason_id=int(ctx.reason["id"]), memo=memo(p)),
-        title=f"Put appointment {appt_id} of job {job_id} on hold?",
-        verb="Put on hold",
-        done_text=f"Appointment {appt_id} of job {job_id} is on hold ({ctx.reason['name']}).",
-        after="Hold",
-        reason=memo(p),
-        undo=Undo(
-            RemoveAppointmentHold(appointment_id=appt_id),
-            title=f"Undo: take appointment {appt_id} off hold?",
-            verb="Take off hold",
-            done_text=f"Appointment {appt_id} is off hold again.",
-        ),
-    )
+    appt_id = int(ctx.appointment["id"])
+    hold = HoldAppointment(appointment_id=appt_id, reason_id=int(ctx.reason["id"]), memo=memo(p))
+    undo = Undo(RemoveAppointmentHold(appointment_id=appt_id), UNDO)
+    return status_change(ctx, hold, CARD, after="Hold", reason=memo(p), undo=undo)
 
 
 WRITE = Write(

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from bot.dialog.resolve import Ctx
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Status, Write, memo, status_change
+from bot.dialog.writes.base import Card, Status, Write, memo, status_change
 from bot.servicetitan.operations import HoldJob
+
+CARD = Card("Put job {job} on hold?", "Put on hold", "Job {job} is on hold ({reason}).")
 
 
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.job and ctx.reason
-    job_id = int(ctx.job["id"])
-    return status_change(
-        ctx,
-        HoldJob(job_id=job_id, reason_id=int(ctx.reason["id"]), memo=memo(p)),
-        title=f"Put job {job_id} on hold?",
-        verb="Put on hold",
-        done_text=f"Job {job_id} is on hold ({ctx.reason['name']}).",
-        after="Hold",
-        reason=memo(p),
-    )
+    hold = HoldJob(job_id=int(ctx.job["id"]), reason_id=int(ctx.reason["id"]), memo=memo(p))
+    return status_change(ctx, hold, CARD, after="Hold", reason=memo(p))
 
 
 WRITE = Write(

@@ -6,29 +6,23 @@ from __future__ import annotations
 
 from bot.dialog.resolve import Ctx
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Undo, Write, technicians_change
+from bot.dialog.writes.base import Card, Undo, Write, technicians_change
 from bot.servicetitan.operations import ReplaceTechnicians
+
+CARD = Card(
+    "Give job {job} to {new} instead of {old}?",
+    "Reassign",
+    "Gave job {job} (appointment {appointment}) to {new} instead of {old}.",
+)
+UNDO = Card("Undo: give job {job} back to {old}?", "Give it back", "Gave job {job} back to {old}.")
 
 
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.appointment and ctx.job and ctx.technician and ctx.from_technician
-    appt_id, job_id = int(ctx.appointment["id"]), ctx.job["id"]
-    old, new = ctx.from_technician, ctx.technician
-    return technicians_change(
-        ctx,
-        ReplaceTechnicians(appointment_id=appt_id, off=[int(old["id"])], on=[int(new["id"])]),
-        title=f"Give job {job_id} to {new['name']} instead of {old['name']}?",
-        verb="Reassign",
-        done_text=f"Gave job {job_id} (appointment {appt_id}) to {new['name']} instead of {old['name']}.",
-        adding=new,
-        without=old,
-        undo=Undo(
-            ReplaceTechnicians(appointment_id=appt_id, off=[int(new["id"])], on=[int(old["id"])]),
-            title=f"Undo: give job {job_id} back to {old['name']}?",
-            verb="Give it back",
-            done_text=f"Gave job {job_id} back to {old['name']}.",
-        ),
-    )
+    appt_id, old, new = int(ctx.appointment["id"]), int(ctx.from_technician["id"]), int(ctx.technician["id"])
+    swap = ReplaceTechnicians(appointment_id=appt_id, off=[old], on=[new])
+    undo = Undo(ReplaceTechnicians(appointment_id=appt_id, off=[new], on=[old]), UNDO)
+    return technicians_change(ctx, swap, CARD, adding=ctx.technician, without=ctx.from_technician, undo=undo)
 
 
 WRITE = Write(

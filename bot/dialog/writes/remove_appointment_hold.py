@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from bot.dialog.resolve import Ctx
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Status, Write, status_change
+from bot.dialog.writes.base import Card, Status, Write, status_change
 from bot.servicetitan.operations import RemoveAppointmentHold
+
+CARD = Card(
+    "Take appointment {appointment} of job {job} off hold?",
+    "Take off hold",
+    "Appointment {appointment} of job {job} is off hold.",
+)
 
 
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.appointment and ctx.job
-    appt_id, job_id = int(ctx.appointment["id"]), ctx.job["id"]
-    return status_change(
-        ctx,
-        RemoveAppointmentHold(appointment_id=appt_id),
-        title=f"Take appointment {appt_id} of job {job_id} off hold?",
-        verb="Take off hold",
-        done_text=f"Appointment {appt_id} of job {job_id} is off hold.",
-        after="not on hold",
-    )
+    off_hold = RemoveAppointmentHold(appointment_id=int(ctx.appointment["id"]))
+    return status_change(ctx, off_hold, CARD, after="not on hold")
 
 
 WRITE = Write(

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from bot.dialog.resolve import Ctx
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Status, Write, status_change
+from bot.dialog.writes.base import Card, Status, Write, status_change
 from bot.servicetitan.operations import RemoveJobCancellation
+
+CARD = Card("Un-cancel job {job}?", "Un-cancel", "Job {job} is no longer canceled.")
 
 
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.job
-    job_id = int(ctx.job["id"])
-    return status_change(
-        ctx,
-        RemoveJobCancellation(job_id=job_id),
-        title=f"Un-cancel job {job_id}?",
-        verb="Un-cancel",
-        done_text=f"Job {job_id} is no longer canceled.",
-        after="active again",
-    )
+    return status_change(ctx, RemoveJobCancellation(job_id=int(ctx.job["id"])), CARD, after="active again")
 
 
 WRITE = Write(

@@ -4,28 +4,22 @@ from __future__ import annotations
 
 from bot.dialog.resolve import Ctx
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Undo, Write, technicians_change
+from bot.dialog.writes.base import Card, Undo, Write, technicians_change
 from bot.servicetitan.operations import AssignTechnicians, UnassignTechnicians
+
+CARD = Card("Take {old} off job {job}?", "Unassign", "Took {old} off job {job} (appointment {appointment}).")
+UNDO = Card("Undo: put {old} back on job {job}?", "Assign", "Put {old} back on job {job}.")
 
 
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.appointment and ctx.job and ctx.from_technician
-    appt_id, job_id, tech = int(ctx.appointment["id"]), ctx.job["id"], ctx.from_technician
-    ids = [int(tech["id"])]
-    return technicians_change(
-        ctx,
-        UnassignTechnicians(appointment_id=appt_id, technician_ids=ids),
-        title=f"Take {tech['name']} off job {job_id}?",
-        verb="Unassign",
-        done_text=f"Took {tech['name']} off job {job_id} (appointment {appt_id}).",
-        without=tech,
-        undo=Undo(
-            AssignTechnicians(appointment_id=appt_id, technician_ids=ids),
-            title=f"Undo: put {tech['name']} back on job {job_id}?",
-            verb="Assign",
-            done_text=f"Put {tech['name']} back on job {job_id}.",
-        ),
-    )
+    people = {
+        "appointment_id": int(ctx.appointment["id"]),
+        "technician_ids": [int(ctx.from_technician["id"])],
+    }
+    undo = Undo(AssignTechnicians.model_validate(people), UNDO)
+    unassign = UnassignTechnicians.model_validate(people)
+    return technicians_change(ctx, unassign, CARD, without=ctx.from_technician, undo=undo)
 
 
 WRITE = Write(
