@@ -197,6 +197,27 @@ async def test_state_changes_with_unknown_outcome_are_applied_exactly_once(after
     assert sim.state.appointments[appointment_id]["specialInstructions"] == "Call first"
 
 
+@pytest.mark.parametrize("call", ["/unassign-technicians", "/assign-technicians"])
+@pytest.mark.parametrize("after", [True, False], ids=["answer-lost", "request-lost"])
+async def test_a_replacement_with_unknown_outcome_is_applied_exactly_once(after: bool, call: str) -> None:
+    client, sim, transport = losing_client(lambda request: False, after=after)
+    job = open_job_with_appointments(sim, 1)
+    appointment_id = job["firstAppointmentId"]
+    old, new = [t for t in sim.state.technicians if t not in sim.state.technician_ids_of_job(job["id"])][:2]
+    async with client:
+        await client.assign_technicians(appointment_id, [old])
+        transport.lose = is_("POST", call)  # the old one coming off, or the new one going on
+        await client.replace_technicians(appointment_id, off=[old], on=[new])
+        on = {
+            a.technician_id
+            async for a in client.iter_appointment_assignments(appointment_ids=[appointment_id])
+        }
+    assert transport.lost == 1
+    assert old not in on and new in on
+    assert [s for _, _, s in calls(sim, "POST", "/unassign-technicians")] == [200]
+    assert [s for _, _, s in calls(sim, "POST", "/assign-technicians")] == [200, 200]  # old, then new
+
+
 async def test_token_expired_on_the_server_is_refreshed_once_and_the_call_retried() -> None:
     sim_now = [NOW]
     client, sim = embedded_client(clock=lambda: sim_now[0], now=NOW, client_kwargs={"sleep": Sleeps()})
