@@ -42,3 +42,36 @@ def test_every_operation_a_write_sends_can_be_stored_and_read_back() -> None:
     union = typing.get_args(typing.get_args(AnyOperation)[0])
     sent = {op for write in WRITES.values() for op in write.operations}
     assert sent <= set(union)
+
+
+@pytest.mark.parametrize(
+    ("intent", "status", "problem"),
+    [
+        ("hold_job", "Hold", "Job 1006 is already on hold."),
+        ("hold_job", "Completed", "Job 1006 is completed, so it can't be put on hold."),
+        ("remove_cancellation", "Scheduled", "Job 1006 isn't canceled (it's Scheduled)."),
+        ("remove_cancellation", "Canceled", None),
+        ("update_job", "Scheduled", None),
+    ],
+)
+def test_a_jobs_status_is_checked_as_its_write_declares(
+    intent: str, status: str, problem: str | None
+) -> None:
+    assert WRITES[intent].job_problem({"id": 1006, "job_status": status}) == problem
+
+
+@pytest.mark.parametrize(
+    ("intent", "status", "problem"),
+    [
+        ("reschedule_appointment", "Working", "is being worked on right now, so it can't be rescheduled."),
+        ("assign_technician", "Working", None),
+        ("hold_appointment", "Hold", "is already on hold."),
+        ("remove_appointment_hold", "Scheduled", "isn't on hold (it's Scheduled)."),
+        ("reassign_technician", "Done", "is done, so it can't be reassigned."),
+    ],
+)
+def test_an_appointments_status_is_checked_as_its_write_declares(
+    intent: str, status: str, problem: str | None
+) -> None:
+    found = WRITES[intent].appointment_problem({"id": 5007, "status": status})
+    assert found == problem if problem is None else found == f"Appointment 5007 {problem}"

@@ -58,41 +58,40 @@ class Write:
 
     def job_problem(self, job: Row) -> str | None:
         """Why this write can't change the job as it is now (None: it can)."""
-        status = str(job.get("job_status", ""))
-        label = f"Job {job.get('job_number') or job.get('id')}"
-        if self.requires is not None:
-            return (
-                None
-                if status == self.requires.value
-                else f"{label} isn't {self.requires.words} (it's {status})."
-            )
-        if status == "Completed":
-            return f"{label} is completed, so it can't be {self.done}."
-        if status == "Canceled":
-            return (
-                f"{label} is canceled, so it can't be {self.done}. "
-                f"Say *uncancel job {job.get('id')}* first if it should go ahead."
-            )
-        if self.leaves is not None and status == self.leaves.value:
-            return f"{label} is already {self.leaves.words}."
-        return None
+        status, label = str(job.get("job_status", "")), f"Job {job.get('job_number') or job.get('id')}"
+        closed = {
+            "Completed": f"{label} is completed, so it can't be {self.done}.",
+            "Canceled": f"{label} is canceled, so it can't be {self.done}. "
+            f"Say *uncancel job {job.get('id')}* first if it should go ahead.",
+        }
+        return self._problem(label, status, closed.get(status))
 
     def appointment_problem(self, appt: Row) -> str | None:
         """Why this write can't change the appointment as it is now (None: it can)."""
-        status = str(appt.get("status", ""))
-        label = f"Appointment {appt.get('id')}"
+        status, label = str(appt.get("status", "")), f"Appointment {appt.get('id')}"
+        closed = (
+            f"{label} is {status.lower()}, so it can't be {self.done}."
+            if status in {"Done", "Canceled"}
+            else None
+        )
+        problem = self._problem(label, status, closed)
+        if problem is None and self.not_while_working and status == "Working":
+            return f"{label} is being worked on right now, so it can't be {self.done}."
+        return problem
+
+    def _problem(self, label: str, status: str, closed: str | None) -> str | None:
+        """The record must be in `requires`; otherwise not closed (`closed` says why it is), and not
+        already as this write leaves it."""
         if self.requires is not None:
             return (
                 None
                 if status == self.requires.value
                 else f"{label} isn't {self.requires.words} (it's {status})."
             )
-        if status in {"Done", "Canceled"}:
-            return f"{label} is {status.lower()}, so it can't be {self.done}."
+        if closed is not None:
+            return closed
         if self.leaves is not None and status == self.leaves.value:
             return f"{label} is already {self.leaves.words}."
-        if self.not_while_working and status == "Working":
-            return f"{label} is being worked on right now, so it can't be {self.done}."
         return None
 
 
