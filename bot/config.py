@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -46,6 +48,8 @@ class Settings(BaseSettings):
     role_managers: str | None = None
 
     dialog_ttl_minutes: int = Field(default=30, gt=0)
+    alert_poll_seconds: int = Field(default=20, ge=1, le=900)
+    day_plan_at: str = "06:30"  # HH:MM in each technician's zone, or "off"
 
     @field_validator("st_timezone")
     @classmethod
@@ -55,6 +59,20 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
         return value
+
+    @field_validator("day_plan_at")
+    @classmethod
+    def _hh_mm_or_off(cls, value: str) -> str:
+        text = value.strip().lower()
+        if text == "off":
+            return text
+        try:
+            parsed = time.fromisoformat(text.zfill(5)) if re.fullmatch(r"\d{1,2}:\d{2}", text) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise ValueError(f"{value!r} is not a time HH:MM (24-hour) or off")
+        return parsed.strftime("%H:%M")
 
     @field_validator("slack_api_url", "st_api_url", "st_auth_url")
     @classmethod
@@ -99,6 +117,11 @@ class Settings(BaseSettings):
     @property
     def st_auth_base(self) -> str:
         return (self.st_auth_url or ST_HOSTS[self.st_env][1]).rstrip("/")
+
+    @property
+    def day_plan_time(self) -> time | None:
+        """DAY_PLAN_AT as a time, or None when it is off."""
+        return None if self.day_plan_at == "off" else time.fromisoformat(self.day_plan_at)
 
     @property
     def tz(self) -> ZoneInfo:
