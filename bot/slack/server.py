@@ -86,7 +86,11 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
     dialog = DialogService(
         client=client, store=store, tz=settings.st_timezone, idle_minutes=settings.dialog_ttl_minutes
     )
-    return build_app(settings, dialog=dialog, store=store, servicetitan=client, socket_mode=socket_mode)
+    app = build_app(settings, dialog=dialog, store=store, servicetitan=client, socket_mode=socket_mode)
+    from bot.alerts.runtime import start_alerts  # the watcher of ServiceTitan's changes (CONTRACT section 6)
+
+    await start_alerts(settings, stack, client=client, store=store, slack=app.client)
+    return app
 
 
 def run_bot(
