@@ -36,10 +36,11 @@ class AlertService:
         day_plan_at: time | None = time(6, 30),
         clock: Callable[[], datetime] = utc_now,
         owner: str | None = None,
+        out: SlackOut | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
-        self.slack = SlackOut(slack, store, default_tz=tz)
+        self.slack = out or SlackOut(slack, store, default_tz=tz)  # `out`: another way to Slack (benchmarks)
         self.describer = Describer(client, store)
         self.subscriptions = Subscriptions(store)
         self.directory = Directory(client, store, self.slack)
