@@ -77,6 +77,11 @@ class DialogService:
         path = key.as_path()
         if isinstance(event, Said) and "<@" in event.text:
             event = Said(text=await self._name_mentions(event.text))
+        if isinstance(event, Said):  # alert subscriptions and quiet hours (bot/alerts/requests.py)
+            from bot.alerts.requests import answer as alert_request
+
+            if (reply := await alert_request(self.store, asker, key, event.text)) is not None:
+                return [reply]
         for _ in range(MAX_ATTEMPTS):
             done, replies = await self._turn(path, asker, event)
             if done:
