@@ -100,7 +100,7 @@ class ManagerAlerts:
             alert = await self.describer.alert(event, origin)
             if alert is None:
                 continue
-            slack_user = await actor_of(self.store, event.job_id)
+            slack_user = await actor_of(self.store, event.job_id, appointment_id=event.appointment_id)
             if slack_user:
                 alert.actor = f"<@{slack_user}>"
             alerts.append(alert)

@@ -10,13 +10,16 @@ like any other, and this short-lived record lets the alert name the Slack user w
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.alerts.events import SUBSCRIBABLE
-from bot.store import Store
+from bot.store import Store, StoreError
+
+log = logging.getLogger("bot.alerts")
 
 NAMESPACE = "alert-subs"
 KEY = "all"
@@ -138,13 +141,43 @@ def describe(sub: Subscription | None) -> str:
     return text
 
 
-async def record_actor(store: Store, job_id: int, slack_user: str) -> None:
-    """The write path's note that `slack_user` is changing job `job_id` through the bot (15 minutes)."""
-    await store.save(
-        namespace=ACTOR_NAMESPACE, key=str(int(job_id)), value={"user": slack_user}, ttl=ACTOR_TTL_SECONDS
-    )
+async def record_actor(
+    store: Store, job_id: int | None, slack_user: str, *, appointment_id: int | None = None
+) -> None:
+    """The write path's note that `slack_user` is changing this job (or appointment) through the bot;
+    kept 15 minutes, long enough for the watcher to see the change and name them in its alert."""
+    for kind, record_id in (("job", job_id), ("appointment", appointment_id)):
+        if record_id is not None:
+            await store.save(
+                namespace=ACTOR_NAMESPACE,
+                key=f"{kind}:{int(record_id)}",
+                value={"user": slack_user},
+                ttl=ACTOR_TTL_SECONDS,
+            )
 
 
-async def actor_of(store: Store, job_id: int) -> str | None:
-    record = await store.load(namespace=ACTOR_NAMESPACE, key=str(int(job_id)))
-    return str(record.value["user"]) if record is not None and record.value.get("user") else None
+async def record_write_actor(store: Store, args: dict[str, Any], slack_user: str) -> None:
+    """`record_actor` for a dialog write's arguments (`job_id` and/or `appointment_id`); a store that fails
+    here only costs the alert the Slack user's name, never the write."""
+    job_id, appointment_id = args.get("job_id"), args.get("appointment_id")
+    try:
+        await record_actor(
+            store,
+            int(job_id) if job_id is not None else None,
+            slack_user,
+            appointment_id=int(appointment_id) if appointment_id is not None else None,
+        )
+    except (StoreError, TypeError, ValueError) as exc:
+        log.warning("alerts: could not record who is writing: %s", exc)
+
+
+async def actor_of(store: Store, job_id: int, *, appointment_id: int | None = None) -> str | None:
+    """The Slack user who changed this appointment or job through the bot in the last minutes, if any."""
+    keys = ([f"appointment:{int(appointment_id)}"] if appointment_id is not None else []) + [
+        f"job:{int(job_id)}"
+    ]
+    for key in keys:
+        record = await store.load(namespace=ACTOR_NAMESPACE, key=key)
+        if record is not None and record.value.get("user"):
+            return str(record.value["user"])
+    return None
