@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.alerts.subscriptions import record_write_actor
 from bot.dialog.engine import InternalEvent, read_lookup, step
 from bot.dialog.messages import Asker, ConversationKey, Event, Reply, Said
 from bot.dialog.runner import Runner
@@ -136,6 +137,7 @@ class DialogService:
                         _, lost = step(fresh, ClaimLost(), now)
                         return True, replies + _replies(lost)
                     claimed = True
+                    await record_write_actor(self.store, effect.plan.args, asker.user_id)  # named in alerts
                     queue.append(await self.runner.call(effect.plan, check_first=effect.check_first))
         if rev is not None and not claimed and _essence(state) == before:
             return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose

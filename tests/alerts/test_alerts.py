@@ -120,3 +120,22 @@ async def test_a_burst_is_one_grouped_message_per_recipient(rig: AlertRig) -> No
     assert all(str(j) in channel["text"] for j in scheduled)
     assert_valid_blocks(channel["blocks"])
     assert dm["text"].startswith("6 cancellations")
+
+
+async def test_a_hold_made_through_the_bot_names_the_slack_user_who_confirmed_it(rig: AlertRig) -> None:
+    from bot.dialog.messages import Asker, ConversationKey, Pressed, Said
+    from bot.dialog.service import DialogService
+    from tests.alerts.conftest import TZ
+
+    service = rig.service()
+    await service.watcher.poll_once()
+    dialog = DialogService(client=rig.client, store=service.store, tz=TZ, clock=rig.clock)
+    dana = Asker(user_id="U0DANA", tz=TZ, role="dispatcher", name="Dana Reyes")
+    key = ConversationKey(team="T1", channel="D1", thread="", user="U0DANA")
+    replies = await dialog.handle(key, dana, Said(text="put job 1011 on hold, waiting for parts: compressor"))
+    card = [r for r in replies if r.kind == "confirm"][-1]
+    await dialog.handle(key, dana, Pressed(action="confirm", token=card.token))
+    assert rig.sim.state.jobs[1011]["jobStatus"] == "Hold"
+    await service.watcher.poll_once()
+    (post,) = rig.slack.posts_to(CHANNEL)
+    assert "<@U0DANA>" in block_text(post) and "Waiting for parts" in post["text"]
