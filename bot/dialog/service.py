@@ -78,13 +78,17 @@ class DialogService:
         path = key.as_path()
         if isinstance(event, Said) and "<@" in event.text:
             event = Said(text=await self._name_mentions(event.text))
+        alert_reply = None
         if isinstance(event, Said):  # alert subscriptions and quiet hours (bot/alerts/requests.py)
             from bot.alerts.requests import answer as alert_request
 
-            if (reply := await alert_request(self.store, asker, key, event.text)) is not None:
-                return [reply]
+            alert_reply = await alert_request(self.store, self._in_known_zone(asker), key, event.text)
+            if alert_reply is not None and (await self._load(path, asker))[0].pending is None:
+                return [alert_reply]
         for _ in range(MAX_ATTEMPTS):
             done, replies = await self._turn(path, asker, event)
+            if done and alert_reply is not None:  # answered, then the pending request shown again
+                return [alert_reply, *[r for r in replies if r.kind in ("confirm", "ask", "choice")]]
             if done:
                 return replies
         log.warning("dialog %s: gave up after %d save conflicts", path, MAX_ATTEMPTS)
