@@ -26,7 +26,9 @@ from bot.simulator.query import (
 )
 from bot.simulator.records import (
     APPOINTMENT_STATUSES,
+    MSG_ALREADY_CONFIRMED,
     MSG_CANNOT_DELETE,
+    MSG_NOT_CONFIRMED,
     MSG_NOT_ON_HOLD,
     MSG_VALIDATION,
     Hold,
@@ -38,7 +40,7 @@ from bot.simulator.timeutil import format_ts
 
 
 class AppointmentRules(TenantData):
-    """Adding, rescheduling, holding and deleting appointments, and their special instructions."""
+    """Adding, rescheduling, holding, confirming and deleting appointments, and their special instructions."""
 
     def add_appointment(self, body: Mapping[str, Any]) -> dict[str, Any]:
         job_id = body.get("jobId")
@@ -127,6 +129,25 @@ class AppointmentRules(TenantData):
         self._history(job["id"], "Appointment Hold Removed", stamp)
         self._after_appointment_change(job["id"], stamp)
 
+    def confirm(self, appointment_id: int) -> None:
+        """`PUT /appointments/{id}/confirmation`: the customer confirmed the visit (409 if already confirmed)."""
+        self._set_confirmed(appointment_id, True, MSG_ALREADY_CONFIRMED)
+
+    def remove_confirmation(self, appointment_id: int) -> None:
+        """`DELETE /appointments/{id}/confirmation` (409 if it was not confirmed)."""
+        self._set_confirmed(appointment_id, False, MSG_NOT_CONFIRMED)
+
+    def _set_confirmed(self, appointment_id: int, confirmed: bool, conflict: str) -> None:
+        appointment = self.get_appointment(appointment_id)
+        if bool(appointment["isConfirmed"]) == confirmed:
+            raise SimError(409, conflict)
+        stamp = self._stamp()
+        appointment["isConfirmed"] = confirmed
+        self._touch("appointments", appointment, stamp)
+        event = "Appointment Confirmed" if confirmed else "Appointment Confirmation Removed"
+        self._history(appointment["jobId"], event, stamp)
+        self._after_appointment_change(appointment["jobId"], stamp)
+
     def delete_appointment(self, appointment_id: int) -> None:
         appointment = self.get_appointment(appointment_id)
         siblings = self.job_appointments(appointment["jobId"])
@@ -165,6 +186,8 @@ class AppointmentRoutes:
             Route(f"{one}/special-instructions", self.set_special_instructions, methods=["PUT"]),
             Route(f"{one}/hold", self.hold_appointment, methods=["PUT"]),
             Route(f"{one}/hold", self.remove_hold, methods=["DELETE"]),
+            Route(f"{one}/confirmation", self.confirm, methods=["PUT"]),
+            Route(f"{one}/confirmation", self.remove_confirmation, methods=["DELETE"]),
         ]
 
     def appointment_in_path(self, request: Request) -> int:
@@ -224,6 +247,14 @@ class AppointmentRoutes:
 
     async def remove_hold(self, request: Request) -> Response:
         self.state.remove_hold(path_int(request))
+        return empty_ok()
+
+    async def confirm(self, request: Request) -> Response:
+        self.state.confirm(path_int(request))
+        return empty_ok()
+
+    async def remove_confirmation(self, request: Request) -> Response:
+        self.state.remove_confirmation(path_int(request))
         return empty_ok()
 
     async def delete_appointment(self, request: Request) -> Response:

@@ -34,6 +34,7 @@ from bot.simulator.records import (
     CANCELED_LOG_FIELDS,
     JOB_FIELDS,
     JOB_STATUSES,
+    MSG_CANNOT_COMPLETE,
     MSG_VALIDATION,
     PRIORITIES,
     Hold,
@@ -43,13 +44,14 @@ from bot.simulator.records import (
     validation_error,
 )
 from bot.simulator.tenant import TenantData
+from bot.simulator.timeutil import parse_ts
 
 NOTE_FIELDS = ("text", "isPinned", "createdById", "createdOn", "modifiedOn")
 HISTORY_FIELDS = ("id", "employeeId", "eventType", "date", "usedSchedulingTool", "memo")
 
 
 class JobRules(TenantData):
-    """Booking, updating, canceling, holding jobs and their notes."""
+    """Booking, updating, canceling, holding and completing jobs, and their notes."""
 
     def create_job(self, body: Mapping[str, Any]) -> dict[str, Any]:
         errors: dict[str, list[str]] = {}
@@ -235,6 +237,37 @@ class JobRules(TenantData):
         self._history(job_id, "Job On Hold", stamp, self.reason_memo(self.job_hold_reasons, reason_id, memo))
         self._touch("jobs", job, stamp)
 
+    def complete_job(self, job_id: int, body: Mapping[str, Any]) -> None:
+        """`PUT /jobs/{id}/complete` `{completedOn}`: the job and its open appointments are done.
+
+        409 when the job is already completed or canceled or nobody is assigned to it (the document's text).
+        """
+        job = self.get_job(job_id)
+        raw = body.get("completedOn")
+        if raw is None:
+            raise validation_error("CompletedOn", "The CompletedOn field is required.")
+        try:
+            completed_on = parse_ts(str(raw))
+        except ValueError as exc:
+            raise validation_error("CompletedOn", f"'{raw}' is not a valid date-time.") from exc
+        if job["jobStatus"] in ("Completed", "Canceled") or not self.technician_ids_of_job(job_id):
+            raise SimError(409, MSG_CANNOT_COMPLETE)
+        stamp = self._stamp()
+        for appointment in self.job_appointments(job_id):
+            if appointment["status"] not in ("Done", "Canceled"):
+                self.holds.pop(appointment["id"], None)
+                appointment["status"] = "Done"
+                self._touch("appointments", appointment, stamp)
+            for assignment in self.active_assignments(appointment["id"]):
+                if assignment["status"] != "Done":
+                    assignment["status"] = "Done"
+                    self._touch("appointmentAssignments", assignment, stamp)
+        self.job_holds.pop(job_id, None)
+        job["jobStatus"] = "Completed"
+        job["completedOn"] = completed_on
+        self._history(job_id, "Job Completed", stamp)
+        self._touch("jobs", job, stamp)
+
     def add_note(self, job_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
         job = self.get_job(job_id)
         text = body.get("text")
@@ -299,6 +332,7 @@ class JobRoutes:
             Route(f"{jpm}/jobs/{{id:int}}/cancel", self.cancel_job, methods=["PUT"]),
             Route(f"{jpm}/jobs/{{id:int}}/remove-cancellation", self.remove_cancellation, methods=["PUT"]),
             Route(f"{jpm}/jobs/{{id:int}}/hold", self.hold_job, methods=["PUT"]),
+            Route(f"{jpm}/jobs/{{id:int}}/complete", self.complete_job, methods=["PUT"]),
             Route(f"{jpm}/jobs/{{id:int}}/notes", self.list_notes, methods=["GET"]),
             Route(f"{jpm}/jobs/{{id:int}}/notes", self.add_note, methods=["POST"]),
             Route(f"{jpm}/jobs/{{id:int}}/canceled-log", self.canceled_log, methods=["GET"]),
@@ -421,6 +455,10 @@ class JobRoutes:
 
     async def hold_job(self, request: Request) -> Response:
         self.state.hold_job(self.job_in_path(request), await json_body(request))
+        return empty_ok()
+
+    async def complete_job(self, request: Request) -> Response:
+        self.state.complete_job(self.job_in_path(request), await json_body(request))
         return empty_ok()
 
     async def list_notes(self, request: Request) -> Response:

@@ -25,6 +25,9 @@ API_USER_ID = 60
 
 MSG_CANNOT_DELETE = "Appointment is in the state that doesn't allow deletion"
 MSG_NOT_ON_HOLD = "Appointment is not on hold"
+MSG_ALREADY_CONFIRMED = "Appointment is already confirmed"
+MSG_NOT_CONFIRMED = "Appointment was not confirmed"
+MSG_CANNOT_COMPLETE = "Job already completed or cancelled or has no assigned technicians"
 MSG_VALIDATION = "One or more validation errors occurred."
 
 

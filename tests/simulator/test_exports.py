@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
 
 from bot.simulator import SIM_CREDENTIALS, Simulator
 from bot.simulator.timeutil import format_ts, parse_ts
-from tests.simulator.conftest import DISPATCH, JPM, raw_client
-
-
-async def drain(
-    st: httpx.AsyncClient, path: str, token: str | None = None, **extra: str
-) -> tuple[list[dict[str, Any]], str]:
-    items: list[dict[str, Any]] = []
-    calls = 0
-    while True:
-        params = {"from": token, **extra} if token else dict(extra)
-        body = (await st.get(path, params=params)).json()
-        items += body["data"]
-        token = body["continueFrom"]
-        calls += 1
-        assert calls < 50, "export never ends"
-        if not body["hasMore"]:
-            assert token
-            return items, token
+from tests.simulator.conftest import DISPATCH, JPM, drain, raw_client
 
 
 async def test_full_export_then_only_changes(st: httpx.AsyncClient, simulator: Simulator) -> None:
