@@ -2,7 +2,16 @@
 `export/appointment-assignments`): ServiceTitan's change feeds over the tenant's change log.
 
 Every write `_touch`es its records, giving each a new place in the change log; a feed lists the records whose
-last change is after the caller's `from`, oldest first, in batches, with an opaque `continueFrom` token.
+last change is after the caller's `from`, oldest first, in batches of `export_batch_size`, with `hasMore` and
+an opaque `continueFrom` token (servicetitan README §2.2, §9):
+
+- no `from`: from the first record; a date string: the changes after that moment, so the current time gives
+  the feed's current end (a watcher's first start); a token: where the previous call stopped.
+- `Simulator(export_delay_minutes=15)` models ServiceTitan's freshness: a change younger than that is left out
+  unless `includeRecentChanges=true`, and then it comes again on every pass until it is older (callers dedupe
+  by id and modifiedOn). The default, 0, shows every change at once and never repeats one.
+- Deleted appointments, unassigned technicians and canceled logs whose cancellation was removed stay in their
+  feeds with `active: false`; the assignments feed, as documented, lists only active rows unless `active=Any`.
 """
 
 from __future__ import annotations
@@ -10,7 +19,9 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import takewhile
 from typing import Any
 
 from starlette.requests import Request
@@ -28,20 +39,39 @@ from bot.simulator.records import (
 from bot.simulator.tenant import TenantData
 from bot.simulator.timeutil import parse_ts
 
-
-def encode_token(seq: int) -> str:
-    """The opaque `continueFrom` token: a sequence number in the change log, base64-wrapped."""
-    return base64.urlsafe_b64encode(f"st-sim:{seq}".encode()).decode().rstrip("=")
+TOKEN_PREFIX = "st-sim:"
 
 
-def decode_from(value: str) -> tuple[int | None, datetime | None]:
-    """Read an export `from`: our token (-> sequence number) or a date string (-> modifiedOn bound)."""
+@dataclass(frozen=True)
+class Cursor:
+    """A place in one feed's change log, carried in the opaque `continueFrom` token.
+
+    `settled` is the last change read that is older than the recent-changes window: the next pass starts after
+    it. `read` is the last change this pass has returned; it runs ahead of `settled` once a recent change
+    (younger than `export_delay`) has been read with `includeRecentChanges=true`, and falls back to `settled`
+    when the pass ends, so recent changes come again on the next pass, as ServiceTitan warns they may.
+    """
+
+    settled: int
+    read: int
+
+    def token(self) -> str:
+        text = f"{TOKEN_PREFIX}{self.settled}:{self.read}"
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_from(value: str) -> tuple[Cursor | None, datetime | None]:
+    """Read an export `from`: our token (a `Cursor`) or a date string (changes after that moment)."""
     text = value.strip()
     try:
         padded = text + "=" * (-len(text) % 4)
         raw = base64.urlsafe_b64decode(padded.encode()).decode()
-        if raw.startswith("st-sim:"):
-            return int(raw.split(":", 1)[1]), None
+        if raw.startswith(TOKEN_PREFIX):
+            numbers = [int(part) for part in raw[len(TOKEN_PREFIX) :].split(":")]
+            if len(numbers) == 1:
+                return Cursor(numbers[0], numbers[0]), None
+            if len(numbers) == 2 and 0 <= numbers[0] <= numbers[1]:
+                return Cursor(numbers[0], numbers[1]), None
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     try:
@@ -56,33 +86,41 @@ class ExportFeeds(TenantData):
     def export(
         self, feed: str, from_value: str | None, *, include_recent: bool = False
     ) -> tuple[list[tuple[int, int]], str, bool]:
-        """Changes after `from`, oldest first: ([(seq, id)], continueFrom token, hasMore).
+        """The changes after `from`, oldest first: ([(seq, id)], continueFrom token, hasMore).
 
-        With `export_delay` set, changes younger than it stay out of the feed (and the token does not pass
-        them) unless `include_recent`, like ServiceTitan's 15-minute export freshness.
+        `from` is a token from an earlier `continueFrom`, a date string (the changes after that moment; the
+        current time gives the feed's current end), or absent (from the first record). A change younger than
+        `export_delay` (ServiceTitan's 15-minute freshness; 0 by default) is left out unless `include_recent`;
+        with it, such a change comes on every pass until it is older than the delay.
         """
-        after_seq = 0
+        cursor = Cursor(0, 0)
         since: datetime | None = None
         if from_value:
-            decoded_seq, since = decode_from(from_value)
-            after_seq = decoded_seq or 0
-        rows = sorted((seq, record_id) for record_id, seq in self.change_seq[feed].items() if seq > after_seq)
+            decoded, since = decode_from(from_value)
+            cursor = decoded or cursor
+        rows = sorted(
+            (seq, record_id) for record_id, seq in self.change_seq[feed].items() if seq > cursor.read
+        )
         if since is not None:
-            rows = [(s, i) for s, i in rows if self._changed_on(feed, i) >= since]
-        if self.export_delay and not include_recent:
-            cutoff = self.clock() - self.export_delay
-            visible: list[tuple[int, int]] = []
-            for seq, record_id in rows:
-                if self._changed_on(feed, record_id) > cutoff:
-                    break
-                visible.append((seq, record_id))
-            rows = visible
+            rows = [(s, i) for s, i in rows if self._changed_on(feed, i) > since]
+            start = rows[0][0] - 1 if rows else self.seq
+            cursor = Cursor(start, start)
+        horizon = self.clock() - self.export_delay if self.export_delay else None
+
+        def recent(row: tuple[int, int]) -> bool:
+            return horizon is not None and self._changed_on(feed, row[1]) > horizon
+
+        if not include_recent:
+            rows = list(takewhile(lambda row: not recent(row), rows))
         batch = rows[: self.export_batch_size]
         has_more = len(rows) > len(batch)
-        last = batch[-1][0] if batch else (after_seq or (max((s for s, _ in rows), default=0)))
-        if not batch and since is not None:
-            last = self.seq
-        return batch, encode_token(last), has_more
+        settled, read = cursor.settled, cursor.read
+        for row in batch:
+            if settled == read and not recent(row):
+                settled = row[0]
+            read = row[0]
+        # At the end of a pass the next one starts after the settled changes, repeating the recent ones.
+        return batch, Cursor(settled, read if has_more else settled).token(), has_more
 
     def _feed_record(self, feed: str, record_id: int) -> dict[str, Any]:
         """The record behind a feed row; deleted appointments stay in their feed."""
@@ -93,7 +131,9 @@ class ExportFeeds(TenantData):
         return record
 
     def _changed_on(self, feed: str, record_id: int) -> datetime:
-        return last_change(self._feed_record(feed, record_id))
+        """When the row last changed: its last write, else (seeded rows) its modifiedOn or createdOn."""
+        stamp = self.change_stamp[feed].get(record_id)
+        return stamp if stamp is not None else last_change(self._feed_record(feed, record_id))
 
     def export_record(self, feed: str, record_id: int) -> dict[str, Any]:
         return dict(self._feed_record(feed, record_id))

@@ -29,7 +29,6 @@ from bot.simulator.query import (
     path_int,
 )
 from bot.simulator.records import (
-    API_USER_ID,
     APPOINTMENT_STATUSES,
     CANCELED_LOG_FIELDS,
     JOB_FIELDS,
@@ -96,6 +95,7 @@ class JobRules(TenantData):
                 "customerPo": body.get("customerPo") or "",
                 "soldById": body.get("soldById"),
                 "jobGeneratedLeadSource": body.get("jobGeneratedLeadSource"),
+                "createdById": self.actor,
                 "createdOn": stamp,
                 "modifiedOn": stamp,
             },
@@ -192,7 +192,14 @@ class JobRules(TenantData):
         self.job_holds.pop(job_id, None)
         log_id = self.next_id("canceled_logs", 1)
         log = normalize(
-            {"id": log_id, "jobId": job_id, "reasonId": reason_id, "memo": memo, "createdOn": stamp},
+            {
+                "id": log_id,
+                "jobId": job_id,
+                "reasonId": reason_id,
+                "memo": memo,
+                "createdOn": stamp,
+                "createdById": self.actor,
+            },
             CANCELED_LOG_FIELDS,
             stamp,
         )
@@ -214,6 +221,11 @@ class JobRules(TenantData):
             if appointment["status"] == "Canceled":
                 appointment["status"] = "Scheduled"
                 self._touch("appointments", appointment, stamp)
+        # The cancellation no longer holds: its log stays, inactive (export/job-canceled-logs shows the change).
+        for log in self.canceled_logs.values():
+            if log["jobId"] == job_id and log["active"]:
+                log["active"] = False
+                self._touch("jobCanceledLogs", log, stamp)
         self._history(job_id, "Job Cancellation Removed", stamp)
         self._after_appointment_change(job_id, stamp)
 
@@ -277,7 +289,7 @@ class JobRules(TenantData):
         note = {
             "text": text,
             "isPinned": bool(body.get("pinToTop")),
-            "createdById": API_USER_ID,
+            "createdById": self.actor,
             "createdOn": stamp,
             "modifiedOn": stamp,
         }

@@ -63,12 +63,16 @@ class TenantData:
     external_data: dict[int, dict[str | None, list[dict[str, str]]]] = field(default_factory=dict)
     customer_phones: dict[int, list[str]] = field(default_factory=dict)
     deleted_appointments: dict[int, dict[str, Any]] = field(default_factory=dict)
-    # Export change log: feed -> id -> sequence number of its last change.
+    # Export change log: feed -> id -> sequence number and time of its last change (seeded rows: no time).
     change_seq: dict[str, dict[int, int]] = field(default_factory=lambda: {feed: {} for feed in FEEDS})
+    change_stamp: dict[str, dict[int, datetime]] = field(default_factory=lambda: {feed: {} for feed in FEEDS})
     seq: int = 0
     export_batch_size: int = 50
     export_delay: timedelta = timedelta(0)
     last_stamp: datetime | None = None
+    # Who writes: the app's integration user through the API, or an employee (`Simulator.acting_as`) for a
+    # change made as if in ServiceTitan's own UI. It becomes createdById, assignedById and history employeeId.
+    actor: int = API_USER_ID
     _next_ids: dict[str, int] = field(default_factory=dict)
 
     @staticmethod
@@ -116,6 +120,7 @@ class TenantData:
             record["modifiedOn"] = stamp
         self.seq += 1
         self.change_seq[feed][int(record["id"])] = self.seq
+        self.change_stamp[feed][int(record["id"])] = stamp
 
     def _history(
         self, job_id: int, event: str, stamp: datetime, memo: str = "", *, employee_id: int | None = None
@@ -124,7 +129,7 @@ class TenantData:
         entries.append(
             {
                 "id": job_id * 1000 + len(entries) + 1,
-                "employeeId": employee_id if employee_id is not None else API_USER_ID,
+                "employeeId": employee_id if employee_id is not None else self.actor,
                 "eventType": event,
                 "date": stamp,
                 "usedSchedulingTool": "Manual",
@@ -298,6 +303,7 @@ class TenantData:
                 "arrivalWindowEnd": window_end,
                 "specialInstructions": special_instructions,
                 "customerId": job["customerId"],
+                "createdById": self.actor,
                 "createdOn": stamp,
                 "modifiedOn": stamp,
             },
@@ -320,6 +326,7 @@ class TenantData:
                 "id": assignment_id,
                 "technicianId": technician_id,
                 "technicianName": technician["name"],
+                "assignedById": self.actor,
                 "assignedOn": stamp,
                 "status": status,
                 "jobId": appointment["jobId"],
