@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.simulator.query import (
     MAX_IDS,
+    Predicate,
     Query,
     Record,
     application_guid,
@@ -360,6 +361,17 @@ class JobRoutes:
     async def list_jobs(self, request: Request) -> Response:
         q = Query(request.query_params)
         guid = q.text("externalDataApplicationGuid")
+        filters = self._job_filters(q) + self._appointment_filters(q) + self._external_data_filters(q, guid)
+        return list_response(
+            q,
+            self.state.jobs,
+            filters,
+            lambda r: self.state.render_job(r, guid=guid),
+            ("Id", "ModifiedOn", "CreatedOn", "Priority"),
+        )
+
+    def _job_filters(self, q: Query) -> list[Predicate]:
+        """`GET /jobs` filters on the job's own fields."""
         filters = ids_filter(q) + common_filters(q, active_default=None)
         number = q.text("number")
         if number is not None:
@@ -379,68 +391,63 @@ class JobRoutes:
         job_status = q.enum("jobStatus", JOB_STATUSES)
         if job_status is not None:
             filters.append(lambda r: r["jobStatus"] == job_status)
-        appointment_status = q.enum("appointmentStatus", APPOINTMENT_STATUSES)
-        if appointment_status is not None:
-            filters.append(
-                lambda r: any(a["status"] == appointment_status for a in self.state.job_appointments(r["id"]))
-            )
         priority = q.text("priority")
         if priority is not None:
             filters.append(lambda r: str(r["priority"]).lower() == priority.lower())
-        first = (q.moment("firstAppointmentStartsOnOrAfter"), q.moment("firstAppointmentStartsBefore"))
-        if first != (None, None):
-
-            def first_starts(r: Record) -> bool:
-                appointments = self.state.job_appointments(r["id"])
-                if not appointments:
-                    return False
-                return in_window(min(a["start"] for a in appointments), *first)
-
-            filters.append(first_starts)
-        any_window = (q.moment("appointmentStartsOnOrAfter"), q.moment("appointmentStartsBefore"))
-        if any_window != (None, None):
-            filters.append(
-                lambda r: any(
-                    in_window(a["start"], *any_window) for a in self.state.job_appointments(r["id"])
-                )
-            )
         completed = (q.moment("completedOnOrAfter"), q.moment("completedBefore"))
         if completed != (None, None):
             filters.append(lambda r: in_window(r.get("completedOn"), *completed))
-        technician_id = q.integer("technicianId")
-        if technician_id is not None:
-            filters.append(lambda r: technician_id in self.state.technician_ids_of_job(r["id"]))
         tag_ids = q.ids("tagTypeIds", limit=10_000)
         if tag_ids is not None:
             filters.append(lambda r: bool(tag_ids & set(r.get("tagTypeIds") or [])))
+        return filters
+
+    def _appointment_filters(self, q: Query) -> list[Predicate]:
+        """`GET /jobs` filters on the job's appointments and their technicians."""
+        filters: list[Predicate] = []
+        visits = self.state.job_appointments
+        appointment_status = q.enum("appointmentStatus", APPOINTMENT_STATUSES)
+        if appointment_status is not None:
+            filters.append(lambda r: any(a["status"] == appointment_status for a in visits(r["id"])))
+        first = (q.moment("firstAppointmentStartsOnOrAfter"), q.moment("firstAppointmentStartsBefore"))
+        if first != (None, None):
+            filters.append(
+                lambda r: (
+                    bool(visits(r["id"])) and in_window(min(a["start"] for a in visits(r["id"])), *first)
+                )
+            )
+        any_window = (q.moment("appointmentStartsOnOrAfter"), q.moment("appointmentStartsBefore"))
+        if any_window != (None, None):
+            filters.append(lambda r: any(in_window(a["start"], *any_window) for a in visits(r["id"])))
+        technician_id = q.integer("technicianId")
+        if technician_id is not None:
+            filters.append(lambda r: technician_id in self.state.technician_ids_of_job(r["id"]))
         unused = q.boolean("hasUnusedAppointments")
         if unused is not None:
-            filters.append(lambda r: any(a["unused"] for a in self.state.job_appointments(r["id"])) == unused)
+            filters.append(lambda r: any(a["unused"] for a in visits(r["id"])) == unused)
+        return filters
+
+    def _external_data_filters(self, q: Query, guid: str | None) -> list[Predicate]:
+        """`externalDataKey` with `externalDataValues` (both or neither), under `guid` when given."""
         ext_key = q.text("externalDataKey")
         ext_values = q.text("externalDataValues")
-        if ext_key is not None or ext_values is not None:
-            if ext_key is None or ext_values is None:
-                q.errors.setdefault("externalDataKey", []).append(
-                    "'externalDataKey' and 'externalDataValues' must be provided together."
-                )
-            else:
-                values = {v.strip() for v in ext_values.split(",") if v.strip()}
-                if len(values) > MAX_IDS:
-                    q.errors.setdefault("ExternalDataValues", []).append("Lookup should not exceed 50 values")
+        if ext_key is None and ext_values is None:
+            return []
+        if ext_key is None or ext_values is None:
+            q.errors.setdefault("externalDataKey", []).append(
+                "'externalDataKey' and 'externalDataValues' must be provided together."
+            )
+            return []
+        values = {v.strip() for v in ext_values.split(",") if v.strip()}
+        if len(values) > MAX_IDS:
+            q.errors.setdefault("ExternalDataValues", []).append("Lookup should not exceed 50 values")
 
-                def has_external(r: Record) -> bool:
-                    per_app = self.state.external_data.get(r["id"], {})
-                    groups = [per_app.get(guid, [])] if guid is not None else list(per_app.values())
-                    return any(e["key"] == ext_key and e["value"] in values for g in groups for e in g)
+        def has_external(r: Record) -> bool:
+            per_app = self.state.external_data.get(r["id"], {})
+            groups = [per_app.get(guid, [])] if guid is not None else list(per_app.values())
+            return any(e["key"] == ext_key and e["value"] in values for g in groups for e in g)
 
-                filters.append(has_external)
-        return list_response(
-            q,
-            self.state.jobs,
-            filters,
-            lambda r: self.state.render_job(r, guid=guid),
-            ("Id", "ModifiedOn", "CreatedOn", "Priority"),
-        )
+        return [has_external]
 
     async def get_job(self, request: Request) -> Response:
         q = Query(request.query_params)
