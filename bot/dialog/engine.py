@@ -26,7 +26,6 @@ from bot.dialog.catalog import (
     HELP_EXAMPLES,
     INTENT_QUESTIONS,
     INTENT_SLOTS,
-    PAGE_SIZE,
     QUESTIONS,
     READ_INTENTS,
     READER_ROLES,
@@ -49,8 +48,8 @@ from bot.dialog.messages import (
     Reply,
     Said,
 )
+from bot.dialog.reads.registry import first_page, next_page, read_lookup
 from bot.dialog.resolve import (
-    NOT_LINKED,
     AskFor,
     NeedLoad,
     Offer,
@@ -77,7 +76,6 @@ from bot.dialog.state import (
     Pending,
     Phase,
     Plan,
-    ReadPages,
     Say,
     ShowConfirmation,
     UndoOffer,
@@ -1008,7 +1006,7 @@ def _on_pressed(s: Conversation, event: Pressed, now: datetime) -> list[Effect]:
         pages = s.read
         if pages is None or event.token != pages.token:
             return [Say(Reply(kind="text", text="That list is out of date; ask again."))]
-        return [Say(_page(s, pages, now))]
+        return [Say(next_page(pages, tz=_asker(s).tz))]
     if action == "resume":
         if s.expired is None:
             return [Say(Reply(kind="text", text="There's nothing to resume."))]
@@ -1202,24 +1200,6 @@ def _result_facts(plan: Plan) -> list[tuple[str, str]]:
 # ---- reads ------------------------------------------------------------------------------------------------
 
 
-def read_lookup(asker: Asker, intent: str, slots: dict[str, Any], now: datetime) -> Load | Reply:
-    """The lookup a read needs, or the reply when it can't be made: "me" (or a technician's own day, when
-    no one is named) is the asker's technician id. App Home reads a technician's day through this too."""
-    args: dict[str, Any] = {"intent": intent, "slots": json.dumps(slots, sort_keys=True)}
-    if names_me(str(slots.get("technician") or "")) or (
-        intent == "list_appointments" and asker.role == "technician" and not slots.get("technician")
-    ):
-        if asker.technician_id is None:
-            return Reply(kind="text", text=NOT_LINKED)
-        args["technician_id"] = asker.technician_id
-    if intent in {"show_job", "list_notes"} and slots.get("job_id") is None:
-        return Reply(kind="ask", text="Which job? (e.g. _show job 1001_)")
-    args["tz"] = asker.tz
-    if intent == "list_appointments":
-        args["now"] = now.isoformat()
-    return Load("read", args)
-
-
 def _read(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -> list[Effect]:
     lookup = read_lookup(_asker(s), intent, slots, now)
     if intent == "list_appointments" or "range" in slots:
@@ -1228,43 +1208,10 @@ def _read(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) ->
 
 
 def _read_reply(s: Conversation, data: dict[str, Any], now: datetime) -> Reply:
-    rows = [str(r) for r in data.get("rows", [])]
-    if not rows and not data.get("facts") and data.get("text"):
-        return Reply(kind="text", text=str(data["text"]), read_only=True)  # e.g. "I can't find job 2"
-    pages = ReadPages(title=str(data.get("title", "")), rows=rows, shown=0, token=_token(s, now, "read"))
-    s.read = pages
-    reply = _page(s, pages, now, empty=str(data.get("empty") or "Nothing found."))
-    reply.facts = [Fact(label=label, value=value) for label, value in data.get("facts", [])]
-    if data.get("text"):
-        head, _, body = reply.text.partition("\n")
-        reply.text = f"{head}\n{data['text']}\n{body}".strip()
+    reply, pages = first_page(data, token=_token(s, now, "read"), tz=_asker(s).tz)
+    if pages is not None:
+        s.read = pages
     return reply
 
 
-def _page(s: Conversation, pages: ReadPages, now: datetime, empty: str = "Nothing found.") -> Reply:
-    chunk = pages.rows[pages.shown : pages.shown + PAGE_SIZE]
-    first = pages.shown
-    pages.shown += len(chunk)
-    more = pages.shown < len(pages.rows)
-    body = "\n".join(chunk) if pages.rows else empty
-    footnote = f"Times in {_asker(s).tz}"
-    if len(pages.rows) > PAGE_SIZE:
-        shown = f"({first + 1}–{pages.shown} of {len(pages.rows)})"
-        body += f"\n{shown}"
-        footnote = f"{shown[1:-1]} · {footnote}"
-    reply = Reply(
-        kind="list",
-        title=pages.title,
-        text=f"{pages.title}\n{body}".strip(),
-        lines=chunk,
-        read_only=True,
-        token=pages.token,
-        footnote=footnote,
-    )
-    if more:
-        reply.buttons = [Button(action="more", label=f"More ({len(pages.rows) - pages.shown} left)")]
-    s.read = pages
-    return reply
-
-
-__all__ = ["step", "describe", "read_lookup"]
+__all__ = ["step", "describe"]
