@@ -8,7 +8,10 @@ Layout (see shared/STYLE.md, "Dialog as explicit, pure transitions"):
   people read them, in their time zone.
 - resolve.py: settles a pending write against the ServiceTitan data looked up so far, and builds the plan
   (before -> after) that the confirmation shows.
-- engine.py: `step(state, event, now) -> (state, effects)`, pure.
+- understand.py: reads the user's turn (text, a click, a picked date) into a typed answer.
+- engine.py: `step(state, event, now) -> (state, effects)`, pure: moves between phases on the answer, as
+  phases.py's table says; settle.py settles a pending write against the data looked up so far and says the
+  next thing; replies.py builds the replies (the card, a result, help).
 - reads/: one module per read intent (its look-up, answer and rows); reads/registry.py lists them.
 - refdata.py: reference lists, job facts and help's examples, cached; lookups.py: what a write looks up
   before its card.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -102,6 +102,15 @@ def reply_text(reply: Reply) -> str:
 
 def dispatcher(user: str = "U1") -> Asker:
     return Asker(user_id=user, tz=TZ, role="dispatcher", name="Dana Reyes")
+
+
+@pytest.fixture(autouse=True)
+def phase_table_holds(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every transition of every dialog test is one `bot.dialog.engine.PHASES` lists (step logs the others)."""
+    yield
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    broken = [r.getMessage() for r in records if r.getMessage().startswith("phase table:")]
+    assert not broken, broken
 
 
 @pytest.fixture
