@@ -6,7 +6,8 @@ ShowConfirmation, Say, Load, CallServiceTitan) come out. bot/dialog/runner.py pe
 bot/dialog/service.py feeds their results back, so every conversation can be replayed from its events.
 
 A user's event is first read into a typed answer (`bot.dialog.understand`); this module only moves the
-conversation between phases on it, as `bot.dialog.phases.PHASES` says (the README's "Phases" shows the same table).
+conversation between phases on it, as `bot.dialog.phases.PHASES` says (the README's "Phases" shows
+the same table).
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from bot.dialog.catalog import (
     WRITE_STEPS,
 )
 from bot.dialog.messages import Event, PickedDate, Pressed
+from bot.dialog.replies import STALE
 from bot.dialog.resolve import active_rows, is_mention, names_me
 from bot.dialog.rules import match_technician, pick_option
 from bot.dialog.state import ACTIVE_PHASES, Conversation, Load, Pending, Phase
@@ -154,7 +155,6 @@ UNDO_WORDS = {
     "undo please",
 }
 GLOBAL_INTENTS = frozenset({"subscribe_alerts", "unsubscribe_alerts"})  # answered without leaving the dialog
-STALE = "That button belongs to an older message, so I ignored it."
 NOT_UNDERSTOOD = "Sorry, I didn't get that."
 
 _BARE_NUMBER = re.compile(r"#?\s*(\d+)")
