@@ -313,6 +313,28 @@ def _follow_up_read(last_read: dict[str, Any], text: str, now: datetime, tz: str
     return NewRequest(str(last_read["intent"]), {**dict(last_read.get("slots") or {}), "range": days})
 
 
+@dataclass
+class _Turn:
+    """A message read against the request in progress: the words (`cleaned`: without correction lead-ins
+    such as "no, actually"), the parser's reading, the question asked and the answer to it, if any."""
+
+    p: Pending
+    phase: Phase
+    text: str
+    cleaned: str
+    intent: str
+    slots: dict[str, Any]
+    asked: str | None
+    answer: Any
+    number: re.Match[str] | None
+    now: datetime
+    tz: str
+
+    @property
+    def is_correction(self) -> bool:
+        return self.cleaned != self.text.strip()
+
+
 def _in_request(
     s: Conversation,
     p: Pending,
@@ -331,12 +353,26 @@ def _in_request(
         picked = pick_option(text, p.choice.options)
         if picked is not None:
             return Pick(picked, s.token)
-    said = norm(text)
     if phase == "confirming" and p.plan is not None:
-        if said in CONFIRM_WORDS:  # typing "yes" is a click on the card's confirm button
+        if norm(text) in CONFIRM_WORDS:  # typing "yes" is a click on the card's confirm button
             return Confirm(s.token)
-        if said in NO_WORDS:
+        if norm(text) in NO_WORDS:
             return Deny(s.token)
+    turn = _read_turn(p, phase, text, intent, slots, now, tz)
+    problem = _number_problem(turn)
+    if problem:
+        return Unclear(problem)
+    if _names_a_customer(turn):
+        return Fill(customer_name=turn.cleaned)  # a customer given by name: looked up
+    found = _slot_values(turn)
+    if isinstance(found, NewRequest):
+        return found
+    return _checked(turn, *found)
+
+
+def _read_turn(
+    p: Pending, phase: Phase, text: str, intent: str, slots: dict[str, Any], now: datetime, tz: str
+) -> _Turn:
     cleaned = _CORRECTION_LEAD.sub("", text).strip() or text
     if intent in READ_INTENTS and cleaned != text.strip():
         intent = "unknown"  # "no, job 1002" corrects the request; it isn't a look-up
@@ -345,62 +381,84 @@ def _in_request(
     if answer is not None and intent in READ_INTENTS and len(text.split()) <= 2:
         intent, slots = "unknown", {}  # "1001" or "job 1001" answers the question; it isn't a look-up
     number = _BARE_NUMBER.fullmatch(cleaned)
-    if number and answer is None and asked not in _NUMBER_TEXT_SLOTS:
-        # A number answers the question asked or nothing: it is never a job look-up here.
-        if asked is None and phase == "confirming" and len(number[1]) <= 2:  # a button's number
-            return Unclear(f"I didn't get “{cleaned}”.")
-        if asked is None and phase == "choosing" and p.choice is not None and len(number[1]) <= 2:
-            return Unclear(f"There's no option {number[1]}; pick 1 to {len(p.choice.options)}.")
-        if asked is not None:
-            return Unclear(_NUMBER_IS_NOT.get(asked, f"“{cleaned}” doesn't answer that."))
-    # "Which job or appointment?" 5073: an appointment if no job has that id
-    either = answer if number and answer is not None and asked == "job_id" and _targets(p) else None
-    if (
-        asked == "customer_id"
-        and answer is None
-        and intent == "unknown"
-        and _NAME.search(cleaned)
-        and not parse_one("when", cleaned, now, tz)  # "tomorrow 9am" is a day, not a customer's name
-    ):
-        return Fill(customer_name=cleaned)  # a customer given by name: looked up
-    changed: dict[str, Any] = {}
-    note = ""  # said before the next question or card (e.g. a part of the answer that was not used)
-    if asked in FREE_TEXT_SLOTS and intent not in WRITE_INTENTS | READ_INTENTS:
-        value = parse_one(asked, text, now, tz)
-        changed[asked] = value if value else text.strip()
+    return _Turn(p, phase, text, cleaned, intent, slots, asked, answer, number, now, tz)
+
+
+def _number_problem(t: _Turn) -> str:
+    """Why a bare number answers nothing here ("" when it does, or when it is no bare number). A number
+    answers the question asked or nothing: it is never a job look-up in the middle of a request."""
+    if not t.number or t.answer is not None or t.asked in _NUMBER_TEXT_SLOTS:
+        return ""
+    small = len(t.number[1]) <= 2
+    if t.asked is None and t.phase == "confirming" and small:  # a button's number
+        return f"I didn't get “{t.cleaned}”."
+    if t.asked is None and t.phase == "choosing" and t.p.choice is not None and small:
+        return f"There's no option {t.number[1]}; pick 1 to {len(t.p.choice.options)}."
+    if t.asked is not None:
+        return _NUMBER_IS_NOT.get(t.asked, f"“{t.cleaned}” doesn't answer that.")
+    return ""
+
+
+def _names_a_customer(t: _Turn) -> bool:
+    """Words for "Which customer?" that are a name to look up ("tomorrow 9am" is a day, not a name)."""
+    return (
+        t.asked == "customer_id"
+        and t.answer is None
+        and t.intent == "unknown"
+        and bool(_NAME.search(t.cleaned))
+        and not parse_one("when", t.cleaned, t.now, t.tz)
+    )
+
+
+def _slot_values(t: _Turn) -> tuple[dict[str, Any], str] | NewRequest:
+    """The slot values the message gives the request, with a note to say before what comes next; or the
+    other request (a write, a look-up) it is."""
+    p, asked, wanted = t.p, t.asked, INTENT_SLOTS.get(t.p.intent, frozenset())
+    if asked in FREE_TEXT_SLOTS and t.intent not in WRITE_INTENTS | READ_INTENTS:
+        value = parse_one(asked, t.text, t.now, t.tz)
         context = ANSWER_CONTEXT.get((p.intent, asked))
-        whole = parse_text(context.format(answer=cleaned), now, tz) if context else {}
+        whole = parse_text(context.format(answer=t.cleaned), t.now, t.tz) if context else {}
         given = whole.get("slots") or {}
         if whole.get("intent") == p.intent and given.get(asked):
-            changed = {k: v for k, v in given.items() if k in INTENT_SLOTS.get(p.intent, frozenset())}
-    elif asked == "job_changes":
-        reparsed = parse_text(f"update job {p.slots.get('job_id')} {text}", now, tz)
+            return {k: v for k, v in given.items() if k in wanted}, ""  # several slots in one answer
+        return {asked: value if value else t.text.strip()}, ""
+    if asked == "job_changes":
+        reparsed = parse_text(f"update job {p.slots.get('job_id')} {t.text}", t.now, t.tz)
         if reparsed.get("intent") == "update_job":
-            changed = {k: v for k, v in (reparsed.get("slots") or {}).items() if k != "job_id"}
-    elif _other_request(p, intent, slots, text, cleaned) or intent in READ_INTENTS:
-        return NewRequest(intent, slots)
-    else:
-        if intent == p.intent or intent == "unknown" or intent not in WRITE_INTENTS:
-            changed = {k: v for k, v in slots.items() if k in INTENT_SLOTS.get(p.intent, frozenset())}
-        if asked and asked not in changed and answer is not None:
-            changed[asked] = answer
-        if asked:
-            # "friday afternoon with Mike": the asked slot and a technician in one answer
-            extra, note = _with_technician(p, asked, cleaned, now, tz)
-            changed.update(extra)
-        if not changed and asked:
-            # An answer fills the slot asked. Only a typed value ("friday 2pm", "appointment 5002") may
-            # fill another slot: free text ("Alice Johnson" for a customer) never lands in the technician.
-            if not number:
-                changed = _first_correction(p, cleaned, now, tz, skip={*FREE_TEXT_SLOTS, "technician"})
-        elif not changed:
-            is_correction = cleaned != text.strip()
-            skip: set[str] = set()
-            if not is_correction and phase != "collecting":
-                skip |= FREE_TEXT_SLOTS  # free text only replaces a slot when it reads as a correction
-            if not is_correction and len(cleaned.split()) > 3:
-                skip.add("technician")  # any words parse as a name; a sentence is not one
-            changed = _first_correction(p, cleaned, now, tz, skip=skip)
+            return {k: v for k, v in (reparsed.get("slots") or {}).items() if k != "job_id"}, ""
+        return {}, ""
+    if _other_request(p, t.intent, t.slots, t.text, t.cleaned) or t.intent in READ_INTENTS:
+        return NewRequest(t.intent, t.slots)
+    changed: dict[str, Any] = {}
+    note = ""
+    if t.intent == p.intent or t.intent == "unknown" or t.intent not in WRITE_INTENTS:
+        changed = {k: v for k, v in t.slots.items() if k in wanted}
+    if asked and asked not in changed and t.answer is not None:
+        changed[asked] = t.answer
+    if asked:
+        # "friday afternoon with Mike": the asked slot and a technician in one answer
+        extra, note = _with_technician(p, asked, t.cleaned, t.now, t.tz)
+        changed.update(extra)
+    if changed:
+        return changed, note
+    if asked:
+        # An answer fills the slot asked. Only a typed value ("friday 2pm", "appointment 5002") may
+        # fill another slot: free text ("Alice Johnson" for a customer) never lands in the technician.
+        if t.number:
+            return {}, note
+        return _first_correction(p, t.cleaned, t.now, t.tz, skip={*FREE_TEXT_SLOTS, "technician"}), note
+    skip: set[str] = set()
+    if not t.is_correction and t.phase != "collecting":
+        skip |= FREE_TEXT_SLOTS  # free text only replaces a slot when it reads as a correction
+    if not t.is_correction and len(t.cleaned.split()) > 3:
+        skip.add("technician")  # any words parse as a name; a sentence is not one
+    return _first_correction(p, t.cleaned, t.now, t.tz, skip=skip), note
+
+
+def _checked(t: _Turn, changed: dict[str, Any], note: str) -> Answer:
+    """The values as a Fill, or why they change nothing: a name of no technician at a card or a choice,
+    no value at all, or what the card already says."""
+    p, phase = t.p, t.phase
     problem = note or NOT_UNDERSTOOD
     name = changed.get("technician")
     if name and phase in {"confirming", "choosing"} and not _may_be_technician(p, str(name)):
@@ -409,13 +467,15 @@ def _in_request(
         problem = f"There's no active technician called “{name}”, so I left it as it was."
     if not changed:
         return Unclear(problem)
-    _keep_the_other_half_of_when(p, changed, cleaned, now, tz)
+    _keep_the_other_half_of_when(p, changed, t.cleaned, t.now, t.tz)
     unchanged = all(p.slots.get(slot) == value for slot, value in changed.items())
     if phase == "confirming" and p.plan is not None and unchanged:
         return Unclear("The card already says that.")
     if phase == "choosing" and not note:
         # "monday 3pm" while a list is shown answers a later question: say it was kept, not ignored
         note = "Got it, I'll use that."
+    # "Which job or appointment?" 5073: an appointment if no job has that id
+    either = t.answer if t.number and t.answer is not None and t.asked == "job_id" and _targets(p) else None
     return Fill(changed, note=note, either=either)
 
 
