@@ -8,7 +8,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ST_HOSTS: dict[str, tuple[str, str]] = {
@@ -28,14 +28,15 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
+    # Secrets are SecretStr: a repr, a log line or a validation error shows "**********", never the value.
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
 
     st_client_id: str | None = None
-    st_client_secret: str | None = None
-    st_app_key: str | None = None
+    st_client_secret: SecretStr | None = None
+    st_app_key: SecretStr | None = None
     st_tenant_id: int | None = None
     st_env: Literal["integration", "production"] = "integration"
     st_api_url: str | None = None
@@ -96,7 +97,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _credentials_all_or_none(self) -> Settings:
-        given = [name for name in ST_CREDENTIALS if getattr(self, name) not in (None, "")]
+        given = [name for name in ST_CREDENTIALS if _text(getattr(self, name))]
         if given and len(given) != len(ST_CREDENTIALS):
             missing = [name.upper() for name in ST_CREDENTIALS if name not in given]
             raise ValueError(
@@ -130,6 +131,17 @@ class Settings(BaseSettings):
     @staticmethod
     def id_list(value: str | None) -> frozenset[str]:
         return frozenset(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def reveal(secret: SecretStr | None) -> str:
+    """A secret's value where it is handed to Slack or ServiceTitan ("" when unset)."""
+    return secret.get_secret_value() if secret is not None else ""
+
+
+def _text(value: object) -> str:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return "" if value is None else str(value)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import SettingsError, load_settings
+from bot.config import SettingsError, load_settings, reveal
 
 ALL_VARS = [
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "ST_CLIENT_ID",
@@ -72,6 +72,29 @@ def test_partial_credentials_name_what_is_missing(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("ST_CLIENT_SECRET", "secret")
     with pytest.raises(SettingsError, match="ST_APP_KEY, ST_TENANT_ID"):
         load_settings()
+
+
+def test_secrets_are_hidden_from_repr_and_revealed_only_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets = {
+        "SLACK_BOT_TOKEN": "xoxb-very-secret",
+        "SLACK_SIGNING_SECRET": "signing-very-secret",
+        "SLACK_APP_TOKEN": "xapp-very-secret",
+        "ST_CLIENT_SECRET": "client-very-secret",
+        "ST_APP_KEY": "appkey-very-secret",
+    }
+    for name, value in {**secrets, "ST_CLIENT_ID": "c", "ST_TENANT_ID": "42"}.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    shown = repr(settings) + str(settings.model_dump())
+    assert not any(value in shown for value in secrets.values()), shown
+    assert reveal(settings.slack_bot_token) == "xoxb-very-secret"
+    assert reveal(settings.st_client_secret) == "client-very-secret"
+    assert reveal(None) == ""
+
+
+def test_an_empty_secret_counts_as_unset_in_the_all_or_none_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ST_CLIENT_SECRET", "")
+    assert load_settings().use_simulator
 
 
 def test_full_credentials_leave_the_simulator(monkeypatch: pytest.MonkeyPatch) -> None:

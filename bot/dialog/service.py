@@ -19,8 +19,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.alerts.subscriptions import record_write_actor
-from bot.dialog.engine import InternalEvent, read_lookup, step
+from bot.dialog.engine import InternalEvent, step
 from bot.dialog.messages import Asker, ConversationKey, Event, Reply, Said
+from bot.dialog.reads.registry import read_lookup
 from bot.dialog.runner import Runner
 from bot.dialog.state import (
     Ask,

@@ -10,14 +10,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from bot.dialog.messages import Asker, Reply
 
 Phase = Literal["idle", "collecting", "choosing", "confirming", "applying", "switching"]
 ACTIVE_PHASES: frozenset[str] = frozenset({"collecting", "choosing", "confirming", "switching"})
 
-STATE_VERSION = 1
+# 2: Pending's flags are typed fields (card_before, refused, either, either_tried, customer_name, problem);
+# version 1 kept them in Pending.data under underscore keys, and is read by moving them over.
+STATE_VERSION = 2
+_V1_FLAGS = {
+    "_card": "card_before",
+    "_refused": "refused",
+    "_job_or_appointment": "either",
+    "_tried_as_appointment": "either_tried",
+    "_customer_name": "customer_name",
+    "_problem": "problem",
+}
 
 
 class OfferedChoice(BaseModel):
@@ -60,6 +70,13 @@ class Plan(BaseModel):
     seen_at: datetime | None = None  # when the card's "before" was read from ServiceTitan
 
 
+class CardBefore(BaseModel):
+    """The card as it was before a correction, shown again if ServiceTitan's data refuses the correction."""
+
+    slots: dict[str, Any]
+    plan: Plan
+
+
 class Pending(BaseModel):
     """One request being collected, validated and confirmed."""
 
@@ -70,6 +87,32 @@ class Pending(BaseModel):
     choice: OfferedChoice | None = None
     plan: Plan | None = None  # set while confirming / applying
     started_at: datetime | None = None
+    card_before: CardBefore | None = None  # while a correction made at the card is checked
+    refused: bool = (
+        False  # the last thing said about the request was a refusal (nothing to lose by dropping it)
+    )
+    either: int | None = None  # a number given for "Which job or appointment?" (a job id, if a job has it)
+    either_tried: int | None = None  # that number, now tried as an appointment id
+    customer_name: str | None = None  # the name a customer lookup is running for
+    problem: str = ""  # what to say before the next question, kept while a lookup runs
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_version_1(cls, value: Any) -> Any:
+        """Version 1 kept the flags in `data` under underscore keys: move them to their fields."""
+        if not isinstance(value, dict) or not isinstance(value.get("data"), dict):
+            return value
+        data = dict(value["data"])
+        moved = {field: data.pop(key) for key, field in _V1_FLAGS.items() if key in data}
+        if not moved:
+            return value
+        return {**value, "data": data, **moved}
+
+    def forget_lookups(self) -> None:
+        """Drop everything looked up and settled from it, to check the request against ServiceTitan again."""
+        self.data, self.plan, self.choice = {}, None, None
+        self.card_before, self.refused, self.either, self.either_tried = None, False, None, None
+        self.customer_name, self.problem = None, ""
 
 
 class UndoOffer(BaseModel):
@@ -108,6 +151,11 @@ class Conversation(BaseModel):
     last_done: str | None = None  # what the last confirmed write did ("already done" answers)
     last_done_token: str = ""
     unsure: bool = False  # the pending plan was sent but its outcome is unknown: check before sending again
+
+    @model_validator(mode="after")
+    def _current_version(self) -> Conversation:
+        self.version = STATE_VERSION  # an older stored version is read into the current fields (Pending)
+        return self
 
 
 # ---- effects: what step asks the boundary (bot/dialog/runner.py) to do -----------------------------------
