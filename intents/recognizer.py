@@ -16,19 +16,24 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from intents import timeparse
+from intents.clauses import clause_starts, side_technician
 from intents.grammar import Grammar, Template, load_grammar
 from intents.slots import (
     ID_NOUNS,
     ID_SEPARATORS,
     LIST_SLOTS,
+    PHRASE_STOPWORDS,
     SAYS_NOTHING,
     Capture,
     Context,
     alert_kinds,
     read_capture,
     scan_list,
+    word_set,
 )
 from intents.text import MAX_TOKENS, Token, tokenize
+from intents.typos import correct
+from intents.vocabulary import trade_heads
 
 UNKNOWN: dict[str, Any] = {"intent": "unknown", "slots": {}}
 _KEPT_PUNCT = {",": ",", "-": "-", "–": "-", "—": "-", ":": ":", ";": ";", "&": "and", "+": "and", "=": ":"}
@@ -142,7 +147,7 @@ def _id_at(tokens: list[Token], i: int) -> tuple[int, str, int] | None:
 
 def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool = True) -> Analysis:
     """Turn a message into skeleton items (without its filler words unless strip is False)."""
-    raw = tokenize(text)
+    raw = correct(tokenize(text), text)
     truncated = len(raw) >= MAX_TOKENS
     tokens = _strip_filler(raw, grammar) if strip else raw
     count = len(tokens)
@@ -250,6 +255,39 @@ def _match(
     return None
 
 
+# Words that lead into a job type said in trade words without being part of it ("book a ...").
+_TRADE_LEADS = word_set(
+    "book booked schedule create new need needs want wants get set up add log enter open make i we us me "
+    "a an the another some one please sched arrange"
+)
+
+
+def _trade_words(analysis: Analysis, covered: set[int], ctx: Context) -> str | None:
+    """A job type said as trade words anywhere ("... location 93 leak repair tomorrow"): the first run
+    of plain words that ends in a trade word, without the booking words before it."""
+    heads = trade_heads()
+    run: list[int] = []
+    for index in range(len(analysis.items) + 1):
+        item = analysis.items[index] if index < len(analysis.items) else None
+        plain = (
+            item is not None
+            and index not in covered
+            and item.key[:1].islower()
+            and item.key not in PHRASE_STOPWORDS
+        )
+        if plain:
+            run.append(index)
+            continue
+        while run and analysis.items[run[0]].key in _TRADE_LEADS:
+            run.pop(0)
+        if run and analysis.items[run[-1]].key in heads:
+            value = read_capture("job_type", analysis.capture(run[0], run[-1] + 1), ctx)
+            if isinstance(value, str):
+                return value
+        run = []
+    return None
+
+
 def _fill(
     template: Template,
     slots: dict[str, Any],
@@ -281,6 +319,10 @@ def _fill(
         value = timeparse.to_when(res, ctx.now_local) if spec.time_slot == "when" else timeparse.to_range(res)
         if value is not None:
             slots[spec.time_slot] = value
+    if "job_type" in allowed and "job_type" not in slots:
+        job_type = _trade_words(analysis, covered, ctx)
+        if job_type is not None:
+            slots["job_type"] = job_type
     uncovered = ""
     for slot in LIST_SLOTS:
         if slot in allowed and slot not in slots:
@@ -303,10 +345,8 @@ def _fill(
     return slots
 
 
-def recognize(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
-    """Parse one message; raises only on a broken grammar or an invalid time zone."""
-    grammar = load_grammar()
-    ctx = Context(timeparse.local_now(now, tz), tz)
+def _read(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
+    """The request of one text read as a whole (UNKNOWN when no template matches it)."""
     analysis = analyse(text, ctx.today, grammar)
     found = _match(analysis, grammar, ctx)
     if found is None and analysis.items and analysis.items[0].key == "MENTION":
@@ -325,3 +365,31 @@ def recognize(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
     if template.intent == "unknown":
         return {"intent": "unknown", "slots": {}}
     return {"intent": template.intent, "slots": _fill(template, slots, covered, analysis, grammar, ctx)}
+
+
+def _read_clauses(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
+    """The whole text, else the first later clause that is a request ("homeowner rang, wants job 5
+    moved"): what came before it is context."""
+    result = _read(text, grammar, ctx)
+    if result["intent"] != "unknown":
+        return result
+    for start in clause_starts(text):
+        result = _read(text[start:], grammar, ctx)
+        if result["intent"] != "unknown":
+            return result
+    return result
+
+
+def recognize(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
+    """Parse one message; raises only on a broken grammar or an invalid time zone."""
+    grammar = load_grammar()
+    ctx = Context(timeparse.local_now(now, tz), tz)
+    side = side_technician(text)
+    if side is not None:
+        # "book a tune-up for customer 3 friday, give it to Mike": the request, then its technician
+        result = _read_clauses(side.rest, grammar, ctx)
+        intent = result["intent"]
+        if intent != "unknown" and "technician" in grammar.intents[intent].slots:
+            result["slots"].setdefault("technician", side.technician)
+            return result
+    return _read_clauses(text, grammar, ctx)
