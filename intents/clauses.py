@@ -29,8 +29,10 @@ _LISTED_BEFORE = re.compile(
     r"low|normal|high|urgent|jobs?|appointments?|visits?|notes?)\s*$",
     re.IGNORECASE,
 )
-# Context words that only lead into a request ("so", "and then"): a clause starting with nothing else.
 _MAX_CLAUSES = 8
+# A clause that may carry a request starts with a word or a mention and has a second word:
+# "friday between 8 and 10" has no clause "10".
+_CLAUSE_START = re.compile(r"(?:[^\W\d_]|<@)\S*\s+\S", re.UNICODE)
 
 _MENTION = r"<@[A-Z0-9]+(?:\|[^<>]{0,80})?>"
 _WORD = r"[^\W\d_][\w'.-]*"
@@ -39,13 +41,13 @@ _NAME = rf"(?P<name>{_MENTION}|{_WORD}(?:\s+{_CAP_WORD})?)"
 _IT = r"(?:it|this|that|this one|that one|the job|the visit|the call|the appointment|them)"
 _TAKE = r"(?:take|do|handle|cover|grab|run|get|have)"
 _SIDE_TECHNICIAN = [
+    rf"(?P<me>i(?:'ll|’ll| will| can|'m gonna| am gonna| am going to|'m going to|ll| got| could)\s+{_TAKE}\s+{_IT})",
     rf"(?:give|hand|assign|send|pass)\s+{_IT}\s+(?:to|over to)\s+{_NAME}",
     rf"(?:put|get|stick|throw|slot)\s+{_NAME}\s+on\s+{_IT}",
     rf"(?:assign|send|dispatch)\s+{_NAME}(?:\s+(?:to|on)\s+{_IT})?",
     rf"(?:have|let|get)\s+{_NAME}\s+{_TAKE}\s+{_IT}",
     rf"{_NAME}\s+(?:can|will|should|could|is going to|is gonna|gets to)\s+{_TAKE}\s+{_IT}",
     rf"{_NAME}\s+(?:is|'s)\s+(?:taking|doing|handling|covering)\s+{_IT}",
-    rf"(?P<me>i(?:'ll|’ll| will| can|'m gonna| am gonna| am going to|'m going to|ll)\s+{_TAKE}\s+{_IT})",
     rf"(?:tech|technician)\s*(?:is|:|=|-)\s*{_NAME}",
 ]
 _SIDE_RES = tuple(
@@ -74,6 +76,8 @@ def side_technician(text: str) -> SideClause | None:
             continue
         groups = m.groupdict()
         name = "me" if groups.get("me") else (groups.get("name") or "").strip()
+        if name.lower() == "i":
+            name = "me"
         words = name.lower().split()
         if not name or (not name.startswith("<@") and any(w in NAME_STOPWORDS - {"me"} for w in words)):
             continue
@@ -94,7 +98,7 @@ def clause_starts(text: str) -> list[int]:
             and _LISTED_BEFORE.search(text[: m.start()])
         ):
             continue
-        if 0 < end < len(text) and (not starts or end > starts[-1]):
+        if 0 < end < len(text) and (not starts or end > starts[-1]) and _CLAUSE_START.match(text, end):
             starts.append(end)
             if len(starts) >= _MAX_CLAUSES:
                 break

@@ -45,6 +45,9 @@ _SLOT_OF_PLACEHOLDER = {
     "PROJ": "project_id",
     "NUM": "job_id",
 }
+_UNITS = frozenset(
+    {"minutes", "minute", "mins", "min", "m", "hour", "hours", "days", "weeks", "percent", "%"}
+)
 _ID_STARTS = frozenset(ID_NOUNS) | {"work", "#"}
 _FORMATTING = frozenset('*_~`"“”')
 _FREE_SLOTS = frozenset({"reason", "text", "summary", "job_type", "business_unit", "technician"})
@@ -304,6 +307,8 @@ def _fill(
         if index in covered:
             continue
         slot = _SLOT_OF_PLACEHOLDER.get(item.key)
+        if item.key == "NUM" and index + 1 < len(analysis.items) and analysis.items[index + 1].key in _UNITS:
+            continue  # "20 minutes", "2 hours": an amount, never an id
         if slot is not None:
             if slot not in allowed and item.key == "APPT" and "job_id" in allowed:
                 continue
@@ -316,7 +321,11 @@ def _fill(
             times.extend(item.payload.atoms)
     if times and spec.time_slot and spec.time_slot not in slots:
         res = timeparse.combine(times, ctx.today)
-        value = timeparse.to_when(res, ctx.now_local) if spec.time_slot == "when" else timeparse.to_range(res)
+        value = (
+            timeparse.to_when(res, ctx.now_local, undated=True)
+            if spec.time_slot == "when"
+            else timeparse.to_range(res)
+        )
         if value is not None:
             slots[spec.time_slot] = value
     if "job_type" in allowed and "job_type" not in slots:
