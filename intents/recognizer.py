@@ -24,6 +24,7 @@ from intents.slots import (
     LIST_SLOTS,
     PHRASE_STOPWORDS,
     SAYS_NOTHING,
+    STREET_WORDS,
     Capture,
     Context,
     alert_kinds,
@@ -44,6 +45,7 @@ _SLOT_OF_PLACEHOLDER = {
     "LOC": "location_id",
     "PROJ": "project_id",
     "NUM": "job_id",
+    "ADDR": "location",
 }
 _UNITS = frozenset(
     {"minutes", "minute", "mins", "min", "m", "hour", "hours", "days", "weeks", "percent", "%"}
@@ -148,6 +150,17 @@ def _id_at(tokens: list[Token], i: int) -> tuple[int, str, int] | None:
     return None
 
 
+def _street_at(tokens: list[Token], i: int) -> int | None:
+    """The last token of a street address starting at the number at i ("12 Oak St"), or None."""
+    for j in range(i + 2, min(i + 6, len(tokens))):
+        tok = tokens[j]
+        if tok.kind != "word":
+            return None
+        if tok.norm in STREET_WORDS:
+            return j
+    return None
+
+
 def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool = True) -> Analysis:
     """Turn a message into skeleton items (without its filler words unless strip is False)."""
     raw = correct(tokenize(text), text)
@@ -168,6 +181,16 @@ def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool =
                 ids[i] = found
                 for k in range(i, found[0] + 1):
                     masked[k] = Token("", "id", tokens[k].start, tokens[k].end)
+    streets: dict[int, int] = {}
+    for i, tok in enumerate(tokens):
+        if tok.kind == "num" and masked[i].kind == "num":
+            last = _street_at(tokens, i)
+            if last is not None:
+                if masked is tokens:
+                    masked = list(tokens)
+                streets[i] = last
+                for k in range(i, last + 1):
+                    masked[k] = Token("", "id", tokens[k].start, tokens[k].end)
     exprs = {e.first: e for e in timeparse.find_expressions(masked, today)}
     items: list[Item] = []
     append = items.append
@@ -177,6 +200,11 @@ def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool =
         if ids and i in ids:
             last, key, value = ids[i]
             append(Item(key, tok.start, tokens[last].end, value))
+            i = last + 1
+            continue
+        if streets and i in streets:
+            last = streets[i]
+            append(Item("ADDR", tok.start, tokens[last].end, text[tok.start : tokens[last].end]))
             i = last + 1
             continue
         expr = exprs.get(i) if exprs else None
@@ -312,7 +340,7 @@ def _fill(
         if slot is not None:
             if slot not in allowed and item.key == "APPT" and "job_id" in allowed:
                 continue
-            if slot in allowed and slot not in slots and isinstance(item.payload, int):
+            if slot in allowed and slot not in slots and isinstance(item.payload, int | str):
                 slots[slot] = item.payload
         elif item.key == "MENTION":
             if "technician" in allowed and "technician" not in slots:

@@ -37,7 +37,7 @@ NAME_STOPWORDS = word_set(
     "follow-up followup callback call-back return second another extra new trip revisit check-up checkup "
     "inspection estimate quote service repair maintenance tune-up early late mid asap later earlier sooner "
     "first anytime sometime whenever got have has had doing going working headed heading booked scheduled "
-    "gonna should billing bill bill-to invoice account confirmed unconfirmed verified done complete completed "
+    "gonna should billing bill bill-to invoice account client confirmed unconfirmed verified done complete completed "
     "finished late"
 )
 # Skeleton words are lower case; entity placeholders (JOB, TIME, ...) are upper case and never words.
@@ -443,6 +443,58 @@ def _read_proper_name(capture: Capture, ctx: Context) -> object | None:
     return " ".join(words)
 
 
+def _read_name(capture: Capture, _ctx: Context) -> object | None:
+    """A customer or project named in words ("for customer Bob Stone", "the Riverside Remodel project")."""
+    capture = capture.until(NAME_STOPWORDS - _HONORIFICS)
+    value = technician_value(capture.text) if capture.keys else None
+    if value is None or value == "me" or value.startswith("<@"):
+        return None
+    return value
+
+
+def _read_proper_words(capture: Capture, ctx: Context) -> object | None:
+    """A name after a weak cue, only as far as it is written with capitals ("for Bob Stone friday")."""
+    value = _read_name(capture, ctx)
+    if not isinstance(value, str):
+        return None
+    words: list[str] = []
+    for word in value.split():
+        if not word[:1].isupper():
+            break
+        words.append(word)
+    return " ".join(words) or None
+
+
+def _answer_name(text: str, _ctx: Context) -> object | None:
+    value = technician_value(text)
+    return None if value is None or value == "me" or value.startswith("<@") else value
+
+
+def _read_location(capture: Capture, _ctx: Context) -> object | None:
+    for payload in capture.payloads:
+        if isinstance(payload, str):
+            return payload
+    return None
+
+
+def _answer_location(text: str, _ctx: Context) -> object | None:
+    cleaned = clean_text(text)
+    return cleaned if STREET_RE.search(cleaned) else None
+
+
+# A street address: "12 Oak St", "4410 N Western Avenue" (the number, up to four words, a street word).
+STREET_WORDS = word_set(
+    "st st. street ave ave. avenue rd rd. road dr dr. drive ln lane blvd blvd. boulevard way ct ct. court "
+    "pl pl. place pkwy parkway hwy highway cir circle ter terrace trl trail sq square"
+)
+STREET_RE = re.compile(
+    r"\b\d{1,6}\s+(?:[^\W\d_][\w'.-]*\s+){1,4}?(?:"
+    + "|".join(re.escape(w) for w in sorted(STREET_WORDS))
+    + r")(?![\w])",
+    re.IGNORECASE,
+)
+
+
 # Words that make a comma-separated aside something other than a description.
 _ASIDE_LEADS = word_set("with for at on to by and or in from assign assigned tech technician")
 _ASIDE_FILLER = word_set("priority prio job call please thanks")
@@ -468,6 +520,8 @@ def _read_aside(capture: Capture, ctx: Context) -> object | None:
 VARIANT_READERS: dict[tuple[str, str], Callable[[Capture, Context], object | None]] = {
     ("technician", "proper"): _read_proper_name,
     ("summary", "aside"): _read_aside,
+    ("customer", "proper"): _read_proper_words,
+    ("project", "proper"): _read_proper_words,
 }
 
 
@@ -650,6 +704,10 @@ def _registry() -> dict[str, SlotType]:
             search_pattern=r"(?:(?![,;] )\S+ )+",
             unbounded=True,
         )
+    for slot in ("customer", "project"):
+        name = f"(?:{_NAME_WORD}{{1,4}})"
+        types[slot] = SlotType(slot, name, _read_name, _answer_name, search_pattern=name)
+    types["location"] = SlotType("location", "ADDR ", _read_location, _answer_location)
     types["minutes"] = SlotType("minutes", _MINUTES_PATTERN, _read_minutes, _answer_minutes)
     for slot in ("job_type", "business_unit"):
         types[slot] = SlotType(
