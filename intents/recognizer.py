@@ -417,6 +417,63 @@ def _read_clauses(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
     return result
 
 
+# The fallback classifier's bar: the probability its best intent needs to be taken as the request
+# (higher without any id, time or person in the message), and what an alternative needs to be offered.
+ACCEPT = 0.5
+ACCEPT_WITHOUT_ENTITY = 0.7
+CERTAIN = 0.8
+ALTERNATIVE = 0.15
+MAX_ALTERNATIVES = 3
+_ENTITY_KEYS = frozenset({"JOB", "APPT", "NUM", "CUST", "LOC", "PROJ", "MENTION", "TIME", "ADDR"})
+
+
+def _slots_for(intent: str, analysis: Analysis, grammar: Grammar, ctx: Context) -> dict[str, Any]:
+    """The slots of an intent the classifier chose: what the message says by its own shape."""
+    template = Template(intent, "", "", (), ())
+    return _fill(template, {}, set(), analysis, grammar, ctx)
+
+
+def _classified(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
+    """No template matched: the classifier's reading, with alternatives when it is unsure."""
+    from intents.classifier import classify
+
+    analysis = analyse(text, ctx.today, grammar)
+    ranked = [(i, p) for i, p in classify(analysis.skeleton) if i in grammar.intents or i == "unknown"]
+    if not ranked:
+        return {"intent": "unknown", "slots": {}}
+    has_entity = any(item.key in _ENTITY_KEYS for item in analysis.items)
+    bar = ACCEPT if has_entity else ACCEPT_WITHOUT_ENTITY
+    top, p = ranked[0]
+    others = [i for i, q in ranked[1:] if q >= ALTERNATIVE and i != "unknown"][:MAX_ALTERNATIVES]
+    if top != "unknown" and p >= bar:
+        result: dict[str, Any] = {"intent": top, "slots": _slots_for(top, analysis, grammar, ctx)}
+        if p < CERTAIN and others:
+            result["alternatives"] = [
+                {"intent": i, "slots": _slots_for(i, analysis, grammar, ctx)} for i in others
+            ]
+        return result
+    result = {"intent": "unknown", "slots": {}}
+    if not any(_names_a_record(item) for item in analysis.items):
+        return result
+    # a request we cannot pin down ("put a rush on 4410"): offer the likely readings that use its id
+    readings = [
+        {"intent": i, "slots": _slots_for(i, analysis, grammar, ctx)}
+        for i, q in ranked
+        if q >= ALTERNATIVE and i != "unknown"
+    ]
+    readings = [r for r in readings if r["slots"]][:MAX_ALTERNATIVES]
+    if readings:
+        result["alternatives"] = readings
+    return result
+
+
+def _names_a_record(item: Item) -> bool:
+    """An id with its noun, a mention, or a bare number long enough to be an id (not "a 5 star review")."""
+    if item.key in ("JOB", "APPT", "CUST", "LOC", "PROJ", "MENTION"):
+        return True
+    return item.key == "NUM" and isinstance(item.payload, int) and item.payload >= 100
+
+
 def recognize(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
     """Parse one message; raises only on a broken grammar or an invalid time zone."""
     grammar = load_grammar()
@@ -429,4 +486,7 @@ def recognize(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
         if intent != "unknown" and "technician" in grammar.intents[intent].slots:
             result["slots"].setdefault("technician", side.technician)
             return result
-    return _read_clauses(text, grammar, ctx)
+    result = _read_clauses(text, grammar, ctx)
+    if result["intent"] == "unknown":
+        return _classified(text, grammar, ctx)
+    return result
