@@ -379,6 +379,13 @@ def _fill(
                 for slot, value in read[0].items():
                     slots.setdefault(slot, value)
                 break
+    summary, job_type = slots.get("summary"), slots.get("job_type")
+    if (
+        isinstance(summary, str)
+        and isinstance(job_type, str)
+        and summary.lower().startswith(job_type.lower())
+    ):
+        del slots["summary"]  # ", garbage disposal install friday" is the job type again, not a summary
     return slots
 
 
@@ -418,13 +425,12 @@ def _read_clauses(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
 
 
 # The fallback classifier's bar: the probability its best intent needs to be taken as the request
-# (higher without any id, time or person in the message), and what an alternative needs to be offered.
+# (higher without an id or a person in the message), and what an alternative needs to be offered.
 ACCEPT = 0.5
-ACCEPT_WITHOUT_ENTITY = 0.7
+ACCEPT_WITHOUT_RECORD = 0.85
 CERTAIN = 0.8
 ALTERNATIVE = 0.15
 MAX_ALTERNATIVES = 3
-_ENTITY_KEYS = frozenset({"JOB", "APPT", "NUM", "CUST", "LOC", "PROJ", "MENTION", "TIME", "ADDR"})
 
 
 def _slots_for(intent: str, analysis: Analysis, grammar: Grammar, ctx: Context) -> dict[str, Any]:
@@ -441,8 +447,7 @@ def _classified(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
     ranked = [(i, p) for i, p in classify(analysis.skeleton) if i in grammar.intents or i == "unknown"]
     if not ranked:
         return {"intent": "unknown", "slots": {}}
-    has_entity = any(item.key in _ENTITY_KEYS for item in analysis.items)
-    bar = ACCEPT if has_entity else ACCEPT_WITHOUT_ENTITY
+    bar = ACCEPT if any(_names_a_record(item) for item in analysis.items) else ACCEPT_WITHOUT_RECORD
     top, p = ranked[0]
     others = [i for i, q in ranked[1:] if q >= ALTERNATIVE and i != "unknown"][:MAX_ALTERNATIVES]
     if top != "unknown" and p >= bar:
