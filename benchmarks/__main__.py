@@ -8,6 +8,7 @@ import sys
 # name -> one-line description; each name is a module benchmarks.<name> with main(argv: list[str]) -> int.
 BENCHMARKS: dict[str, str] = {
     "client": "ServiceTitan client per-call overhead vs a bare httpx call, against the in-process simulator",
+    "alerts": "change at the simulator -> alert post (p50, max) and ServiceTitan calls per idle poll",
     "intents": "intent parser time per utterance vs dateparser.search_dates, and import time of intents",
 }
 

@@ -1,9 +1,10 @@
-"""Command line: `python -m bot [serve|simulator|demo]` (shared/CONTRACT.md section 3)."""
+"""Command line: `python -m bot [serve|simulator|demo|send-day-plans]` (shared/CONTRACT.md sections 3, 6)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the console demo on the simulator")
     demo.add_argument("--seed", help="JSON seed file for the simulator")
     demo.add_argument("--user", default=None, help="which demo user is talking (default: a dispatcher)")
+    plans = sub.add_parser("send-day-plans", help="send each linked technician the day's appointments now")
+    plans.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
     return parser
 
 
@@ -39,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.demo.console import run_demo
 
         return run_demo(settings, seed=args.seed, user=args.user)
+    if args.command == "send-day-plans":
+        from bot.alerts.runtime import send_day_plans
+
+        return send_day_plans(settings, args.date)
     from bot.slack.server import run_bot
 
     if args.command == "serve":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ST_HOSTS: dict[str, tuple[str, str]] = {
@@ -26,14 +28,15 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
+    # Secrets are SecretStr: a repr, a log line or a validation error shows "**********", never the value.
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
 
     st_client_id: str | None = None
-    st_client_secret: str | None = None
-    st_app_key: str | None = None
+    st_client_secret: SecretStr | None = None
+    st_app_key: SecretStr | None = None
     st_tenant_id: int | None = None
     st_env: Literal["integration", "production"] = "integration"
     st_api_url: str | None = None
@@ -46,6 +49,8 @@ class Settings(BaseSettings):
     role_managers: str | None = None
 
     dialog_ttl_minutes: int = Field(default=30, gt=0)
+    alert_poll_seconds: int = Field(default=20, ge=1, le=900)
+    day_plan_at: str = "06:30"  # HH:MM in each technician's zone, or "off"
 
     @field_validator("st_timezone")
     @classmethod
@@ -55,6 +60,20 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
         return value
+
+    @field_validator("day_plan_at")
+    @classmethod
+    def _hh_mm_or_off(cls, value: str) -> str:
+        text = value.strip().lower()
+        if text == "off":
+            return text
+        try:
+            parsed = time.fromisoformat(text.zfill(5)) if re.fullmatch(r"\d{1,2}:\d{2}", text) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise ValueError(f"{value!r} is not a time HH:MM (24-hour) or off")
+        return parsed.strftime("%H:%M")
 
     @field_validator("slack_api_url", "st_api_url", "st_auth_url")
     @classmethod
@@ -78,7 +97,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _credentials_all_or_none(self) -> Settings:
-        given = [name for name in ST_CREDENTIALS if getattr(self, name) not in (None, "")]
+        given = [name for name in ST_CREDENTIALS if _text(getattr(self, name))]
         if given and len(given) != len(ST_CREDENTIALS):
             missing = [name.upper() for name in ST_CREDENTIALS if name not in given]
             raise ValueError(
@@ -101,12 +120,28 @@ class Settings(BaseSettings):
         return (self.st_auth_url or ST_HOSTS[self.st_env][1]).rstrip("/")
 
     @property
+    def day_plan_time(self) -> time | None:
+        """DAY_PLAN_AT as a time, or None when it is off."""
+        return None if self.day_plan_at == "off" else time.fromisoformat(self.day_plan_at)
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.st_timezone)
 
     @staticmethod
     def id_list(value: str | None) -> frozenset[str]:
         return frozenset(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def reveal(secret: SecretStr | None) -> str:
+    """A secret's value where it is handed to Slack or ServiceTitan ("" when unset)."""
+    return secret.get_secret_value() if secret is not None else ""
+
+
+def _text(value: object) -> str:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return "" if value is None else str(value)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -86,6 +86,7 @@ class Grammar:
     wildcard: tuple[int, ...]  # indices of the templates that can start with any key
     leading_filler: dict[str, tuple[tuple[str, ...], ...]]  # first word -> phrases, longest first
     dropped_words: frozenset[str]
+    words: frozenset[str]  # every literal word of the templates and rules (typo tolerance knows them)
     anchors: dict[str, tuple[int, ...]]  # anchor key -> open-start templates anchored on it
     unanchored: tuple[int, ...]  # open-start templates without an anchor
     anchor_keys: frozenset[str]  # every key some open-start template is anchored on
@@ -273,6 +274,15 @@ def _by_first_word(phrases: Iterable[str]) -> dict[str, tuple[tuple[str, ...], .
     return {first: tuple(sorted(found, key=len, reverse=True)) for first, found in table.items()}
 
 
+def _literal_words(sources: Iterable[str]) -> set[str]:
+    words: set[str] = set()
+    for source in sources:
+        for tok in _TEMPLATE_TOKEN.findall(source):
+            if tok.isalpha() or ("-" in tok and tok.replace("-", "").isalpha()) or "'" in tok:
+                words.add(tok)
+    return words
+
+
 @cache
 def load_grammar() -> Grammar:
     """Read and compile every sentences file (once per process)."""
@@ -357,4 +367,5 @@ def load_grammar() -> Grammar:
         unanchored=tuple(k for k in wildcard if templates[k].anchor is None),
         leading_filler=_by_first_word(str(p) for p in filler.get("leading", ())),
         dropped_words=frozenset(filler.get("anywhere", ())),
+        words=frozenset(_literal_words([t.source for t in templates] + list(rules.values()))),
     )

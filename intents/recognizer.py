@@ -16,19 +16,25 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from intents import timeparse
+from intents.clauses import clause_starts, side_technician
 from intents.grammar import Grammar, Template, load_grammar
 from intents.slots import (
     ID_NOUNS,
     ID_SEPARATORS,
     LIST_SLOTS,
+    PHRASE_STOPWORDS,
     SAYS_NOTHING,
+    STREET_WORDS,
     Capture,
     Context,
     alert_kinds,
     read_capture,
     scan_list,
+    word_set,
 )
 from intents.text import MAX_TOKENS, Token, tokenize
+from intents.typos import correct
+from intents.vocabulary import trade_heads
 
 UNKNOWN: dict[str, Any] = {"intent": "unknown", "slots": {}}
 _KEPT_PUNCT = {",": ",", "-": "-", "–": "-", "—": "-", ":": ":", ";": ";", "&": "and", "+": "and", "=": ":"}
@@ -39,7 +45,11 @@ _SLOT_OF_PLACEHOLDER = {
     "LOC": "location_id",
     "PROJ": "project_id",
     "NUM": "job_id",
+    "ADDR": "location",
 }
+_UNITS = frozenset(
+    {"minutes", "minute", "mins", "min", "m", "hour", "hours", "days", "weeks", "percent", "%"}
+)
 _ID_STARTS = frozenset(ID_NOUNS) | {"work", "#"}
 _FORMATTING = frozenset('*_~`"“”')
 _FREE_SLOTS = frozenset({"reason", "text", "summary", "job_type", "business_unit", "technician"})
@@ -140,9 +150,20 @@ def _id_at(tokens: list[Token], i: int) -> tuple[int, str, int] | None:
     return None
 
 
+def _street_at(tokens: list[Token], i: int) -> int | None:
+    """The last token of a street address starting at the number at i ("12 Oak St"), or None."""
+    for j in range(i + 2, min(i + 6, len(tokens))):
+        tok = tokens[j]
+        if tok.kind != "word":
+            return None
+        if tok.norm in STREET_WORDS:
+            return j
+    return None
+
+
 def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool = True) -> Analysis:
     """Turn a message into skeleton items (without its filler words unless strip is False)."""
-    raw = tokenize(text)
+    raw = correct(tokenize(text), text)
     truncated = len(raw) >= MAX_TOKENS
     tokens = _strip_filler(raw, grammar) if strip else raw
     count = len(tokens)
@@ -160,6 +181,16 @@ def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool =
                 ids[i] = found
                 for k in range(i, found[0] + 1):
                     masked[k] = Token("", "id", tokens[k].start, tokens[k].end)
+    streets: dict[int, int] = {}
+    for i, tok in enumerate(tokens):
+        if tok.kind == "num" and masked[i].kind == "num":
+            last = _street_at(tokens, i)
+            if last is not None:
+                if masked is tokens:
+                    masked = list(tokens)
+                streets[i] = last
+                for k in range(i, last + 1):
+                    masked[k] = Token("", "id", tokens[k].start, tokens[k].end)
     exprs = {e.first: e for e in timeparse.find_expressions(masked, today)}
     items: list[Item] = []
     append = items.append
@@ -169,6 +200,11 @@ def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool =
         if ids and i in ids:
             last, key, value = ids[i]
             append(Item(key, tok.start, tokens[last].end, value))
+            i = last + 1
+            continue
+        if streets and i in streets:
+            last = streets[i]
+            append(Item("ADDR", tok.start, tokens[last].end, text[tok.start : tokens[last].end]))
             i = last + 1
             continue
         expr = exprs.get(i) if exprs else None
@@ -250,6 +286,39 @@ def _match(
     return None
 
 
+# Words that lead into a job type said in trade words without being part of it ("book a ...").
+_TRADE_LEADS = word_set(
+    "book booked schedule create new need needs want wants get set up add log enter open make i we us me "
+    "a an the another some one please sched arrange"
+)
+
+
+def _trade_words(analysis: Analysis, covered: set[int], ctx: Context) -> str | None:
+    """A job type said as trade words anywhere ("... location 93 leak repair tomorrow"): the first run
+    of plain words that ends in a trade word, without the booking words before it."""
+    heads = trade_heads()
+    run: list[int] = []
+    for index in range(len(analysis.items) + 1):
+        item = analysis.items[index] if index < len(analysis.items) else None
+        plain = (
+            item is not None
+            and index not in covered
+            and item.key[:1].islower()
+            and item.key not in PHRASE_STOPWORDS
+        )
+        if plain:
+            run.append(index)
+            continue
+        while run and analysis.items[run[0]].key in _TRADE_LEADS:
+            run.pop(0)
+        if run and analysis.items[run[-1]].key in heads:
+            value = read_capture("job_type", analysis.capture(run[0], run[-1] + 1), ctx)
+            if isinstance(value, str):
+                return value
+        run = []
+    return None
+
+
 def _fill(
     template: Template,
     slots: dict[str, Any],
@@ -266,10 +335,12 @@ def _fill(
         if index in covered:
             continue
         slot = _SLOT_OF_PLACEHOLDER.get(item.key)
+        if item.key == "NUM" and index + 1 < len(analysis.items) and analysis.items[index + 1].key in _UNITS:
+            continue  # "20 minutes", "2 hours": an amount, never an id
         if slot is not None:
             if slot not in allowed and item.key == "APPT" and "job_id" in allowed:
                 continue
-            if slot in allowed and slot not in slots and isinstance(item.payload, int):
+            if slot in allowed and slot not in slots and isinstance(item.payload, int | str):
                 slots[slot] = item.payload
         elif item.key == "MENTION":
             if "technician" in allowed and "technician" not in slots:
@@ -278,9 +349,17 @@ def _fill(
             times.extend(item.payload.atoms)
     if times and spec.time_slot and spec.time_slot not in slots:
         res = timeparse.combine(times, ctx.today)
-        value = timeparse.to_when(res, ctx.now_local) if spec.time_slot == "when" else timeparse.to_range(res)
+        value = (
+            timeparse.to_when(res, ctx.now_local, undated=True)
+            if spec.time_slot == "when"
+            else timeparse.to_range(res)
+        )
         if value is not None:
             slots[spec.time_slot] = value
+    if "job_type" in allowed and "job_type" not in slots:
+        job_type = _trade_words(analysis, covered, ctx)
+        if job_type is not None:
+            slots["job_type"] = job_type
     uncovered = ""
     for slot in LIST_SLOTS:
         if slot in allowed and slot not in slots:
@@ -300,13 +379,18 @@ def _fill(
                 for slot, value in read[0].items():
                     slots.setdefault(slot, value)
                 break
+    summary, job_type = slots.get("summary"), slots.get("job_type")
+    if (
+        isinstance(summary, str)
+        and isinstance(job_type, str)
+        and summary.lower().startswith(job_type.lower())
+    ):
+        del slots["summary"]  # ", garbage disposal install friday" is the job type again, not a summary
     return slots
 
 
-def recognize(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
-    """Parse one message; raises only on a broken grammar or an invalid time zone."""
-    grammar = load_grammar()
-    ctx = Context(timeparse.local_now(now, tz), tz)
+def _read(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
+    """The request of one text read as a whole (UNKNOWN when no template matches it)."""
     analysis = analyse(text, ctx.today, grammar)
     found = _match(analysis, grammar, ctx)
     if found is None and analysis.items and analysis.items[0].key == "MENTION":
@@ -325,3 +409,89 @@ def recognize(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
     if template.intent == "unknown":
         return {"intent": "unknown", "slots": {}}
     return {"intent": template.intent, "slots": _fill(template, slots, covered, analysis, grammar, ctx)}
+
+
+def _read_clauses(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
+    """The whole text, else the first later clause that is a request ("homeowner rang, wants job 5
+    moved"): what came before it is context."""
+    result = _read(text, grammar, ctx)
+    if result["intent"] != "unknown":
+        return result
+    for start in clause_starts(text):
+        result = _read(text[start:], grammar, ctx)
+        if result["intent"] != "unknown":
+            return result
+    return result
+
+
+# The fallback classifier's bar: the probability its best intent needs to be taken as the request
+# (higher without an id or a person in the message), and what an alternative needs to be offered.
+ACCEPT = 0.5
+ACCEPT_WITHOUT_RECORD = 0.85
+CERTAIN = 0.8
+ALTERNATIVE = 0.15
+MAX_ALTERNATIVES = 3
+
+
+def _slots_for(intent: str, analysis: Analysis, grammar: Grammar, ctx: Context) -> dict[str, Any]:
+    """The slots of an intent the classifier chose: what the message says by its own shape."""
+    template = Template(intent, "", "", (), ())
+    return _fill(template, {}, set(), analysis, grammar, ctx)
+
+
+def _classified(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
+    """No template matched: the classifier's reading, with alternatives when it is unsure."""
+    from intents.classifier import classify
+
+    analysis = analyse(text, ctx.today, grammar)
+    ranked = [(i, p) for i, p in classify(analysis.skeleton) if i in grammar.intents or i == "unknown"]
+    if not ranked:
+        return {"intent": "unknown", "slots": {}}
+    bar = ACCEPT if any(_names_a_record(item) for item in analysis.items) else ACCEPT_WITHOUT_RECORD
+    top, p = ranked[0]
+    others = [i for i, q in ranked[1:] if q >= ALTERNATIVE and i != "unknown"][:MAX_ALTERNATIVES]
+    if top != "unknown" and p >= bar:
+        result: dict[str, Any] = {"intent": top, "slots": _slots_for(top, analysis, grammar, ctx)}
+        if p < CERTAIN and others:
+            result["alternatives"] = [
+                {"intent": i, "slots": _slots_for(i, analysis, grammar, ctx)} for i in others
+            ]
+        return result
+    result = {"intent": "unknown", "slots": {}}
+    if not any(_names_a_record(item) for item in analysis.items):
+        return result
+    # a request we cannot pin down ("put a rush on 4410"): offer the likely readings that use its id
+    readings = [
+        {"intent": i, "slots": _slots_for(i, analysis, grammar, ctx)}
+        for i, q in ranked
+        if q >= ALTERNATIVE and i != "unknown"
+    ]
+    readings = [r for r in readings if r["slots"]][:MAX_ALTERNATIVES]
+    if readings:
+        result["alternatives"] = readings
+    return result
+
+
+def _names_a_record(item: Item) -> bool:
+    """An id with its noun, a mention, or a bare number long enough to be an id (not "a 5 star review")."""
+    if item.key in ("JOB", "APPT", "CUST", "LOC", "PROJ", "MENTION"):
+        return True
+    return item.key == "NUM" and isinstance(item.payload, int) and item.payload >= 100
+
+
+def recognize(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
+    """Parse one message; raises only on a broken grammar or an invalid time zone."""
+    grammar = load_grammar()
+    ctx = Context(timeparse.local_now(now, tz), tz)
+    side = side_technician(text)
+    if side is not None:
+        # "book a tune-up for customer 3 friday, give it to Mike": the request, then its technician
+        result = _read_clauses(side.rest, grammar, ctx)
+        intent = result["intent"]
+        if intent != "unknown" and "technician" in grammar.intents[intent].slots:
+            result["slots"].setdefault("technician", side.technician)
+            return result
+    result = _read_clauses(text, grammar, ctx)
+    if result["intent"] == "unknown":
+        return _classified(text, grammar, ctx)
+    return result

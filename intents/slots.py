@@ -37,7 +37,8 @@ NAME_STOPWORDS = word_set(
     "follow-up followup callback call-back return second another extra new trip revisit check-up checkup "
     "inspection estimate quote service repair maintenance tune-up early late mid asap later earlier sooner "
     "first anytime sometime whenever got have has had doing going working headed heading booked scheduled "
-    "gonna should billing bill bill-to invoice account"
+    "gonna should billing bill bill-to invoice account client confirmed unconfirmed verified done complete completed "
+    "finished late"
 )
 # Skeleton words are lower case; entity placeholders (JOB, TIME, ...) are upper case and never words.
 # Names and phrases never take in a stopword ("assign {mike} to ...", "a {furnace repair} for ...").
@@ -321,7 +322,7 @@ def _time_of(capture: Capture, ctx: Context) -> timeparse.Resolved | None:
 
 def _read_when(capture: Capture, ctx: Context) -> object | None:
     res = _time_of(capture, ctx)
-    return timeparse.to_when(res, ctx.now_local) if res else None
+    return timeparse.to_when(res, ctx.now_local, undated=True) if res else None
 
 
 def _read_range(capture: Capture, ctx: Context) -> object | None:
@@ -442,6 +443,58 @@ def _read_proper_name(capture: Capture, ctx: Context) -> object | None:
     return " ".join(words)
 
 
+def _read_name(capture: Capture, _ctx: Context) -> object | None:
+    """A customer or project named in words ("for customer Bob Stone", "the Riverside Remodel project")."""
+    capture = capture.until(NAME_STOPWORDS - _HONORIFICS)
+    value = technician_value(capture.text) if capture.keys else None
+    if value is None or value == "me" or value.startswith("<@"):
+        return None
+    return value
+
+
+def _read_proper_words(capture: Capture, ctx: Context) -> object | None:
+    """A name after a weak cue, only as far as it is written with capitals ("for Bob Stone friday")."""
+    value = _read_name(capture, ctx)
+    if not isinstance(value, str):
+        return None
+    words: list[str] = []
+    for word in value.split():
+        if not word[:1].isupper():
+            break
+        words.append(word)
+    return " ".join(words) or None
+
+
+def _answer_name(text: str, _ctx: Context) -> object | None:
+    value = technician_value(text)
+    return None if value is None or value == "me" or value.startswith("<@") else value
+
+
+def _read_location(capture: Capture, _ctx: Context) -> object | None:
+    for payload in capture.payloads:
+        if isinstance(payload, str):
+            return payload
+    return None
+
+
+def _answer_location(text: str, _ctx: Context) -> object | None:
+    cleaned = clean_text(text)
+    return cleaned if STREET_RE.search(cleaned) else None
+
+
+# A street address: "12 Oak St", "4410 N Western Avenue" (the number, up to four words, a street word).
+STREET_WORDS = word_set(
+    "st st. street ave ave. avenue rd rd. road dr dr. drive ln lane blvd blvd. boulevard way ct ct. court "
+    "pl pl. place pkwy parkway hwy highway cir circle ter terrace trl trail sq square"
+)
+STREET_RE = re.compile(
+    r"\b\d{1,6}\s+(?:[^\W\d_][\w'.-]*\s+){1,4}?(?:"
+    + "|".join(re.escape(w) for w in sorted(STREET_WORDS))
+    + r")(?![\w])",
+    re.IGNORECASE,
+)
+
+
 # Words that make a comma-separated aside something other than a description.
 _ASIDE_LEADS = word_set("with for at on to by and or in from assign assigned tech technician")
 _ASIDE_FILLER = word_set("priority prio job call please thanks")
@@ -467,6 +520,8 @@ def _read_aside(capture: Capture, ctx: Context) -> object | None:
 VARIANT_READERS: dict[tuple[str, str], Callable[[Capture, Context], object | None]] = {
     ("technician", "proper"): _read_proper_name,
     ("summary", "aside"): _read_aside,
+    ("customer", "proper"): _read_proper_words,
+    ("project", "proper"): _read_proper_words,
 }
 
 
@@ -558,6 +613,72 @@ def alert_kinds(found: list[str]) -> list[str] | None:
 # ---------------------------------------------------------------------------------------------- registry
 
 
+# ------------------------------------------------------------------------------------------ minutes
+
+_MINUTE_UNITS = word_set("minutes minute mins min m")
+_HOUR_UNITS = word_set("hour hours")
+_MORE_NUMBERS = {
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "forty-five": 45,
+    "fifty": 50,
+    "sixty": 60,
+}
+_MINUTES_PATTERN = (
+    r"(?:(?:NUM |TIME |- |to |or |half |an |a |one |two |three |four |five |ten |fifteen |twenty |thirty |forty |"
+    r"forty-five |fifty |sixty |couple |few |of |more |extra ){1,5}(?:minutes |minute |mins |min |m |hour |hours )"
+    r"(?:and (?:a half |NUM (?:minutes |mins |min )))?)"
+)
+
+
+def minutes_of(keys: Sequence[str], payloads: Sequence[object]) -> int | None:
+    """Minutes said as "20 min", "15-20 minutes" (the larger), "half an hour", "an hour and a half"."""
+    total = 0
+    amount: float | None = None
+    said = False
+    for key, payload in zip(keys, payloads, strict=False):
+        if key == "NUM" and isinstance(payload, int):
+            amount = float(payload) if amount is None or payload > amount else amount
+        elif key in timeparse.COUNT_WORDS or key in _MORE_NUMBERS:
+            value = timeparse.COUNT_WORDS.get(key) or _MORE_NUMBERS[key]
+            amount = float(value) if amount is None or key not in ("a", "an") else amount
+        elif key == "half":
+            amount = 0.5 if amount is None or amount == 1 else amount + 0.5
+        elif key in _MINUTE_UNITS or key in _HOUR_UNITS:
+            if amount is not None:
+                total += round(amount * (60 if key in _HOUR_UNITS else 1))
+                said = True
+            amount = None
+        elif key == "and" and said and total >= 60:
+            amount = None
+    if "half" in keys and said and keys[-1] == "half":  # "an hour and a half"
+        total += 30
+    if not said or total <= 0 or total > 24 * 60:
+        return None
+    return total
+
+
+def _read_minutes(capture: Capture, _ctx: Context) -> object | None:
+    if any(k in ("few", "couple") for k in capture.keys) and "NUM" not in capture.keys:
+        return SAYS_NOTHING  # "a few minutes late": late, but by no said amount
+    if "TIME" in capture.keys:  # "15-20 min" reads as a range of hours: the larger number of minutes
+        numbers = [int(n) for n in re.findall(r"\d{1,4}", capture.text)]
+        capture = Capture(capture.text, ("NUM", *capture.keys[-1:]), (max(numbers, default=0), None))
+    found = minutes_of(capture.keys, capture.payloads)
+    return SAYS_NOTHING if found is None else found
+
+
+def _answer_minutes(text: str, _ctx: Context) -> object | None:
+    tokens = tokenize(text)
+    keys = ["NUM" if t.kind == "num" else t.norm for t in tokens]
+    found = minutes_of(keys, [t.value for t in tokens])
+    if found is None and len(tokens) == 1 and tokens[0].kind == "num" and isinstance(tokens[0].value, int):
+        return tokens[0].value if 0 < tokens[0].value <= 24 * 60 else None  # "20" to "how many minutes?"
+    return found
+
+
 def _registry() -> dict[str, SlotType]:
     types: dict[str, SlotType] = {}
     for slot, placeholder in PLACEHOLDER_OF_SLOT.items():
@@ -584,6 +705,11 @@ def _registry() -> dict[str, SlotType]:
             search_pattern=r"(?:(?![,;] )\S+ )+",
             unbounded=True,
         )
+    for slot in ("customer", "project"):
+        name = f"(?:{_NAME_WORD}{{1,4}})"
+        types[slot] = SlotType(slot, name, _read_name, _answer_name, search_pattern=name)
+    types["location"] = SlotType("location", "ADDR ", _read_location, _answer_location)
+    types["minutes"] = SlotType("minutes", _MINUTES_PATTERN, _read_minutes, _answer_minutes)
     for slot in ("job_type", "business_unit"):
         types[slot] = SlotType(
             slot,

@@ -1144,14 +1144,22 @@ def combine(atoms: Sequence[Atom], today: date) -> Resolved:
     return out
 
 
-def to_when(res: Resolved, now_local: datetime | None = None) -> dict[str, str] | None:
-    """The contract's `when` value, or None without a single date.
+def to_when(
+    res: Resolved, now_local: datetime | None = None, *, undated: bool = False
+) -> dict[str, str] | None:
+    """The contract's `when` value, or None without a single date or a time.
 
-    A time without a day ("at 2pm") is its next occurrence after `now_local`: today, or tomorrow
-    when that time of day has passed.
+    A time without a day ("at 2pm") has no `date` when `undated` (a message: the dialog keeps the
+    appointment's own day); else it is its next occurrence after `now_local`: today, or tomorrow
+    when that time of day has passed (a short answer to "when?").
     """
     # an explicit range of dates in a `when` is a move from one day to another: take the target
     day = res.day or res.target
+    if day is None and res.span is None and res.clock and undated:
+        times = {"start": fmt_time(res.start)} if res.start is not None else {}
+        if res.end is not None:
+            times["end"] = fmt_time(res.end)
+        return times or None
     if day is None and res.span is None and now_local is not None and res.clock:
         moment = res.start or res.end
         assert moment is not None

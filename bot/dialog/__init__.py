@@ -10,8 +10,15 @@ Layout (see shared/STYLE.md, "Dialog as explicit, pure transitions"):
   people read them, in their time zone.
 - resolve.py: settles a pending write step by step against the ServiceTitan data looked up so far, then
   asks its write module for the plan (before -> after) that the confirmation shows.
-- engine.py: `step(state, event, now) -> (state, effects)`, pure.
-- runner.py: the one boundary that talks to ServiceTitan (lookups, cached reference data, writes).
+- understand.py: reads the user's turn (text, a click, a picked date) into a typed answer.
+- engine.py: `step(state, event, now) -> (state, effects)`, pure: moves between phases on the answer, as
+  phases.py's table says; settle.py settles a pending write against the data looked up so far and says the
+  next thing; replies.py builds the replies (the card, a result, help).
+- reads/: one module per read intent (its look-up, answer and rows); reads/registry.py lists them.
+- refdata.py: reference lists, job facts and help's examples, cached; lookups.py: what a write looks up
+  before its card.
+- runner.py: the one boundary that talks to ServiceTitan: performs Load (through reads, lookups, refdata)
+  and the writes (each a typed operation of bot/servicetitan/operations.py).
 - service.py: `DialogService`, the Dialog protocol: load, step, run effects, save; the compare-and-set that
   makes a confirm apply exactly once.
 

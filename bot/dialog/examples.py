@@ -7,6 +7,7 @@ the example is phrased without an id ("show job ‹number›").
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.servicetitan import ServiceTitanClient
 
 Row = dict[str, Any]
-Reference = Callable[[str], Awaitable[list[Row]]]  # runner.reference: cached reference lists by name
+Reference = Callable[[str], Awaitable[list[Row]]]  # ReferenceData.reference: cached lists by name
 LOOK_AHEAD = timedelta(days=14)  # upcoming visits read for examples: enough to find a few, bounded
 MAX_JOBS = 200  # jobs read per status at most (a large tenant has many thousands)
 
@@ -162,10 +163,14 @@ async def help_examples(
     found = await _office(client, sample)
     used = {int(word) for text in found.values() for word in text.split() if word.isdigit()}
     spare = [job for job in sample.single if job.id not in used]
-    hold = _first_active(await reference("hold_reasons"))
-    cancel = _first_active(await reference("cancel_reasons"))
-    kind = _first_active(await reference("job_types"))
-    technicians = [t for t in await reference("technicians") if t.get("active", True) is not False]
+    holds, cancels, kinds, staff = await asyncio.gather(
+        reference("hold_reasons"),
+        reference("cancel_reasons"),
+        reference("job_types"),
+        reference("technicians"),
+    )
+    hold, cancel, kind = _first_active(holds), _first_active(cancels), _first_active(kinds)
+    technicians = [t for t in staff if t.get("active", True) is not False]
     if len(spare) > 0:
         found["hold"] = f"put job {spare[0].id} on hold, {(hold or 'waiting for parts').lower()}"
     if len(spare) > 1:

@@ -263,7 +263,7 @@ def step_target(p: Pending, ctx: Ctx) -> None:
                 raise _Need(Reject(("job_id",), f"I can't find job {job_id} in ServiceTitan."))
             raise _Need(Reject(("job_id",), f"Job {job_id} has no appointments."))
         job = found.get("job") or derived_job(int(str(job_id)), appts)
-        problem = write.job_problem(job)
+        problem = write.job_closed(job)
         if problem:
             raise _Need(Reject(("job_id",), problem))
         open_ = [a for a in appts if write.appointment_problem(a) is None]

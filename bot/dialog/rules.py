@@ -231,6 +231,19 @@ def nearest_window(start: time, end: time, windows: list[tuple[time, time]]) -> 
     return best[1] if best else None
 
 
+def _undated_day(when: dict[str, Any], tz: str, now: datetime, keep: Times | None) -> date:
+    """The day of a `when` with a time but no day ("to 3pm"): the visit's own day, else the time's
+    next occurrence (today, or tomorrow once it has passed)."""
+    if not when.get("start"):
+        raise KeyError("date")
+    if keep is not None:
+        return timefmt.local(keep.start, tz).date()
+    local_now = timefmt.local(now, tz)
+    today = local_now.date()
+    start = hhmm(str(when["start"]))
+    return today if start > local_now.time() else today + timedelta(days=1)
+
+
 def schedule(
     when: dict[str, Any],
     *,
@@ -250,7 +263,7 @@ def schedule(
     - the end always after the start; never in the past.
     """
     try:
-        on = date.fromisoformat(str(when["date"]))
+        on = date.fromisoformat(str(when["date"])) if "date" in when else _undated_day(when, tz, now, keep)
     except (KeyError, ValueError):
         return Verdict(problem="I need a date for that (e.g. *Friday 2pm*).")
     windows = windows or []

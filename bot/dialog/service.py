@@ -18,8 +18,10 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.dialog.engine import InternalEvent, read_lookup, step
+from bot.alerts.subscriptions import record_write_actor
+from bot.dialog.engine import InternalEvent, step
 from bot.dialog.messages import Asker, ConversationKey, Event, Reply, Said
+from bot.dialog.reads.registry import read_lookup
 from bot.dialog.runner import Runner
 from bot.dialog.state import (
     Ask,
@@ -77,8 +79,17 @@ class DialogService:
         path = key.as_path()
         if isinstance(event, Said) and "<@" in event.text:
             event = Said(text=await self._name_mentions(event.text))
+        alert_reply = None
+        if isinstance(event, Said):  # alert subscriptions and quiet hours (bot/alerts/requests.py)
+            from bot.alerts.requests import answer as alert_request
+
+            alert_reply = await alert_request(self.store, self._in_known_zone(asker), key, event.text)
+            if alert_reply is not None and (await self._load(path, asker))[0].pending is None:
+                return [alert_reply]
         for _ in range(MAX_ATTEMPTS):
             done, replies = await self._turn(path, asker, event)
+            if done and alert_reply is not None:  # answered, then the pending request shown again
+                return [alert_reply, *[r for r in replies if r.kind in ("confirm", "ask", "choice")]]
             if done:
                 return replies
         log.warning("dialog %s: gave up after %d save conflicts", path, MAX_ATTEMPTS)
@@ -131,6 +142,10 @@ class DialogService:
                         _, lost = step(fresh, ClaimLost(), now)
                         return True, replies + _replies(lost)
                     claimed = True
+                    operation = effect.plan.operation
+                    await record_write_actor(
+                        self.store, operation.records(), asker.user_id
+                    )  # named in alerts
                     queue.append(await self.runner.call(effect.plan, check_first=effect.check_first))
         if rev is not None and not claimed and _essence(state) == before:
             return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose

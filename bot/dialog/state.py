@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from bot.dialog.messages import Asker, Reply
 from bot.servicetitan.operations import AnyOperation
@@ -18,7 +18,19 @@ from bot.servicetitan.operations import AnyOperation
 Phase = Literal["idle", "collecting", "choosing", "confirming", "applying", "switching"]
 ACTIVE_PHASES: frozenset[str] = frozenset({"collecting", "choosing", "confirming", "switching"})
 
-STATE_VERSION = 1
+# 2: Pending's flags are typed fields (card_before, refused, either, either_tried, customer_name, problem);
+# version 1 kept them in Pending.data under underscore keys, and is read by moving them over.
+# 3: a Plan carries a typed ServiceTitan operation; a plan stored as {"op", "args"} (version 2 and before)
+# is not sent: the request or undo holding it is dropped and the user told so (`notice`).
+STATE_VERSION = 3
+_V1_FLAGS = {
+    "_card": "card_before",
+    "_refused": "refused",
+    "_job_or_appointment": "either",
+    "_tried_as_appointment": "either_tried",
+    "_customer_name": "customer_name",
+    "_problem": "problem",
+}
 
 
 class OfferedChoice(BaseModel):
@@ -61,6 +73,13 @@ class Plan(BaseModel):
     conflict_text: str | None = None  # what to say when ServiceTitan refuses it as a conflict (409)
 
 
+class CardBefore(BaseModel):
+    """The card as it was before a correction, shown again if ServiceTitan's data refuses the correction."""
+
+    slots: dict[str, Any]
+    plan: Plan
+
+
 class Pending(BaseModel):
     """One request being collected, validated and confirmed."""
 
@@ -71,6 +90,59 @@ class Pending(BaseModel):
     choice: OfferedChoice | None = None
     plan: Plan | None = None  # set while confirming / applying
     started_at: datetime | None = None
+    card_before: CardBefore | None = None  # while a correction made at the card is checked
+    refused: bool = (
+        False  # the last thing said about the request was a refusal (nothing to lose by dropping it)
+    )
+    either: int | None = None  # a number given for "Which job or appointment?" (a job id, if a job has it)
+    either_tried: int | None = None  # that number, now tried as an appointment id
+    customer_name: str | None = None  # the name a customer lookup is running for
+    problem: str = ""  # what to say before the next question, kept while a lookup runs
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_version_1(cls, value: Any) -> Any:
+        """Version 1 kept the flags in `data` under underscore keys: move them to their fields."""
+        if not isinstance(value, dict) or not isinstance(value.get("data"), dict):
+            return value
+        data = dict(value["data"])
+        moved = {field: data.pop(key) for key, field in _V1_FLAGS.items() if key in data}
+        if not moved:
+            return value
+        return {**value, "data": data, **moved}
+
+    def forget_lookups(self) -> None:
+        """Drop everything looked up and settled from it, to check the request against ServiceTitan again."""
+        self.data, self.plan, self.choice = {}, None, None
+        self.card_before, self.refused, self.either, self.either_tried = None, False, None, None
+        self.customer_name, self.problem = None, ""
+
+
+def _holds_untyped_plan(value: Any) -> bool:
+    """Whether a stored part of a conversation holds a plan of version 2 or before ({"op", "args"})."""
+    if isinstance(value, dict):
+        if "op" in value and "args" in value and "operation" not in value:
+            return True
+        return any(_holds_untyped_plan(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_untyped_plan(v) for v in value)
+    return False
+
+
+def _dropped_request_notice(pending: Any, phase: Any, unsure: Any) -> str:
+    slots = pending.get("slots") if isinstance(pending, dict) else None
+    slots = slots if isinstance(slots, dict) else {}
+    what = "your request"
+    for slot, noun in (("job_id", "job"), ("appointment_id", "appointment")):
+        if isinstance(slots.get(slot), int):
+            what += f" about {noun} {slots[slot]}"
+            break
+    if phase == "applying" or unsure:
+        return (
+            f"I was updated while {what} was being sent, so I can't tell whether it went through: "
+            "please check it in ServiceTitan before asking again."
+        )
+    return f"I was updated while {what} was open, so I dropped it; nothing was changed. Please ask again."
 
 
 class UndoOffer(BaseModel):
@@ -109,6 +181,36 @@ class Conversation(BaseModel):
     last_done: str | None = None  # what the last confirmed write did ("already done" answers)
     last_done_token: str = ""
     unsure: bool = False  # the pending plan was sent but its outcome is unknown: check before sending again
+    notice: str | None = None  # said at the start of the next turn (e.g. a request dropped by an update)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_untyped_plans(cls, value: Any) -> Any:
+        """Version 2 and before stored plans as {"op", "args"}: the request (or the undo, or the expired
+        request) holding one is dropped, never sent, and the next turn says so."""
+        if not isinstance(value, dict):
+            return value
+        value = dict(value)
+        notices: list[str] = []
+        if _holds_untyped_plan(value.get("pending")) or _holds_untyped_plan(value.get("switch_to")):
+            if value.get("pending") is not None:
+                notices.append(
+                    _dropped_request_notice(value["pending"], value.get("phase"), value.get("unsure"))
+                )
+            value.update(pending=None, switch_to=None, phase="idle", unsure=False, token="")
+        if _holds_untyped_plan(value.get("expired")):
+            value["expired"] = None
+        if _holds_untyped_plan(value.get("undo")):
+            value["undo"] = None
+            notices.append("The undo offered for your last change is no longer available after an update.")
+        if notices:
+            value["notice"] = " ".join([*filter(None, [value.get("notice")]), *notices])
+        return value
+
+    @model_validator(mode="after")
+    def _current_version(self) -> Conversation:
+        self.version = STATE_VERSION  # an older stored version is read into the current fields (Pending)
+        return self
 
 
 # ---- effects: what step asks the boundary (bot/dialog/runner.py) to do -----------------------------------

@@ -36,6 +36,7 @@ import httpx
 from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 
+from bot.config import reveal
 from bot.servicetitan.auth import ClientCredentialsAuth
 from bot.servicetitan.errors import (
     AuthError,
@@ -224,8 +225,8 @@ class ServiceTitanClient:
             api_base=settings.st_api_base,
             auth_base=settings.st_auth_base,
             client_id=settings.st_client_id or "",
-            client_secret=settings.st_client_secret or "",
-            app_key=settings.st_app_key or "",
+            client_secret=reveal(settings.st_client_secret),
+            app_key=reveal(settings.st_app_key),
             tenant_id=settings.st_tenant_id,
             transport=transport,
         )

@@ -104,6 +104,12 @@ class Operation(BaseModel):
     async def applied(self, client: ServiceTitanClient) -> Any:
         raise NotImplementedError
 
+    def records(self) -> dict[str, int]:
+        """The job and/or appointment it changes, as ``{"job_id": …, "appointment_id": …}`` (either absent
+        when it has none: a booking's job has no id yet)."""
+        found = {name: getattr(self, name, None) for name in ("job_id", "appointment_id")}
+        return {name: value for name, value in found.items() if isinstance(value, int)}
+
     async def _write(
         self,
         client: ServiceTitanClient,
@@ -266,6 +272,9 @@ class AddAppointment(Operation):
             return self
         known = [a.id async for a in client.iter_appointments(job_id=self.appointment.job_id)]
         return self.model_copy(update={"known": known})
+
+    def records(self) -> dict[str, int]:
+        return {"job_id": self.appointment.job_id}
 
     async def send(self, client: ServiceTitanClient) -> Appointment:
         return await self._write(

@@ -157,6 +157,16 @@ APPOINTMENT_SLOTS = [(8, 10), (10, 12), (12, 14), (14, 16), (9, 11), (13, 15)]
 DAY_SHIFTS = [0, 1, -1, 2, -2, 3, -3, 4, -4]
 
 JOB_COUNT = 80
+# (reason id, memo): what a dispatcher writes when a job goes on hold
+HOLD_WORDS: list[tuple[int, str]] = [
+    (71, "waiting on compressor from supplier"),
+    (73, "landlord has to approve the quote first"),
+    (72, "customer is traveling until next week"),
+    (71, "special-order valve, ETA Friday"),
+    (74, "roof access unsafe until the ice clears"),
+]
+
+
 # The demo company works in Chicago (the bot's default ST_TIMEZONE); hours below are local.
 DEMO_TIMEZONE = "America/Chicago"
 
@@ -224,17 +234,37 @@ def build_demo_seed(now: datetime, tz: str = DEMO_TIMEZONE) -> dict[str, Any]:
     Visits are planned in working hours of the company's time zone `tz` and stored in UTC, as ServiceTitan does.
     """
     now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
-    zone = ZoneInfo(tz)
-    rng = random.Random(int(now.replace(minute=0, second=0, microsecond=0).timestamp()))
-    today_local = now.astimezone(zone).date()
+    book = _Booking(now, ZoneInfo(tz))
+    for index in range(JOB_COUNT):
+        book.job(index)
+    created = _ts(book.setup)
+    reference = _reference_data(created)
+    customers, locations, phones = _customers(created)
+    return {
+        "technicians": reference["technicians"],
+        "employees": reference["employees"],
+        "businessUnits": reference["businessUnits"],
+        "customers": customers,
+        "locations": locations,
+        "jobTypes": reference["jobTypes"],
+        "campaigns": reference["campaigns"],
+        "jobHoldReasons": reference["jobHoldReasons"],
+        "jobCancelReasons": reference["jobCancelReasons"],
+        "projects": _projects(book, created),
+        "jobs": book.jobs,
+        "appointments": book.appointments,
+        "appointmentAssignments": book.assignments,
+        "arrivalWindows": reference["arrivalWindows"],
+        "timesheets": book.timesheets,
+        "customerPhones": phones,
+        "notes": _notes(book.jobs),
+        "jobCanceledLogs": _canceled_logs(book.jobs),
+        "jobHolds": _job_holds(book.jobs),
+    }
 
-    def at(day: date, hour: int) -> datetime:
-        return datetime.combine(day, time(hour), zone).astimezone(UTC)
 
-    today = at(today_local, 0)
-    setup = today - timedelta(days=400)
-    created = _ts(setup)
-
+def _reference_data(created: str) -> dict[str, list[dict[str, Any]]]:
+    """Technicians, office employees, business units, job types, reasons, arrival windows and campaigns."""
     technicians = [
         {
             "id": tid,
@@ -299,7 +329,7 @@ def build_demo_seed(now: datetime, tz: str = DEMO_TIMEZONE) -> dict[str, Any]:
         for jid, name, bu, minutes, priority in JOB_TYPES
     ]
 
-    def reasons(rows: list[tuple[int, str, bool]]) -> list[dict[str, Any]]:
+    def named(rows: list[tuple[int, str, bool]]) -> list[dict[str, Any]]:
         return [
             {"id": i, "name": n, "active": a, "createdOn": created, "modifiedOn": created} for i, n, a in rows
         ]
@@ -308,6 +338,20 @@ def build_demo_seed(now: datetime, tz: str = DEMO_TIMEZONE) -> dict[str, Any]:
         {"id": wid, "start": start, "duration": duration, "businessUnitIds": [11, 12, 13], "active": True}
         for wid, start, duration in ARRIVAL_WINDOWS
     ]
+    return {
+        "technicians": technicians,
+        "employees": employees,
+        "businessUnits": business_units,
+        "jobTypes": job_types,
+        "campaigns": named(CAMPAIGNS),
+        "jobHoldReasons": named(HOLD_REASONS),
+        "jobCancelReasons": named(CANCEL_REASONS),
+        "arrivalWindows": arrival_windows,
+    }
+
+
+def _customers(created: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, list[str]]]:
+    """Customers, their one location each, and their phone numbers (keyed by customer id as text)."""
     customers: list[dict[str, Any]] = []
     locations: list[dict[str, Any]] = []
     phones: dict[str, list[str]] = {}
@@ -348,127 +392,60 @@ def build_demo_seed(now: datetime, tz: str = DEMO_TIMEZONE) -> dict[str, Any]:
             }
         )
         phones[str(customer_id)] = [f"(312) 555-{2000 + index:04d}"]
+    return customers, locations, phones
 
-    campaigns = [
-        {"id": cid, "name": name, "active": active, "createdOn": created, "modifiedOn": created}
-        for cid, name, active in CAMPAIGNS
-    ]
 
-    jobs: list[dict[str, Any]] = []
-    appointments: list[dict[str, Any]] = []
-    assignments: list[dict[str, Any]] = []
-    timesheets: list[int] = []
-    project_jobs: dict[int, list[int]] = {pid: [] for pid, _, _ in PROJECTS}
-    appointment_id = 5001
-    assignment_id = 7001
-    board = _Board()
-    for index in range(JOB_COUNT):
+class _Booking:
+    """The demo's jobs booked one by one on the dispatch board: jobs, visits, assignments, timesheets."""
+
+    def __init__(self, now: datetime, zone: ZoneInfo) -> None:
+        self.now = now
+        self.zone = zone
+        self.rng = random.Random(int(now.replace(minute=0, second=0, microsecond=0).timestamp()))
+        self.today_local = now.astimezone(zone).date()
+        self.today = self.at(self.today_local, 0)
+        self.setup = self.today - timedelta(days=400)
+        self.board = _Board()
+        self.jobs: list[dict[str, Any]] = []
+        self.appointments: list[dict[str, Any]] = []
+        self.assignments: list[dict[str, Any]] = []
+        self.timesheets: list[int] = []
+        self.project_jobs: dict[int, list[int]] = {pid: [] for pid, _, _ in PROJECTS}
+        self.next_appointment = 5001
+        self.next_assignment = 7001
+
+    def at(self, day: date, hour: int) -> datetime:
+        return datetime.combine(day, time(hour), self.zone).astimezone(UTC)
+
+    def job(self, index: int) -> None:
+        """Book demo job `1001 + index`: plan it on the board, decide what became of it, add its visits."""
+        now = self.now
         job_id = 1001 + index
         customer_index = index % len(CUSTOMER_NAMES)
         job_type = JOB_TYPES[(index * 7) % len(JOB_TYPES)]
         visits = 3 if index % 10 == 3 else 2 if index % 6 == 1 else 1
-        first_day, slot, technicians_here = board.plan(
+        first_day, slot, technicians_here = self.board.plan(
             index,
-            first_day=today_local + timedelta(days=(index % 15) - 7),  # -7 .. +7 days around today
+            first_day=self.today_local + timedelta(days=(index % 15) - 7),  # -7 .. +7 days around today
             slot=APPOINTMENT_SLOTS[(index + index // 15) % len(APPOINTMENT_SLOTS)],
             visits=visits,
             business_unit=job_type[2],
             crew=2 if index % 9 == 4 else 1,
         )
-        day_offset = (first_day - today_local).days
-        booked = at(first_day, 8) - timedelta(days=3 + index % 5, hours=rng.randint(0, 8))
-        # What happened to the job: most are just planned; the past ones are mostly done.
-        if index % 13 == 5:
-            outcome = "Canceled"
-        elif index % 11 == 2 and day_offset >= 0:
-            outcome = "Hold"
-        elif (
-            day_offset < 0
-            and index % 13 != 7
-            or day_offset == 0
-            and at(first_day, slot[1]) <= now
-            and visits == 1
-        ):
-            outcome = "Completed"
-        elif day_offset == 0 and at(first_day, slot[0]) <= now:
-            outcome = "InProgress"
-        elif day_offset == 0 and at(first_day, slot[0]) <= now + timedelta(hours=3):
-            outcome = "Dispatched"
-        else:
-            outcome = "Scheduled"
+        booked = self.at(first_day, 8) - timedelta(days=3 + index % 5, hours=self.rng.randint(0, 8))
+        outcome = self._outcome(index, first_day, slot, visits)
         project_id = PROJECTS[index % 5][0] if index % 8 == 0 else None
         if project_id is not None:
-            project_jobs[project_id].append(job_id)
-        last_change = booked
-        job_appointments: list[dict[str, Any]] = []
+            self.project_jobs[project_id].append(job_id)
         for visit in range(visits):
             day = first_day + timedelta(days=visit * 2)
-            start = at(day, slot[0])
-            end = at(day, slot[1])
-            if outcome == "Completed":
-                status = "Done"
-            elif outcome == "Canceled":
-                status = "Canceled"
-            elif outcome == "Hold":
-                status = "Hold"
-            elif outcome == "InProgress" and visit == 0:
-                status = "Working"
-            elif outcome == "Dispatched" and visit == 0:
-                status = "Dispatched"
-            else:
-                status = "Scheduled"
-            job_appointments.append(
-                {
-                    "id": appointment_id,
-                    "jobId": job_id,
-                    "appointmentNumber": f"{job_id}-{visit + 1}",
-                    "start": _ts(start),
-                    "end": _ts(end),
-                    "arrivalWindowStart": _ts(start),
-                    "arrivalWindowEnd": _ts(start + timedelta(hours=2)),
-                    "status": status,
-                    "specialInstructions": "Gate code 4412" if index % 7 == 0 and visit == 0 else None,
-                    "customerId": 201 + customer_index,
-                    "unused": False,
-                    "isConfirmed": index % 3 == 0,
-                    "createdById": 61,
-                    "createdOn": _ts(booked),
-                    "modifiedOn": _ts(min(end, now) if status in ("Done", "Working") else booked),
-                }
-            )
-            if status in ("Done", "Working") or (index % 17 == 0 and start < now):
-                timesheets.append(appointment_id)
-            unassigned = outcome == "Scheduled" and index % 10 == 9
-            if not unassigned:
-                for technician_id in technicians_here:
-                    name = next(t[1] for t in TECHNICIANS if t[0] == technician_id)
-                    assignment_status = (
-                        status if status in ("Scheduled", "Dispatched", "Working", "Done") else "Scheduled"
-                    )
-                    assignments.append(
-                        {
-                            "id": assignment_id,
-                            "technicianId": technician_id,
-                            "technicianName": name,
-                            "assignedById": 61,
-                            "assignedOn": _ts(booked),
-                            "status": assignment_status,
-                            "isPaused": False,
-                            "jobId": job_id,
-                            "appointmentId": appointment_id,
-                            "createdOn": _ts(booked),
-                            "modifiedOn": _ts(booked),
-                            "active": True,
-                        }
-                    )
-                    assignment_id += 1
-            appointment_id += 1
+            self._visit(index, job_id, visit, day, slot, outcome, booked, technicians_here)
+        last_change = booked
         if outcome == "Completed":
-            last_change = min(now, at(first_day + timedelta(days=(visits - 1) * 2), slot[1]))
+            last_change = min(now, self.at(first_day + timedelta(days=(visits - 1) * 2), slot[1]))
         elif outcome in ("Canceled", "Hold"):
             last_change = min(now, booked + timedelta(days=1))
-        appointments.extend(job_appointments)
-        jobs.append(
+        self.jobs.append(
             {
                 "id": job_id,
                 "jobNumber": str(job_id),
@@ -488,10 +465,102 @@ def build_demo_seed(now: datetime, tz: str = DEMO_TIMEZONE) -> dict[str, Any]:
                 "total": None,
             }
         )
+
+    def _outcome(self, index: int, first_day: date, slot: tuple[int, int], visits: int) -> str:
+        """What happened to the job: most are just planned; the past ones are mostly done."""
+        now = self.now
+        day_offset = (first_day - self.today_local).days
+        if index % 13 == 5:
+            return "Canceled"
+        if index % 11 == 2 and day_offset >= 0:
+            return "Hold"
+        if (
+            day_offset < 0
+            and index % 13 != 7
+            or day_offset == 0
+            and self.at(first_day, slot[1]) <= now
+            and visits == 1
+        ):
+            return "Completed"
+        if day_offset == 0 and self.at(first_day, slot[0]) <= now:
+            return "InProgress"
+        if day_offset == 0 and self.at(first_day, slot[0]) <= now + timedelta(hours=3):
+            return "Dispatched"
+        return "Scheduled"
+
+    def _visit(
+        self,
+        index: int,
+        job_id: int,
+        visit: int,
+        day: date,
+        slot: tuple[int, int],
+        outcome: str,
+        booked: datetime,
+        technicians: list[int],
+    ) -> None:
+        """One appointment of the job, its timesheet if worked, and its technicians' assignments."""
+        appointment_id = self.next_appointment
+        self.next_appointment += 1
+        start = self.at(day, slot[0])
+        end = self.at(day, slot[1])
+        status = {"Completed": "Done", "Canceled": "Canceled", "Hold": "Hold"}.get(outcome, "Scheduled")
+        if outcome == "InProgress" and visit == 0:
+            status = "Working"
+        elif outcome == "Dispatched" and visit == 0:
+            status = "Dispatched"
+        self.appointments.append(
+            {
+                "id": appointment_id,
+                "jobId": job_id,
+                "appointmentNumber": f"{job_id}-{visit + 1}",
+                "start": _ts(start),
+                "end": _ts(end),
+                "arrivalWindowStart": _ts(start),
+                "arrivalWindowEnd": _ts(start + timedelta(hours=2)),
+                "status": status,
+                "specialInstructions": "Gate code 4412" if index % 7 == 0 and visit == 0 else None,
+                "customerId": 201 + index % len(CUSTOMER_NAMES),
+                "unused": False,
+                "isConfirmed": index % 3 == 0,
+                "createdById": 61,
+                "createdOn": _ts(booked),
+                "modifiedOn": _ts(min(end, self.now) if status in ("Done", "Working") else booked),
+            }
+        )
+        if status in ("Done", "Working") or (index % 17 == 0 and start < self.now):
+            self.timesheets.append(appointment_id)
+        if outcome == "Scheduled" and index % 10 == 9:
+            return  # left unassigned for the dispatcher
+        for technician_id in technicians:
+            name = next(t[1] for t in TECHNICIANS if t[0] == technician_id)
+            self.assignments.append(
+                {
+                    "id": self.next_assignment,
+                    "technicianId": technician_id,
+                    "technicianName": name,
+                    "assignedById": 61,
+                    "assignedOn": _ts(booked),
+                    "status": status
+                    if status in ("Scheduled", "Dispatched", "Working", "Done")
+                    else "Scheduled",
+                    "isPaused": False,
+                    "jobId": job_id,
+                    "appointmentId": appointment_id,
+                    "createdOn": _ts(booked),
+                    "modifiedOn": _ts(booked),
+                    "active": True,
+                }
+            )
+            self.next_assignment += 1
+
+
+def _projects(book: _Booking, created: str) -> list[dict[str, Any]]:
+    """The demo projects, each with the jobs booked into it and its first job's customer."""
     projects = []
     for pid, name, status in PROJECTS:
-        job_ids = project_jobs[pid]
-        first_job = next(j for j in jobs if j["id"] == job_ids[0]) if job_ids else None
+        job_ids = book.project_jobs[pid]
+        first_job = next(j for j in book.jobs if j["id"] == job_ids[0]) if job_ids else None
         customer_id = first_job["customerId"] if first_job else 201
         projects.append(
             {
@@ -503,14 +572,21 @@ def build_demo_seed(now: datetime, tz: str = DEMO_TIMEZONE) -> dict[str, Any]:
                 "locationId": customer_id + 100,
                 "projectManagerIds": [62],
                 "businessUnitIds": [11 if pid % 2 else 12],
-                "startDate": _ts(today - timedelta(days=14)),
-                "targetCompletionDate": _ts(today + timedelta(days=30)),
-                "actualCompletionDate": _ts(today - timedelta(days=1)) if status == "Completed" else None,
+                "startDate": _ts(book.today - timedelta(days=14)),
+                "targetCompletionDate": _ts(book.today + timedelta(days=30)),
+                "actualCompletionDate": _ts(book.today - timedelta(days=1))
+                if status == "Completed"
+                else None,
                 "jobIds": job_ids,
                 "createdOn": created,
                 "modifiedOn": created,
             }
         )
+    return projects
+
+
+def _notes(jobs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """A pinned note on every fourth job, and a note on each canceled one (keyed by job id as text)."""
     notes: dict[str, list[dict[str, Any]]] = {
         str(j["id"]): [
             {
@@ -536,56 +612,38 @@ def build_demo_seed(now: datetime, tz: str = DEMO_TIMEZONE) -> dict[str, Any]:
         for j in jobs
         if j["jobStatus"] == "Canceled"
     }
-    canceled_logs = [
+    return {**notes, **{k: notes.get(k, []) + v for k, v in canceled_notes.items()}}
+
+
+def _canceled_logs(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One canceled log per canceled job, with a reason and the dispatcher's memo."""
+    memos = [
+        "Booked twice by phone",
+        "Customer fixed it themselves",
+        "Chose another company",
+        "Quote too high",
+    ]
+    return [
         {
             "id": 1 + n,
             "jobId": j["id"],
             "reasonId": CANCEL_REASONS[n % 4][0],
-            "memo": [
-                "Booked twice by phone",
-                "Customer fixed it themselves",
-                "Chose another company",
-                "Quote too high",
-            ][n % 4],
+            "memo": memos[n % 4],
             "createdById": 61,
             "createdOn": j["modifiedOn"],
             "active": True,
         }
         for n, j in enumerate(j for j in jobs if j["jobStatus"] == "Canceled")
     ]
-    hold_words = [  # (reason id, memo): what a dispatcher writes when a job goes on hold
-        (71, "waiting on compressor from supplier"),
-        (73, "landlord has to approve the quote first"),
-        (72, "customer is traveling until next week"),
-        (71, "special-order valve, ETA Friday"),
-        (74, "roof access unsafe until the ice clears"),
-    ]
-    job_holds = [
+
+
+def _job_holds(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Why each held job is on hold: `[{jobId, reasonId, memo}]`."""
+    return [
         {
             "jobId": j["id"],
-            "reasonId": hold_words[n % len(hold_words)][0],
-            "memo": hold_words[n % len(hold_words)][1],
+            "reasonId": HOLD_WORDS[n % len(HOLD_WORDS)][0],
+            "memo": HOLD_WORDS[n % len(HOLD_WORDS)][1],
         }
         for n, j in enumerate(j for j in jobs if j["jobStatus"] == "Hold")
     ]
-    return {
-        "technicians": technicians,
-        "employees": employees,
-        "businessUnits": business_units,
-        "customers": customers,
-        "locations": locations,
-        "jobTypes": job_types,
-        "campaigns": campaigns,
-        "jobHoldReasons": reasons(HOLD_REASONS),
-        "jobCancelReasons": reasons(CANCEL_REASONS),
-        "projects": projects,
-        "jobs": jobs,
-        "appointments": appointments,
-        "appointmentAssignments": assignments,
-        "arrivalWindows": arrival_windows,
-        "timesheets": timesheets,
-        "customerPhones": phones,
-        "notes": {**notes, **{k: notes.get(k, []) + v for k, v in canceled_notes.items()}},
-        "jobCanceledLogs": canceled_logs,
-        "jobHolds": job_holds,
-    }

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.simulator.state import EXTRA_SEED_KEYS, SEED_KEYS
+from bot.simulator.seeding import EXTRA_SEED_KEYS, SEED_KEYS
 
 
 class SeedError(ValueError):

@@ -14,11 +14,19 @@ from bot.simulator.simulator import SIM_CREDENTIALS, Simulator
 
 
 def build_simulator(seed: str | None) -> Simulator:
-    """The simulator the CLI serves: seed file or demo data, faults from ST_SIM_*, admin if ST_SIM_ADMIN=1."""
+    """The simulator the CLI serves: seed file or demo data, faults from ST_SIM_*, admin if ST_SIM_ADMIN=1,
+    ServiceTitan's export freshness delay from ST_SIM_EXPORT_DELAY_MINUTES (0, none, by default)."""
     data = load_seed(seed) if seed else None
     admin = os.environ.get("ST_SIM_ADMIN", "").strip().lower() in ("1", "true", "yes")
     timezone = os.environ.get("ST_TIMEZONE", "").strip() or DEMO_TIMEZONE
-    return Simulator(data, admin=admin, demo_timezone=timezone)
+    delay_text = os.environ.get("ST_SIM_EXPORT_DELAY_MINUTES", "").strip() or "0"
+    try:
+        delay = float(delay_text)
+    except ValueError:
+        delay = -1.0
+    if not 0 <= delay <= 1440:
+        raise ValueError(f"ST_SIM_EXPORT_DELAY_MINUTES must be minutes from 0 to 1440, not {delay_text!r}")
+    return Simulator(data, admin=admin, demo_timezone=timezone, export_delay_minutes=delay)
 
 
 def run_simulator(*, host: str, port: int, seed: str | None) -> int:
@@ -42,6 +50,8 @@ def run_simulator(*, host: str, port: int, seed: str | None) -> int:
     print(f"    ST_TENANT_ID={credentials.tenant_id}", flush=True)
     if simulator.faults.active:
         print(f"  faults: {simulator.faults.to_admin()}", flush=True)
+    if simulator.state.export_delay:
+        print(f"  export feeds: changes show {simulator.state.export_delay} late", flush=True)
     if simulator.admin:
         print(f"  admin: POST {base}/_admin/faults", flush=True)
     config = uvicorn.Config(simulator.app, host=host, port=port, log_level="warning", lifespan="off")

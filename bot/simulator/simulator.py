@@ -21,7 +21,8 @@ import math
 import secrets
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -182,6 +183,21 @@ class Simulator:
         )
 
     # ------------------------------------------------------------------ public helpers
+
+    @contextmanager
+    def acting_as(self, employee_id: int) -> Iterator[None]:
+        """Writes inside the block are made by that employee, as if in ServiceTitan's own UI.
+
+        The employee becomes the `createdById` of what they create (jobs, appointments, canceled logs, notes),
+        the `assignedById` of their assignments and the `employeeId` of the job history entries; outside the
+        block the app's integration user writes (`API_USER_ID`).
+        """
+        before = self.state.actor
+        self.state.actor = employee_id
+        try:
+            yield
+        finally:
+            self.state.actor = before
 
     def set_faults(self, faults: FaultConfig) -> None:
         self.faults = faults

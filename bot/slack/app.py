@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings
+from bot.config import Settings, reveal
 from bot.dialog.messages import Dialog
 from bot.roles import RoleResolver, StaffSource
 from bot.slack.conversation import Conversations, People, error_target, team_of
@@ -41,7 +41,7 @@ class SlackSetupError(Exception):
 
 def make_web_client(settings: Settings) -> AsyncWebClient:
     """The Web API client: Slack's base URL from settings, retries on rate limits and connection errors."""
-    return configure_web_client(AsyncWebClient(token=settings.slack_bot_token), settings)
+    return configure_web_client(AsyncWebClient(token=reveal(settings.slack_bot_token) or None), settings)
 
 
 def configure_web_client(client: AsyncWebClient, settings: Settings) -> AsyncWebClient:
@@ -88,10 +88,10 @@ def build_app(
 ) -> AsyncApp:
     """The Slack app for one workspace. `servicetitan` links Slack users to staff by e-mail (roles)."""
     logger = logger or log
-    if not socket_mode and not settings.slack_signing_secret:
+    if not socket_mode and not reveal(settings.slack_signing_secret):
         raise SlackSetupError("SLACK_SIGNING_SECRET is required to verify requests from Slack in HTTP mode")
     options: dict[str, Any] = {
-        "signing_secret": settings.slack_signing_secret or "",
+        "signing_secret": reveal(settings.slack_signing_secret),
         "request_verification_enabled": not socket_mode,
         "process_before_response": False,
         "logger": logger,
@@ -102,9 +102,9 @@ def build_app(
     else:
         # Bolt makes the client from the one token given here. Handed a client of ours instead, Bolt would
         # still read SLACK_BOT_TOKEN from the environment and warn that `token` will be unused.
-        if not settings.slack_bot_token:
+        if not reveal(settings.slack_bot_token):
             raise SlackSetupError("SLACK_BOT_TOKEN (the xoxb- bot token) is required")
-        app = AsyncApp(token=settings.slack_bot_token, **options)
+        app = AsyncApp(token=reveal(settings.slack_bot_token), **options)
         configure_web_client(app.client, settings)
     client = app.client
 

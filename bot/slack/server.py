@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.config import Settings
+from bot.config import Settings, reveal
 
 log = logging.getLogger("bot.slack.server")
 
@@ -34,17 +34,18 @@ class StartupError(Exception):
 
 def check_credentials(settings: Settings, mode: Literal["http", "socket"]) -> None:
     missing = []
-    if not settings.slack_bot_token:
+    if not reveal(settings.slack_bot_token):
         missing.append("SLACK_BOT_TOKEN (the xoxb- bot token from OAuth & Permissions)")
-    if mode == "http" and not settings.slack_signing_secret:
+    if mode == "http" and not reveal(settings.slack_signing_secret):
         missing.append("SLACK_SIGNING_SECRET (Basic Information → App Credentials)")
-    if mode == "socket" and not settings.slack_app_token:
+    if mode == "socket" and not reveal(settings.slack_app_token):
         missing.append("SLACK_APP_TOKEN (an xapp- app-level token with connections:write)")
     if missing:
         raise StartupError(f"cannot start the Slack bot in {mode} mode; set " + " and ".join(missing))
-    if settings.slack_bot_token and not settings.slack_bot_token.startswith("xoxb-"):
+    if reveal(settings.slack_bot_token) and not reveal(settings.slack_bot_token).startswith("xoxb-"):
         raise StartupError("SLACK_BOT_TOKEN must be a bot token (it starts with xoxb-)")
-    if mode == "socket" and settings.slack_app_token and not settings.slack_app_token.startswith("xapp-"):
+    app_token = reveal(settings.slack_app_token)
+    if mode == "socket" and app_token and not app_token.startswith("xapp-"):
         raise StartupError("SLACK_APP_TOKEN must be an app-level token (it starts with xapp-)")
 
 
@@ -86,7 +87,11 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
     dialog = DialogService(
         client=client, store=store, tz=settings.st_timezone, idle_minutes=settings.dialog_ttl_minutes
     )
-    return build_app(settings, dialog=dialog, store=store, servicetitan=client, socket_mode=socket_mode)
+    app = build_app(settings, dialog=dialog, store=store, servicetitan=client, socket_mode=socket_mode)
+    from bot.alerts.runtime import start_alerts  # the watcher of ServiceTitan's changes (CONTRACT section 6)
+
+    await start_alerts(settings, stack, client=client, store=store, slack=app.client)
+    return app
 
 
 def run_bot(
@@ -114,7 +119,7 @@ async def _serve_socket_mode(settings: Settings) -> None:
 
     async with AsyncExitStack() as stack:
         app = await build_bot(settings, stack, socket_mode=True)
-        handler = AsyncSocketModeHandler(app, settings.slack_app_token)
+        handler = AsyncSocketModeHandler(app, reveal(settings.slack_app_token))
         log.info("connecting to Slack in Socket Mode")
         await handler.start_async()
 

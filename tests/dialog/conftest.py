@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -86,8 +86,31 @@ def last_card(replies: list[Reply]) -> Reply:
     return cards[-1]
 
 
+def reply_text(reply: Reply) -> str:
+    """Everything a person would read on the reply, as one string to search."""
+    parts = [reply.title or "", reply.text]
+    parts += [f"{f.label}: {f.value}" for f in reply.facts]
+    parts += [f"{c.label}: {c.before} → {c.after}" for c in reply.changes]
+    parts += reply.warnings + reply.lines
+    if reply.choice:
+        parts += [reply.choice.prompt] + [o.label for o in reply.choice.options]
+    parts += [b.label for b in reply.buttons]
+    if reply.footnote:
+        parts.append(reply.footnote)
+    return "\n".join(parts)
+
+
 def dispatcher(user: str = "U1") -> Asker:
     return Asker(user_id=user, tz=TZ, role="dispatcher", name="Dana Reyes")
+
+
+@pytest.fixture(autouse=True)
+def phase_table_holds(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every transition of every dialog test is one `bot.dialog.engine.PHASES` lists (step logs the others)."""
+    yield
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    broken = [r.getMessage() for r in records if r.getMessage().startswith("phase table:")]
+    assert not broken, broken
 
 
 @pytest.fixture

@@ -255,13 +255,13 @@ def test_a_write_left_applying_by_a_stopped_process_returns_to_the_card_to_check
 
 
 def test_the_button_that_drops_a_request_is_never_labelled_cancel() -> None:
-    from bot.dialog.engine import _confirmation_reply
+    from bot.dialog.replies import confirmation
     from bot.dialog.state import Plan
 
     state = Conversation(asker=ASKER, token="t")
     cancel = CancelJob(job_id=1007, reason_id=1, memo="")
     plan = Plan(operation=cancel, title="Cancel job 1007?", verb="Cancel job", done_text="")
-    labels = [b.label for b in _confirmation_reply(state, plan).buttons]
+    labels = [b.label for b in confirmation(state, plan).buttons]
     assert labels == ["Cancel job", "Never mind"]
 
 

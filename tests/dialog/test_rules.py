@@ -161,3 +161,16 @@ def test_formatting_writes_weekday_and_date_in_the_users_zone() -> None:
     assert timefmt.parse_iso("2021-07-19T20:35:38.2876004Z") == datetime(
         2021, 7, 19, 20, 35, 38, 287600, tzinfo=UTC
     )
+
+
+def test_a_time_without_a_day_keeps_the_visits_own_day_else_its_next_occurrence() -> None:
+    kept = rules.schedule({"start": "16:00"}, tz=TZ, now=NOW, duration=timedelta(hours=2), keep=OLD)
+    assert kept.times is not None
+    assert timefmt.local(kept.times.start, TZ).date() == timefmt.local(OLD.start, TZ).date()
+    assert timefmt.local(kept.times.start, TZ).hour == 16
+    later = rules.schedule({"start": "15:00"}, tz=TZ, now=NOW, duration=timedelta(hours=1))
+    passed = rules.schedule({"start": "08:00"}, tz=TZ, now=NOW, duration=timedelta(hours=1))
+    assert later.times is not None and passed.times is not None
+    assert timefmt.local(later.times.start, TZ).day == 24  # 3 PM is still ahead on Tuesday
+    assert timefmt.local(passed.times.start, TZ).day == 25  # 8 AM has passed: Wednesday
+    assert rules.schedule({}, tz=TZ, now=NOW, duration=timedelta(hours=1)).problem

@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.dialog.messages import Asker, ConversationKey, Pressed, Role, Said
-from bot.dialog.runner import CACHE_NAMESPACE
+from bot.dialog.refdata import CACHE_NAMESPACE
 from bot.dialog.service import DialogService
 from bot.dialog.state import Load
 from bot.servicetitan.embedded import embedded_client
@@ -234,7 +234,7 @@ async def test_a_technicians_day_is_loaded_from_servicetitan_while_redis_is_down
         "Thu Nov 26 8:00 AM – 10:00 AM · job 1002 · Water Heater Repair · Ann Lee · 12 Oak St, Chicago, IL "
         "60601 · Scheduled"
     ]
-    facts = await service.runner.many_job_facts([1002, 1001])
+    facts = await service.runner.refdata.many_job_facts([1002, 1001])
     assert {job_id: row["job_type"] for job_id, row in facts.items()} == {
         1002: "Water Heater Repair",
         1001: "Drain Cleaning",

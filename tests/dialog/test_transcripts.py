@@ -34,7 +34,7 @@ import pytest
 import yaml
 
 from bot.dialog.messages import Asker, PickedDate, Pressed, Reply, Said
-from tests.dialog.conftest import TZ, Harness
+from tests.dialog.conftest import TZ, Harness, reply_text
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
 
@@ -46,20 +46,6 @@ def _cases() -> list[Any]:
         for case in spec["cases"]:
             params.append(pytest.param(case, id=f"{path.stem}:{case['name']}"))
     return params
-
-
-def reply_text(reply: Reply) -> str:
-    """Everything a person would read on the reply, as one string to search."""
-    parts = [reply.title or "", reply.text]
-    parts += [f"{f.label}: {f.value}" for f in reply.facts]
-    parts += [f"{c.label}: {c.before} → {c.after}" for c in reply.changes]
-    parts += reply.warnings + reply.lines
-    if reply.choice:
-        parts += [reply.choice.prompt] + [o.label for o in reply.choice.options]
-    parts += [b.label for b in reply.buttons]
-    if reply.footnote:
-        parts.append(reply.footnote)
-    return "\n".join(parts)
 
 
 def _as_list(value: Any) -> list[Any]:

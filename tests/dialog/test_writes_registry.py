@@ -13,12 +13,22 @@ from bot.dialog.writes import WRITES, Write, accepted_slots
 from bot.servicetitan.operations import AnyOperation, Operation
 from intents import INTENTS
 
-# Parser intents that are neither a read nor a ServiceTitan write of the dialog.
-NOT_WRITES = frozenset({"help", "cancel_dialog", "unknown", "subscribe_alerts", "unsubscribe_alerts"})
+# Parser intents that are neither a read nor a ServiceTitan write of the dialog. running_late is a
+# technician's notice to the office (a Slack message), not a change in ServiceTitan.
+NOT_WRITES = frozenset(
+    {"help", "cancel_dialog", "unknown", "subscribe_alerts", "unsubscribe_alerts", "running_late"}
+)
+# Write intents the parser knows whose module is still being written (issue 11): the one place they are
+# listed; the dialog answers them as not understood until then.
+NOT_WRITTEN_YET = frozenset({"complete_job", "confirm_appointment"})
 
 
 def test_every_write_intent_of_the_parser_has_a_module() -> None:
-    assert set(INTENTS) - READ_INTENTS - NOT_WRITES == set(WRITES)
+    assert set(INTENTS) - READ_INTENTS - NOT_WRITES - NOT_WRITTEN_YET == set(WRITES)
+
+
+def test_a_write_not_written_yet_is_listed_as_such_only_until_its_module_exists() -> None:
+    assert set(INTENTS) >= NOT_WRITTEN_YET and not NOT_WRITTEN_YET & set(WRITES)
 
 
 @pytest.mark.parametrize("intent", sorted(WRITES))

@@ -28,8 +28,8 @@ VOCABULARY = [
 ]  # fmt: skip
 
 
-def check(result: dict[str, Any]) -> None:
-    assert set(result) == {"intent", "slots"}
+def check(result: dict[str, Any], *, nested: bool = False) -> None:
+    assert set(result) - {"alternatives"} == {"intent", "slots"}
     assert result["intent"] in INTENTS
     json.loads(json.dumps(result))
     allowed = (
@@ -38,6 +38,12 @@ def check(result: dict[str, Any]) -> None:
         else set()
     )
     assert set(result["slots"]) <= allowed
+    if "alternatives" in result:
+        assert not nested and 1 <= len(result["alternatives"]) <= 3
+        for alternative in result["alternatives"]:
+            assert set(alternative) == {"intent", "slots"} and alternative["intent"] != "unknown"
+            assert alternative["intent"] != result["intent"]
+            check(alternative, nested=True)
     if result["intent"] == "unknown":
         assert result["slots"] == {}
 

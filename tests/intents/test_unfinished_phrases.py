@@ -61,7 +61,7 @@ def test_no_cut_off_fixture_utterance_raises() -> None:
     # recognize() raises where parse() would log and answer unknown: a bug shows up here
     for text, now, tz in _prefixes():
         result = recognize(text, now=now, tz=tz)
-        assert set(result) == {"intent", "slots"}, text
+        assert set(result) - {"alternatives"} == {"intent", "slots"}, text
 
 
 EDGES = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -35,6 +36,24 @@ async def fetch_token(client: httpx.AsyncClient) -> str:
     response = await client.post("/connect/token", data=TOKEN_FORM)
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
+
+
+async def drain(
+    st: httpx.AsyncClient, path: str, token: str | None = None, **extra: str
+) -> tuple[list[dict[str, Any]], str]:
+    """Read an export feed from `token` while `hasMore`: (every item, the last continueFrom)."""
+    items: list[dict[str, Any]] = []
+    calls = 0
+    while True:
+        params = {"from": token, **extra} if token else dict(extra)
+        body = (await st.get(path, params=params)).json()
+        items += body["data"]
+        token = body["continueFrom"]
+        calls += 1
+        assert calls < 50, "export never ends"
+        if not body["hasMore"]:
+            assert token
+            return items, token
 
 
 @pytest.fixture

@@ -83,3 +83,23 @@ def test_undocumented_paths_are_skipped() -> None:
     checker.check(exchange("POST", "/connect/token", 200, {"access_token": "x"}))
     checker.check(exchange("GET", "/marketing/v2/tenant/1/campaigns", 200, {"anything": True}))
     assert checker.violations == [] and checker.checked == 0
+
+
+def test_complete_and_confirmation_are_checked_operations() -> None:
+    checker = ConformanceChecker()
+    good = exchange(
+        "PUT", f"{JPM}/jobs/1/complete", 200, "", request_body=b'{"completedOn": "2026-11-24T15:00:00Z"}'
+    )
+    extra = exchange(
+        "PUT", f"{JPM}/jobs/1/complete", 400, problem(400), request_body=b'{"completedOn": "x", "by": 1}'
+    )
+    confirm = exchange("PUT", f"{JPM}/appointments/1/confirmation", 200, "")
+    wrong_verb = exchange("POST", f"{JPM}/appointments/1/confirmation", 200, "")
+    for each in (good, extra, confirm, wrong_verb):
+        checker.check(each)
+    assert checker.checked == 4
+    assert [(v.kind, v.method) for v in checker.violations] == [
+        ("request", "PUT"),
+        ("request", "POST"),
+        ("response", "POST"),
+    ]

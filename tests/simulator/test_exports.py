@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
 
 from bot.simulator import SIM_CREDENTIALS, Simulator
 from bot.simulator.timeutil import format_ts, parse_ts
-from tests.simulator.conftest import DISPATCH, JPM, raw_client
-
-
-async def drain(
-    st: httpx.AsyncClient, path: str, token: str | None = None, **extra: str
-) -> tuple[list[dict[str, Any]], str]:
-    items: list[dict[str, Any]] = []
-    calls = 0
-    while True:
-        params = {"from": token, **extra} if token else dict(extra)
-        body = (await st.get(path, params=params)).json()
-        items += body["data"]
-        token = body["continueFrom"]
-        calls += 1
-        assert calls < 50, "export never ends"
-        if not body["hasMore"]:
-            assert token
-            return items, token
+from tests.simulator.conftest import DISPATCH, JPM, drain, raw_client
 
 
 async def test_full_export_then_only_changes(st: httpx.AsyncClient, simulator: Simulator) -> None:
@@ -111,21 +93,45 @@ async def test_bad_token_is_400(st: httpx.AsyncClient) -> None:
     assert "from" in response.json()["errors"]
 
 
-async def test_optional_freshness_delay(fixed_now: datetime) -> None:
+async def test_recent_changes_come_early_and_again_until_they_settle(fixed_now: datetime) -> None:
     current = [fixed_now]
     sim = Simulator(now=fixed_now, clock=lambda: current[0], export_delay_minutes=15)
     headers = {"Authorization": sim.issue_token(), "ST-App-Key": SIM_CREDENTIALS.app_key}
+    recent_demo = {
+        i for i, j in sim.state.jobs.items() if j["modifiedOn"] > fixed_now - timedelta(minutes=15)
+    }
+    assert recent_demo, "the demo data has jobs changed in the last 15 minutes"
     async with raw_client(sim, headers) as st:
-        # Demo jobs changed within the last 15 minutes are only in the feed with includeRecentChanges.
-        everything, token = await drain(st, f"{JPM}/export/jobs", includeRecentChanges="true")
-        assert len(everything) == len(sim.state.jobs)
+        # Without includeRecentChanges a change shows 15 minutes late, and the token waits before it.
+        settled, token = await drain(st, f"{JPM}/export/jobs")
+        assert {j["id"] for j in settled} == set(sim.state.jobs) - recent_demo
         job = next(j for j in sim.state.jobs.values() if j["jobStatus"] == "Scheduled")
         await st.post(f"{JPM}/jobs/{job['id']}/notes", json={"text": "seen later"})
         hidden, same = await drain(st, f"{JPM}/export/jobs", token)
         assert hidden == [] and same == token
-        recent, _ = await drain(st, f"{JPM}/export/jobs", token, includeRecentChanges="true")
-        assert [j["id"] for j in recent] == [job["id"]]
-        current[0] = fixed_now + timedelta(minutes=15)
+        # With it, recent changes come at once, and again on every pass while they are recent.
+        recent, after_recent = await drain(st, f"{JPM}/export/jobs", token, includeRecentChanges="true")
+        assert sorted(j["id"] for j in recent) == sorted(recent_demo | {job["id"]})
+        again, after_again = await drain(st, f"{JPM}/export/jobs", after_recent, includeRecentChanges="true")
+        assert again == recent and after_again == after_recent
+        current[0] = fixed_now + timedelta(minutes=16)
         st.headers["Authorization"] = sim.issue_token()  # the first one expired with the 15 minutes
-        later, _ = await drain(st, f"{JPM}/export/jobs", token)
-        assert [j["id"] for j in later] == [job["id"]]
+        later, after_later = await drain(st, f"{JPM}/export/jobs", after_recent)
+        assert sorted(j["id"] for j in later) == sorted(recent_demo | {job["id"]})
+        done, _ = await drain(st, f"{JPM}/export/jobs", after_later, includeRecentChanges="true")
+        assert done == [], "once settled, a change is not repeated"
+
+
+async def test_a_pass_over_more_recent_changes_than_a_batch_ends(fixed_now: datetime) -> None:
+    sim = Simulator(now=fixed_now, export_delay_minutes=15)
+    sim.state.export_batch_size = 2
+    headers = {"Authorization": sim.issue_token(), "ST-App-Key": SIM_CREDENTIALS.app_key}
+    async with raw_client(sim, headers) as st:
+        _, token = await drain(st, f"{JPM}/export/jobs", format_ts(fixed_now))
+        jobs = [j for j in sim.state.jobs.values() if j["jobStatus"] == "Scheduled"][:5]
+        for job in jobs:
+            await st.post(f"{JPM}/jobs/{job['id']}/notes", json={"text": "a change"})
+        first, after_first = await drain(st, f"{JPM}/export/jobs", token, includeRecentChanges="true")
+        assert [j["id"] for j in first] == [j["id"] for j in jobs]
+        second, _ = await drain(st, f"{JPM}/export/jobs", after_first, includeRecentChanges="true")
+        assert second == first

@@ -6,7 +6,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -78,3 +78,13 @@ def test_cli_builder_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("ST_SIM_ADMIN")
     monkeypatch.delenv("ST_SIM_FAULT_429")
     assert not build_simulator(None).admin
+
+
+def test_cli_builder_reads_the_export_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert build_simulator(None).state.export_delay == timedelta(0)
+    monkeypatch.setenv("ST_SIM_EXPORT_DELAY_MINUTES", "15")
+    assert build_simulator(None).state.export_delay == timedelta(minutes=15)
+    for bad in ("soon", "-1"):
+        monkeypatch.setenv("ST_SIM_EXPORT_DELAY_MINUTES", bad)
+        with pytest.raises(ValueError, match="ST_SIM_EXPORT_DELAY_MINUTES"):
+            build_simulator(None)

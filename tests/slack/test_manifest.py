@@ -37,6 +37,8 @@ METHOD_SCOPES: dict[str, str | None] = {
     "users.info": "users:read",
     "views.publish": None,
     "usergroups.users.list": "usergroups:read",
+    "conversations.open": "im:write",  # bot/alerts: DMs of alerts and day plans
+    "users.lookupByEmail": "users:read.email",  # bot/alerts: technicians linked to Slack users
 }
 EVENT_SCOPES = {"app_mention": "app_mentions:read", "message.im": "im:history", "app_home_opened": None}
 

@@ -59,12 +59,19 @@ class Write:
     def job_problem(self, job: Row) -> str | None:
         """Why this write can't change the job as it is now (None: it can)."""
         status, label = str(job.get("job_status", "")), f"Job {job.get('job_number') or job.get('id')}"
+        return self._problem(label, status, self.job_closed(job))
+
+    def job_closed(self, job: Row) -> str | None:
+        """Why nothing of the job can be changed this way: it is completed or canceled (None: it is open).
+        An appointment-level write checks only this of the job; `requires` and `leaves` are the
+        appointment's."""
+        status, label = str(job.get("job_status", "")), f"Job {job.get('job_number') or job.get('id')}"
         closed = {
             "Completed": f"{label} is completed, so it can't be {self.done}.",
             "Canceled": f"{label} is canceled, so it can't be {self.done}. "
             f"Say *uncancel job {job.get('id')}* first if it should go ahead.",
         }
-        return self._problem(label, status, closed.get(status))
+        return closed.get(status)
 
     def appointment_problem(self, appt: Row) -> str | None:
         """Why this write can't change the appointment as it is now (None: it can)."""

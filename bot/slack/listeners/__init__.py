@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.alerts import listener as alert_buttons
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners import actions, commands, events, messages
 
@@ -18,6 +19,7 @@ BOT_SCOPES = {
     "users:read": "users.info: time zone and name",
     "users:read.email": "users.info profile.email: linking to ServiceTitan staff",
     "usergroups:read": "usergroups.users.list: roles given as user groups",
+    "im:write": "conversations.open: DMs of alerts and technicians' day plans (bot/alerts)",
 }
 
 
@@ -26,3 +28,4 @@ def register_all(app: AsyncApp, deps: SlackDeps) -> None:
     events.register(app, deps)
     commands.register(app, deps)
     actions.register(app, deps)
+    alert_buttons.register(app, deps)

@@ -1,0 +1,269 @@
+"""The technician's day: the morning message at DAY_PLAN_AT, and a DM when the day changes afterwards.
+
+Technicians are linked to Slack users by e-mail (`users.lookupByEmail`); each one's time zone is Slack's.
+The morning message is claimed per technician and day in the store before it is sent (`add_once`), so
+it goes out once whatever the number of processes and restarts; a send that fails gives the claim back.
+Change messages (before → after) cover appointments today or tomorrow in the technician's zone, grouped
+per technician per watcher cycle, with a delivery record per (event, technician) like the alerts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from bot.alerts import cards
+from bot.alerts.delivery import already_sent, mark_sent
+from bot.alerts.describe import Describer, Visit, address_of, local_day
+from bot.alerts.events import TECHNICIAN_KINDS, ChangeEvent
+from bot.alerts.slackout import SlackOut
+from bot.dialog import timefmt
+from bot.servicetitan import ServiceTitanClient
+from bot.servicetitan.errors import NotFound
+from bot.store import Store, cached
+
+log = logging.getLogger("bot.alerts")
+
+PLAN_NAMESPACE = "day-plan"
+PLAN_TTL_SECONDS = 3 * 24 * 3600
+TECH_NAMESPACE = "alert-ref"
+TECH_TTL_SECONDS = 15 * 60
+SEND_WINDOW = timedelta(hours=4)  # a bot started later than this after DAY_PLAN_AT skips that morning
+
+
+@dataclass(frozen=True)
+class LinkedTechnician:
+    id: int
+    name: str
+    slack_user: str
+    tz: str
+
+
+class Directory:
+    """ServiceTitan technicians who have a Slack user (by e-mail)."""
+
+    def __init__(self, client: ServiceTitanClient, store: Store, slack: SlackOut) -> None:
+        self.client = client
+        self.store = store
+        self.slack = slack
+
+    async def _technicians(self) -> list[dict[str, Any]]:
+        async def load() -> dict[str, Any]:
+            rows = [t async for t in self.client.iter_technicians()]
+            return {
+                "items": [
+                    {"id": t.id, "name": t.name, "email": t.email} for t in rows if t.active and t.email
+                ]
+            }
+
+        data = await cached(
+            self.store, namespace=TECH_NAMESPACE, key="technicians", ttl=TECH_TTL_SECONDS, load=load
+        )
+        return list(data["items"])
+
+    async def linked(self) -> list[LinkedTechnician]:
+        out = []
+        for tech in await self._technicians():
+            user = await self.slack.user_by_email(str(tech["email"]))
+            if user is None:
+                continue
+            tz = str(user.get("tz") or self.slack.default_tz)
+            out.append(LinkedTechnician(int(tech["id"]), str(tech["name"]), str(user["id"]), tz))
+        return out
+
+    async def by_id(self) -> dict[int, LinkedTechnician]:
+        return {t.id: t for t in await self.linked()}
+
+
+async def _job_rows(
+    client: ServiceTitanClient, describer: Describer, visits: list[Visit]
+) -> dict[int, dict[str, Any]]:
+    """Per job of these visits: {"number", "type", "customer", "address"}."""
+    types = await describer._names("job-types")
+    out: dict[int, dict[str, Any]] = {}
+    for job_id in dict.fromkeys(v.job_id for v in visits):
+        try:
+            job = await client.get_job(job_id)
+            customer, location = await asyncio.gather(
+                client.get_customer(job.customer_id), client.get_location(job.location_id)
+            )
+            out[job_id] = {"number": job.job_number or str(job.id), "type": types.get(job.job_type_id, "job"),
+                           "customer": customer.name, "address": address_of(location.address)}  # fmt: skip
+        except NotFound:
+            out[job_id] = {"number": str(job_id), "type": "job", "customer": "", "address": ""}
+    return out
+
+
+class DayPlans:
+    def __init__(
+        self,
+        *,
+        client: ServiceTitanClient,
+        store: Store,
+        describer: Describer,
+        directory: Directory,
+        slack: SlackOut,
+        at: time | None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.describer = describer
+        self.directory = directory
+        self.slack = slack
+        self.at = at
+        self.clock = clock
+
+    async def message(self, tech: LinkedTechnician, on: date) -> tuple[str, list[dict[str, Any]]]:
+        start, end = timefmt.day_bounds(on, tech.tz)
+        visits = await self.describer.visits(
+            technician_id=tech.id, starts_on_or_after=start, starts_before=end
+        )
+        visits = [v for v in visits if v.status != "Canceled" and tech.id in v.technician_ids]
+        jobs = await _job_rows(self.client, self.describer, visits)
+        return cards.day_plan(tech.name.split()[0], on, [(v, jobs[v.job_id]) for v in visits], tech.tz)
+
+    async def send(self, on: date | None = None, *, only_due: bool = False) -> list[str]:
+        """Send each linked technician the plan of `on` (default: their local today); names of those sent.
+
+        A technician who already got that day's message is skipped. With `only_due`, only technicians whose
+        local time is past DAY_PLAN_AT (and within a few hours of it) are considered."""
+        sent = []
+        for tech in await self.directory.linked():
+            local_now = (
+                self.clock().astimezone(timefmt.ZoneInfo(tech.tz))
+                if hasattr(timefmt, "ZoneInfo")
+                else timefmt.local(self.clock(), tech.tz)
+            )
+            day = on or local_now.date()
+            if only_due:
+                if self.at is None:
+                    return []
+                due = datetime.combine(local_now.date(), self.at, tzinfo=local_now.tzinfo)
+                if not due <= local_now < due + SEND_WINDOW:
+                    continue
+            key = f"{tech.id}:{day.isoformat()}"
+            if not await self.store.add_once(namespace=PLAN_NAMESPACE, key=key, ttl=PLAN_TTL_SECONDS):
+                continue
+            try:
+                text, blocks = await self.message(tech, day)
+                await self.slack.dm(tech.slack_user, text, blocks)
+            except BaseException:
+                await self.store.delete(namespace=PLAN_NAMESPACE, key=key)
+                raise
+            sent.append(tech.name)
+        return sent
+
+
+_PRIORITY = ("appointment_deleted", "appointment_canceled", "technician_unassigned", "technician_assigned",
+             "appointment_added", "appointment_moved", "appointment_hold", "appointment_hold_removed")  # fmt: skip
+
+
+class TechnicianChanges:
+    """The sink part that tells technicians about changes to their today and tomorrow."""
+
+    def __init__(
+        self,
+        *,
+        client: ServiceTitanClient,
+        store: Store,
+        describer: Describer,
+        directory: Directory,
+        slack: SlackOut,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.describer = describer
+        self.directory = directory
+        self.slack = slack
+        self.clock = clock
+
+    async def __call__(self, events: list[ChangeEvent]) -> None:
+        relevant = [e for e in events if e.kind in TECHNICIAN_KINDS and e.appointment_id]
+        if not relevant:
+            return
+        linked = await self.directory.by_id()
+        if not linked:
+            return
+        # (technician, appointment) -> the most telling event about it in this cycle
+        chosen: dict[tuple[int, int], ChangeEvent] = {}
+        for event in relevant:
+            appointment_id = int(event.appointment_id or 0)
+            if event.technician_id is not None:
+                techs = [event.technician_id]
+            else:
+                techs = list(await self.describer.technicians_of(appointment_id, event.at))
+            for tech in techs:
+                if tech not in linked:
+                    continue
+                slot = (tech, appointment_id)
+                current = chosen.get(slot)
+                if current is None or _PRIORITY.index(event.kind) < _PRIORITY.index(current.kind):
+                    chosen[slot] = event
+        per_tech: dict[int, list[ChangeEvent]] = {}
+        for (tech, _), event in chosen.items():
+            per_tech.setdefault(tech, []).append(event)
+        for tech_id, tech_events in per_tech.items():
+            await self._notify(linked[tech_id], tech_events)
+
+    async def _times(self, event: ChangeEvent) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The appointment's times before and after the change (an assignment's: its appointment's now)."""
+        if event.after is not None or event.before is not None:
+            return event.before, event.after
+        try:
+            appointment = await self.client.get_appointment(int(event.appointment_id or 0))
+        except NotFound:
+            return None, None
+        window = (appointment.arrival_window_start, appointment.arrival_window_end)
+        return None, {
+            "start": appointment.start.isoformat(),
+            "end": appointment.end.isoformat(),
+            "arrivalWindowStart": window[0].isoformat() if window[0] else None,
+            "arrivalWindowEnd": window[1].isoformat() if window[1] else None,
+        }
+
+    async def _notify(self, tech: Any, events: list[ChangeEvent]) -> None:
+        pending = [e for e in events if not await already_sent(self.store, e.key, f"tech{tech.id}")]
+        if not pending:
+            return
+        today = local_day(self.clock(), tech.tz)
+        days = {today, today + timedelta(days=1)}
+        types = await self.describer._names("job-types")
+        lines = []
+        for event in pending:
+            before, after = await self._times(event)
+            starts = [datetime.fromisoformat(s["start"]) for s in (before, after) if s and s.get("start")]
+            if not any(local_day(s, tech.tz) in days for s in starts):
+                continue
+            try:
+                job = await self.client.get_job(event.job_id)
+                customer = (await self.client.get_customer(job.customer_id)).name
+                facts = {
+                    "number": job.job_number or str(job.id),
+                    "type": types.get(job.job_type_id, "job"),
+                    "customer": customer,
+                }
+            except NotFound:
+                facts = {"number": str(event.job_id), "type": "job", "customer": ""}
+            lines.append(cards.change_line(event.kind, facts, _span(before, tech.tz), _span(after, tech.tz)))
+        if lines:
+            text, blocks = cards.changes_message(lines, tech.tz)
+            await self.slack.dm(tech.slack_user, text, blocks)
+        for event in pending:
+            await mark_sent(self.store, event.key, f"tech{tech.id}")
+
+
+def _span(snapshot: dict[str, Any] | None, tz: str) -> str:
+    if not snapshot or not snapshot.get("start"):
+        return ""
+    start = datetime.fromisoformat(snapshot["start"])
+    end = datetime.fromisoformat(snapshot["end"]) if snapshot.get("end") else start
+    window = (snapshot.get("arrivalWindowStart"), snapshot.get("arrivalWindowEnd"))
+    if all(window):
+        start, end = datetime.fromisoformat(str(window[0])), datetime.fromisoformat(str(window[1]))
+    return timefmt.short_span(start, end, tz)

@@ -1,0 +1,173 @@
+"""Managers' alerts: each hold or cancel to ALERT_CHANNEL and to every subscriber, once.
+
+Per cycle the events of a kind managers care about are described (bot.alerts.describe) and grouped per
+recipient: one alert is one card, a burst (a bulk action) is one grouped message. A delivery record per
+(event, recipient) is written after the post, so a cycle repeated after a crash posts nothing twice. A
+subscriber in quiet hours gets nothing now: the alerts are held in the store and sent as one digest when
+the quiet hours end (`flush_digests`, run every cycle).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from bot.alerts import cards
+from bot.alerts.describe import Alert, Describer, JobFacts
+from bot.alerts.events import MANAGER_KINDS, ChangeEvent
+from bot.alerts.slackout import SlackOut
+from bot.alerts.subscriptions import Subscription, Subscriptions, actor_of
+from bot.store import Store
+
+log = logging.getLogger("bot.alerts")
+
+SENT_NAMESPACE = "alert-sent"
+SENT_TTL_SECONDS = 14 * 24 * 3600
+HELD_NAMESPACE = "alert-held"
+HELD_TTL_SECONDS = 3 * 24 * 3600
+
+
+async def already_sent(store: Store, key: str, recipient: str) -> bool:
+    return await store.load(namespace=SENT_NAMESPACE, key=f"{recipient}:{key}") is not None
+
+
+async def mark_sent(store: Store, key: str, recipient: str) -> None:
+    await store.add_once(namespace=SENT_NAMESPACE, key=f"{recipient}:{key}", ttl=SENT_TTL_SECONDS)
+
+
+def _alert_json(alert: Alert) -> dict[str, Any]:
+    job = alert.job
+    return {
+        "event": alert.event.as_json(),
+        "job": {
+            "job_id": job.job_id,
+            "number": job.number,
+            "type_name": job.type_name,
+            "status": job.status,
+            "customer": job.customer,
+            "address": job.address,
+        },  # fmt: skip
+        "reason": alert.reason,
+        "memo": alert.memo,
+        "actor": alert.actor,
+        "at": alert.at.isoformat(),
+    }
+
+
+def _alert_from(data: dict[str, Any]) -> Alert:
+    return Alert(
+        event=ChangeEvent.from_json(data["event"]),
+        job=JobFacts(**data["job"]),
+        reason=data["reason"],
+        memo=data["memo"],
+        actor=data["actor"],
+        at=datetime.fromisoformat(data["at"]),
+    )
+
+
+class ManagerAlerts:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        describer: Describer,
+        subscriptions: Subscriptions,
+        slack: SlackOut,
+        channel: str | None,
+        tz: str,
+        origin: Callable[[], Awaitable[str | None]],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.describer = describer
+        self.subscriptions = subscriptions
+        self.slack = slack
+        self.channel = channel
+        self.tz = tz
+        self.origin = origin
+        self.clock = clock
+
+    async def alerts_for(self, events: list[ChangeEvent]) -> list[Alert]:
+        wanted = [e for e in events if e.kind in MANAGER_KINDS]
+        # A job put on hold puts its appointments on hold too: one alert, for the job.
+        held_jobs = {e.job_id for e in wanted if e.kind == "job_hold"}
+        wanted = [e for e in wanted if not (e.kind == "appointment_hold" and e.job_id in held_jobs)]
+        origin = await self.origin() or self.clock().isoformat()
+        alerts = []
+        for event in wanted:
+            alert = await self.describer.alert(event, origin)
+            if alert is None:
+                continue
+            slack_user = await actor_of(self.store, event.job_id, appointment_id=event.appointment_id)
+            if slack_user:
+                alert.actor = f"<@{slack_user}>"
+            alerts.append(alert)
+        return alerts
+
+    async def __call__(self, events: list[ChangeEvent]) -> None:
+        alerts = await self.alerts_for(events)
+        if not alerts:
+            return
+        subs = await self.subscriptions.all()
+        recipients: dict[str, Subscription | None] = {}
+        if self.channel:
+            recipients[self.channel] = None
+        for each in subs:
+            if each.kinds:
+                recipients.setdefault(each.target, each)
+        for recipient, sub in recipients.items():
+            mine = [a for a in alerts if sub is None or sub.wants(a.event.kind)]
+            await self.deliver(recipient, sub, mine)
+
+    async def deliver(self, recipient: str, sub: Subscription | None, alerts: list[Alert]) -> None:
+        pending = [a for a in alerts if not await already_sent(self.store, a.event.key, recipient)]
+        if not pending:
+            return
+        is_user = sub is not None and not sub.is_channel
+        tz = await self.slack.tz_of(recipient) if is_user else self.tz
+        if sub is not None and is_user and sub.quiet_at(self.clock(), tz):
+            await self._hold(recipient, pending)
+        else:
+            text, blocks = cards.grouped_card(pending, tz, heading=cards.burst_heading(pending))
+            post = self.slack.dm if is_user else self.slack.post
+            await post(recipient, text, blocks)
+        for alert in pending:
+            await mark_sent(self.store, alert.event.key, recipient)
+
+    async def _hold(self, recipient: str, alerts: list[Alert]) -> None:
+        record = await self.store.load(namespace=HELD_NAMESPACE, key=recipient)
+        held = list(record.value.get("alerts", [])) if record is not None else []
+        known = {a["event"]["key"] for a in held}
+        held += [_alert_json(a) for a in alerts if a.event.key not in known]
+        await self.store.save(
+            namespace=HELD_NAMESPACE, key=recipient, value={"alerts": held}, ttl=HELD_TTL_SECONDS
+        )
+
+    async def flush_digests(self) -> int:
+        """Send each subscriber whose quiet hours ended the alerts held meanwhile, as one digest."""
+        sent = 0
+        for sub in await self.subscriptions.all():
+            if sub.is_channel:
+                continue
+            record = await self.store.load(namespace=HELD_NAMESPACE, key=sub.target)
+            if record is None or not record.value.get("alerts"):
+                continue
+            tz = await self.slack.tz_of(sub.target)
+            if sub.quiet_at(self.clock(), tz):
+                continue
+            alerts = [_alert_from(a) for a in record.value["alerts"]]
+            # Only one process sends it: whoever empties the record first.
+            if not await self.store.compare_and_set(
+                namespace=HELD_NAMESPACE,
+                key=sub.target,
+                expected_rev=record.rev,
+                value={"alerts": []},
+                ttl=HELD_TTL_SECONDS,
+            ):
+                continue
+            text, blocks = cards.grouped_card(alerts, tz, heading=cards.digest_heading(alerts))
+            await self.slack.dm(sub.target, text, blocks)
+            sent += 1
+        return sent

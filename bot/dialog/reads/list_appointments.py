@@ -1,0 +1,105 @@
+"""*my appointments today*, *is Sarah free friday?*: the visits of a day or range (today's by default),
+of a technician, a job or a project. A technician's own list says where to go and what for."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.dialog import timefmt
+from bot.dialog.reads.common import (
+    MAX_READ_ROWS,
+    Answer,
+    ReadContext,
+    day_span,
+    span_title,
+    technician_id,
+    technician_name,
+    technicians_on,
+)
+from bot.dialog.reads.text import appointment_row
+from bot.dialog.refdata import collect, together
+
+INTENT = "list_appointments"
+NEEDS_JOB = False
+
+Row = dict[str, Any]
+
+
+async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
+    filters: dict[str, Any] = {}
+    tech_id, problem = await technician_id(ctx, slots)
+    if problem:
+        return {"title": "Appointments", "text": problem, "rows": []}
+    if tech_id is not None:
+        filters["technician_id"] = tech_id
+    for slot in ("job_id", "project_id"):
+        if slots.get(slot) is not None:
+            filters[slot] = int(slots[slot])
+    span = day_span(slots.get("range"), ctx.tz, default_today=None if "job_id" in filters else ctx.now)
+    if span:
+        filters["starts_on_or_after"], filters["starts_before"] = span
+    appointments = await collect(ctx.client.iter_appointments(**filters), MAX_READ_ROWS)
+    appointments.sort(key=lambda a: a["start"])
+    ids = [int(a["id"]) for a in appointments]
+    who = ""
+    if tech_id is not None:
+        # One technician's visits: where to go and what for, not their own name on every row.
+        assignments, facts, name = await together(
+            collect(ctx.client.iter_appointment_assignments(appointment_ids=ids)) if ids else _none(),
+            ctx.refdata.many_job_facts([int(a["job_id"]) for a in appointments]),
+            technician_name(ctx, tech_id),
+        )
+        who = f" for {name}"
+        rows = [
+            visit_row(
+                a, tz=ctx.tz, facts=facts.get(int(a["job_id"])), others=_others(a, assignments, tech_id)
+            )
+            for a in appointments
+        ]
+    else:
+        assignments = (
+            await collect(ctx.client.iter_appointment_assignments(appointment_ids=ids)) if ids else []
+        )
+        names = technicians_on(assignments)
+        rows = [appointment_row(a, tz=ctx.tz, names=names.get(int(a["id"]), [])) for a in appointments]
+    when = span_title(span, ctx.tz)
+    if not appointments:
+        # "is Sarah free friday?": say it in words rather than an empty list
+        when = when if when.startswith(" on ") else when.replace(" – ", " to ").replace(" ", " from ", 1)
+        return {"title": f"Appointments{who}{when} (0)", "rows": [], "empty": f"No appointments{who}{when}."}
+    return {"title": f"Appointments{who}{when} ({len(appointments)})", "rows": rows}
+
+
+async def _none() -> list[Row]:
+    return []
+
+
+def _others(appt: Row, assignments: list[Row], tech_id: int) -> list[str]:
+    """The other technicians active on a technician's visit."""
+    return [
+        str(x["technician_name"])
+        for x in assignments
+        if x.get("active", True)
+        and int(x["appointment_id"]) == int(appt["id"])
+        and int(x["technician_id"]) != tech_id
+    ]
+
+
+def visit_row(appt: Row, *, tz: str, facts: Row | None, others: list[str]) -> str:
+    """A visit in a technician's own list: when, the job, where to go and what for; other technicians only
+    when there are any ("Mon Nov 23 1:00 PM – 3:00 PM · job 1034 · Furnace Repair · Barbara White ·
+    12 Oak St, Evanston, IL 60201 · Scheduled")."""
+    start, end = timefmt.parse_iso(appt["start"]), timefmt.parse_iso(appt["end"])
+    parts = [timefmt.short_span(start, end, tz), f"job {appt['job_id']}"]
+    if facts:
+        customer = str(facts.get("customer") or "")
+        parts += [
+            str(facts.get("job_type") or "job"),
+            re.sub(r"\s*\(#\d+\)$", "", customer) or "customer unknown",
+            str(facts.get("address") or "no address on file"),
+        ]
+    parts.append(str(appt.get("status")))
+    if others:
+        parts.append(f"with {', '.join(others)}")
+    return " · ".join(parts)

@@ -1,0 +1,289 @@
+"""Reference data and job facts: what the dialog reads often and ServiceTitan changes rarely, cached.
+
+- Reference lists (technicians, hold and cancel reasons, job types, business units, arrival windows,
+  campaigns), only the fields the dialog reads, through `bot.store.cache.cached` for `cache_ttl` seconds.
+- A job's slow-changing facts (type, customer, address, business unit; never its status) for `facts_ttl`
+  seconds, one job at a time (a card) or many in batches (a technician's day).
+- The help answer's examples, built from live data and cached for a few minutes.
+
+Also the small fetch helpers every reader of ServiceTitan here uses: rows as plain dicts (the client's models
+dumped in JSON mode: snake_case names, UTC ISO times), a missing record as None, and independent calls
+fetched together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.dialog import examples
+from bot.servicetitan import NotFound, ServiceTitanClient
+from bot.store import Record, Store, StoreUnavailable, cached
+
+log = logging.getLogger("bot.dialog")
+
+Row = dict[str, Any]
+
+CACHE_NAMESPACE = "refdata"
+FACTS_NAMESPACE = "jobfacts"
+HELP_NAMESPACE = "helpexamples"
+HELP_TTL = 300.0  # the examples name open jobs; a job may be closed meanwhile, so not for long
+RECORD_NAMESPACE = "crm"
+
+# Only the fields the dialog reads: these lists are cached and carried in conversations.
+REFERENCE_FIELDS: dict[str, tuple[str, ...]] = {
+    "technicians": ("id", "name", "active"),
+    "hold_reasons": ("id", "name", "active"),
+    "cancel_reasons": ("id", "name", "active"),
+    "job_types": ("id", "name", "business_unit_ids", "duration", "active"),
+    "business_units": ("id", "name", "active"),
+    "arrival_windows": ("id", "start", "duration", "business_unit_ids", "active"),
+    "campaigns": ("id", "name", "active"),
+}
+
+
+# ---- fetch helpers ----------------------------------------------------------------------------------------
+
+
+def as_row(model: BaseModel) -> Row:
+    return model.model_dump(mode="json")
+
+
+async def collect(items: AsyncIterator[Any], limit: int | None = None) -> list[Row]:
+    """The items of a paged list as rows, at most `limit` of them."""
+    out: list[Row] = []
+    async for item in items:
+        out.append(as_row(item))
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+async def maybe(call: Awaitable[Any]) -> Any:
+    """The result of a single-record GET, or None when ServiceTitan says it doesn't exist."""
+    try:
+        return await call
+    except NotFound:
+        return None
+
+
+async def together(*calls: Awaitable[Any]) -> list[Any]:
+    """Independent calls run at once; their results in order. The first failure is raised as itself (not
+    an exception group) after the others are cancelled, so callers catch ServiceTitan's errors as usual."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_awaited(call)) for call in calls]
+    except BaseExceptionGroup as failed:
+        first: BaseException = failed
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return [task.result() for task in tasks]
+
+
+async def _awaited(call: Awaitable[Any]) -> Any:
+    return await call
+
+
+# ---- job facts --------------------------------------------------------------------------------------------
+
+
+def address_text(address: Row | None) -> str:
+    """A ServiceTitan address on one line: "12 Oak St, Chicago, IL 60601"."""
+    if not address:
+        return "no address on file"
+    street = " ".join(str(address[k]) for k in ("street", "unit") if address.get(k))
+    place = " ".join(str(address[k]) for k in ("state", "zip") if address.get(k))
+    return ", ".join(x for x in (street, str(address.get("city") or ""), place) if x)
+
+
+def _facts_row(
+    job: Any, customer: Row | None, location: Row | None, *, types: dict[int, str], units: dict[int, str]
+) -> Row:
+    """A job's slow-changing facts as cards and a technician's day show them (cached by job id)."""
+    return {
+        "found": True,
+        "id": job.id,
+        "job_number": job.job_number,
+        "job_type": types.get(job.job_type_id, f"job type #{job.job_type_id}"),
+        "customer": f"{customer['name']} (#{job.customer_id})" if customer else f"#{job.customer_id}",
+        "address": address_text(location.get("address") if location else None),
+        "business_unit": units.get(job.business_unit_id, f"#{job.business_unit_id}"),
+    }
+
+
+async def _unless_store_down(what: str, calls: list[Awaitable[Any]]) -> list[Any]:
+    """The results of store calls run together, None for each the store couldn't serve: like `cached`, a
+    job-facts cache is not worth failing for, so an unavailable store means loading from ServiceTitan (and
+    not caching), with a warning in the log. Any other error of the store is raised."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    down = [r for r in results if isinstance(r, StoreUnavailable)]
+    if down:
+        log.warning("job facts: store unavailable, %s skipped: %s", what, down[0])
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, StoreUnavailable):
+            raise result
+    return [None if isinstance(r, BaseException) else r for r in results]
+
+
+class _NoSuchJob(Exception):
+    """The job of a facts lookup doesn't exist (raised inside the cache load, so nothing is cached)."""
+
+
+class ReferenceData:
+    """The cached reads of one ServiceTitan tenant: reference lists for `cache_ttl` s, a job's facts and
+    customers' and locations' names and addresses for `facts_ttl` s."""
+
+    def __init__(
+        self,
+        client: ServiceTitanClient,
+        store: Store,
+        *,
+        cache_ttl: float = 900.0,
+        facts_ttl: float = 3600.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.cache_ttl = cache_ttl
+        self.facts_ttl = facts_ttl
+        self.clock = clock
+
+    async def reference(self, what: str) -> list[Row]:
+        """A reference list by name (a key of REFERENCE_FIELDS), cached."""
+        loaders: dict[str, Callable[[], AsyncIterator[Any]]] = {
+            "technicians": self.client.iter_technicians,
+            "hold_reasons": self.client.iter_job_hold_reasons,
+            "cancel_reasons": self.client.iter_job_cancel_reasons,
+            "job_types": self.client.iter_job_types,
+            "business_units": self.client.iter_business_units,
+            "arrival_windows": self.client.iter_arrival_windows,
+            "campaigns": self.client.iter_campaigns,
+        }
+        make, keep = loaders[what], REFERENCE_FIELDS[what]
+
+        async def fetch() -> list[Row]:
+            return [{k: row.get(k) for k in keep} for row in await collect(make())]
+
+        data = await cached(self.store, namespace=CACHE_NAMESPACE, key=what, ttl=self.cache_ttl, load=fetch)
+        return list(data or [])
+
+    async def reference_names(self, what: str) -> dict[int, str]:
+        """A reference list (cached) as id -> name, e.g. the job types' names."""
+        return {int(row["id"]): str(row["name"]) for row in await self.reference(what)}
+
+    async def record(self, kind: str, record_id: int) -> Row | None:
+        """A customer or location by id, cached (names and addresses change rarely)."""
+        getter = self.client.get_customer if kind == "customer" else self.client.get_location
+
+        async def fetch() -> Row:
+            found = await maybe(getter(record_id))
+            if found is None:
+                return {"found": False}
+            return {
+                "found": True,
+                "id": found.id,
+                "name": found.name,
+                "address": as_row(found).get("address"),
+            }
+
+        data = await cached(
+            self.store, namespace=RECORD_NAMESPACE, key=f"{kind}:{record_id}", ttl=self.facts_ttl, load=fetch
+        )
+        return data if isinstance(data, dict) and data.get("found") else None
+
+    async def job_facts(self, job_id: int) -> Row:
+        """What a card says about a job besides its status: {found, id, job_type, customer, address,
+        business_unit}. A miss costs the job, then its customer and its location (each cached by id)."""
+
+        async def fetch() -> Row:
+            job = await maybe(self.client.get_job(job_id))
+            if job is None:
+                raise _NoSuchJob
+            types, units, customer, location = await together(
+                self.reference_names("job_types"),
+                self.reference_names("business_units"),
+                self.record("customer", job.customer_id),
+                self.record("location", job.location_id),
+            )
+            return _facts_row(job, customer, location, types=types, units=units)
+
+        try:
+            data = await cached(
+                self.store, namespace=FACTS_NAMESPACE, key=str(job_id), ttl=self.facts_ttl, load=fetch
+            )
+        except _NoSuchJob:
+            return {"found": False, "id": job_id}
+        return dict(data) if isinstance(data, dict) else {"found": False, "id": job_id}
+
+    async def many_job_facts(self, job_ids: list[int]) -> dict[int, Row]:
+        """`job_facts` of many jobs: the cached ones as they are, the rest in batches (jobs by ids, 50 a
+        call, then their customers and locations by ids), cached for next time."""
+        wanted = list(dict.fromkeys(job_ids))
+        out: dict[int, Row] = {}
+        # All at once, not one store round trip after another (a technician's day is read on every Home open).
+        records = await _unless_store_down(
+            "load",
+            [self.store.load(namespace=FACTS_NAMESPACE, key=str(job_id)) for job_id in wanted],
+        )
+        for job_id, record in zip(wanted, records, strict=True):
+            data = record.value.get("data") if isinstance(record, Record) else None
+            if isinstance(data, dict) and data.get("found"):
+                out[job_id] = data
+        missing = [j for j in wanted if j not in out]
+        if not missing:
+            return out
+        jobs = await self.client.get_jobs(missing)
+        customer_rows, location_rows, types, units = await together(
+            collect(self.client.iter_customers(ids=sorted({j.customer_id for j in jobs}))),
+            collect(self.client.iter_locations(ids=sorted({j.location_id for j in jobs}))),
+            self.reference_names("job_types"),
+            self.reference_names("business_units"),
+        )
+        customers = {int(c["id"]): c for c in customer_rows}
+        locations = {int(loc["id"]): loc for loc in location_rows}
+        for job in jobs:
+            customer, location = customers.get(job.customer_id), locations.get(job.location_id)
+            out[job.id] = _facts_row(job, customer, location, types=types, units=units)
+        await _unless_store_down(
+            "save",
+            [
+                self.store.save(
+                    namespace=FACTS_NAMESPACE,
+                    key=str(job.id),
+                    value={"data": out[job.id]},
+                    ttl=self.facts_ttl,
+                )
+                for job in jobs
+            ],
+        )
+        return out
+
+    async def forget_job_facts(self, job_id: int) -> None:
+        """Drop a job's cached facts (its type or customer changed)."""
+        await self.store.delete(namespace=FACTS_NAMESPACE, key=str(job_id))
+
+    async def help_examples(self, args: dict[str, Any]) -> list[str]:
+        """The help answer's examples for a role, from live data (open jobs), cached for a few minutes: help
+        answers at once, and an example is about a job that is open right now."""
+        role, tz = str(args.get("role") or "guest"), str(args.get("tz") or "UTC")
+        technician_id = int(args["technician_id"]) if args.get("technician_id") else None
+
+        async def fetch() -> list[str]:
+            return await examples.help_examples(
+                self.client,
+                role=role,
+                technician_id=technician_id,
+                tz=tz,
+                now=self.clock(),
+                reference=self.reference,
+            )
+
+        key = f"{role}:{technician_id or '-'}:{tz}"
+        data = await cached(self.store, namespace=HELP_NAMESPACE, key=key, ttl=HELP_TTL, load=fetch)
+        return [str(x) for x in data or []]

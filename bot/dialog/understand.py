@@ -1,0 +1,580 @@
+"""Reading the user's turn: text, a click or a picked date becomes one typed `Answer`. Pure.
+
+`understand(state, event, now)` looks at the conversation (its phase, the request being collected, the card
+or the choice shown) to read the turn, and never changes it; `bot.dialog.engine` then moves between phases
+on the answer. Text is read with the intent parser (`intents.parse` for a whole request, `intents.parse_slot`
+for the answer to one question); both are pure functions of the text, `now` and the user's time zone.
+
+The answers:
+- Confirm / Deny: yes or no to what is shown (the card's button, "yes", "switch"; "no", "keep").
+- Abandon: drop the request ("never mind", the card's second button).
+- Undo: undo the last change (its button, or "undo" typed with nothing in progress).
+- Pick: an option of the choice shown.
+- Fill: values for slots of the request in progress (an answer or a correction), or a customer's name to
+  look up for "Which customer?".
+- NewRequest: a request of its own (a write, a read, help, or one the parser did not understand).
+- Unclear: nothing usable; `problem` says why, before the question or the card is shown again.
+- More / Resume: the "More" button of a list, the "Resume" button of an expired request.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from bot.dialog.catalog import (
+    ANSWER_CONTEXT,
+    CORRECTABLE,
+    DOING,
+    FREE_TEXT_SLOTS,
+    INTENT_SLOTS,
+    READ_INTENTS,
+    WRITE_INTENTS,
+    WRITE_STEPS,
+)
+from bot.dialog.messages import Event, PickedDate, Pressed
+from bot.dialog.replies import STALE
+from bot.dialog.resolve import active_rows, is_mention, names_me
+from bot.dialog.rules import match_technician, pick_option
+from bot.dialog.state import ACTIVE_PHASES, Conversation, Load, Pending, Phase
+from intents import parse, parse_slot
+
+# ---- the answers ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """Yes to what is shown: the card ("card") or the offer to drop the request for another ("switch")."""
+
+    token: str
+    to: Literal["card", "switch"] = "card"
+
+
+@dataclass(frozen=True)
+class Deny:
+    """No to what is shown: not yet to the card ("card"), keep the current request ("switch")."""
+
+    token: str
+    to: Literal["card", "switch"] = "card"
+
+
+@dataclass(frozen=True)
+class Abandon:
+    token: str | None = None  # None: typed, so about whatever is in progress
+
+
+@dataclass(frozen=True)
+class Undo:
+    token: str | None = None  # None: typed, so the last change's offer
+
+
+@dataclass(frozen=True)
+class Pick:
+    value: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Fill:
+    """Slot values for the request in progress. `note` is said before what comes next; `customer_name`
+    asks for the customers of that name to be looked up (for "Which customer?"); `either` is a number
+    given for "Which job or appointment?", tried as an appointment when no job has it."""
+
+    slots: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+    customer_name: str | None = None
+    either: int | None = None
+    picked: bool = False  # from the card's date or time picker
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    intent: str
+    slots: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Unclear:
+    """Nothing usable. A message is answered with `problem` and the question or card again; a click on
+    something that is gone (`click`) only with `problem`."""
+
+    problem: str
+    click: bool = False
+
+
+@dataclass(frozen=True)
+class More:
+    token: str
+
+
+@dataclass(frozen=True)
+class Resume:
+    pass
+
+
+Answer = Confirm | Deny | Abandon | Undo | Pick | Fill | NewRequest | Unclear | More | Resume
+
+# Words and phrases ------------------------------------------------------------------------------------------
+
+ABANDON_WORDS = {
+    "cancel",
+    "cancel it",
+    "cancel that",
+    "never mind",
+    "nevermind",
+    "nvm",
+    "stop",
+    "forget it",
+    "abort",
+    "quit",
+}
+YES_WORDS = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "switch", "drop it"}
+NO_WORDS = {"no", "n", "nope", "keep", "keep it", "keep the current one"}
+CONFIRM_WORDS = {
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "confirm",
+    "do it",
+    "go ahead",
+    "ok",
+    "okay",
+    "sure",
+    "yes please",
+}
+UNDO_WORDS = {
+    "undo",
+    "undo that",
+    "undo it",
+    "undo this",
+    "undo the last change",
+    "please undo",
+    "undo please",
+}
+GLOBAL_INTENTS = frozenset({"subscribe_alerts", "unsubscribe_alerts"})  # answered without leaving the dialog
+NOT_UNDERSTOOD = "Sorry, I didn't get that."
+
+_BARE_NUMBER = re.compile(r"#?\s*(\d+)")
+_NAME = re.compile(r"[^\W\d_]{2,}")
+_WITH = re.compile(r"(?P<head>.*?)\bwith\s+(?P<name>[^\d,]+?)\s*[.!]?", re.IGNORECASE)
+# Free-text slots where a number is a fair answer (a gate code in a note)
+_NUMBER_TEXT_SLOTS = frozenset({"text", "summary", "job_changes"})
+# Why a number does not answer a question, said before the question again
+_NUMBER_IS_NOT: dict[str, str] = {
+    "technician": "I need a technician's name there, not a number.",
+    "when": "I need a day or a time there, not a number.",
+    "reason": "I need the reason in words, not a number.",
+    "job_type": "I need the type of job in words, not a number.",
+}
+# Lead-ins stack ("no, make it Sarah", "sorry, actually friday"): strip them all.
+_CORRECTION_LEAD = re.compile(
+    r"^\s*(?:(?:no|nope|nah|actually|wait|sorry|oops|instead|rather|i meant|i mean|make it|make that|"
+    r"change it to|change that to|change to|switch to|better|how about|what about|let's do|lets do)"
+    r"\b[\s,.:;!-]*)+",
+    re.IGNORECASE,
+)
+# "what about tomorrow?", "and friday", "how about next week" after a day list: the same look-up, another day.
+_FOLLOW_UP_LEAD = re.compile(
+    r"^\s*(?:(?:and|ok|okay|what about|how about|and for|for|then)\b[\s,.:;!-]*)+", re.IGNORECASE
+)
+
+
+def understand(s: Conversation, event: Event, now: datetime) -> Answer:
+    """What the user's turn means in the conversation as it stands."""
+    if isinstance(event, Pressed):
+        return _click(s, event)
+    if isinstance(event, PickedDate):
+        return _picked_date(s, event)
+    return _said(s, event.text, now)
+
+
+# ---- clicks -----------------------------------------------------------------------------------------------
+
+
+def _click(s: Conversation, event: Pressed) -> Answer:
+    token = event.token
+    match event.action:
+        case "confirm":
+            return Confirm(token)
+        case "switch":
+            return Confirm(token, to="switch")
+        case "keep":
+            return Deny(token, to="switch")
+        case "abandon":
+            return Abandon(token)
+        case "choose":
+            return Pick(event.value, token)
+        case "undo":
+            return Undo(token)
+        case "more":
+            return More(token)
+        case "resume":
+            return Resume()
+    return Unclear(STALE, click=True)
+
+
+def _picked_date(s: Conversation, event: PickedDate) -> Answer:
+    p = s.pending
+    if p is None or event.token != s.token or "when" not in INTENT_SLOTS.get(p.intent, frozenset()):
+        return Unclear(STALE, click=True)
+    when = dict(p.slots.get("when") or {})
+    if event.date is not None:
+        when["date"] = event.date.isoformat()
+    if event.time is not None:
+        when["start"] = f"{event.time:%H:%M}"
+        when.pop("end", None)
+    elif event.date is not None and p.plan and p.plan.date_edit and p.plan.date_edit[1]:
+        when["start"] = p.plan.date_edit[1]  # a new day keeps the time on the card
+        when.pop("end", None)
+    if "date" not in when:
+        return Unclear("Pick a date as well.", click=True)
+    return Fill({"when": when}, picked=True)
+
+
+# ---- text -------------------------------------------------------------------------------------------------
+
+
+def norm(text: str) -> str:
+    return re.sub(r"[\s.!?]+$", "", text.strip().casefold())
+
+
+def parse_text(text: str, now: datetime, tz: str) -> dict[str, Any]:
+    try:
+        parsed = parse(text, now=now, tz=tz)
+    except Exception:  # the parser promises never to raise; a dialog must survive if it ever does
+        return {"intent": "unknown", "slots": {}}
+    return parsed if isinstance(parsed, dict) else {"intent": "unknown", "slots": {}}
+
+
+def parse_one(slot: str, text: str, now: datetime, tz: str) -> Any:
+    try:
+        return parse_slot(slot, text, now=now, tz=tz)
+    except Exception:
+        return None
+
+
+def resting_phase(s: Conversation) -> Phase:
+    """The phase the pending request rests in (what it shows): its card, its choice or its question."""
+    p = s.pending
+    if p is None:
+        return "idle"
+    if p.plan is not None:
+        return "confirming"
+    return "choosing" if p.choice is not None else "collecting"
+
+
+def _said(s: Conversation, text: str, now: datetime) -> Answer:
+    tz = s.asker.tz if s.asker else "UTC"
+    said = norm(text)
+    active = s.pending is not None and s.phase in ACTIVE_PHASES
+    if said in UNDO_WORDS and not active:
+        return Undo()  # typed instead of pressing the Undo button of the last change
+    if said in ABANDON_WORDS:
+        return Abandon()
+    phase = s.phase
+    if phase == "switching" and s.switch_to is not None:
+        if said in YES_WORDS:
+            return Confirm(s.token, to="switch")
+        if said in NO_WORDS:
+            return Deny(s.token, to="switch")
+        phase = resting_phase(s)  # anything else is read against the request itself
+    parsed = parse_text(text, now, tz)
+    intent = str(parsed.get("intent", "unknown"))
+    slots = dict(parsed.get("slots") or {})
+    if intent == "cancel_dialog":
+        return Abandon()
+    if s.pending is not None and phase in ACTIVE_PHASES:
+        return _in_request(s, s.pending, phase, text, intent, slots, now, tz)
+    lone = _BARE_NUMBER.fullmatch(said)
+    if lone and len(lone[1]) <= 2:
+        # "1" with nothing asked is a button number typed after the buttons went, not job 1
+        return Unclear(
+            f"Nothing is waiting for an answer, so I don't know what “{said}” is for. "
+            "To look up a job, say e.g. *show job 1001*."
+        )
+    if intent == "unknown" and s.last_read is not None:
+        follow_up = _follow_up_read(s.last_read, text, now, tz)
+        if follow_up is not None:
+            return follow_up
+    return NewRequest(intent, slots)
+
+
+def _follow_up_read(last_read: dict[str, Any], text: str, now: datetime, tz: str) -> NewRequest | None:
+    """A bare day or range after a list ("what about tomorrow") repeats that list for the new day(s)."""
+    rest = _FOLLOW_UP_LEAD.sub("", text).strip().rstrip("?.! ")
+    if not rest:
+        return None
+    days = parse_one("range", rest, now, tz)
+    if not days:
+        return None
+    return NewRequest(str(last_read["intent"]), {**dict(last_read.get("slots") or {}), "range": days})
+
+
+@dataclass
+class _Turn:
+    """A message read against the request in progress: the words (`cleaned`: without correction lead-ins
+    such as "no, actually"), the parser's reading, the question asked and the answer to it, if any."""
+
+    p: Pending
+    phase: Phase
+    text: str
+    cleaned: str
+    intent: str
+    slots: dict[str, Any]
+    asked: str | None
+    answer: Any
+    number: re.Match[str] | None
+    now: datetime
+    tz: str
+
+    @property
+    def is_correction(self) -> bool:
+        return self.cleaned != self.text.strip()
+
+
+def _in_request(
+    s: Conversation,
+    p: Pending,
+    phase: Phase,
+    text: str,
+    intent: str,
+    slots: dict[str, Any],
+    now: datetime,
+    tz: str,
+) -> Answer:
+    """A message while a request is in progress: an answer, a correction, or another request."""
+    # Words that mean something anywhere ("help"; "cancel" is read before) come before any slot value.
+    if intent == "help" or intent in GLOBAL_INTENTS:
+        return NewRequest(intent, slots)
+    if phase == "choosing" and p.choice is not None:
+        picked = pick_option(text, p.choice.options)
+        if picked is not None:
+            return Pick(picked, s.token)
+    if phase == "confirming" and p.plan is not None:
+        if norm(text) in CONFIRM_WORDS:  # typing "yes" is a click on the card's confirm button
+            return Confirm(s.token)
+        if norm(text) in NO_WORDS:
+            return Deny(s.token)
+    turn = _read_turn(p, phase, text, intent, slots, now, tz)
+    problem = _number_problem(turn)
+    if problem:
+        return Unclear(problem)
+    if _names_a_customer(turn):
+        return Fill(customer_name=turn.cleaned)  # a customer given by name: looked up
+    found = _slot_values(turn)
+    if isinstance(found, NewRequest):
+        return found
+    return _checked(turn, *found)
+
+
+def _read_turn(
+    p: Pending, phase: Phase, text: str, intent: str, slots: dict[str, Any], now: datetime, tz: str
+) -> _Turn:
+    cleaned = _CORRECTION_LEAD.sub("", text).strip() or text
+    if intent in READ_INTENTS and cleaned != text.strip():
+        intent = "unknown"  # "no, job 1002" corrects the request; it isn't a look-up
+    asked = p.asked if phase == "collecting" else None
+    answer = parse_one(asked, cleaned, now, tz) if asked and asked not in FREE_TEXT_SLOTS else None
+    if answer is not None and intent in READ_INTENTS and len(text.split()) <= 2:
+        intent, slots = "unknown", {}  # "1001" or "job 1001" answers the question; it isn't a look-up
+    number = _BARE_NUMBER.fullmatch(cleaned)
+    return _Turn(p, phase, text, cleaned, intent, slots, asked, answer, number, now, tz)
+
+
+def _number_problem(t: _Turn) -> str:
+    """Why a bare number answers nothing here ("" when it does, or when it is no bare number). A number
+    answers the question asked or nothing: it is never a job look-up in the middle of a request."""
+    if not t.number or t.answer is not None or t.asked in _NUMBER_TEXT_SLOTS:
+        return ""
+    small = len(t.number[1]) <= 2
+    if t.asked is None and t.phase == "confirming" and small:  # a button's number
+        return f"I didn't get “{t.cleaned}”."
+    if t.asked is None and t.phase == "choosing" and t.p.choice is not None and small:
+        return f"There's no option {t.number[1]}; pick 1 to {len(t.p.choice.options)}."
+    if t.asked is not None:
+        return _NUMBER_IS_NOT.get(t.asked, f"“{t.cleaned}” doesn't answer that.")
+    return ""
+
+
+def _names_a_customer(t: _Turn) -> bool:
+    """Words for "Which customer?" that are a name to look up ("tomorrow 9am" is a day, not a name)."""
+    return (
+        t.asked == "customer_id"
+        and t.answer is None
+        and t.intent == "unknown"
+        and bool(_NAME.search(t.cleaned))
+        and not parse_one("when", t.cleaned, t.now, t.tz)
+    )
+
+
+def _slot_values(t: _Turn) -> tuple[dict[str, Any], str] | NewRequest:
+    """The slot values the message gives the request, with a note to say before what comes next; or the
+    other request (a write, a look-up) it is."""
+    p, asked, wanted = t.p, t.asked, INTENT_SLOTS.get(t.p.intent, frozenset())
+    if asked in FREE_TEXT_SLOTS and t.intent not in WRITE_INTENTS | READ_INTENTS:
+        value = parse_one(asked, t.text, t.now, t.tz)
+        context = ANSWER_CONTEXT.get((p.intent, asked))
+        whole = parse_text(context.format(answer=t.cleaned), t.now, t.tz) if context else {}
+        given = whole.get("slots") or {}
+        if whole.get("intent") == p.intent and given.get(asked):
+            return {k: v for k, v in given.items() if k in wanted}, ""  # several slots in one answer
+        return {asked: value if value else t.text.strip()}, ""
+    if asked == "job_changes":
+        reparsed = parse_text(f"update job {p.slots.get('job_id')} {t.text}", t.now, t.tz)
+        if reparsed.get("intent") == "update_job":
+            return {k: v for k, v in (reparsed.get("slots") or {}).items() if k != "job_id"}, ""
+        return {}, ""
+    if _other_request(p, t.intent, t.slots, t.text, t.cleaned) or t.intent in READ_INTENTS:
+        return NewRequest(t.intent, t.slots)
+    changed: dict[str, Any] = {}
+    note = ""
+    if t.intent == p.intent or t.intent == "unknown" or t.intent not in WRITE_INTENTS:
+        changed = {k: v for k, v in t.slots.items() if k in wanted}
+    if asked and asked not in changed and t.answer is not None:
+        changed[asked] = t.answer
+    if asked:
+        # "friday afternoon with Mike": the asked slot and a technician in one answer
+        extra, note = _with_technician(p, asked, t.cleaned, t.now, t.tz)
+        changed.update(extra)
+    if changed:
+        return changed, note
+    if asked:
+        # An answer fills the slot asked. Only a typed value ("friday 2pm", "appointment 5002") may
+        # fill another slot: free text ("Alice Johnson" for a customer) never lands in the technician.
+        if t.number:
+            return {}, note
+        return _first_correction(p, t.cleaned, t.now, t.tz, skip={*FREE_TEXT_SLOTS, "technician"}), note
+    skip: set[str] = set()
+    if not t.is_correction and t.phase != "collecting":
+        skip |= FREE_TEXT_SLOTS  # free text only replaces a slot when it reads as a correction
+    if not t.is_correction and len(t.cleaned.split()) > 3:
+        skip.add("technician")  # any words parse as a name; a sentence is not one
+    return _first_correction(p, t.cleaned, t.now, t.tz, skip=skip), note
+
+
+def _checked(t: _Turn, changed: dict[str, Any], note: str) -> Answer:
+    """The values as a Fill, or why they change nothing: a name of no technician at a card or a choice,
+    no value at all, or what the card already says."""
+    p, phase = t.p, t.phase
+    problem = note or NOT_UNDERSTOOD
+    name = changed.get("technician")
+    if name and phase in {"confirming", "choosing"} and not _may_be_technician(p, str(name)):
+        # A card or a choice is shown: words that name no technician leave it as it is.
+        del changed["technician"]
+        problem = f"There's no active technician called “{name}”, so I left it as it was."
+    if not changed:
+        return Unclear(problem)
+    _keep_the_other_half_of_when(p, changed, t.cleaned, t.now, t.tz)
+    unchanged = all(p.slots.get(slot) == value for slot, value in changed.items())
+    if phase == "confirming" and p.plan is not None and unchanged:
+        return Unclear("The card already says that.")
+    if phase == "choosing" and not note:
+        # "monday 3pm" while a list is shown answers a later question: say it was kept, not ignored
+        note = "Got it, I'll use that."
+    # "Which job or appointment?" 5073: an appointment if no job has that id
+    either = t.answer if t.number and t.answer is not None and t.asked == "job_id" and _targets(p) else None
+    return Fill(changed, note=note, either=either)
+
+
+def _targets(p: Pending) -> bool:
+    """Whether the request is about an appointment (named by it or by its job)."""
+    return "target" in WRITE_STEPS.get(p.intent, ())
+
+
+def _keep_the_other_half_of_when(
+    p: Pending, changed: dict[str, Any], text: str, now: datetime, tz: str
+) -> None:
+    old_when = p.slots.get("when")
+    new_when = changed.get("when")
+    if not (isinstance(old_when, dict) and isinstance(new_when, dict)):
+        return
+    if _names_no_day(text, now, tz):
+        # "actually 3pm": a time alone keeps the day already chosen
+        changed["when"] = {"date": old_when.get("date"), **{k: v for k, v in new_when.items() if k != "date"}}
+    elif not new_when.get("start"):
+        # "no, wednesday": a day alone keeps the time chosen so far (an earlier "actually 3pm")
+        kept = {k: old_when[k] for k in ("start", "end") if old_when.get(k)}
+        changed["when"] = {**new_when, **kept}
+
+
+def _first_correction(
+    p: Pending, text: str, now: datetime, tz: str, *, skip: set[str] | frozenset[str]
+) -> dict[str, Any]:
+    """The first slot of CORRECTABLE's order for the request, outside `skip`, that `text` gives a value for."""
+    for slot in CORRECTABLE.get(p.intent, ()):
+        if slot in skip:
+            continue
+        value = parse_one(slot, text, now, tz)
+        if value is not None and value != "":
+            return {slot: value}
+    return {}
+
+
+def _with_technician(p: Pending, asked: str, text: str, now: datetime, tz: str) -> tuple[dict[str, Any], str]:
+    """Split an answer like "friday afternoon with Mike" into the asked slot and a technician.
+
+    The parser reads such a fragment as no request at all, so the part after "with" is read as a
+    technician's name and the part before it as the asked slot (or a day and time). Returns the slots
+    found and a note about a part this request has no use for ("assigning doesn't move the visit").
+    """
+    match = _WITH.fullmatch(text)
+    wanted = INTENT_SLOTS.get(p.intent, frozenset())
+    if match is None:
+        return {}, ""
+    if "technician" not in wanted:
+        if parse_one("technician", match["name"], now, tz) and asked != "technician":
+            return {}, (
+                f"{DOING.get(p.intent, p.intent).capitalize()} doesn't change who is assigned; "
+                "say *assign …* for that."
+            )
+        return {}, ""
+    found: dict[str, Any] = {}
+    name = parse_one("technician", match["name"], now, tz)
+    if name:
+        found["technician"] = name
+    head = match["head"].strip(" ,")
+    if head:
+        value = parse_one(asked, head, now, tz) if asked != "technician" else None
+        when = parse_one("when", head, now, tz) if value is None else None
+        if value is not None:
+            found[asked] = value
+        elif when and "when" in wanted:
+            found["when"] = when
+        elif when:
+            return found, (
+                f"{DOING.get(p.intent, p.intent).capitalize()} doesn't change when the visit is; "
+                "say *reschedule* for that."
+            )
+    return found, ""
+
+
+def _other_request(p: Pending, intent: str, slots: dict[str, Any], text: str, cleaned: str) -> bool:
+    """Whether the message starts a different write: with values, or a bare one ("reschedule") that is
+    not worded as a correction of this one."""
+    return intent in WRITE_INTENTS and intent != p.intent and bool(slots or cleaned == text.strip())
+
+
+def _may_be_technician(p: Pending, name: str) -> bool:
+    """Whether `name` matches an active technician in the list already looked up (True when none was)."""
+    rows = p.data.get(Load("technicians").key)
+    if rows is None or names_me(name) or is_mention(name):
+        return True
+    return match_technician(name, active_rows(rows)).kind != "none"
+
+
+def _names_no_day(text: str, now: datetime, tz: str) -> bool:
+    """True when the text gives a time of day but no day ("3pm", "at 4"), per the parser's time grammar."""
+    try:
+        from intents.timeparse import local_now, resolve_tokens, tokenize
+    except ImportError:
+        return False
+    try:
+        resolved = resolve_tokens(tokenize(text), local_now(now, tz).date())
+    except Exception:
+        return False
+    if resolved is None:
+        return False
+    return resolved.day is None and resolved.span is None and resolved.target is None

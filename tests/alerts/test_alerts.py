@@ -1,0 +1,141 @@
+"""Managers' alerts end to end: changes made directly on the simulator (as in ServiceTitan's own UI), the
+watcher on real Redis, alerts posted to the fake Slack."""
+
+from __future__ import annotations
+
+from bot.alerts.cards import ACTION_ALERT_SHOW, ACTION_ALERT_UNDO
+from bot.alerts.events import ChangeEvent
+from bot.alerts.subscriptions import record_actor
+from tests.alerts.conftest import CHANNEL, MANAGER, AlertRig, dm_of
+from tests.slack.harness import assert_valid_blocks, block_text
+
+HOLD = {"reasonId": 71, "memo": "compressor on backorder"}  # Waiting for parts
+CANCEL = {"reasonId": 82, "memo": "Customer <!channel> sold the house & moved"}  # Customer canceled
+
+
+async def test_a_hold_and_a_cancel_give_one_alert_each_in_the_channel_and_to_a_subscriber(
+    rig: AlertRig,
+) -> None:
+    service = rig.service()
+    await service.subscriptions.subscribe(MANAGER, ["hold", "cancel"])
+    assert await service.watcher.poll_once() == []  # first start: the baseline, nothing reported
+    rig.clock.advance(minutes=1)
+    rig.sim.state.hold_job(1011, HOLD)
+    await service.watcher.poll_once()
+    rig.clock.advance(minutes=1)
+    rig.sim.state.cancel_job(1012, CANCEL)
+    await service.watcher.poll_once()
+    await service.watcher.poll_once()  # nothing new: nothing posted again
+
+    channel = rig.slack.posts_to(CHANNEL)
+    dms = rig.slack.posts_to(dm_of(MANAGER))
+    assert len(channel) == 2 and len(dms) == 2
+    hold, cancel = channel
+    assert (
+        "1011" in hold["text"]
+        and "Waiting for parts" in hold["text"]
+        and "compressor on backorder" in hold["text"]
+    )
+    assert (
+        "1012" in cancel["text"]
+        and "Customer canceled" in cancel["text"]
+        and "sold the house" in cancel["text"]
+    )
+    for message in channel + dms:
+        assert_valid_blocks(message["blocks"])
+    shown = block_text(cancel)
+    assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown and "&amp; moved" in shown
+    buttons = {
+        e["action_id"]: e["value"] for b in cancel["blocks"] if b["type"] == "actions" for e in b["elements"]
+    }
+    assert buttons == {
+        ACTION_ALERT_SHOW: "show job 1012",
+        ACTION_ALERT_UNDO: "remove the cancellation of job 1012",
+    }
+    # the manager reads it in their own zone (New York), the channel in the tenant's (Chicago)
+    assert "10:01 AM" in block_text(dms[0]) and "9:01 AM" in block_text(hold)
+
+
+async def test_the_slack_user_recorded_by_the_write_path_is_named(rig: AlertRig) -> None:
+    service = rig.service()
+    await service.watcher.poll_once()
+    await record_actor(service.store, 1011, "U0DANA")
+    rig.sim.state.hold_job(1011, HOLD)
+    await service.watcher.poll_once()
+    (post,) = rig.slack.posts_to(CHANNEL)
+    assert "<@U0DANA>" in block_text(post)
+
+
+async def test_killed_after_posting_before_saving_its_token_then_restarted_posts_nothing_twice(
+    rig: AlertRig,
+) -> None:
+    first = rig.service()
+    await first.watcher.poll_once()
+    rig.sim.state.hold_job(1011, HOLD)
+
+    async def deliver_then_die(events: list[ChangeEvent]) -> None:
+        await first.deliver(events)
+        raise SystemExit("killed before the token was saved")
+
+    first.watcher.sink = deliver_then_die
+    try:
+        await first.watcher.poll_once()
+    except SystemExit:
+        pass
+    assert len(rig.slack.posts_to(CHANNEL)) == 1
+    restarted = rig.service()
+    events = await restarted.watcher.poll_once()
+    assert [e.kind for e in events if e.kind == "job_hold"] == ["job_hold"]  # the same rows were read again
+    assert len(rig.slack.posts_to(CHANNEL)) == 1  # ...and posted nothing twice
+
+
+async def test_a_change_made_while_no_watcher_ran_is_alerted_after_restart(rig: AlertRig) -> None:
+    await rig.service().watcher.poll_once()
+    rig.clock.advance(minutes=5)
+    rig.sim.state.cancel_job(1012, CANCEL)  # nobody watching
+    rig.clock.advance(minutes=5)
+    await rig.service().watcher.poll_once()
+    (post,) = rig.slack.posts_to(CHANNEL)
+    assert "1012" in post["text"] and "Customer canceled" in post["text"]
+
+
+async def test_history_from_before_the_first_start_is_not_reported(rig: AlertRig) -> None:
+    service = rig.service()
+    events = await service.watcher.poll_once()
+    events += await service.watcher.poll_once()
+    assert events == [] and rig.slack.posts_to(CHANNEL) == []
+
+
+async def test_a_burst_is_one_grouped_message_per_recipient(rig: AlertRig) -> None:
+    service = rig.service()
+    await service.subscriptions.subscribe(MANAGER, ["cancel"])
+    await service.watcher.poll_once()
+    scheduled = [j for j, row in sorted(rig.sim.state.jobs.items()) if row["jobStatus"] == "Scheduled"][:6]
+    for job_id in scheduled:
+        rig.sim.state.cancel_job(job_id, CANCEL)
+    await service.watcher.poll_once()
+    (channel,) = rig.slack.posts_to(CHANNEL)
+    (dm,) = rig.slack.posts_to(dm_of(MANAGER))
+    assert channel["text"].startswith("6 cancellations")
+    assert all(str(j) in channel["text"] for j in scheduled)
+    assert_valid_blocks(channel["blocks"])
+    assert dm["text"].startswith("6 cancellations")
+
+
+async def test_a_hold_made_through_the_bot_names_the_slack_user_who_confirmed_it(rig: AlertRig) -> None:
+    from bot.dialog.messages import Asker, ConversationKey, Pressed, Said
+    from bot.dialog.service import DialogService
+    from tests.alerts.conftest import TZ
+
+    service = rig.service()
+    await service.watcher.poll_once()
+    dialog = DialogService(client=rig.client, store=service.store, tz=TZ, clock=rig.clock)
+    dana = Asker(user_id="U0DANA", tz=TZ, role="dispatcher", name="Dana Reyes")
+    key = ConversationKey(team="T1", channel="D1", thread="", user="U0DANA")
+    replies = await dialog.handle(key, dana, Said(text="put job 1011 on hold, waiting for parts: compressor"))
+    card = [r for r in replies if r.kind == "confirm"][-1]
+    await dialog.handle(key, dana, Pressed(action="confirm", token=card.token))
+    assert rig.sim.state.jobs[1011]["jobStatus"] == "Hold"
+    await service.watcher.poll_once()
+    (post,) = rig.slack.posts_to(CHANNEL)
+    assert "<@U0DANA>" in block_text(post) and "Waiting for parts" in post["text"]

@@ -1,0 +1,110 @@
+"""One active watcher across processes: two real OS processes on one Redis, a simulator server, the fake Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.alerts.lease import Lease
+from bot.alerts.watcher import LEASE_NAME
+from bot.simulator import Simulator
+from bot.store import RedisStore
+from tests.alerts.conftest import CHANNEL, REDIS_URL, AlertFakeSlack, drop_prefix
+from tests.slack.fake_slack import serve_all
+
+WORKER = Path(__file__).with_name("watcher_worker.py")
+POLL = 1.0
+HOLD = {"reasonId": 71, "memo": "compressor on backorder"}
+CANCEL = {"reasonId": 82, "memo": "sold the house"}
+
+
+@pytest.fixture
+async def prefix() -> AsyncIterator[str]:
+    name = f"aproc{uuid.uuid4().hex[:12]}"
+    yield name
+    await drop_prefix(name)
+
+
+@pytest.fixture
+def workers() -> Iterator[dict[str, subprocess.Popen[str]]]:
+    started: dict[str, subprocess.Popen[str]] = {}
+    yield started
+    for process in started.values():
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+async def wait_for(condition, *, within: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + within
+    while True:
+        value = await condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def test_two_watchers_one_posts_and_the_other_takes_over_when_it_dies(
+    prefix: str, workers: dict[str, subprocess.Popen[str]]
+) -> None:
+    sim = Simulator()  # the real clock: the processes' clocks and the simulator's agree
+    slack = AlertFakeSlack()
+    async with (
+        serve_all(sim.app, slack.app()) as (sim_url, slack_url),
+        RedisStore(REDIS_URL, prefix=prefix) as store,
+    ):
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+        for owner in ("first", "second"):
+            args = [REDIS_URL, prefix, sim_url, slack_url + "/api/", CHANNEL, owner, str(POLL)]
+            # Popen from a thread: the test's event loop serves the simulator and Slack meanwhile.
+            workers[owner] = await asyncio.to_thread(
+                subprocess.Popen,
+                [sys.executable, str(WORKER), *args],
+                stdout=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+        for process in workers.values():
+            assert process.stdout is not None
+            assert (await asyncio.to_thread(process.stdout.readline)).strip() == "ready"
+        lease = Lease(store, name=LEASE_NAME, ttl=1)
+
+        async def origin_recorded() -> bool:
+            return await store.load(namespace="alert-feed", key="origin") is not None
+
+        await wait_for(origin_recorded, within=20, what="the first start")
+        holder = await wait_for(lease.holder, within=10, what="a lease holder")
+
+        sim.state.hold_job(1011, HOLD)
+
+        async def posted(count: int) -> bool:
+            return len(slack.posts_to(CHANNEL)) >= count
+
+        await wait_for(lambda: posted(1), within=10, what="the hold's alert")
+        sim.state.cancel_job(1012, CANCEL)
+        await wait_for(lambda: posted(2), within=10, what="the cancel's alert")
+        texts = [p["text"] for p in slack.posts_to(CHANNEL)]
+        assert len(texts) == 2 and "1011" in texts[0] and "1012" in texts[1], texts
+
+        workers[holder].send_signal(signal.SIGKILL)
+        other = "second" if holder == "first" else "first"
+
+        async def taken_over() -> bool:
+            return await lease.holder() == other
+
+        await wait_for(taken_over, within=2 * POLL + 1.0, what="the other process to take the lease")
+        sim.state.hold_job(1013, HOLD)
+        await wait_for(lambda: posted(3), within=10, what="the alert from the process that took over")
+        texts = [p["text"] for p in slack.posts_to(CHANNEL)]
+        assert len(texts) == 3 and "1013" in texts[2], texts

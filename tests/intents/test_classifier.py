@@ -1,0 +1,102 @@
+"""The fallback classifier: trained from our own data, cached by its hash, used only when no template
+matches, and unsure readings come with alternatives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from intents import classifier, parse
+from intents.grammar import load_grammar
+from intents.recognizer import _read_clauses
+from intents.slots import Context
+from intents.timeparse import local_now
+
+NOW = datetime(2026, 11, 24, 9, 0)
+TZ = "America/Chicago"
+
+
+def test_training_data_covers_every_intent_and_the_non_requests() -> None:
+    intents = {intent for _, intent in classifier.training_texts()}
+    assert intents == set(load_grammar().intents) | {"unknown"}
+
+
+def test_the_generated_sentences_are_the_same_on_every_run() -> None:
+    assert classifier.training_texts()[:200] == classifier.training_texts()[:200]
+
+
+def test_the_cache_key_changes_with_the_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = classifier.data_hash()
+    extra = tmp_path / "more.yaml"
+    extra.write_text("sentences: [one more]\n")
+    original = classifier._data_files
+    monkeypatch.setattr(classifier, "_data_files", lambda: [*original(), extra])
+    assert classifier.data_hash() != before
+
+
+def test_a_saved_model_loads_back_the_same(tmp_path: Path) -> None:
+    model = classifier.load_model()
+    assert model is not None
+    path = tmp_path / "model.pkl"
+    classifier._save(model, path)
+    again = classifier._load(path)
+    assert again is not None and again.classes == model.classes
+    skeleton = classifier.skeleton_of("kill 4410 pls")
+    assert again.scores(skeleton)[0][0] == model.scores(skeleton)[0][0] == "cancel_job"
+    assert list(tmp_path.iterdir()) == [path]  # written atomically: no temporary file is left
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("yo kill 4410 pls", "cancel_job"),
+        ("4410 over and done", "complete_job"),
+        ("who won the game last night", "unknown"),
+        ("order more copper fittings", "unknown"),
+    ],
+)
+def test_the_classifier_alone_reads_phrasings_no_template_was_written_for(text: str, intent: str) -> None:
+    ranked = classifier.classify(classifier.skeleton_of(text))
+    assert ranked[0][0] == intent
+    assert abs(sum(p for _, p in ranked) - 1.0) < 1e-4
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("4410 all finished up", "complete_job"), ("toss 4410 on hold", "hold_job")],
+)
+def test_it_is_the_fallback_only_when_no_template_matches(text: str, intent: str) -> None:
+    ctx = Context(local_now(NOW, TZ), TZ)
+    assert _read_clauses(text, load_grammar(), ctx)["intent"] == "unknown"
+    assert parse(text, now=NOW, tz=TZ) == {"intent": intent, "slots": {"job_id": 4410}}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "anyone know a good taco place",
+        "please create an invoice",
+        "the carpenter quit",
+        "send the estimate to the client",
+        "my phone died",
+        "I think it will rain tomorrow",
+        "the electrician is rewiring the panel on friday",
+    ],
+)
+def test_non_requests_stay_unknown(text: str) -> None:
+    assert parse(text, now=NOW, tz=TZ)["intent"] == "unknown"
+
+
+def test_an_unsure_reading_offers_alternatives_with_their_slots() -> None:
+    result = parse("put a rush on 4410", now=NOW, tz=TZ)
+    assert result["intent"] == "unknown"
+    alternatives = result["alternatives"]
+    assert 1 <= len(alternatives) <= 3
+    assert all(a["slots"].get("job_id") == 4410 for a in alternatives)
+    assert len({a["intent"] for a in alternatives}) == len(alternatives)
+
+
+def test_a_template_match_carries_no_alternatives() -> None:
+    assert parse("cancel job 4410", now=NOW, tz=TZ) == {"intent": "cancel_job", "slots": {"job_id": 4410}}
