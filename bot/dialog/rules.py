@@ -14,6 +14,7 @@ from typing import Any, Literal
 from rapidfuzz import fuzz, process
 
 from bot.dialog import timefmt
+from bot.dialog.relative import is_relative
 
 Row = dict[str, Any]
 
@@ -231,6 +232,16 @@ def nearest_window(start: time, end: time, windows: list[tuple[time, time]]) -> 
     return best[1] if best else None
 
 
+def _placed(when: dict[str, Any], keep: Times, tz: str) -> dict[str, Any]:
+    """A relative `when` (`bot.dialog.relative`) as a date and start against the visit's own times: its
+    day plus `shift_days`, at the time said or its own start plus `shift_minutes` (local wall clock)."""
+    moved = timefmt.local(keep.start, tz) + timedelta(
+        days=int(when.get("shift_days") or 0), minutes=int(when.get("shift_minutes") or 0)
+    )
+    placed = {"date": moved.date().isoformat(), "start": f"{moved:%H:%M}"}
+    return {**placed, **{k: when[k] for k in ("start", "end") if when.get(k)}}
+
+
 def _undated_day(when: dict[str, Any], tz: str, now: datetime, keep: Times | None) -> date:
     """The day of a `when` with a time but no day ("to 3pm"): the visit's own day, else the time's
     next occurrence (today, or tomorrow once it has passed)."""
@@ -258,10 +269,15 @@ def schedule(
     - only a date: keep `keep`'s local start time (and its arrival window offset); without `keep`, the
       first arrival window of the day (else 8:00);
     - a start time only: start then, keep the duration;
+    - relative to the visit (`bot.dialog.relative`: "an hour later", "the day after"): from `keep`;
     - a window (start and end, e.g. "between 8 and 10", "morning"): map it to the tenant's arrival window
       that covers it best, and start at the asked start (within that window);
     - the end always after the start; never in the past.
     """
+    if is_relative(when):  # "push back an hour", "the day after", "1pm same day": against the visit itself
+        if keep is None:
+            return Verdict(problem="Relative to what? Say the day and time (e.g. *Friday 2pm*).")
+        when = _placed(when, keep, tz)
     try:
         on = date.fromisoformat(str(when["date"])) if "date" in when else _undated_day(when, tz, now, keep)
     except (KeyError, ValueError):

@@ -35,6 +35,7 @@ from bot.dialog.catalog import (
     WRITE_STEPS,
 )
 from bot.dialog.messages import Event, PickedDate, Pressed
+from bot.dialog.relative import is_relative, relative_when
 from bot.dialog.replies import STALE
 from bot.dialog.resolve import active_rows, is_mention, names_me
 from bot.dialog.rules import match_technician, pick_option
@@ -284,6 +285,8 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     parsed = parse_text(text, now, tz)
     intent = str(parsed.get("intent", "unknown"))
     slots = dict(parsed.get("slots") or {})
+    if "when" not in slots and (intent == "unknown" or "when" in INTENT_SLOTS.get(intent, ())):
+        slots.update({"when": shifted} if (shifted := relative_when(text, now, tz)) else {})
     if intent == "cancel_dialog":
         return Abandon()
     if s.pending is not None and phase in ACTIVE_PHASES:
@@ -489,12 +492,15 @@ def _keep_the_other_half_of_when(
 ) -> None:
     old_when = p.slots.get("when")
     new_when = changed.get("when")
-    if not (isinstance(old_when, dict) and isinstance(new_when, dict)):
+    if not isinstance(new_when, dict) or is_relative(new_when):
         return
+    old_when = old_when if isinstance(old_when, dict) else {}
     if _names_no_day(text, now, tz):
-        # "actually 3pm": a time alone keeps the day already chosen
-        changed["when"] = {"date": old_when.get("date"), **{k: v for k, v in new_when.items() if k != "date"}}
-    elif not new_when.get("start"):
+        # "3pm", "actually 3pm": a time alone keeps the day already chosen, else no date (the appointment's
+        # own day; CONTRACT section 2), never today's date
+        day = {k: old_when[k] for k in ("date", "shift_days") if k in old_when}
+        changed["when"] = {**day, **{k: v for k, v in new_when.items() if k != "date"}}
+    elif old_when and not new_when.get("start"):
         # "no, wednesday": a day alone keeps the time chosen so far (an earlier "actually 3pm")
         kept = {k: old_when[k] for k in ("start", "end") if old_when.get(k)}
         changed["when"] = {**new_when, **kept}

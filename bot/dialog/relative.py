@@ -1,0 +1,104 @@
+"""Times said relative to the appointment being moved: "push back an hour", "2 hours later", "30 min
+earlier", "the day after", "1pm same day". Pure.
+
+The parser's `when` is absolute (a date and/or a time); these phrases only make sense against the visit
+itself, so the dialog reads them here and `bot.dialog.rules.schedule` places them against the appointment's
+own times. `relative_when` gives a `when` with:
+- `shift_minutes`: move the whole visit by that many minutes (negative: earlier);
+- `shift_days`: the visit's day plus that many days (0: "same day"), at its own time unless `start` is said.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from intents import parse_slot
+
+SHIFT_KEYS = ("shift_minutes", "shift_days")
+
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "a couple of": 2,
+    "a couple": 2,
+    "couple of": 2,
+    "couple": 2,
+    "a few": 3,
+}
+_AMOUNT = (
+    r"(?P<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|(?:a\s+)?couple(?:\s+of)?|a\s+few)\s*"
+    r"(?P<unit>hours?|hrs?|h|minutes?|mins?|m|days?)\b"
+    r"(?P<and_half>\s+and\s+a\s+half)?"
+)
+_HALF_HOUR = re.compile(r"\b(?:a\s+)?half\s+(?:an\s+)?hour\b", re.I)
+_LATER = r"(?:back|later|out|forward\s+in\s+time)"
+_EARLIER = r"(?:earlier|sooner|up|forward)"
+_SHIFTS = [
+    (re.compile(rf"\b{_LATER}\s+(?:by\s+)?{_AMOUNT}", re.I), 1),  # "push back 2 hours", "back by 30 min"
+    (re.compile(rf"\b{_AMOUNT}\s+{_LATER}\b", re.I), 1),  # "an hour later", "2 hours back"
+    (re.compile(rf"\b(?:up|forward|earlier)\s+(?:by\s+)?{_AMOUNT}", re.I), -1),  # "move it up an hour"
+    (re.compile(rf"\b{_AMOUNT}\s+{_EARLIER}\b", re.I), -1),  # "30 min earlier"
+]
+_NEXT_DAY = re.compile(
+    r"\b(?:the\s+)?(?:day\s+after|next\s+day|following\s+day|a\s+day\s+later)\b(?!\s+(?:tomorrow|tmrw|tmr|next))",
+    re.I,
+)
+_DAY_BEFORE = re.compile(
+    r"\b(?:the\s+)?(?:day\s+before|previous\s+day|a\s+day\s+earlier)\b(?!\s+(?:yesterday|tomorrow))", re.I
+)
+_SAME_DAY = re.compile(r"\b(?:the\s+)?(?:same\s+day|that\s+day|same\s+date)\b", re.I)
+
+
+def _count(match: re.Match[str]) -> float:
+    n = match["n"].casefold()
+    value = float(n) if n[0].isdigit() else float(_NUMBER_WORDS.get(re.sub(r"\s+", " ", n), 1))
+    if match["and_half"]:
+        value += 0.5
+    return value
+
+
+def _minutes(match: re.Match[str]) -> int:
+    unit = match["unit"].casefold()
+    per = 60 * 24 if unit.startswith("d") else 60 if unit.startswith("h") else 1
+    return round(_count(match) * per)
+
+
+def _time_of_day(text: str, now: datetime, tz: str) -> dict[str, str]:
+    """The clock time said in `text` ("1pm", "between 1 and 3") as `start`/`end`, read by the parser."""
+    try:
+        when = parse_slot("when", text, now=now, tz=tz) if text.strip() else None
+    except Exception:  # the parser promises never to raise; a dialog must survive if it ever does
+        return {}
+    if not isinstance(when, dict):
+        return {}
+    return {key: str(when[key]) for key in ("start", "end") if when.get(key)}
+
+
+def relative_when(text: str, now: datetime, tz: str) -> dict[str, Any] | None:
+    """The `when` of a time said relative to the appointment, or None when `text` says none."""
+    text = _HALF_HOUR.sub("30 minutes", text)
+    for pattern, sign in _SHIFTS:
+        match = pattern.search(text)
+        if match:
+            minutes = sign * _minutes(match)
+            if minutes % (60 * 24) == 0 and match["unit"].casefold().startswith("d"):
+                return {"shift_days": minutes // (60 * 24)}
+            return {"shift_minutes": minutes} if minutes else None
+    for pattern, days in ((_NEXT_DAY, 1), (_DAY_BEFORE, -1), (_SAME_DAY, 0)):
+        match = pattern.search(text)
+        if match:
+            rest = text[: match.start()] + " " + text[match.end() :]
+            return {"shift_days": days, **_time_of_day(rest, now, tz)}
+    return None
+
+
+def is_relative(when: Any) -> bool:
+    return isinstance(when, dict) and any(key in when for key in SHIFT_KEYS)
