@@ -342,19 +342,19 @@ def _help_lookup(asker: Asker) -> Load:
 
 def _fill(s: Conversation, a: Fill, now: datetime) -> list[Effect]:
     p = s.pending
+    assert p is not None
+    if s.phase == "confirming" and p.plan is not None and a.customer_name is None:
+        # If ServiceTitan's data refuses the correction (typed or picked), the card and its pickers come
+        # back as they were (settle.restore_card), instead of a question.
+        p.card_before = CardBefore(slots=dict(p.slots), plan=p.plan)
     if a.picked:  # the card's date or time picker
-        assert p is not None
         set_slots(p, a.slots)
         return advance(s, now)
-    assert p is not None
     if a.customer_name is not None:
         p.customer_name = a.customer_name  # a customer given by name: look it up (answered in _on_loaded)
         return [Load("customers_named", {"name": a.customer_name})]
     if a.either is not None:
         p.either = a.either
-    if s.phase == "confirming" and p.plan is not None:
-        # If ServiceTitan's data refuses the correction, the card comes back as it was (see _advance).
-        p.card_before = CardBefore(slots=dict(p.slots), plan=p.plan)
     set_slots(p, a.slots)
     return advance(s, now, problem=a.note or None)
 

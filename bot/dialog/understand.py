@@ -159,6 +159,8 @@ GLOBAL_INTENTS = frozenset({"subscribe_alerts", "unsubscribe_alerts"})  # answer
 NOT_UNDERSTOOD = "Sorry, I didn't get that."
 
 _BARE_NUMBER = re.compile(r"#?\s*(\d+)")
+# "3 2026-12-01", "4 7:15": a picker's number typed with its value (the console demo's way; in Slack too)
+_PICKER_VALUE = re.compile(r"\d{1,2}\s+(\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?)", re.I)
 _NAME = re.compile(r"[^\W\d_]{2,}")
 _WITH = re.compile(r"(?P<head>.*?)\bwith\s+(?P<name>[^\d,]+?)\s*[.!]?", re.IGNORECASE)
 # Free-text slots where a number is a fair answer (a gate code in a note)
@@ -282,6 +284,8 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         if said in NO_WORDS:
             return Deny(s.token, to="switch")
         phase = resting_phase(s)  # anything else is read against the request itself
+    picker = _PICKER_VALUE.fullmatch(text.strip()) if phase == "confirming" else None
+    text = picker[1] if picker else text  # the value, never the number: "4 7:15" is no job 4
     parsed = parse_text(text, now, tz)
     intent = str(parsed.get("intent", "unknown"))
     slots = dict(parsed.get("slots") or {})
@@ -393,8 +397,10 @@ def _number_problem(t: _Turn) -> str:
     if not t.number or t.answer is not None or t.asked in _NUMBER_TEXT_SLOTS:
         return ""
     small = len(t.number[1]) <= 2
-    if t.asked is None and t.phase == "confirming" and small:  # a button's number
-        return f"I didn't get “{t.cleaned}”."
+    if t.asked is None and t.phase == "confirming":  # a button's number; never another job
+        return f"I didn't get “{t.cleaned}”." + (
+            "" if small else f" To change the job, say *job {t.number[1]}*."
+        )
     if t.asked is None and t.phase == "choosing" and t.p.choice is not None and small:
         return f"There's no option {t.number[1]}; pick 1 to {len(t.p.choice.options)}."
     if t.asked is not None:

@@ -21,7 +21,8 @@ clock fixed at Tuesday 2026-11-24 15:00 UTC) with the store on real Redis:
 Turns: `say`, `press` (+ `value`, `token: stale`), `choose` (1-based index or label text), `pick_date`
 ({date, time}), `advance` (minutes of idle time before the turn). Matchers: `kind`, `has`/`lacks`
 (substrings of the whole reply as text), `buttons` (exact list of actions), `options` (labels contain),
-`warnings` (count), `replies` (exact number of replies of the turn).
+`warnings` (count), `pickers` (the card's date and time pickers: "YYYY-MM-DD HH:MM"), `replies` (exact
+number of replies of the turn).
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ def matches(reply: Reply, want: dict[str, Any]) -> list[str]:
         for needle in _as_list(want["options"]):
             if not any(str(needle) in label for label in labels):
                 problems.append(f"no option like {needle!r} in {labels}")
+    if "pickers" in want:  # the card's date and time pickers, at these values ("2026-11-30 14:00")
+        edit = reply.date_edit
+        shown = f"{edit.date} {edit.time:%H:%M}" if edit and edit.time else str(edit.date) if edit else None
+        if shown != want["pickers"]:
+            problems.append(f"pickers {shown!r} != {want['pickers']!r}")
     if "warnings" in want and len(reply.warnings) != want["warnings"]:
         problems.append(f"{len(reply.warnings)} warnings != {want['warnings']}: {reply.warnings}")
     if reply.kind == "confirm":
