@@ -25,6 +25,7 @@ from bot.dialog.catalog import (
     UNDO_MINUTES,
     WRITE_INTENTS,
     WRITER_ROLES,
+    WRITES,
 )
 from bot.dialog.messages import Asker, Button, Event, Pressed, Reply, Said
 from bot.dialog.reads.registry import first_page, next_page, read_lookup
@@ -213,6 +214,8 @@ def _confirm(s: Conversation, token: str, now: datetime) -> list[Effect]:
 def _undo(s: Conversation, token: str | None, now: datetime) -> list[Effect]:
     offer = s.undo
     if token is None:  # typed "undo": the last change's offer, if there is one
+        if offer is None and s.no_undo:
+            return [Say(replies.text(s.no_undo))]
         if offer is None:
             return [
                 Say(
@@ -297,6 +300,8 @@ def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -
         )
     if intent in WRITE_INTENTS:
         if asker.role not in WRITER_ROLES:
+            if asker.role == "technician" and WRITES[intent].for_technicians:
+                return _refusal(WRITES[intent].for_technicians)
             return _refusal(
                 f"Sorry, only dispatchers and managers can make changes like {DOING[intent]}. "
                 "Please ask the office. You can still look things up, e.g. *my appointments today*."
@@ -474,6 +479,7 @@ def _on_result(s: Conversation, event: Called | ClaimLost, now: datetime) -> lis
             )
         return [Say(replies.retry(s, message, check=event.uncertain, title=plan.title.rstrip("?")))]
     s.last_done_token = s.token
+    intent = s.pending.intent if s.pending is not None else ""
     s.pending, s.phase = None, "idle"
     s.unsure = False
     s.last_done = plan.done_text
@@ -492,12 +498,18 @@ def _on_result(s: Conversation, event: Called | ClaimLost, now: datetime) -> lis
         changes=replies.changes(plan),
         replaces_card=True,
     )
+    # Undo is about the conversation's last change: an earlier change's offer never outlives a newer one.
+    s.undo, s.no_undo = None, None
     if plan.undo is not None:
         token = new_token(s, now, "undo-offer")
         s.undo = UndoOffer(plan=plan.undo, until=now + timedelta(minutes=UNDO_MINUTES), token=token)
         reply.buttons = [Button(action="undo", label="Undo")]
         reply.token = token
         reply.footnote = f"Undo is available for {UNDO_MINUTES} minutes."
+    elif intent in WRITES and WRITES[intent].no_undo:
+        done_text = plan.done_text.rstrip(".")
+        s.no_undo = f"Your last change ({done_text}) can't be undone here: {WRITES[intent].no_undo}."
+        reply.footnote = f"No undo for this one: {WRITES[intent].no_undo}."
     return [Say(reply)]
 
 

@@ -271,7 +271,7 @@ def step_target(p: Pending, ctx: Ctx) -> None:
             open_ = [a for a in open_ if any(s["appointment_id"] == a["id"] for s in assignments)]
         if not open_:
             raise _Need(Reject(("job_id",), f"Job {job_id} has no appointment that can be {write.done}."))
-        if len(open_) > 1:
+        if len(open_) > 1 and not write.whole_job:
             options = [(str(a["id"]), appointment_label(a, assignments, ctx.tz)) for a in open_]
             raise _Need(
                 Offer("appointment_id", f"Job {job_id} has {len(open_)} appointments. Which one?", options)

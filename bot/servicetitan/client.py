@@ -82,9 +82,12 @@ from bot.servicetitan.operations import (
     AssignTechnicians,
     BookJob,
     CancelJob,
+    CompleteJob,
+    ConfirmAppointment,
     DeleteAppointment,
     HoldAppointment,
     HoldJob,
+    RemoveAppointmentConfirmation,
     RemoveAppointmentHold,
     RemoveJobCancellation,
     ReplaceTechnicians,
@@ -474,6 +477,10 @@ class ServiceTitanClient:
         """``PUT /jobs/{id}/hold`` (2025 API) with an active hold reason and a memo."""
         await HoldJob(job_id=job_id, reason_id=reason_id, memo=memo).send(self)
 
+    async def complete_job(self, job_id: int, *, completed_on: datetime) -> None:
+        """``PUT /jobs/{id}/complete`` (409 when closed already or nobody is assigned)."""
+        await CompleteJob(job_id=job_id, completed_on=completed_on).send(self)
+
     def iter_job_notes(self, job_id: int) -> AsyncIterator[JobNote]:
         return self._iter_list(JobNote, "jpm", f"jobs/{int(job_id)}/notes", {})
 
@@ -543,6 +550,11 @@ class ServiceTitanClient:
     async def remove_appointment_hold(self, appointment_id: int) -> None:
         """``DELETE /appointments/{id}/hold`` (409 "Appointment is not on hold" when it is not)."""
         await RemoveAppointmentHold(appointment_id=appointment_id).send(self)
+
+    async def confirm_appointment(self, appointment_id: int, *, confirmed: bool = True) -> None:
+        """``PUT`` (or, ``confirmed=False``, ``DELETE``) ``/appointments/{id}/confirmation``."""
+        kind = ConfirmAppointment if confirmed else RemoveAppointmentConfirmation
+        await kind(appointment_id=appointment_id).send(self)
 
     async def delete_appointment(self, appointment_id: int) -> None:
         """``DELETE /appointments/{id}`` (409 for a job's only appointment or one with timesheets)."""

@@ -460,6 +460,71 @@ class RemoveAppointmentHold(_AppointmentStatusChange):
     doing = "taking appointment {id} off hold"
 
 
+class CompleteJob(_JobStatusChange):
+    """``PUT /jobs/{id}/complete`` with ``completedOn`` (409 when it is completed or canceled already, or
+    nobody is assigned to it)."""
+
+    kind: Literal["complete_job"] = "complete_job"
+    completed_on: UtcDateTime
+    action, leaves, doing = "complete", JobStatus.COMPLETED, "completing job {id}"
+
+    def _body(self) -> dict[str, Any] | None:
+        return {"completedOn": format_utc(self.completed_on)}
+
+
+class RemoveJobHold(Operation):
+    """A job off hold: ServiceTitan has no call for the job itself, so each of its held appointments is
+    taken off hold (``DELETE /appointments/{id}/hold``), and the job leaves Hold with the last of them. Only
+    the ones still on hold are sent, so sending it again after an unknown outcome finishes the job."""
+
+    kind: Literal["remove_job_hold"] = "remove_job_hold"
+    job_id: int
+    appointment_ids: list[int]
+
+    async def _held(self, client: ServiceTitanClient) -> list[int]:
+        return [
+            a.id
+            async for a in client.iter_appointments(job_id=self.job_id)
+            if a.id in self.appointment_ids and a.status == AppointmentStatus.HOLD
+        ]
+
+    async def send(self, client: ServiceTitanClient) -> None:
+        for appointment_id in await self._held(client):
+            await RemoveAppointmentHold(appointment_id=appointment_id).send(client)
+
+    async def applied(self, client: ServiceTitanClient) -> bool | None:
+        return True if not await self._held(client) else None
+
+
+class _Confirmation(_AppointmentStatusChange):
+    """The customer's confirmation of a visit (``/appointments/{id}/confirmation``): not a status, so it is
+    applied when ``isConfirmed`` reads as this call leaves it."""
+
+    action = "confirmation"
+    confirmed: ClassVar[bool]
+
+    def _body(self) -> dict[str, Any] | None:
+        return None
+
+    async def applied(self, client: ServiceTitanClient) -> bool | None:
+        found = await client.get_appointment(self._id())
+        return True if found.is_confirmed == self.confirmed else None
+
+
+class ConfirmAppointment(_Confirmation):
+    """``PUT /appointments/{id}/confirmation``: the customer confirmed the visit (409 if it already is)."""
+
+    kind: Literal["confirm_appointment"] = "confirm_appointment"
+    confirmed, doing = True, "confirming appointment {id}"
+
+
+class RemoveAppointmentConfirmation(_Confirmation):
+    """``DELETE /appointments/{id}/confirmation`` (409 if it was not confirmed)."""
+
+    kind: Literal["remove_appointment_confirmation"] = "remove_appointment_confirmation"
+    method, confirmed, doing = "DELETE", False, "removing the confirmation of appointment {id}"
+
+
 # ---- dispatch --------------------------------------------------------------------------------------------
 
 
@@ -565,12 +630,16 @@ KnownOperation = (
     | CancelJob
     | RemoveJobCancellation
     | HoldJob
+    | CompleteJob
+    | RemoveJobHold
     | AddJobNote
     | AddAppointment
     | RescheduleAppointment
     | SetSpecialInstructions
     | HoldAppointment
     | RemoveAppointmentHold
+    | ConfirmAppointment
+    | RemoveAppointmentConfirmation
     | DeleteAppointment
     | AssignTechnicians
     | UnassignTechnicians

@@ -18,17 +18,10 @@ from intents import INTENTS
 NOT_WRITES = frozenset(
     {"help", "cancel_dialog", "unknown", "subscribe_alerts", "unsubscribe_alerts", "running_late"}
 )
-# Write intents the parser knows whose module is still being written (issue 11): the one place they are
-# listed; the dialog answers them as not understood until then.
-NOT_WRITTEN_YET = frozenset({"complete_job", "confirm_appointment"})
 
 
 def test_every_write_intent_of_the_parser_has_a_module() -> None:
-    assert set(INTENTS) - READ_INTENTS - NOT_WRITES - NOT_WRITTEN_YET == set(WRITES)
-
-
-def test_a_write_not_written_yet_is_listed_as_such_only_until_its_module_exists() -> None:
-    assert set(INTENTS) >= NOT_WRITTEN_YET and not NOT_WRITTEN_YET & set(WRITES)
+    assert set(INTENTS) - READ_INTENTS - NOT_WRITES == set(WRITES)
 
 
 @pytest.mark.parametrize("intent", sorted(WRITES))

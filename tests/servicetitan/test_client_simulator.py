@@ -531,3 +531,31 @@ async def test_ids_may_be_any_iterable_and_none_finds_nothing(st: ST) -> None:
     assert [j async for j in client.iter_jobs(ids=[])] == []
     assert await client.get_jobs([]) == []
     assert [a async for a in client.iter_appointment_assignments(appointment_ids=[])] == []
+
+
+async def test_complete_job_and_confirm_appointment(st: ST) -> None:
+    client, sim = st
+    job = next(
+        j
+        for j in open_jobs(sim)
+        if any(a["appointmentId"] == j["firstAppointmentId"] for a in sim.state.assignments.values())
+    )
+    await client.complete_job(job["id"], completed_on=NOW)
+    assert (await client.get_job(job["id"])).job_status == "Completed"
+    assert calls(sim, "PUT", f"/jobs/{job['id']}/complete")
+    with pytest.raises(Conflict):
+        await client.complete_job(job["id"], completed_on=NOW)  # already completed: refused, not repeated
+
+    appointment_id = next(a["id"] for a in sim.state.appointments.values() if not a["isConfirmed"])
+    await client.confirm_appointment(appointment_id)
+    assert (await client.get_appointment(appointment_id)).is_confirmed
+    await client.confirm_appointment(appointment_id, confirmed=False)
+    assert not (await client.get_appointment(appointment_id)).is_confirmed
+    assert [m for m, *_ in calls(sim, "PUT", f"/appointments/{appointment_id}/confirmation")] == ["PUT"]
+    assert [m for m, *_ in calls(sim, "DELETE", f"/appointments/{appointment_id}/confirmation")] == ["DELETE"]
+
+
+def open_jobs(sim: Any) -> list[dict[str, Any]]:
+    return [
+        j for j in sorted(sim.state.jobs.values(), key=lambda j: j["id"]) if j["jobStatus"] == "Scheduled"
+    ]

@@ -45,4 +45,5 @@ WRITE = Write(
     done="given a new visit",
     plan=plan,
     operations=(AddAppointment,),
+    no_undo="to take the new visit off again, delete that appointment (e.g. *delete appointment N*)",
 )

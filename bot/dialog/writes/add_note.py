@@ -30,4 +30,5 @@ WRITE = Write(
     done="noted",
     plan=plan,
     operations=(AddJobNote,),
+    no_undo="ServiceTitan has no way to take a note off a job",
 )

@@ -41,6 +41,10 @@ class Write:
     requires: the status the job or appointment must be in ("isn't canceled (it's Scheduled)").
     leaves: the status it leaves; finding the job already there is "already …" (with `already_hint`).
     not_while_working: an appointment being worked on can't be changed this way.
+    appointment_check: a rule of the appointment beyond its status ("already confirmed"), None when it holds.
+    whole_job: given a job, it changes every appointment of it that can be (one card), not one picked.
+    no_undo: why the change has no undo, said with its result and to a typed "undo" ("" when it has one).
+    for_technicians: what a technician is told instead of "only dispatchers…" ({job_id} filled in).
     """
 
     intent: str
@@ -55,6 +59,10 @@ class Write:
     leaves: Status | None = None
     already_hint: str = ""  # after "Job 1006 is already canceled (why).", with {job_id}
     not_while_working: bool = False
+    appointment_check: Callable[[Row], str | None] | None = None
+    whole_job: bool = False
+    no_undo: str = ""
+    for_technicians: str = ""
 
     def job_problem(self, job: Row) -> str | None:
         """Why this write can't change the job as it is now (None: it can)."""
@@ -84,6 +92,8 @@ class Write:
         problem = self._problem(label, status, closed)
         if problem is None and self.not_while_working and status == "Working":
             return f"{label} is being worked on right now, so it can't be {self.done}."
+        if problem is None and self.appointment_check is not None:
+            return self.appointment_check(appt)
         return problem
 
     def _problem(self, label: str, status: str, closed: str | None) -> str | None:

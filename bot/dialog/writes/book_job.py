@@ -78,4 +78,5 @@ WRITE = Write(
     done="booked",
     plan=plan,
     operations=(BookJob,),
+    no_undo="to call it off, cancel the new job (e.g. *cancel job N, booked by mistake*)",
 )

@@ -35,5 +35,6 @@ WRITE = Write(
     done="deleted",
     plan=plan,
     operations=(DeleteAppointment,),
+    no_undo="a deleted appointment can't be brought back; add a new visit instead",
     not_while_working=True,
 )

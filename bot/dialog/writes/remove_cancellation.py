@@ -23,5 +23,6 @@ WRITE = Write(
     done="un-canceled",
     plan=plan,
     operations=(RemoveJobCancellation,),
+    no_undo="canceling it again needs a reason: say e.g. *cancel job N, customer canceled*",
     requires=Status("Canceled", "canceled"),
 )

@@ -32,4 +32,5 @@ WRITE = Write(
     done="changed",
     plan=plan,
     operations=(SetSpecialInstructions,),
+    no_undo="say the old instructions again to put them back",
 )

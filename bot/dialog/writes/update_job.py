@@ -52,4 +52,5 @@ WRITE = Write(
     done="updated",
     plan=plan,
     operations=(UpdateJob,),
+    no_undo="say the old values again to put them back",
 )
