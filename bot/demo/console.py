@@ -342,6 +342,8 @@ async def open_demo(
             store=store,
             tz=settings.st_timezone,
             idle_minutes=settings.dialog_ttl_minutes,
+            notify=_demo_notify,  # no Slack here: a technician's running-late notice is only acknowledged
+            alert_channel=settings.alert_channel or "CDEMODISPATCH",
             **dialog_kwargs,
         )
         if asker.role == "technician" and asker.technician_id is not None:
@@ -356,6 +358,10 @@ async def open_demo(
         raise
     key = ConversationKey(team="TDEMO", channel="DCONSOLE", thread="", user=asker.user_id)
     return DemoWorld(client, simulator, store, dialog, demo_user, asker, key, examples)
+
+
+async def _demo_notify(target: str, text: str) -> bool:
+    return True
 
 
 def banner(world: DemoWorld, *, tz: str, home: list[str] | None = None) -> list[str]:

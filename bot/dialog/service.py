@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.alerts.subscriptions import record_write_actor
 from bot.dialog.engine import InternalEvent, step
 from bot.dialog.messages import Asker, ConversationKey, Event, Reply, Said
+from bot.dialog.notices import LateNotices, Send
 from bot.dialog.reads.registry import read_lookup
 from bot.dialog.runner import Runner
 from bot.dialog.state import (
@@ -62,6 +63,8 @@ class DialogService:
         cache_ttl: float = 900.0,
         campaign_id: int | None = None,
         mention_names: Callable[[str], Awaitable[str | None]] | None = None,
+        notify: Send | None = None,
+        alert_channel: str | None = None,
     ) -> None:
         self.client = client
         self.store = store
@@ -72,6 +75,8 @@ class DialogService:
         # Slack user id -> the person's name, so "assign <@U123> to job 1001" can match a technician.
         self.mention_names = mention_names
         self.runner = Runner(client, store, cache_ttl=cache_ttl, clock=clock)
+        # a technician's "running late" goes to the office through `notify` (set by the surface)
+        self.late = LateNotices(client, store, send=notify, alert_channel=alert_channel)
         # Kept well past idle expiry so the next message can still say what expired.
         self.state_ttl = float(idle_minutes * 60 + 24 * 3600)
 
@@ -79,6 +84,10 @@ class DialogService:
         path = key.as_path()
         if isinstance(event, Said) and "<@" in event.text:
             event = Said(text=await self._name_mentions(event.text))
+        if isinstance(event, Said):  # a technician's running-late notice (bot/dialog/notices.py)
+            late = await self.late.answer(self._in_known_zone(asker), event.text, self.clock())
+            if late is not None:
+                return [late]
         alert_reply = None
         if isinstance(event, Said):  # alert subscriptions and quiet hours (bot/alerts/requests.py)
             from bot.alerts.requests import answer as alert_request

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Literal
 
@@ -20,7 +21,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.alerts.slackout import SlackOut
 from bot.config import Settings, reveal
+from bot.slack.blocks import escape_mrkdwn
 
 log = logging.getLogger("bot.slack.server")
 
@@ -85,13 +88,32 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
     store = open_store(settings.redis_url)
     stack.push_async_callback(store.aclose)
     dialog = DialogService(
-        client=client, store=store, tz=settings.st_timezone, idle_minutes=settings.dialog_ttl_minutes
+        client=client,
+        store=store,
+        tz=settings.st_timezone,
+        idle_minutes=settings.dialog_ttl_minutes,
+        alert_channel=settings.alert_channel,
     )
     app = build_app(settings, dialog=dialog, store=store, servicetitan=client, socket_mode=socket_mode)
+    dialog.late.send = slack_sender(SlackOut(app.client, store, default_tz=settings.st_timezone))
     from bot.alerts.runtime import start_alerts  # the watcher of ServiceTitan's changes (CONTRACT section 6)
 
     await start_alerts(settings, stack, client=client, store=store, slack=app.client)
     return app
+
+
+def slack_sender(out: SlackOut) -> Callable[[str, str], Awaitable[bool]]:
+    """The dialog's way to tell someone else (a technician's running-late notice): a DM to a user id,
+    else a post to the channel; the text escaped for Slack."""
+
+    async def send(target: str, text: str) -> bool:
+        safe = escape_mrkdwn(text)
+        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": safe}}]
+        if target[:1] in ("U", "W"):
+            return await out.dm(target, safe, blocks)
+        return await out.post(target, safe, blocks)
+
+    return send
 
 
 def run_bot(

@@ -1,0 +1,84 @@
+"""A technician's "running 30 min late to 1008" through the real DialogService (simulator, real Redis): a short
+notice to the dispatcher who last changed the job through the bot, else ALERT_CHANNEL, and a word back to the
+technician saying where it went. Nothing is written to ServiceTitan."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialog.messages import Asker
+from tests.dialog.conftest import TZ, Harness, dispatcher, last_card
+
+MIKE_CHEN = Asker(user_id="U42", tz=TZ, role="technician", technician_id=42, name="Mike Chen")
+
+
+class Outbox:
+    def __init__(self, *, accept: bool = True, fail: bool = False) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.accept, self.fail = accept, fail
+
+    async def __call__(self, target: str, text: str) -> bool:
+        if self.fail:
+            raise ConnectionError("slack is down")
+        self.sent.append((target, text))
+        return self.accept
+
+
+def wire(harness: Harness, outbox: Outbox | None, channel: str | None = "CDISPATCH") -> None:
+    harness.service.late.send = outbox
+    harness.service.late.alert_channel = channel
+
+
+async def test_the_notice_goes_to_the_alert_channel_and_the_technician_is_told(harness: Harness) -> None:
+    outbox = Outbox()
+    wire(harness, outbox)
+    (reply,) = await harness.say("running 30 min late to 1008", MIKE_CHEN, harness.key("U42"))
+    assert outbox.sent == [
+        ("CDISPATCH", "⏱ Mike Chen is running 30 minutes late to job 1008 (appointment 5009, due 9:00 AM).")
+    ]
+    assert reply.text.startswith("Sent to the dispatch channel: “⏱ Mike Chen is running 30 minutes late")
+    assert harness.sim.write_count == 0
+
+
+async def test_the_dispatcher_who_last_changed_the_job_gets_it_by_dm(harness: Harness) -> None:
+    outbox = Outbox()
+    wire(harness, outbox)
+    card = last_card(await harness.say("reschedule 1008 to friday 10am", dispatcher("U1")))
+    from bot.dialog.messages import Pressed
+
+    await harness.handle(Pressed(action="confirm", token=card.token), dispatcher("U1"))
+    (reply,) = await harness.say("running 20 minutes late to job 1008", MIKE_CHEN, harness.key("U42"))
+    assert [target for target, _ in outbox.sent] == ["U1"]
+    assert "20 minutes late to job 1008" in outbox.sent[0][1]
+    assert "Sent to <@U1>, who last changed job 1008" in reply.text
+    assert harness.sim.write_count == 1  # the reschedule only
+
+
+async def test_without_a_job_it_is_the_technicians_next_visit(harness: Harness) -> None:
+    outbox = Outbox()
+    wire(harness, outbox)
+    await harness.say("running late", MIKE_CHEN, harness.key("U42"))
+    assert len(outbox.sent) == 1 and "running a bit late to job 1008 (appointment 5009" in outbox.sent[0][1]
+
+
+@pytest.mark.parametrize(
+    ("outbox", "channel", "said"),
+    [
+        (Outbox(), None, "I couldn't pass it on"),
+        (Outbox(accept=False), "CDISPATCH", "Slack didn't take the notice"),
+        (Outbox(fail=True), "CDISPATCH", "Slack didn't take the notice"),
+    ],
+)
+async def test_a_notice_that_could_not_be_sent_says_so(
+    harness: Harness, outbox: Outbox, channel: str | None, said: str
+) -> None:
+    wire(harness, outbox, channel)
+    (reply,) = await harness.say("running 30 min late to 1008", MIKE_CHEN, harness.key("U42"))
+    assert said in reply.text and "Please call the office." in reply.text
+
+
+async def test_a_dispatcher_saying_it_sends_nothing(harness: Harness) -> None:
+    outbox = Outbox()
+    wire(harness, outbox)
+    (reply,) = await harness.say("running 30 min late to 1008", dispatcher())
+    assert outbox.sent == [] and "push 1038 back 30 minutes" in reply.text
