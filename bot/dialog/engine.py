@@ -177,7 +177,11 @@ def _on_answer(s: Conversation, a: Answer, now: datetime) -> list[Effect]:
         case Fill():
             return _fill(s, a, now)
         case NewRequest():
-            return _new_request(s, a.intent, a.slots, now)
+            effects = _new_request(s, a.intent, a.slots, now)
+            if a.then is not None and s.pending is not None and s.pending.intent == a.intent:
+                s.then = a.then  # "… and assign mike chen": offered once this one is done
+                effects.insert(0, Say(replies.text(replies.then_note(a.then))))
+            return effects
         case Unclear(click=True):
             return [Say(replies.text(a.problem))]
         case Unclear():
@@ -248,7 +252,9 @@ def _abandon(s: Conversation, now: datetime) -> list[Effect]:
         )
     else:
         message = f"OK, I won't {replies.undone(s.pending)}. Nothing was changed."
-    s.pending, s.switch_to, s.phase, s.unsure = None, None, "idle", False
+    if s.then is not None:
+        message += f" I won't do “{s.then['text']}” either."
+    s.pending, s.switch_to, s.phase, s.unsure, s.then = None, None, "idle", False, None
     s.token = new_token(s, now, "abandon")
     return [Say(replies.text(message, replaces_card=True))]
 
@@ -307,7 +313,7 @@ def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -
                 "Please ask the office. You can still look things up, e.g. *my appointments today*."
             )
         wanted = {k: v for k, v in slots.items() if k in INTENT_SLOTS[intent]}
-        s.pending = Pending(intent=intent, slots=wanted, started_at=now)
+        s.pending, s.then = Pending(intent=intent, slots=wanted, started_at=now), None
         s.phase, s.unsure = "collecting", False
         s.undo = None if s.undo and s.undo.until < now else s.undo
         return advance(s, now)
@@ -510,6 +516,9 @@ def _on_result(s: Conversation, event: Called | ClaimLost, now: datetime) -> lis
         done_text = plan.done_text.rstrip(".")
         s.no_undo = f"Your last change ({done_text}) can't be undone here: {WRITES[intent].no_undo}."
         reply.footnote = f"No undo for this one: {WRITES[intent].no_undo}."
+    then, s.then = s.then, None
+    if then is not None and then["intent"] in WRITE_INTENTS:  # the second part of "… and assign mike"
+        return [Say(reply), *_start(s, str(then["intent"]), dict(then["slots"]), now)]
     return [Say(reply)]
 
 

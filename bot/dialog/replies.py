@@ -169,3 +169,12 @@ def customer_label(row: dict[str, Any]) -> str:
     address: dict[str, Any] = found if isinstance(found, dict) else {}
     where = ", ".join(str(address[k]) for k in ("street", "city") if address.get(k))
     return f"{row.get('name', '')}" + (f" · {where}" if where else "") + f" (#{row['id']})"
+
+
+def then_note(then: dict[str, Any]) -> str:
+    """Said before the first card of a message holding two requests ("… and assign mike chen")."""
+    if then.get("intent") == "unknown":
+        return (
+            f"I'll do the first part only: I didn't understand “{then['text']}”, so that part won't be done."
+        )
+    return f"One at a time: this first, then I'll ask you about “{then['text']}”."

@@ -181,6 +181,7 @@ class Conversation(BaseModel):
     last_done: str | None = None  # what the last confirmed write did ("already done" answers)
     last_done_token: str = ""
     unsure: bool = False  # the pending plan was sent but its outcome is unknown: check before sending again
+    then: dict[str, Any] | None = None  # the second request of the message ({intent, slots, text}), next
     no_undo: str | None = None  # the last change has no undo: what it was and why, for a typed "undo"
     notice: str | None = None  # said at the start of the next turn (e.g. a request dropped by an update)
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from bot.dialog import compound
 from bot.dialog.catalog import (
     ANSWER_CONTEXT,
     CORRECTABLE,
@@ -94,6 +95,7 @@ class Fill:
 class NewRequest:
     intent: str
     slots: dict[str, Any] = field(default_factory=dict)
+    then: dict[str, Any] | None = None  # a second request in the same message (bot.dialog.compound)
 
 
 @dataclass(frozen=True)
@@ -306,7 +308,8 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         follow_up = _follow_up_read(s.last_read, text, now, tz)
         if follow_up is not None:
             return follow_up
-    return NewRequest(intent, slots)
+    slots, then = compound.split(text, intent, slots, now, tz, writes=WRITE_INTENTS)
+    return NewRequest(intent, slots, then)
 
 
 def _follow_up_read(last_read: dict[str, Any], text: str, now: datetime, tz: str) -> NewRequest | None:

@@ -1,0 +1,54 @@
+"""Two requests in one message: "reschedule 1009 to monday 10am and assign mike chen". Pure.
+
+The parser reads one request per message, so the dialog splits at "and <verb>" (or "then", "also") before a
+word that starts a change, reads each part on its own, and gives the second part the first part's job when
+it names none ("assign mike chen" is about job 1009). The dialog confirms the first, then offers the second
+with its own card; a second part that is no request is said to be left undone, never guessed at.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from intents import parse
+
+_VERBS = (
+    "assign|reassign|unassign|give|swap|put|place|hold|cancel|uncancel|add|move|reschedule|push|bump|book|"
+    "take|remove|delete|complete|confirm|mark|note|set|change|update|schedule"
+)
+_JOINER = re.compile(rf"\s*(?:,\s*)?\b(?:and(?:\s+then|\s+also)?|then|also|plus)\s+(?=(?:{_VERBS})\b)", re.I)
+_TARGET = ("job_id", "appointment_id")
+_FREE_TEXT = ("text", "reason", "summary")
+
+
+def _parse(text: str, now: datetime, tz: str) -> tuple[str, dict[str, Any]]:
+    try:
+        parsed = parse(text, now=now, tz=tz)
+    except Exception:  # the parser promises never to raise; then there is no second request
+        return "unknown", {}
+    return str(parsed.get("intent", "unknown")), dict(parsed.get("slots") or {})
+
+
+def split(
+    text: str, intent: str, slots: dict[str, Any], now: datetime, tz: str, *, writes: frozenset[str]
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The first request's slots and the second request ({"intent", "slots", "text"}), or None when the
+    message holds one request. `intent`/`slots` are the parser's reading of the whole message."""
+    if intent not in writes:
+        return slots, None
+    match = _JOINER.search(text)
+    if match is None or match.start() == 0:
+        return slots, None
+    head, tail = text[: match.start()].strip(" ,"), text[match.end() :].strip()
+    if any(tail.casefold() in str(slots.get(k, "")).casefold() for k in _FREE_TEXT):
+        return slots, None  # "note: call and confirm with the customer": it is the note's own words
+    head_intent, head_slots = _parse(head, now, tz)
+    tail_intent, tail_slots = _parse(tail, now, tz)
+    if head_intent != intent:
+        return slots, None  # the parser read the whole message as one request; so does the dialog
+    if tail_intent in writes and not any(tail_slots.get(k) is not None for k in _TARGET):
+        tail_slots.update({k: head_slots[k] for k in _TARGET if head_slots.get(k) is not None})
+    then = {"intent": tail_intent if tail_intent in writes else "unknown", "slots": tail_slots, "text": tail}
+    return head_slots, then
