@@ -440,7 +440,7 @@ def _on_loaded(s: Conversation, event: Loaded, now: datetime) -> list[Effect]:
     if event.error:
         p.customer_name = None
         return [Say(Reply(kind="error", text=f"{event.error} Nothing was changed; try again in a moment."))]
-    if event.what == "customers_named":
+    if event.what == "customers_named" and p.customer_name is not None:  # typed for "Which customer?"
         return _on_customers_named(s, event, now)
     p.data[Load(event.what, event.args).key] = event.data
     return advance(s, now)

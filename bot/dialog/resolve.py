@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.dialog import rules, timefmt
 from bot.dialog.messages import Asker
-from bot.dialog.state import Guard, Load, Pending, Plan
+from bot.dialog.state import Load, Pending, Plan
 
 if TYPE_CHECKING:
     from bot.dialog.writes.base import Write
@@ -464,6 +464,15 @@ def step_text(p: Pending, ctx: Ctx) -> None:
 
 def step_customer(p: Pending, ctx: Ctx) -> None:
     customer_id = p.slots.get("customer_id")
+    if customer_id is None and p.slots.get("customer"):  # "new job for Alice Johnson": by name
+        name = str(p.slots["customer"])
+        rows = _data(p, "customers_named", name=name) or []
+        if not rows:
+            raise _Need(Reject(("customer",), f"I can't find a customer named “{name}”."))
+        if len(rows) > 1:
+            options = [(str(r["id"]), f"{r['name']} (#{r['id']})"[:75]) for r in rows[:25]]
+            raise _Need(Offer("customer_id", f"Which customer did you mean by “{name}”?", options))
+        customer_id = int(rows[0]["id"])
     if customer_id is None:
         raise _Need(AskFor("customer_id"))
     found = _data(p, "customer", customer_id=customer_id)
@@ -489,9 +498,12 @@ def step_location(p: Pending, ctx: Ctx) -> None:
         row = locations[0]
     elif not locations:
         raise _Need(Stop(f"Customer {ctx.customer['id']} has no active location to send a technician to."))
-    else:
-        options = [(str(loc["id"]), location_label(loc)) for loc in locations[:25]]
-        raise _Need(Offer("location_id", "Which location?", options))
+    else:  # "at 396 Hillcrest": the customer's locations on that street, else all of them
+        near = rules.locations_at(str(p.slots.get("location") or ""), locations)
+        if len(near) != 1:
+            options = [(str(loc["id"]), location_label(loc)) for loc in (near or locations)[:25]]
+            raise _Need(Offer("location_id", "Which location?", options))
+        row = near[0]
     ctx.location = row
 
 
@@ -663,36 +675,3 @@ def _undo_facts(plan: Plan) -> list[tuple[str, str]]:
     keep = ("Job", "Customer", "Address", "Appointment", "Technicians")
     facts = [(label, value) for label, value in plan.facts if label in keep]
     return [(label, after.get(label, value) if label == "Technicians" else value) for label, value in facts]
-
-
-_JOB_FIELD_LABELS = {
-    "job_status": "status",
-    "priority": "priority",
-    "summary": "summary",
-    "customer_id": "customer",
-    "job_type_id": "job type",
-}
-
-
-def drift_text(guard: Guard, now: Row) -> str:
-    """What changed in ServiceTitan since a card was made, as a sentence: "Job 1012 has been moved to …"."""
-    if now.get("exists") is False:
-        what = f"Appointment {guard.id}" if guard.kind == "appointment" else guard.label
-        return f"{what} has been deleted"
-    want = guard.fields
-    if guard.kind == "assignments":
-        names = ", ".join(now.get("technician_names") or []) or "nobody"
-        return f"The technicians on {guard.label.lower()} are now {names}"
-    if guard.kind == "appointment":
-        if (now.get("start"), now.get("end")) != (want.get("start"), want.get("end")) and "start" in want:
-            start, end = timefmt.parse_iso(str(now["start"])), timefmt.parse_iso(str(now["end"]))
-            return f"{guard.label} has been moved to {timefmt.span(start, end, guard.tz)}"
-        if "status" in want and now.get("status") != want["status"]:
-            return f"Appointment {guard.id} of {guard.label.lower()} is now {now.get('status')}"
-        if "special_instructions" in want:
-            text = now.get("special_instructions") or "empty"
-            return f"The special instructions of appointment {guard.id} now read “{text}”"
-        return f"Appointment {guard.id} of {guard.label.lower()} has changed"
-    changed = [k for k in want if k != "exists" and now.get(k) != want[k]]
-    parts = [f"{_JOB_FIELD_LABELS.get(k, k)} has changed to {now.get(k) or 'nothing'}" for k in changed]
-    return f"{guard.label}'s " + (", and its ".join(parts) or "details have changed")

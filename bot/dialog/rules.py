@@ -82,6 +82,19 @@ def match_technician(query: str, technicians: list[Row]) -> Match:
     return _one_or_many([names[i][0] for score, i in strong if score >= best - 15])
 
 
+def locations_at(words: str, locations: list[Row]) -> list[Row]:
+    """The locations whose name or street holds every word of `words` ("396 Hillcrest"); none for no words."""
+    wanted = _norm(words).split()
+    if not wanted:
+        return []
+
+    def said(loc: Row) -> str:
+        address = loc.get("address") or {}
+        return _norm(f"{loc.get('name', '')} {address.get('street', '')} {address.get('city', '')}")
+
+    return [loc for loc in locations if all(w in said(loc).split() for w in wanted)]
+
+
 def match_named(words: str, rows: list[Row], *, threshold: int = 80) -> Match:
     """Match free words against rows with a `name` (reasons, job types, business units)."""
     q = _norm(words)

@@ -16,11 +16,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.dialog import lookups, timefmt
+from bot.dialog.drift import drift_text
 from bot.dialog.reads.common import ReadContext
 from bot.dialog.reads.registry import answer as read_answer
 from bot.dialog.refdata import FACTS_NAMESPACE, ReferenceData
 from bot.dialog.refdata import as_row as _row
-from bot.dialog.resolve import drift_text
 from bot.dialog.state import Called, Guard, Load, Loaded, Plan
 from bot.servicetitan import Conflict, OutcomeUnknown, ServiceTitanClient, ServiceTitanError
 from bot.servicetitan.operations import UpdateJob, find_appointment, find_job, technicians_on
