@@ -1,4 +1,5 @@
-"""Change a job's priority, summary, bill-to customer or type: "change the priority of job 1001 to high"."""
+"""Change a job's priority, summary, bill-to customer or type: "change the priority of job 1001 to high"
+(undo sets the fields back as they were)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,17 @@ def plan(p: Pending, ctx: Ctx) -> Plan:
         changes.append(
             ("Job type", type_name(ctx, job.get("job_type_id")) or "—", str(c["job_type"]["name"]))
         )
+    old = {k: job.get(k) for k in fields}
+    undo = None
+    if all(v is not None for v in old.values()):  # an empty summary can't be sent back
+        undo = Plan(
+            operation=UpdateJob(job_id=int(job["id"]), update=JobUpdate(**old)),
+            title=f"Undo: set job {job['id']} back as it was?",
+            verb="Set it back",
+            done_text=f"Set job {job['id']} back as it was.",
+            changes=[(label, after, before) for label, before, after in changes],
+            guard=job_guard(ctx, fields, always=True),
+        )
     return Plan(
         operation=UpdateJob(job_id=int(job["id"]), update=JobUpdate(**fields)),
         title=f"Update job {job['id']}?",
@@ -40,7 +52,8 @@ def plan(p: Pending, ctx: Ctx) -> Plan:
         done_text=f"Updated job {job['id']}.",
         facts=job_facts(ctx),
         changes=changes,
-        guard=job_guard(ctx, {k: job.get(k) for k in fields}),
+        undo=undo,
+        guard=job_guard(ctx, old),
     )
 
 
@@ -52,5 +65,5 @@ WRITE = Write(
     done="updated",
     plan=plan,
     operations=(UpdateJob,),
-    no_undo="say the old values again to put them back",
+    no_undo="it had no summary before, and one can't be emptied from here",
 )
