@@ -19,6 +19,9 @@ Layout (see shared/STYLE.md, "Dialog as explicit, pure transitions"):
   before its card.
 - runner.py: the one boundary that talks to ServiceTitan: performs Load (through reads, lookups, refdata)
   and the writes (each a typed operation of bot/servicetitan/operations.py).
+- relative.py: times said relative to the visit ("push back an hour", "the day after"); compound.py: two
+  requests in one message ("… and assign mike chen"), the second offered after the first is done;
+  drift.py: what changed since a card was made; notices.py: a technician's "running late" to the office.
 - service.py: `DialogService`, the Dialog protocol: load, step, run effects, save; the compare-and-set that
   makes a confirm apply exactly once.
 
