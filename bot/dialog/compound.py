@@ -9,6 +9,7 @@ with its own card; a second part that is no request is said to be left undone, n
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,8 @@ _VERBS = (
 )
 _JOINER = re.compile(rf"\s*(?:,\s*)?\b(?:and(?:\s+then|\s+also)?|then|also|plus)\s+(?=(?:{_VERBS})\b)", re.I)
 _TARGET = ("job_id", "appointment_id")
-_FREE_TEXT = ("text", "reason", "summary")
+_OWN_WORDS = ("text", "summary")  # a note's or a summary's words are never split
+_IT = re.compile(r"\b(?:it|that job|this job|that one)\b", re.I)
 
 
 def _parse(text: str, now: datetime, tz: str) -> tuple[str, dict[str, Any]]:
@@ -32,23 +34,39 @@ def _parse(text: str, now: datetime, tz: str) -> tuple[str, dict[str, Any]]:
 
 
 def split(
-    text: str, intent: str, slots: dict[str, Any], now: datetime, tz: str, *, writes: frozenset[str]
+    text: str,
+    intent: str,
+    slots: dict[str, Any],
+    now: datetime,
+    tz: str,
+    *,
+    writes: frozenset[str],
+    accepts: Callable[[str], frozenset[str]],
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The first request's slots and the second request ({"intent", "slots", "text"}), or None when the
-    message holds one request. `intent`/`slots` are the parser's reading of the whole message."""
+    message holds one request. `intent`/`slots` are the parser's reading of the whole message; `accepts`
+    gives the slots a write takes ("book … and assign sarah" is one booking with its technician)."""
     if intent not in writes:
         return slots, None
     match = _JOINER.search(text)
     if match is None or match.start() == 0:
         return slots, None
     head, tail = text[: match.start()].strip(" ,"), text[match.end() :].strip()
-    if any(tail.casefold() in str(slots.get(k, "")).casefold() for k in _FREE_TEXT):
+    if any(tail.casefold() in str(slots.get(k, "")).casefold() for k in _OWN_WORDS):
         return slots, None  # "note: call and confirm with the customer": it is the note's own words
     head_intent, head_slots = _parse(head, now, tz)
-    tail_intent, tail_slots = _parse(tail, now, tz)
     if head_intent != intent:
         return slots, None  # the parser read the whole message as one request; so does the dialog
+    target = {k: head_slots[k] for k in _TARGET if head_slots.get(k) is not None}
+    tail_intent, tail_slots = _parse(tail, now, tz)
+    if tail_intent not in writes and target:  # "… and put sarah on it": "it" is the first part's job
+        tail_intent, tail_slots = _parse(_IT.sub(f"job {next(iter(target.values()))}", tail), now, tz)
+    if tail.casefold() in str(slots.get("reason", "")).casefold() and tail_intent not in writes:
+        return slots, None  # "waiting for parts and take the old one out": the reason's own words
+    joins = tail_intent == "assign_technician" and tail_slots.get("technician") and not target
+    if joins and "technician" in accepts(intent) and not head_slots.get("technician"):
+        return {**head_slots, "technician": tail_slots["technician"]}, None  # "book … and assign sarah"
     if tail_intent in writes and not any(tail_slots.get(k) is not None for k in _TARGET):
-        tail_slots.update({k: head_slots[k] for k in _TARGET if head_slots.get(k) is not None})
+        tail_slots.update(target)
     then = {"intent": tail_intent if tail_intent in writes else "unknown", "slots": tail_slots, "text": tail}
     return head_slots, then

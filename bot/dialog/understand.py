@@ -308,7 +308,9 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         follow_up = _follow_up_read(s.last_read, text, now, tz)
         if follow_up is not None:
             return follow_up
-    slots, then = compound.split(text, intent, slots, now, tz, writes=WRITE_INTENTS)
+    slots, then = compound.split(
+        text, intent, slots, now, tz, writes=WRITE_INTENTS, accepts=lambda i: INTENT_SLOTS.get(i, frozenset())
+    )
     return NewRequest(intent, slots, then)
 
 
