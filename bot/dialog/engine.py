@@ -235,10 +235,17 @@ def _undo(s: Conversation, token: str | None, now: datetime) -> list[Effect]:
     s.undo = None
     if now > offer.until:
         return [Say(replies.text(f"Undo was only available for {UNDO_MINUTES} minutes; it has expired."))]
-    s.pending = Pending(intent="undo", plan=offer.plan, started_at=now)
+    dropped = s.pending if s.pending is not None and s.phase in ACTIVE_PHASES else None
+    s.pending, s.then = Pending(intent="undo", plan=offer.plan, started_at=now), None
     s.phase = "confirming"
     s.token = new_token(s, now, "undo")
-    return [ShowConfirmation(replies.confirmation(s, offer.plan))]
+    effects: list[Effect] = [ShowConfirmation(replies.confirmation(s, offer.plan))]
+    if dropped is not None and dropped.intent != "undo":  # undo replaces it: say so, never silently
+        what = replies.undone(dropped)
+        effects.insert(
+            0, Say(replies.text(f"I dropped your request to {what}; ask again after this if needed."))
+        )
+    return effects
 
 
 def _abandon(s: Conversation, now: datetime) -> list[Effect]:
