@@ -513,6 +513,9 @@ def _on_result(s: Conversation, event: Called | ClaimLost, now: datetime) -> lis
     )
     # Undo is about the conversation's last change: an earlier change's offer never outlives a newer one.
     s.undo, s.no_undo = None, None
+    after = WRITES[intent].undo_after if intent in WRITES else None
+    if plan.undo is None and after is not None and isinstance(event.data, dict):
+        plan = plan.model_copy(update={"undo": after(plan, event.data, _asker(s).tz)})
     if plan.undo is not None:
         token = new_token(s, now, "undo-offer")
         s.undo = UndoOffer(plan=plan.undo, until=now + timedelta(minutes=UNDO_MINUTES), token=token)

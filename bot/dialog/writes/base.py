@@ -45,6 +45,8 @@ class Write:
     whole_job: given a job, it changes every appointment of it that can be (one card), not one picked.
     no_undo: why the change has no undo, said with its result and to a typed "undo" ("" when it has one).
     for_technicians: what a technician is told instead of "only dispatchers…" ({job_id} filled in).
+    undo_after: the undo of a change that can only be built from ServiceTitan's answer (the id of what it
+        created), from the plan, that answer and the user's time zone.
     """
 
     intent: str
@@ -63,6 +65,7 @@ class Write:
     whole_job: bool = False
     no_undo: str = ""
     for_technicians: str = ""
+    undo_after: Callable[[Plan, Row, str], Plan | None] | None = None
 
     def job_problem(self, job: Row) -> str | None:
         """Why this write can't change the job as it is now (None: it can)."""
