@@ -68,5 +68,10 @@ def split(
         return {**head_slots, "technician": tail_slots["technician"]}, None  # "book … and assign sarah"
     if tail_intent in writes and not any(tail_slots.get(k) is not None for k in _TARGET):
         tail_slots.update(target)
-    then = {"intent": tail_intent if tail_intent in writes else "unknown", "slots": tail_slots, "text": tail}
+    then = {
+        "intent": tail_intent if tail_intent in writes else "unknown",
+        "slots": tail_slots,
+        "text": tail,
+        "head": head,  # the first part's own words (read against a request already in progress)
+    }
     return head_slots, then

@@ -175,7 +175,11 @@ def _on_answer(s: Conversation, a: Answer, now: datetime) -> list[Effect]:
                 return _apply_choice(s, a.value, now)
             return _stale()
         case Fill():
-            return _fill(s, a, now)
+            effects = _fill(s, a, now)
+            if a.then is not None and s.pending is not None:
+                s.then = a.then  # "… and assign sarah": offered once this one is done
+                effects.insert(0, Say(replies.text(replies.then_note(a.then))))
+            return effects
         case NewRequest():
             effects = _new_request(s, a.intent, a.slots, now)
             if a.then is not None and s.pending is not None and s.pending.intent == a.intent:

@@ -20,7 +20,7 @@ The answers:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -89,6 +89,7 @@ class Fill:
     customer_name: str | None = None
     either: int | None = None
     picked: bool = False  # from the card's date or time picker
+    then: dict[str, Any] | None = None  # a second request in the same message (bot.dialog.compound)
 
 
 @dataclass(frozen=True)
@@ -296,7 +297,12 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     if intent == "cancel_dialog":
         return Abandon()
     if s.pending is not None and phase in ACTIVE_PHASES:
-        return _in_request(s, s.pending, phase, text, intent, slots, now, tz)
+        head_slots, then = _split(text, intent, slots, now, tz)
+        if then is None:
+            return _in_request(s, s.pending, phase, text, intent, slots, now, tz)
+        # "no, job 1010 tomorrow 9am and assign sarah": the first part read against the request
+        answer = _in_request(s, s.pending, phase, str(then["head"]), intent, head_slots, now, tz)
+        return replace(answer, then=then) if isinstance(answer, Fill | NewRequest) else answer
     lone = _BARE_NUMBER.fullmatch(said)
     if lone and len(lone[1]) <= 2:
         # "1" with nothing asked is a button number typed after the buttons went, not job 1
@@ -308,10 +314,15 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         follow_up = _follow_up_read(s.last_read, text, now, tz)
         if follow_up is not None:
             return follow_up
-    slots, then = compound.split(
-        text, intent, slots, now, tz, writes=WRITE_INTENTS, accepts=lambda i: INTENT_SLOTS.get(i, frozenset())
-    )
+    slots, then = _split(text, intent, slots, now, tz)
     return NewRequest(intent, slots, then)
+
+
+def _split(
+    text: str, intent: str, slots: dict[str, Any], now: datetime, tz: str
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    accepts = lambda name: INTENT_SLOTS.get(name, frozenset())  # noqa: E731
+    return compound.split(text, intent, slots, now, tz, writes=WRITE_INTENTS, accepts=accepts)
 
 
 def _follow_up_read(last_read: dict[str, Any], text: str, now: datetime, tz: str) -> NewRequest | None:
