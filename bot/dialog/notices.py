@@ -82,7 +82,8 @@ class LateNotices:
             job_id = int(slots["job_id"])
             await self.client.get_job(job_id)  # NotFound when there is no such job
             visits = [a async for a in self.client.iter_appointments(job_id=job_id) if a.status in _OPEN]
-            mine = [a for a in visits if a.id in await self._assigned(technician_id, [a.id for a in visits])]
+            assigned = await self._assigned(technician_id, [a.id for a in visits])
+            mine = [a for a in visits if a.id in assigned]
             return _soonest(mine or visits, now)
         visits = [
             a
@@ -108,7 +109,11 @@ class LateNotices:
         late = f"{int(minutes)} minutes" if isinstance(minutes, int | float) and minutes > 0 else "a bit"
         at = timefmt.clock(timefmt.local(visit.start, asker.tz))
         who = asker.name or "A technician"
-        notice = f"⏱ {who} is running {late} late to job {visit.job_id} (appointment {visit.id}, due {at})."
+        on_it = await self._assigned(asker.technician_id or 0, [visit.id])
+        aside = "" if on_it else "; not assigned to it in ServiceTitan"
+        notice = (
+            f"⏱ {who} is running {late} late to job {visit.job_id} (appointment {visit.id}, due {at}{aside})."
+        )
         actor = await actor_of(self.store, visit.job_id, appointment_id=visit.id)
         target, where = (
             (actor, f"<@{actor}>, who last changed job {visit.job_id}")

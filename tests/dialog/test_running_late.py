@@ -82,3 +82,10 @@ async def test_a_dispatcher_saying_it_sends_nothing(harness: Harness) -> None:
     wire(harness, outbox)
     (reply,) = await harness.say("running 30 min late to 1008", dispatcher())
     assert outbox.sent == [] and "push 1038 back 30 minutes" in reply.text
+
+
+async def test_a_job_the_technician_is_not_on_is_said_so_in_the_notice(harness: Harness) -> None:
+    outbox = Outbox()
+    wire(harness, outbox)
+    await harness.say("running 10 min late to 1001", MIKE_CHEN, harness.key("U42"))  # Mike Carter's job
+    assert outbox.sent and outbox.sent[0][1].endswith("; not assigned to it in ServiceTitan).")
