@@ -526,10 +526,10 @@ def _on_result(s: Conversation, event: Called | ClaimLost, now: datetime) -> lis
         reply.buttons = [Button(action="undo", label="Undo")]
         reply.token = token
         reply.footnote = f"Undo is available for {UNDO_MINUTES} minutes."
-    elif intent in WRITES and WRITES[intent].no_undo:
-        done_text = plan.done_text.rstrip(".")
-        s.no_undo = f"Your last change ({done_text}) can't be undone here: {WRITES[intent].no_undo}."
-        reply.footnote = f"No undo for this one: {WRITES[intent].no_undo}."
+    elif intent in WRITES:  # no undo: said now, and to a typed "undo" (never an older change's undo)
+        why = f": {WRITES[intent].no_undo}." if WRITES[intent].no_undo else "."
+        s.no_undo = f"Your last change ({plan.done_text.rstrip('.')}) can't be undone here{why}"
+        reply.footnote = f"No undo for this one{why}"
     then, s.then = s.then, None
     if then is not None and then["intent"] in WRITE_INTENTS:  # the second part of "… and assign mike"
         return [Say(reply), *_start(s, str(then["intent"]), dict(then["slots"]), now)]

@@ -33,4 +33,5 @@ WRITE = Write(
     operations=(HoldJob, RemoveJobHold),
     leaves=Status("Hold", "on hold"),
     already_hint="Say *show job {job_id}* for its details.",
+    no_undo="none of its visits was scheduled, so there is nothing to take off hold again",
 )
