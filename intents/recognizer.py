@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -34,7 +35,7 @@ from intents.slots import (
 )
 from intents.text import MAX_TOKENS, Token, tokenize
 from intents.typos import correct
-from intents.vocabulary import trade_heads
+from intents.vocabulary import office_words, trade_heads
 
 UNKNOWN: dict[str, Any] = {"intent": "unknown", "slots": {}}
 _KEPT_PUNCT = {",": ",", "-": "-", "–": "-", "—": "-", ":": ":", ";": ";", "&": "and", "+": "and", "=": ":"}
@@ -47,6 +48,9 @@ _SLOT_OF_PLACEHOLDER = {
     "NUM": "job_id",
     "ADDR": "location",
 }
+_ID_PHRASE = re.compile(r"(?:customer|client|location|site|job|appt|appointment|project)\s*#?\s*\d", re.I)
+# How a symptom-named job type starts: "no heat call", "no cooling call", "leak call"
+_SYMPTOM_LEADS = frozenset({"no", "low", "leak", "leaking", "emergency", "clogged", "broken"})
 _UNITS = frozenset(
     {"minutes", "minute", "mins", "min", "m", "hour", "hours", "days", "weeks", "percent", "%"}
 )
@@ -331,7 +335,10 @@ def _fill(
     allowed = set(spec.slots)
     free_covered = set(covered) if any(s in _FREE_SLOTS for s in slots) else set()
     times: list[timeparse.Atom] = []
-    for index, item in enumerate(analysis.items):
+    # ids said with their noun first: "traffic on 290, 30 min late for job 8835" is about job 8835
+    order = sorted(range(len(analysis.items)), key=lambda k: analysis.items[k].key == "NUM")
+    for index in order:
+        item = analysis.items[index]
         if index in covered:
             continue
         slot = _SLOT_OF_PLACEHOLDER.get(item.key)
@@ -380,12 +387,18 @@ def _fill(
                     slots.setdefault(slot, value)
                 break
     summary, job_type = slots.get("summary"), slots.get("job_type")
-    if (
-        isinstance(summary, str)
-        and isinstance(job_type, str)
-        and summary.lower().startswith(job_type.lower())
+    if isinstance(summary, str) and (
+        _ID_PHRASE.match(summary)
+        or (isinstance(job_type, str) and summary.lower().startswith(job_type.lower()))
     ):
-        del slots["summary"]  # ", garbage disposal install friday" is the job type again, not a summary
+        # "new job: customer 5, ..." names the customer; ", garbage disposal install friday" is the
+        # job type again: neither is a summary
+        del slots["summary"]
+    if isinstance(job_type, str) and job_type.split()[0].lower() in _SYMPTOM_LEADS:
+        # a "no heat call": the trade's own name for the job ends in "call"
+        called = re.search(re.escape(job_type) + r"\s+(call)\b", analysis.text, re.IGNORECASE)
+        if called:
+            slots["job_type"] = f"{job_type} {called.group(1)}"
     return slots
 
 
@@ -444,6 +457,8 @@ def _classified(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
     from intents.classifier import classify
 
     analysis = analyse(text, ctx.today, grammar)
+    if not office_words().isdisjoint(item.key for item in analysis.items):
+        return {"intent": "unknown", "slots": {}}  # "create a new invoice for customer 5": not ours
     ranked = [(i, p) for i, p in classify(analysis.skeleton) if i in grammar.intents or i == "unknown"]
     if not ranked:
         return {"intent": "unknown", "slots": {}}
