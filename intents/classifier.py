@@ -185,9 +185,14 @@ def data_hash() -> str:
 
 
 def cache_dir() -> Path:
+    """STBOT_CACHE_DIR if set; else .cache beside this module (one per checkout, so checkouts with
+    different data never evict each other's model) when writable; else the user's cache directory."""
     configured = os.environ.get(CACHE_ENV)
     if configured:
         return Path(configured)
+    local = Path(__file__).parent / ".cache"
+    if os.access(local if local.exists() else local.parent, os.W_OK):
+        return local
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "stbot"
 
@@ -267,6 +272,9 @@ def cache_file() -> Path:
 
 def _save(model: Model, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    ignore = path.parent / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# a cache of trained models (intents/classifier.py), never committed\n*\n")
     payload = {"classes": model.classes, "index": model.index, "weights": model.weights, "bias": model.bias}
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
