@@ -433,8 +433,43 @@ def _read_clauses(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
     for start in clause_starts(text):
         result = _read(text[start:], grammar, ctx)
         if result["intent"] != "unknown":
+            _from_context(text[:start], result, grammar, ctx)
             return result
     return result
+
+
+# A cause said before the request: "parts are backordered so put job 5 on hold", "since it rained, ..."
+_CAUSE_BEFORE = re.compile(
+    r"^\s*(?:(?:because|since|as)\s+(?P<lead>.+?)|(?P<so>.+?)\s+so)[\s,;:.!-]*$", re.I | re.S
+)
+
+
+def _from_context(context: str, result: dict[str, Any], grammar: Grammar, ctx: Context) -> None:
+    """Slots the request did not say that its leading context does: a time ("friday - what am I
+    doing"), a person mentioned, or the cause of a cancel or hold."""
+    spec = grammar.intents[result["intent"]]
+    slots = result["slots"]
+    analysis = analyse(context, ctx.today, grammar, strip=False)
+    times = [a for i in analysis.items if isinstance(i.payload, timeparse.TimeExpr) for a in i.payload.atoms]
+    if times and spec.time_slot and spec.time_slot not in slots:
+        res = timeparse.combine(times, ctx.today)
+        if spec.time_slot == "when":
+            value = timeparse.to_when(res, ctx.now_local, undated=True)
+        else:
+            value = timeparse.to_range(res)
+        if value is not None:
+            slots[spec.time_slot] = value
+    mentions = [i.payload for i in analysis.items if i.key == "MENTION"]
+    if mentions and "technician" in spec.slots and "technician" not in slots:
+        slots["technician"] = mentions[0]
+    cause = _CAUSE_BEFORE.match(context)
+    if cause and "reason" in spec.slots and "reason" not in slots:
+        words = analysis.items
+        own = [i for i in words if i.key[:1].islower() and i.key not in grammar.dropped_words]
+        if len(own) >= 2 and not any(i.key in _SLOT_OF_PLACEHOLDER for i in words):
+            reason = read_capture("reason", Capture((cause.group("lead") or cause.group("so")), (), ()), ctx)
+            if isinstance(reason, str):
+                slots["reason"] = reason
 
 
 # The fallback classifier's bar: the probability its best intent needs to be taken as the request

@@ -119,3 +119,28 @@ def test_a_technician_clause_after_a_request_without_a_technician_slot_is_ignore
     result = parse("cancel job 4410 because of the weather, give it to Mike", now=NOW, tz=TZ)
     assert result["intent"] == "cancel_job" and result["slots"]["job_id"] == 4410
     assert "technician" not in result["slots"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a time said before the request fills the request's time
+        (
+            "friday - what am I doing",
+            {"technician": "me", "range": {"from": "2026-11-27", "to": "2026-11-27"}},
+        ),
+        # a cause before "so" or after "since" is the reason of a hold
+        (
+            "parts are backordered so put job 2219 on hold",
+            {"job_id": 2219, "reason": "parts are backordered"},
+        ),
+        ("since the homeowner is away, hold job 2219", {"job_id": 2219, "reason": "the homeowner is away"}),
+    ],
+)
+def test_the_context_before_a_request_may_give_it_more_slots(text: str, expected: dict[str, object]) -> None:
+    assert parse(text, now=NOW, tz=TZ)["slots"] == expected
+
+
+def test_context_that_is_no_cause_gives_no_reason() -> None:
+    assert parse("ok so put job 2219 on hold", now=NOW, tz=TZ)["slots"] == {"job_id": 2219}
+    assert parse("homeowner rang, cancel job 2219", now=NOW, tz=TZ)["slots"] == {"job_id": 2219}
