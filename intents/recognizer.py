@@ -35,7 +35,7 @@ from intents.slots import (
 )
 from intents.text import MAX_TOKENS, Token, tokenize
 from intents.typos import correct
-from intents.vocabulary import office_words, trade_heads
+from intents.vocabulary import office_words, other_trades, trade_heads
 
 UNKNOWN: dict[str, Any] = {"intent": "unknown", "slots": {}}
 _KEPT_PUNCT = {",": ",", "-": "-", "–": "-", "—": "-", ":": ":", ";": ";", "&": "and", "+": "and", "=": ":"}
@@ -432,10 +432,21 @@ def _read_clauses(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
         return result
     for start in clause_starts(text):
         result = _read(text[start:], grammar, ctx)
+        theirs = not other_trades().isdisjoint(_words(text[:start]))
+        if result["intent"] != "unknown" and theirs and not _ID_SLOTS.intersection(result["slots"]):
+            # "the painter wants to reschedule to friday": their work, about none of our records
+            return {"intent": "unknown", "slots": {}}
         if result["intent"] != "unknown":
             _from_context(text[:start], result, grammar, ctx)
             return result
     return result
+
+
+_ID_SLOTS = frozenset({"job_id", "appointment_id", "customer_id", "location_id", "project_id"})
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[^\W\d_]+", text)}
 
 
 # A cause said before the request: "parts are backordered so put job 5 on hold", "since it rained, ..."
@@ -492,12 +503,14 @@ def _classified(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
     from intents.classifier import classify
 
     analysis = analyse(text, ctx.today, grammar)
-    if not office_words().isdisjoint(item.key for item in analysis.items):
-        return {"intent": "unknown", "slots": {}}  # "create a new invoice for customer 5": not ours
+    keys = {item.key for item in analysis.items}
+    names_a_record = any(_names_a_record(item) for item in analysis.items)
+    if not office_words().isdisjoint(keys) or (not names_a_record and not other_trades().isdisjoint(keys)):
+        return {"intent": "unknown", "slots": {}}  # "create a new invoice", "the roofer ...": not ours
     ranked = [(i, p) for i, p in classify(analysis.skeleton) if i in grammar.intents or i == "unknown"]
     if not ranked:
         return {"intent": "unknown", "slots": {}}
-    bar = ACCEPT if any(_names_a_record(item) for item in analysis.items) else ACCEPT_WITHOUT_RECORD
+    bar = ACCEPT if names_a_record else ACCEPT_WITHOUT_RECORD
     top, p = ranked[0]
     others = [i for i, q in ranked[1:] if q >= ALTERNATIVE and i != "unknown"][:MAX_ALTERNATIVES]
     if top != "unknown" and p >= bar:
