@@ -139,3 +139,19 @@ async def test_a_hold_made_through_the_bot_names_the_slack_user_who_confirmed_it
     await service.watcher.poll_once()
     (post,) = rig.slack.posts_to(CHANNEL)
     assert "<@U0DANA>" in block_text(post) and "Waiting for parts" in post["text"]
+
+
+async def test_a_change_by_an_employee_not_in_servicetitans_lists_names_no_internal_id(rig: AlertRig) -> None:
+    """Direct changes on the simulator are stamped with its API user, who is in no employee list."""
+    from bot.simulator.state import API_USER_ID
+
+    assert API_USER_ID not in rig.sim.state.employees and API_USER_ID not in rig.sim.state.technicians
+    service = rig.service()
+    await service.watcher.poll_once()
+    rig.sim.state.hold_job(1011, HOLD)
+    rig.sim.state.cancel_job(1012, CANCEL)
+    await service.watcher.poll_once()
+    (post,) = rig.slack.posts_to(CHANNEL)  # one cycle, two alerts: one grouped message
+    shown = block_text(post)  # the text fallback and the blocks
+    assert post["text"].count("By a ServiceTitan user") == 2, post["text"]
+    assert str(API_USER_ID) not in shown.replace("1011", "").replace("1012", ""), shown
