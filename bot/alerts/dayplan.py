@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.alerts import cards
-from bot.alerts.delivery import already_sent, mark_sent
+from bot.alerts.delivery import mark_sent, send_recorded, unsent
 from bot.alerts.describe import Describer, Visit, address_of, local_day
 from bot.alerts.events import TECHNICIAN_KINDS, ChangeEvent
 from bot.alerts.slackout import SlackOut
@@ -228,7 +228,10 @@ class TechnicianChanges:
         }
 
     async def _notify(self, tech: Any, events: list[ChangeEvent]) -> None:
-        pending = [e for e in events if not await already_sent(self.store, e.key, f"tech{tech.id}")]
+        recipient = f"tech{tech.id}"
+        channel = await self.slack.dm_channel(tech.slack_user)
+        keys = await unsent(self.store, self.slack, recipient, channel, [e.key for e in events])
+        pending = [e for e in events if e.key in keys]
         if not pending:
             return
         today = local_day(self.clock(), tech.tz)
@@ -253,9 +256,10 @@ class TechnicianChanges:
             lines.append(cards.change_line(event.kind, facts, _span(before, tech.tz), _span(after, tech.tz)))
         if lines:
             text, blocks = cards.changes_message(lines, tech.tz)
-            await self.slack.dm(tech.slack_user, text, blocks)
-        for event in pending:
-            await mark_sent(self.store, event.key, f"tech{tech.id}")
+            await send_recorded(self.store, self.slack, recipient, channel, keys, text, blocks)
+        else:
+            for key in keys:
+                await mark_sent(self.store, key, recipient)
 
 
 def _span(snapshot: dict[str, Any] | None, tz: str) -> str:
