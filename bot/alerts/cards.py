@@ -7,6 +7,7 @@ message is a complete plain-text fallback (CONTRACT section 6: an alert's job nu
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -27,6 +28,22 @@ TITLES = {
     "job_canceled": "Job {number} canceled",
     "appointment_hold": "Appointment of job {number} put on hold",
 }
+
+
+ALERT_ACTION_PATTERN = re.compile("^(?:" + "|".join(ALERT_ACTION_IDS) + r")(?::\d+)?$")
+# The only requests a button may carry (its value comes back from Slack: never trust it as free text).
+BUTTON_REQUEST = re.compile(
+    r"^(show job|remove hold on job|remove hold on appointment|remove the cancellation of job) \d{1,12}$"
+)
+
+
+def button_request(action_id: str, value: Any) -> str | None:
+    """The request an alert button carries (what it feeds the dialog), or None for any other control or
+    a value no alert button has. Used by the Slack listener and the console demo alike."""
+    request = str(value or "")
+    if not ALERT_ACTION_PATTERN.match(action_id) or not BUTTON_REQUEST.match(request):
+        return None
+    return request
 
 
 def esc(text: Any) -> str:
