@@ -98,6 +98,25 @@ async def _job_rows(
     return out
 
 
+async def technician_day(
+    client: ServiceTitanClient,
+    store: Store,
+    technician_id: int,
+    on: date,
+    tz: str,
+    *,
+    describer: Describer | None = None,
+) -> list[str]:
+    """The technician's day view (`cards.day_lines`): the one code path of the morning message and of App
+    Home (bot.dialog.service `home`), read from ServiceTitan each time it is shown."""
+    describer = describer or Describer(client, store)
+    start, end = timefmt.day_bounds(on, tz)
+    visits = await describer.visits(technician_id=technician_id, starts_on_or_after=start, starts_before=end)
+    visits = [v for v in visits if v.status != "Canceled" and technician_id in v.technician_ids]
+    jobs = await _job_rows(client, describer, visits)
+    return cards.day_lines([(v, jobs[v.job_id]) for v in visits], tz, technician_id)
+
+
 class DayPlans:
     def __init__(
         self,
@@ -119,13 +138,8 @@ class DayPlans:
         self.clock = clock
 
     async def message(self, tech: LinkedTechnician, on: date) -> tuple[str, list[dict[str, Any]]]:
-        start, end = timefmt.day_bounds(on, tech.tz)
-        visits = await self.describer.visits(
-            technician_id=tech.id, starts_on_or_after=start, starts_before=end
-        )
-        visits = [v for v in visits if v.status != "Canceled" and tech.id in v.technician_ids]
-        jobs = await _job_rows(self.client, self.describer, visits)
-        return cards.day_plan(tech.name.split()[0], on, [(v, jobs[v.job_id]) for v in visits], tech.tz)
+        lines = await technician_day(self.client, self.store, tech.id, on, tech.tz, describer=self.describer)
+        return cards.day_plan(tech.name.split()[0], on, lines, tech.tz)
 
     async def send(self, on: date | None = None, *, only_due: bool = False) -> list[str]:
         """Send each linked technician the plan of `on` (default: their local today); names of those sent.
