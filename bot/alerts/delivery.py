@@ -205,7 +205,11 @@ class ManagerAlerts:
         )
 
     async def flush_digests(self) -> int:
-        """Send each subscriber whose quiet hours ended the alerts held meanwhile, as one digest."""
+        """Send each subscriber whose quiet hours ended the alerts held meanwhile, as one digest.
+
+        The digest is sent like any alert (`send_recorded`, recipient `digest:{user}`), then its alerts
+        are taken out of the held record: a process killed in between leaves them held, and the next
+        flush finds the digest already sent (or sends what it did not reach)."""
         sent = 0
         for sub in await self.subscriptions.all():
             if sub.is_channel:
@@ -217,16 +221,28 @@ class ManagerAlerts:
             if sub.quiet_at(self.clock(), tz):
                 continue
             alerts = [_alert_from(a) for a in record.value["alerts"]]
-            # Only one process sends it: whoever empties the record first.
-            if not await self.store.compare_and_set(
+            recipient, channel = f"digest:{sub.target}", await self.slack.dm_channel(sub.target)
+            keys = await unsent(self.store, self.slack, recipient, channel, [a.event.key for a in alerts])
+            if keys:
+                due = [a for a in alerts if a.event.key in keys]
+                text, blocks = cards.grouped_card(due, tz, heading=cards.digest_heading(due))
+                await send_recorded(self.store, self.slack, recipient, channel, keys, text, blocks)
+                sent += 1
+            await self._unhold(sub.target, {a.event.key for a in alerts})
+        return sent
+
+    async def _unhold(self, recipient: str, keys: set[str]) -> None:
+        """Take delivered alerts out of the held record (alerts held meanwhile stay)."""
+        for _ in range(10):
+            record = await self.store.load(namespace=HELD_NAMESPACE, key=recipient)
+            if record is None:
+                return
+            left = [a for a in record.value.get("alerts", []) if a["event"]["key"] not in keys]
+            if await self.store.compare_and_set(
                 namespace=HELD_NAMESPACE,
-                key=sub.target,
+                key=recipient,
                 expected_rev=record.rev,
-                value={"alerts": []},
+                value={"alerts": left},
                 ttl=HELD_TTL_SECONDS,
             ):
-                continue
-            text, blocks = cards.grouped_card(alerts, tz, heading=cards.digest_heading(alerts))
-            await self.slack.dm(sub.target, text, blocks)
-            sent += 1
-        return sent
+                return
