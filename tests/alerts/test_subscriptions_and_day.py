@@ -133,3 +133,46 @@ async def test_a_digest_interrupted_before_posting_is_sent_by_the_next_flush(rig
     assert await rig.service().managers.flush_digests() == 1  # still held: nothing lost
     (digest,) = rig.slack.posts_to(dm_of(MANAGER))
     assert digest["text"].startswith("While your alerts were quiet: 1 hold") and "1011" in digest["text"]
+
+
+@pytest.mark.parametrize("posted", [False, True])
+async def test_a_day_plan_whose_sender_died_is_sent_once_by_a_later_run(rig: AlertRig, posted: bool) -> None:
+    """Killed after claiming a technician's plan, before (nothing reached Slack) or after the post."""
+    service = rig.service()
+    post = service.slack.post
+
+    async def die(*args: Any, **kw: Any) -> bool:
+        if posted:
+            await post(*args, **kw)
+        raise SystemExit("killed while sending the day plans")
+
+    service.slack.post = die  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        await service.day_plans.send()
+    sent_before = len(rig.slack.of("chat.postMessage"))
+    assert sent_before == (1 if posted else 0)
+    assert await rig.service().day_plans.send() != []  # the others are sent...
+    first_dm = rig.slack.of("chat.postMessage")[0].params["channel"] if posted else None
+    late = len(rig.slack.of("chat.postMessage"))
+    assert late == 2 + sent_before  # ...but not the claimed one, which may still be on its way
+    rig.clock.advance(minutes=6)
+    again = await rig.service().day_plans.send()
+    assert len(again) == (0 if posted else 1)  # found in the DM's history, or sent now
+    assert await rig.service().day_plans.send() == []
+    for user in ("U0LUIS", "U0MIKE", "U0SARAH"):
+        assert len(rig.slack.posts_to(dm_of(user))) == 1, user
+    assert first_dm is None or len(rig.slack.posts_to(first_dm)) == 1
+
+
+async def test_a_day_plan_slack_refused_for_now_is_sent_by_the_next_run(rig: AlertRig) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    service = rig.service()
+    rig.slack.fail("chat.postMessage", "internal_error", status=500)
+    with pytest.raises(SlackApiError):
+        await service.day_plans.send()
+    rig.slack.heal("chat.postMessage")
+    assert len(await service.day_plans.send()) == 3  # the failed one is checked in the history, then sent
+    assert await service.day_plans.send() == []
+    for user in ("U0LUIS", "U0MIKE", "U0SARAH"):
+        assert len(rig.slack.posts_to(dm_of(user))) == 1, user
