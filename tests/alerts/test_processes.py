@@ -76,7 +76,7 @@ async def start_worker(
     return process
 
 
-async def read_line(process: subprocess.Popen[str], *, within: float = 20.0) -> str:
+async def read_line(process: subprocess.Popen[str], *, within: float = 60.0) -> str:
     """The worker's next line of output (a killed or stuck worker fails the test, not hangs it)."""
     assert process.stdout is not None
     return (await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), within)).strip()
@@ -108,10 +108,10 @@ async def test_a_watcher_killed_after_posting_before_saving_its_token_posts_noth
         await start_worker(workers, "second", **urls)
         # The restarted watcher reads the hold's rows again (the token was not saved), finds its own
         # earlier post in the channel's history and records it instead of posting again.
-        await wait_for(lambda: delivery_records(prefix), within=10, what="the restart's delivery record")
+        await wait_for(lambda: delivery_records(prefix), within=30, what="the restart's delivery record")
         assert slack.of("conversations.history")
         sim.state.hold_job(1013, HOLD)
-        await wait_for(lambda: posted_at_least(slack, 2), within=10, what="the next alert")
+        await wait_for(lambda: posted_at_least(slack, 2), within=30, what="the next alert")
         texts = [p["text"] for p in slack.posts_to(CHANNEL)]
         assert len(texts) == 2 and "1011" in texts[0] and "1013" in texts[1], texts
 
