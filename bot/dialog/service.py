@@ -19,10 +19,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.alerts.subscriptions import record_write_actor
+from bot.dialog import timefmt
 from bot.dialog.engine import InternalEvent, step
 from bot.dialog.messages import Asker, ConversationKey, Event, Reply, Said
 from bot.dialog.reads.registry import read_lookup
-from bot.dialog.runner import Runner
+from bot.dialog.runner import Runner, st_message
 from bot.dialog.state import (
     Ask,
     CallServiceTitan,
@@ -34,6 +35,7 @@ from bot.dialog.state import (
     ShowConfirmation,
 )
 from bot.servicetitan import ServiceTitanClient
+from bot.servicetitan.errors import ServiceTitanError
 from bot.store import Store
 
 log = logging.getLogger("bot.dialog")
@@ -176,16 +178,22 @@ class DialogService:
         }[asker.role]
         reply = Reply(kind="list", title=f"Hi {name}", text=f"Hi {name}. {role_text}", read_only=True)
         if asker.role == "technician":
-            # The same lookup as "my appointments" in a conversation: today's, in the asker's zone.
+            # The same day view as the morning message (bot/alerts/dayplan.py), read afresh on each open.
+            from bot.alerts.cards import EMPTY_DAY
+            from bot.alerts.dayplan import technician_day
+
             lookup = read_lookup(asker, "list_appointments", {}, self.clock())
             if isinstance(lookup, Reply):
                 reply.lines = [lookup.text]  # a technician role not linked to a ServiceTitan technician
-            elif (loaded := await self.runner.load(lookup)).error:
-                reply.lines = [loaded.error]
-            else:
-                rows = [str(r) for r in loaded.data.get("rows", [])]
-                reply.lines = rows or ["No appointments today."]
-                reply.title = f"Hi {name} · today"
+            elif asker.technician_id is not None:
+                today = timefmt.local(self.clock(), tz).date()
+                try:
+                    lines = await technician_day(self.client, self.store, asker.technician_id, today, tz)
+                except ServiceTitanError as exc:
+                    reply.lines = [f"ServiceTitan didn't answer ({st_message(exc)})."]
+                else:
+                    reply.lines = lines or [EMPTY_DAY]
+                    reply.title = f"Hi {name} · today"
             reply.text += "\nToday:\n" + "\n".join(reply.lines)
             reply.footnote = f"Times in {tz}"
         return reply

@@ -20,6 +20,8 @@ BOT_SCOPES = {
     "users:read.email": "users.info profile.email: linking to ServiceTitan staff",
     "usergroups:read": "usergroups.users.list: roles given as user groups",
     "im:write": "conversations.open: DMs of alerts and technicians' day plans (bot/alerts)",
+    "channels:history": "conversations.history: an alert posted just before a crash is found (bot/alerts)",
+    "groups:history": "conversations.history in a private ALERT_CHANNEL (bot/alerts)",
 }
 
 
