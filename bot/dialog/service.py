@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.dialog.engine import InternalEvent, read_lookup, step
-from bot.dialog.messages import Asker, ConversationKey, Event, Reply, Said
+from bot.dialog.messages import Asker, ConversationKey, Event, Reply, Said, without_mention_markers
 from bot.dialog.runner import Runner
 from bot.dialog.state import (
     Ask,
@@ -75,8 +75,11 @@ class DialogService:
 
     async def handle(self, key: ConversationKey, asker: Asker, event: Event) -> list[Reply]:
         path = key.as_path()
-        if isinstance(event, Said) and "<@" in event.text:
-            event = Said(text=await self._name_mentions(event.text))
+        if isinstance(event, Said):
+            # Nothing a user types can pass for a mention the bot makes (bot.dialog.messages.mention).
+            event = Said(text=without_mention_markers(event.text))
+            if "<@" in event.text:
+                event = Said(text=await self._name_mentions(event.text))
         for _ in range(MAX_ATTEMPTS):
             done, replies = await self._turn(path, asker, event)
             if done:

@@ -15,7 +15,17 @@ import re
 from datetime import date, time
 from typing import Any
 
-from bot.dialog.messages import Button, Choice, DateEdit, Event, PickedDate, Pressed, Reply
+from bot.dialog.messages import (
+    BOT_MENTION,
+    Button,
+    Choice,
+    DateEdit,
+    Event,
+    PickedDate,
+    Pressed,
+    Reply,
+    without_mention_markers,
+)
 
 JSON = dict[str, Any]
 
@@ -89,7 +99,8 @@ CHOICE_BUTTONS_MAX = 3  # a choice with this many options or fewer is shown as b
 TOKEN_SEPARATOR = "|"
 ELLIPSIS = "…"
 
-_SLACK_TOKEN = re.compile(r"<[@#!][^<>\s]+>|<https?://[^<>\s]+>")
+# The tail of a clipped mrkdwn text that would be half an entity (`&am`) or half a mention (`<@U12`).
+_CUT_TOKEN = re.compile(r"(?:&[a-z]{0,4}|<[^<>]{0,40})$")
 
 
 def clip(text: str, limit: int) -> str:
@@ -97,20 +108,36 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
+def clip_mrkdwn(text: str, limit: int) -> str:
+    """Like `clip`, for escaped mrkdwn: never ends in half an entity or half a mention."""
+    if len(text) <= limit:
+        return text
+    return _CUT_TOKEN.sub("", text[: limit - 1]) + ELLIPSIS
+
+
 def escape_mrkdwn(text: str) -> str:
-    """Escape &, < and > for mrkdwn, keeping Slack's own mentions and links (`<@U123>`, `<#C1>`, `<!here>`)."""
+    """Text from the dialog as mrkdwn that shows exactly that text: &, < and > escaped as Slack documents,
+    so nothing in it (`<!channel>`, `<@U123>`, `<http://…|…>`) is a live mention or link. Only the mentions
+    the bot built with `bot.dialog.messages.mention()` become `<@U123>`."""
     out: list[str] = []
     pos = 0
-    for match in _SLACK_TOKEN.finditer(text):
+    for match in BOT_MENTION.finditer(text):
         out.append(_escape(text[pos : match.start()]))
-        out.append(match.group(0))
+        out.append(f"<@{match['user']}>")
         pos = match.end()
     out.append(_escape(text[pos:]))
     return "".join(out)
 
 
 def _escape(text: str) -> str:
+    text = without_mention_markers(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str) -> str:
+    """Text for a plain_text object: Slack shows it as written, so only the bot's mention markers go
+    (as @U123)."""
+    return without_mention_markers(BOT_MENTION.sub(lambda m: f"@{m['user']}", text))
 
 
 def encode_value(token: str, value: str, limit: int = MAX_BUTTON_VALUE) -> str:
@@ -138,11 +165,12 @@ def token_of_block_id(raw: str | None) -> str:
 
 
 def _plain(text: str, limit: int) -> JSON:
-    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+    return {"type": "plain_text", "text": clip(plain(text), limit) or " ", "emoji": True}
 
 
 def _mrkdwn(text: str, limit: int = MAX_TEXT) -> JSON:
-    return {"type": "mrkdwn", "text": clip(text, limit)}
+    """A mrkdwn text object; `text` is already escaped."""
+    return {"type": "mrkdwn", "text": clip_mrkdwn(text, limit)}
 
 
 def _section(text: str, kind: str, token: str) -> JSON:
@@ -207,7 +235,7 @@ def _chunks(rows: list[str], limit: int) -> list[str]:
     chunks: list[str] = []
     current = ""
     for row in rows:
-        row = clip(row, limit)
+        row = clip_mrkdwn(row, limit)
         if current and len(current) + 1 + len(row) > limit:
             chunks.append(current)
             current = row
@@ -375,8 +403,10 @@ def lead_text(reply: Reply) -> str:
 
 
 def render(reply: Reply) -> JSON:
-    """A Slack message for one reply: `{"text": fallback, "blocks": [...]}`."""
-    return {"text": clip(fallback_text(reply), MAX_FALLBACK_TEXT), "blocks": render_blocks(reply)}
+    """A Slack message for one reply: `{"text": fallback, "blocks": [...]}`; the fallback is escaped like
+    the blocks (Slack reads mentions in it too)."""
+    text = clip_mrkdwn(escape_mrkdwn(fallback_text(reply)), MAX_FALLBACK_TEXT)
+    return {"text": text, "blocks": render_blocks(reply)}
 
 
 def fallback_text(reply: Reply) -> str:

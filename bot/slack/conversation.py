@@ -32,7 +32,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply
+from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply, without_mention_markers
 from bot.roles import RoleResolver
 from bot.slack.blocks import render, render_apology
 from bot.store import Store, StoreUnavailable, cached
@@ -176,7 +176,7 @@ def clean_text(text: str, bot_user_id: str | None = None) -> str:
         text = text.replace(_BOT_MENTION.format(bot=bot_user_id), " ")
     text = _LABELLED_MENTION.sub(r"<@\1>", text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(1).removeprefix("mailto:"), text)
-    return " ".join(html.unescape(text).split())
+    return " ".join(without_mention_markers(html.unescape(text)).split())
 
 
 def replaces_clicked_card(reply: Reply) -> bool:
