@@ -33,11 +33,16 @@ from bot.dialog.state import (
 )
 from bot.servicetitan import ServiceTitanClient
 from bot.store import Store
+from intents.api import parse
 
 log = logging.getLogger("bot.dialog")
 
 NAMESPACE = "dialog"
 MENTION = re.compile(r"<@(?P<user>[UW][A-Z0-9]+)(?:\|(?P<label>[^>]+))?>")
+# Mentions a message may have looked up (users.info) for their names; the rest stay as written.
+MAX_MENTION_LOOKUPS = 3
+# Slots whose value may be a Slack mention to put a name to.
+PERSON_SLOTS = ("technician", "from_technician")
 MAX_TRANSITIONS = 60  # lookups per turn are few; this only stops a runaway loop
 MAX_ATTEMPTS = 4  # a turn whose save lost a race is replayed on the fresh state
 
@@ -79,7 +84,7 @@ class DialogService:
             # Nothing a user types can pass for a mention the bot makes (bot.dialog.messages.mention).
             event = Said(text=without_mention_markers(event.text))
             if "<@" in event.text:
-                event = Said(text=await self._name_mentions(event.text))
+                event = Said(text=await self._name_mentions(event.text, asker))
         for _ in range(MAX_ATTEMPTS):
             done, replies = await self._turn(path, asker, event)
             if done:
@@ -87,15 +92,39 @@ class DialogService:
         log.warning("dialog %s: gave up after %d save conflicts", path, MAX_ATTEMPTS)
         return [Reply(kind="error", text="Several messages arrived at once; please send that again.")]
 
-    async def _name_mentions(self, text: str) -> str:
-        """Replace Slack mentions (`<@U123>`, `<@U123|mike>`) by the person's name where it is known."""
+    async def _name_mentions(self, text: str, asker: Asker) -> str:
+        """Replace Slack mentions (`<@U123>`, `<@U123|mike>`) by the person's name where it is known.
+
+        Only the mentions the request needs are looked up: those in a technician slot of the message, or
+        those of a short answer that is hardly more than a mention ("<@U123>" to "which technician?"),
+        at most MAX_MENTION_LOOKUPS of them (a message full of mentions must not cost a users.info call
+        each). Others keep their label, if Slack gave one, or stay as written.
+        """
+        wanted = self._mentions_to_look_up(text, asker)
+        names: dict[str, str | None] = {}
+        for user in wanted:
+            names[user] = await self.mention_names(user) if self.mention_names else None
         out, last = [], 0
         for match in MENTION.finditer(text):
-            name = await self.mention_names(match["user"]) if self.mention_names else None
-            name = name or match["label"]
+            name = names.get(match["user"]) or match["label"]
             out.append(text[last : match.start()] + (name or match[0]))
             last = match.end()
         return "".join(out) + text[last:]
+
+    def _mentions_to_look_up(self, text: str, asker: Asker) -> list[str]:
+        if self.mention_names is None:
+            return []
+        mentioned = list(dict.fromkeys(m["user"] for m in MENTION.finditer(text)))
+        rest = MENTION.sub(" ", text).split()
+        if len(mentioned) <= MAX_MENTION_LOOKUPS and len(rest) <= 3:
+            return mentioned  # an answer naming someone ("<@U123>", "it's <@U123>")
+        tz = asker.tz if _known_zone(asker.tz) else self.tz
+        parsed = parse(text, now=self.clock(), tz=tz)
+        readings = [parsed, *(parsed.get("alternatives") or [])]
+        in_slots = " ".join(
+            str((reading.get("slots") or {}).get(slot) or "") for reading in readings for slot in PERSON_SLOTS
+        )
+        return [user for user in mentioned if f"<@{user}" in in_slots][:MAX_MENTION_LOOKUPS]
 
     async def _load(self, path: str, asker: Asker) -> tuple[Conversation, int | None]:
         record = await self.store.load(namespace=NAMESPACE, key=path)
