@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.dialog import examples, reads, rules, timefmt
+from bot.dialog import examples, failures, reads, rules, timefmt
 from bot.dialog.resolve import (
     NOT_LINKED,
     active_rows,
@@ -132,13 +132,6 @@ def outcome_unknown(exc: ServiceTitanError) -> bool:
     Other failures, `Unavailable` after a read-back that found nothing included, left ServiceTitan as it was.
     """
     return isinstance(exc, Unavailable) and "outcome is unknown" in str(exc)
-
-
-def st_message(exc: ServiceTitanError) -> str:
-    """ServiceTitan's own words for a failed call."""
-    text = exc.title or "ServiceTitan refused the request"
-    details = "; ".join(" ".join(messages) for messages in exc.errors.values() if messages)
-    return f"{text} ({details})" if details and details not in text else text
 
 
 # A confirm re-reads what its card shows as "before" only when that was read longer ago than this. A card
@@ -316,8 +309,10 @@ class Runner:
             if effect.what in {"job", "job_appointments", "appointment"}:
                 data["read_at"] = read_at  # how old a card's "before" is, for the check before its write
         except ServiceTitanError as exc:
-            log.warning("lookup %s failed: %s", effect.key, exc)
-            return Loaded(effect.what, effect.args, error=f"ServiceTitan didn't answer ({st_message(exc)}).")
+            reference = failures.new_reference()  # the user sees what failed, the log how (URL, tenant)
+            log.warning("lookup %s failed, reference %s: %s", effect.key, reference, exc)
+            error = failures.lookup_failed(exc, effect.what, effect.args, reference)
+            return Loaded(effect.what, effect.args, error=error)
         except Exception:  # one place turns an unexpected failure into a message instead of a dead turn
             log.exception("lookup %s failed", effect.key)
             return Loaded(effect.what, effect.args, error="Something went wrong looking that up.")
@@ -444,10 +439,11 @@ class Runner:
         try:
             result = await self._call(plan.op, plan.args)
         except ServiceTitanError as exc:
-            log.info("write %s refused: %s", plan.op, exc)
+            reference = failures.new_reference()
+            log.info("write %s refused, reference %s: %s", plan.op, reference, exc)
             unknown = outcome_unknown(exc)
-            # the client's own text of an unknown outcome is for the log; the user gets what ServiceTitan did
-            error = _unanswered(exc) if unknown else st_message(exc)
+            # the client's own text is for the log; the user gets what ServiceTitan did, in their words
+            error = _unanswered(exc) if unknown else failures.refusal(exc, reference)
             if plan.op == "delete_appointment" and isinstance(exc, Conflict):
                 # The only-appointment case is caught before the card; what's left are timesheets (no read
                 # of them in our APIs) and a visit that has started. ServiceTitan's own words say neither.
