@@ -157,7 +157,7 @@ def error_target(body: JSON) -> Target | None:
         if body.get("type") == "block_actions":
             target = action_target(body)[1]
             return target if target.channel else None
-    except KeyError:
+    except (KeyError, AttributeError, TypeError):  # a payload of another shape (the edge refuses those)
         return None
     return None
 

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.config import Settings
+from bot.slack.payloads import problem_with
 
 log = logging.getLogger("bot.slack.server")
 
@@ -53,6 +54,12 @@ def build_http_app(bolt_app: AsyncApp) -> Starlette:
     handler = AsyncSlackRequestHandler(bolt_app)
 
     async def slack_events(request: Request) -> Response:
+        body = await request.body()  # Starlette keeps it: Bolt's handler reads the same bytes
+        problem = problem_with(body, request.headers.get("content-type", ""))
+        if problem is not None:
+            # One line, no body: the request may be hostile, huge, or carry whatever it likes.
+            log.warning("refused a malformed request to %s (HTTP 400): %s", EVENTS_PATH, problem[:300])
+            return Response(status_code=413 if problem.startswith("body of") else 400)
         return await handler.handle(request)
 
     async def healthz(request: Request) -> Response:
