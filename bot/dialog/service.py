@@ -43,6 +43,10 @@ MENTION = re.compile(r"<@(?P<user>[UW][A-Z0-9]+)(?:\|(?P<label>[^>]+))?>")
 MAX_MENTION_LOOKUPS = 3
 # Slots whose value may be a Slack mention to put a name to.
 PERSON_SLOTS = ("technician", "from_technician")
+# The longest message a turn reads. Its words may become a note, a memo, a summary or instructions in
+# ServiceTitan, whose documents give those fields no limit; a card field shows at most 2,000 characters
+# (Slack), so the text written is never more than the card showed in full. The card says when it was cut.
+MAX_USER_TEXT = 2000
 MAX_TRANSITIONS = 60  # lookups per turn are few; this only stops a runaway loop
 MAX_ATTEMPTS = 4  # a turn whose save lost a race is replayed on the fresh state
 
@@ -80,15 +84,19 @@ class DialogService:
 
     async def handle(self, key: ConversationKey, asker: Asker, event: Event) -> list[Reply]:
         path = key.as_path()
+        cut_from = 0
         if isinstance(event, Said):
             # Nothing a user types can pass for a mention the bot makes (bot.dialog.messages.mention).
             event = Said(text=without_mention_markers(event.text))
+            if len(event.text) > MAX_USER_TEXT:
+                cut_from = len(event.text)
+                event = Said(text=event.text[:MAX_USER_TEXT].rstrip())
             if "<@" in event.text:
                 event = Said(text=await self._name_mentions(event.text, asker))
         for _ in range(MAX_ATTEMPTS):
             done, replies = await self._turn(path, asker, event)
             if done:
-                return replies
+                return [_say_cut(reply, cut_from) for reply in replies] if cut_from else replies
         log.warning("dialog %s: gave up after %d save conflicts", path, MAX_ATTEMPTS)
         return [Reply(kind="error", text="Several messages arrived at once; please send that again.")]
 
@@ -209,6 +217,15 @@ class DialogService:
             reply.text += "\nToday:\n" + "\n".join(reply.lines)
             reply.footnote = f"Times in {tz}"
         return reply
+
+
+def _say_cut(reply: Reply, length: int) -> Reply:
+    """The reply to a message that was cut to MAX_USER_TEXT characters, saying so."""
+    note = (
+        f"Your message was {length:,} characters long; I read only the first {MAX_USER_TEXT:,}, "
+        "and nothing past them goes to ServiceTitan."
+    )
+    return reply.model_copy(update={"warnings": [*reply.warnings, note], "text": f"{reply.text}\n{note}"})
 
 
 def _known_zone(name: str) -> bool:

@@ -21,7 +21,9 @@ from urllib.parse import parse_qs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; a bigger body is refused unread (413)
-MAX_TEXT = 40_000  # Slack's own limit on a message's text
+# Slack cuts a message at 40,000 characters; a longer text is still answered (the dialog reads only the
+# start of it, bot.dialog.service.MAX_USER_TEXT, and says so) up to this bound.
+MAX_TEXT = 400_000
 _ID = r"^[A-Za-z0-9._:-]{0,255}$"  # team, user, channel ids, message ts, event ids
 _ACTION_ID = r"^[A-Za-z0-9_:.-]{1,255}$"
 

@@ -127,7 +127,7 @@ ODD_VALUES = st.one_of(
     st.just("x"),
     st.just(""),
     st.text(max_size=30),
-    st.just("x" * 200_000),
+    st.just("x" * 500_000),
     st.lists(st.text(max_size=5), max_size=3),
     st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3),
 )
@@ -206,7 +206,7 @@ def test_after_all_that_nothing_crashed_and_no_conversation_is_stuck(live: Live)
         ("click", {**_click(), "channel": "x"}),
         ("click", {**_click(), "user": "x"}),
         ("dm", {"type": "event_callback", "team_id": "T0TEST", "event_id": "Ev2", "event": "x"}),
-        ("dm", {"type": "event_callback", "team_id": "T0TEST", "event_id": "Ev3", "event": {**_dm(), "text": "x" * 200_000}}),
+        ("dm", {"type": "event_callback", "team_id": "T0TEST", "event_id": "Ev3", "event": {**_dm(), "text": "x" * 500_000}}),
         ("command", {k: v for k, v in _command().items() if k != "user_id"}),
     ],
 )  # fmt: skip
