@@ -9,11 +9,13 @@ section 3). The error boundary (`app.error`) also sees exceptions raised after t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -27,10 +29,12 @@ from bot.roles import RoleResolver, StaffSource
 from bot.slack.conversation import Conversations, People, error_target, team_of
 from bot.slack.deps import EVENT_DEDUPE_NAMESPACE, EVENT_DEDUPE_TTL_SECONDS, SlackDeps
 from bot.slack.listeners import register_all
-from bot.store import Store
+from bot.store import MemoryStore, Store, StoreError
 
 log = logging.getLogger("bot.slack")
 
+# How long the ack of an event may wait for Redis to say whether it is a repeated delivery.
+DEDUPE_WAIT_SECONDS = 0.5
 RATE_LIMIT_RETRIES = 3
 CONNECTION_RETRIES = 2
 
@@ -133,16 +137,47 @@ def build_app(
     return app
 
 
+class DeliveryDedupe:
+    """Whether a delivery of an event is its first: Slack re-delivers an event it thinks failed.
+
+    Asked before the ack, so it never waits on Redis for long: the store (shared by every process) has
+    DEDUPE_WAIT_SECONDS to answer. This process also remembers the events it saw, so when Redis is down,
+    or came back empty, a re-delivery to this process is still known; and while Redis doesn't answer, a
+    delivery Slack marks as a retry (X-Slack-Retry-Num) counts as a repeat: the first one was
+    acknowledged (every request is), so it is being answered, apology included.
+    """
+
+    def __init__(self, store: Store, *, wait: float = DEDUPE_WAIT_SECONDS) -> None:
+        self.store = store
+        self.seen = MemoryStore()
+        self.wait = wait
+
+    async def first(self, key: str, *, retried: bool) -> bool:
+        seen_first = await self.seen.add_once(
+            namespace=EVENT_DEDUPE_NAMESPACE, key=key, ttl=EVENT_DEDUPE_TTL_SECONDS
+        )
+        try:
+            shared_first = await asyncio.wait_for(
+                self.store.add_once(namespace=EVENT_DEDUPE_NAMESPACE, key=key, ttl=EVENT_DEDUPE_TTL_SECONDS),
+                self.wait,
+            )
+        except (StoreError, TimeoutError) as exc:
+            log.warning("event dedupe without Redis (%s): %s", type(exc).__name__, str(exc)[:200])
+            return seen_first and not retried
+        return shared_first and seen_first
+
+
 def register_middleware(app: AsyncApp, deps: SlackDeps) -> None:
-    async def skip_repeated_events(body: dict[str, Any], next_: Any) -> BoltResponse | None:
+    dedupe = DeliveryDedupe(deps.store)
+
+    async def skip_repeated_events(
+        req: AsyncBoltRequest, body: dict[str, Any], next_: Any
+    ) -> BoltResponse | None:
         """Slack re-delivers an event it thinks failed; the first delivery of an event_id wins."""
         event_id = body.get("event_id")
         if body.get("type") == "event_callback" and event_id:
-            first = await deps.store.add_once(
-                namespace=EVENT_DEDUPE_NAMESPACE,
-                key=f"{team_of(body)}:{event_id}",
-                ttl=EVENT_DEDUPE_TTL_SECONDS,
-            )
+            retried = bool((req.headers or {}).get("x-slack-retry-num"))
+            first = await dedupe.first(f"{team_of(body)}:{event_id}", retried=retried)
             if not first:
                 deps.logger.info("skipped a repeated delivery of event %s", event_id)
                 return BoltResponse(status=200, body="")

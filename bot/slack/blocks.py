@@ -419,12 +419,23 @@ def render_home(reply: Reply) -> JSON:
     return {"type": "home", "blocks": render_blocks(reply, max_blocks=MAX_HOME_BLOCKS, interactive=False)}
 
 
-def render_apology(reference: str) -> JSON:
-    """The one message shown when something unexpected broke; `reference` is in the log next to the error."""
-    text = (
-        "Sorry, something went wrong on my side. Your conversation is as it was, so you can try again "
-        f"in a moment. (Reference: {reference})"
-    )
+def render_apology(reference: str, *, store_down: bool = False) -> JSON:
+    """The one message shown when something unexpected broke; `reference` is in the log next to the error.
+
+    `store_down`: the conversation store (Redis) failed, so the conversation may be lost (a Redis that
+    restarts comes back empty): the message doesn't promise it was kept.
+    """
+    if store_down:
+        text = (
+            "Sorry, I can't reach the place where I keep our conversations right now, so I couldn't take "
+            "that in, and I may have lost track of what we were doing. Try again in a minute; if I don't "
+            f"remember the request, start it again. (Reference: {reference})"
+        )
+    else:
+        text = (
+            "Sorry, something went wrong on my side. Your conversation is as it was, so you can try again "
+            f"in a moment. (Reference: {reference})"
+        )
     return {"text": text, "blocks": [_section(escape_mrkdwn(text), BLOCK_TEXT, "")]}
 
 

@@ -35,7 +35,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply, without_mention_markers
 from bot.roles import RoleResolver
 from bot.slack.blocks import render, render_apology
-from bot.store import Store, StoreUnavailable, cached
+from bot.store import Store, StoreError, StoreUnavailable, cached
 
 JSON = dict[str, Any]
 
@@ -389,21 +389,37 @@ class Conversations:
         simply try again. Returns the reference.
         """
         reference = uuid.uuid4().hex[:8]
-        self.log.error("unexpected error, reference %s", reference, exc_info=error)
+        store_down = _caused_by_the_store(error)
+        if store_down:  # expected while Redis is down: one line, not a traceback per message
+            self.log.error("conversation store unavailable, reference %s: %s", reference, error)
+        else:
+            self.log.error("unexpected error, reference %s", reference, exc_info=error)
         try:
             if home_user is not None:
-                view = {"type": "home", "blocks": render_apology(reference)["blocks"]}
+                view = {"type": "home", "blocks": render_apology(reference, store_down=store_down)["blocks"]}
                 await self.client.views_publish(user_id=home_user, view=view)
             elif target is not None:
-                await self.apologise(target, reference)
+                await self.apologise(target, reference, store_down=store_down)
         except Exception:  # the apology itself failed (Slack down?): the log has it all
             self.log.exception("could not send the apology for reference %s", reference)
         return reference
 
-    async def apologise(self, target: Target, reference: str) -> None:
+    async def apologise(self, target: Target, reference: str, *, store_down: bool = False) -> None:
         """Tell the user something broke (only them, unless it is their DM with the bot)."""
-        message = render_apology(reference)
+        message = render_apology(reference, store_down=store_down)
         if target.is_dm:
             await self._post(target, message)
         else:
             await self._post_ephemeral(target, message)
+
+
+def _caused_by_the_store(error: BaseException) -> bool:
+    """Whether the conversation store (Redis) failing is what broke the turn."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, StoreError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
