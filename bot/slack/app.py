@@ -17,10 +17,6 @@ from typing import Any, Protocol, runtime_checkable
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
@@ -29,14 +25,13 @@ from bot.roles import RoleResolver, StaffSource
 from bot.slack.conversation import Conversations, People, error_target, team_of
 from bot.slack.deps import EVENT_DEDUPE_NAMESPACE, EVENT_DEDUPE_TTL_SECONDS, SlackDeps
 from bot.slack.listeners import register_all
+from bot.slack.retries import retry_handlers
 from bot.store import MemoryStore, Store, StoreError
 
 log = logging.getLogger("bot.slack")
 
 # How long the ack of an event may wait for Redis to say whether it is a repeated delivery.
 DEDUPE_WAIT_SECONDS = 0.5
-RATE_LIMIT_RETRIES = 3
-CONNECTION_RETRIES = 2
 
 
 class SlackSetupError(Exception):
@@ -52,21 +47,15 @@ def configure_web_client(client: AsyncWebClient, settings: Settings) -> AsyncWeb
     """Point a new client at Slack's base URL from settings (SLACK_API_URL), with our retry handlers in
     place of slack_sdk's default (one retry of a dropped connection)."""
     client.base_url = _with_slash(settings.slack_api_url)
-    client.retry_handlers = [
-        AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-    ]
+    client.retry_handlers = retry_handlers()
     return client
 
 
 def add_retry_handlers(client: AsyncWebClient) -> None:
-    """For a client made elsewhere: 429s are not retried by slack_sdk by default (README section 5), so
-    add a rate-limit handler, and a connection-error handler if it has none."""
+    """For a client made elsewhere: 429s and 5xx are not retried by slack_sdk by default (README
+    section 5), so add ours for every kind it has no handler of."""
     kinds = {type(handler) for handler in client.retry_handlers}
-    if AsyncConnectionErrorRetryHandler not in kinds:
-        client.retry_handlers.append(AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES))
-    if AsyncRateLimitErrorRetryHandler not in kinds:
-        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+    client.retry_handlers.extend(h for h in retry_handlers() if type(h) not in kinds)
 
 
 def _with_slash(url: str) -> str:

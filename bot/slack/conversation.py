@@ -35,6 +35,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply, without_mention_markers
 from bot.roles import RoleResolver
 from bot.slack.blocks import render, render_apology
+from bot.slack.retries import retry_handlers
 from bot.store import Store, StoreError, StoreUnavailable, cached
 
 JSON = dict[str, Any]
@@ -344,20 +345,32 @@ class Conversations:
         card_open = bool(target.card_ts or target.card_is_ephemeral)  # this turn came from a click on it
         for reply in replies:
             message = render(reply)
-            if card_open and replaces_clicked_card(reply) and await self._replace_card(target, message):
+            if card_open and replaces_clicked_card(reply):
                 card_open = False
-                continue
+                if await self._try_replace_card(target, message):
+                    continue
             if reply.read_only and target.ephemeral_for_reads and not target.is_dm:
                 await self._post_ephemeral(target, message)
             else:
                 await self._post(target, message)
+
+    async def _try_replace_card(self, target: Target, message: JSON) -> bool:
+        """Replace the clicked card; False when there is none or Slack would not (after its retries), and
+        the reply is then posted as a new message: a user always learns what became of their change."""
+        try:
+            return await self._replace_card(target, message)
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            self.log.warning("could not replace the card (%s); posting the reply instead", _slack_error(exc))
+            return False
 
     async def _replace_card(self, target: Target, message: JSON) -> bool:
         if target.card_ts:
             await self.client.chat_update(channel=target.channel, ts=target.card_ts, **message)
             return True
         if target.response_url:
-            await AsyncWebhookClient(target.response_url).send_dict({"replace_original": True, **message})
+            await AsyncWebhookClient(target.response_url, retry_handlers=retry_handlers()).send_dict(
+                {"replace_original": True, **message}
+            )
             return True
         return False
 
@@ -380,7 +393,9 @@ class Conversations:
             error = exc.response.get("error") if exc.response is not None else None
             if not target.response_url or error not in UNREACHABLE_CHANNEL_ERRORS:
                 raise
-            await AsyncWebhookClient(target.response_url).send_dict({"response_type": "ephemeral", **message})
+            await AsyncWebhookClient(target.response_url, retry_handlers=retry_handlers()).send_dict(
+                {"response_type": "ephemeral", **message}
+            )
 
     async def fail(self, error: BaseException, target: Target | None, *, home_user: str | None = None) -> str:
         """The error boundary: log the whole error under a short reference and tell the user that reference.
