@@ -53,6 +53,7 @@ ActionName = Literal[
     "resume",  # resume an expired conversation
     "switch",  # drop the current conversation for the new request
     "keep",  # keep the current conversation, ignore the new request
+    "retry",  # send a request again that ServiceTitan was too slow to answer (value: the event, as JSON)
 ]
 
 

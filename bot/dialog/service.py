@@ -11,27 +11,44 @@ that next confirm reads ServiceTitan first and writes only if the change is not 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import Field, TypeAdapter
+
+from bot.dialog import failures
 from bot.dialog.engine import InternalEvent, read_lookup, step
-from bot.dialog.messages import Asker, ConversationKey, Event, Reply, Said, without_mention_markers
+from bot.dialog.messages import (
+    Asker,
+    Button,
+    ConversationKey,
+    Event,
+    PickedDate,
+    Pressed,
+    Reply,
+    Said,
+    without_mention_markers,
+)
 from bot.dialog.runner import Runner
 from bot.dialog.state import (
     Ask,
+    Called,
     CallServiceTitan,
     ClaimLost,
     Conversation,
     Effect,
     Load,
+    Loaded,
+    Plan,
     Say,
     ShowConfirmation,
 )
-from bot.servicetitan import ServiceTitanClient
+from bot.servicetitan import ServiceTitanClient, ServiceTitanError
 from bot.store import Store
 from intents.api import parse
 
@@ -47,6 +64,15 @@ PERSON_SLOTS = ("technician", "from_technician")
 # ServiceTitan, whose documents give those fields no limit; a card field shows at most 2,000 characters
 # (Slack), so the text written is never more than the card showed in full. The card says when it was cut.
 MAX_USER_TEXT = 2000
+# Deadlines of a user's request (seconds). A read that ServiceTitan has not answered by READ_DEADLINE ends
+# in a failure with a Try again button and the conversation as it was. A write that has not finished by
+# WRITE_DEADLINE is abandoned and ServiceTitan re-read (never written again) to tell the user whether it
+# went through. A claim ("applying") older than both together belongs to a turn that died (a process
+# stopped, Redis went away): the next event re-reads ServiceTitan and settles it.
+READ_DEADLINE = 10.0
+WRITE_DEADLINE = 20.0
+CLAIM_MARGIN = 2.0
+MAX_RETRY_VALUE = 1900  # a Try again button's value (Slack allows 2,000 with the reply token)
 MAX_TRANSITIONS = 60  # lookups per turn are few; this only stops a runaway loop
 MAX_ATTEMPTS = 4  # a turn whose save lost a race is replayed on the fresh state
 
@@ -69,6 +95,8 @@ class DialogService:
         cache_ttl: float = 900.0,
         campaign_id: int | None = None,
         mention_names: Callable[[str], Awaitable[str | None]] | None = None,
+        read_deadline: float = READ_DEADLINE,
+        write_deadline: float = WRITE_DEADLINE,
     ) -> None:
         self.client = client
         self.store = store
@@ -79,11 +107,20 @@ class DialogService:
         # Slack user id -> the person's name, so "assign <@U123> to job 1001" can match a technician.
         self.mention_names = mention_names
         self.runner = Runner(client, store, cache_ttl=cache_ttl, clock=clock)
+        self.read_deadline = read_deadline
+        self.write_deadline = write_deadline
+        self.claim_timeout = timedelta(seconds=write_deadline + read_deadline + CLAIM_MARGIN)
         # Kept well past idle expiry so the next message can still say what expired.
         self.state_ttl = float(idle_minutes * 60 + 24 * 3600)
 
     async def handle(self, key: ConversationKey, asker: Asker, event: Event) -> list[Reply]:
         path = key.as_path()
+        if isinstance(event, Pressed) and event.action == "retry":
+            retried = _retried_event(event.value)
+            if retried is None:
+                return [Reply(kind="text", text="That button no longer works; please ask again.")]
+            event = retried
+        original = event
         cut_from = 0
         if isinstance(event, Said):
             # Nothing a user types can pass for a mention the bot makes (bot.dialog.messages.mention).
@@ -94,7 +131,10 @@ class DialogService:
             if "<@" in event.text:
                 event = Said(text=await self._name_mentions(event.text, asker))
         for _ in range(MAX_ATTEMPTS):
-            done, replies = await self._turn(path, asker, event)
+            try:
+                done, replies = await self._turn(path, asker, event)
+            except _ReadTooSlow as slow:
+                return [_too_slow(slow, original)]
             if done:
                 return [_say_cut(reply, cut_from) for reply in replies] if cut_from else replies
         log.warning("dialog %s: gave up after %d save conflicts", path, MAX_ATTEMPTS)
@@ -148,12 +188,17 @@ class DialogService:
         return state, record.rev if record is not None else None
 
     async def _turn(self, path: str, asker: Asker, event: Event) -> tuple[bool, list[Reply]]:
-        """One attempt at a turn: (True, replies), or (False, []) when the final save lost a race."""
+        """One attempt at a turn: (True, replies), or (False, []) when the final save lost a race.
+        Raises _ReadTooSlow when a look-up outlasts the read deadline (nothing is saved)."""
         state, rev = await self._load(path, asker)
         before = _essence(state)
         now = self.clock()
         replies: list[Reply] = []
         queue: list[Event | InternalEvent] = [event]
+        settled = await self._settle_dead_claim(state, now)
+        if settled is not None:
+            queue.insert(0, settled)
+        read_by = asyncio.get_running_loop().time() + self.read_deadline
         claimed = False
         transitions = 0
         while queue and transitions < MAX_TRANSITIONS:
@@ -163,7 +208,7 @@ class DialogService:
                 if isinstance(effect, Ask | ShowConfirmation | Say):
                     replies.append(effect.reply)
                 elif isinstance(effect, Load):
-                    queue.append(await self.runner.load(effect))
+                    queue.append(await self._load_by(effect, None if claimed else read_by))
                 elif isinstance(effect, CallServiceTitan):
                     # Claim it: the stored conversation moves to "applying" only if nobody changed it.
                     if rev is None or not await self._save_if_unchanged(path, rev, state):
@@ -171,7 +216,7 @@ class DialogService:
                         _, lost = step(fresh, ClaimLost(), now)
                         return True, replies + _replies(lost)
                     claimed = True
-                    queue.append(await self.runner.call(effect.plan, check_first=effect.check_first))
+                    queue.append(await self._write(effect))
         if rev is not None and not claimed and _essence(state) == before:
             return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose
         if claimed or rev is None:
@@ -180,6 +225,65 @@ class DialogService:
             return True, replies
         saved = await self._save_if_unchanged(path, rev, state)
         return saved, replies if saved else []
+
+    async def _load_by(self, effect: Load, deadline: float | None) -> Loaded:
+        """The look-up, or _ReadTooSlow when it is not answered by `deadline` (loop time)."""
+        if deadline is None:
+            return await self.runner.load(effect)
+        try:
+            return await asyncio.wait_for(
+                self.runner.load(effect), max(0.0, deadline - asyncio.get_running_loop().time())
+            )
+        except TimeoutError:
+            raise _ReadTooSlow(effect) from None
+
+    async def _write(self, effect: CallServiceTitan) -> Called:
+        """The write, abandoned at the write deadline; then ServiceTitan is re-read (never written again)
+        to tell whether it went through."""
+        try:
+            return await asyncio.wait_for(
+                self.runner.call(effect.plan, check_first=effect.check_first), self.write_deadline
+            )
+        except TimeoutError:
+            reference = failures.new_reference()
+            log.warning(
+                "write %s: no answer within %.0f s, reference %s; re-reading ServiceTitan",
+                effect.plan.op,
+                self.write_deadline,
+                reference,
+            )
+            return await self._reread(effect.plan, reference)
+
+    async def _reread(self, plan: Plan, reference: str) -> Called:
+        """Whether `plan` is in ServiceTitan now, as the outcome of a write whose answer never came."""
+        try:
+            applied = await asyncio.wait_for(self.runner.check(plan), self.read_deadline)
+        except (TimeoutError, ServiceTitanError) as exc:
+            log.warning("re-read of %s failed, reference %s: %s", plan.op, reference, exc)
+            applied = False
+        else:
+            if applied:
+                return Called(plan, ok=True, already=True)
+        error = f"ServiceTitan did not answer in time (reference {reference})"
+        return Called(plan, ok=False, error=error, uncertain=True)
+
+    async def _settle_dead_claim(self, state: Conversation, now: datetime) -> Called | None:
+        """The outcome of a write whose turn died after claiming the conversation (its process stopped,
+        or the store failed before the outcome was saved), read from ServiceTitan; None when there is no
+        such claim. The write deadline has long passed, so nothing is sending it any more."""
+        pending = state.pending
+        if (
+            state.phase != "applying"
+            or pending is None
+            or pending.plan is None
+            or state.updated_at is None
+            or now - state.updated_at <= self.claim_timeout
+        ):
+            return None
+        reference = failures.new_reference()
+        log.warning("a claim of %s from %s was never settled, reference %s: re-reading ServiceTitan",
+                    pending.plan.op, state.updated_at.isoformat(), reference)  # fmt: skip
+        return await self._reread(pending.plan, reference)
 
     async def _save_if_unchanged(self, path: str, rev: int, state: Conversation) -> bool:
         """Save `state` only if the stored conversation is still at `rev` (compare-and-set); False when
@@ -217,6 +321,48 @@ class DialogService:
             reply.text += "\nToday:\n" + "\n".join(reply.lines)
             reply.footnote = f"Times in {tz}"
         return reply
+
+
+class _ReadTooSlow(Exception):
+    """A look-up of the turn was not answered by the read deadline."""
+
+    def __init__(self, effect: Load) -> None:
+        super().__init__(effect.key)
+        self.effect = effect
+
+
+def _too_slow(slow: _ReadTooSlow, event: Event) -> Reply:
+    """The failure shown at a read's deadline: what was slow, nothing changed, and Try again."""
+    doing = failures.doing(slow.effect.what, slow.effect.args)
+    text = (
+        f"ServiceTitan is taking too long to answer (I was {doing}). Nothing was changed and our "
+        "conversation is as it was: press Try again, or ask again in a moment."
+    )
+    return Reply(
+        kind="error",
+        text=text,
+        buttons=[Button(action="retry", label="Try again", value=_retry_value(event), style="primary")],
+    )
+
+
+def _retry_value(event: Event) -> str:
+    """The event a Try again button sends again, as its value (JSON, within Slack's limit)."""
+    value = event.model_dump_json()
+    if len(value) > MAX_RETRY_VALUE and isinstance(event, Said):
+        keep = len(event.text) - (len(value) - MAX_RETRY_VALUE) - 50
+        value = Said(text=event.text[: max(0, keep)]).model_dump_json()
+    return value
+
+
+def _retried_event(value: str) -> Event | None:
+    try:
+        event = _EVENT.validate_json(value)
+    except ValueError:
+        return None
+    return None if isinstance(event, Pressed) and event.action == "retry" else event
+
+
+_EVENT: TypeAdapter[Event] = TypeAdapter(Annotated[Said | Pressed | PickedDate, Field(discriminator="kind")])
 
 
 def _say_cut(reply: Reply, length: int) -> Reply:

@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.dialog.messages import Dialog
 from bot.roles import RoleResolver, StaffSource
-from bot.slack.conversation import Conversations, People, error_target, team_of
+from bot.slack.conversation import WORKING_AFTER_SECONDS, Conversations, People, error_target, team_of
 from bot.slack.deps import EVENT_DEDUPE_NAMESPACE, EVENT_DEDUPE_TTL_SECONDS, SlackDeps
 from bot.slack.listeners import register_all
 from bot.slack.retries import retry_handlers
@@ -78,6 +78,7 @@ def build_app(
     servicetitan: StaffSource | None = None,
     socket_mode: bool = False,
     logger: logging.Logger | None = None,
+    working_after: float = WORKING_AFTER_SECONDS,
 ) -> AsyncApp:
     """The Slack app for one workspace. `servicetitan` links Slack users to staff by e-mail (roles)."""
     logger = logger or log
@@ -116,7 +117,9 @@ def build_app(
     if isinstance(dialog, NamesMentions) and dialog.mention_names is None:
         # "assign <@U77> to job 1009": the dialog asks for the mentioned person's name to match a technician
         dialog.mention_names = people.name_of
-    conversations = Conversations(dialog=dialog, people=people, client=client, logger=logger)
+    conversations = Conversations(
+        dialog=dialog, people=people, client=client, logger=logger, working_after=working_after
+    )
     deps = SlackDeps(
         dialog=dialog, store=store, client=client, people=people, conversations=conversations, logger=logger
     )

@@ -51,6 +51,7 @@ ACTION_MORE = "st_more"
 ACTION_RESUME = "st_resume"
 ACTION_SWITCH = "st_switch"
 ACTION_KEEP = "st_keep"
+ACTION_RETRY = "st_retry"
 ACTION_CHOOSE = "st_choose"  # a choice shown as buttons: st_choose:0, st_choose:1, ...
 ACTION_CHOOSE_MENU = "st_choose_menu"  # a choice shown as a static_select
 ACTION_PICK_DATE = "st_pick_date"
@@ -65,6 +66,7 @@ BUTTON_ACTION_IDS: dict[str, str] = {
     "resume": ACTION_RESUME,
     "switch": ACTION_SWITCH,
     "keep": ACTION_KEEP,
+    "retry": ACTION_RETRY,
     "choose": ACTION_CHOOSE,
 }
 ACTION_NAMES: dict[str, str] = {action_id: name for name, action_id in BUTTON_ACTION_IDS.items()}

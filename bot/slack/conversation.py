@@ -47,6 +47,9 @@ USER_FAILURE_TTL_SECONDS = 60
 # What a failing users.info raises: Slack's error answers, and the transport's errors once retries are spent.
 USERS_INFO_ERRORS = (SlackClientError, aiohttp.ClientError, TimeoutError)
 UNKNOWN_PROFILE: JSON = {"tz": None, "name": None, "email": None}
+# A turn that has not answered after this many seconds shows WORKING_TEXT until it does.
+WORKING_AFTER_SECONDS = 2.0
+WORKING_TEXT = "Working on it…"
 # Errors of chat.postMessage/postEphemeral after which a slash command's response_url still works
 # (e.g. `/st` typed in a DM between two people, where the bot is not a member).
 UNREACHABLE_CHANNEL_ERRORS = frozenset(
@@ -318,13 +321,20 @@ class Conversations:
     """Runs dialog turns for Slack and shows their replies (the effect runner of the Slack surface)."""
 
     def __init__(
-        self, *, dialog: Dialog, people: People, client: AsyncWebClient, logger: logging.Logger
+        self,
+        *,
+        dialog: Dialog,
+        people: People,
+        client: AsyncWebClient,
+        logger: logging.Logger,
+        working_after: float = WORKING_AFTER_SECONDS,
     ) -> None:
         self.dialog = dialog
         self.people = people
         self.client = client
         self.log = logger
         self.locks = ConversationLocks()
+        self.working_after = working_after
 
     async def turn(self, key: ConversationKey, target: Target, event: Event) -> list[Reply]:
         """One dialog turn and its replies. Anything unexpected ends in `fail` (the error boundary) here
@@ -334,14 +344,40 @@ class Conversations:
         try:
             asker = await self.people.asker(target.team, target.user)
             async with self.locks.hold(key):
-                replies = await self.dialog.handle(key, asker, event)
-                await self.deliver(target, replies)
+                handling = asyncio.ensure_future(self.dialog.handle(key, asker, event))
+                working = None
+                try:
+                    done, _ = await asyncio.wait({handling}, timeout=self.working_after)
+                    if not done:
+                        working = await self._show_working(target)
+                    replies = await handling
+                finally:
+                    handling.cancel()  # only if this turn itself was cancelled; a finished one ignores it
+                await self.deliver(target, replies, working=working)
         except Exception as error:
             await self.fail(error, target)
             return []
         return replies
 
-    async def deliver(self, target: Target, replies: list[Reply]) -> None:
+    async def _show_working(self, target: Target) -> str | None:
+        """Tell the user the answer is on its way ("Working on it…"); the ts of that message when it
+        can be replaced by the answer later (not an ephemeral one)."""
+        message = render(Reply(kind="text", text=WORKING_TEXT))
+        try:
+            if target.ephemeral_for_reads and not target.is_dm:
+                await self._post_ephemeral(target, message)
+                return None
+            answer = await self.client.chat_postMessage(
+                channel=target.channel, thread_ts=target.thread_ts, **message
+            )
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            self.log.warning("could not say 'working on it' (%s)", _slack_error(exc))
+            return None
+        return str(answer.get("ts") or "") or None
+
+    async def deliver(self, target: Target, replies: list[Reply], *, working: str | None = None) -> None:
+        """Show the replies. `working`: the ts of a "Working on it…" message, which the first reply that
+        is a new message takes the place of (and which is removed when no reply does)."""
         card_open = bool(target.card_ts or target.card_is_ephemeral)  # this turn came from a click on it
         for reply in replies:
             message = render(reply)
@@ -351,8 +387,23 @@ class Conversations:
                     continue
             if reply.read_only and target.ephemeral_for_reads and not target.is_dm:
                 await self._post_ephemeral(target, message)
+            elif working is not None and await self._try_update(target, working, message):
+                working = None
             else:
                 await self._post(target, message)
+        if working is not None:
+            try:
+                await self.client.chat_delete(channel=target.channel, ts=working)
+            except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+                self.log.warning("could not remove 'working on it' (%s)", _slack_error(exc))
+
+    async def _try_update(self, target: Target, ts: str, message: JSON) -> bool:
+        try:
+            await self.client.chat_update(channel=target.channel, ts=ts, **message)
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            self.log.warning("could not update 'working on it' (%s); posting instead", _slack_error(exc))
+            return False
+        return True
 
     async def _try_replace_card(self, target: Target, message: JSON) -> bool:
         """Replace the clicked card; False when there is none or Slack would not (after its retries), and

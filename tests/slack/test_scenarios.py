@@ -57,6 +57,8 @@ class World:
     bot: SlackHarness
     fake: FakeSlack
     sim: Simulator
+    store: Store
+    dialog: DialogService
 
     def appointment(self, appointment_id: int) -> dict[str, Any]:
         return self.sim.state.appointments[appointment_id]
@@ -78,6 +80,7 @@ async def world(
     *,
     http_simulator: bool = False,
     dialog_kwargs: dict[str, Any] | None = None,
+    working_after: float | None = None,
     **client_kwargs: Any,
 ) -> AsyncIterator[World]:
     """The bot, the fake Slack and the simulator. `http_simulator` serves the simulator on a local port
@@ -95,11 +98,12 @@ async def world(
         fake.add_user(MORGAN, name="Morgan Blake", email="morgan@example.com", tz="America/Chicago")
         fake.add_user(MIKE, name="Mike Carter", email="mike.carter@example.com", tz="America/Chicago")
         async with client:
-            dialog = DialogService(
-                client=client, store=store, tz="America/Chicago", clock=lambda: NOW, **(dialog_kwargs or {})
-            )
-            async with running_bot(dialog=dialog, store=store, servicetitan=client, fake=fake) as bot:
-                w = World(bot=bot, fake=fake, sim=sim)
+            options: dict[str, Any] = {"clock": lambda: NOW, **(dialog_kwargs or {})}
+            dialog = DialogService(client=client, store=store, tz="America/Chicago", **options)
+            async with running_bot(
+                dialog=dialog, store=store, servicetitan=client, fake=fake, working_after=working_after
+            ) as bot:
+                w = World(bot=bot, fake=fake, sim=sim, store=store, dialog=dialog)
                 yield w
                 w.check_everything_shown()  # every payload of every scenario
 
