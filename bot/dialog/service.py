@@ -49,7 +49,7 @@ from bot.dialog.state import (
     ShowConfirmation,
 )
 from bot.servicetitan import ServiceTitanClient, ServiceTitanError
-from bot.store import Store
+from bot.store import Store, StoreError
 from intents.api import parse
 
 log = logging.getLogger("bot.dialog")
@@ -219,8 +219,16 @@ class DialogService:
                     queue.append(await self._write(effect))
         if rev is not None and not claimed and _essence(state) == before:
             return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose
-        if claimed or rev is None:
-            # After a won claim nobody else may change the conversation, so a plain save is safe.
+        if claimed:
+            # After a won claim nobody else may change the conversation, so a plain save is safe. The
+            # write is done whatever the store says: the user hears its outcome even when the store
+            # failed meanwhile, and the claim left behind is settled by a re-read later.
+            try:
+                await self.store.save(namespace=NAMESPACE, key=path, value=_value(state), ttl=self.state_ttl)
+            except StoreError as exc:
+                log.warning("dialog %s: the outcome of a write could not be saved: %s", path, exc)
+            return True, replies
+        if rev is None:
             await self.store.save(namespace=NAMESPACE, key=path, value=_value(state), ttl=self.state_ttl)
             return True, replies
         saved = await self._save_if_unchanged(path, rev, state)

@@ -11,6 +11,7 @@ import uuid
 import httpx
 import pytest
 
+from bot.simulator import Exchange
 from bot.slack.blocks import ACTION_CONFIRM
 from bot.store import RedisStore
 from tests.slack.harness import block_text
@@ -91,4 +92,23 @@ async def test_after_redis_restarts_empty_nothing_claims_the_conversation_was_ke
             assert w.sim.write_count == 0
             for message in w.fake.posted():
                 assert KEPT_CLAIM not in block_text(message)
+        await store.aclose()
+
+
+async def test_redis_dying_during_a_write_still_tells_the_user_it_was_done() -> None:
+    with own_redis() as server:
+        store = _store(server)
+        async with world(store) as w:
+            await w.bot.dm(DANA, "add note to job 1009: gate code 1234")
+            card = await posted_card(w, 1)
+
+            def die_after_the_write(exchange: Exchange) -> None:
+                if exchange.method != "GET" and exchange.status < 300:
+                    server.stop()
+
+            w.sim.observers.append(die_after_the_write)
+            await w.bot.click(DANA, card, ACTION_CONFIRM)
+            await w.fake.wait_for(lambda: "Done" in block_text(w.card(card["ts"])), what="done")
+            assert w.sim.write_count == 1
+            assert not _apologies(w)
         await store.aclose()
