@@ -13,6 +13,7 @@ import sys
 from contextlib import AsyncExitStack
 from typing import Literal
 
+import httpx
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
@@ -77,6 +78,7 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
     """The app with its dependencies; everything that must be closed is pushed onto `stack`."""
     from bot.dialog.service import DialogService
     from bot.servicetitan import ServiceTitanClient
+    from bot.servicetitan.ratelimit import RateLimitedTransport, TenantRateLimiter
     from bot.slack.app import build_app
     from bot.store import open_store
 
@@ -86,7 +88,10 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
         client, _simulator = embedded_client()
         log.warning("no ServiceTitan credentials: using the embedded simulator with its demo data")
     else:
-        client = ServiceTitanClient.from_settings(settings)
+        # ServiceTitan's 60 requests/s per tenant, counted by every process together (in Redis)
+        limiter = TenantRateLimiter(settings.redis_url)
+        transport = RateLimitedTransport(httpx.AsyncHTTPTransport(), limiter)
+        client = ServiceTitanClient.from_settings(settings, transport=transport)
     stack.push_async_callback(client.aclose)
     store = open_store(settings.redis_url)
     stack.push_async_callback(store.aclose)
