@@ -50,6 +50,7 @@ from bot.dialog.state import (
 )
 from bot.servicetitan import ServiceTitanClient, ServiceTitanError
 from bot.store import Store, StoreError
+from bot.store.audit import AuditLog, MemoryAuditLog
 from intents.api import parse
 
 log = logging.getLogger("bot.dialog")
@@ -97,6 +98,7 @@ class DialogService:
         mention_names: Callable[[str], Awaitable[str | None]] | None = None,
         read_deadline: float = READ_DEADLINE,
         write_deadline: float = WRITE_DEADLINE,
+        audit: AuditLog | None = None,
     ) -> None:
         self.client = client
         self.store = store
@@ -107,6 +109,7 @@ class DialogService:
         # Slack user id -> the person's name, so "assign <@U123> to job 1001" can match a technician.
         self.mention_names = mention_names
         self.runner = Runner(client, store, cache_ttl=cache_ttl, clock=clock)
+        self.audit: AuditLog = audit or MemoryAuditLog()
         self.read_deadline = read_deadline
         self.write_deadline = write_deadline
         self.claim_timeout = timedelta(seconds=write_deadline + read_deadline + CLAIM_MARGIN)
@@ -195,6 +198,7 @@ class DialogService:
         now = self.clock()
         replies: list[Reply] = []
         queue: list[Event | InternalEvent] = [event]
+        audit_note: str | None = None
         settled = await self._settle_dead_claim(state, now)
         if settled is not None:
             queue.insert(0, settled)
@@ -216,7 +220,13 @@ class DialogService:
                         _, lost = step(fresh, ClaimLost(), now)
                         return True, replies + _replies(lost)
                     claimed = True
-                    queue.append(await self._write(effect))
+                    called = await self._write(effect)
+                    audit_note = await self._audit(path, asker, effect.plan, called)
+                    queue.append(called)
+        if audit_note and replies:  # one line about the record, on the card of the outcome
+            last = replies[-1]
+            footnote = f"{last.footnote} · {audit_note}" if last.footnote else audit_note
+            replies[-1] = last.model_copy(update={"footnote": footnote})
         if rev is not None and not claimed and _essence(state) == before:
             return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose
         if claimed:
@@ -233,6 +243,30 @@ class DialogService:
             return True, replies
         saved = await self._save_if_unchanged(path, rev, state)
         return saved, replies if saved else []
+
+    async def _audit(self, path: str, asker: Asker, plan: Plan, called: Called) -> str | None:
+        """Record a write attempt in the audit log; the line the user sees about it (None if not kept)."""
+        if called.ok:
+            outcome = "already in ServiceTitan" if called.already else "done"
+        elif called.drift is not None:
+            outcome = "not sent: changed since the card"
+        else:
+            outcome = "outcome unknown" if called.uncertain else "refused"
+        result = called.data.get("id") if isinstance(called.data, dict) else None
+        entry = {
+            "at": self.clock().isoformat(),
+            "slack_user": asker.user_id,
+            "name": asker.name or "",
+            "role": asker.role,
+            "conversation": path,
+            "op": plan.op,
+            "args": plan.args,
+            "changes": plan.changes,
+            "outcome": outcome,
+            "servicetitan": {"status": called.status, "error": called.error, "id": result},
+        }
+        entry_id = await self.audit.record(entry)
+        return f"Audit record {entry_id}: {outcome}" if entry_id else None
 
     async def _load_by(self, effect: Load, deadline: float | None) -> Loaded:
         """The look-up, or _ReadTooSlow when it is not answered by `deadline` (loop time)."""

@@ -81,6 +81,7 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
     from bot.servicetitan.ratelimit import RateLimitedTransport, TenantRateLimiter
     from bot.slack.app import build_app
     from bot.store import open_store
+    from bot.store.audit import open_audit
 
     if settings.use_simulator:
         from bot.servicetitan.embedded import embedded_client
@@ -95,8 +96,14 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
     stack.push_async_callback(client.aclose)
     store = open_store(settings.redis_url)
     stack.push_async_callback(store.aclose)
+    audit = open_audit(settings.redis_url)
+    stack.push_async_callback(audit.aclose)
     dialog = DialogService(
-        client=client, store=store, tz=settings.st_timezone, idle_minutes=settings.dialog_ttl_minutes
+        client=client,
+        store=store,
+        tz=settings.st_timezone,
+        idle_minutes=settings.dialog_ttl_minutes,
+        audit=audit,
     )
     return build_app(settings, dialog=dialog, store=store, servicetitan=client, socket_mode=socket_mode)
 
