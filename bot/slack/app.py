@@ -22,7 +22,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.dialog.messages import Dialog
 from bot.roles import RoleResolver, StaffSource
-from bot.slack.conversation import WORKING_AFTER_SECONDS, Conversations, People, error_target, team_of
+from bot.slack.conversation import (
+    WHO_DEADLINE_SECONDS,
+    WORKING_AFTER_SECONDS,
+    Conversations,
+    People,
+    error_target,
+    team_of,
+)
 from bot.slack.deps import EVENT_DEDUPE_NAMESPACE, EVENT_DEDUPE_TTL_SECONDS, SlackDeps
 from bot.slack.listeners import register_all
 from bot.slack.retries import retry_handlers
@@ -79,6 +86,7 @@ def build_app(
     socket_mode: bool = False,
     logger: logging.Logger | None = None,
     working_after: float = WORKING_AFTER_SECONDS,
+    who_deadline: float = WHO_DEADLINE_SECONDS,
 ) -> AsyncApp:
     """The Slack app for one workspace. `servicetitan` links Slack users to staff by e-mail (roles)."""
     logger = logger or log
@@ -118,7 +126,12 @@ def build_app(
         # "assign <@U77> to job 1009": the dialog asks for the mentioned person's name to match a technician
         dialog.mention_names = people.name_of
     conversations = Conversations(
-        dialog=dialog, people=people, client=client, logger=logger, working_after=working_after
+        dialog=dialog,
+        people=people,
+        client=client,
+        logger=logger,
+        working_after=working_after,
+        who_deadline=who_deadline,
     )
     deps = SlackDeps(
         dialog=dialog, store=store, client=client, people=people, conversations=conversations, logger=logger

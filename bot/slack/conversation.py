@@ -50,6 +50,8 @@ UNKNOWN_PROFILE: JSON = {"tz": None, "name": None, "email": None}
 # A turn that has not answered after this many seconds shows WORKING_TEXT until it does.
 WORKING_AFTER_SECONDS = 2.0
 WORKING_TEXT = "Working on it…"
+# How long finding out who is asking (users.info, ServiceTitan's staff for the role) may take.
+WHO_DEADLINE_SECONDS = 10.0
 # Errors of chat.postMessage/postEphemeral after which a slash command's response_url still works
 # (e.g. `/st` typed in a DM between two people, where the bot is not a member).
 UNREACHABLE_CHANNEL_ERRORS = frozenset(
@@ -328,6 +330,7 @@ class Conversations:
         client: AsyncWebClient,
         logger: logging.Logger,
         working_after: float = WORKING_AFTER_SECONDS,
+        who_deadline: float = WHO_DEADLINE_SECONDS,
     ) -> None:
         self.dialog = dialog
         self.people = people
@@ -335,6 +338,7 @@ class Conversations:
         self.log = logger
         self.locks = ConversationLocks()
         self.working_after = working_after
+        self.who_deadline = who_deadline
 
     async def turn(self, key: ConversationKey, target: Target, event: Event) -> list[Reply]:
         """One dialog turn and its replies. Anything unexpected ends in `fail` (the error boundary) here
@@ -342,9 +346,8 @@ class Conversations:
         within its first poll (slack_bolt/listener/asyncio_runner.py) and hold the HTTP answer for 3 s.
         """
         try:
-            asker = await self.people.asker(target.team, target.user)
             async with self.locks.hold(key):
-                handling = asyncio.ensure_future(self.dialog.handle(key, asker, event))
+                handling = asyncio.ensure_future(self._handle(key, target, event))
                 working = None
                 try:
                     done, _ = await asyncio.wait({handling}, timeout=self.working_after)
@@ -358,6 +361,22 @@ class Conversations:
             await self.fail(error, target)
             return []
         return replies
+
+    async def _handle(self, key: ConversationKey, target: Target, event: Event) -> list[Reply]:
+        """Who asks (their role may need ServiceTitan's staff list), then the dialog's turn."""
+        try:
+            asker = await asyncio.wait_for(self.people.asker(target.team, target.user), self.who_deadline)
+        except TimeoutError:
+            reference = uuid.uuid4().hex[:8]
+            self.log.warning(
+                "who %s is: no answer within %.0f s, reference %s", target.user, self.who_deadline, reference
+            )
+            text = (
+                "ServiceTitan is taking too long to answer (I was checking who you are in ServiceTitan). "
+                f"Nothing was changed; please try again in a moment. (Reference: {reference})"
+            )
+            return [Reply(kind="error", text=text)]
+        return await self.dialog.handle(key, asker, event)
 
     async def _show_working(self, target: Target) -> str | None:
         """Tell the user the answer is on its way ("Working on it…"); the ts of that message when it

@@ -263,6 +263,7 @@ async def running_bot(
     servicetitan: StaffSource | None = None,
     fake: FakeSlack | None = None,
     working_after: float | None = None,
+    who_deadline: float = 10.0,
     **settings_overrides: Any,
 ) -> AsyncIterator[SlackHarness]:
     fake = fake or FakeSlack()
@@ -280,6 +281,7 @@ async def running_bot(
             web_client=web_client,
             servicetitan=servicetitan,
             working_after=NO_WORKING_MESSAGE if working_after is None else working_after,
+            who_deadline=who_deadline,
         )
         bot_app.target = build_http_app(app)
         async with httpx.AsyncClient(timeout=10) as http:

@@ -125,3 +125,11 @@ async def test_a_young_claim_is_left_to_the_turn_that_holds_it() -> None:
         await w.bot.dm(DANA, "hello?")
         await w.fake.wait_for(lambda: _shown(w, "already being done"), what="already being done")
         assert w.sim.write_count == 0
+
+
+async def test_servicetitan_hanging_while_finding_out_who_asks_is_told_within_the_deadline() -> None:
+    async with world(who_deadline=0.5) as w:
+        w.sim.set_faults(HANG)  # the staff list that gives Dana her role does not come
+        await w.bot.dm(DANA, "show job 1003")
+        (told,) = await w.fake.wait_for(lambda: _shown(w, "taking too long"), what="the failure")
+        assert "checking who you are" in block_text(told)

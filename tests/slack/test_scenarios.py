@@ -81,6 +81,7 @@ async def world(
     http_simulator: bool = False,
     dialog_kwargs: dict[str, Any] | None = None,
     working_after: float | None = None,
+    who_deadline: float = 10.0,
     **client_kwargs: Any,
 ) -> AsyncIterator[World]:
     """The bot, the fake Slack and the simulator. `http_simulator` serves the simulator on a local port
@@ -101,7 +102,12 @@ async def world(
             options: dict[str, Any] = {"clock": lambda: NOW, **(dialog_kwargs or {})}
             dialog = DialogService(client=client, store=store, tz="America/Chicago", **options)
             async with running_bot(
-                dialog=dialog, store=store, servicetitan=client, fake=fake, working_after=working_after
+                dialog=dialog,
+                store=store,
+                servicetitan=client,
+                fake=fake,
+                working_after=working_after,
+                who_deadline=who_deadline,
             ) as bot:
                 w = World(bot=bot, fake=fake, sim=sim, store=store, dialog=dialog)
                 yield w
