@@ -151,11 +151,26 @@ def problem_with(body: bytes, content_type: str) -> str | None:
     return "neither an event, a command nor an interaction"
 
 
+def problem_with_envelope(kind: str, payload: Any) -> str | None:
+    """The same checks for a Socket Mode envelope's payload (`kind` is the envelope's type)."""
+    if kind == "events_api":
+        return _event_body_problem(payload)
+    if kind == "interactive":
+        return _interactive_problem(payload)
+    if kind == "slash_commands":
+        return _shape_problem(_Command, payload, "command")
+    return None
+
+
 def _json_problem(text: str) -> str | None:
     try:
         body = json.loads(text)
     except ValueError:
         return "body is not JSON"
+    return _event_body_problem(body)
+
+
+def _event_body_problem(body: Any) -> str | None:
     if not isinstance(body, dict):
         return "body is not a JSON object"
     kind = body.get("type")

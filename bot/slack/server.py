@@ -11,7 +11,7 @@ import asyncio
 import logging
 import sys
 from contextlib import AsyncExitStack
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.config import Settings
-from bot.slack.payloads import problem_with
+from bot.slack.payloads import problem_with, problem_with_envelope
 
 log = logging.getLogger("bot.slack.server")
 
@@ -128,12 +128,28 @@ def run_bot(
     return 0
 
 
-async def _serve_socket_mode(settings: Settings) -> None:
+def checked_socket_mode_handler(app: AsyncApp, app_token: str | None) -> Any:
+    """Bolt's Socket Mode handler, with the same edge checks as HTTP mode: an envelope whose payload the
+    bot can't read is acknowledged (so Slack doesn't send it again), logged in one line and dropped."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_sdk.socket_mode.response import SocketModeResponse
 
+    class CheckedSocketModeHandler(AsyncSocketModeHandler):
+        async def handle(self, client: Any, req: Any) -> None:
+            problem = problem_with_envelope(str(req.type), req.payload)
+            if problem is None:
+                await super().handle(client, req)
+                return
+            log.warning("refused a malformed Socket Mode envelope: %s", problem[:300])
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+
+    return CheckedSocketModeHandler(app, app_token)
+
+
+async def _serve_socket_mode(settings: Settings) -> None:
     async with AsyncExitStack() as stack:
         app = await build_bot(settings, stack, socket_mode=True)
-        handler = AsyncSocketModeHandler(app, settings.slack_app_token)
+        handler = checked_socket_mode_handler(app, settings.slack_app_token)
         log.info("connecting to Slack in Socket Mode")
         await handler.start_async()
 
