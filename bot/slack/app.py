@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.dialog.messages import Dialog
 from bot.roles import RoleResolver, StaffSource
 from bot.slack.conversation import (
+    MAX_TURNS_IN_FLIGHT,
     WHO_DEADLINE_SECONDS,
     WORKING_AFTER_SECONDS,
     Conversations,
@@ -87,6 +88,7 @@ def build_app(
     logger: logging.Logger | None = None,
     working_after: float = WORKING_AFTER_SECONDS,
     who_deadline: float = WHO_DEADLINE_SECONDS,
+    max_in_flight: int = MAX_TURNS_IN_FLIGHT,
 ) -> AsyncApp:
     """The Slack app for one workspace. `servicetitan` links Slack users to staff by e-mail (roles)."""
     logger = logger or log
@@ -132,6 +134,7 @@ def build_app(
         logger=logger,
         working_after=working_after,
         who_deadline=who_deadline,
+        max_in_flight=max_in_flight,
     )
     deps = SlackDeps(
         dialog=dialog, store=store, client=client, people=people, conversations=conversations, logger=logger

@@ -50,6 +50,9 @@ UNKNOWN_PROFILE: JSON = {"tz": None, "name": None, "email": None}
 # A turn that has not answered after this many seconds shows WORKING_TEXT until it does.
 WORKING_AFTER_SECONDS = 2.0
 WORKING_TEXT = "Working on it…"
+# Turns one process works on at once; more wait (each user told BUSY_TEXT) rather than pile up.
+MAX_TURNS_IN_FLIGHT = 200
+BUSY_TEXT = "Busy with other requests, one moment: yours is next in line."
 # How long finding out who is asking (users.info, ServiceTitan's staff for the role) may take.
 WHO_DEADLINE_SECONDS = 10.0
 # Errors of chat.postMessage/postEphemeral after which a slash command's response_url still works
@@ -331,6 +334,7 @@ class Conversations:
         logger: logging.Logger,
         working_after: float = WORKING_AFTER_SECONDS,
         who_deadline: float = WHO_DEADLINE_SECONDS,
+        max_in_flight: int = MAX_TURNS_IN_FLIGHT,
     ) -> None:
         self.dialog = dialog
         self.people = people
@@ -339,6 +343,7 @@ class Conversations:
         self.locks = ConversationLocks()
         self.working_after = working_after
         self.who_deadline = who_deadline
+        self.in_flight = asyncio.Semaphore(max_in_flight)
 
     async def turn(self, key: ConversationKey, target: Target, event: Event) -> list[Reply]:
         """One dialog turn and its replies. Anything unexpected ends in `fail` (the error boundary) here
@@ -346,12 +351,14 @@ class Conversations:
         within its first poll (slack_bolt/listener/asyncio_runner.py) and hold the HTTP answer for 3 s.
         """
         try:
-            async with self.locks.hold(key):
+            working = None
+            if self.in_flight.locked():  # as many turns as the process takes on: this one waits its turn
+                working = await self._show_working(target, BUSY_TEXT)
+            async with self.in_flight, self.locks.hold(key):
                 handling = asyncio.ensure_future(self._handle(key, target, event))
-                working = None
                 try:
                     done, _ = await asyncio.wait({handling}, timeout=self.working_after)
-                    if not done:
+                    if not done and working is None:
                         working = await self._show_working(target)
                     replies = await handling
                 finally:
@@ -378,10 +385,10 @@ class Conversations:
             return [Reply(kind="error", text=text)]
         return await self.dialog.handle(key, asker, event)
 
-    async def _show_working(self, target: Target) -> str | None:
+    async def _show_working(self, target: Target, text: str = WORKING_TEXT) -> str | None:
         """Tell the user the answer is on its way ("Working on it…"); the ts of that message when it
         can be replaced by the answer later (not an ephemeral one)."""
-        message = render(Reply(kind="text", text=WORKING_TEXT))
+        message = render(Reply(kind="text", text=text))
         try:
             if target.ephemeral_for_reads and not target.is_dm:
                 await self._post_ephemeral(target, message)

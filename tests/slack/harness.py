@@ -264,6 +264,7 @@ async def running_bot(
     fake: FakeSlack | None = None,
     working_after: float | None = None,
     who_deadline: float = 10.0,
+    max_in_flight: int = 200,
     **settings_overrides: Any,
 ) -> AsyncIterator[SlackHarness]:
     fake = fake or FakeSlack()
@@ -282,6 +283,7 @@ async def running_bot(
             servicetitan=servicetitan,
             working_after=NO_WORKING_MESSAGE if working_after is None else working_after,
             who_deadline=who_deadline,
+            max_in_flight=max_in_flight,
         )
         bot_app.target = build_http_app(app)
         async with httpx.AsyncClient(timeout=10) as http:

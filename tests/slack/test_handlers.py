@@ -491,3 +491,21 @@ async def test_a_failing_users_info_still_answers_in_the_tenant_time_zone_and_is
         await fake.wait_calls("chat.postMessage", 4)
         assert len(fake.attempts("users.info")) == 2 * tries + 1
         assert dialog.turns[-1][1].tz == "America/Denver" and dialog.turns[-1][1].name == "Dana Reyes"
+
+
+async def test_beyond_the_turns_in_flight_a_user_is_told_busy_and_answered_later(fake: FakeSlack) -> None:
+    fake.add_user("U0MIKE", name="Mike Carter", email=None)
+    dialog = FakeDialog()
+    dialog.gate = asyncio.Event()  # ServiceTitan "hangs" until released
+    async with running_bot(dialog=dialog, store=MemoryStore(), fake=fake, max_in_flight=1) as bot:
+        await bot.dm(DANA, "first")
+        await fake.wait_for(lambda: len(dialog.turns) == 1, what="the first turn")
+        await bot.dm("U0MIKE", "second")
+        (busy,) = await fake.wait_calls("chat.postMessage", 1)
+        assert busy.params["channel"] == "D0MIKE" and "Busy" in busy.params["text"]
+        assert len(dialog.turns) == 1  # the second waits
+        dialog.gate.set()
+        await fake.wait_for(lambda: len(dialog.turns) == 2, what="the second turn")
+        await fake.wait_calls("chat.update", 1)  # the busy message became the answer
+        texts = [m["text"] for m in fake.messages.values()]
+        assert sorted(texts) == ["heard said", "heard said"]
