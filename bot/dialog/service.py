@@ -266,7 +266,7 @@ class DialogService:
             "servicetitan": {"status": called.status, "error": called.error, "id": result},
         }
         entry_id = await self.audit.record(entry)
-        return f"Audit record {entry_id}: {outcome}" if entry_id else None
+        return f"Recorded in the audit log as {entry_id} ({outcome})." if entry_id else None
 
     async def _load_by(self, effect: Load, deadline: float | None) -> Loaded:
         """The look-up, or _ReadTooSlow when it is not answered by `deadline` (loop time)."""

@@ -21,4 +21,4 @@ async def test_a_confirmed_write_is_recorded_with_who_what_before_after_and_the_
         assert json.loads(fields["args"])["appointment_id"] == 5013
         changes = json.loads(fields["changes"])
         assert any("Friday, November 27, 2026" in after for _, _, after in changes)
-        assert f"Audit record {entry_id}: done" in block_text(w.card(card["ts"]))
+        assert f"Recorded in the audit log as {entry_id} (done)." in block_text(w.card(card["ts"]))
