@@ -48,7 +48,7 @@ from bot.dialog.state import (
     Say,
     ShowConfirmation,
 )
-from bot.servicetitan import ServiceTitanClient, ServiceTitanError
+from bot.servicetitan import ServiceTitanClient
 from bot.store import Store, StoreError
 from bot.store.audit import AuditLog, MemoryAuditLog
 from intents.api import parse
@@ -300,8 +300,8 @@ class DialogService:
         """Whether `plan` is in ServiceTitan now, as the outcome of a write whose answer never came."""
         try:
             applied = await asyncio.wait_for(self.runner.check(plan), self.read_deadline)
-        except (TimeoutError, ServiceTitanError) as exc:
-            log.warning("re-read of %s failed, reference %s: %s", plan.op, reference, exc)
+        except Exception as exc:  # whatever stops the re-read, the outcome stays unknown (checked next time)
+            log.warning("re-read of %s failed, reference %s: %r", plan.op, reference, exc)
             applied = False
         else:
             if applied:
