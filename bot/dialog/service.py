@@ -268,6 +268,14 @@ class DialogService:
         entry_id = await self.audit.record(entry)
         return f"Recorded in the audit log as {entry_id} ({outcome})." if entry_id else None
 
+    async def _home_day(self, lookup: Load) -> Loaded:
+        """A technician's day for App Home, within the read deadline."""
+        try:
+            return await self._load_by(lookup, asyncio.get_running_loop().time() + self.read_deadline)
+        except _ReadTooSlow:
+            text = "ServiceTitan is taking too long to answer; open this tab again in a moment."
+            return Loaded(lookup.what, lookup.args, error=text)
+
     async def _load_by(self, effect: Load, deadline: float | None) -> Loaded:
         """The look-up, or _ReadTooSlow when it is not answered by `deadline` (loop time)."""
         if deadline is None:
@@ -354,7 +362,7 @@ class DialogService:
             lookup = read_lookup(asker, "list_appointments", {}, self.clock())
             if isinstance(lookup, Reply):
                 reply.lines = [lookup.text]  # a technician role not linked to a ServiceTitan technician
-            elif (loaded := await self.runner.load(lookup)).error:
+            elif (loaded := await self._home_day(lookup)).error:
                 reply.lines = [loaded.error]
             else:
                 rows = [str(r) for r in loaded.data.get("rows", [])]

@@ -18,7 +18,7 @@ from bot.slack.blocks import ACTION_CONFIRM, ACTION_RETRY
 from bot.slack.conversation import WORKING_TEXT
 from tests.slack.fake_slack import TEAM_ID
 from tests.slack.harness import block_text, interactive_elements
-from tests.slack.test_scenarios import DANA, DANA_DM, NOW, World, posted_card, world
+from tests.slack.test_scenarios import DANA, DANA_DM, MIKE, NOW, World, posted_card, world
 
 FAST = {"read_deadline": 1.0, "write_deadline": 1.0}
 HANG = FaultConfig(rate_timeout=1.0, timeout_seconds=30)
@@ -133,3 +133,13 @@ async def test_servicetitan_hanging_while_finding_out_who_asks_is_told_within_th
         await w.bot.dm(DANA, "show job 1003")
         (told,) = await w.fake.wait_for(lambda: _shown(w, "taking too long"), what="the failure")
         assert "checking who you are" in block_text(told)
+
+
+async def test_app_home_of_a_technician_is_published_within_the_read_deadline() -> None:
+    async with world(dialog_kwargs=FAST) as w:
+        await w.bot.dm(MIKE, "help")  # who Mike is, while ServiceTitan answers
+        await posted_card(w, 1)
+        w.sim.set_faults(HANG)
+        await w.bot.event({"type": "app_home_opened", "user": MIKE, "tab": "home"})
+        (view,) = await w.fake.wait_calls("views.publish", 1)
+        assert "taking too long" in block_text({"blocks": view.params["view"]["blocks"]})
