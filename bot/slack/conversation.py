@@ -350,8 +350,9 @@ class Conversations:
         rather than propagating: Bolt would otherwise drop an already sent ack when a listener raises
         within its first poll (slack_bolt/listener/asyncio_runner.py) and hold the HTTP answer for 3 s.
         """
+        working: str | None = None
+        delivering = False
         try:
-            working = None
             if self.in_flight.locked():  # as many turns as the process takes on: this one waits its turn
                 working = await self._show_working(target, BUSY_TEXT)
             async with self.in_flight, self.locks.hold(key):
@@ -363,11 +364,21 @@ class Conversations:
                     replies = await handling
                 finally:
                     handling.cancel()  # only if this turn itself was cancelled; a finished one ignores it
+                delivering = True  # from here on the "working" message may have become a reply
                 await self.deliver(target, replies, working=working)
         except Exception as error:
             await self.fail(error, target)
+            if working is not None and not delivering:
+                await self._remove(target, working)
             return []
         return replies
+
+    async def _remove(self, target: Target, ts: str) -> None:
+        """Remove a "Working on it…" message no reply took the place of."""
+        try:
+            await self.client.chat_delete(channel=target.channel, ts=ts)
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            self.log.warning("could not remove 'working on it' (%s)", _slack_error(exc))
 
     async def _handle(self, key: ConversationKey, target: Target, event: Event) -> list[Reply]:
         """Who asks (their role may need ServiceTitan's staff list), then the dialog's turn."""
@@ -418,10 +429,7 @@ class Conversations:
             else:
                 await self._post(target, message)
         if working is not None:
-            try:
-                await self.client.chat_delete(channel=target.channel, ts=working)
-            except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
-                self.log.warning("could not remove 'working on it' (%s)", _slack_error(exc))
+            await self._remove(target, working)
 
     async def _try_update(self, target: Target, ts: str, message: JSON) -> bool:
         try:
