@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.dialog import lookups, timefmt
+from bot.dialog import failures, lookups, timefmt
 from bot.dialog.reads.common import ReadContext
 from bot.dialog.reads.registry import answer as read_answer
 from bot.dialog.refdata import FACTS_NAMESPACE, ReferenceData
@@ -50,13 +50,6 @@ def outcome_unknown(exc: ServiceTitanError) -> bool:
     return isinstance(exc, Unavailable) and "outcome is unknown" in str(exc)
 
 
-def st_message(exc: ServiceTitanError) -> str:
-    """ServiceTitan's own words for a failed call."""
-    text = exc.title or "ServiceTitan refused the request"
-    details = "; ".join(" ".join(messages) for messages in exc.errors.values() if messages)
-    return f"{text} ({details})" if details and details not in text else text
-
-
 # A confirm re-reads what its card shows as "before" only when that was read longer ago than this. A card
 # confirmed within a minute of being shown is the common fast path, and skipping the re-read there keeps a
 # reschedule within the issue's 4-call budget (tests/dialog/test_service.py checks it); an older card may
@@ -91,8 +84,10 @@ class Runner:
             if effect.what in lookups.STAMPED:
                 data["read_at"] = read_at  # how old a card's "before" is, for the check before its write
         except ServiceTitanError as exc:
-            log.warning("lookup %s failed: %s", effect.key, exc)
-            return Loaded(effect.what, effect.args, error=f"ServiceTitan didn't answer ({st_message(exc)}).")
+            reference = failures.new_reference()  # the user sees what failed, the log how (URL, tenant)
+            log.warning("lookup %s failed, reference %s: %s", effect.key, reference, exc)
+            error = failures.lookup_failed(exc, effect.what, effect.args, reference)
+            return Loaded(effect.what, effect.args, error=error)
         except Exception:  # one place turns an unexpected failure into a message instead of a dead turn
             log.exception("lookup %s failed", effect.key)
             return Loaded(effect.what, effect.args, error="Something went wrong looking that up.")
@@ -143,10 +138,11 @@ class Runner:
         try:
             result = await self._call(plan.op, plan.args)
         except ServiceTitanError as exc:
-            log.info("write %s refused: %s", plan.op, exc)
+            reference = failures.new_reference()
+            log.info("write %s refused, reference %s: %s", plan.op, reference, exc)
             unknown = outcome_unknown(exc)
-            # the client's own text of an unknown outcome is for the log; the user gets what ServiceTitan did
-            error = _unanswered(exc) if unknown else st_message(exc)
+            # the client's own text is for the log; the user gets what ServiceTitan did, in their words
+            error = _unanswered(exc) if unknown else failures.refusal(exc, reference)
             if plan.op == "delete_appointment" and isinstance(exc, Conflict):
                 # The only-appointment case is caught before the card; what's left are timesheets (no read
                 # of them in our APIs) and a visit that has started. ServiceTitan's own words say neither.

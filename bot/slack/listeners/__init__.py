@@ -13,7 +13,7 @@ BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
 # Bot scopes the app needs, and why; manifest.yml must grant exactly these.
 BOT_SCOPES = {
     "app_mentions:read": "app_mention events",
-    "chat:write": "chat.postMessage, chat.update, chat.postEphemeral",
+    "chat:write": "chat.postMessage, chat.update, chat.postEphemeral, chat.delete",
     "commands": "the /st command",
     "im:history": "message.im events (direct messages to the bot)",
     "users:read": "users.info: time zone and name",
