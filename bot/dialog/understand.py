@@ -35,6 +35,7 @@ from bot.dialog.catalog import (
     WRITE_STEPS,
 )
 from bot.dialog.messages import Event, PickedDate, Pressed
+from bot.dialog.reads.wording import refine
 from bot.dialog.replies import STALE
 from bot.dialog.resolve import active_rows, is_mention, names_me
 from bot.dialog.rules import match_technician, pick_option
@@ -287,30 +288,106 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     if intent == "cancel_dialog":
         return Abandon()
     if s.pending is not None and phase in ACTIVE_PHASES:
+        aside = _aside(text, intent, now, tz)
+        if aside is not None:
+            return aside  # "wait, what's Derek doing saturday?": answered, then the question again
         return _in_request(s, s.pending, phase, text, intent, slots, now, tz)
+    intent, slots = _look_up(s, text, intent, slots, now, tz)
     lone = _BARE_NUMBER.fullmatch(said)
+    offered = (s.last_read or {}).get("choice")
+    if offered and (lone or intent == "unknown"):
+        picked = pick_option(text, [(v, v) for v in offered.get("values", [])]) if lone else None
+        if picked is not None:
+            return Pick(picked, str(offered.get("token")))  # "2" for a read's "Which Mike?"
     if lone and len(lone[1]) <= 2:
         # "1" with nothing asked is a button number typed after the buttons went, not job 1
         return Unclear(
             f"Nothing is waiting for an answer, so I don't know what “{said}” is for. "
             "To look up a job, say e.g. *show job 1001*."
         )
-    if intent == "unknown" and s.last_read is not None:
-        follow_up = _follow_up_read(s.last_read, text, now, tz)
+    last = s.last_read or {}
+    if last.get("intent") and (intent == "unknown" or _FOLLOW_UP_LEAD.match(text)):
+        follow_up = _follow_up_read(last, text, intent, slots, now, tz)
         if follow_up is not None:
             return follow_up
     return NewRequest(intent, slots)
 
 
-def _follow_up_read(last_read: dict[str, Any], text: str, now: datetime, tz: str) -> NewRequest | None:
-    """A bare day or range after a list ("what about tomorrow") repeats that list for the new day(s)."""
+def _follow_up_read(
+    last_read: dict[str, Any], text: str, intent: str, slots: dict[str, Any], now: datetime, tz: str
+) -> NewRequest | None:
+    """A follow-up to a list ("what about tomorrow", "and holds?") repeats that list with what it says
+    changed: it carries over only what the new message leaves unsaid."""
     rest = _FOLLOW_UP_LEAD.sub("", text).strip().rstrip("?.! ")
     if not rest:
         return None
-    days = parse_one("range", rest, now, tz)
-    if not days:
+    before = str(last_read["intent"])
+    if intent not in {"unknown", before}:
         return None
-    return NewRequest(str(last_read["intent"]), {**dict(last_read.get("slots") or {}), "range": days})
+    said = dict(slots)
+    if intent == "unknown":
+        days = parse_one("range", rest, now, tz)
+        again, said = refine(rest, before, {"range": days} if days else {}, now, tz)
+        if again != before or not said:
+            return None
+    return NewRequest(before, {**dict(last_read.get("slots") or {}), **said})
+
+
+# Words before a question in the middle of a request ("wait, what's Derek doing saturday?")
+_ASIDE_LEAD = re.compile(
+    r"^\s*(?:(?:wait|hold on|hang on|oh|btw|by the way|quick question|actually|also|sorry|um|hmm)\b[\s,.:;!-]*)+",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(
+    r"^\s*(?:what|whats|what's|who|whos|who's|when|where|which|is|are|does|do|show|list|how|any)\b|\?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _aside(text: str, intent: str, now: datetime, tz: str) -> NewRequest | None:
+    """A question asked in the middle of a request: a look-up, worded as a question, not as a correction
+    ("no, job 1002" corrects; "wait, whats derek doing saturday" asks)."""
+    rest = _ASIDE_LEAD.sub("", text).strip()
+    if not rest or not _QUESTION.search(rest):
+        return None
+    parsed: dict[str, Any] = parse_text(rest, now, tz) if rest != text.strip() else {"intent": intent}
+    asked = str(parsed.get("intent", "unknown"))
+    asked, slots = refine(rest, asked, dict(parsed.get("slots") or {}), now, tz)
+    if asked not in READ_INTENTS or (asked == "show_job" and not slots):
+        return None
+    return NewRequest(asked, slots)
+
+
+_IT = re.compile(r"\b(it|that job|this job|that one|the job|same job|that)\b", re.IGNORECASE)
+_SHOW_IT = re.compile(
+    r"^\s*(?:show|open|pull up|details(?: on| for)?|tell me about|what about|more on|look at)\s+(?:me\s+)?"
+    r"(?:it|that|that job|this job|that one)\s*[?.!]*$",
+    re.IGNORECASE,
+)
+
+
+def _look_up(
+    s: Conversation, text: str, intent: str, slots: dict[str, Any], now: datetime, tz: str
+) -> tuple[str, dict[str, Any]]:
+    """The request with what the parser leaves out of a look-up (`bot.dialog.reads.wording`), a question
+    after a filler ("wait, ...") and "it" / "that job" for the job shown last."""
+    if intent == "unknown":
+        rest = _ASIDE_LEAD.sub("", text).strip()
+        if rest and rest != text.strip():
+            parsed = parse_text(rest, now, tz)
+            if parsed.get("intent") in READ_INTENTS:
+                intent, slots, text = str(parsed["intent"]), dict(parsed.get("slots") or {}), rest
+    if intent in READ_INTENTS or intent in {"unknown", "special_instructions", "delete_appointment"}:
+        intent, slots = refine(text, intent, slots, now, tz)
+    shown = (s.last_read or {}).get("job_id")
+    if shown is None:
+        return intent, slots
+    if intent == "unknown" and _SHOW_IT.match(text):
+        return "show_job", {"job_id": shown}
+    takes_job = "job_id" in INTENT_SLOTS.get(intent, frozenset()) or intent in {"show_job", "list_notes"}
+    if takes_job and slots.get("job_id") is None and slots.get("appointment_id") is None and _IT.search(text):
+        slots = {**slots, "job_id": shown}
+    return intent, slots
 
 
 @dataclass
