@@ -35,6 +35,7 @@ from bot.dialog.catalog import (
     WRITE_STEPS,
 )
 from bot.dialog.messages import Event, PickedDate, Pressed
+from bot.dialog.reads.asking import aside_question, impossible_date, look_up
 from bot.dialog.reads.wording import refine
 from bot.dialog.replies import STALE
 from bot.dialog.resolve import active_rows, is_mention, names_me
@@ -287,12 +288,17 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     slots = dict(parsed.get("slots") or {})
     if intent == "cancel_dialog":
         return Abandon()
+    impossible = impossible_date(text)
+    if impossible:
+        return Unclear(impossible)  # "move 1010 to feb 30": a bad date, not a technician called "feb"
     if s.pending is not None and phase in ACTIVE_PHASES:
-        aside = _aside(text, intent, now, tz)
+        aside = aside_question(text, intent, now, tz)
         if aside is not None:
-            return aside  # "wait, what's Derek doing saturday?": answered, then the question again
+            return NewRequest(
+                *aside
+            )  # "wait, what's Derek doing saturday?": answered, then the question again
         return _in_request(s, s.pending, phase, text, intent, slots, now, tz)
-    intent, slots = _look_up(s, text, intent, slots, now, tz)
+    intent, slots = look_up(text, intent, slots, (s.last_read or {}).get("job_id"), now, tz)
     lone = _BARE_NUMBER.fullmatch(said)
     offered = (s.last_read or {}).get("choice")
     if offered and (lone or intent == "unknown"):
@@ -331,63 +337,6 @@ def _follow_up_read(
         if again != before or not said:
             return None
     return NewRequest(before, {**dict(last_read.get("slots") or {}), **said})
-
-
-# Words before a question in the middle of a request ("wait, what's Derek doing saturday?")
-_ASIDE_LEAD = re.compile(
-    r"^\s*(?:(?:wait|hold on|hang on|oh|btw|by the way|quick question|actually|also|sorry|um|hmm)\b[\s,.:;!-]*)+",
-    re.IGNORECASE,
-)
-_QUESTION = re.compile(
-    r"^\s*(?:what|whats|what's|who|whos|who's|when|where|which|is|are|does|do|show|list|how|any)\b|\?\s*$",
-    re.IGNORECASE,
-)
-
-
-def _aside(text: str, intent: str, now: datetime, tz: str) -> NewRequest | None:
-    """A question asked in the middle of a request: a look-up, worded as a question, not as a correction
-    ("no, job 1002" corrects; "wait, whats derek doing saturday" asks)."""
-    rest = _ASIDE_LEAD.sub("", text).strip()
-    if not rest or not _QUESTION.search(rest):
-        return None
-    parsed: dict[str, Any] = parse_text(rest, now, tz) if rest != text.strip() else {"intent": intent}
-    asked = str(parsed.get("intent", "unknown"))
-    asked, slots = refine(rest, asked, dict(parsed.get("slots") or {}), now, tz)
-    if asked not in READ_INTENTS or (asked == "show_job" and not slots):
-        return None
-    return NewRequest(asked, slots)
-
-
-_IT = re.compile(r"\b(it|that job|this job|that one|the job|same job|that)\b", re.IGNORECASE)
-_SHOW_IT = re.compile(
-    r"^\s*(?:show|open|pull up|details(?: on| for)?|tell me about|what about|more on|look at)\s+(?:me\s+)?"
-    r"(?:it|that|that job|this job|that one)\s*[?.!]*$",
-    re.IGNORECASE,
-)
-
-
-def _look_up(
-    s: Conversation, text: str, intent: str, slots: dict[str, Any], now: datetime, tz: str
-) -> tuple[str, dict[str, Any]]:
-    """The request with what the parser leaves out of a look-up (`bot.dialog.reads.wording`), a question
-    after a filler ("wait, ...") and "it" / "that job" for the job shown last."""
-    if intent == "unknown":
-        rest = _ASIDE_LEAD.sub("", text).strip()
-        if rest and rest != text.strip():
-            parsed = parse_text(rest, now, tz)
-            if parsed.get("intent") in READ_INTENTS:
-                intent, slots, text = str(parsed["intent"]), dict(parsed.get("slots") or {}), rest
-    if intent in READ_INTENTS or intent in {"unknown", "special_instructions", "delete_appointment"}:
-        intent, slots = refine(text, intent, slots, now, tz)
-    shown = (s.last_read or {}).get("job_id")
-    if shown is None:
-        return intent, slots
-    if intent == "unknown" and _SHOW_IT.match(text):
-        return "show_job", {"job_id": shown}
-    takes_job = "job_id" in INTENT_SLOTS.get(intent, frozenset()) or intent in {"show_job", "list_notes"}
-    if takes_job and slots.get("job_id") is None and slots.get("appointment_id") is None and _IT.search(text):
-        slots = {**slots, "job_id": shown}
-    return intent, slots
 
 
 @dataclass

@@ -190,6 +190,13 @@ def build_seed() -> dict[str, Any]:
                 "active": True,
                 "address": _address("1 Main St"),
             },
+            {
+                "id": 203,
+                "name": "Sarah King",  # shares a first name with technician Sarah Lopez
+                "type": "Residential",
+                "active": True,
+                "address": _address("40 Elm St"),
+            },
         ],
         "locations": [
             {
