@@ -272,6 +272,7 @@ def build_seed() -> dict[str, Any]:
             {"id": 95, "start": "10:00", "duration": "02:00", "businessUnitIds": [11, 12], "active": True},
         ],
         "timesheets": [],
+        "customerPhones": {"201": ["(312) 555-0101"], "203": ["(312) 555-0303"]},
         "jobCanceledLogs": [
             {
                 "id": 9001,

@@ -111,7 +111,11 @@ def look_up(
         return intent, slots
     if intent == "unknown" and _SHOW_IT.match(text):
         return "show_job", {"job_id": shown}
-    takes_job = "job_id" in INTENT_SLOTS.get(intent, frozenset()) or intent in {"show_job", "list_notes"}
+    takes_job = "job_id" in INTENT_SLOTS.get(intent, frozenset()) or intent in {
+        "show_job",
+        "list_notes",
+        "list_appointments",
+    }
     if takes_job and slots.get("job_id") is None and slots.get("appointment_id") is None and _IT.search(text):
         slots = {**slots, "job_id": shown}
     return intent, slots

@@ -94,7 +94,7 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
         title = EVENT_TITLE[status]
     title += "".join(said)
     if slots.get("by_reason"):
-        return await _by_reason(ctx, jobs, events, f"{title}{span_title(span, ctx.tz)}", notes)
+        return await _by_reason(ctx, jobs, events, f"{''.join(said)}{span_title(span, ctx.tz)}", notes)
     types, customers = await together(
         ctx.refdata.reference_names("job_types"),
         customer_names(ctx, [int(j["customer_id"]) for j in jobs]),
@@ -207,7 +207,7 @@ async def _by_reason(
     ]
     total = sum(counts.values())
     return {
-        "title": f"Cancellations by reason{title.removeprefix('Jobs canceled')} ({total})",
+        "title": f"Cancellations by reason{title} ({total})",
         "rows": rows,
         "text": " ".join(notes),
         "empty": "No cancellations.",

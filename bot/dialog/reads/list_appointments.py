@@ -57,7 +57,7 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
         ]
         ids = [int(a["id"]) for a in appointments]
         unassigned = "Unassigned "
-    who = ""
+    who = f" of job {filters['job_id']}" if "job_id" in filters else ""
     if tech_id is not None:
         # One technician's visits: where to go and what for, not their own name on every row.
         assignments, facts, name = await together(

@@ -50,6 +50,17 @@ async def person(ctx: ReadContext, slots: dict[str, Any], *, customers: bool, ti
         record = await ctx.refdata.record("customer", int(slots["customer_id"]))
         name = record["name"] if record else f"customer #{slots['customer_id']}"
         return Named({"customer_id": int(slots["customer_id"])}, f" for {name}")
+    if slots.get("phone"):
+        people = await ctx.refdata.names.customers(str(slots["phone"]))
+        if len(people) == 1:
+            return Named({"customer_id": int(people[0]["id"])}, f" for {people[0]['name']}")
+        if people:
+            return Named(
+                ask=choice(title, f"Which customer with “{slots['phone']}”?", _customer_options(people))
+            )
+        return Named(
+            ask={"title": title, "text": f"No customer has the phone number “{slots['phone']}”.", "rows": []}
+        )
     name = str(slots.get("technician") or slots.get("customer") or "")
     if slots.get("technician_id") is not None or ctx.args.get("technician_id") is not None or not name:
         tech, problem = await technician_id(ctx, slots)
@@ -74,14 +85,18 @@ async def person(ctx: ReadContext, slots: dict[str, Any], *, customers: bool, ti
     if len(people) == 1 and not tech_rows:
         return Named({"customer_id": int(people[0]["id"])}, f" for {people[0]['name']}")
     options = [({"technician_id": int(t["id"])}, f"{t['name']} (technician)") for t in tech_rows]
-    options += [
-        ({"customer_id": int(c["id"])}, f"{c['name']} (customer, {address_text(c.get('address'))})"[:75])
-        for c in people
-    ]
+    options += _customer_options(people)
     if options:
         return Named(ask=choice(title, f"Which “{name}” did you mean?", options))
     who = "technician or customer" if customers else "active technician"
     return Named(ask={"title": title, "text": f"No {who} matches “{name}”.", "rows": []})
+
+
+def _customer_options(people: list[Row]) -> list[tuple[dict[str, Any], str]]:
+    return [
+        ({"customer_id": int(c["id"])}, f"{c['name']} (customer, {address_text(c.get('address'))})"[:75])
+        for c in people
+    ]
 
 
 async def location(ctx: ReadContext, street: str, title: str) -> Named:

@@ -13,6 +13,7 @@ into the read's own slots, which the reads in this package apply (or say they co
 | `location` | find_jobs | "at 396 Hillcrest" (street words) |
 | `kind` | find_jobs | words before "jobs" that are no status ("furnace repair jobs", "plumbing jobs") |
 | `by_reason` | find_jobs | "cancellations by reason" |
+| `phone` | find_jobs | "jobs for 555-2008" (a customer's phone number or its end) |
 | `project_status` / `project` | find_projects | "in progress", "not started", "completed"; "the X project" |
 | `free` (+ `start`/`end`) | list_appointments | "who's free tomorrow afternoon" |
 | `next` | list_appointments | "my next job" |
@@ -136,6 +137,7 @@ _KIND_BEFORE_JOBS = re.compile(r"(?P<words>(?:[\w'-]+\s+){1,4}?)(?:jobs|calls|wo
 _FOR_NAME = re.compile(
     r"\b(?:jobs|work|calls|work orders)\s+(?:for|of)\s+(?:the\s+)?(?P<name>[a-z][\w' .&-]{1,60})$", re.I
 )
+_PHONE = re.compile(r"(?<![\d#])(?:\(?\d{3}\)?[\s.-]?)?\d{3}[\s.-]\d{4}(?!\d)")
 _BY_REASON = re.compile(r"\bby reasons?\b|\breasons? for (the )?cancel", re.I)
 _FREE = re.compile(
     r"\b(who'?s|who is|whos|anyone|anybody|any (tech|technician)s?|which (tech|technician)s? (is|are))\s+"
@@ -238,6 +240,12 @@ def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, A
     if _BY_REASON.search(said):
         out["by_reason"] = True
         out.setdefault("status", "canceled")
+    phone = _PHONE.search(said)
+    if phone and "job" in said.casefold():
+        out["phone"] = re.sub(r"\D", "", phone[0])  # "jobs for 555-2008": the customer with that number
+        out.pop("customer_id", None)
+        out.pop("technician", None)
+        return out
     named = _FOR_NAME.search(said)
     if named and not out.get("technician") and not out.get("customer") and not out.get("project"):
         name = re.sub(
