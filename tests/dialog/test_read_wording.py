@@ -60,6 +60,7 @@ def test_it_and_that_job_are_the_job_shown_last_and_nothing_without_one() -> Non
     assert _read("notes on that job", shown=1009)[1].get("job_id") == 1009
     assert _read("show job 1010", shown=1009)[1]["job_id"] == 1010  # a number said wins
     assert "job_id" not in _read("notes on that job")[1]
+    assert _read("whats the address?", shown=1009) == ("show_job", {"job_id": 1009, "focus": "address"})
 
 
 def test_a_question_after_a_filler_is_an_aside_and_a_correction_is_not() -> None:

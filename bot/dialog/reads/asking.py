@@ -94,6 +94,13 @@ _SHOW_IT = re.compile(
 )
 
 
+_WHERE = re.compile(
+    r"^\s*(?:(?:what'?s|whats|what is)\s+(?:the|its|their)\s+address|where\s+is\s+(?:it|that|that job)"
+    r"|address)\s*(?:of it|for it|of that job)?\s*[?.!]*$",
+    re.IGNORECASE,
+)
+
+
 def look_up(
     text: str, intent: str, slots: dict[str, Any], shown: Any, now: datetime, tz: str
 ) -> tuple[str, dict[str, Any]]:
@@ -111,6 +118,8 @@ def look_up(
         return intent, slots
     if intent == "unknown" and _SHOW_IT.match(text):
         return "show_job", {"job_id": shown}
+    if intent == "unknown" and _WHERE.match(text):
+        return "show_job", {"job_id": shown, "focus": "address"}  # "whats the address?" of the job shown
     takes_job = "job_id" in INTENT_SLOTS.get(intent, frozenset()) or intent in {
         "show_job",
         "list_notes",
