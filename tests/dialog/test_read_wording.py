@@ -38,6 +38,8 @@ def _read(text: str, shown: int | None = None) -> tuple[str, dict[str, Any]]:
         ("jobs for the Garcias", "find_jobs", {"technician": "Garcias"}),
         ("find jobs for 555-2008", "find_jobs", {"phone": "5552008"}),
         ("find furnace repair jobs", "find_jobs", {"kind": "furnace repair"}),
+        ("high priority jobs this week", "find_jobs", {"priority": "High", "range": THIS_WEEK, "kind": None}),
+        ("urgent furnace jobs", "find_jobs", {"priority": "Urgent", "kind": "furnace"}),
         ("show appointment 5040", "show_job", {"appointment_id": 5040}),
         ("special instructions on 1030", "show_job", {"job_id": 1030, "focus": "instructions"}),
         ("whats the address for 1024", "show_job", {"job_id": 1024, "focus": "address"}),

@@ -61,6 +61,8 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
     span = day_span(slots.get("range"), ctx.tz)
     title = TITLE.get(status or "", "Unassigned jobs" if slots.get("unassigned") else "Jobs")
     filters: dict[str, Any] = {"job_status": status} if status else {}
+    if slots.get("priority"):
+        filters["priority"] = str(slots["priority"])
     keep: dict[str, Any] = {}
     said: list[str] = []
     notes: list[str] = []
@@ -92,7 +94,7 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
         events = await _events(ctx, jobs, status, span)
         jobs = [j for j in jobs if int(j["id"]) in events]
         title = EVENT_TITLE[status]
-    title += "".join(said)
+    title += "".join(said) + (f" · {slots['priority']} priority" if slots.get("priority") else "")
     if slots.get("by_reason"):
         return await _by_reason(ctx, jobs, events, f"{''.join(said)}{span_title(span, ctx.tz)}", notes)
     types, customers = await together(

@@ -13,6 +13,7 @@ into the read's own slots, which the reads in this package apply (or say they co
 | `location` | find_jobs | "at 396 Hillcrest" (street words) |
 | `kind` | find_jobs | words before "jobs" that are no status ("furnace repair jobs", "plumbing jobs") |
 | `by_reason` | find_jobs | "cancellations by reason" |
+| `priority` | find_jobs | "high priority jobs", "urgent jobs" |
 | `phone` | find_jobs | "jobs for 555-2008" (a customer's phone number or its end) |
 | `project_status` / `project` | find_projects | "in progress", "not started", "completed"; "the X project" |
 | `free` (+ `start`/`end`) | list_appointments | "who's free tomorrow afternoon" |
@@ -138,6 +139,18 @@ _FOR_NAME = re.compile(
     r"\b(?:jobs|work|calls|work orders)\s+(?:for|of)\s+(?:the\s+)?(?P<name>[a-z][\w' .&-]{1,60})$", re.I
 )
 _PHONE = re.compile(r"(?<![\d#])(?:\(?\d{3}\)?[\s.-]?)?\d{3}[\s.-]\d{4}(?!\d)")
+_PRIORITY = re.compile(
+    r"\b(?P<level>urgent|emergency|high|normal|medium|low)[- ]priority\b|\b(?P<alone>urgent|emergency)\b",
+    re.I,
+)
+PRIORITIES = {
+    "urgent": "Urgent",
+    "emergency": "Urgent",
+    "high": "High",
+    "normal": "Normal",
+    "medium": "Normal",
+    "low": "Low",
+}
 _BY_REASON = re.compile(r"\bby reasons?\b|\breasons? for (the )?cancel", re.I)
 _FREE = re.compile(
     r"\b(who'?s|who is|whos|anyone|anybody|any (tech|technician)s?|which (tech|technician)s? (is|are))\s+"
@@ -240,6 +253,10 @@ def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, A
     if _BY_REASON.search(said):
         out["by_reason"] = True
         out.setdefault("status", "canceled")
+    priority = _PRIORITY.search(said)
+    if priority and not out.get("priority"):
+        out["priority"] = PRIORITIES[(priority["level"] or priority["alone"]).casefold()]
+        said = (said[: priority.start()] + said[priority.end() :]).strip()  # not a kind of job too
     phone = _PHONE.search(said)
     if phone and "job" in said.casefold():
         out["phone"] = re.sub(r"\D", "", phone[0])  # "jobs for 555-2008": the customer with that number
