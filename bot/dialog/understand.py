@@ -158,6 +158,18 @@ UNDO_WORDS = {
 }
 GLOBAL_INTENTS = frozenset({"subscribe_alerts", "unsubscribe_alerts"})  # answered without leaving the dialog
 NOT_UNDERSTOOD = "Sorry, I didn't get that."
+# Where a day that doesn't exist ("feb 30") is a mistake to point out (not a note's "gate code 12/34")
+DAY_INTENTS = frozenset(
+    {
+        "reschedule_appointment",
+        "assign_technician",
+        "add_appointment",
+        "book_job",
+        "find_jobs",
+        "list_appointments",
+        "unknown",
+    }
+)
 
 _BARE_NUMBER = re.compile(r"#?\s*(\d+)")
 _NAME = re.compile(r"[^\W\d_]{2,}")
@@ -288,7 +300,8 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     slots = dict(parsed.get("slots") or {})
     if intent == "cancel_dialog":
         return Abandon()
-    impossible = impossible_date(text)
+    asked = s.pending.asked if s.pending is not None and phase in ACTIVE_PHASES else None
+    impossible = impossible_date(text) if intent in DAY_INTENTS and asked not in FREE_TEXT_SLOTS else ""
     if impossible:
         return Unclear(impossible)  # "move 1010 to feb 30": a bad date, not a technician called "feb"
     if s.pending is not None and phase in ACTIVE_PHASES:
