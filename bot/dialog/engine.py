@@ -551,6 +551,7 @@ def _read_reply(s: Conversation, event: Loaded, now: datetime) -> Reply:
                 "intent": str(event.args.get("intent")),
                 "slots": json.loads(str(event.args.get("slots") or "{}")),
                 "values": [o.value for o in reply.choice.options],
+                "labels": [o.label for o in reply.choice.options],
                 "token": reply.token,
             },
         }

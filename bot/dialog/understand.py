@@ -315,9 +315,11 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     lone = _BARE_NUMBER.fullmatch(said)
     offered = (s.last_read or {}).get("choice")
     if offered and (lone or intent == "unknown"):
-        picked = pick_option(text, [(v, v) for v in offered.get("values", [])]) if lone else None
+        # "2" or "mike chen" for a read's "Which Mike?" (a name alone parses as no request)
+        options = list(zip(offered.get("values", []), offered.get("labels", []), strict=False))
+        picked = pick_option(text, options) if lone or len(text.split()) <= 3 else None
         if picked is not None:
-            return Pick(picked, str(offered.get("token")))  # "2" for a read's "Which Mike?"
+            return Pick(picked, str(offered.get("token")))
     if lone and len(lone[1]) <= 2:
         # "1" with nothing asked is a button number typed after the buttons went, not job 1
         return Unclear(
