@@ -305,11 +305,15 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     if impossible:
         return Unclear(impossible)  # "move 1010 to feb 30": a bad date, not a technician called "feb"
     if s.pending is not None and phase in ACTIVE_PHASES:
-        aside = aside_question(text, intent, now, tz)
+        shown = (s.last_read or {}).get("job_id")
+        aside = aside_question(text, intent, slots, shown, now, tz) if asked not in FREE_TEXT_SLOTS else None
         if aside is not None:
             return NewRequest(
                 *aside
             )  # "wait, what's Derek doing saturday?": answered, then the question again
+        if intent in READ_INTENTS:  # a look-up keeps every filter said here too ("unassigned jobs next week")
+            refined, more = refine(text, intent, slots, now, tz)
+            slots = more if refined == intent else slots
         return _in_request(s, s.pending, phase, text, intent, slots, now, tz)
     intent, slots = look_up(text, intent, slots, (s.last_read or {}).get("job_id"), now, tz)
     lone = _BARE_NUMBER.fullmatch(said)
@@ -349,6 +353,9 @@ def _follow_up_read(
     if intent == "unknown":
         days = parse_one("range", rest, now, tz)
         again, said = refine(rest, before, {"range": days} if days else {}, now, tz)
+        when = parse_one("when", rest, now, tz)
+        if (last_read.get("slots") or {}).get("free") and isinstance(when, dict) and when.get("start"):
+            said["start"], said["end"] = when["start"], when.get("end") or ""  # "and thursday morning?"
         if again != before or not said:
             return None
     return NewRequest(before, {**dict(last_read.get("slots") or {}), **said})

@@ -66,12 +66,16 @@ def test_it_and_that_job_are_the_job_shown_last_and_nothing_without_one() -> Non
 
 
 def test_a_question_after_a_filler_is_an_aside_and_a_correction_is_not() -> None:
-    assert aside_question("wait whats derek doing saturday", "unknown", NOW, TZ) == (
+    assert aside_question("wait whats derek doing saturday", "unknown", {}, None, NOW, TZ) == (
         "list_appointments",
         {"technician": "derek", "range": {"from": "2026-11-28", "to": "2026-11-28"}},
     )
-    assert aside_question("no, job 1002", "show_job", NOW, TZ) is None
-    assert aside_question("actually friday 2pm", "unknown", NOW, TZ) is None
+    assert aside_question("no, job 1002", "show_job", {"job_id": 1002}, None, NOW, TZ) is None
+    assert aside_question("actually friday 2pm", "unknown", {}, None, NOW, TZ) is None
+    assert (
+        aside_question("appointment 5002", "unknown", {}, None, NOW, TZ) is None
+    )  # an answer, not a look-up
+    assert aside_question("cancellations this week by reason", "unknown", {}, None, NOW, TZ) is not None
 
 
 @pytest.mark.parametrize(

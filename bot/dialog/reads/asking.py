@@ -72,21 +72,30 @@ _QUESTION = re.compile(
 )
 
 
-def aside_question(text: str, intent: str, now: datetime, tz: str) -> tuple[str, dict[str, Any]] | None:
+def aside_question(
+    text: str, intent: str, slots: dict[str, Any], shown: Any, now: datetime, tz: str
+) -> tuple[str, dict[str, Any]] | None:
     """A question asked in the middle of a request: a look-up, worded as a question, not as a correction
-    ("no, job 1002" corrects; "wait, whats derek doing saturday" asks)."""
+    ("no, job 1002" corrects; "wait, whats derek doing saturday" asks), or one the parser reads as no request
+    that only a look-up can mean ("cancellations this week by reason")."""
     rest = _ASIDE_LEAD.sub("", text).strip()
-    if not rest or not _QUESTION.search(rest):
+    if not rest:
         return None
-    parsed: dict[str, Any] = parse_text(rest, now, tz) if rest != text.strip() else {"intent": intent}
+    parsed: dict[str, Any] = {"intent": intent, "slots": slots}
+    if rest != text.strip():
+        parsed = parse_text(rest, now, tz)
     asked = str(parsed.get("intent", "unknown"))
-    asked, slots = refine(rest, asked, dict(parsed.get("slots") or {}), now, tz)
-    if asked not in READ_INTENTS or (asked == "show_job" and not slots):
+    refined, found = look_up(rest, asked, dict(parsed.get("slots") or {}), shown, now, tz)
+    if refined not in READ_INTENTS or (refined == "show_job" and not found):
         return None
-    return asked, slots
+    worded = asked == "unknown" and rest == text.strip() and refined in {"find_jobs", "find_projects"}
+    if _QUESTION.search(rest) or worded:
+        return refined, found
+    return None
 
 
-_IT = re.compile(r"\b(it|that job|this job|that one|the job|same job|that)\b", re.IGNORECASE)
+_IT = re.compile(r"\b(it|its|it's|that job|this job|that one|the job|same job|that)\b", re.IGNORECASE)
+_WHY = re.compile(r"^\s*why\s+(?:is|was|'s)\s+(?:it|that|that job|this job)\b", re.IGNORECASE)
 _SHOW_IT = re.compile(
     r"^\s*(?:show|open|pull up|details(?: on| for)?|tell me about|what about|more on|look at)\s+(?:me\s+)?"
     r"(?:it|that|that job|this job|that one)\s*[?.!]*$",
@@ -118,6 +127,8 @@ def look_up(
         return intent, slots
     if intent == "unknown" and _SHOW_IT.match(text):
         return "show_job", {"job_id": shown}
+    if intent == "unknown" and _WHY.match(text):
+        return "show_job", {"job_id": shown}  # "why is it on hold": the job shown says why
     if intent == "unknown" and _WHERE.match(text):
         return "show_job", {"job_id": shown, "focus": "address"}  # "whats the address?" of the job shown
     takes_job = "job_id" in INTENT_SLOTS.get(intent, frozenset()) or intent in {

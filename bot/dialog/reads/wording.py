@@ -134,6 +134,11 @@ _PROJECT_STATUS = (
     (re.compile(r"\b(completed|finished|done|closed|complete)\b", re.I), "Completed"),
 )
 _AT_STREET = re.compile(r"\b(?:at|on)\s+(?P<street>\d+\s+[a-z][a-z .'-]{1,40})$", re.I)
+_ON_STREET = re.compile(
+    r"\b(?:jobs|work|calls|visits)\s+(?:at|on)\s+(?P<street>[a-z][a-z.'-]+(?:\s+(?:st|street|rd|road|ave|avenue|dr|drive"
+    r"|ln|lane|blvd|boulevard|way|ct|court|pl|place))?)$",
+    re.I,
+)
 _KIND_BEFORE_JOBS = re.compile(r"(?P<words>(?:[\w'-]+\s+){1,4}?)(?:jobs|calls|work orders|visits)\b", re.I)
 _FOR_NAME = re.compile(
     r"\b(?:jobs|work|calls|work orders)\s+(?:for|of)\s+(?:the\s+)?(?P<name>[a-z][\w' .&-]{1,60})$", re.I
@@ -151,10 +156,14 @@ PRIORITIES = {
     "medium": "Normal",
     "low": "Low",
 }
+_LIST_LEAD = re.compile(
+    r"^(?:show|list|find|get|see|any|what'?s|whats|what is|what are|everything|anything)\b", re.I
+)
 _BY_REASON = re.compile(r"\bby reasons?\b|\breasons? for (the )?cancel", re.I)
 _FREE = re.compile(
     r"\b(who'?s|who is|whos|anyone|anybody|any (tech|technician)s?|which (tech|technician)s? (is|are))\s+"
-    r"(free|available|open)\b|\bfree (tech|technician)s?\b|\bavailable (tech|technician)s?\b",
+    r"(free|available|open)\b|\bfree (tech|technician)s?\b|\bavailable (tech|technician)s?\b"
+    r"|\b(any )?(openings|open slots|availability)\b",
     re.I,
 )
 _NEXT = re.compile(r"\bnext (job|visit|appointment|appt|stop|call)\b", re.I)
@@ -273,8 +282,8 @@ def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, A
         )
         if name and not _range(name, now, tz) and not _UNASSIGNED.search(name):
             out["technician"] = name  # a technician's or a customer's name: find_jobs looks in both
-    street = _AT_STREET.search(said)
-    if street and not out.get("customer"):
+    street = _AT_STREET.search(said) or _ON_STREET.search(said)
+    if street and not out.get("customer") and _is_street(street["street"], now, tz):
         out["location"] = street["street"].strip()
     if "range" not in out:
         days = _range(said, now, tz)
@@ -287,11 +296,18 @@ def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, A
     return out
 
 
+def _is_street(words: str, now: datetime, tz: str) -> bool:
+    """ "hillcrest", "396 Hillcrest": a street; "hold", "friday", "the repipe project" are not."""
+    if status_said(f"on {words}") or "project" in words.casefold() or _UNASSIGNED.search(words):
+        return False
+    return words.strip()[:1].isdigit() or not (_range(words, now, tz) or _parse("when", words, now, tz))
+
+
 def _asks_for_jobs(said: str) -> bool:
     """Words the parser read as no request that ask for jobs: "whats in the repipe project", "holds this week"."""
     if project_name(said) and re.search(r"\b(what'?s|whats|what is|jobs?|show|list)\b", said, re.I):
         return True
-    short = len(said.split()) <= 4
+    short = len(said.split()) <= 4 or bool(_LIST_LEAD.match(said))
     return bool(status_said(said)) and (
         bool(re.search(r"\b(jobs|holds|cancellations|cancels)\b", said, re.I)) or short
     )
@@ -319,6 +335,10 @@ def _appointments(said: str, out: dict[str, Any], now: datetime, tz: str) -> dic
                 out["start"], out["end"] = when["start"], when.get("end") or ""
             if "range" not in out and when.get("date"):
                 out["range"] = {"from": when["date"], "to": when["date"]}
+    if "range" not in out and not out.get("job_id"):
+        days = _range(said, now, tz)
+        if days:
+            out["range"] = days
     if _NEXT.search(said) and "range" not in out:
         out["next"] = True
     if _UNASSIGNED.search(said):
