@@ -45,6 +45,9 @@ def _read(text: str, shown: int | None = None) -> tuple[str, dict[str, Any]]:
         ("whats the address for 1024", "show_job", {"job_id": 1024, "focus": "address"}),
         ("whos free tmrw afternoon", "list_appointments", {"free": True, "start": "12:00", "end": "17:00"}),
         ("whats my next job", "list_appointments", {"technician": "me", "next": True}),
+        ("where to next", "list_appointments", {"next": True}),
+        ("what jobs do i have on hold", "find_jobs", {"technician": "me", "status": "hold"}),
+        ("can i see jobs on hold", "find_jobs", {"technician": None, "status": "hold"}),
     ],
 )
 def test_a_read_keeps_every_filter_said(text: str, intent: str, slots: dict[str, Any]) -> None:

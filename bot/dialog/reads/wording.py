@@ -166,7 +166,14 @@ _FREE = re.compile(
     r"|\b(any )?(openings|open slots|availability)\b",
     re.I,
 )
-_NEXT = re.compile(r"\bnext (job|visit|appointment|appt|stop|call)\b", re.I)
+_NEXT = re.compile(
+    r"\bnext (job|visit|appointment|appt|stop|call)\b|^(what'?s|whats|what is|where'?s|where is|where to) next\b"
+    r"|^(where|what) (do i go|am i going) next\b",
+    re.I,
+)
+_MINE = re.compile(
+    r"\b(do i have|have i got|i have|i've got|i got|for me|assigned to me|on my plate)\b", re.I
+)
 _SHOW_APPOINTMENT = re.compile(
     r"^(?:show|see|view|open|pull up|look up|lookup|details (?:on|for)|what'?s|whats|what is)?\s*(?:me\s+)?"
     r"(?:the\s+)?(?:appointment|appt|visit)\s*#?\s*(?P<id>\d{3,})\??$",
@@ -235,7 +242,7 @@ def refine(
         if _ADDRESS.search(said):
             out["focus"] = "address"
         return intent, out
-    if intent == "unknown" and _FREE.search(said):
+    if intent == "unknown" and (_FREE.search(said) or _NEXT.search(said)):
         intent = "list_appointments"
     if intent == "list_appointments":
         return intent, _appointments(said, out, now, tz)
@@ -249,6 +256,8 @@ def refine(
 
 
 def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, Any]:
+    if _MINE.search(said) and not out.get("technician"):
+        out["technician"] = "me"  # "what jobs do i have on hold"
     if not out.get("status"):
         status = status_said(said)
         if status:
