@@ -95,7 +95,10 @@ def aside_question(
 
 
 _IT = re.compile(r"\b(it|its|it's|that job|this job|that one|the job|same job|that)\b", re.IGNORECASE)
-_WHY = re.compile(r"^\s*why\s+(?:is|was|'s)\s+(?:it|that|that job|this job)\b", re.IGNORECASE)
+_WHY = re.compile(
+    r"^\s*(?:why\s+(?:is|was|'s)|who\s+(?:put|canceled|cancelled|held|took))\s+(?:it|that|that job|this job)\b",
+    re.IGNORECASE,
+)
 _SHOW_IT = re.compile(
     r"^\s*(?:show|open|pull up|details(?: on| for)?|tell me about|what about|more on|look at)\s+(?:me\s+)?"
     r"(?:it|that|that job|this job|that one)\s*[?.!]*$",
@@ -121,16 +124,15 @@ def look_up(
             parsed = parse_text(rest, now, tz)
             if parsed.get("intent") in READ_INTENTS:
                 intent, slots, text = str(parsed["intent"]), dict(parsed.get("slots") or {}), rest
+    if shown is not None and intent == "unknown":
+        if _SHOW_IT.match(text) or _WHY.match(text):
+            return "show_job", {"job_id": shown}  # "why is it on hold", "who put it on hold": the job says
+        if _WHERE.match(text):
+            return "show_job", {"job_id": shown, "focus": "address"}  # "whats the address?" of the job shown
     if intent in READ_INTENTS or intent in {"unknown", "special_instructions", "delete_appointment"}:
         intent, slots = refine(text, intent, slots, now, tz)
     if shown is None:
         return intent, slots
-    if intent == "unknown" and _SHOW_IT.match(text):
-        return "show_job", {"job_id": shown}
-    if intent == "unknown" and _WHY.match(text):
-        return "show_job", {"job_id": shown}  # "why is it on hold": the job shown says why
-    if intent == "unknown" and _WHERE.match(text):
-        return "show_job", {"job_id": shown, "focus": "address"}  # "whats the address?" of the job shown
     takes_job = "job_id" in INTENT_SLOTS.get(intent, frozenset()) or intent in {
         "show_job",
         "list_notes",

@@ -104,8 +104,10 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
     title += f"{span_title(span, ctx.tz)} ({len(jobs)})"
     rows = [job_row(j, type_names=types, customer_names=customers) for j in jobs]
     if events:
+        reasons = await ctx.refdata.reference_names("cancel_reasons")
         rows = [
-            f"{row} · {_event_text(events[int(j['id'])], ctx.tz)}" for row, j in zip(rows, jobs, strict=True)
+            f"{row} · {_event_text(events[int(j['id'])], ctx.tz, reasons)}"
+            for row, j in zip(rows, jobs, strict=True)
         ]
     return {"title": title, "rows": rows, "text": " ".join(notes)}
 
@@ -186,8 +188,13 @@ async def _events(ctx: ReadContext, jobs: list[Row], status: str, span: Span) ->
     return {job_id: row for job_id, row in found if row is not None}
 
 
-def _event_text(event: Row, tz: str) -> str:
-    return f"on {timefmt.short_day(timefmt.local(timefmt.parse_iso(str(event['when'])), tz))}"
+def _event_text(event: Row, tz: str, reasons: dict[int, str]) -> str:
+    """When it was canceled or held, and why: "on Tue Dec 1: Duplicate booking — “Booked twice by phone”"."""
+    when = f"on {timefmt.short_day(timefmt.local(timefmt.parse_iso(str(event['when'])), tz))}"
+    reason = reasons.get(int(event.get("reason_id") or 0), "")
+    memo = plain(str(event.get("memo") or ""))[:80]
+    why = f"{reason} — “{memo}”" if reason and memo else reason or memo
+    return f"{when}: {why}" if why else when
 
 
 async def _by_reason(

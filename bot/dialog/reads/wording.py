@@ -163,7 +163,9 @@ _BY_REASON = re.compile(r"\bby reasons?\b|\breasons? for (the )?cancel", re.I)
 _FREE = re.compile(
     r"\b(who'?s|who is|whos|anyone|anybody|any (tech|technician)s?|which (tech|technician)s? (is|are))\s+"
     r"(free|available|open)\b|\bfree (tech|technician)s?\b|\bavailable (tech|technician)s?\b"
-    r"|\b(any )?(openings|open slots|availability)\b",
+    r"|\b(any )?(openings|open slots|availability)\b"
+    r"|\b(is )?(every ?one|every ?body|any ?one|any ?body) (busy|booked)\b|\bwho('?s| is)? (not|isn'?t|is not) (busy|booked)\b"
+    r"|\bwho has (nothing|no (jobs|visits|appointments))\b",
     re.I,
 )
 _NEXT = re.compile(
@@ -246,6 +248,8 @@ def refine(
         intent = "list_appointments"
     if intent == "list_appointments":
         return intent, _appointments(said, out, now, tz)
+    if intent in {"unknown", "find_jobs"} and project_name(said) and re.search(r"\bstatus\b", said, re.I):
+        return "find_projects", {"project": project_name(said)}  # "whats the status of the repipe project"
     if intent == "find_projects" or (intent == "unknown" and re.search(r"\bprojects\b", said, re.I)):
         return "find_projects", _projects(said, out)
     if intent == "unknown" and _asks_for_jobs(said):
