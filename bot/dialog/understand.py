@@ -35,6 +35,8 @@ from bot.dialog.catalog import (
     WRITE_STEPS,
 )
 from bot.dialog.messages import Event, PickedDate, Pressed
+from bot.dialog.reads.asking import aside_question, impossible_date, look_up
+from bot.dialog.reads.wording import refine
 from bot.dialog.replies import STALE
 from bot.dialog.resolve import active_rows, is_mention, names_me
 from bot.dialog.rules import match_technician, pick_option
@@ -156,6 +158,18 @@ UNDO_WORDS = {
 }
 GLOBAL_INTENTS = frozenset({"subscribe_alerts", "unsubscribe_alerts"})  # answered without leaving the dialog
 NOT_UNDERSTOOD = "Sorry, I didn't get that."
+# Where a day that doesn't exist ("feb 30") is a mistake to point out (not a note's "gate code 12/34")
+DAY_INTENTS = frozenset(
+    {
+        "reschedule_appointment",
+        "assign_technician",
+        "add_appointment",
+        "book_job",
+        "find_jobs",
+        "list_appointments",
+        "unknown",
+    }
+)
 
 _BARE_NUMBER = re.compile(r"#?\s*(\d+)")
 _NAME = re.compile(r"[^\W\d_]{2,}")
@@ -286,31 +300,65 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     slots = dict(parsed.get("slots") or {})
     if intent == "cancel_dialog":
         return Abandon()
+    asked = s.pending.asked if s.pending is not None and phase in ACTIVE_PHASES else None
+    impossible = impossible_date(text) if intent in DAY_INTENTS and asked not in FREE_TEXT_SLOTS else ""
+    if impossible:
+        return Unclear(impossible)  # "move 1010 to feb 30": a bad date, not a technician called "feb"
     if s.pending is not None and phase in ACTIVE_PHASES:
+        shown = (s.last_read or {}).get("job_id")
+        aside = aside_question(text, intent, slots, shown, now, tz) if asked not in FREE_TEXT_SLOTS else None
+        if aside is not None:
+            return NewRequest(
+                *aside
+            )  # "wait, what's Derek doing saturday?": answered, then the question again
+        if intent in READ_INTENTS:  # a look-up keeps every filter said here too ("unassigned jobs next week")
+            refined, more = refine(text, intent, slots, now, tz)
+            slots = more if refined == intent else slots
         return _in_request(s, s.pending, phase, text, intent, slots, now, tz)
+    intent, slots = look_up(text, intent, slots, (s.last_read or {}).get("job_id"), now, tz)
     lone = _BARE_NUMBER.fullmatch(said)
+    offered = (s.last_read or {}).get("choice")
+    if offered and (lone or intent == "unknown"):
+        # "2" or "mike chen" for a read's "Which Mike?" (a name alone parses as no request)
+        options = list(zip(offered.get("values", []), offered.get("labels", []), strict=False))
+        picked = pick_option(text, options) if lone or len(text.split()) <= 3 else None
+        if picked is not None:
+            return Pick(picked, str(offered.get("token")))
     if lone and len(lone[1]) <= 2:
         # "1" with nothing asked is a button number typed after the buttons went, not job 1
         return Unclear(
             f"Nothing is waiting for an answer, so I don't know what “{said}” is for. "
             "To look up a job, say e.g. *show job 1001*."
         )
-    if intent == "unknown" and s.last_read is not None:
-        follow_up = _follow_up_read(s.last_read, text, now, tz)
+    last = s.last_read or {}
+    if last.get("intent") and (intent == "unknown" or _FOLLOW_UP_LEAD.match(text)):
+        follow_up = _follow_up_read(last, text, intent, slots, now, tz)
         if follow_up is not None:
             return follow_up
     return NewRequest(intent, slots)
 
 
-def _follow_up_read(last_read: dict[str, Any], text: str, now: datetime, tz: str) -> NewRequest | None:
-    """A bare day or range after a list ("what about tomorrow") repeats that list for the new day(s)."""
+def _follow_up_read(
+    last_read: dict[str, Any], text: str, intent: str, slots: dict[str, Any], now: datetime, tz: str
+) -> NewRequest | None:
+    """A follow-up to a list ("what about tomorrow", "and holds?") repeats that list with what it says
+    changed: it carries over only what the new message leaves unsaid."""
     rest = _FOLLOW_UP_LEAD.sub("", text).strip().rstrip("?.! ")
     if not rest:
         return None
-    days = parse_one("range", rest, now, tz)
-    if not days:
+    before = str(last_read["intent"])
+    if intent not in {"unknown", before}:
         return None
-    return NewRequest(str(last_read["intent"]), {**dict(last_read.get("slots") or {}), "range": days})
+    said = dict(slots)
+    if intent == "unknown":
+        days = parse_one("range", rest, now, tz)
+        again, said = refine(rest, before, {"range": days} if days else {}, now, tz)
+        when = parse_one("when", rest, now, tz)
+        if (last_read.get("slots") or {}).get("free") and isinstance(when, dict) and when.get("start"):
+            said["start"], said["end"] = when["start"], when.get("end") or ""  # "and thursday morning?"
+        if again != before or not said:
+            return None
+    return NewRequest(before, {**dict(last_read.get("slots") or {}), **said})
 
 
 @dataclass
