@@ -228,6 +228,9 @@ def kind_words(text: str) -> str | None:
     return " ".join(kept) if kept and words else None
 
 
+_WHATS_IN = re.compile(r"\bwhat(?:'?s| is)\s+(?:in|on)\b", re.I)
+
+
 def refine(
     text: str, intent: str, slots: dict[str, Any], now: datetime, tz: str
 ) -> tuple[str, dict[str, Any]]:
@@ -250,6 +253,8 @@ def refine(
         return intent, _appointments(said, out, now, tz)
     if intent in {"unknown", "find_jobs"} and project_name(said) and re.search(r"\bstatus\b", said, re.I):
         return "find_projects", {"project": project_name(said)}  # "whats the status of the repipe project"
+    if intent in {"unknown", "find_projects"} and project_name(said) and _WHATS_IN.search(said):
+        return "find_jobs", _jobs(said, out, now, tz)  # "whats in the repipe project": the jobs in it
     if intent == "find_projects" or (intent == "unknown" and re.search(r"\bprojects\b", said, re.I)):
         return "find_projects", _projects(said, out)
     if intent == "unknown" and _asks_for_jobs(said):
