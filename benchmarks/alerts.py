@@ -45,7 +45,7 @@ class RecordingSlack(SlackOut):
         super().__init__(None, store, default_tz="America/Chicago")  # type: ignore[arg-type]
         self.posts: list[tuple[float, str]] = []
 
-    async def post(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> bool:
+    async def post(self, channel: str, text: str, blocks: list[dict[str, Any]], **_: Any) -> bool:
         self.posts.append((time.perf_counter(), text))
         return True
 

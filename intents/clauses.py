@@ -41,6 +41,7 @@ _NAME = rf"(?P<name>{_MENTION}|{_WORD}(?:\s+{_CAP_WORD})?)"
 _IT = r"(?:it|this|that|this one|that one|the job|the visit|the call|the appointment|them)"
 _TAKE = r"(?:take|do|handle|cover|grab|run|get|have)"
 _SIDE_TECHNICIAN = [
+    r"(?P<me>mine|i(?:'ve|’ve)?\s+got\s+(?:it|this|that|this one|that one)|i'm on it|i am on it|i’m on it)",
     rf"(?P<me>i(?:'ll|’ll| will| can|'m gonna| am gonna| am going to|'m going to|ll| got| could)\s+{_TAKE}\s+{_IT})",
     rf"(?:give|hand|assign|send|pass)\s+{_IT}\s+(?:to|over to)\s+{_NAME}",
     rf"(?:put|get|stick|throw|slot)\s+{_NAME}\s+on\s+{_IT}",

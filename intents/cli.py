@@ -3,6 +3,7 @@
     python -m intents parse "TEXT" [--now 2026-11-24T09:00:00] [--tz America/Chicago]
     python -m intents parse < lines.jsonl     # {"text": ..., "now": ..., "tz": ...} per line
     python -m intents [repl]                  # try phrasings interactively
+    python -m intents train                   # train and cache the fallback classifier now
 
 The default time zone is the tenant's, ST_TIMEZONE, read like the bot's settings (bot/config.py): from
 the environment, else from a `.env` file in the working directory, else America/Chicago. The default
@@ -142,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     p_parse.add_argument(
         "--tz", help=f"IANA time zone (default: ST_TIMEZONE from the environment or .env, else {DEFAULT_TZ})"
     )
+    sub.add_parser("train", help="train and cache the fallback classifier now (else done on first use)")
     p_repl = sub.add_parser("repl", help="try phrasings interactively")
     p_repl.add_argument("--now")
     p_repl.add_argument("--tz")
@@ -152,6 +154,15 @@ def main(argv: list[str] | None = None) -> int:
             _now(args.now, tz)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.command == "train":
+        from intents.classifier import cache_file, load_model
+
+        model = load_model()
+        if model is None:
+            sys.stderr.write("intents: scikit-learn is not installed; no classifier\n")
+            return 1
+        sys.stdout.write(f"intent classifier ({len(model.classes)} classes) cached at {cache_file()}\n")
+        return 0
     if args.command == "parse":
         if args.text is None:
             return run_batch(sys.stdin, sys.stdout, tz)

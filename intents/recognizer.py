@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -34,7 +35,7 @@ from intents.slots import (
 )
 from intents.text import MAX_TOKENS, Token, tokenize
 from intents.typos import correct
-from intents.vocabulary import trade_heads
+from intents.vocabulary import office_words, other_trades, trade_heads
 
 UNKNOWN: dict[str, Any] = {"intent": "unknown", "slots": {}}
 _KEPT_PUNCT = {",": ",", "-": "-", "–": "-", "—": "-", ":": ":", ";": ";", "&": "and", "+": "and", "=": ":"}
@@ -47,6 +48,9 @@ _SLOT_OF_PLACEHOLDER = {
     "NUM": "job_id",
     "ADDR": "location",
 }
+_ID_PHRASE = re.compile(r"(?:customer|client|location|site|job|appt|appointment|project)\s*#?\s*\d", re.I)
+# How a symptom-named job type starts: "no heat call", "no cooling call", "leak call"
+_SYMPTOM_LEADS = frozenset({"no", "low", "leak", "leaking", "emergency", "clogged", "broken"})
 _UNITS = frozenset(
     {"minutes", "minute", "mins", "min", "m", "hour", "hours", "days", "weeks", "percent", "%"}
 )
@@ -331,7 +335,10 @@ def _fill(
     allowed = set(spec.slots)
     free_covered = set(covered) if any(s in _FREE_SLOTS for s in slots) else set()
     times: list[timeparse.Atom] = []
-    for index, item in enumerate(analysis.items):
+    # ids said with their noun first: "traffic on 290, 30 min late for job 8835" is about job 8835
+    order = sorted(range(len(analysis.items)), key=lambda k: analysis.items[k].key == "NUM")
+    for index in order:
+        item = analysis.items[index]
         if index in covered:
             continue
         slot = _SLOT_OF_PLACEHOLDER.get(item.key)
@@ -380,12 +387,18 @@ def _fill(
                     slots.setdefault(slot, value)
                 break
     summary, job_type = slots.get("summary"), slots.get("job_type")
-    if (
-        isinstance(summary, str)
-        and isinstance(job_type, str)
-        and summary.lower().startswith(job_type.lower())
+    if isinstance(summary, str) and (
+        _ID_PHRASE.match(summary)
+        or (isinstance(job_type, str) and summary.lower().startswith(job_type.lower()))
     ):
-        del slots["summary"]  # ", garbage disposal install friday" is the job type again, not a summary
+        # "new job: customer 5, ..." names the customer; ", garbage disposal install friday" is the
+        # job type again: neither is a summary
+        del slots["summary"]
+    if isinstance(job_type, str) and job_type.split()[0].lower() in _SYMPTOM_LEADS:
+        # a "no heat call": the trade's own name for the job ends in "call"
+        called = re.search(re.escape(job_type) + r"\s+(call)\b", analysis.text, re.IGNORECASE)
+        if called:
+            slots["job_type"] = f"{job_type} {called.group(1)}"
     return slots
 
 
@@ -419,9 +432,55 @@ def _read_clauses(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
         return result
     for start in clause_starts(text):
         result = _read(text[start:], grammar, ctx)
+        theirs = not other_trades().isdisjoint(_words(text[:start]))
+        if result["intent"] != "unknown" and theirs and not _ID_SLOTS.intersection(result["slots"]):
+            # "the painter wants to reschedule to friday": their work, about none of our records
+            return {"intent": "unknown", "slots": {}}
         if result["intent"] != "unknown":
+            _from_context(text[:start], result, grammar, ctx)
             return result
     return result
+
+
+_ID_SLOTS = frozenset({"job_id", "appointment_id", "customer_id", "location_id", "project_id"})
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[^\W\d_]+", text)}
+
+
+# A cause said before the request: "parts are backordered so put job 5 on hold", "since it rained, ..."
+_CAUSE_BEFORE = re.compile(
+    r"^\s*(?:(?:because|since|as)\s+(?P<lead>.+?)|(?P<so>.+?)\s+so)[\s,;:.!-]*$", re.I | re.S
+)
+
+
+def _from_context(context: str, result: dict[str, Any], grammar: Grammar, ctx: Context) -> None:
+    """Slots the request did not say that its leading context does: a time ("friday - what am I
+    doing"), a person mentioned, or the cause of a cancel or hold."""
+    spec = grammar.intents[result["intent"]]
+    slots = result["slots"]
+    analysis = analyse(context, ctx.today, grammar, strip=False)
+    times = [a for i in analysis.items if isinstance(i.payload, timeparse.TimeExpr) for a in i.payload.atoms]
+    if times and spec.time_slot and spec.time_slot not in slots:
+        res = timeparse.combine(times, ctx.today)
+        if spec.time_slot == "when":
+            value = timeparse.to_when(res, ctx.now_local, undated=True)
+        else:
+            value = timeparse.to_range(res)
+        if value is not None:
+            slots[spec.time_slot] = value
+    mentions = [i.payload for i in analysis.items if i.key == "MENTION"]
+    if mentions and "technician" in spec.slots and "technician" not in slots:
+        slots["technician"] = mentions[0]
+    cause = _CAUSE_BEFORE.match(context)
+    if cause and "reason" in spec.slots and "reason" not in slots:
+        words = analysis.items
+        own = [i for i in words if i.key[:1].islower() and i.key not in grammar.dropped_words]
+        if len(own) >= 2 and not any(i.key in _SLOT_OF_PLACEHOLDER for i in words):
+            reason = read_capture("reason", Capture((cause.group("lead") or cause.group("so")), (), ()), ctx)
+            if isinstance(reason, str):
+                slots["reason"] = reason
 
 
 # The fallback classifier's bar: the probability its best intent needs to be taken as the request
@@ -444,10 +503,14 @@ def _classified(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
     from intents.classifier import classify
 
     analysis = analyse(text, ctx.today, grammar)
+    keys = {item.key for item in analysis.items}
+    names_a_record = any(_names_a_record(item) for item in analysis.items)
+    if not office_words().isdisjoint(keys) or (not names_a_record and not other_trades().isdisjoint(keys)):
+        return {"intent": "unknown", "slots": {}}  # "create a new invoice", "the roofer ...": not ours
     ranked = [(i, p) for i, p in classify(analysis.skeleton) if i in grammar.intents or i == "unknown"]
     if not ranked:
         return {"intent": "unknown", "slots": {}}
-    bar = ACCEPT if any(_names_a_record(item) for item in analysis.items) else ACCEPT_WITHOUT_RECORD
+    bar = ACCEPT if names_a_record else ACCEPT_WITHOUT_RECORD
     top, p = ranked[0]
     others = [i for i, q in ranked[1:] if q >= ALTERNATIVE and i != "unknown"][:MAX_ALTERNATIVES]
     if top != "unknown" and p >= bar:

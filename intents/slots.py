@@ -17,6 +17,7 @@ from typing import Any
 
 from intents import timeparse
 from intents.text import tokenize
+from intents.vocabulary import office_words
 
 LISTS_FILE = Path(__file__).parent / "data" / "lists.yaml"
 
@@ -196,7 +197,8 @@ def _read_free(capture: Capture, _ctx: Context) -> object | None:
 # Words that trail an order without giving a reason: "cancel job 5 instead", "hold job 5 too, ...".
 _ADVERBS = r"(?:instead|too|also|as well|well|now|right now|right away|then|anyway|anyways|again|for now)"
 _ONLY_ADVERBS = re.compile(rf"^(?:{_ADVERBS}\b[\s,;:.!-]*)+$", re.IGNORECASE)
-_LEADING_ADVERBS = re.compile(rf"^(?:{_ADVERBS}\b[\s,;:-]+)+", re.IGNORECASE)
+# "too" leads a reason only as its own word ("cancel job 5 too, ..."), never in "too expensive"
+_LEADING_ADVERBS = re.compile(rf"^(?:(?!too\s+\w){_ADVERBS}\b[\s,;:-]+)+", re.IGNORECASE)
 
 
 def _read_reason(capture: Capture, ctx: Context) -> object | None:
@@ -208,7 +210,7 @@ def _read_reason(capture: Capture, ctx: Context) -> object | None:
 
 def _read_phrase(capture: Capture, _ctx: Context) -> object | None:
     capture = capture.until(PHRASE_STOPWORDS)
-    if all(k in _NOT_JOB_TYPES for k in capture.keys):
+    if all(k in _NOT_JOB_TYPES for k in capture.keys) or not office_words().isdisjoint(capture.keys):
         return None
     return _free_text(capture.text, strip_connectors=False)
 

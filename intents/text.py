@@ -18,6 +18,7 @@ MAX_TOKENS = 300
 _TOKEN_RE = re.compile(
     r"""
     (?P<link><?https?://[^\s<>]{1,2000}>?)
+  | (?P<wslash>\bw/(?=[\s\w<]))
   | (?P<word>[^\W\d_]+(?:['’-][^\W\d_]+)*)
   | (?P<num>\d{1,12})(?![\d:/.\-]|(?:st|nd|rd|th)\b|\s?[ap]\.?m\b|[ap]\b)
   | (?P<markup><[@#!][^<>\s|]{1,80}(?:\|[^<>]{0,120})?>)
@@ -236,6 +237,8 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> list[Token]:
                 append(new(Token, ("'s", "word", cut, end, None)))
             else:
                 append(new(Token, (word, "word", start, end, None)))
+        elif kind == "wslash":  # "w/ Mike": with
+            append(new(Token, ("with", "word", start, end, None)))
         elif kind == "num" or kind == "num2":
             raw = m.group(0)
             append(new(Token, (raw, "num", start, end, int(raw))))

@@ -776,6 +776,8 @@ class _Scanner:
             return None
         if d2 < d1 and b.kind == "weekday":
             d2 += timedelta(days=7)
+        if d2 < d1 and a.kind == "date" and d1.year > self.today.year:
+            d1 = _valid_date(d1.year - 1, d1.month, d1.day) or d1  # "nov 20 to dec 10": this year's nov 20
         if d2 < d1:
             return None
         return k, Atom("span", day=d1, until=d2, mode="range")

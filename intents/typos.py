@@ -9,6 +9,8 @@ is within a bounded edit distance (optimal string alignment, so a swap of two le
 - 5 to 7 letters: one edit ("asign" -> assign),
 - 8 letters or more: two edits ("reschdeule" -> reschedule).
 
+Of two key words equally close, the one ending in the typed word's last letter wins; else no guess.
+
 Numbers, mentions, links and capitalised words (names) are never touched.
 """
 
@@ -60,6 +62,10 @@ def correction(word: str) -> str | None:
     found = extract(word, targets, scorer=OSA.distance, score_cutoff=2, limit=3)
     hits = [(distance, target) for target, distance, _ in found if _allowed(word, target)]
     best = [target for distance, target in hits if distance == min(hits)[0]]
+    if len(best) > 1:
+        # equally close: the one that ends like the typed word ("appointmens" -> appointments,
+        # "completd" -> completed: an ending is rarely the letter mistyped)
+        best = [target for target in best if target[-1] == word[-1]]
     if len(best) != 1:
         return None  # nothing close, or two key words equally close: no guess
     return best[0]

@@ -21,3 +21,15 @@ def vocabulary() -> dict[str, Any]:
 def trade_heads() -> frozenset[str]:
     """Words that end a job type said in trade words ("leak repair", "thermostat install")."""
     return frozenset(vocabulary()["trade_heads"])
+
+
+@cache
+def office_words() -> frozenset[str]:
+    """Office work the bot does not do ("create an invoice"): never a job type or a request."""
+    return frozenset(vocabulary()["office_words"])
+
+
+@cache
+def other_trades() -> frozenset[str]:
+    """Other trades on a site ("the electrician needs to ..."): context that is no request to the bot."""
+    return frozenset(vocabulary()["other_trades"])

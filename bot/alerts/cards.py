@@ -7,6 +7,7 @@ message is a complete plain-text fallback (CONTRACT section 6: an alert's job nu
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -27,6 +28,22 @@ TITLES = {
     "job_canceled": "Job {number} canceled",
     "appointment_hold": "Appointment of job {number} put on hold",
 }
+
+
+ALERT_ACTION_PATTERN = re.compile("^(?:" + "|".join(ALERT_ACTION_IDS) + r")(?::\d+)?$")
+# The only requests a button may carry (its value comes back from Slack: never trust it as free text).
+BUTTON_REQUEST = re.compile(
+    r"^(show job|remove hold on job|remove hold on appointment|remove the cancellation of job) \d{1,12}$"
+)
+
+
+def button_request(action_id: str, value: Any) -> str | None:
+    """The request an alert button carries (what it feeds the dialog), or None for any other control or
+    a value no alert button has. Used by the Slack listener and the console demo alike."""
+    request = str(value or "")
+    if not ALERT_ACTION_PATTERN.match(action_id) or not BUTTON_REQUEST.match(request):
+        return None
+    return request
 
 
 def esc(text: Any) -> str:
@@ -163,34 +180,43 @@ def digest_heading(alerts: list[Alert]) -> str:
 # The technician's day
 
 
-def day_plan(name: str, on: date, rows: list[tuple[Visit, JSON]], tz: str) -> tuple[str, list[JSON]]:
-    """The morning message: the day's appointments in order (or a line for an empty day).
+EMPTY_DAY = "No appointments today."
+
+
+def day_lines(rows: list[tuple[Visit, JSON]], tz: str, technician_id: int) -> list[str]:
+    """The technician's day view, one numbered entry per appointment in order: the arrival window (or
+    start and end), job number and type, customer and address, who else is on it, special instructions,
+    and whether it is on hold. The morning message and App Home both show exactly these (raw text: each
+    escapes it for its surface).
 
     `rows` pairs each visit with its job's facts: {"number", "type", "customer", "address"}."""
+    lines = []
+    for i, (visit, job) in enumerate(rows, 1):
+        line = (
+            f"{i}. {visit_time(visit, tz)} · Job {job['number']} · {job['type']}\n"
+            f"{job['customer']} · {job['address'] or 'no address'}"
+        )
+        others = [
+            n for t, n in zip(visit.technician_ids, visit.technicians, strict=False) if t != technician_id
+        ]
+        if others:
+            line += f"\nWith {', '.join(others)}"
+        if visit.special_instructions:
+            line += f"\nNote: {visit.special_instructions}"
+        if visit.status == "Hold":
+            line += "\n(on hold)"
+        lines.append(line)
+    return lines
+
+
+def day_plan(name: str, on: date, lines: list[str], tz: str) -> tuple[str, list[JSON]]:
+    """The morning message: a greeting and the day view (`day_lines`), or a line for an empty day."""
     heading = f"Good morning {name}: your day, {timefmt.day(on)}"
-    if not rows:
-        lines = ["No appointments today."]
-    else:
-        lines = []
-        for visit, job in rows:
-            line = (
-                f"{visit_time(visit, tz)} · Job {job['number']} · {job['type']}\n"
-                f"{job['customer']} · {job['address'] or 'no address'}"
-            )
-            if visit.special_instructions:
-                line += f"\nNote: {visit.special_instructions}"
-            if visit.status == "Hold":
-                line += "\n(on hold)"
-            lines.append(line)
-    text = esc(
-        heading + "\n" + "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1))
-        if rows
-        else f"{heading}\n{lines[0]}"
-    )
+    lines = lines or [EMPTY_DAY]
+    text = esc(heading + "\n" + "\n".join(lines))
     blocks: list[JSON] = [{"type": "header", "text": {"type": "plain_text", "text": _clip(heading, 150)}}]
-    for i, line in enumerate(lines[:45], 1):
-        prefix = f"*{i}.* " if rows else ""
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(prefix + esc(line))}})
+    for line in lines[:45]:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(esc(line))}})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": esc(f"Times in {tz}")}]})
     return text, blocks
 

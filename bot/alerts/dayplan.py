@@ -1,8 +1,9 @@
 """The technician's day: the morning message at DAY_PLAN_AT, and a DM when the day changes afterwards.
 
 Technicians are linked to Slack users by e-mail (`users.lookupByEmail`); each one's time zone is Slack's.
-The morning message is claimed per technician and day in the store before it is sent (`add_once`), so
-it goes out once whatever the number of processes and restarts; a send that fails gives the claim back.
+The morning message is claimed per technician and day in the store before it is sent, so it goes out
+once whatever the number of processes and restarts; a claim whose sender died or failed mid-send is
+resolved from the DM's history after a few minutes (`DayPlans._claim`), so a crash loses no plan.
 Change messages (before → after) cover appointments today or tomorrow in the technician's zone, grouped
 per technician per watcher cycle, with a delivery record per (event, technician) like the alerts.
 """
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.alerts import cards
-from bot.alerts.delivery import already_sent, mark_sent
+from bot.alerts.delivery import mark_sent, send_recorded, unsent
 from bot.alerts.describe import Describer, Visit, address_of, local_day
 from bot.alerts.events import TECHNICIAN_KINDS, ChangeEvent
 from bot.alerts.slackout import SlackOut
@@ -32,6 +34,7 @@ PLAN_NAMESPACE = "day-plan"
 PLAN_TTL_SECONDS = 3 * 24 * 3600
 TECH_NAMESPACE = "alert-ref"
 TECH_TTL_SECONDS = 15 * 60
+STALE_SEND = timedelta(minutes=5)  # a day plan claimed this long ago and not sent: its sender died
 SEND_WINDOW = timedelta(hours=4)  # a bot started later than this after DAY_PLAN_AT skips that morning
 
 
@@ -98,6 +101,25 @@ async def _job_rows(
     return out
 
 
+async def technician_day(
+    client: ServiceTitanClient,
+    store: Store,
+    technician_id: int,
+    on: date,
+    tz: str,
+    *,
+    describer: Describer | None = None,
+) -> list[str]:
+    """The technician's day view (`cards.day_lines`): the one code path of the morning message and of App
+    Home (bot.dialog.service `home`), read from ServiceTitan each time it is shown."""
+    describer = describer or Describer(client, store)
+    start, end = timefmt.day_bounds(on, tz)
+    visits = await describer.visits(technician_id=technician_id, starts_on_or_after=start, starts_before=end)
+    visits = [v for v in visits if v.status != "Canceled" and technician_id in v.technician_ids]
+    jobs = await _job_rows(client, describer, visits)
+    return cards.day_lines([(v, jobs[v.job_id]) for v in visits], tz, technician_id)
+
+
 class DayPlans:
     def __init__(
         self,
@@ -119,13 +141,8 @@ class DayPlans:
         self.clock = clock
 
     async def message(self, tech: LinkedTechnician, on: date) -> tuple[str, list[dict[str, Any]]]:
-        start, end = timefmt.day_bounds(on, tech.tz)
-        visits = await self.describer.visits(
-            technician_id=tech.id, starts_on_or_after=start, starts_before=end
-        )
-        visits = [v for v in visits if v.status != "Canceled" and tech.id in v.technician_ids]
-        jobs = await _job_rows(self.client, self.describer, visits)
-        return cards.day_plan(tech.name.split()[0], on, [(v, jobs[v.job_id]) for v in visits], tech.tz)
+        lines = await technician_day(self.client, self.store, tech.id, on, tech.tz, describer=self.describer)
+        return cards.day_plan(tech.name.split()[0], on, lines, tech.tz)
 
     async def send(self, on: date | None = None, *, only_due: bool = False) -> list[str]:
         """Send each linked technician the plan of `on` (default: their local today); names of those sent.
@@ -147,16 +164,64 @@ class DayPlans:
                 if not due <= local_now < due + SEND_WINDOW:
                     continue
             key = f"{tech.id}:{day.isoformat()}"
-            if not await self.store.add_once(namespace=PLAN_NAMESPACE, key=key, ttl=PLAN_TTL_SECONDS):
+            channel = await self.slack.dm_channel(tech.slack_user)
+            batch = await self._claim(key, channel)
+            if batch is None:
                 continue
             try:
                 text, blocks = await self.message(tech, day)
-                await self.slack.dm(tech.slack_user, text, blocks)
-            except BaseException:
-                await self.store.delete(namespace=PLAN_NAMESPACE, key=key)
+                await self.slack.dm(tech.slack_user, text, blocks, batch=batch)
+            except Exception:
+                # Maybe posted (a timeout after Slack took it): the next send looks in the history first.
+                await self.store.save(
+                    namespace=PLAN_NAMESPACE,
+                    key=key,
+                    value={"batch": batch, "since": 0},
+                    ttl=PLAN_TTL_SECONDS,
+                )
                 raise
+            await self.store.save(
+                namespace=PLAN_NAMESPACE, key=key, value={"batch": batch, "sent": True}, ttl=PLAN_TTL_SECONDS
+            )
             sent.append(tech.name)
         return sent
+
+    async def _claim(self, key: str, channel: str) -> str | None:
+        """A batch id when this process is to send the day plan `key` now; None when it was sent or another
+        process is sending it.
+
+        The claim records the batch (also in the message's metadata) and when the send began. A claim left
+        unfinished for `STALE_SEND` (its process died mid-send) is resolved from the DM's history: the
+        message is there, the claim is completed; it is not (or the history is unreadable), it is taken
+        over and sent."""
+        now = self.clock().timestamp()
+        batch = uuid.uuid4().hex
+        mine = {"batch": batch, "since": now}
+        if await self.store.add_once(namespace=PLAN_NAMESPACE, key=key, ttl=PLAN_TTL_SECONDS):
+            record = await self.store.load(namespace=PLAN_NAMESPACE, key=key)
+        else:
+            record = await self.store.load(namespace=PLAN_NAMESPACE, key=key)
+            if record is None or not record.value or record.value.get("sent"):
+                return None  # sent, or just claimed by another process
+            since = float(record.value.get("since") or 0)
+            if now - since < STALE_SEND.total_seconds():
+                return None  # being sent by another process
+            earlier = str(record.value.get("batch") or "")
+            if earlier and await self.slack.has_batch(channel, earlier, since=since or now - 86400):
+                await self.store.compare_and_set(
+                    namespace=PLAN_NAMESPACE,
+                    key=key,
+                    expected_rev=record.rev,
+                    value={"batch": earlier, "sent": True},
+                    ttl=PLAN_TTL_SECONDS,
+                )
+                return None
+        if record is None:
+            return None
+        taken = await self.store.compare_and_set(
+            namespace=PLAN_NAMESPACE, key=key, expected_rev=record.rev, value=mine, ttl=PLAN_TTL_SECONDS
+        )
+        return batch if taken else None
 
 
 _PRIORITY = ("appointment_deleted", "appointment_canceled", "technician_unassigned", "technician_assigned",
@@ -228,7 +293,10 @@ class TechnicianChanges:
         }
 
     async def _notify(self, tech: Any, events: list[ChangeEvent]) -> None:
-        pending = [e for e in events if not await already_sent(self.store, e.key, f"tech{tech.id}")]
+        recipient = f"tech{tech.id}"
+        channel = await self.slack.dm_channel(tech.slack_user)
+        keys = await unsent(self.store, self.slack, recipient, channel, [e.key for e in events])
+        pending = [e for e in events if e.key in keys]
         if not pending:
             return
         today = local_day(self.clock(), tech.tz)
@@ -253,9 +321,10 @@ class TechnicianChanges:
             lines.append(cards.change_line(event.kind, facts, _span(before, tech.tz), _span(after, tech.tz)))
         if lines:
             text, blocks = cards.changes_message(lines, tech.tz)
-            await self.slack.dm(tech.slack_user, text, blocks)
-        for event in pending:
-            await mark_sent(self.store, event.key, f"tech{tech.id}")
+            await send_recorded(self.store, self.slack, recipient, channel, keys, text, blocks)
+        else:
+            for key in keys:
+                await mark_sent(self.store, key, recipient)
 
 
 def _span(snapshot: dict[str, Any] | None, tz: str) -> str:

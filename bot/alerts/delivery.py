@@ -2,7 +2,8 @@
 
 Per cycle the events of a kind managers care about are described (bot.alerts.describe) and grouped per
 recipient: one alert is one card, a burst (a bulk action) is one grouped message. A delivery record per
-(event, recipient) is written after the post, so a cycle repeated after a crash posts nothing twice. A
+(event, recipient) is written after the post, so a cycle repeated after a crash posts nothing twice; a
+*sending* marker written before the post covers a crash between the two (`unsent`, `send_recorded`). A
 subscriber in quiet hours gets nothing now: the alerts are held in the store and sent as one digest when
 the quiet hours end (`flush_digests`, run every cycle).
 """
@@ -10,6 +11,8 @@ the quiet hours end (`flush_digests`, run every cycle).
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -25,6 +28,7 @@ log = logging.getLogger("bot.alerts")
 
 SENT_NAMESPACE = "alert-sent"
 SENT_TTL_SECONDS = 14 * 24 * 3600
+SENDING_NAMESPACE = "alert-sending"
 HELD_NAMESPACE = "alert-held"
 HELD_TTL_SECONDS = 3 * 24 * 3600
 
@@ -35,6 +39,58 @@ async def already_sent(store: Store, key: str, recipient: str) -> bool:
 
 async def mark_sent(store: Store, key: str, recipient: str) -> None:
     await store.add_once(namespace=SENT_NAMESPACE, key=f"{recipient}:{key}", ttl=SENT_TTL_SECONDS)
+
+
+async def unsent(store: Store, slack: SlackOut, recipient: str, channel: str, keys: list[str]) -> list[str]:
+    """The keys (events) not delivered to `recipient` yet, in order.
+
+    A key with a *sending* marker but no delivery record was being posted when its process stopped: the
+    post may or may not have reached Slack. The channel's history says which (the post carries the
+    marker's batch id in its metadata): found, the delivery is recorded now and the key is not sent
+    again; not found, it is sent again. When the history cannot be read, it is sent again too (a
+    possible duplicate rather than a lost alert)."""
+    left: list[str] = []
+    batches: dict[str, tuple[float, list[str]]] = {}
+    for key in keys:
+        if await already_sent(store, key, recipient):
+            continue
+        marker = await store.load(namespace=SENDING_NAMESPACE, key=f"{recipient}:{key}")
+        if marker is None:
+            left.append(key)
+            continue
+        since, found = batches.setdefault(str(marker.value["batch"]), (float(marker.value["since"]), []))
+        found.append(key)
+    for batch, (since, batch_keys) in batches.items():
+        if await slack.has_batch(channel, batch, since=since):
+            log.info("alerts: a post to %s made before a restart was found; not sending it again", recipient)
+            for key in batch_keys:
+                await mark_sent(store, key, recipient)
+        else:
+            left += batch_keys
+    return [key for key in keys if key in left]
+
+
+async def send_recorded(
+    store: Store,
+    slack: SlackOut,
+    recipient: str,
+    channel: str,
+    keys: list[str],
+    text: str,
+    blocks: list[dict[str, Any]],
+) -> None:
+    """Post to `channel` the message delivering `keys` to `recipient`, with a record on each side of it:
+    a *sending* marker (its batch id, also in the post's metadata) before, the delivery record after.
+    A process killed between the two leaves the marker, which `unsent` resolves on the next try."""
+    batch = uuid.uuid4().hex
+    marker = {"batch": batch, "since": time.time()}
+    for key in keys:
+        await store.save(
+            namespace=SENDING_NAMESPACE, key=f"{recipient}:{key}", value=marker, ttl=SENT_TTL_SECONDS
+        )
+    await slack.post(channel, text, blocks, batch=batch)
+    for key in keys:
+        await mark_sent(store, key, recipient)
 
 
 def _alert_json(alert: Alert) -> dict[str, Any]:
@@ -122,19 +178,22 @@ class ManagerAlerts:
             await self.deliver(recipient, sub, mine)
 
     async def deliver(self, recipient: str, sub: Subscription | None, alerts: list[Alert]) -> None:
-        pending = [a for a in alerts if not await already_sent(self.store, a.event.key, recipient)]
-        if not pending:
+        if not alerts:
             return
         is_user = sub is not None and not sub.is_channel
+        channel = await self.slack.dm_channel(recipient) if is_user else recipient
+        keys = await unsent(self.store, self.slack, recipient, channel, [a.event.key for a in alerts])
+        pending = [a for a in alerts if a.event.key in keys]
+        if not pending:
+            return
         tz = await self.slack.tz_of(recipient) if is_user else self.tz
         if sub is not None and is_user and sub.quiet_at(self.clock(), tz):
             await self._hold(recipient, pending)
+            for alert in pending:
+                await mark_sent(self.store, alert.event.key, recipient)
         else:
             text, blocks = cards.grouped_card(pending, tz, heading=cards.burst_heading(pending))
-            post = self.slack.dm if is_user else self.slack.post
-            await post(recipient, text, blocks)
-        for alert in pending:
-            await mark_sent(self.store, alert.event.key, recipient)
+            await send_recorded(self.store, self.slack, recipient, channel, keys, text, blocks)
 
     async def _hold(self, recipient: str, alerts: list[Alert]) -> None:
         record = await self.store.load(namespace=HELD_NAMESPACE, key=recipient)
@@ -146,7 +205,11 @@ class ManagerAlerts:
         )
 
     async def flush_digests(self) -> int:
-        """Send each subscriber whose quiet hours ended the alerts held meanwhile, as one digest."""
+        """Send each subscriber whose quiet hours ended the alerts held meanwhile, as one digest.
+
+        The digest is sent like any alert (`send_recorded`, recipient `digest:{user}`), then its alerts
+        are taken out of the held record: a process killed in between leaves them held, and the next
+        flush finds the digest already sent (or sends what it did not reach)."""
         sent = 0
         for sub in await self.subscriptions.all():
             if sub.is_channel:
@@ -158,16 +221,28 @@ class ManagerAlerts:
             if sub.quiet_at(self.clock(), tz):
                 continue
             alerts = [_alert_from(a) for a in record.value["alerts"]]
-            # Only one process sends it: whoever empties the record first.
-            if not await self.store.compare_and_set(
+            recipient, channel = f"digest:{sub.target}", await self.slack.dm_channel(sub.target)
+            keys = await unsent(self.store, self.slack, recipient, channel, [a.event.key for a in alerts])
+            if keys:
+                due = [a for a in alerts if a.event.key in keys]
+                text, blocks = cards.grouped_card(due, tz, heading=cards.digest_heading(due))
+                await send_recorded(self.store, self.slack, recipient, channel, keys, text, blocks)
+                sent += 1
+            await self._unhold(sub.target, {a.event.key for a in alerts})
+        return sent
+
+    async def _unhold(self, recipient: str, keys: set[str]) -> None:
+        """Take delivered alerts out of the held record (alerts held meanwhile stay)."""
+        for _ in range(10):
+            record = await self.store.load(namespace=HELD_NAMESPACE, key=recipient)
+            if record is None:
+                return
+            left = [a for a in record.value.get("alerts", []) if a["event"]["key"] not in keys]
+            if await self.store.compare_and_set(
                 namespace=HELD_NAMESPACE,
-                key=sub.target,
+                key=recipient,
                 expected_rev=record.rev,
-                value={"alerts": []},
+                value={"alerts": left},
                 ttl=HELD_TTL_SECONDS,
             ):
-                continue
-            text, blocks = cards.grouped_card(alerts, tz, heading=cards.digest_heading(alerts))
-            await self.slack.dm(sub.target, text, blocks)
-            sent += 1
-        return sent
+                return

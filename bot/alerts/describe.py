@@ -25,6 +25,7 @@ log = logging.getLogger("bot.alerts")
 
 REF_NAMESPACE = "alert-ref"
 REF_TTL_SECONDS = 15 * 60
+UNKNOWN_PERSON = "a ServiceTitan user"  # who made a change when ServiceTitan names nobody we can show
 
 
 @dataclass
@@ -161,10 +162,14 @@ class Describer:
         return {r.technician_id: r.technician_name for r in rows if r.active or r.modified_on >= when}
 
     async def person(self, employee_id: int | None) -> str:
+        """The name of the employee or technician who made a change, as a reader knows them.
+
+        An id in neither list (an API integration user, as the simulator stamps direct changes, or a user
+        deleted since) is "a ServiceTitan user": its internal id means nothing to a manager."""
         if employee_id is None:
-            return "someone in ServiceTitan"
+            return UNKNOWN_PERSON
         names = await self._names("people")
-        return names.get(int(employee_id), f"ServiceTitan user #{employee_id}")
+        return names.get(int(employee_id), UNKNOWN_PERSON)
 
     async def alert(self, event: ChangeEvent, origin: str) -> Alert | None:
         """The alert for a hold or cancel event; None when there is nothing to report (an old hold)."""

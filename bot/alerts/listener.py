@@ -9,28 +9,21 @@ is: the answer goes under it in a thread (in a channel) or below it (in a DM).
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.alerts.cards import ALERT_ACTION_IDS
+from bot.alerts.cards import ALERT_ACTION_PATTERN, button_request
 from bot.dialog.messages import Said
 from bot.slack.conversation import action_target
 from bot.slack.deps import SlackDeps
-
-ALERT_ACTION_PATTERN = re.compile("^(?:" + "|".join(ALERT_ACTION_IDS) + r")(?::\d+)?$")
-# The only requests a button may carry (its value comes back from Slack: never trust it as free text).
-REQUEST = re.compile(
-    r"^(show job|remove hold on job|remove hold on appointment|remove the cancellation of job) \d{1,12}$"
-)
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_alert_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        request = str(action.get("value") or "")
-        if not REQUEST.match(request):
+        request = button_request(str(action.get("action_id") or ""), action.get("value"))
+        if request is None:
             deps.logger.warning("ignored an alert button with an unexpected value")
             return
         key, target = action_target(body)

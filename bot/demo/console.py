@@ -4,7 +4,8 @@
 `DialogService`, and `bot.slack.blocks.render` for the cards) to a chat prompt instead of Slack. The only
 code of its own is reading lines and drawing the Block Kit as text (bot/demo/drawing.py): a typed line
 is a message, and typing the number shown beside a button or menu option presses it, through the same
-action decoding as a Slack click.
+action decoding as a Slack click. A hold or cancel made in a turn is followed by the managers' alert it
+gives (bot/demo/alerts.py).
 """
 
 from __future__ import annotations
@@ -15,17 +16,18 @@ import os
 import re
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
+from bot.demo.alerts import DemoAlerts, decode_action, manager_name, start_alerts
 from bot.demo.drawing import Control, draw_message
 from bot.dialog.examples import example_sentences, technician_examples
 from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply, Said
 from bot.roles import MANAGER_EMPLOYEE_ROLES, TECHNICIAN_EMPLOYEE_ROLE_PREFIXES, StaffMember, resolve_asker
-from bot.slack.blocks import event_from_action, render, render_home
+from bot.slack.blocks import render, render_home
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -168,22 +170,30 @@ class Console:
     controls: dict[int, Control] = field(default_factory=dict)
     state_values: dict[str, Any] = field(default_factory=dict)  # pickers' values shown, as Slack sends them
     waiting_picker: Control | None = None  # a date/time picker pressed without a value: next line is it
+    alerts: DemoAlerts | None = None  # managers' alerts of the changes a turn made, drawn after its replies
 
     def write(self, *lines: str) -> None:
         for line in lines:
             self.out.write(line + "\n")
         self.out.flush()
 
-    async def show(self, replies: list[Reply]) -> None:
-        """Draw replies; the controls of this turn replace the previous ones (Slack updates the card)."""
+    async def show(self, replies: list[Reply], notices: Sequence[tuple[str, dict[str, Any]]] = ()) -> None:
+        """Draw replies, then `notices` (alert messages with a caption saying who gets them); the controls
+        of this turn replace the previous ones (Slack updates the card)."""
         controls: dict[int, Control] = {}
         state_values: dict[str, Any] = {}
-        for reply in replies:
-            drawing = draw_message(self.render(reply), first_number=len(controls) + 1)
+        messages: list[tuple[str | None, dict[str, Any]]] = [(None, self.render(r)) for r in replies]
+        messages += notices
+        for caption, message in messages:
+            drawing = draw_message(message, first_number=len(controls) + 1)
             for control in drawing.controls:
                 controls[control.number] = control
             state_values.update(drawing.state_values)
-            self.write(*(INDENT + line if line else "" for line in drawing.lines))
+            lines = drawing.lines
+            if caption is not None:
+                name = self.alerts.name_mentions if self.alerts else str
+                lines = ["", caption, *(name(line) for line in lines)]
+            self.write(*(INDENT + line if line else "" for line in lines))
         self.controls = controls
         self.state_values = state_values
         self.write("")
@@ -196,7 +206,17 @@ class Console:
             log.exception("demo turn failed (ref %s)", reference)
             self.write(f"{INDENT}Sorry, something went wrong (ref {reference}). Please try again.", "")
             return
-        await self.show(replies)
+        await self.show(replies, await self.alert_notices())
+
+    async def alert_notices(self) -> list[tuple[str, dict[str, Any]]]:
+        """The managers' alerts for what changed in ServiceTitan during the turn (bot/demo/alerts.py)."""
+        if self.alerts is None:
+            return []
+        try:
+            return await self.alerts.notices()
+        except Exception:  # alerts are an extra: the conversation goes on without them
+            log.exception("demo: the alerts could not be read")
+            return []
 
     async def line(self, text: str) -> bool:
         """Handle one typed line; False when the user asked to quit."""
@@ -284,6 +304,7 @@ class DemoWorld:
     key: ConversationKey
     examples: list[str]
     data: str | None = None  # the seed file the simulator was started with; None for its demo data
+    alerts: DemoAlerts | None = None  # managers' alerts of the changes made in the demo
 
     def console(self, out: TextIO, *, clock: Callable[[], datetime] | None = None) -> Console:
         """A console on this world drawing with the Slack app's renderer and decoding its controls."""
@@ -293,8 +314,9 @@ class DemoWorld:
             key=self.key,
             out=out,
             render=render,
-            decode=event_from_action,
+            decode=decode_action,
             clock=clock,
+            alerts=self.alerts,
         )
 
     async def home(self) -> list[str]:
@@ -346,6 +368,18 @@ async def open_demo(
             alert_channel=settings.alert_channel or "CDEMODISPATCH",
             **dialog_kwargs,
         )
+        try:
+            alerts: DemoAlerts | None = await start_alerts(
+                client,
+                store,
+                tz=settings.st_timezone,
+                manager=manager_name(staff.employees),
+                people={person.user_id: person.name for person in staff.users},
+                clock=clock,
+            )
+        except Exception:  # alerts are an extra: the demo runs without them
+            log.exception("demo: the alerts could not be started")
+            alerts = None
         if asker.role == "technician" and asker.technician_id is not None:
             examples = await technician_examples(
                 client, asker.technician_id, tz=settings.st_timezone, now=now
@@ -357,7 +391,7 @@ async def open_demo(
         await store.aclose()
         raise
     key = ConversationKey(team="TDEMO", channel="DCONSOLE", thread="", user=asker.user_id)
-    return DemoWorld(client, simulator, store, dialog, demo_user, asker, key, examples)
+    return DemoWorld(client, simulator, store, dialog, demo_user, asker, key, examples, alerts=alerts)
 
 
 async def _demo_notify(target: str, text: str) -> bool:

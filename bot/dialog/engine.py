@@ -12,6 +12,7 @@ the same table).
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -173,6 +174,8 @@ def _on_answer(s: Conversation, a: Answer, now: datetime) -> list[Effect]:
             choice = s.pending.choice if s.pending else None
             if s.phase == "choosing" and choice and a.token == s.token and a.value in dict(choice.options):
                 return _apply_choice(s, a.value, now)
+            if _read_choice_offered(s, a.value, a.token):
+                return _read_choice(s, a.value, now)
             return _stale()
         case Fill():
             effects = _fill(s, a, now)
@@ -443,8 +446,14 @@ def _on_loaded(s: Conversation, event: Loaded, now: datetime) -> list[Effect]:
         return advance(s, now)
     if event.what == "read":
         if event.error:
-            return [Say(Reply(kind="error", text=event.error))]
-        return [Say(_read_reply(s, event.data, now))]
+            said: list[Effect] = [Say(Reply(kind="error", text=event.error))]
+        else:
+            said = [Say(_read_reply(s, event, now))]
+        if s.pending is not None and s.phase in ACTIVE_PHASES:
+            said += _reprompt(
+                s, now, ""
+            )  # a question asked in the middle of a request: then the request again
+        return said
     p = s.pending
     if p is None:
         return []
@@ -560,16 +569,53 @@ def _on_drift(s: Conversation, event: Called, now: datetime) -> list[Effect]:
 
 def _read(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -> list[Effect]:
     lookup = read_lookup(_asker(s), intent, slots, now)
-    if intent == "list_appointments" or "range" in slots:
-        s.last_read = {"intent": intent, "slots": slots}
+    job_id = slots.get("job_id")
+    if intent == "list_appointments" or "range" in slots or intent == "find_jobs":
+        shown = (s.last_read or {}).get("job_id")  # "it" stays the job shown last
+        s.last_read = {"intent": intent, "slots": slots} | ({"job_id": shown} if shown else {})
+    if intent == "show_job" and job_id is not None:
+        s.last_read = {**(s.last_read or {}), "job_id": job_id}  # "it", "that job" from now on
     return [Say(lookup)] if isinstance(lookup, Reply) else [lookup]
 
 
-def _read_reply(s: Conversation, data: dict[str, Any], now: datetime) -> Reply:
+def _read_reply(s: Conversation, event: Loaded, now: datetime) -> Reply:
+    data = event.data if isinstance(event.data, dict) else {}
     reply, pages = first_page(data, token=new_token(s, now, "read"), tz=_asker(s).tz)
     if pages is not None:
         s.read = pages
+    if reply.choice is not None:
+        # "Which Mike?": picking one runs the same read again with the picked id
+        s.last_read = {
+            **(s.last_read or {}),
+            "choice": {
+                "intent": str(event.args.get("intent")),
+                "slots": json.loads(str(event.args.get("slots") or "{}")),
+                "values": [o.value for o in reply.choice.options],
+                "labels": [o.label for o in reply.choice.options],
+                "token": reply.token,
+            },
+        }
+    shown = data.get("job_id")
+    if isinstance(shown, int):
+        s.last_read = {**(s.last_read or {}), "job_id": shown}
     return reply
+
+
+def _read_choice_offered(s: Conversation, value: str, token: str) -> bool:
+    offered = (s.last_read or {}).get("choice") or {}
+    return bool(offered) and token == offered.get("token") and value in offered.get("values", [])
+
+
+def _read_choice(s: Conversation, value: str, now: datetime) -> list[Effect]:
+    """A pick from a read's "which one?": the read again with the picked id instead of the name."""
+    offered = dict((s.last_read or {}).pop("choice"))
+    slots = {k: v for k, v in dict(offered["slots"]).items() if k not in NAME_SLOTS}
+    slots.update(json.loads(value))
+    return _read(s, str(offered["intent"]), slots, now)
+
+
+# The names a read's pick replaces with an id
+NAME_SLOTS = frozenset({"technician", "customer", "project", "location"})
 
 
 __all__ = ["step"]

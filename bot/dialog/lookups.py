@@ -65,9 +65,9 @@ async def customer(client: ServiceTitanClient, refdata: ReferenceData, args: dic
 async def customers_named(
     client: ServiceTitanClient, refdata: ReferenceData, args: dict[str, Any]
 ) -> list[Row]:
-    """Customers matching a name the user gave when the dialog asked for one (ten at most)."""
-    rows = await collect(client.iter_customers(name=str(args["name"]), page_size=10), limit=10)
-    return [{"id": r["id"], "name": r.get("name", ""), "address": r.get("address")} for r in rows]
+    """The customers a name (or phone number) the user gave for a booking names: the reads' own look-up
+    (`refdata.Names.customers`: active customers, "the Garcias" as "Garcia", cached), ten at most."""
+    return await refdata.names.customers(str(args["name"]))
 
 
 async def conflicts(client: ServiceTitanClient, refdata: ReferenceData, args: dict[str, Any]) -> list[Row]:

@@ -8,11 +8,39 @@ into Block Kit (bot/slack/blocks.py) or terminal text. Nothing here knows about 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import secrets
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
 Role = Literal["dispatcher", "technician", "manager", "guest"]
+
+# ---- mentions the bot builds --------------------------------------------------------------------------
+# Every string in a Reply is shown as text: a surface escapes it, so `<!channel>` typed by a user or stored
+# in ServiceTitan never pings anyone. A mention the bot means to make is written with `mention()`: a marker
+# around the user id carrying a key chosen at random when the process starts, so text from users or
+# ServiceTitan cannot forge one. Replies are drawn in the process that made them.
+MENTION_OPEN, MENTION_CLOSE = "\ue000", "\ue001"
+_MENTION_KEY = secrets.token_hex(8)
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
+BOT_MENTION = re.compile(
+    re.escape(MENTION_OPEN) + _MENTION_KEY + r":(?P<user>[UW][A-Z0-9]{1,20})" + re.escape(MENTION_CLOSE)
+)
+
+
+def mention(user_id: str) -> str:
+    """A live mention of a Slack user, for text the bot itself writes (never for a user's or ServiceTitan's
+    words); a surface shows it as `<@U123>` (Slack) or `@U123` (the console)."""
+    if not _SLACK_USER_ID.match(user_id):
+        raise ValueError(f"not a Slack user id: {user_id!r}")
+    return f"{MENTION_OPEN}{_MENTION_KEY}:{user_id}{MENTION_CLOSE}"
+
+
+def without_mention_markers(text: str) -> str:
+    """Text from outside (a user, ServiceTitan) with the characters `mention()` uses removed."""
+    return text.replace(MENTION_OPEN, "").replace(MENTION_CLOSE, "")
+
 
 # Actions a reply can offer. A surface shows each as a button (or a menu option for `choose`) and sends
 # back `Pressed(action=..., value=...)` when it is used. `value` is opaque to the surface.
@@ -25,6 +53,7 @@ ActionName = Literal[
     "resume",  # resume an expired conversation
     "switch",  # drop the current conversation for the new request
     "keep",  # keep the current conversation, ignore the new request
+    "retry",  # send a request again that ServiceTitan was too slow to answer (value: the event, as JSON)
 ]
 
 

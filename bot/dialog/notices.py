@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.alerts.subscriptions import actor_of
 from bot.dialog import timefmt
-from bot.dialog.messages import Asker, Reply
+from bot.dialog.messages import Asker, Reply, mention
 from bot.servicetitan import NotFound, ServiceTitanClient, ServiceTitanError
 from bot.servicetitan.models import Appointment
 from bot.store import Store
@@ -116,7 +116,7 @@ class LateNotices:
         )
         actor = await actor_of(self.store, visit.job_id, appointment_id=visit.id)
         target, where = (
-            (actor, f"<@{actor}>, who last changed job {visit.job_id}")
+            (actor, f"{_person(actor)}, who last changed job {visit.job_id}")
             if actor
             else (self.alert_channel, "the dispatch channel")
         )
@@ -135,6 +135,14 @@ class LateNotices:
                 "Slack didn't take the notice, so the office doesn't know yet. Please call the office."
             )
         return _text(f"Sent to {where}: “{notice}”")
+
+
+def _person(user_id: str) -> str:
+    """A live mention of the Slack user (built by the bot, so it stays one), or words when it is no user id."""
+    try:
+        return mention(user_id)
+    except ValueError:
+        return "the dispatcher"
 
 
 def _soonest(visits: list[Appointment], now: datetime) -> Appointment | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +45,7 @@ REFERENCE_FIELDS: dict[str, tuple[str, ...]] = {
     "business_units": ("id", "name", "active"),
     "arrival_windows": ("id", "start", "duration", "business_unit_ids", "active"),
     "campaigns": ("id", "name", "active"),
+    "employees": ("id", "user_id", "name", "active"),
 }
 
 
@@ -153,6 +155,7 @@ class ReferenceData:
         self.cache_ttl = cache_ttl
         self.facts_ttl = facts_ttl
         self.clock = clock
+        self.names = Names(client, store)
 
     async def reference(self, what: str) -> list[Row]:
         """A reference list by name (a key of REFERENCE_FIELDS), cached."""
@@ -164,6 +167,7 @@ class ReferenceData:
             "business_units": self.client.iter_business_units,
             "arrival_windows": self.client.iter_arrival_windows,
             "campaigns": self.client.iter_campaigns,
+            "employees": self.client.iter_employees,
         }
         make, keep = loaders[what], REFERENCE_FIELDS[what]
 
@@ -287,3 +291,103 @@ class ReferenceData:
         key = f"{role}:{technician_id or '-'}:{tz}"
         data = await cached(self.store, namespace=HELP_NAMESPACE, key=key, ttl=HELP_TTL, load=fetch)
         return [str(x) for x in data or []]
+
+
+# ---- names instead of numbers ------------------------------------------------------------------------------
+
+NAMES_NAMESPACE = "names"
+NAMES_TTL = 600.0  # customers and projects are added during the day: a name looked up is kept ten minutes
+MAX_NAMED = 10
+
+
+def _name_key(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().casefold())
+
+
+def name_variants(text: str) -> list[str]:
+    """The spellings of a customer's name worth a CRM search, best first: "the Garcias" -> "Garcias",
+    "Garcia"; "maple street bakery" -> itself; "Barbara White's" -> "Barbara White"."""
+    words = re.sub(r"^(?:the|a|an|customer|client|mr\.?|mrs\.?|ms\.?)\s+", "", text.strip(), flags=re.I)
+    words = re.sub(r"['’]s?$", "", words).strip(" ,.")
+    out = [words]
+    if words.casefold().endswith("es") and len(words) > 4:
+        out.append(words[:-2])
+    if words.casefold().endswith("s") and len(words) > 3:
+        out.append(words[:-1])
+    return [w for w in dict.fromkeys(out) if w]
+
+
+def words_match(said: str, name: str) -> bool:
+    """Whether every word said starts a word of `name` ("furnace" ~ "Furnace Repair", "hvac" ~ "HVAC -
+    Service", "ac repair" ~ "AC Repair", not "ac" ~ "Panel Upgrade")."""
+    said_words = re.findall(r"[\w]+", said.casefold())
+    name_words = re.findall(r"[\w]+", name.casefold())
+    return bool(said_words) and all(any(n.startswith(w) for n in name_words) for w in said_words)
+
+
+class Names:
+    """Customers, locations and projects by the words a dispatcher uses, through ServiceTitan's list filters
+    (CRM `name`, `phone`, `street`) and cached for NAMES_TTL: one home for "who is Barbara White" that reads
+    and writes (booking by customer name) share."""
+
+    def __init__(self, client: ServiceTitanClient, store: Store) -> None:
+        self.client = client
+        self.store = store
+
+    async def customers(self, text: str) -> list[Row]:
+        """The active customers a name or a phone fragment (4+ digits) names: [{id, name, address}]."""
+        digits = re.sub(r"\D", "", text)
+        if len(digits) >= 4 and not re.search(r"[a-z]{3,}", text, re.I):
+            return await self._customers(phone=digits)
+        for variant in name_variants(text):
+            found = await self._customers(name=variant)
+            if found:
+                return found
+        return []
+
+    async def _customers(self, **filters: str) -> list[Row]:
+        async def fetch() -> list[Row]:
+            rows = await collect(
+                self.client.iter_customers(**filters, active="True", page_size=MAX_NAMED), MAX_NAMED
+            )
+            return [{"id": r["id"], "name": r.get("name", ""), "address": r.get("address")} for r in rows]
+
+        key = "customers:" + ":".join(f"{k}={_name_key(v)}" for k, v in sorted(filters.items()))
+        data = await cached(self.store, namespace=NAMES_NAMESPACE, key=key, ttl=NAMES_TTL, load=fetch)
+        return [dict(r) for r in data or []]
+
+    async def locations(self, street: str, customer_id: int | None = None) -> list[Row]:
+        """The active locations on a street ("396 Hillcrest"), or a customer's: [{id, customer_id, name,
+        address}]."""
+        filters: dict[str, Any] = {"active": "True", "page_size": MAX_NAMED}
+        if street:
+            filters["street"] = street.strip()
+        if customer_id is not None:
+            filters["customer_id"] = customer_id
+
+        async def fetch() -> list[Row]:
+            rows = await collect(self.client.iter_locations(**filters), MAX_NAMED)
+            keep = ("id", "customer_id", "name", "address")
+            return [{k: r.get(k) for k in keep} for r in rows]
+
+        key = f"locations:{_name_key(street)}:{customer_id or '-'}"
+        data = await cached(self.store, namespace=NAMES_NAMESPACE, key=key, ttl=NAMES_TTL, load=fetch)
+        return [dict(r) for r in data or []]
+
+    async def projects(self) -> list[Row]:
+        """Every project's id, number, name and status (ServiceTitan lists projects by no name, so by all)."""
+
+        async def fetch() -> list[Row]:
+            rows = await collect(self.client.iter_projects(), 1000)
+            return [{k: r.get(k) for k in ("id", "number", "name", "status")} for r in rows]
+
+        data = await cached(self.store, namespace=NAMES_NAMESPACE, key="projects", ttl=NAMES_TTL, load=fetch)
+        return [dict(r) for r in data or []]
+
+    async def projects_named(self, text: str) -> list[Row]:
+        """The projects whose name (or number) has every word said ("repipe" -> "Whole-home repipe")."""
+        rows = await self.projects()
+        exact = [r for r in rows if _name_key(str(r.get("name") or "")) == _name_key(text)]
+        if exact:
+            return exact
+        return [r for r in rows if words_match(text, f"{r.get('name') or ''} {r.get('number') or ''}")]

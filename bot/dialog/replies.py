@@ -144,6 +144,38 @@ def already_there(intent: str, job_id: int, data: Any) -> str:
     return f"Job {job_id} is already {write.leaves.words}{because}. {hint}".rstrip()
 
 
+# What each role can ask, grouped as help shows it (the live examples below them work on today's data)
+_FIND = (
+    "Find",
+    "show job 1006 · show appointment 5040 · whats the address for 1024 · special instructions on 1030 · "
+    "notes on job 1001 · find canceled jobs last week · holds this week · unassigned jobs this weekend · "
+    "jobs for Barbara White · jobs at 396 Hillcrest · furnace jobs next week · whats in the repipe project · "
+    "projects in progress · who canceled job 1006 · cancellations by reason this month",
+)
+_CHANGE = (
+    "Change (a card shows what will change; nothing is written until you press its button)",
+    "reschedule job 1009 to monday 10am · move appt 5016 to 3pm · assign Mike to job 1010 · "
+    "unassign Sarah from 1012 · put job 1011 on hold, waiting for parts · take 1011 off hold · "
+    "cancel job 1012, duplicate booking · book a drain cleaning for Alice Johnson tomorrow morning · "
+    "add a note to job 1013: gate code 4411 · undo",
+)
+_ALERTS = ("Alerts", "alert me about holds and cancellations · stop alerts")
+_DAY = (
+    "Technicians' day",
+    "what's Mike doing tomorrow · whos free tmrw afternoon · Sarah's appointments this week",
+)
+_MY_DAY = ("Your day", "my appointments today · whats my next job · my jobs this week · notes on job 1001")
+HELP_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "dispatcher": (_FIND, _CHANGE, _ALERTS, _DAY),
+    "manager": (_FIND, _CHANGE, _ALERTS, _DAY),
+    "technician": (
+        _MY_DAY,
+        ("Find", "show job 1006 · whats the address for 1024 · special instructions on 1030"),
+    ),
+    "guest": (),
+}
+
+
 def help_reply(asker: Asker, live: list[str] | None = None) -> Reply:
     examples = live or HELP_EXAMPLES.get(asker.role, HELP_EXAMPLES["guest"])
     role_line = {
@@ -152,14 +184,20 @@ def help_reply(asker: Asker, live: list[str] | None = None) -> Reply:
         "technician": "You're a technician: you can look up your appointments, jobs and notes.",
         "guest": "You're not linked to ServiceTitan yet, so I can only show this help. Ask an admin to link you.",
     }[asker.role]
+    groups = list(HELP_GROUPS[asker.role])
+    if asker.role == "technician":
+        groups.append(("Changes", "made by the office, or in the ServiceTitan mobile app"))
     return Reply(
         kind="list",
         title="What I can do",
-        text=role_line
-        + "\nTry:\n"
+        text="\n".join(
+            [role_line, *(f"{name}: {phrases}" for name, phrases in groups), "Try (on today's jobs):"]
+        )
+        + "\n"
         + "\n".join(f"• {e}" for e in examples)
         + "\nSay *cancel* at any point to drop a request.",
-        lines=list(examples),
+        facts=[Fact(label=name, value=phrases) for name, phrases in groups],
+        lines=list(examples),  # each works on the live data as it is now
         read_only=True,
     )
 

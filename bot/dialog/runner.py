@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.dialog import lookups, timefmt
+from bot.dialog import failures, lookups, timefmt
 from bot.dialog.drift import drift_text
 from bot.dialog.reads.common import ReadContext
 from bot.dialog.reads.registry import answer as read_answer
@@ -44,13 +44,6 @@ def _unread(plan: Plan, exc: ServiceTitanError, error: str, *, uncertain: bool =
     return Called(
         plan, ok=False, error=f"{error} ({_unanswered(exc)})", status=exc.status, uncertain=uncertain
     )
-
-
-def st_message(exc: ServiceTitanError) -> str:
-    """ServiceTitan's own words for a failed call."""
-    text = exc.title or "ServiceTitan refused the request"
-    details = "; ".join(" ".join(messages) for messages in exc.errors.values() if messages)
-    return f"{text} ({details})" if details and details not in text else text
 
 
 # A confirm re-reads what its card shows as "before" only when that was read longer ago than this. A card
@@ -87,8 +80,10 @@ class Runner:
             if effect.what in lookups.STAMPED:
                 data["read_at"] = read_at  # how old a card's "before" is, for the check before its write
         except ServiceTitanError as exc:
-            log.warning("lookup %s failed: %s", effect.key, exc)
-            return Loaded(effect.what, effect.args, error=f"ServiceTitan didn't answer ({st_message(exc)}).")
+            reference = failures.new_reference()  # the user sees what failed, the log how (URL, tenant)
+            log.warning("lookup %s failed, reference %s: %s", effect.key, reference, exc)
+            error = failures.lookup_failed(exc, effect.what, effect.args, reference)
+            return Loaded(effect.what, effect.args, error=error)
         except Exception:  # one place turns an unexpected failure into a message instead of a dead turn
             log.exception("lookup %s failed", effect.key)
             return Loaded(effect.what, effect.args, error="Something went wrong looking that up.")
@@ -129,10 +124,11 @@ class Runner:
             plan = plan.model_copy(update={"operation": await plan.operation.prepare(self.client)})
             result = await plan.operation.send(self.client)
         except ServiceTitanError as exc:
-            log.info("write %s refused: %s", kind, exc)
+            reference = failures.new_reference()
+            log.info("write %s refused, reference %s: %s", kind, reference, exc)
             unknown = isinstance(exc, OutcomeUnknown)  # otherwise ServiceTitan was left as it was
-            # the client's own text of an unknown outcome is for the log; the user gets what ServiceTitan did
-            error = _unanswered(exc) if unknown else st_message(exc)
+            # the client's own text is for the log; the user gets what ServiceTitan did, in their words
+            error = _unanswered(exc) if unknown else failures.refusal(exc, reference)
             if plan.conflict_text and isinstance(exc, Conflict):
                 error = plan.conflict_text
             return Called(plan, ok=False, error=error, status=exc.status, uncertain=unknown)

@@ -11,36 +11,73 @@ that next confirm reads ServiceTitan first and writes only if the change is not 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import Field, TypeAdapter
+
 from bot.alerts.subscriptions import record_write_actor
+from bot.dialog import failures, timefmt
 from bot.dialog.engine import InternalEvent, step
-from bot.dialog.messages import Asker, ConversationKey, Event, Reply, Said
+from bot.dialog.messages import (
+    Asker,
+    Button,
+    ConversationKey,
+    Event,
+    PickedDate,
+    Pressed,
+    Reply,
+    Said,
+    without_mention_markers,
+)
 from bot.dialog.notices import LateNotices, Send
 from bot.dialog.reads.registry import read_lookup
 from bot.dialog.runner import Runner
 from bot.dialog.state import (
     Ask,
+    Called,
     CallServiceTitan,
     ClaimLost,
     Conversation,
     Effect,
     Load,
+    Loaded,
+    Plan,
     Say,
     ShowConfirmation,
 )
 from bot.servicetitan import ServiceTitanClient
-from bot.store import Store
+from bot.servicetitan.errors import ServiceTitanError
+from bot.store import Store, StoreError
+from bot.store.audit import AuditLog, MemoryAuditLog
+from intents.api import parse
 
 log = logging.getLogger("bot.dialog")
 
 NAMESPACE = "dialog"
 MENTION = re.compile(r"<@(?P<user>[UW][A-Z0-9]+)(?:\|(?P<label>[^>]+))?>")
+# Mentions a message may have looked up (users.info) for their names; the rest stay as written.
+MAX_MENTION_LOOKUPS = 3
+# Slots whose value may be a Slack mention to put a name to.
+PERSON_SLOTS = ("technician", "from_technician")
+# The longest message a turn reads. Its words may become a note, a memo, a summary or instructions in
+# ServiceTitan, whose documents give those fields no limit; a card field shows at most 2,000 characters
+# (Slack), so the text written is never more than the card showed in full. The card says when it was cut.
+MAX_USER_TEXT = 2000
+# Deadlines of a user's request (seconds). A read that ServiceTitan has not answered by READ_DEADLINE ends
+# in a failure with a Try again button and the conversation as it was. A write that has not finished by
+# WRITE_DEADLINE is abandoned and ServiceTitan re-read (never written again) to tell the user whether it
+# went through. A claim ("applying") older than both together belongs to a turn that died (a process
+# stopped, Redis went away): the next event re-reads ServiceTitan and settles it.
+READ_DEADLINE = 10.0
+WRITE_DEADLINE = 20.0
+CLAIM_MARGIN = 2.0
+MAX_RETRY_VALUE = 1900  # a Try again button's value (Slack allows 2,000 with the reply token)
 MAX_TRANSITIONS = 60  # lookups per turn are few; this only stops a runaway loop
 MAX_ATTEMPTS = 4  # a turn whose save lost a race is replayed on the fresh state
 
@@ -65,6 +102,9 @@ class DialogService:
         mention_names: Callable[[str], Awaitable[str | None]] | None = None,
         notify: Send | None = None,
         alert_channel: str | None = None,
+        read_deadline: float = READ_DEADLINE,
+        write_deadline: float = WRITE_DEADLINE,
+        audit: AuditLog | None = None,
     ) -> None:
         self.client = client
         self.store = store
@@ -77,15 +117,32 @@ class DialogService:
         self.runner = Runner(client, store, cache_ttl=cache_ttl, clock=clock)
         # a technician's "running late" goes to the office through `notify` (set by the surface)
         self.late = LateNotices(client, store, send=notify, alert_channel=alert_channel)
+        self.audit: AuditLog = audit or MemoryAuditLog()
+        self.read_deadline = read_deadline
+        self.write_deadline = write_deadline
+        self.claim_timeout = timedelta(seconds=write_deadline + read_deadline + CLAIM_MARGIN)
         # Kept well past idle expiry so the next message can still say what expired.
         self.state_ttl = float(idle_minutes * 60 + 24 * 3600)
 
     async def handle(self, key: ConversationKey, asker: Asker, event: Event) -> list[Reply]:
         path = key.as_path()
-        if isinstance(event, Said) and "<@" in event.text:
-            event = Said(text=await self._name_mentions(event.text))
+        if isinstance(event, Pressed) and event.action == "retry":
+            retried = _retried_event(event.value)
+            if retried is None:
+                return [Reply(kind="text", text="That button no longer works; please ask again.")]
+            event = retried
+        original = event
+        cut_from = 0
+        if isinstance(event, Said):
+            # Nothing a user types can pass for a mention the bot makes (bot.dialog.messages.mention).
+            event = Said(text=without_mention_markers(event.text))
+            if len(event.text) > MAX_USER_TEXT:
+                cut_from = len(event.text)
+                event = Said(text=event.text[:MAX_USER_TEXT].rstrip())
+            if "<@" in event.text:
+                event = Said(text=await self._name_mentions(event.text, asker))
         if isinstance(event, Said):  # a technician's running-late notice (bot/dialog/notices.py)
-            late = await self.late.answer(self._in_known_zone(asker), event.text, self.clock())
+            late = await self._late_notice(asker, event.text)
             if late is not None:
                 return [late]
         alert_reply = None
@@ -96,23 +153,63 @@ class DialogService:
             if alert_reply is not None and (await self._load(path, asker))[0].pending is None:
                 return [alert_reply]
         for _ in range(MAX_ATTEMPTS):
-            done, replies = await self._turn(path, asker, event)
+            try:
+                done, replies = await self._turn(path, asker, event)
+            except _ReadTooSlow as slow:
+                return [_too_slow(slow, original)]
             if done and alert_reply is not None:  # answered, then the pending request shown again
                 return [alert_reply, *[r for r in replies if r.kind in ("confirm", "ask", "choice")]]
             if done:
-                return replies
+                return [_say_cut(reply, cut_from) for reply in replies] if cut_from else replies
         log.warning("dialog %s: gave up after %d save conflicts", path, MAX_ATTEMPTS)
         return [Reply(kind="error", text="Several messages arrived at once; please send that again.")]
 
-    async def _name_mentions(self, text: str) -> str:
-        """Replace Slack mentions (`<@U123>`, `<@U123|mike>`) by the person's name where it is known."""
+    async def _late_notice(self, asker: Asker, text: str) -> Reply | None:
+        """The answer to a running-late notice, its reads under the read deadline like any look-up."""
+        try:
+            return await asyncio.wait_for(
+                self.late.answer(self._in_known_zone(asker), text, self.clock()), self.read_deadline
+            )
+        except TimeoutError:
+            log.warning("running late: ServiceTitan did not answer within %.0f s", self.read_deadline)
+            return Reply(
+                kind="error",
+                text="ServiceTitan is taking too long to answer, so I sent nothing. Please call the office.",
+            )
+
+    async def _name_mentions(self, text: str, asker: Asker) -> str:
+        """Replace Slack mentions (`<@U123>`, `<@U123|mike>`) by the person's name where it is known.
+
+        Only the mentions the request needs are looked up: those in a technician slot of the message, or
+        those of a short answer that is hardly more than a mention ("<@U123>" to "which technician?"),
+        at most MAX_MENTION_LOOKUPS of them (a message full of mentions must not cost a users.info call
+        each). Others keep their label, if Slack gave one, or stay as written.
+        """
+        wanted = self._mentions_to_look_up(text, asker)
+        names: dict[str, str | None] = {}
+        for user in wanted:
+            names[user] = await self.mention_names(user) if self.mention_names else None
         out, last = [], 0
         for match in MENTION.finditer(text):
-            name = await self.mention_names(match["user"]) if self.mention_names else None
-            name = name or match["label"]
+            name = names.get(match["user"]) or match["label"]
             out.append(text[last : match.start()] + (name or match[0]))
             last = match.end()
         return "".join(out) + text[last:]
+
+    def _mentions_to_look_up(self, text: str, asker: Asker) -> list[str]:
+        if self.mention_names is None:
+            return []
+        mentioned = list(dict.fromkeys(m["user"] for m in MENTION.finditer(text)))
+        rest = MENTION.sub(" ", text).split()
+        if len(mentioned) <= MAX_MENTION_LOOKUPS and len(rest) <= 3:
+            return mentioned  # an answer naming someone ("<@U123>", "it's <@U123>")
+        tz = asker.tz if _known_zone(asker.tz) else self.tz
+        parsed = parse(text, now=self.clock(), tz=tz)
+        readings = [parsed, *(parsed.get("alternatives") or [])]
+        in_slots = " ".join(
+            str((reading.get("slots") or {}).get(slot) or "") for reading in readings for slot in PERSON_SLOTS
+        )
+        return [user for user in mentioned if f"<@{user}" in in_slots][:MAX_MENTION_LOOKUPS]
 
     async def _load(self, path: str, asker: Asker) -> tuple[Conversation, int | None]:
         record = await self.store.load(namespace=NAMESPACE, key=path)
@@ -128,12 +225,18 @@ class DialogService:
         return state, record.rev if record is not None else None
 
     async def _turn(self, path: str, asker: Asker, event: Event) -> tuple[bool, list[Reply]]:
-        """One attempt at a turn: (True, replies), or (False, []) when the final save lost a race."""
+        """One attempt at a turn: (True, replies), or (False, []) when the final save lost a race.
+        Raises _ReadTooSlow when a look-up outlasts the read deadline (nothing is saved)."""
         state, rev = await self._load(path, asker)
         before = _essence(state)
         now = self.clock()
         replies: list[Reply] = []
         queue: list[Event | InternalEvent] = [event]
+        audit_note: str | None = None
+        settled = await self._settle_dead_claim(state, now)
+        if settled is not None:
+            queue.insert(0, settled)
+        read_by = asyncio.get_running_loop().time() + self.read_deadline
         claimed = False
         transitions = 0
         while queue and transitions < MAX_TRANSITIONS:
@@ -143,7 +246,7 @@ class DialogService:
                 if isinstance(effect, Ask | ShowConfirmation | Say):
                     replies.append(effect.reply)
                 elif isinstance(effect, Load):
-                    queue.append(await self.runner.load(effect))
+                    queue.append(await self._load_by(effect, None if claimed else read_by))
                 elif isinstance(effect, CallServiceTitan):
                     # Claim it: the stored conversation moves to "applying" only if nobody changed it.
                     if rev is None or not await self._save_if_unchanged(path, rev, state):
@@ -151,19 +254,114 @@ class DialogService:
                         _, lost = step(fresh, ClaimLost(), now)
                         return True, replies + _replies(lost)
                     claimed = True
-                    operation = effect.plan.operation
-                    await record_write_actor(
-                        self.store, operation.records(), asker.user_id
-                    )  # named in alerts
-                    queue.append(await self.runner.call(effect.plan, check_first=effect.check_first))
+                    # named in alerts
+                    await record_write_actor(self.store, effect.plan.operation.records(), asker.user_id)
+                    called = await self._write(effect)
+                    audit_note = await self._audit(path, asker, effect.plan, called)
+                    queue.append(called)
+        if audit_note and replies:  # one line about the record, on the card of the outcome
+            last = replies[-1]
+            footnote = f"{last.footnote} · {audit_note}" if last.footnote else audit_note
+            replies[-1] = last.model_copy(update={"footnote": footnote})
         if rev is not None and not claimed and _essence(state) == before:
             return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose
-        if claimed or rev is None:
-            # After a won claim nobody else may change the conversation, so a plain save is safe.
+        if claimed:
+            # After a won claim nobody else may change the conversation, so a plain save is safe. The
+            # write is done whatever the store says: the user hears its outcome even when the store
+            # failed meanwhile, and the claim left behind is settled by a re-read later.
+            try:
+                await self.store.save(namespace=NAMESPACE, key=path, value=_value(state), ttl=self.state_ttl)
+            except StoreError as exc:
+                log.warning("dialog %s: the outcome of a write could not be saved: %s", path, exc)
+            return True, replies
+        if rev is None:
             await self.store.save(namespace=NAMESPACE, key=path, value=_value(state), ttl=self.state_ttl)
             return True, replies
         saved = await self._save_if_unchanged(path, rev, state)
         return saved, replies if saved else []
+
+    async def _audit(self, path: str, asker: Asker, plan: Plan, called: Called) -> str | None:
+        """Record a write attempt in the audit log; the line the user sees about it (None if not kept)."""
+        if called.ok:
+            outcome = "already in ServiceTitan" if called.already else "done"
+        elif called.drift is not None:
+            outcome = "not sent: changed since the card"
+        else:
+            outcome = "outcome unknown" if called.uncertain else "refused"
+        result = called.data.get("id") if isinstance(called.data, dict) else None
+        entry = {
+            "at": self.clock().isoformat(),
+            "slack_user": asker.user_id,
+            "name": asker.name or "",
+            "role": asker.role,
+            "conversation": path,
+            "op": plan.operation.kind,
+            "args": plan.operation.model_dump(mode="json", exclude={"kind"}),
+            "changes": plan.changes,
+            "outcome": outcome,
+            "servicetitan": {"status": called.status, "error": called.error, "id": result},
+        }
+        entry_id = await self.audit.record(entry)
+        return f"Recorded in the audit log as {entry_id} ({outcome})." if entry_id else None
+
+    async def _load_by(self, effect: Load, deadline: float | None) -> Loaded:
+        """The look-up, or _ReadTooSlow when it is not answered by `deadline` (loop time)."""
+        if deadline is None:
+            return await self.runner.load(effect)
+        try:
+            return await asyncio.wait_for(
+                self.runner.load(effect), max(0.0, deadline - asyncio.get_running_loop().time())
+            )
+        except TimeoutError:
+            raise _ReadTooSlow(effect) from None
+
+    async def _write(self, effect: CallServiceTitan) -> Called:
+        """The write, abandoned at the write deadline; then ServiceTitan is re-read (never written again)
+        to tell whether it went through."""
+        try:
+            return await asyncio.wait_for(
+                self.runner.call(effect.plan, check_first=effect.check_first), self.write_deadline
+            )
+        except TimeoutError:
+            reference = failures.new_reference()
+            log.warning(
+                "write %s: no answer within %.0f s, reference %s; re-reading ServiceTitan",
+                effect.plan.operation.kind,
+                self.write_deadline,
+                reference,
+            )
+            return await self._reread(effect.plan, reference)
+
+    async def _reread(self, plan: Plan, reference: str) -> Called:
+        """Whether `plan` is in ServiceTitan now, as the outcome of a write whose answer never came."""
+        try:
+            applied = await asyncio.wait_for(self.runner.check(plan), self.read_deadline)
+        except Exception as exc:  # whatever stops the re-read, the outcome stays unknown (checked next time)
+            log.warning("re-read of %s failed, reference %s: %r", plan.operation.kind, reference, exc)
+            applied = False
+        else:
+            if applied:
+                return Called(plan, ok=True, already=True)
+        error = f"ServiceTitan did not answer in time (reference {reference})"
+        return Called(plan, ok=False, error=error, uncertain=True)
+
+    async def _settle_dead_claim(self, state: Conversation, now: datetime) -> Called | None:
+        """The outcome of a write whose turn died after claiming the conversation (its process stopped,
+        or the store failed before the outcome was saved), read from ServiceTitan; None when there is no
+        such claim. The write deadline has long passed, so nothing is sending it any more."""
+        pending = state.pending
+        if (
+            state.phase != "applying"
+            or pending is None
+            or pending.plan is None
+            or state.updated_at is None
+            or now - state.updated_at <= self.claim_timeout
+        ):
+            return None
+        reference = failures.new_reference()
+        log.warning("a claim of %s from %s was never settled, reference %s: re-reading ServiceTitan",
+                    pending.plan.operation.kind, state.updated_at.isoformat(), reference)  # fmt: skip
+        return await self._reread(pending.plan, reference)
 
     async def _save_if_unchanged(self, path: str, rev: int, state: Conversation) -> bool:
         """Save `state` only if the stored conversation is still at `rev` (compare-and-set); False when
@@ -188,19 +386,85 @@ class DialogService:
         }[asker.role]
         reply = Reply(kind="list", title=f"Hi {name}", text=f"Hi {name}. {role_text}", read_only=True)
         if asker.role == "technician":
-            # The same lookup as "my appointments" in a conversation: today's, in the asker's zone.
+            # The same day view as the morning message (bot/alerts/dayplan.py), read afresh on each open.
+            from bot.alerts.cards import EMPTY_DAY
+            from bot.alerts.dayplan import technician_day
+
             lookup = read_lookup(asker, "list_appointments", {}, self.clock())
             if isinstance(lookup, Reply):
                 reply.lines = [lookup.text]  # a technician role not linked to a ServiceTitan technician
-            elif (loaded := await self.runner.load(lookup)).error:
-                reply.lines = [loaded.error]
-            else:
-                rows = [str(r) for r in loaded.data.get("rows", [])]
-                reply.lines = rows or ["No appointments today."]
-                reply.title = f"Hi {name} · today"
+            elif asker.technician_id is not None:
+                today = timefmt.local(self.clock(), tz).date()
+                try:
+                    lines = await asyncio.wait_for(
+                        technician_day(self.client, self.store, asker.technician_id, today, tz),
+                        self.read_deadline,
+                    )
+                except TimeoutError:
+                    reply.lines = [
+                        "ServiceTitan is taking too long to answer; open this tab again in a moment."
+                    ]
+                except ServiceTitanError as exc:
+                    reference = failures.new_reference()  # the user sees what failed, the log how
+                    log.warning("App Home day failed, reference %s: %s", reference, exc)
+                    reply.lines = [failures.lookup_failed(exc, "list_appointments", {}, reference)]
+                else:
+                    reply.lines = lines or [EMPTY_DAY]
+                    reply.title = f"Hi {name} · today"
             reply.text += "\nToday:\n" + "\n".join(reply.lines)
             reply.footnote = f"Times in {tz}"
         return reply
+
+
+class _ReadTooSlow(Exception):
+    """A look-up of the turn was not answered by the read deadline."""
+
+    def __init__(self, effect: Load) -> None:
+        super().__init__(effect.key)
+        self.effect = effect
+
+
+def _too_slow(slow: _ReadTooSlow, event: Event) -> Reply:
+    """The failure shown at a read's deadline: what was slow, nothing changed, and Try again."""
+    doing = failures.doing(slow.effect.what, slow.effect.args)
+    text = (
+        f"ServiceTitan is taking too long to answer (I was {doing}). Nothing was changed and our "
+        "conversation is as it was: press Try again, or ask again in a moment."
+    )
+    return Reply(
+        kind="error",
+        text=text,
+        buttons=[Button(action="retry", label="Try again", value=_retry_value(event), style="primary")],
+    )
+
+
+def _retry_value(event: Event) -> str:
+    """The event a Try again button sends again, as its value (JSON, within Slack's limit)."""
+    value = event.model_dump_json()
+    if len(value) > MAX_RETRY_VALUE and isinstance(event, Said):
+        keep = len(event.text) - (len(value) - MAX_RETRY_VALUE) - 50
+        value = Said(text=event.text[: max(0, keep)]).model_dump_json()
+    return value
+
+
+def _retried_event(value: str) -> Event | None:
+    try:
+        event = _EVENT.validate_json(value)
+    except ValueError:
+        return None
+    return None if isinstance(event, Pressed) and event.action == "retry" else event
+
+
+_EVENT: TypeAdapter[Event] = TypeAdapter(Annotated[Said | Pressed | PickedDate, Field(discriminator="kind")])
+
+
+def _say_cut(reply: Reply, length: int) -> Reply:
+    """The reply to a message that was cut to MAX_USER_TEXT characters, saying so."""
+    note = (
+        f"Your message was {length:,} characters long; I read only the first {MAX_USER_TEXT:,}, "
+        "and nothing past them goes to ServiceTitan."
+    )
+    return reply.model_copy(update={"warnings": [*reply.warnings, note], "text": f"{reply.text}\n{note}"})
 
 
 def _known_zone(name: str) -> bool:

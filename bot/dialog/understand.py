@@ -36,6 +36,8 @@ from bot.dialog.catalog import (
     WRITE_STEPS,
 )
 from bot.dialog.messages import Event, PickedDate, Pressed
+from bot.dialog.reads.asking import aside_question, impossible_date, look_up
+from bot.dialog.reads.wording import refine
 from bot.dialog.relative import is_relative, relative_when
 from bot.dialog.replies import STALE
 from bot.dialog.resolve import active_rows, is_mention, names_me
@@ -160,6 +162,18 @@ UNDO_WORDS = {
 }
 GLOBAL_INTENTS = frozenset({"subscribe_alerts", "unsubscribe_alerts"})  # answered without leaving the dialog
 NOT_UNDERSTOOD = "Sorry, I didn't get that."
+# Where a day that doesn't exist ("feb 30") is a mistake to point out (not a note's "gate code 12/34")
+DAY_INTENTS = frozenset(
+    {
+        "reschedule_appointment",
+        "assign_technician",
+        "add_appointment",
+        "book_job",
+        "find_jobs",
+        "list_appointments",
+        "unknown",
+    }
+)
 
 _BARE_NUMBER = re.compile(r"#?\s*(\d+)")
 # "3 2026-12-01", "4 7:15": a picker's number typed with its value (the console demo's way; in Slack too)
@@ -296,22 +310,42 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         slots.update({"when": shifted} if (shifted := relative_when(text, now, tz)) else {})
     if intent == "cancel_dialog":
         return Abandon()
+    asked = s.pending.asked if s.pending is not None and phase in ACTIVE_PHASES else None
+    impossible = impossible_date(text) if intent in DAY_INTENTS and asked not in FREE_TEXT_SLOTS else ""
+    if impossible:
+        return Unclear(impossible)  # "move 1010 to feb 30": a bad date, not a technician called "feb"
     if s.pending is not None and phase in ACTIVE_PHASES:
+        shown = (s.last_read or {}).get("job_id")
+        aside = aside_question(text, intent, slots, shown, now, tz) if asked not in FREE_TEXT_SLOTS else None
+        if aside is not None:  # "wait, what's Derek doing saturday?": answered, then the question again
+            return NewRequest(*aside)
+        if intent in READ_INTENTS:  # a look-up keeps every filter said here too ("unassigned jobs next week")
+            refined, more = refine(text, intent, slots, now, tz)
+            slots = more if refined == intent else slots
         head_slots, then = _split(text, intent, slots, now, tz)
         if then is None:
             return _in_request(s, s.pending, phase, text, intent, slots, now, tz)
         # "no, job 1010 tomorrow 9am and assign sarah": the first part read against the request
         answer = _in_request(s, s.pending, phase, str(then["head"]), intent, head_slots, now, tz)
         return replace(answer, then=then) if isinstance(answer, Fill | NewRequest) else answer
+    intent, slots = look_up(text, intent, slots, (s.last_read or {}).get("job_id"), now, tz)
     lone = _BARE_NUMBER.fullmatch(said)
+    offered = (s.last_read or {}).get("choice")
+    if offered and (lone or intent == "unknown"):
+        # "2" or "mike chen" for a read's "Which Mike?" (a name alone parses as no request)
+        options = list(zip(offered.get("values", []), offered.get("labels", []), strict=False))
+        picked = pick_option(text, options) if lone or len(text.split()) <= 3 else None
+        if picked is not None:
+            return Pick(picked, str(offered.get("token")))
     if lone and len(lone[1]) <= 2:
         # "1" with nothing asked is a button number typed after the buttons went, not job 1
         return Unclear(
             f"Nothing is waiting for an answer, so I don't know what “{said}” is for. "
             "To look up a job, say e.g. *show job 1001*."
         )
-    if intent == "unknown" and s.last_read is not None:
-        follow_up = _follow_up_read(s.last_read, text, now, tz)
+    last = s.last_read or {}
+    if last.get("intent") and (intent == "unknown" or _FOLLOW_UP_LEAD.match(text)):
+        follow_up = _follow_up_read(last, text, intent, slots, now, tz)
         if follow_up is not None:
             return follow_up
     slots, then = _split(text, intent, slots, now, tz)
@@ -325,15 +359,27 @@ def _split(
     return compound.split(text, intent, slots, now, tz, writes=WRITE_INTENTS, accepts=accepts)
 
 
-def _follow_up_read(last_read: dict[str, Any], text: str, now: datetime, tz: str) -> NewRequest | None:
-    """A bare day or range after a list ("what about tomorrow") repeats that list for the new day(s)."""
+def _follow_up_read(
+    last_read: dict[str, Any], text: str, intent: str, slots: dict[str, Any], now: datetime, tz: str
+) -> NewRequest | None:
+    """A follow-up to a list ("what about tomorrow", "and holds?") repeats that list with what it says
+    changed: it carries over only what the new message leaves unsaid."""
     rest = _FOLLOW_UP_LEAD.sub("", text).strip().rstrip("?.! ")
     if not rest:
         return None
-    days = parse_one("range", rest, now, tz)
-    if not days:
+    before = str(last_read["intent"])
+    if intent not in {"unknown", before}:
         return None
-    return NewRequest(str(last_read["intent"]), {**dict(last_read.get("slots") or {}), "range": days})
+    said = dict(slots)
+    if intent == "unknown":
+        days = parse_one("range", rest, now, tz)
+        again, said = refine(rest, before, {"range": days} if days else {}, now, tz)
+        when = parse_one("when", rest, now, tz)
+        if (last_read.get("slots") or {}).get("free") and isinstance(when, dict) and when.get("start"):
+            said["start"], said["end"] = when["start"], when.get("end") or ""  # "and thursday morning?"
+        if again != before or not said:
+            return None
+    return NewRequest(before, {**dict(last_read.get("slots") or {}), **said})
 
 
 @dataclass
@@ -425,11 +471,15 @@ def _number_problem(t: _Turn) -> str:
 
 
 def _names_a_customer(t: _Turn) -> bool:
-    """Words for "Which customer?" that are a name to look up ("tomorrow 9am" is a day, not a name)."""
+    """Words for "Which customer?" that are a name to look up ("tomorrow 9am" is a day, not a name). A
+    short answer the parser can only guess a write from, with nothing of that write in it ("Lee": names
+    of technicians in its examples), is a name too."""
+    guessed = t.intent in WRITE_INTENTS and not t.slots and len(t.cleaned.split()) <= 4
     return (
         t.asked == "customer_id"
         and t.answer is None
-        and t.intent == "unknown"
+        and (t.intent == "unknown" or guessed)
+        and not any(ch.isdigit() for ch in t.cleaned)
         and bool(_NAME.search(t.cleaned))
         and not parse_one("when", t.cleaned, t.now, t.tz)
     )

@@ -9,30 +9,37 @@ section 3). The error boundary (`app.error`) also sees exceptions raised after t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, reveal
 from bot.dialog.messages import Dialog
 from bot.roles import RoleResolver, StaffSource
-from bot.slack.conversation import Conversations, People, error_target, team_of
+from bot.slack.conversation import (
+    MAX_TURNS_IN_FLIGHT,
+    WHO_DEADLINE_SECONDS,
+    WORKING_AFTER_SECONDS,
+    Conversations,
+    People,
+    error_target,
+    team_of,
+)
 from bot.slack.deps import EVENT_DEDUPE_NAMESPACE, EVENT_DEDUPE_TTL_SECONDS, SlackDeps
 from bot.slack.listeners import register_all
-from bot.store import Store
+from bot.slack.retries import retry_handlers
+from bot.store import MemoryStore, Store, StoreError
 
 log = logging.getLogger("bot.slack")
 
-RATE_LIMIT_RETRIES = 3
-CONNECTION_RETRIES = 2
+# How long the ack of an event may wait for Redis to say whether it is a repeated delivery.
+DEDUPE_WAIT_SECONDS = 0.5
 
 
 class SlackSetupError(Exception):
@@ -48,21 +55,15 @@ def configure_web_client(client: AsyncWebClient, settings: Settings) -> AsyncWeb
     """Point a new client at Slack's base URL from settings (SLACK_API_URL), with our retry handlers in
     place of slack_sdk's default (one retry of a dropped connection)."""
     client.base_url = _with_slash(settings.slack_api_url)
-    client.retry_handlers = [
-        AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-    ]
+    client.retry_handlers = retry_handlers()
     return client
 
 
 def add_retry_handlers(client: AsyncWebClient) -> None:
-    """For a client made elsewhere: 429s are not retried by slack_sdk by default (README section 5), so
-    add a rate-limit handler, and a connection-error handler if it has none."""
+    """For a client made elsewhere: 429s and 5xx are not retried by slack_sdk by default (README
+    section 5), so add ours for every kind it has no handler of."""
     kinds = {type(handler) for handler in client.retry_handlers}
-    if AsyncConnectionErrorRetryHandler not in kinds:
-        client.retry_handlers.append(AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES))
-    if AsyncRateLimitErrorRetryHandler not in kinds:
-        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+    client.retry_handlers.extend(h for h in retry_handlers() if type(h) not in kinds)
 
 
 def _with_slash(url: str) -> str:
@@ -85,6 +86,9 @@ def build_app(
     servicetitan: StaffSource | None = None,
     socket_mode: bool = False,
     logger: logging.Logger | None = None,
+    working_after: float = WORKING_AFTER_SECONDS,
+    who_deadline: float = WHO_DEADLINE_SECONDS,
+    max_in_flight: int = MAX_TURNS_IN_FLIGHT,
 ) -> AsyncApp:
     """The Slack app for one workspace. `servicetitan` links Slack users to staff by e-mail (roles)."""
     logger = logger or log
@@ -123,7 +127,15 @@ def build_app(
     if isinstance(dialog, NamesMentions) and dialog.mention_names is None:
         # "assign <@U77> to job 1009": the dialog asks for the mentioned person's name to match a technician
         dialog.mention_names = people.name_of
-    conversations = Conversations(dialog=dialog, people=people, client=client, logger=logger)
+    conversations = Conversations(
+        dialog=dialog,
+        people=people,
+        client=client,
+        logger=logger,
+        working_after=working_after,
+        who_deadline=who_deadline,
+        max_in_flight=max_in_flight,
+    )
     deps = SlackDeps(
         dialog=dialog, store=store, client=client, people=people, conversations=conversations, logger=logger
     )
@@ -133,16 +145,47 @@ def build_app(
     return app
 
 
+class DeliveryDedupe:
+    """Whether a delivery of an event is its first: Slack re-delivers an event it thinks failed.
+
+    Asked before the ack, so it never waits on Redis for long: the store (shared by every process) has
+    DEDUPE_WAIT_SECONDS to answer. This process also remembers the events it saw, so when Redis is down,
+    or came back empty, a re-delivery to this process is still known; and while Redis doesn't answer, a
+    delivery Slack marks as a retry (X-Slack-Retry-Num) counts as a repeat: the first one was
+    acknowledged (every request is), so it is being answered, apology included.
+    """
+
+    def __init__(self, store: Store, *, wait: float = DEDUPE_WAIT_SECONDS) -> None:
+        self.store = store
+        self.seen = MemoryStore()
+        self.wait = wait
+
+    async def first(self, key: str, *, retried: bool) -> bool:
+        seen_first = await self.seen.add_once(
+            namespace=EVENT_DEDUPE_NAMESPACE, key=key, ttl=EVENT_DEDUPE_TTL_SECONDS
+        )
+        try:
+            shared_first = await asyncio.wait_for(
+                self.store.add_once(namespace=EVENT_DEDUPE_NAMESPACE, key=key, ttl=EVENT_DEDUPE_TTL_SECONDS),
+                self.wait,
+            )
+        except (StoreError, TimeoutError) as exc:
+            log.warning("event dedupe without Redis (%s): %s", type(exc).__name__, str(exc)[:200])
+            return seen_first and not retried
+        return shared_first and seen_first
+
+
 def register_middleware(app: AsyncApp, deps: SlackDeps) -> None:
-    async def skip_repeated_events(body: dict[str, Any], next_: Any) -> BoltResponse | None:
+    dedupe = DeliveryDedupe(deps.store)
+
+    async def skip_repeated_events(
+        req: AsyncBoltRequest, body: dict[str, Any], next_: Any
+    ) -> BoltResponse | None:
         """Slack re-delivers an event it thinks failed; the first delivery of an event_id wins."""
         event_id = body.get("event_id")
         if body.get("type") == "event_callback" and event_id:
-            first = await deps.store.add_once(
-                namespace=EVENT_DEDUPE_NAMESPACE,
-                key=f"{team_of(body)}:{event_id}",
-                ttl=EVENT_DEDUPE_TTL_SECONDS,
-            )
+            retried = bool((req.headers or {}).get("x-slack-retry-num"))
+            first = await dedupe.first(f"{team_of(body)}:{event_id}", retried=retried)
             if not first:
                 deps.logger.info("skipped a repeated delivery of event %s", event_id)
                 return BoltResponse(status=200, body="")

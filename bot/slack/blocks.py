@@ -15,7 +15,17 @@ import re
 from datetime import date, time
 from typing import Any
 
-from bot.dialog.messages import Button, Choice, DateEdit, Event, PickedDate, Pressed, Reply
+from bot.dialog.messages import (
+    BOT_MENTION,
+    Button,
+    Choice,
+    DateEdit,
+    Event,
+    PickedDate,
+    Pressed,
+    Reply,
+    without_mention_markers,
+)
 
 JSON = dict[str, Any]
 
@@ -41,6 +51,7 @@ ACTION_MORE = "st_more"
 ACTION_RESUME = "st_resume"
 ACTION_SWITCH = "st_switch"
 ACTION_KEEP = "st_keep"
+ACTION_RETRY = "st_retry"
 ACTION_CHOOSE = "st_choose"  # a choice shown as buttons: st_choose:0, st_choose:1, ...
 ACTION_CHOOSE_MENU = "st_choose_menu"  # a choice shown as a static_select
 ACTION_PICK_DATE = "st_pick_date"
@@ -55,6 +66,7 @@ BUTTON_ACTION_IDS: dict[str, str] = {
     "resume": ACTION_RESUME,
     "switch": ACTION_SWITCH,
     "keep": ACTION_KEEP,
+    "retry": ACTION_RETRY,
     "choose": ACTION_CHOOSE,
 }
 ACTION_NAMES: dict[str, str] = {action_id: name for name, action_id in BUTTON_ACTION_IDS.items()}
@@ -89,7 +101,8 @@ CHOICE_BUTTONS_MAX = 3  # a choice with this many options or fewer is shown as b
 TOKEN_SEPARATOR = "|"
 ELLIPSIS = "…"
 
-_SLACK_TOKEN = re.compile(r"<[@#!][^<>\s]+>|<https?://[^<>\s]+>")
+# The tail of a clipped mrkdwn text that would be half an entity (`&am`) or half a mention (`<@U12`).
+_CUT_TOKEN = re.compile(r"(?:&[a-z]{0,4}|<[^<>]{0,40})$")
 
 
 def clip(text: str, limit: int) -> str:
@@ -97,20 +110,36 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
+def clip_mrkdwn(text: str, limit: int) -> str:
+    """Like `clip`, for escaped mrkdwn: never ends in half an entity or half a mention."""
+    if len(text) <= limit:
+        return text
+    return _CUT_TOKEN.sub("", text[: limit - 1]) + ELLIPSIS
+
+
 def escape_mrkdwn(text: str) -> str:
-    """Escape &, < and > for mrkdwn, keeping Slack's own mentions and links (`<@U123>`, `<#C1>`, `<!here>`)."""
+    """Text from the dialog as mrkdwn that shows exactly that text: &, < and > escaped as Slack documents,
+    so nothing in it (`<!channel>`, `<@U123>`, `<http://…|…>`) is a live mention or link. Only the mentions
+    the bot built with `bot.dialog.messages.mention()` become `<@U123>`."""
     out: list[str] = []
     pos = 0
-    for match in _SLACK_TOKEN.finditer(text):
+    for match in BOT_MENTION.finditer(text):
         out.append(_escape(text[pos : match.start()]))
-        out.append(match.group(0))
+        out.append(f"<@{match['user']}>")
         pos = match.end()
     out.append(_escape(text[pos:]))
     return "".join(out)
 
 
 def _escape(text: str) -> str:
+    text = without_mention_markers(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str) -> str:
+    """Text for a plain_text object: Slack shows it as written, so only the bot's mention markers go
+    (as @U123)."""
+    return without_mention_markers(BOT_MENTION.sub(lambda m: f"@{m['user']}", text))
 
 
 def encode_value(token: str, value: str, limit: int = MAX_BUTTON_VALUE) -> str:
@@ -138,11 +167,12 @@ def token_of_block_id(raw: str | None) -> str:
 
 
 def _plain(text: str, limit: int) -> JSON:
-    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+    return {"type": "plain_text", "text": clip(plain(text), limit) or " ", "emoji": True}
 
 
 def _mrkdwn(text: str, limit: int = MAX_TEXT) -> JSON:
-    return {"type": "mrkdwn", "text": clip(text, limit)}
+    """A mrkdwn text object; `text` is already escaped."""
+    return {"type": "mrkdwn", "text": clip_mrkdwn(text, limit)}
 
 
 def _section(text: str, kind: str, token: str) -> JSON:
@@ -207,7 +237,7 @@ def _chunks(rows: list[str], limit: int) -> list[str]:
     chunks: list[str] = []
     current = ""
     for row in rows:
-        row = clip(row, limit)
+        row = clip_mrkdwn(row, limit)
         if current and len(current) + 1 + len(row) > limit:
             chunks.append(current)
             current = row
@@ -375,8 +405,10 @@ def lead_text(reply: Reply) -> str:
 
 
 def render(reply: Reply) -> JSON:
-    """A Slack message for one reply: `{"text": fallback, "blocks": [...]}`."""
-    return {"text": clip(fallback_text(reply), MAX_FALLBACK_TEXT), "blocks": render_blocks(reply)}
+    """A Slack message for one reply: `{"text": fallback, "blocks": [...]}`; the fallback is escaped like
+    the blocks (Slack reads mentions in it too)."""
+    text = clip_mrkdwn(escape_mrkdwn(fallback_text(reply)), MAX_FALLBACK_TEXT)
+    return {"text": text, "blocks": render_blocks(reply)}
 
 
 def fallback_text(reply: Reply) -> str:
@@ -389,12 +421,23 @@ def render_home(reply: Reply) -> JSON:
     return {"type": "home", "blocks": render_blocks(reply, max_blocks=MAX_HOME_BLOCKS, interactive=False)}
 
 
-def render_apology(reference: str) -> JSON:
-    """The one message shown when something unexpected broke; `reference` is in the log next to the error."""
-    text = (
-        "Sorry, something went wrong on my side. Your conversation is as it was, so you can try again "
-        f"in a moment. (Reference: {reference})"
-    )
+def render_apology(reference: str, *, store_down: bool = False) -> JSON:
+    """The one message shown when something unexpected broke; `reference` is in the log next to the error.
+
+    `store_down`: the conversation store (Redis) failed, so the conversation may be lost (a Redis that
+    restarts comes back empty): the message doesn't promise it was kept.
+    """
+    if store_down:
+        text = (
+            "Sorry, I can't reach the place where I keep our conversations right now, so I couldn't take "
+            "that in, and I may have lost track of what we were doing. Try again in a minute; if I don't "
+            f"remember the request, start it again. (Reference: {reference})"
+        )
+    else:
+        text = (
+            "Sorry, something went wrong on my side. Your conversation is as it was, so you can try again "
+            f"in a moment. (Reference: {reference})"
+        )
     return {"text": text, "blocks": [_section(escape_mrkdwn(text), BLOCK_TEXT, "")]}
 
 

@@ -32,10 +32,11 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply
+from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply, without_mention_markers
 from bot.roles import RoleResolver
 from bot.slack.blocks import render, render_apology
-from bot.store import Store, StoreUnavailable, cached
+from bot.slack.retries import retry_handlers
+from bot.store import Store, StoreError, StoreUnavailable, cached
 
 JSON = dict[str, Any]
 
@@ -46,6 +47,14 @@ USER_FAILURE_TTL_SECONDS = 60
 # What a failing users.info raises: Slack's error answers, and the transport's errors once retries are spent.
 USERS_INFO_ERRORS = (SlackClientError, aiohttp.ClientError, TimeoutError)
 UNKNOWN_PROFILE: JSON = {"tz": None, "name": None, "email": None}
+# A turn that has not answered after this many seconds shows WORKING_TEXT until it does.
+WORKING_AFTER_SECONDS = 2.0
+WORKING_TEXT = "Working on it…"
+# Turns one process works on at once; more wait (each user told BUSY_TEXT) rather than pile up.
+MAX_TURNS_IN_FLIGHT = 200
+BUSY_TEXT = "Busy with other requests, one moment: yours is next in line."
+# How long finding out who is asking (users.info, ServiceTitan's staff for the role) may take.
+WHO_DEADLINE_SECONDS = 10.0
 # Errors of chat.postMessage/postEphemeral after which a slash command's response_url still works
 # (e.g. `/st` typed in a DM between two people, where the bot is not a member).
 UNREACHABLE_CHANNEL_ERRORS = frozenset(
@@ -157,7 +166,7 @@ def error_target(body: JSON) -> Target | None:
         if body.get("type") == "block_actions":
             target = action_target(body)[1]
             return target if target.channel else None
-    except KeyError:
+    except (KeyError, AttributeError, TypeError):  # a payload of another shape (the edge refuses those)
         return None
     return None
 
@@ -176,7 +185,7 @@ def clean_text(text: str, bot_user_id: str | None = None) -> str:
         text = text.replace(_BOT_MENTION.format(bot=bot_user_id), " ")
     text = _LABELLED_MENTION.sub(r"<@\1>", text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(1).removeprefix("mailto:"), text)
-    return " ".join(html.unescape(text).split())
+    return " ".join(without_mention_markers(html.unescape(text)).split())
 
 
 def replaces_clicked_card(reply: Reply) -> bool:
@@ -317,47 +326,136 @@ class Conversations:
     """Runs dialog turns for Slack and shows their replies (the effect runner of the Slack surface)."""
 
     def __init__(
-        self, *, dialog: Dialog, people: People, client: AsyncWebClient, logger: logging.Logger
+        self,
+        *,
+        dialog: Dialog,
+        people: People,
+        client: AsyncWebClient,
+        logger: logging.Logger,
+        working_after: float = WORKING_AFTER_SECONDS,
+        who_deadline: float = WHO_DEADLINE_SECONDS,
+        max_in_flight: int = MAX_TURNS_IN_FLIGHT,
     ) -> None:
         self.dialog = dialog
         self.people = people
         self.client = client
         self.log = logger
         self.locks = ConversationLocks()
+        self.working_after = working_after
+        self.who_deadline = who_deadline
+        self.in_flight = asyncio.Semaphore(max_in_flight)
 
     async def turn(self, key: ConversationKey, target: Target, event: Event) -> list[Reply]:
         """One dialog turn and its replies. Anything unexpected ends in `fail` (the error boundary) here
         rather than propagating: Bolt would otherwise drop an already sent ack when a listener raises
         within its first poll (slack_bolt/listener/asyncio_runner.py) and hold the HTTP answer for 3 s.
         """
+        working: str | None = None
+        delivering = False
         try:
-            asker = await self.people.asker(target.team, target.user)
-            async with self.locks.hold(key):
-                replies = await self.dialog.handle(key, asker, event)
-                await self.deliver(target, replies)
+            if self.in_flight.locked():  # as many turns as the process takes on: this one waits its turn
+                working = await self._show_working(target, BUSY_TEXT)
+            async with self.in_flight, self.locks.hold(key):
+                handling = asyncio.ensure_future(self._handle(key, target, event))
+                try:
+                    done, _ = await asyncio.wait({handling}, timeout=self.working_after)
+                    if not done and working is None:
+                        working = await self._show_working(target)
+                    replies = await handling
+                finally:
+                    handling.cancel()  # only if this turn itself was cancelled; a finished one ignores it
+                delivering = True  # from here on the "working" message may have become a reply
+                await self.deliver(target, replies, working=working)
         except Exception as error:
             await self.fail(error, target)
+            if working is not None and not delivering:
+                await self._remove(target, working)
             return []
         return replies
 
-    async def deliver(self, target: Target, replies: list[Reply]) -> None:
+    async def _remove(self, target: Target, ts: str) -> None:
+        """Remove a "Working on it…" message no reply took the place of."""
+        try:
+            await self.client.chat_delete(channel=target.channel, ts=ts)
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            self.log.warning("could not remove 'working on it' (%s)", _slack_error(exc))
+
+    async def _handle(self, key: ConversationKey, target: Target, event: Event) -> list[Reply]:
+        """Who asks (their role may need ServiceTitan's staff list), then the dialog's turn."""
+        try:
+            asker = await asyncio.wait_for(self.people.asker(target.team, target.user), self.who_deadline)
+        except TimeoutError:
+            reference = uuid.uuid4().hex[:8]
+            self.log.warning(
+                "who %s is: no answer within %.0f s, reference %s", target.user, self.who_deadline, reference
+            )
+            text = (
+                "ServiceTitan is taking too long to answer (I was checking who you are in ServiceTitan). "
+                f"Nothing was changed; please try again in a moment. (Reference: {reference})"
+            )
+            return [Reply(kind="error", text=text)]
+        return await self.dialog.handle(key, asker, event)
+
+    async def _show_working(self, target: Target, text: str = WORKING_TEXT) -> str | None:
+        """Tell the user the answer is on its way ("Working on it…"); the ts of that message when it
+        can be replaced by the answer later (not an ephemeral one)."""
+        message = render(Reply(kind="text", text=text))
+        try:
+            if target.ephemeral_for_reads and not target.is_dm:
+                await self._post_ephemeral(target, message)
+                return None
+            answer = await self.client.chat_postMessage(
+                channel=target.channel, thread_ts=target.thread_ts, **message
+            )
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            self.log.warning("could not say 'working on it' (%s)", _slack_error(exc))
+            return None
+        return str(answer.get("ts") or "") or None
+
+    async def deliver(self, target: Target, replies: list[Reply], *, working: str | None = None) -> None:
+        """Show the replies. `working`: the ts of a "Working on it…" message, which the first reply that
+        is a new message takes the place of (and which is removed when no reply does)."""
         card_open = bool(target.card_ts or target.card_is_ephemeral)  # this turn came from a click on it
         for reply in replies:
             message = render(reply)
-            if card_open and replaces_clicked_card(reply) and await self._replace_card(target, message):
+            if card_open and replaces_clicked_card(reply):
                 card_open = False
-                continue
+                if await self._try_replace_card(target, message):
+                    continue
             if reply.read_only and target.ephemeral_for_reads and not target.is_dm:
                 await self._post_ephemeral(target, message)
+            elif working is not None and await self._try_update(target, working, message):
+                working = None
             else:
                 await self._post(target, message)
+        if working is not None:
+            await self._remove(target, working)
+
+    async def _try_update(self, target: Target, ts: str, message: JSON) -> bool:
+        try:
+            await self.client.chat_update(channel=target.channel, ts=ts, **message)
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            self.log.warning("could not update 'working on it' (%s); posting instead", _slack_error(exc))
+            return False
+        return True
+
+    async def _try_replace_card(self, target: Target, message: JSON) -> bool:
+        """Replace the clicked card; False when there is none or Slack would not (after its retries), and
+        the reply is then posted as a new message: a user always learns what became of their change."""
+        try:
+            return await self._replace_card(target, message)
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            self.log.warning("could not replace the card (%s); posting the reply instead", _slack_error(exc))
+            return False
 
     async def _replace_card(self, target: Target, message: JSON) -> bool:
         if target.card_ts:
             await self.client.chat_update(channel=target.channel, ts=target.card_ts, **message)
             return True
         if target.response_url:
-            await AsyncWebhookClient(target.response_url).send_dict({"replace_original": True, **message})
+            await AsyncWebhookClient(target.response_url, retry_handlers=retry_handlers()).send_dict(
+                {"replace_original": True, **message}
+            )
             return True
         return False
 
@@ -380,7 +478,9 @@ class Conversations:
             error = exc.response.get("error") if exc.response is not None else None
             if not target.response_url or error not in UNREACHABLE_CHANNEL_ERRORS:
                 raise
-            await AsyncWebhookClient(target.response_url).send_dict({"response_type": "ephemeral", **message})
+            await AsyncWebhookClient(target.response_url, retry_handlers=retry_handlers()).send_dict(
+                {"response_type": "ephemeral", **message}
+            )
 
     async def fail(self, error: BaseException, target: Target | None, *, home_user: str | None = None) -> str:
         """The error boundary: log the whole error under a short reference and tell the user that reference.
@@ -389,21 +489,37 @@ class Conversations:
         simply try again. Returns the reference.
         """
         reference = uuid.uuid4().hex[:8]
-        self.log.error("unexpected error, reference %s", reference, exc_info=error)
+        store_down = _caused_by_the_store(error)
+        if store_down:  # expected while Redis is down: one line, not a traceback per message
+            self.log.error("conversation store unavailable, reference %s: %s", reference, error)
+        else:
+            self.log.error("unexpected error, reference %s", reference, exc_info=error)
         try:
             if home_user is not None:
-                view = {"type": "home", "blocks": render_apology(reference)["blocks"]}
+                view = {"type": "home", "blocks": render_apology(reference, store_down=store_down)["blocks"]}
                 await self.client.views_publish(user_id=home_user, view=view)
             elif target is not None:
-                await self.apologise(target, reference)
+                await self.apologise(target, reference, store_down=store_down)
         except Exception:  # the apology itself failed (Slack down?): the log has it all
             self.log.exception("could not send the apology for reference %s", reference)
         return reference
 
-    async def apologise(self, target: Target, reference: str) -> None:
+    async def apologise(self, target: Target, reference: str, *, store_down: bool = False) -> None:
         """Tell the user something broke (only them, unless it is their DM with the bot)."""
-        message = render_apology(reference)
+        message = render_apology(reference, store_down=store_down)
         if target.is_dm:
             await self._post(target, message)
         else:
             await self._post_ephemeral(target, message)
+
+
+def _caused_by_the_store(error: BaseException) -> bool:
+    """Whether the conversation store (Redis) failing is what broke the turn."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, StoreError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False

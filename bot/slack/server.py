@@ -12,8 +12,9 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from typing import Literal
+from typing import Any, Literal
 
+import httpx
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
@@ -24,6 +25,7 @@ from starlette.routing import Route
 from bot.alerts.slackout import SlackOut
 from bot.config import Settings, reveal
 from bot.slack.blocks import escape_mrkdwn
+from bot.slack.payloads import problem_with, problem_with_envelope
 
 log = logging.getLogger("bot.slack.server")
 
@@ -57,6 +59,12 @@ def build_http_app(bolt_app: AsyncApp) -> Starlette:
     handler = AsyncSlackRequestHandler(bolt_app)
 
     async def slack_events(request: Request) -> Response:
+        body = await request.body()  # Starlette keeps it: Bolt's handler reads the same bytes
+        problem = problem_with(body, request.headers.get("content-type", ""))
+        if problem is not None:
+            # One line, no body: the request may be hostile, huge, or carry whatever it likes.
+            log.warning("refused a malformed request to %s (HTTP 400): %s", EVENTS_PATH, problem[:300])
+            return Response(status_code=413 if problem.startswith("body of") else 400)
         return await handler.handle(request)
 
     async def healthz(request: Request) -> Response:
@@ -74,8 +82,10 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
     """The app with its dependencies; everything that must be closed is pushed onto `stack`."""
     from bot.dialog.service import DialogService
     from bot.servicetitan import ServiceTitanClient
+    from bot.servicetitan.ratelimit import RateLimitedTransport, TenantRateLimiter
     from bot.slack.app import build_app
     from bot.store import open_store
+    from bot.store.audit import open_audit
 
     if settings.use_simulator:
         from bot.servicetitan.embedded import embedded_client
@@ -83,16 +93,22 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
         client, _simulator = embedded_client()
         log.warning("no ServiceTitan credentials: using the embedded simulator with its demo data")
     else:
-        client = ServiceTitanClient.from_settings(settings)
+        # ServiceTitan's 60 requests/s per tenant, counted by every process together (in Redis)
+        limiter = TenantRateLimiter(settings.redis_url)
+        transport = RateLimitedTransport(httpx.AsyncHTTPTransport(), limiter)
+        client = ServiceTitanClient.from_settings(settings, transport=transport)
     stack.push_async_callback(client.aclose)
     store = open_store(settings.redis_url)
     stack.push_async_callback(store.aclose)
+    audit = open_audit(settings.redis_url)
+    stack.push_async_callback(audit.aclose)
     dialog = DialogService(
         client=client,
         store=store,
         tz=settings.st_timezone,
         idle_minutes=settings.dialog_ttl_minutes,
         alert_channel=settings.alert_channel,
+        audit=audit,
     )
     app = build_app(settings, dialog=dialog, store=store, servicetitan=client, socket_mode=socket_mode)
     dialog.late.send = slack_sender(SlackOut(app.client, store, default_tz=settings.st_timezone))
@@ -136,12 +152,28 @@ def run_bot(
     return 0
 
 
-async def _serve_socket_mode(settings: Settings) -> None:
+def checked_socket_mode_handler(app: AsyncApp, app_token: str | None) -> Any:
+    """Bolt's Socket Mode handler, with the same edge checks as HTTP mode: an envelope whose payload the
+    bot can't read is acknowledged (so Slack doesn't send it again), logged in one line and dropped."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_sdk.socket_mode.response import SocketModeResponse
 
+    class CheckedSocketModeHandler(AsyncSocketModeHandler):
+        async def handle(self, client: Any, req: Any) -> None:
+            problem = problem_with_envelope(str(req.type), req.payload)
+            if problem is None:
+                await super().handle(client, req)
+                return
+            log.warning("refused a malformed Socket Mode envelope: %s", problem[:300])
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+
+    return CheckedSocketModeHandler(app, app_token)
+
+
+async def _serve_socket_mode(settings: Settings) -> None:
     async with AsyncExitStack() as stack:
         app = await build_bot(settings, stack, socket_mode=True)
-        handler = AsyncSocketModeHandler(app, reveal(settings.slack_app_token))
+        handler = checked_socket_mode_handler(app, reveal(settings.slack_app_token))
         log.info("connecting to Slack in Socket Mode")
         await handler.start_async()
 

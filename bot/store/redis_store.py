@@ -6,7 +6,7 @@ Revisions come from the counter key `{prefix}:_revs` (a forever key; it can neve
 which always has a namespace part). Every write is one Lua script, so it is atomic across all processes
 and the revision check of `compare_and_set` cannot interleave with another write.
 
-Connection errors are retried a couple of times by redis-py. That is safe for the scripts because each
+Connection errors are retried once by redis-py. That is safe for the scripts because each
 call carries a fresh writer token: a retried `compare_and_set` or `add_once` whose first attempt did
 reach Redis finds its own token on the record and reports the success instead of a false "lost".
 """
@@ -41,6 +41,11 @@ from bot.store.base import (
 )
 
 DEFAULT_PREFIX = "stbot"
+# Redis answers in well under a millisecond; these bound how long a caller waits when it doesn't.
+COMMAND_TIMEOUT = 0.5
+CONNECT_TIMEOUT = 0.5
+MAX_CONNECTIONS = 50
+POOL_TIMEOUT = 2.0
 
 # Shared by every script. KEYS[1] is the record, KEYS[2] the revision counter. `current` returns the record
 # only when Python's decode_record would accept it too, so both agree on what counts as absent. The document
@@ -126,19 +131,28 @@ class RedisStore(Store):
         *,
         prefix: str = DEFAULT_PREFIX,
         schema_version: int = SCHEMA_VERSION,
-        timeout: float = 5.0,
-        connect_timeout: float = 2.0,
-        retries: int = 2,
+        timeout: float = COMMAND_TIMEOUT,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        retries: int = 1,
+        max_connections: int = MAX_CONNECTIONS,
+        pool_timeout: float = POOL_TIMEOUT,
     ) -> None:
         self.prefix = check_name("prefix", prefix)
         self.schema_version = schema_version
         self._where = redact_url(url)
-        self._redis = aioredis.Redis.from_url(
+        # A pool that makes a caller wait for a free connection (up to pool_timeout) rather than raise
+        # "Too many connections" under load; short socket time-outs so a paused or dead Redis is reported
+        # as StoreUnavailable within about a second instead of holding a Slack ack.
+        retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.2), retries)
+        pool = aioredis.BlockingConnectionPool.from_url(
             url,
+            max_connections=max_connections,
+            timeout=pool_timeout,
             socket_timeout=timeout,
             socket_connect_timeout=connect_timeout,
-            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries),
+            retry=retry,
         )
+        self._redis = aioredis.Redis(connection_pool=pool, retry=retry)
         self._counter = f"{self.prefix}:_revs"
         self._save = self._redis.register_script(_SAVE)
         self._compare_and_set = self._redis.register_script(_COMPARE_AND_SET)
@@ -196,13 +210,14 @@ class RedisStore(Store):
 
     async def aclose(self) -> None:
         await self._redis.aclose()
+        await self._redis.connection_pool.disconnect()
 
     @contextmanager
     def _errors(self, operation: str) -> Iterator[None]:
         """Turn redis-py's exceptions into the store's own."""
         try:
             yield
-        except (RedisConnectionError, RedisTimeoutError) as exc:
+        except (RedisConnectionError, RedisTimeoutError, TimeoutError) as exc:
             raise StoreUnavailable(f"Redis at {self._where} is unavailable ({operation}): {exc}") from exc
         except RedisError as exc:
             raise StoreError(f"Redis at {self._where} failed ({operation}): {exc}") from exc

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -50,7 +51,8 @@ class Clock:
 
 @dataclass
 class AlertFakeSlack(FakeSlack):
-    """The shared fake, plus `users.lookupByEmail` over its users."""
+    """The shared fake, plus `users.lookupByEmail` over its users and `conversations.history` (with the
+    messages' metadata) over what was posted."""
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "users.lookupByEmail":
@@ -59,7 +61,28 @@ class AlertFakeSlack(FakeSlack):
                 if str(user["profile"].get("email", "")).lower() == wanted:
                     return {"ok": True, "user": user}
             return {"ok": False, "error": "users_not_found"}
-        return super()._answer(method, params)
+        if method == "conversations.history":
+            return self._history(params)
+        answer = super()._answer(method, params)
+        if method == "chat.postMessage" and params.get("metadata"):
+            metadata = params["metadata"]
+            self.messages[answer["ts"]]["metadata"] = (
+                json.loads(metadata) if isinstance(metadata, str) else metadata
+            )
+        return answer
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The channel's messages, newest first, in pages of `limit` (the cursor is an offset). The fake's
+        ts are counters, not times, so `oldest` is not applied."""
+        channel = params.get("channel")
+        found = [dict(m) for m in reversed(self.messages.values()) if m.get("channel") == channel]
+        if str(params.get("include_all_metadata")).lower() not in ("1", "true"):
+            for message in found:
+                message.pop("metadata", None)
+        start, limit = int(params.get("cursor") or 0), int(params.get("limit") or 100)
+        page, rest = found[start : start + limit], found[start + limit :]
+        more = {"next_cursor": str(start + limit) if rest else ""}
+        return {"ok": True, "messages": page, "has_more": bool(rest), "response_metadata": more}
 
     def posts_to(self, channel: str) -> list[dict[str, Any]]:
         return [c.params for c in self.of("chat.postMessage") if c.params.get("channel") == channel]

@@ -3,9 +3,15 @@ watcher on real Redis, alerts posted to the fake Slack."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from slack_sdk.errors import SlackApiError
+
 from bot.alerts.cards import ACTION_ALERT_SHOW, ACTION_ALERT_UNDO
-from bot.alerts.events import ChangeEvent
+from bot.alerts.service import AlertService
 from bot.alerts.subscriptions import record_actor
+from bot.alerts.watcher import FEED_NAMESPACE
 from tests.alerts.conftest import CHANNEL, MANAGER, AlertRig, dm_of
 from tests.slack.harness import assert_valid_blocks, block_text
 
@@ -69,24 +75,73 @@ async def test_the_slack_user_recorded_by_the_write_path_is_named(rig: AlertRig)
 async def test_killed_after_posting_before_saving_its_token_then_restarted_posts_nothing_twice(
     rig: AlertRig,
 ) -> None:
+    """Stopped right after the post reached Slack, before its delivery record and the feeds' tokens were
+    saved (tests/alerts/test_processes.py does this with a real SIGKILL)."""
     first = rig.service()
+    await rig.service().subscriptions.subscribe(MANAGER, ["hold"])
     await first.watcher.poll_once()
+    tokens = await _tokens(first)
     rig.sim.state.hold_job(1011, HOLD)
+    post = first.slack.post
 
-    async def deliver_then_die(events: list[ChangeEvent]) -> None:
-        await first.deliver(events)
-        raise SystemExit("killed before the token was saved")
+    async def post_then_die(*args: Any, **kw: Any) -> bool:
+        await post(*args, **kw)
+        raise SystemExit("killed after posting")
 
-    first.watcher.sink = deliver_then_die
-    try:
+    first.slack.post = post_then_die  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
         await first.watcher.poll_once()
-    except SystemExit:
-        pass
     assert len(rig.slack.posts_to(CHANNEL)) == 1
+    assert await _tokens(first) == tokens  # not saved: the restart reads the same rows again
     restarted = rig.service()
     events = await restarted.watcher.poll_once()
     assert [e.kind for e in events if e.kind == "job_hold"] == ["job_hold"]  # the same rows were read again
     assert len(rig.slack.posts_to(CHANNEL)) == 1  # ...and posted nothing twice
+    assert len(rig.slack.posts_to(dm_of(MANAGER))) == 1  # the subscriber, never reached, got it now
+    await restarted.watcher.poll_once()
+    assert len(rig.slack.posts_to(CHANNEL)) == 1 and len(rig.slack.posts_to(dm_of(MANAGER))) == 1
+
+
+async def test_a_post_that_never_reached_slack_is_sent_on_the_next_cycle(rig: AlertRig) -> None:
+    service = rig.service()
+    await service.watcher.poll_once()
+    rig.sim.state.hold_job(1011, HOLD)
+    rig.slack.fail("chat.postMessage", "internal_error", status=500)
+    with pytest.raises(SlackApiError):
+        await service.watcher.poll_once()  # the sending marker is written, the post failed
+    assert rig.slack.posts_to(CHANNEL) == []
+    rig.slack.heal("chat.postMessage")
+    await service.watcher.poll_once()
+    (post,) = rig.slack.posts_to(CHANNEL)
+    assert "1011" in post["text"]
+    await service.watcher.poll_once()
+    assert len(rig.slack.posts_to(CHANNEL)) == 1
+
+
+async def test_when_the_history_cannot_be_read_an_interrupted_post_is_sent_again(rig: AlertRig) -> None:
+    """At least once: without the history (a scope missing) a possible duplicate beats a lost alert."""
+    first = rig.service()
+    await first.watcher.poll_once()
+    rig.sim.state.hold_job(1011, HOLD)
+    post = first.slack.post
+
+    async def post_then_die(*args: Any, **kw: Any) -> bool:
+        await post(*args, **kw)
+        raise SystemExit("killed after posting")
+
+    first.slack.post = post_then_die  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        await first.watcher.poll_once()
+    rig.slack.fail("conversations.history", "missing_scope")
+    await rig.service().watcher.poll_once()
+    assert [("1011" in p["text"]) for p in rig.slack.posts_to(CHANNEL)] == [True, True]
+
+
+async def _tokens(service: AlertService) -> list[Any]:
+    return [
+        await service.store.load(namespace=FEED_NAMESPACE, key=f"cursor:{feed.name}")
+        for feed in service.watcher.feeds
+    ]
 
 
 async def test_a_change_made_while_no_watcher_ran_is_alerted_after_restart(rig: AlertRig) -> None:
@@ -139,3 +194,19 @@ async def test_a_hold_made_through_the_bot_names_the_slack_user_who_confirmed_it
     await service.watcher.poll_once()
     (post,) = rig.slack.posts_to(CHANNEL)
     assert "<@U0DANA>" in block_text(post) and "Waiting for parts" in post["text"]
+
+
+async def test_a_change_by_an_employee_not_in_servicetitans_lists_names_no_internal_id(rig: AlertRig) -> None:
+    """Direct changes on the simulator are stamped with its API user, who is in no employee list."""
+    from bot.simulator.state import API_USER_ID
+
+    assert API_USER_ID not in rig.sim.state.employees and API_USER_ID not in rig.sim.state.technicians
+    service = rig.service()
+    await service.watcher.poll_once()
+    rig.sim.state.hold_job(1011, HOLD)
+    rig.sim.state.cancel_job(1012, CANCEL)
+    await service.watcher.poll_once()
+    (post,) = rig.slack.posts_to(CHANNEL)  # one cycle, two alerts: one grouped message
+    shown = block_text(post)  # the text fallback and the blocks
+    assert post["text"].count("By a ServiceTitan user") == 2, post["text"]
+    assert str(API_USER_ID) not in shown.replace("1011", "").replace("1012", ""), shown

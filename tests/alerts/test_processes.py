@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 
 from bot.alerts.lease import Lease
 from bot.alerts.watcher import LEASE_NAME
@@ -53,6 +54,78 @@ async def wait_for(condition, *, within: float, what: str):  # type: ignore[no-u
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {within} s waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+async def start_worker(
+    workers: dict[str, subprocess.Popen[str]],
+    owner: str,
+    *,
+    prefix: str,
+    sim_url: str,
+    slack_url: str,
+    mode: str = "",
+) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    args = [REDIS_URL, prefix, sim_url, slack_url + "/api/", CHANNEL, owner, str(POLL), mode]
+    # Popen from a thread: the test's event loop serves the simulator and Slack meanwhile.
+    process = await asyncio.to_thread(
+        subprocess.Popen, [sys.executable, str(WORKER), *args], stdout=subprocess.PIPE, text=True, env=env
+    )
+    workers[owner] = process
+    assert await read_line(process) == "ready"
+    return process
+
+
+async def read_line(process: subprocess.Popen[str], *, within: float = 60.0) -> str:
+    """The worker's next line of output (a killed or stuck worker fails the test, not hangs it)."""
+    assert process.stdout is not None
+    return (await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), within)).strip()
+
+
+async def test_a_watcher_killed_after_posting_before_saving_its_token_posts_nothing_twice_when_restarted(
+    prefix: str, workers: dict[str, subprocess.Popen[str]]
+) -> None:
+    sim = Simulator()
+    slack = AlertFakeSlack()
+    async with (
+        serve_all(sim.app, slack.app()) as (sim_url, slack_url),
+        RedisStore(REDIS_URL, prefix=prefix) as store,
+    ):
+        urls = {"prefix": prefix, "sim_url": sim_url, "slack_url": slack_url}
+        first = await start_worker(workers, "first", mode="pause-after-post", **urls)
+
+        async def origin_recorded() -> bool:
+            return await store.load(namespace="alert-feed", key="origin") is not None
+
+        await wait_for(origin_recorded, within=20, what="the first start")
+        sim.state.hold_job(1011, HOLD)
+        assert await read_line(first) == "posted"  # Slack answered the post; the worker now waits
+        assert len(slack.posts_to(CHANNEL)) == 1
+        assert await delivery_records(prefix) == []  # no delivery record, so no token saved after it
+        first.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(first.wait, 10)
+
+        await start_worker(workers, "second", **urls)
+        # The restarted watcher reads the hold's rows again (the token was not saved), finds its own
+        # earlier post in the channel's history and records it instead of posting again.
+        await wait_for(lambda: delivery_records(prefix), within=30, what="the restart's delivery record")
+        assert slack.of("conversations.history")
+        sim.state.hold_job(1013, HOLD)
+        await wait_for(lambda: posted_at_least(slack, 2), within=30, what="the next alert")
+        texts = [p["text"] for p in slack.posts_to(CHANNEL)]
+        assert len(texts) == 2 and "1011" in texts[0] and "1013" in texts[1], texts
+
+
+async def delivery_records(prefix: str) -> list[bytes]:
+    raw = aioredis.from_url(REDIS_URL)
+    try:
+        return [k async for k in raw.scan_iter(match=f"{prefix}:alert-sent:{CHANNEL}:*")]
+    finally:
+        await raw.aclose()
+
+
+async def posted_at_least(slack: AlertFakeSlack, count: int) -> bool:
+    return len(slack.posts_to(CHANNEL)) >= count
 
 
 async def test_two_watchers_one_posts_and_the_other_takes_over_when_it_dies(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, time
+from typing import Any
+
+import pytest
 
 from bot.alerts.events import SUBSCRIBABLE
 from bot.alerts.subscriptions import Subscriptions, describe
@@ -85,3 +88,91 @@ async def test_the_morning_message_goes_at_day_plan_at_in_the_technicians_zone(r
     assert len(empty) == 3
     christmas = [p for p in rig.slack.posts_to(dm_of("U0MIKE")) if "December 25" in p["text"]]
     assert "No appointments today." in block_text(christmas[0])
+
+
+async def test_a_digest_interrupted_after_posting_is_not_sent_twice(rig: AlertRig) -> None:
+    service = rig.service()
+    await service.subscriptions.subscribe(MANAGER, ["hold"])
+    await service.subscriptions.set_quiet(MANAGER, time(9), time(11))  # 10:00 AM now in New York
+    await service.watcher.poll_once()
+    rig.sim.state.hold_job(1011, HOLD)
+    await service.watcher.poll_once()
+    rig.clock.advance(hours=1, minutes=30)
+    post = service.slack.post
+
+    async def post_then_die(*args: Any, **kw: Any) -> bool:
+        await post(*args, **kw)
+        raise SystemExit("killed after posting the digest")
+
+    service.slack.post = post_then_die  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        await service.after_cycle()
+    restarted = rig.service()
+    assert await restarted.managers.flush_digests() == 0  # found in the DM's history: not sent again
+    assert await restarted.managers.flush_digests() == 0  # ...and no longer held
+    (digest,) = rig.slack.posts_to(dm_of(MANAGER))
+    assert "1011" in digest["text"]
+
+
+async def test_a_digest_interrupted_before_posting_is_sent_by_the_next_flush(rig: AlertRig) -> None:
+    service = rig.service()
+    await service.subscriptions.subscribe(MANAGER, ["hold"])
+    await service.subscriptions.set_quiet(MANAGER, time(9), time(11))
+    await service.watcher.poll_once()
+    rig.sim.state.hold_job(1011, HOLD)
+    await service.watcher.poll_once()
+    rig.clock.advance(hours=1, minutes=30)
+
+    async def die(*args: Any, **kw: Any) -> bool:
+        raise SystemExit("killed before the digest reached Slack")
+
+    service.slack.post = die  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        await service.after_cycle()
+    assert rig.slack.posts_to(dm_of(MANAGER)) == []
+    assert await rig.service().managers.flush_digests() == 1  # still held: nothing lost
+    (digest,) = rig.slack.posts_to(dm_of(MANAGER))
+    assert digest["text"].startswith("While your alerts were quiet: 1 hold") and "1011" in digest["text"]
+
+
+@pytest.mark.parametrize("posted", [False, True])
+async def test_a_day_plan_whose_sender_died_is_sent_once_by_a_later_run(rig: AlertRig, posted: bool) -> None:
+    """Killed after claiming a technician's plan, before (nothing reached Slack) or after the post."""
+    service = rig.service()
+    post = service.slack.post
+
+    async def die(*args: Any, **kw: Any) -> bool:
+        if posted:
+            await post(*args, **kw)
+        raise SystemExit("killed while sending the day plans")
+
+    service.slack.post = die  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        await service.day_plans.send()
+    sent_before = len(rig.slack.of("chat.postMessage"))
+    assert sent_before == (1 if posted else 0)
+    assert await rig.service().day_plans.send() != []  # the others are sent...
+    first_dm = rig.slack.of("chat.postMessage")[0].params["channel"] if posted else None
+    late = len(rig.slack.of("chat.postMessage"))
+    assert late == 2 + sent_before  # ...but not the claimed one, which may still be on its way
+    rig.clock.advance(minutes=6)
+    again = await rig.service().day_plans.send()
+    assert len(again) == (0 if posted else 1)  # found in the DM's history, or sent now
+    assert await rig.service().day_plans.send() == []
+    for user in ("U0LUIS", "U0MIKE", "U0SARAH"):
+        assert len(rig.slack.posts_to(dm_of(user))) == 1, user
+    assert first_dm is None or len(rig.slack.posts_to(first_dm)) == 1
+
+
+async def test_a_day_plan_slack_refused_for_now_is_sent_by_the_next_run(rig: AlertRig) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    service = rig.service()
+    rig.slack.fail("chat.postMessage", "internal_error", status=500)
+    with pytest.raises(SlackApiError):
+        await service.day_plans.send()
+    rig.slack.heal("chat.postMessage")
+    assert len(await service.day_plans.send()) == 3  # the failed one is checked in the history, then sent
+    assert await service.day_plans.send() == []
+    for user in ("U0LUIS", "U0MIKE", "U0SARAH"):
+        assert len(rig.slack.posts_to(dm_of(user))) == 1, user

@@ -190,6 +190,13 @@ def build_seed() -> dict[str, Any]:
                 "active": True,
                 "address": _address("1 Main St"),
             },
+            {
+                "id": 203,
+                "name": "Sarah King",  # shares a first name with technician Sarah Lopez
+                "type": "Residential",
+                "active": True,
+                "address": _address("40 Elm St"),
+            },
         ],
         "locations": [
             {
@@ -265,6 +272,7 @@ def build_seed() -> dict[str, Any]:
             {"id": 95, "start": "10:00", "duration": "02:00", "businessUnitIds": [11, 12], "active": True},
         ],
         "timesheets": [],
+        "customerPhones": {"201": ["(312) 555-0101"], "203": ["(312) 555-0303"]},
         "jobCanceledLogs": [
             {
                 "id": 9001,

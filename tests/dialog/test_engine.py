@@ -293,6 +293,19 @@ def test_a_customer_name_is_looked_up_and_several_matches_are_a_choice() -> None
     assert state.pending is not None and state.pending.slots["customer_id"] == 205
 
 
+def test_a_name_the_parser_guesses_a_write_from_is_still_the_customer_asked_for(monkeypatch: Any) -> None:
+    """The fallback classifier may read a lone name as a write with nothing of it said ("Lee" looks like
+    the technicians' names of assign_technician's examples); for "Which customer?" it is the name."""
+    from bot.dialog import understand
+    from bot.dialog.messages import Said
+
+    monkeypatch.setattr(
+        understand, "parse_text", lambda text, now, tz: {"intent": "assign_technician", "slots": {}}
+    )
+    _, effects = step(_booking_asking_customer(), Said(text="Lee"), NOW)
+    assert effects == [Load("customers_named", {"name": "Lee"})]
+
+
 def test_a_day_given_for_the_customer_is_not_looked_up_as_a_name() -> None:
     from bot.dialog.messages import Said
 

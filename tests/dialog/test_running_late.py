@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.dialog.messages import Asker
+from bot.slack.blocks import render
 from tests.dialog.conftest import TZ, Harness, dispatcher, last_card
 
 MIKE_CHEN = Asker(user_id="U42", tz=TZ, role="technician", technician_id=42, name="Mike Chen")
@@ -50,7 +51,7 @@ async def test_the_dispatcher_who_last_changed_the_job_gets_it_by_dm(harness: Ha
     (reply,) = await harness.say("running 20 minutes late to job 1008", MIKE_CHEN, harness.key("U42"))
     assert [target for target, _ in outbox.sent] == ["U1"]
     assert "20 minutes late to job 1008" in outbox.sent[0][1]
-    assert "Sent to <@U1>, who last changed job 1008" in reply.text
+    assert "Sent to <@U1>, who last changed job 1008" in render(reply)["text"]  # a live mention in Slack
     assert harness.sim.write_count == 1  # the reschedule only
 
 

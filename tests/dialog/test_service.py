@@ -95,7 +95,7 @@ async def test_home_shows_the_role_and_a_technicians_day(harness: Harness) -> No
     tech = Asker(user_id="U9", tz=TZ, role="technician", name="Sarah Lopez", technician_id=43)
     home = await harness.service.home(tech)
     assert "technician" in home.text
-    assert any("job 1002" in line for line in home.lines), home.lines
+    assert any("Job 1002" in line for line in home.lines), home.lines
     office = await harness.service.home(dispatcher())
     assert "dispatcher" in office.text and not office.lines
 
@@ -217,7 +217,7 @@ async def test_show_job_says_why_a_demo_job_is_on_hold_from_its_history() -> Non
             Said(text=f"show job {held[0]}"),
         )
     why = {f.label: f.value for f in replies[-1].facts}["Why on hold"]
-    assert why == "Waiting for parts — “waiting on compressor from supplier”"
+    assert why.startswith("Waiting for parts — “waiting on compressor from supplier” (by ")  # who and when
 
 
 async def test_a_technicians_day_is_loaded_from_servicetitan_while_redis_is_down(harness: Harness) -> None:
@@ -231,9 +231,8 @@ async def test_a_technicians_day_is_loaded_from_servicetitan_while_redis_is_down
     home = await service.home(sarah)
 
     assert home.lines == [
-        "Thu Nov 26 8:00 AM – 10:00 AM · job 1002 · Water Heater Repair · Ann Lee · 12 Oak St, Chicago, IL "
-        "60601 · Scheduled"
-    ]
+        "1. 8:00 AM – 10:00 AM arrival · Job 1002 · Water Heater Repair\nAnn Lee · 12 Oak St, Chicago, IL 60601"
+    ]  # the morning message's day view (bot/alerts/dayplan.py `technician_day`)
     facts = await service.runner.refdata.many_job_facts([1002, 1001])
     assert {job_id: row["job_type"] for job_id, row in facts.items()} == {
         1002: "Water Heater Repair",
@@ -250,9 +249,8 @@ async def test_home_with_an_unknown_time_zone_shows_the_day_in_the_tenants(harne
     home = await harness.service.home(sarah)
 
     assert home.lines == [
-        "Thu Nov 26 8:00 AM – 10:00 AM · job 1002 · Water Heater Repair · Ann Lee · 12 Oak St, Chicago, IL "
-        "60601 · Scheduled"
-    ]
+        "1. 8:00 AM – 10:00 AM arrival · Job 1002 · Water Heater Repair\nAnn Lee · 12 Oak St, Chicago, IL 60601"
+    ]  # the morning message's day view (bot/alerts/dayplan.py `technician_day`)
     assert home.footnote == f"Times in {TZ}"
     unlinked = await harness.service.home(sarah.model_copy(update={"technician_id": None}))
     assert unlinked.lines == ["You're not linked to a ServiceTitan technician."]

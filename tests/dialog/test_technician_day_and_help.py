@@ -14,15 +14,14 @@ async def test_a_technicians_day_says_where_to_go_and_who_else_is_there(harness:
     mike = Asker(user_id="U8", tz=TZ, role="technician", name="Mike Chen", technician_id=42)
     home = await harness.service.home(mike)
     assert home.lines == [
-        "Wed Nov 25 9:00 AM – 11:00 AM · job 1008 · AC Tune-Up · Ann Lee · 12 Oak St, Chicago, IL 60601 · "
-        "Scheduled · with James Wilson"
+        "1. 9:00 AM – 11:00 AM arrival · Job 1008 · AC Tune-Up\nAnn Lee · 12 Oak St, Chicago, IL 60601\n"
+        "With James Wilson"
     ]
     harness.clock.advance(24 * 60)  # Thursday: Sarah Lopez alone on job 1002
     sarah = Asker(user_id="U9", tz=TZ, role="technician", name="Sarah Lopez", technician_id=43)
     home = await harness.service.home(sarah)
     assert home.lines == [
-        "Thu Nov 26 8:00 AM – 10:00 AM · job 1002 · Water Heater Repair · Ann Lee · 12 Oak St, Chicago, IL "
-        "60601 · Scheduled"
+        "1. 8:00 AM – 10:00 AM arrival · Job 1002 · Water Heater Repair\nAnn Lee · 12 Oak St, Chicago, IL 60601"
     ]
 
 

@@ -3,7 +3,7 @@
 Answers the methods the bot uses with Slack's shapes (auth.test, chat.postMessage, chat.update,
 chat.postEphemeral, users.info, views.publish, usergroups.users.list, conversations.open), answers any other
 method `{"ok": true}`, receives `response_url` posts at `/response/...`, and can be told to answer the next
-calls of a method with HTTP 429 and a Retry-After header, or every call of a method with an error. Also serves a Starlette app on a port for tests.
+calls of a method with HTTP 429 and a Retry-After header, or the next or every call of a method with an error. Also serves a Starlette app on a port for tests.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class FakeSlack:
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # ts -> the message as it is now
     _rate_limited: dict[str, list[int]] = field(default_factory=dict)  # method -> Retry-After per next call
     _failing: dict[str, tuple[int, str]] = field(default_factory=dict)  # method -> (HTTP status, error)
+    _failing_next: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # the same, per next call
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     base_url: str = ""
     socket_url: str = ""  # where apps.connections.open sends a Socket Mode client
@@ -70,6 +71,12 @@ class FakeSlack:
 
     def heal(self, method: str) -> None:
         self._failing.pop(method, None)
+
+    def fail_next(
+        self, method: str, *, times: int = 1, status: int = 500, error: str = "internal_error"
+    ) -> None:
+        """The next `times` calls of `method` answer `{"ok": false, "error": error}` with this HTTP status."""
+        self._failing_next.setdefault(method, []).extend([(status, error)] * times)
 
     # ---- what tests look at ----
 
@@ -138,8 +145,9 @@ class FakeSlack:
             self.calls.append(Call(method, params, 429))
             return JSONResponse({"ok": False, "error": "ratelimited"}, status_code=429,
                                 headers={"Retry-After": str(retry_after)})  # fmt: skip
-        if method in self._failing:
-            status, error = self._failing[method]
+        if method in self._failing or self._failing_next.get(method):
+            queued = self._failing_next.get(method)
+            status, error = queued.pop(0) if queued else self._failing[method]
             failure = {"ok": False, "error": error}
             self.calls.append(Call(method, params, status, failure))
             return JSONResponse(failure, status_code=status)

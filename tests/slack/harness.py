@@ -28,6 +28,7 @@ from bot.store import Store
 from tests.slack.fake_slack import BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlack, serve_all
 
 SIGNING_SECRET = "test-signing-secret"
+NO_WORKING_MESSAGE = 3600.0
 JSON = dict[str, Any]
 
 
@@ -261,6 +262,9 @@ async def running_bot(
     store: Store,
     servicetitan: StaffSource | None = None,
     fake: FakeSlack | None = None,
+    working_after: float | None = None,
+    who_deadline: float = 10.0,
+    max_in_flight: int = 200,
     **settings_overrides: Any,
 ) -> AsyncIterator[SlackHarness]:
     fake = fake or FakeSlack()
@@ -269,8 +273,17 @@ async def running_bot(
         fake.base_url = slack_url
         settings = make_settings(slack_url + "/api/", **settings_overrides)
         web_client = AsyncWebClient(token=BOT_TOKEN, base_url=slack_url + "/api/")
+        # "Working on it…" only where a test looks for it: on a busy machine a turn may take seconds, and
+        # other tests count the messages posted.
         app = build_app(
-            settings, dialog=dialog, store=store, web_client=web_client, servicetitan=servicetitan
+            settings,
+            dialog=dialog,
+            store=store,
+            web_client=web_client,
+            servicetitan=servicetitan,
+            working_after=NO_WORKING_MESSAGE if working_after is None else working_after,
+            who_deadline=who_deadline,
+            max_in_flight=max_in_flight,
         )
         bot_app.target = build_http_app(app)
         async with httpx.AsyncClient(timeout=10) as http:

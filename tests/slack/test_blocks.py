@@ -168,9 +168,9 @@ def test_home_view_has_no_controls_and_up_to_100_blocks() -> None:
     assert not interactive_elements(view["blocks"])
 
 
-def test_mrkdwn_escaping_keeps_mentions() -> None:
+def test_mrkdwn_escaping_shows_mentions_typed_or_stored_as_text() -> None:
     assert escape_mrkdwn("A & B <script> for <@U123> in <#C9> <!here>") == (
-        "A &amp; B &lt;script&gt; for <@U123> in <#C9> <!here>"
+        "A &amp; B &lt;script&gt; for &lt;@U123&gt; in &lt;#C9&gt; &lt;!here&gt;"
     )
     assert clip("abcdef", 4) == "abc…"
 

@@ -39,6 +39,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "usergroups.users.list": "usergroups:read",
     "conversations.open": "im:write",  # bot/alerts: DMs of alerts and day plans
     "users.lookupByEmail": "users:read.email",  # bot/alerts: technicians linked to Slack users
+    "conversations.history": "channels:history",  # bot/alerts: finding a post made before a crash
 }
 EVENT_SCOPES = {"app_mention": "app_mentions:read", "message.im": "im:history", "app_home_opened": None}
 
@@ -78,6 +79,7 @@ def test_manifest_declares_what_the_app_uses(manifest: dict[str, Any]) -> None:
     needed = {s for s in [*METHOD_SCOPES.values(), *EVENT_SCOPES.values()] if s} | {
         "commands",
         "users:read.email",
+        "groups:history",  # conversations.history in a private channel (im:history covers DMs)
     }
     assert needed == scopes  # every scope is needed, and no more
 

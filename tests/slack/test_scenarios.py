@@ -9,6 +9,7 @@ with slack_sdk's block validation, the 50-block limit and unique action ids.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import time
 import uuid
@@ -21,7 +22,7 @@ from typing import Any
 import pytest
 
 from bot.dialog.service import DialogService
-from bot.servicetitan.embedded import embedded_client
+from bot.servicetitan.embedded import embedded_client, simulator_client
 from bot.simulator import FaultConfig, Simulator
 from bot.slack.blocks import (
     ACTION_ABANDON,
@@ -33,7 +34,7 @@ from bot.slack.blocks import (
     ACTION_PICK_TIME,
 )
 from bot.store import MemoryStore, RedisStore, Store
-from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack import FakeSlack, serve
 from tests.slack.harness import (
     SlackHarness,
     assert_valid_blocks,
@@ -56,6 +57,8 @@ class World:
     bot: SlackHarness
     fake: FakeSlack
     sim: Simulator
+    store: Store
+    dialog: DialogService
 
     def appointment(self, appointment_id: int) -> dict[str, Any]:
         return self.sim.state.appointments[appointment_id]
@@ -72,19 +75,43 @@ class World:
 
 
 @asynccontextmanager
-async def world(store: Store | None = None) -> AsyncIterator[World]:
-    client, sim = embedded_client(now=NOW, client_kwargs={"sleep": no_wait})
-    store = store or MemoryStore()
-    fake = FakeSlack()
-    fake.add_user(DANA, name="Dana Reyes", email="dana@example.com", tz="America/Chicago")
-    fake.add_user(MORGAN, name="Morgan Blake", email="morgan@example.com", tz="America/Chicago")
-    fake.add_user(MIKE, name="Mike Carter", email="mike.carter@example.com", tz="America/Chicago")
-    async with client:
-        dialog = DialogService(client=client, store=store, tz="America/Chicago", clock=lambda: NOW)
-        async with running_bot(dialog=dialog, store=store, servicetitan=client, fake=fake) as bot:
-            w = World(bot=bot, fake=fake, sim=sim)
-            yield w
-            w.check_everything_shown()  # every payload of every scenario
+async def world(
+    store: Store | None = None,
+    *,
+    http_simulator: bool = False,
+    dialog_kwargs: dict[str, Any] | None = None,
+    working_after: float | None = None,
+    who_deadline: float = 10.0,
+    **client_kwargs: Any,
+) -> AsyncIterator[World]:
+    """The bot, the fake Slack and the simulator. `http_simulator` serves the simulator on a local port
+    (so the client's time-outs apply, which an in-process transport ignores); `client_kwargs` go to the
+    ServiceTitan client, `dialog_kwargs` to the DialogService."""
+    client, sim = embedded_client(now=NOW, client_kwargs={"sleep": no_wait, **client_kwargs})
+    async with contextlib.AsyncExitStack() as stack:
+        if http_simulator:
+            await client.aclose()
+            url = await stack.enter_async_context(serve(sim.app))
+            client = simulator_client(url, sleep=no_wait, **client_kwargs)
+        store = store or MemoryStore()
+        fake = FakeSlack()
+        fake.add_user(DANA, name="Dana Reyes", email="dana@example.com", tz="America/Chicago")
+        fake.add_user(MORGAN, name="Morgan Blake", email="morgan@example.com", tz="America/Chicago")
+        fake.add_user(MIKE, name="Mike Carter", email="mike.carter@example.com", tz="America/Chicago")
+        async with client:
+            options: dict[str, Any] = {"clock": lambda: NOW, **(dialog_kwargs or {})}
+            dialog = DialogService(client=client, store=store, tz="America/Chicago", **options)
+            async with running_bot(
+                dialog=dialog,
+                store=store,
+                servicetitan=client,
+                fake=fake,
+                working_after=working_after,
+                who_deadline=who_deadline,
+            ) as bot:
+                w = World(bot=bot, fake=fake, sim=sim, store=store, dialog=dialog)
+                yield w
+                w.check_everything_shown()  # every payload of every scenario
 
 
 async def posted_card(w: World, count: int, *, method: str = "chat.postMessage") -> dict[str, Any]:

@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.dialog.messages import Button, Pressed, Reply, Said
 from bot.slack.app import build_app
 from bot.slack.blocks import ACTION_CONFIRM
+from bot.slack.server import checked_socket_mode_handler
 from bot.store import MemoryStore
 from tests.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack, serve
 from tests.slack.harness import make_settings
@@ -128,5 +129,48 @@ async def test_socket_mode_events_and_clicks_with_retried_envelopes_deduplicated
                 Pressed(action="confirm", value="", token="tS"),
             ]
             assert len(fake.of("chat.postMessage")) == 1
+        finally:
+            await handler.close_async()
+
+
+async def test_a_malformed_envelope_is_acknowledged_logged_and_dropped(caplog: Any) -> None:
+    fake = FakeSlack()
+    fake.add_user(DANA, name="Dana Reyes", email=None)
+    fake_socket = FakeSocketMode()
+    dialog = FakeDialog()
+    async with serve(fake.app()) as slack_url, socket_endpoint(fake_socket) as socket_url:
+        fake.base_url, fake.socket_url = slack_url, socket_url
+        settings = make_settings(slack_url + "/api/", slack_signing_secret=None, slack_app_token=APP_TOKEN)
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=slack_url + "/api/")
+        app = build_app(settings, dialog=dialog, store=MemoryStore(), web_client=client, socket_mode=True)
+        handler = checked_socket_mode_handler(app, APP_TOKEN)
+        await handler.connect_async()
+        try:
+            await fake.wait_for(lambda: fake_socket.socket is not None, what="the socket connection")
+            bad = {
+                "type": "message",
+                "channel": "D0DANA",
+                "channel_type": "im",
+                "user": 0,
+                "text": "hi",
+                "ts": "1.1",
+            }
+            await fake_socket.send(event_envelope("env-bad", "Ev0BAD", bad))
+            await fake_socket.send({"envelope_id": "env-bad2", "type": "interactive", "accepts_response_payload": False,
+                                    "payload": {"type": "block_actions", "user": {"id": DANA}, "actions": [],
+                                                "channel": "x"}})  # fmt: skip
+            await fake.wait_for(
+                lambda: fake_socket.acked("env-bad") and fake_socket.acked("env-bad2"), what="acks"
+            )
+            good = {"type": "message", "channel": "D0DANA", "channel_type": "im", "user": DANA, "text": "hi",
+                    "ts": "1.2"}  # fmt: skip
+            await fake_socket.send(event_envelope("env-good", "Ev0GOOD", good))
+            await fake.wait_calls("chat.postMessage", 1)
+            assert [turn[2] for turn in dialog.turns] == [Said(text="hi")]
+            refused = [
+                r.getMessage() for r in caplog.records if "malformed Socket Mode envelope" in r.getMessage()
+            ]
+            assert len(refused) == 2
+            assert not [r for r in caplog.records if "Task exception was never retrieved" in r.getMessage()]
         finally:
             await handler.close_async()

@@ -24,6 +24,10 @@ class Answer(TypedDict, total=False):
     facts: list[tuple[str, str]]
     text: str  # said with the rows; alone when there are none ("I can't find job 2")
     empty: str  # said instead of "Nothing found." when there are no rows
+    # which one was meant ({prompt, options: [[value, label]]}): a picked value's slots (JSON) run the read
+    # again (see engine._read_choice)
+    choice: dict[str, Any]
+    job_id: int  # the one job the answer is about: "it" and "that job" refer to it next
 
 
 @dataclass
@@ -45,6 +49,8 @@ async def technician_id(ctx: ReadContext, slots: dict[str, Any]) -> tuple[int | 
     """The technician a read is about: (id, None), or (None, a message) when the name doesn't match."""
     if ctx.args.get("technician_id") is not None:
         return int(ctx.args["technician_id"]), None
+    if slots.get("technician_id") is not None:  # picked from "Which Mike?"
+        return int(slots["technician_id"]), None
     name = str(slots.get("technician") or "")
     if not name:
         return None, None

@@ -31,7 +31,17 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
                 completes
             )
         projects = await collect(ctx.client.iter_projects(**filters), MAX_READ_ROWS)
-    return {"title": f"Projects ({len(projects)})", "rows": [project_row(p) for p in projects]}
+    title = "Projects"
+    status = str(slots.get("project_status") or "")
+    if status:
+        # ServiceTitan's status filter takes a status id, not its name: filtered here by name
+        projects = [p for p in projects if str(p.get("status") or "").casefold() == status.casefold()]
+        title = f"Projects {status.casefold()}"
+    if slots.get("project"):
+        named = {int(p["id"]) for p in await ctx.refdata.names.projects_named(str(slots["project"]))}
+        projects = [p for p in projects if int(p["id"]) in named]
+        title += f" named “{slots['project']}”"
+    return {"title": f"{title} ({len(projects)})", "rows": [project_row(p) for p in projects]}
 
 
 def project_row(project: Row) -> str:

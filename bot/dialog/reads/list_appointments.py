@@ -4,16 +4,17 @@ of a technician, a job or a project. A technician's own list says where to go an
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.dialog import timefmt
+from bot.dialog.reads import free, named
 from bot.dialog.reads.common import (
     MAX_READ_ROWS,
     Answer,
     ReadContext,
     day_span,
     span_title,
-    technician_id,
     technician_name,
     technicians_on,
 )
@@ -24,13 +25,19 @@ INTENT = "list_appointments"
 NEEDS_JOB = False
 
 Row = dict[str, Any]
+NEXT_DAYS = timedelta(days=60)
 
 
 async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
+    if slots.get("free"):
+        return await free.answer(ctx, slots)
     filters: dict[str, Any] = {}
-    tech_id, problem = await technician_id(ctx, slots)
-    if problem:
-        return {"title": "Appointments", "text": problem, "rows": []}
+    asked = await named.person(ctx, slots, customers=False, title="Appointments")
+    if asked.ask is not None:
+        return asked.ask
+    tech_id = asked.filters.get("technician_id")
+    if slots.get("next"):
+        return await _next(ctx, tech_id)
     if tech_id is not None:
         filters["technician_id"] = tech_id
     for slot in ("job_id", "project_id"):
@@ -42,7 +49,15 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
     appointments = await collect(ctx.client.iter_appointments(**filters), MAX_READ_ROWS)
     appointments.sort(key=lambda a: a["start"])
     ids = [int(a["id"]) for a in appointments]
-    who = ""
+    unassigned = ""
+    if slots.get("unassigned") and ids:
+        staffed = technicians_on(await collect(ctx.client.iter_appointment_assignments(appointment_ids=ids)))
+        appointments = [
+            a for a in appointments if not staffed.get(int(a["id"])) and a.get("status") != "Canceled"
+        ]
+        ids = [int(a["id"]) for a in appointments]
+        unassigned = "Unassigned "
+    who = f" of job {filters['job_id']}" if "job_id" in filters else ""
     if tech_id is not None:
         # One technician's visits: where to go and what for, not their own name on every row.
         assignments, facts, name = await together(
@@ -67,8 +82,52 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
     if not appointments:
         # "is Sarah free friday?": say it in words rather than an empty list
         when = when if when.startswith(" on ") else when.replace(" – ", " to ").replace(" ", " from ", 1)
-        return {"title": f"Appointments{who}{when} (0)", "rows": [], "empty": f"No appointments{who}{when}."}
-    return {"title": f"Appointments{who}{when} ({len(appointments)})", "rows": rows}
+        word = "Unassigned appointments" if unassigned else "Appointments"
+        return {"title": f"{word}{who}{when} (0)", "rows": [], "empty": f"No {word.casefold()}{who}{when}."}
+    word = "Unassigned appointments" if unassigned else "Appointments"
+    return {"title": f"{word}{who}{when} ({len(appointments)})", "rows": rows}
+
+
+async def _next(ctx: ReadContext, tech_id: int | None) -> Answer:
+    """ "What's my next job": the technician's next visit from now, however far ahead (within NEXT_DAYS)."""
+    if tech_id is None:
+        return {
+            "title": "Next visit",
+            "text": "Whose next visit? Say e.g. _Mike Carter's next job_.",
+            "rows": [],
+        }
+    now = ctx.now or datetime.now(UTC)
+    found = await collect(
+        ctx.client.iter_appointments(
+            technician_id=tech_id, starts_on_or_after=now - timedelta(hours=12), starts_before=now + NEXT_DAYS
+        ),
+        MAX_READ_ROWS,
+    )
+    ahead = sorted(
+        (
+            a
+            for a in found
+            if a.get("status") not in {"Done", "Canceled"} and timefmt.parse_iso(a["end"]) > now
+        ),
+        key=lambda a: a["start"],
+    )
+    name = await technician_name(ctx, tech_id)
+    if not ahead:
+        days = NEXT_DAYS.days
+        return {
+            "title": f"Next visit for {name}",
+            "rows": [],
+            "empty": f"No visits for {name} in the next {days} days.",
+        }
+    appt = ahead[0]
+    assignments, facts = await together(
+        collect(ctx.client.iter_appointment_assignments(appointment_ids=[int(appt["id"])])),
+        ctx.refdata.many_job_facts([int(appt["job_id"])]),
+    )
+    row = visit_row(
+        appt, tz=ctx.tz, facts=facts.get(int(appt["job_id"])), others=_others(appt, assignments, tech_id)
+    )
+    return {"title": f"Next visit for {name}", "rows": [row], "job_id": int(appt["job_id"])}
 
 
 async def _none() -> list[Row]:

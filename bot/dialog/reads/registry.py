@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from bot.dialog.catalog import PAGE_SIZE
-from bot.dialog.messages import Asker, Button, Fact, Reply
+from bot.dialog.messages import Asker, Button, Choice, Fact, Option, Reply
 from bot.dialog.reads import find_jobs, find_projects, list_appointments, list_notes, show_job
 from bot.dialog.reads.common import Answer, ReadContext
 from bot.dialog.resolve import NOT_LINKED, names_me
@@ -49,11 +49,10 @@ def read_lookup(asker: Asker, intent: str, slots: dict[str, Any], now: datetime)
         if asker.technician_id is None:
             return Reply(kind="text", text=NOT_LINKED)
         args["technician_id"] = asker.technician_id
-    if READS[intent].needs_job and slots.get("job_id") is None:
+    if READS[intent].needs_job and slots.get("job_id") is None and slots.get("appointment_id") is None:
         return Reply(kind="ask", text="Which job? (e.g. _show job 1001_)")
     args["tz"] = asker.tz
-    if intent == "list_appointments":
-        args["now"] = now.isoformat()
+    args["now"] = now.isoformat()
     return Load("read", args)
 
 
@@ -66,6 +65,13 @@ async def answer(ctx: ReadContext) -> Answer:
 def first_page(data: dict[str, Any], *, token: str, tz: str) -> tuple[Reply, ReadPages | None]:
     """The reply to a read's answer, and its pages for the "More" button (None for a plain message)."""
     rows = [str(r) for r in data.get("rows", [])]
+    if data.get("choice"):
+        asked = data["choice"]
+        options = [Option(value=str(v), label=str(label)) for v, label in asked.get("options", [])]
+        prompt = str(asked.get("prompt") or "Which one?")
+        return Reply(
+            kind="choice", text=prompt, choice=Choice(prompt=prompt, options=options), token=token
+        ), None
     if not rows and not data.get("facts") and data.get("text"):
         return Reply(kind="text", text=str(data["text"]), read_only=True), None  # "I can't find job 2"
     pages = ReadPages(title=str(data.get("title", "")), rows=rows, shown=0, token=token)
@@ -74,6 +80,8 @@ def first_page(data: dict[str, Any], *, token: str, tz: str) -> tuple[Reply, Rea
     if data.get("text"):
         head, _, body = reply.text.partition("\n")
         reply.text = f"{head}\n{data['text']}\n{body}".strip()
+        # said beside the rows too (surfaces draw `lines`, not `text`): a filter not applied, a caveat
+        reply.footnote = f"{data['text']} · {reply.footnote}" if reply.footnote else str(data["text"])
     return reply, pages
 
 

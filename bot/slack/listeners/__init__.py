@@ -13,13 +13,15 @@ BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
 # Bot scopes the app needs, and why; manifest.yml must grant exactly these.
 BOT_SCOPES = {
     "app_mentions:read": "app_mention events",
-    "chat:write": "chat.postMessage, chat.update, chat.postEphemeral",
+    "chat:write": "chat.postMessage, chat.update, chat.postEphemeral, chat.delete",
     "commands": "the /st command",
     "im:history": "message.im events (direct messages to the bot)",
     "users:read": "users.info: time zone and name",
     "users:read.email": "users.info profile.email: linking to ServiceTitan staff",
     "usergroups:read": "usergroups.users.list: roles given as user groups",
     "im:write": "conversations.open: DMs of alerts and technicians' day plans (bot/alerts)",
+    "channels:history": "conversations.history: an alert posted just before a crash is found (bot/alerts)",
+    "groups:history": "conversations.history in a private ALERT_CHANNEL (bot/alerts)",
 }
 
 

@@ -1,0 +1,381 @@
+"""What a look-up says besides what the intent parser reads: the filters a dispatcher puts in words.
+
+The parser gives a read's contract slots (CONTRACT section 2); phrases it has no slot for would be
+silently dropped ("projects *in progress*", "*unassigned* jobs", "jobs in the *whole-home repipe*
+project", "*who's free* tomorrow afternoon", "show *appointment* 5040"). `refine` reads them from the text
+into the read's own slots, which the reads in this package apply (or say they couldn't):
+
+| slot | read | from |
+|---|---|---|
+| `status` | find_jobs | "holds", "cancellations" when the parser gave none |
+| `unassigned` | find_jobs, list_appointments | "unassigned", "not assigned", "no tech" |
+| `project` | find_jobs | "the X project", "project X" (a name) |
+| `location` | find_jobs | "at 396 Hillcrest" (street words) |
+| `kind` | find_jobs | words before "jobs" that are no status ("furnace repair jobs", "plumbing jobs") |
+| `by_reason` | find_jobs | "cancellations by reason" |
+| `priority` | find_jobs | "high priority jobs", "urgent jobs" |
+| `phone` | find_jobs | "jobs for 555-2008" (a customer's phone number or its end) |
+| `project_status` / `project` | find_projects | "in progress", "not started", "completed"; "the X project" |
+| `free` (+ `start`/`end`) | list_appointments | "who's free tomorrow afternoon" |
+| `next` | list_appointments | "my next job" |
+| `appointment_id`, `focus` | show_job | "show appointment 5040", "special instructions on 1030", "address for" |
+
+Pure functions of the text, `now` and the zone.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from intents import parse_slot
+
+# Words that may stand before "jobs" without naming a kind of job
+_NOT_KINDS = frozenset(
+    [
+        "find",
+        "show",
+        "list",
+        "get",
+        "see",
+        "check",
+        "pull",
+        "up",
+        "give",
+        "me",
+        "any",
+        "all",
+        "the",
+        "my",
+        "our",
+        "open",
+        "scheduled",
+        "upcoming",
+        "canceled",
+        "cancelled",
+        "completed",
+        "complete",
+        "finished",
+        "done",
+        "held",
+        "hold",
+        "on",
+        "active",
+        "current",
+        "pending",
+        "unassigned",
+        "assigned",
+        "new",
+        "old",
+        "recent",
+        "today's",
+        "tomorrow's",
+        "todays",
+        "tomorrows",
+        "this",
+        "next",
+        "last",
+        "week's",
+        "weeks",
+        "what",
+        "which",
+        "are",
+        "is",
+        "there",
+        "how",
+        "many",
+        "of",
+        "for",
+        "in",
+        "a",
+        "an",
+        "some",
+        "booked",
+        "remaining",
+        "outstanding",
+        "whats",
+        "what's",
+        "please",
+        "can",
+        "you",
+        "i",
+        "need",
+        "to",
+        "look",
+        "lookup",
+        "search",
+        "display",
+        "in-progress",
+        "progress",
+    ]
+)
+_STATUS_WORDS = (
+    (re.compile(r"\b(holds|on[\s-]hold|held)\b", re.I), "hold"),
+    (re.compile(r"\b(cancellations|cancelations|cancels|canceled|cancelled)\b", re.I), "canceled"),
+)
+_UNASSIGNED = re.compile(
+    r"\b(unassigned|un-assigned|not assigned|no (tech|technician)s?( assigned)?|without (a |any )?"
+    r"(tech|technician)s?|nobody (assigned|on (it|them)))\b",
+    re.I,
+)
+_PROJECT_LEAD = re.compile(
+    r"\b(?:in|on|for|of|from|under|about|whats|what's|what is|show|show me|list|jobs|job)\s+", re.I
+)
+_PROJECT_STATUS = (
+    (
+        re.compile(r"\b(not (been )?started|haven'?t started|yet to start|not begun|unstarted)\b", re.I),
+        "Not Started",
+    ),
+    (
+        re.compile(r"\b(in progress|in-progress|ongoing|underway|active|open|running|started)\b", re.I),
+        "In Progress",
+    ),
+    (re.compile(r"\b(completed|finished|done|closed|complete)\b", re.I), "Completed"),
+)
+_AT_STREET = re.compile(r"\b(?:at|on)\s+(?P<street>\d+\s+[a-z][a-z .'-]{1,40})$", re.I)
+_ON_STREET = re.compile(
+    r"\b(?:jobs|work|calls|visits)\s+(?:at|on)\s+(?P<street>[a-z][a-z.'-]+(?:\s+(?:st|street|rd|road|ave|avenue|dr|drive"
+    r"|ln|lane|blvd|boulevard|way|ct|court|pl|place))?)$",
+    re.I,
+)
+_KIND_BEFORE_JOBS = re.compile(r"(?P<words>(?:[\w'-]+\s+){1,4}?)(?:jobs|calls|work orders|visits)\b", re.I)
+_FOR_NAME = re.compile(
+    r"\b(?:jobs|work|calls|work orders)\s+(?:for|of)\s+(?:the\s+)?(?P<name>[a-z][\w' .&-]{1,60})$", re.I
+)
+_PHONE = re.compile(r"(?<![\d#])(?:\(?\d{3}\)?[\s.-]?)?\d{3}[\s.-]\d{4}(?!\d)")
+_PRIORITY = re.compile(
+    r"\b(?P<level>urgent|emergency|high|normal|medium|low)[- ]priority\b|\b(?P<alone>urgent|emergency)\b",
+    re.I,
+)
+PRIORITIES = {
+    "urgent": "Urgent",
+    "emergency": "Urgent",
+    "high": "High",
+    "normal": "Normal",
+    "medium": "Normal",
+    "low": "Low",
+}
+_LIST_LEAD = re.compile(
+    r"^(?:show|list|find|get|see|any|what'?s|whats|what is|what are|everything|anything)\b", re.I
+)
+_BY_REASON = re.compile(r"\bby reasons?\b|\breasons? for (the )?cancel", re.I)
+_FREE = re.compile(
+    r"\b(who'?s|who is|whos|anyone|anybody|any (tech|technician)s?|which (tech|technician)s? (is|are))\s+"
+    r"(free|available|open)\b|\bfree (tech|technician)s?\b|\bavailable (tech|technician)s?\b"
+    r"|\b(any )?(openings|open slots|availability)\b"
+    r"|\b(is )?(every ?one|every ?body|any ?one|any ?body) (busy|booked)\b|\bwho('?s| is)? (not|isn'?t|is not) (busy|booked)\b"
+    r"|\bwho has (nothing|no (jobs|visits|appointments))\b",
+    re.I,
+)
+_NEXT = re.compile(
+    r"\bnext (job|visit|appointment|appt|stop|call)\b|^(what'?s|whats|what is|where'?s|where is|where to) next\b"
+    r"|^(where|what) (do i go|am i going) next\b",
+    re.I,
+)
+_MINE = re.compile(
+    r"\b(do i have|have i got|i have|i've got|i got|for me|assigned to me|on my plate)\b", re.I
+)
+_SHOW_APPOINTMENT = re.compile(
+    r"^(?:show|see|view|open|pull up|look up|lookup|details (?:on|for)|what'?s|whats|what is)?\s*(?:me\s+)?"
+    r"(?:the\s+)?(?:appointment|appt|visit)\s*#?\s*(?P<id>\d{3,})\??$",
+    re.I,
+)
+_ADDRESS = re.compile(r"\b(address|where is|where's|wheres|location of)\b", re.I)
+_SETTING = re.compile(r"^\s*(set|add|update|change|put|write|make|replace|edit|clear|remove|append)\b", re.I)
+_WHO = re.compile(r"^\s*who\s+(canceled|cancelled|held|put)\b", re.I)
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().rstrip("?.! ")).strip()
+
+
+def status_said(text: str) -> str | None:
+    """A job status named by a noun the parser leaves out ("holds this week")."""
+    for pattern, status in _STATUS_WORDS:
+        if pattern.search(text):
+            return status
+    return None
+
+
+def project_name(text: str) -> str | None:
+    """ "jobs in the whole-home repipe project" -> "whole-home repipe"; "jobs for project Lee remodel" ->
+    "Lee remodel"."""
+    found = re.search(r"^(?P<head>.*?)\s*\bproject\b(?P<tail>.*)$", _words(text), re.I)
+    if found is None:
+        return None
+    head = re.split(_PROJECT_LEAD, found["head"] + " ")[-1].strip()
+    head = re.sub(r"^(?:the|a|that|this)\b\s*", "", head, flags=re.I)
+    name = " ".join(head.split()[-5:]) or re.sub(r"^\s*(?:named|called|:)?\s*", "", found["tail"])
+    name = name.strip(" ,.")
+    if not name or re.fullmatch(r"#?\d+|the|a|this|that|which|what|each|every|any", name, re.I):
+        return None
+    return name
+
+
+def kind_words(text: str) -> str | None:
+    """Words before "jobs" that name no status or quantity: a job type or business unit ("furnace repair")."""
+    found = _KIND_BEFORE_JOBS.search(_words(text))
+    if found is None:
+        return None
+    words = [w for w in found["words"].split() if w.casefold() not in _NOT_KINDS]
+    # the words must stand right before "jobs": "show me furnace jobs" -> "furnace"
+    kept: list[str] = []
+    for w in reversed(found["words"].split()):
+        if w.casefold() in _NOT_KINDS or re.fullmatch(r"\d+", w):
+            break
+        kept.insert(0, w)
+    return " ".join(kept) if kept and words else None
+
+
+_WHATS_IN = re.compile(r"\bwhat(?:'?s| is)\s+(?:in|on)\b", re.I)
+
+
+def refine(
+    text: str, intent: str, slots: dict[str, Any], now: datetime, tz: str
+) -> tuple[str, dict[str, Any]]:
+    """The read the text asks for, with the slots the parser left out; (intent, slots) as given otherwise."""
+    said = _words(text)
+    out = dict(slots)
+    shown = _SHOW_APPOINTMENT.fullmatch(said)
+    if shown and intent in {"unknown", "show_job", "delete_appointment"} and not _SETTING.match(said):
+        return "show_job", {"appointment_id": int(shown["id"])}
+    if intent == "special_instructions" and not slots.get("text") and not _SETTING.match(said):
+        out = {k: v for k, v in slots.items() if k in {"job_id", "appointment_id"}}
+        return "show_job", {**out, "focus": "instructions"}
+    if intent == "show_job":
+        if _ADDRESS.search(said):
+            out["focus"] = "address"
+        return intent, out
+    if intent == "unknown" and (_FREE.search(said) or _NEXT.search(said)):
+        intent = "list_appointments"
+    if intent == "list_appointments":
+        return intent, _appointments(said, out, now, tz)
+    if intent in {"unknown", "find_jobs"} and project_name(said) and re.search(r"\bstatus\b", said, re.I):
+        return "find_projects", {"project": project_name(said)}  # "whats the status of the repipe project"
+    if intent in {"unknown", "find_projects"} and project_name(said) and _WHATS_IN.search(said):
+        return "find_jobs", _jobs(said, out, now, tz)  # "whats in the repipe project": the jobs in it
+    if intent == "find_projects" or (intent == "unknown" and re.search(r"\bprojects\b", said, re.I)):
+        return "find_projects", _projects(said, out)
+    if intent == "unknown" and _asks_for_jobs(said):
+        intent = "find_jobs"
+    if intent == "find_jobs":
+        return intent, _jobs(said, out, now, tz)
+    return intent, out
+
+
+def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, Any]:
+    if _MINE.search(said) and not out.get("technician"):
+        out["technician"] = "me"  # "what jobs do i have on hold"
+    if not out.get("status"):
+        status = status_said(said)
+        if status:
+            out["status"] = status
+    if _UNASSIGNED.search(said):
+        out["unassigned"] = True
+    if not out.get("project") and out.get("project_id") is None:
+        name = project_name(said)
+        if name:
+            out["project"] = name
+    if _BY_REASON.search(said):
+        out["by_reason"] = True
+        out.setdefault("status", "canceled")
+    priority = _PRIORITY.search(said)
+    if priority and not out.get("priority"):
+        out["priority"] = PRIORITIES[(priority["level"] or priority["alone"]).casefold()]
+        said = (said[: priority.start()] + said[priority.end() :]).strip()  # not a kind of job too
+    phone = _PHONE.search(said)
+    if phone and "job" in said.casefold():
+        out["phone"] = re.sub(r"\D", "", phone[0])  # "jobs for 555-2008": the customer with that number
+        out.pop("customer_id", None)
+        out.pop("technician", None)
+        return out
+    named = _FOR_NAME.search(said)
+    if named and not out.get("technician") and not out.get("customer") and not out.get("project"):
+        name = re.sub(
+            r"\s+(?:this|next|last|on|in|from|between|today|tomorrow|yesterday)\b.*$",
+            "",
+            named["name"],
+            flags=re.I,
+        )
+        if name and not _range(name, now, tz) and not _UNASSIGNED.search(name):
+            out["technician"] = name  # a technician's or a customer's name: find_jobs looks in both
+    street = _AT_STREET.search(said) or _ON_STREET.search(said)
+    if street and not out.get("customer") and _is_street(street["street"], now, tz):
+        out["location"] = street["street"].strip()
+    if "range" not in out:
+        days = _range(said, now, tz)
+        if days:
+            out["range"] = days
+    kind = kind_words(said)
+    named_already = out.get("technician") or out.get("customer") or out.get("project")
+    if kind and not named_already and not _UNASSIGNED.search(kind) and not status_said(kind):
+        out["kind"] = kind
+    return out
+
+
+def _is_street(words: str, now: datetime, tz: str) -> bool:
+    """ "hillcrest", "396 Hillcrest": a street; "hold", "friday", "the repipe project" are not."""
+    if status_said(f"on {words}") or "project" in words.casefold() or _UNASSIGNED.search(words):
+        return False
+    return words.strip()[:1].isdigit() or not (_range(words, now, tz) or _parse("when", words, now, tz))
+
+
+def _asks_for_jobs(said: str) -> bool:
+    """Words the parser read as no request that ask for jobs: "whats in the repipe project", "holds this week"."""
+    if project_name(said) and re.search(r"\b(what'?s|whats|what is|jobs?|show|list)\b", said, re.I):
+        return True
+    short = len(said.split()) <= 4 or bool(_LIST_LEAD.match(said))
+    return bool(status_said(said)) and (
+        bool(re.search(r"\b(jobs|holds|cancellations|cancels)\b", said, re.I)) or short
+    )
+
+
+def _projects(said: str, out: dict[str, Any]) -> dict[str, Any]:
+    for pattern, status in _PROJECT_STATUS:
+        if pattern.search(said):
+            out["project_status"] = status
+            break
+    if out.get("project_id") is None:
+        name = project_name(said)
+        if name and not any(p.fullmatch(name) for p, _ in _PROJECT_STATUS):
+            out["project"] = name
+    return out
+
+
+def _appointments(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, Any]:
+    if _FREE.search(said):
+        out["free"] = True
+        out.pop("technician", None)
+        when = _parse("when", said, now, tz)
+        if isinstance(when, dict):
+            if when.get("start"):
+                out["start"], out["end"] = when["start"], when.get("end") or ""
+            if "range" not in out and when.get("date"):
+                out["range"] = {"from": when["date"], "to": when["date"]}
+    if "range" not in out and not out.get("job_id"):
+        days = _range(said, now, tz)
+        if days:
+            out["range"] = days
+    if _NEXT.search(said) and "range" not in out:
+        out["next"] = True
+    if _UNASSIGNED.search(said):
+        out["unassigned"] = True
+        out.pop("technician", None)
+    return out
+
+
+def _range(said: str, now: datetime, tz: str) -> Any:
+    return _parse("range", said, now, tz)
+
+
+def _parse(slot: str, text: str, now: datetime, tz: str) -> Any:
+    try:
+        return parse_slot(slot, text, now=now, tz=tz)
+    except Exception:  # the parser promises never to raise; a read must survive if it ever does
+        return None
+
+
+def is_who_question(text: str) -> bool:
+    """ "who canceled job 1006": a question about who did it (show_job answers with who and when)."""
+    return bool(_WHO.match(text))
