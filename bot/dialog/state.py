@@ -115,6 +115,14 @@ class Pending(BaseModel):
         self.customer_name, self.problem = None, ""
 
 
+class OfferedReadings(BaseModel):
+    """ "Did you mean…": the readings of an unsure parse shown as buttons ({intent, slots, label}), and the
+    token of that message (bot/dialog/didyoumean.py)."""
+
+    token: str
+    readings: list[dict[str, Any]]
+
+
 class UndoOffer(BaseModel):
     plan: Plan
     until: datetime
@@ -151,6 +159,7 @@ class Conversation(BaseModel):
     last_done: str | None = None  # what the last confirmed write did ("already done" answers)
     last_done_token: str = ""
     unsure: bool = False  # the pending plan was sent but its outcome is unknown: check before sending again
+    offered: OfferedReadings | None = None  # "Did you mean…" shown, waiting in `choosing` with no request
 
     @model_validator(mode="after")
     def _current_version(self) -> Conversation:

@@ -397,6 +397,8 @@ def lead_text(reply: Reply) -> str:
     """
     text = reply.text.strip()
     structured = reply.facts or reply.changes or reply.lines or reply.choice or reply.date_edit
+    # "Did you mean…": the text lists the buttons' options (for the fallback); the buttons show them
+    structured = structured or any(b.action == "choose" for b in reply.buttons)
     if not structured:
         return text
     first = text.split("\n", 1)[0].strip()
