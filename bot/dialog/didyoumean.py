@@ -201,12 +201,14 @@ def typed_pick(s: Conversation, text: str) -> str | None:
     shown = s.offered
     if shown is None:
         return None
-    options = [(str(i), str(r.get("label", ""))) for i, r in enumerate(shown.readings)]
-    options.append((SOMETHING_ELSE, "Something else"))
+    # keyed by position: pick_option also takes an option's value typed, and "1" is no button's value
+    values = [str(i) for i in range(len(shown.readings))] + [SOMETHING_ELSE]
+    labels = [str(r.get("label", "")) for r in shown.readings] + ["Something else"]
     words_said = text.split()
     if len(words_said) > 3 or any(w.isdigit() and len(w) > 2 for w in words_said):
         return None  # a new request ("show job 1006"), not a pick
-    return pick_option(text, options)
+    position = pick_option(text, [(f"reading{i}", label) for i, label in enumerate(labels)])
+    return values[int(position.removeprefix("reading"))] if position else None
 
 
 def leave(s: Conversation) -> None:

@@ -357,8 +357,9 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
 
 def _typed_pick(s: Conversation, text: str, intent: str) -> Pick | None:
     """ "2" or "the first one" typed while "Did you mean…" is shown: a press of that button."""
-    if s.offered is None or intent != "unknown":
-        return None
+    lone = _BARE_NUMBER.fullmatch(norm(text))
+    if s.offered is None or (intent != "unknown" and not (lone and len(lone[1]) <= 2)):
+        return None  # "1" parses as job 1; a button's number here
     value = didyoumean.typed_pick(s, text)
     return Pick(value, s.offered.token) if value is not None else None
 
