@@ -48,7 +48,6 @@ SAY: dict[str, str] = {
     "hold_job": "Put {target} on hold",
     "assign_technician": "Assign {technician} to {target}",
     "unassign_technician": "Take {technician} off {target}",
-    "reassign_technician": "Give {target} to {technician}",
     "update_job": "Update {target}",
     "special_instructions": "Set special instructions on {target}",
     "add_note": "Add a note to {target}",
