@@ -17,7 +17,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.dialog import phases, replies
+from bot.dialog import didyoumean, phases, replies
 from bot.dialog.catalog import (
     DOING,
     INTENT_SLOTS,
@@ -61,6 +61,7 @@ from bot.dialog.understand import (
     Resume,
     Unclear,
     Undo,
+    Unsure,
     resting_phase,
     understand,
 )
@@ -91,6 +92,7 @@ def step(
     switching = isinstance(event, Said) and s.phase == "switching" and s.switch_to is not None
     if switching and not isinstance(answer, Confirm | Deny | Abandon):
         s.switch_to, s.phase = None, resting_phase(s)  # something else than yes or no: not switching
+    _leave_offer(s, answer)
     before = s.phase
     effects += _on_answer(s, answer, now)
     phases.check(before, type(answer).__name__, s.phase)
@@ -176,6 +178,8 @@ def _on_answer(s: Conversation, a: Answer, now: datetime) -> list[Effect]:
                 return _apply_choice(s, a.value, now)
             if _read_choice_offered(s, a.value, a.token):
                 return _read_choice(s, a.value, now)
+            if s.offered is not None and a.token == s.offered.token:
+                return _pick_reading(s, a.value, now)
             return _stale()
         case Fill():
             effects = _fill(s, a, now)
@@ -207,6 +211,8 @@ def _on_answer(s: Conversation, a: Answer, now: datetime) -> list[Effect]:
             s.pending.forget_lookups()  # checked against ServiceTitan again
             s.phase = "collecting"
             return advance(s, now)
+        case Unsure():
+            return [Ask(didyoumean.offer(s, list(a.readings), now))]
     raise AssertionError(f"unhandled answer {a!r}")
 
 
@@ -344,14 +350,7 @@ def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -
                 )
             )
         ]
-    return [
-        Say(
-            replies.text(
-                "Sorry, I didn't understand that. Try *reschedule job 1001 to Friday 2pm*, "
-                "*show job 1001*, or *help* for more."
-            )
-        )
-    ]
+    return [_help_lookup(asker, purpose="not_understood")]  # its examples use ids the data has
 
 
 def _refusal(message: str) -> list[Effect]:
@@ -360,9 +359,11 @@ def _refusal(message: str) -> list[Effect]:
     return [Say(replies.text(message, read_only=True))]
 
 
-def _help_lookup(asker: Asker) -> Load:
-    """Help's examples come from live data (open jobs), through the runner's cache."""
-    return Load("help", {"role": asker.role, "technician_id": asker.technician_id or 0, "tz": asker.tz})
+def _help_lookup(asker: Asker, purpose: str = "") -> Load:
+    """Help's examples come from live data (open jobs), through the runner's cache. `purpose`: help's
+    examples for another answer ("Something else", "I didn't understand"; `didyoumean.HELP_PURPOSES`)."""
+    args: dict[str, Any] = {"role": asker.role, "technician_id": asker.technician_id or 0, "tz": asker.tz}
+    return Load("help", {**args, "purpose": purpose} if purpose else args)
 
 
 def _fill(s: Conversation, a: Fill, now: datetime) -> list[Effect]:
@@ -433,6 +434,8 @@ def _reprompt(s: Conversation, now: datetime, prefix: str) -> list[Effect]:
 
 
 def _on_loaded(s: Conversation, event: Loaded, now: datetime) -> list[Effect]:
+    if event.what == "help" and event.args.get("purpose"):
+        return _examples_loaded(event)
     if event.what == "help":
         live = None if event.error or not isinstance(event.data, list) else [str(x) for x in event.data]
         effects: list[Effect] = [Say(replies.help_reply(_asker(s), live))]
@@ -562,6 +565,36 @@ def _on_drift(s: Conversation, event: Called, now: datetime) -> list[Effect]:
         now,
         problem=f"{event.drift} since this card was made, so I didn't send it. Here it is as it is now:",
     )
+
+
+# ---- "Did you mean…" (bot/dialog/didyoumean.py) -----------------------------------------------------------
+
+
+def _leave_offer(s: Conversation, answer: Answer) -> None:
+    """Anything but a press of "Did you mean…"'s buttons leaves that question (it is gone, not pending)."""
+    if s.offered is not None and not (isinstance(answer, Pick) and answer.token == s.offered.token):
+        didyoumean.leave(s)
+
+
+def _pick_reading(s: Conversation, value: str, now: datetime) -> list[Effect]:
+    """A press on "Did you mean…": the reading goes on exactly as if it had been typed (a write to its
+    card, roles checked); "Something else" says what can be asked, with examples from the live data."""
+    reading = didyoumean.picked(s, value, s.offered.token if s.offered else "")
+    didyoumean.leave(s)
+    if reading is None:
+        return _stale()
+    if reading == didyoumean.SOMETHING_ELSE:
+        return [_help_lookup(_asker(s), purpose="something_else")]
+    assert isinstance(reading, dict)
+    return _new_request(s, str(reading["intent"]), dict(reading["slots"]), now)
+
+
+def _examples_loaded(event: Loaded) -> list[Effect]:
+    """Help's live examples, loaded for "Something else" or for "I didn't understand"."""
+    live = None if event.error or not isinstance(event.data, list) else [str(x) for x in event.data]
+    if event.args.get("purpose") == "something_else":
+        return [Say(didyoumean.something_else(live))]
+    return [Say(didyoumean.not_understood(live))]
 
 
 # ---- reads ------------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ KINDS = (
     "Unclear",
     "More",
     "Resume",
+    "Unsure",
     "Loaded",
     "Called",
     "ClaimLost",
@@ -41,7 +42,14 @@ def _row(phase: str, **targets: Iterable[str]) -> dict[tuple[str, str], frozense
 
 
 PHASES: dict[tuple[str, str], frozenset[str]] = {
-    **_row("idle", Undo={"confirming"}, NewRequest=_ADVANCE, Resume=_ADVANCE, Loaded=_ADVANCE),
+    **_row(
+        "idle",
+        Undo={"confirming"},
+        NewRequest=_ADVANCE,
+        Resume=_ADVANCE,
+        Loaded=_ADVANCE,
+        Unsure={"choosing"},  # "Did you mean…" shown: waiting for a press, with no request yet
+    ),
     **{
         key: targets
         for phase in ("collecting", "choosing", "confirming")

@@ -145,6 +145,14 @@ def _dropped_request_notice(pending: Any, phase: Any, unsure: Any) -> str:
     return f"I was updated while {what} was open, so I dropped it; nothing was changed. Please ask again."
 
 
+class OfferedReadings(BaseModel):
+    """ "Did you mean…": the readings of an unsure parse shown as buttons ({intent, slots, label}), and the
+    token of that message (bot/dialog/didyoumean.py)."""
+
+    token: str
+    readings: list[dict[str, Any]]
+
+
 class UndoOffer(BaseModel):
     plan: Plan
     until: datetime
@@ -208,6 +216,8 @@ class Conversation(BaseModel):
         if notices:
             value["notice"] = " ".join([*filter(None, [value.get("notice")]), *notices])
         return value
+
+    offered: OfferedReadings | None = None  # "Did you mean…" shown, waiting in `choosing` with no request
 
     @model_validator(mode="after")
     def _current_version(self) -> Conversation:

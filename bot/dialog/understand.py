@@ -15,6 +15,7 @@ The answers:
 - NewRequest: a request of its own (a write, a read, help, or one the parser did not understand).
 - Unclear: nothing usable; `problem` says why, before the question or the card is shown again.
 - More / Resume: the "More" button of a list, the "Resume" button of an expired request.
+- Unsure: the parser is unsure what a new request is; its likely readings are offered ("Did you mean…").
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.dialog import compound
+from bot.dialog import compound, didyoumean
 from bot.dialog.catalog import (
     ANSWER_CONTEXT,
     CORRECTABLE,
@@ -120,7 +121,14 @@ class Resume:
     pass
 
 
-Answer = Confirm | Deny | Abandon | Undo | Pick | Fill | NewRequest | Unclear | More | Resume
+@dataclass(frozen=True)
+class Unsure:
+    """A new request the parser is unsure of: its likely readings ({intent, slots}), most likely first."""
+
+    readings: tuple[dict[str, Any], ...]
+
+
+Answer = Confirm | Deny | Abandon | Undo | Pick | Fill | NewRequest | Unclear | More | Resume | Unsure
 
 # Words and phrases ------------------------------------------------------------------------------------------
 
@@ -328,6 +336,10 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         # "no, job 1010 tomorrow 9am and assign sarah": the first part read against the request
         answer = _in_request(s, s.pending, phase, str(then["head"]), intent, head_slots, now, tz)
         return replace(answer, then=then) if isinstance(answer, Fill | NewRequest) else answer
+    pressed = _typed_pick(s, text, intent)
+    if pressed is not None:
+        return pressed
+    parsed_reading = (intent, dict(slots))
     intent, slots = look_up(text, intent, slots, (s.last_read or {}).get("job_id"), now, tz)
     lone = _BARE_NUMBER.fullmatch(said)
     offered = (s.last_read or {}).get("choice")
@@ -348,6 +360,10 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         follow_up = _follow_up_read(last, text, intent, slots, now, tz)
         if follow_up is not None:
             return follow_up
+    if (intent, slots) == parsed_reading:  # the dialog's own wording rules read nothing more into it
+        unsure = _did_you_mean(s, parsed)
+        if unsure is not None:
+            return unsure
     slots, then = _split(text, intent, slots, now, tz)
     return NewRequest(intent, slots, then)
 
@@ -357,6 +373,24 @@ def _split(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     accepts = lambda name: INTENT_SLOTS.get(name, frozenset())  # noqa: E731
     return compound.split(text, intent, slots, now, tz, writes=WRITE_INTENTS, accepts=accepts)
+
+
+def _typed_pick(s: Conversation, text: str, intent: str) -> Pick | None:
+    """ "2" or "the first one" typed while "Did you mean…" is shown: a press of that button."""
+    lone = _BARE_NUMBER.fullmatch(norm(text))
+    if s.offered is None or (intent != "unknown" and not (lone and len(lone[1]) <= 2)):
+        return None  # "1" parses as job 1; a button's number here
+    value = didyoumean.typed_pick(s, text)
+    return Pick(value, s.offered.token) if value is not None else None
+
+
+def _did_you_mean(s: Conversation, parsed: dict[str, Any]) -> Unsure | None:
+    """The parser is unsure of a new request: its readings the asker may make, to offer (None: it is sure,
+    or nothing plausible is left, which is "I didn't understand")."""
+    if s.asker is None:
+        return None
+    readings = didyoumean.unsure_readings(parsed, s.asker)
+    return Unsure(tuple(readings)) if readings else None
 
 
 def _follow_up_read(

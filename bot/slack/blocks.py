@@ -396,7 +396,10 @@ def lead_text(reply: Reply) -> str:
     first line leads the card; that line is left out when the title or the choice prompt says the same.
     """
     text = reply.text.strip()
-    structured = reply.facts or reply.changes or reply.lines or reply.choice or reply.date_edit
+    # "Did you mean…": the text lists the choose buttons' options (for the fallback); the buttons show them
+    structured = bool(reply.facts or reply.changes or reply.lines or reply.choice or reply.date_edit) or any(
+        b.action == "choose" for b in reply.buttons
+    )
     if not structured:
         return text
     first = text.split("\n", 1)[0].strip()

@@ -18,7 +18,9 @@ clock fixed at Tuesday 2026-11-24 15:00 UTC) with the store on real Redis:
         sim:                                 # simulator state afterwards
           appointments: {5001: {start: "2026-11-27T20:00:00Z"}}
 
-Turns: `say`, `press` (+ `value`, `token: stale`), `choose` (1-based index or label text), `pick_date`
+Turns: `say`, `press` (+ `value`, `token: stale`), `choose` (1-based index or label text, of a choice's
+options or of "choose" buttons), `say_number_of` (types the 1-based number of the "choose" button whose
+label has this text, as a user reading the buttons would), `pick_date`
 ({date, time}), `advance` (minutes of idle time before the turn). Matchers: `kind`, `has`/`lacks`
 (substrings of the whole reply as text), `buttons` (exact list of actions), `options` (labels contain),
 `warnings` (count), `pickers` (the card's date and time pickers: "YYYY-MM-DD HH:MM"), `replies` (exact
@@ -112,6 +114,10 @@ def _latest(history: list[Reply], action: str) -> Reply:
 def _event(turn: dict[str, Any], history: list[Reply]) -> Said | Pressed | PickedDate:
     if "say" in turn:
         return Said(text=str(turn["say"]))
+    if "say_number_of" in turn:
+        buttons = [b for b in _latest(history, "choose").buttons if b.action == "choose"]
+        number = next(n for n, b in enumerate(buttons, 1) if str(turn["say_number_of"]) in b.label)
+        return Said(text=str(number))
     if "press" in turn:
         action = turn["press"]
         offer = _latest(history, action)
@@ -121,8 +127,15 @@ def _event(turn: dict[str, Any], history: list[Reply]) -> Said | Pressed | Picke
         return Pressed(action=action, value=str(turn.get("value", "")), token=token)
     if "choose" in turn:
         offer = _latest(history, "choose")
-        assert offer.choice is not None
         pick = turn["choose"]
+        if offer.choice is None:  # options shown as buttons ("Did you mean…"): by number or label
+            buttons = [b for b in offer.buttons if b.action == "choose"]
+            button = (
+                buttons[pick - 1]
+                if isinstance(pick, int)
+                else next(b for b in buttons if str(pick) in b.label)
+            )
+            return Pressed(action="choose", value=button.value, token=offer.token)
         if isinstance(pick, int):
             option = offer.choice.options[pick - 1]
         else:
