@@ -181,6 +181,8 @@ _SHOW_APPOINTMENT = re.compile(
     r"(?:the\s+)?(?:appointment|appt|visit)\s*#?\s*(?P<id>\d{3,})\??$",
     re.I,
 )
+_INSTRUCTIONS = re.compile(r"\binstructions?\b", re.I)
+_CUSTOMER_SAID = re.compile(r"\b(customer|client)s?\b", re.I)
 _ADDRESS = re.compile(r"\b(address|where is|where's|wheres|location of)\b", re.I)
 _SETTING = re.compile(r"^\s*(set|add|update|change|put|write|make|replace|edit|clear|remove|append)\b", re.I)
 _WHO = re.compile(r"^\s*who\s+(canceled|cancelled|held|put)\b", re.I)
@@ -246,6 +248,8 @@ def refine(
     if intent == "show_job":
         if _ADDRESS.search(said):
             out["focus"] = "address"
+        elif _INSTRUCTIONS.search(said):
+            out["focus"] = "instructions"  # "special instructions on 1030": the parser reads a look-up
         return intent, out
     if intent == "unknown" and (_FREE.search(said) or _NEXT.search(said)):
         intent = "list_appointments"
@@ -265,6 +269,10 @@ def refine(
 
 
 def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, Any]:
+    if out.get("customer") and not out.get("technician") and not _CUSTOMER_SAID.search(said):
+        # "jobs for Sarah Lopez": the parser reads a full name as a customer's, but it may be a
+        # technician's; named.person looks a `technician` name up as both and asks only if both match
+        out["technician"] = out.pop("customer")
     if _MINE.search(said) and not out.get("technician"):
         out["technician"] = "me"  # "what jobs do i have on hold"
     if not out.get("status"):
