@@ -56,7 +56,9 @@ _UNITS = frozenset(
 )
 _ID_STARTS = frozenset(ID_NOUNS) | {"work", "#"}
 _FORMATTING = frozenset('*_~`"“”')
-_FREE_SLOTS = frozenset({"reason", "text", "summary", "job_type", "business_unit", "technician"})
+_FREE_SLOTS = frozenset(
+    {"reason", "text", "summary", "job_type", "business_unit", "technician", "customer", "project"}
+)
 
 
 class Item(NamedTuple):
@@ -440,6 +442,8 @@ def _fill(
                 for slot, value in read[0].items():
                     slots.setdefault(slot, value)
                 break
+    if "project" in slots and slots.get("customer") == slots["project"]:
+        del slots["customer"]  # "jobs for the whole-home repipe project": the name is the project's
     summary, job_type = slots.get("summary"), slots.get("job_type")
     if isinstance(summary, str) and (
         _ID_PHRASE.match(summary)
