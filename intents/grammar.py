@@ -68,6 +68,12 @@ class IntentSpec:
     name: str
     slots: tuple[str, ...]
     time_slot: str | None  # which slot an unclaimed time phrase fills: when, range, starts
+    hours: bool = False  # a part of the day said with its range fills `start` / `end` ("free tmrw afternoon")
+
+    @property
+    def outputs(self) -> frozenset[str]:
+        """Every slot a parse of this intent may give."""
+        return frozenset(self.slots) | ({"start", "end"} if self.hours else frozenset())
 
 
 @dataclass(frozen=True)
@@ -301,7 +307,7 @@ def load_grammar() -> Grammar:
         for slot in slots:
             if slot not in SLOT_TYPES:
                 raise GrammarError(f"{path.name}: unknown slot {slot!r}")
-        intents[name] = IntentSpec(name, slots, data.get("time_slot"))
+        intents[name] = IntentSpec(name, slots, data.get("time_slot"), bool(data.get("hours")))
         base_priority = int(data.get("priority", 50))
         for group in data.get("groups", ()):
             priority = int(group.get("priority", base_priority))

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from intents import timeparse
 from intents.clauses import clause_starts, side_technician
-from intents.grammar import Grammar, Template, load_grammar
+from intents.grammar import Grammar, IntentSpec, Template, load_grammar
 from intents.slots import (
     ID_NOUNS,
     ID_SEPARATORS,
@@ -56,7 +56,9 @@ _UNITS = frozenset(
 )
 _ID_STARTS = frozenset(ID_NOUNS) | {"work", "#"}
 _FORMATTING = frozenset('*_~`"“”')
-_FREE_SLOTS = frozenset({"reason", "text", "summary", "job_type", "business_unit", "technician"})
+_FREE_SLOTS = frozenset(
+    {"reason", "text", "summary", "job_type", "business_unit", "technician", "customer", "project"}
+)
 
 
 class Item(NamedTuple):
@@ -165,6 +167,31 @@ def _street_at(tokens: list[Token], i: int) -> int | None:
     return None
 
 
+# A phone number: "555-2008", "(312) 555-2008", "312.555.2008", or ten digits after a phone word
+_PHONE = re.compile(
+    r"(?<![\w/.-])(?:(?:\(\d{3}\)\s*|\d{3}[-.\s])?\d{3}[-.]\d{4}"
+    r"|(?<=phone )\d{10}|(?<=number )\d{10}|(?<=cell )\d{10}|(?<=mobile )\d{10}|(?<=tel )\d{10})(?![\w/-])",
+    re.IGNORECASE,
+)
+
+
+def _phones(text: str, tokens: list[Token]) -> dict[int, int]:
+    """First token -> last token of each phone number in the text: never an id or a time."""
+    found: dict[int, int] = {}
+    for m in _PHONE.finditer(text):
+        inside = [k for k, t in enumerate(tokens) if t.start >= m.start() and t.end <= m.end()]
+        if inside:
+            found[inside[0]] = inside[-1]
+    return found
+
+
+def _day_number(tok: Token) -> bool:
+    """A day of a month as written after the month: "30", "31st"."""
+    if tok.kind in ("num", "ord") and isinstance(tok.value, int):
+        return 0 < tok.value < 100
+    return bool(re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)", tok.norm))
+
+
 def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool = True) -> Analysis:
     """Turn a message into skeleton items (without its filler words unless strip is False)."""
     raw = correct(tokenize(text), text)
@@ -173,12 +200,22 @@ def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool =
     count = len(tokens)
     ids: dict[int, tuple[int, str, int]] = {}
     masked = tokens
+    phones = _phones(text, tokens)
+    if phones:
+        masked = list(tokens)
+        for phone_start, phone_end in phones.items():
+            for k in range(phone_start, phone_end + 1):
+                masked[k] = Token("", "id", tokens[k].start, tokens[k].end)
     for i, tok in enumerate(tokens):
+        if masked[i].kind == "id":
+            continue
         if tok.norm in _ID_STARTS and (not ids or i > max(ids.values())[0]):
             found = _id_at(tokens, i)
             if found is None and tok.norm == "#" and i + 1 < count and tokens[i + 1].kind == "num":
                 value = tokens[i + 1].value
                 found = (i + 1, "NUM", value if isinstance(value, int) else 0)
+            if found is not None and masked[found[0]].kind == "id":
+                found = None  # "customer 555-2008": a phone number, not customer 555
             if found is not None:
                 if masked is tokens:
                     masked = list(tokens)
@@ -201,6 +238,11 @@ def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool =
     i = 0
     while i < count:
         tok = tokens[i]
+        if phones and i in phones:
+            last = phones[i]
+            append(Item("PHONE", tok.start, tokens[last].end, text[tok.start : tokens[last].end]))
+            i = last + 1
+            continue
         if ids and i in ids:
             last, key, value = ids[i]
             append(Item(key, tok.start, tokens[last].end, value))
@@ -215,6 +257,11 @@ def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool =
         if expr is not None:
             append(Item("TIME", tok.start, tokens[expr.last].end, expr))
             i = expr.last + 1
+            continue
+        if tok.norm in timeparse.MONTHS and i + 1 < count and _day_number(tokens[i + 1]):
+            # "feb 30": a day the time parser rejects is still a day, never a name ("move 1010 to feb 30")
+            append(Item("BADDAY", tok.start, tokens[i + 1].end))
+            i += 2
             continue
         i += 1
         kind = tok.kind
@@ -323,6 +370,14 @@ def _trade_words(analysis: Analysis, covered: set[int], ctx: Context) -> str | N
     return None
 
 
+def _part_of_day(res: timeparse.Resolved, spec: IntentSpec, slots: dict[str, Any]) -> None:
+    """The hours of a day range where the intent keeps them ("whos free tmrw afternoon": 12:00-17:00)."""
+    if spec.hours and res.start is not None and "range" in slots:
+        slots["start"] = timeparse.fmt_time(res.start)
+        if res.end is not None:
+            slots["end"] = timeparse.fmt_time(res.end)
+
+
 def _fill(
     template: Template,
     slots: dict[str, Any],
@@ -363,6 +418,7 @@ def _fill(
         )
         if value is not None:
             slots[spec.time_slot] = value
+            _part_of_day(res, spec, slots)
     if "job_type" in allowed and "job_type" not in slots:
         job_type = _trade_words(analysis, covered, ctx)
         if job_type is not None:
@@ -386,6 +442,8 @@ def _fill(
                 for slot, value in read[0].items():
                     slots.setdefault(slot, value)
                 break
+    if "project" in slots and slots.get("customer") == slots["project"]:
+        del slots["customer"]  # "jobs for the whole-home repipe project": the name is the project's
     summary, job_type = slots.get("summary"), slots.get("job_type")
     if isinstance(summary, str) and (
         _ID_PHRASE.match(summary)
@@ -470,6 +528,7 @@ def _from_context(context: str, result: dict[str, Any], grammar: Grammar, ctx: C
             value = timeparse.to_range(res)
         if value is not None:
             slots[spec.time_slot] = value
+            _part_of_day(res, spec, slots)
     mentions = [i.payload for i in analysis.items if i.key == "MENTION"]
     if mentions and "technician" in spec.slots and "technician" not in slots:
         slots["technician"] = mentions[0]

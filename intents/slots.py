@@ -467,6 +467,22 @@ def _read_proper_words(capture: Capture, ctx: Context) -> object | None:
     return " ".join(words) or None
 
 
+def _read_full_name(capture: Capture, ctx: Context) -> object | None:
+    """A customer after "jobs for": a name of two words or more ("Barbara White", "maple street bakery");
+    one word ("jobs for Mike") is left to the technician's reader."""
+    value = _read_name(capture, ctx)
+    return value if isinstance(value, str) and len(value.split()) >= 2 else None
+
+
+def _read_family(capture: Capture, ctx: Context) -> object | None:
+    """A customer after "jobs for the": a family ("the Garcias", "the stones") or a longer name."""
+    value = _read_name(capture, ctx)
+    if not isinstance(value, str):
+        return None
+    words = value.split()
+    return value if len(words) >= 2 or value[:1].isupper() or value.lower().endswith("s") else None
+
+
 def _answer_name(text: str, _ctx: Context) -> object | None:
     value = technician_value(text)
     return None if value is None or value == "me" or value.startswith("<@") else value
@@ -523,6 +539,8 @@ VARIANT_READERS: dict[tuple[str, str], Callable[[Capture, Context], object | Non
     ("technician", "proper"): _read_proper_name,
     ("summary", "aside"): _read_aside,
     ("customer", "proper"): _read_proper_words,
+    ("customer", "full"): _read_full_name,
+    ("customer", "family"): _read_family,
     ("project", "proper"): _read_proper_words,
 }
 

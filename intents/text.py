@@ -174,6 +174,7 @@ SPELLING: dict[str, str] = {
     "abt": "about",
     "nvm": "nevermind",
     "whats": "what's",
+    "whos": "who's",
     "wats": "what's",
     "im": "i'm",
 }

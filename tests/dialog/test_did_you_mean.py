@@ -97,3 +97,16 @@ async def test_something_else_and_not_understood_name_only_jobs_the_data_has(har
     assert _job_ids(not_understood) and len(_job_ids(examples)) >= 3
     assert said <= set(harness.sim.state.jobs), said - set(harness.sim.state.jobs)
     assert harness.sim.write_count == 0
+
+
+def test_at_most_three_readings_are_offered_most_likely_first() -> None:
+    parsed = {
+        "intent": "unknown",
+        "slots": {},
+        "alternatives": [
+            {"intent": intent, "slots": {"job_id": 1007}}
+            for intent in ("cancel_job", "hold_job", "show_job", "complete_job", "add_note")
+        ],
+    }
+    readings = unsure_readings(parsed, DISPATCHER)
+    assert [r["intent"] for r in readings] == ["cancel_job", "hold_job", "show_job"]

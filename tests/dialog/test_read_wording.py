@@ -48,6 +48,24 @@ def _read(text: str, shown: int | None = None) -> tuple[str, dict[str, Any]]:
         ("where to next", "list_appointments", {"next": True}),
         ("what jobs do i have on hold", "find_jobs", {"technician": "me", "status": "hold"}),
         ("can i see jobs on hold", "find_jobs", {"technician": None, "status": "hold"}),
+        # the parser reads these; refine only adds what the dialog looks up besides
+        ("find jobs for Barbara White", "find_jobs", {"technician": "Barbara White", "customer": None}),
+        ("jobs for customer Bob Stone", "find_jobs", {"customer": "Bob Stone", "technician": None}),
+        ("jobs for customer 555-2008", "find_jobs", {"phone": "5552008", "customer_id": None}),
+        ("show the repipe project", "find_jobs", {"project": "repipe"}),
+        ("whats in project lee remodel", "find_jobs", {"project": "lee remodel"}),
+        (
+            "whos free tmrw afternoon",
+            "list_appointments",
+            {"range": {"from": "2026-11-25", "to": "2026-11-25"}, "start": "12:00", "end": "17:00"},
+        ),
+        (
+            "any openings thursday morning",
+            "list_appointments",
+            {"free": True, "start": "08:00", "end": "12:00"},
+        ),
+        ("any instructions on appt 4410?", "show_job", {"appointment_id": 4410, "focus": "instructions"}),
+        ("move 1010 to feb 30", "reschedule_appointment", {"job_id": 1010, "when": None}),
     ],
 )
 def test_a_read_keeps_every_filter_said(text: str, intent: str, slots: dict[str, Any]) -> None:

@@ -33,7 +33,7 @@ def check(result: dict[str, Any], *, nested: bool = False) -> None:
     assert result["intent"] in INTENTS
     json.loads(json.dumps(result))
     allowed = (
-        set(load_grammar().intents[result["intent"]].slots)
+        set(load_grammar().intents[result["intent"]].outputs)
         if result["intent"] in load_grammar().intents
         else set()
     )

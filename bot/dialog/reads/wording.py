@@ -1,24 +1,26 @@
 """What a look-up says besides what the intent parser reads: the filters a dispatcher puts in words.
 
-The parser gives a read's contract slots (CONTRACT section 2); phrases it has no slot for would be
-silently dropped ("projects *in progress*", "*unassigned* jobs", "jobs in the *whole-home repipe*
-project", "*who's free* tomorrow afternoon", "show *appointment* 5040"). `refine` reads them from the text
-into the read's own slots, which the reads in this package apply (or say they couldn't):
+The parser (intents/, the one home for reading text) gives a read's contract slots (CONTRACT section 2),
+and a few more where the dialog needs them: `show_job` with `appointment_id` ("show appointment 5040"),
+`list_appointments` with `start`/`end` ("whos free tmrw afternoon"), `find_jobs` with a `project` or a
+`customer` by name. Filters it has no slot for would be silently dropped ("projects *in progress*",
+"*unassigned* jobs", "*who's free*"). `refine` adds them as the read's own slots, which the reads in this
+package apply (or say they couldn't):
 
 | slot | read | from |
 |---|---|---|
-| `status` | find_jobs | "holds", "cancellations" when the parser gave none |
+| `status` | find_jobs | "show me everything on hold" when the parser read no request |
+| `technician` | find_jobs | a `customer` name not said as one ("jobs for Sarah Lopez"): looked up as both |
 | `unassigned` | find_jobs, list_appointments | "unassigned", "not assigned", "no tech" |
-| `project` | find_jobs | "the X project", "project X" (a name) |
 | `location` | find_jobs | "at 396 Hillcrest" (street words) |
 | `kind` | find_jobs | words before "jobs" that are no status ("furnace repair jobs", "plumbing jobs") |
 | `by_reason` | find_jobs | "cancellations by reason" |
 | `priority` | find_jobs | "high priority jobs", "urgent jobs" |
 | `phone` | find_jobs | "jobs for 555-2008" (a customer's phone number or its end) |
 | `project_status` / `project` | find_projects | "in progress", "not started", "completed"; "the X project" |
-| `free` (+ `start`/`end`) | list_appointments | "who's free tomorrow afternoon" |
+| `free` | list_appointments | "who's free tomorrow afternoon" (the parser gives the days and hours) |
 | `next` | list_appointments | "my next job" |
-| `appointment_id`, `focus` | show_job | "show appointment 5040", "special instructions on 1030", "address for" |
+| `focus` | show_job | "special instructions on 1030", "address for" |
 
 Pure functions of the text, `now` and the zone.
 """
@@ -140,9 +142,6 @@ _ON_STREET = re.compile(
     re.I,
 )
 _KIND_BEFORE_JOBS = re.compile(r"(?P<words>(?:[\w'-]+\s+){1,4}?)(?:jobs|calls|work orders|visits)\b", re.I)
-_FOR_NAME = re.compile(
-    r"\b(?:jobs|work|calls|work orders)\s+(?:for|of)\s+(?:the\s+)?(?P<name>[a-z][\w' .&-]{1,60})$", re.I
-)
 _PHONE = re.compile(r"(?<![\d#])(?:\(?\d{3}\)?[\s.-]?)?\d{3}[\s.-]\d{4}(?!\d)")
 _PRIORITY = re.compile(
     r"\b(?P<level>urgent|emergency|high|normal|medium|low)[- ]priority\b|\b(?P<alone>urgent|emergency)\b",
@@ -176,13 +175,9 @@ _NEXT = re.compile(
 _MINE = re.compile(
     r"\b(do i have|have i got|i have|i've got|i got|for me|assigned to me|on my plate)\b", re.I
 )
-_SHOW_APPOINTMENT = re.compile(
-    r"^(?:show|see|view|open|pull up|look up|lookup|details (?:on|for)|what'?s|whats|what is)?\s*(?:me\s+)?"
-    r"(?:the\s+)?(?:appointment|appt|visit)\s*#?\s*(?P<id>\d{3,})\??$",
-    re.I,
-)
+_INSTRUCTIONS = re.compile(r"\binstructions?\b", re.I)
+_CUSTOMER_SAID = re.compile(r"\b(customer|client)s?\b", re.I)
 _ADDRESS = re.compile(r"\b(address|where is|where's|wheres|location of)\b", re.I)
-_SETTING = re.compile(r"^\s*(set|add|update|change|put|write|make|replace|edit|clear|remove|append)\b", re.I)
 _WHO = re.compile(r"^\s*who\s+(canceled|cancelled|held|put)\b", re.I)
 
 
@@ -228,24 +223,17 @@ def kind_words(text: str) -> str | None:
     return " ".join(kept) if kept and words else None
 
 
-_WHATS_IN = re.compile(r"\bwhat(?:'?s| is)\s+(?:in|on)\b", re.I)
-
-
 def refine(
     text: str, intent: str, slots: dict[str, Any], now: datetime, tz: str
 ) -> tuple[str, dict[str, Any]]:
     """The read the text asks for, with the slots the parser left out; (intent, slots) as given otherwise."""
     said = _words(text)
     out = dict(slots)
-    shown = _SHOW_APPOINTMENT.fullmatch(said)
-    if shown and intent in {"unknown", "show_job", "delete_appointment"} and not _SETTING.match(said):
-        return "show_job", {"appointment_id": int(shown["id"])}
-    if intent == "special_instructions" and not slots.get("text") and not _SETTING.match(said):
-        out = {k: v for k, v in slots.items() if k in {"job_id", "appointment_id"}}
-        return "show_job", {**out, "focus": "instructions"}
     if intent == "show_job":
         if _ADDRESS.search(said):
             out["focus"] = "address"
+        elif _INSTRUCTIONS.search(said):
+            out["focus"] = "instructions"  # "special instructions on 1030": the parser reads a look-up
         return intent, out
     if intent == "unknown" and (_FREE.search(said) or _NEXT.search(said)):
         intent = "list_appointments"
@@ -253,8 +241,6 @@ def refine(
         return intent, _appointments(said, out, now, tz)
     if intent in {"unknown", "find_jobs"} and project_name(said) and re.search(r"\bstatus\b", said, re.I):
         return "find_projects", {"project": project_name(said)}  # "whats the status of the repipe project"
-    if intent in {"unknown", "find_projects"} and project_name(said) and _WHATS_IN.search(said):
-        return "find_jobs", _jobs(said, out, now, tz)  # "whats in the repipe project": the jobs in it
     if intent == "find_projects" or (intent == "unknown" and re.search(r"\bprojects\b", said, re.I)):
         return "find_projects", _projects(said, out)
     if intent == "unknown" and _asks_for_jobs(said):
@@ -265,6 +251,10 @@ def refine(
 
 
 def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, Any]:
+    if out.get("customer") and not out.get("technician") and not _CUSTOMER_SAID.search(said):
+        # "jobs for Sarah Lopez": the parser reads a full name as a customer's, but it may be a
+        # technician's; named.person looks a `technician` name up as both and asks only if both match
+        out["technician"] = out.pop("customer")
     if _MINE.search(said) and not out.get("technician"):
         out["technician"] = "me"  # "what jobs do i have on hold"
     if not out.get("status"):
@@ -273,10 +263,6 @@ def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, A
             out["status"] = status
     if _UNASSIGNED.search(said):
         out["unassigned"] = True
-    if not out.get("project") and out.get("project_id") is None:
-        name = project_name(said)
-        if name:
-            out["project"] = name
     if _BY_REASON.search(said):
         out["by_reason"] = True
         out.setdefault("status", "canceled")
@@ -287,19 +273,7 @@ def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, A
     phone = _PHONE.search(said)
     if phone and "job" in said.casefold():
         out["phone"] = re.sub(r"\D", "", phone[0])  # "jobs for 555-2008": the customer with that number
-        out.pop("customer_id", None)
-        out.pop("technician", None)
         return out
-    named = _FOR_NAME.search(said)
-    if named and not out.get("technician") and not out.get("customer") and not out.get("project"):
-        name = re.sub(
-            r"\s+(?:this|next|last|on|in|from|between|today|tomorrow|yesterday)\b.*$",
-            "",
-            named["name"],
-            flags=re.I,
-        )
-        if name and not _range(name, now, tz) and not _UNASSIGNED.search(name):
-            out["technician"] = name  # a technician's or a customer's name: find_jobs looks in both
     street = _AT_STREET.search(said) or _ON_STREET.search(said)
     if street and not out.get("customer") and _is_street(street["street"], now, tz):
         out["location"] = street["street"].strip()
@@ -322,9 +296,7 @@ def _is_street(words: str, now: datetime, tz: str) -> bool:
 
 
 def _asks_for_jobs(said: str) -> bool:
-    """Words the parser read as no request that ask for jobs: "whats in the repipe project", "holds this week"."""
-    if project_name(said) and re.search(r"\b(what'?s|whats|what is|jobs?|show|list)\b", said, re.I):
-        return True
+    """Words the parser read as no request that ask for jobs by status: "show me everything on hold"."""
     short = len(said.split()) <= 4 or bool(_LIST_LEAD.match(said))
     return bool(status_said(said)) and (
         bool(re.search(r"\b(jobs|holds|cancellations|cancels)\b", said, re.I)) or short
@@ -345,14 +317,8 @@ def _projects(said: str, out: dict[str, Any]) -> dict[str, Any]:
 
 def _appointments(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, Any]:
     if _FREE.search(said):
-        out["free"] = True
+        out["free"] = True  # the parser gives the days and the part of the day ("whos free tmrw afternoon")
         out.pop("technician", None)
-        when = _parse("when", said, now, tz)
-        if isinstance(when, dict):
-            if when.get("start"):
-                out["start"], out["end"] = when["start"], when.get("end") or ""
-            if "range" not in out and when.get("date"):
-                out["range"] = {"from": when["date"], "to": when["date"]}
     if "range" not in out and not out.get("job_id"):
         days = _range(said, now, tz)
         if days:
