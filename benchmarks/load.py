@@ -95,6 +95,7 @@ class Row:
     driver_cpu: float = 0.0
     log_errors: int = 0
     top_error: str = ""
+    prefix: str = ""  # of the row's Redis keys (deleted at the end of the row)
     failures: list[str] = field(default_factory=list)  # a few failed conversations: what was said, the answer
 
 
@@ -178,16 +179,15 @@ def child_env(extra: dict[str, str]) -> dict[str, str]:
 
 @contextlib.asynccontextmanager
 async def children(roles: list[tuple[str, dict[str, str]]], workdir: Path) -> AsyncIterator[list[Child]]:
-    started: list[Child] = []
+    started = [Child(role, child_env(env), workdir) for role, env in roles]
     try:
-        for role, env in roles:
-            child = Child(role, child_env(env), workdir)
-            started.append(child)
-            await child.start()
+        # they import the bot in parallel; every start is awaited before a failure stops them all
+        for result in await asyncio.gather(*(child.start() for child in started), return_exceptions=True):
+            if isinstance(result, BaseException):
+                raise result
         yield started
     finally:
-        for child in started:
-            await child.stop()
+        await asyncio.gather(*(child.stop() for child in started))
 
 
 async def get_json(http: aiohttp.ClientSession, url: str) -> dict[str, Any]:
@@ -360,9 +360,9 @@ async def run_row(
     workdir: Path,
     http: aiohttp.ClientSession,
 ) -> Row:
-    row = Row(scenario=scenario, app=app, processes=processes, offered=rate)
-    per_conversation = EVENTS_PER_CONVERSATION[scenario]
     prefix = f"stbot-bench-{uuid.uuid4().hex[:10]}"
+    row = Row(scenario=scenario, app=app, processes=processes, offered=rate, prefix=prefix)
+    per_conversation = EVENTS_PER_CONVERSATION[scenario]
     slack = LoadSlack()
     users = []
     for n in range(options.users):

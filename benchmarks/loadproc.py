@@ -22,6 +22,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import socket
 import sys
 from contextlib import AsyncExitStack
@@ -250,7 +251,20 @@ def run_bare() -> None:
     asyncio.run(_serve(http_app, sock, log_level="info"))
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this process when the driver dies (even by SIGKILL), so no server is left behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:
+        sys.exit(1)
+
+
 ROLES = {"sim": run_sim, "bot": run_bot, "bare": run_bare}
 
 if __name__ == "__main__":
+    _die_with_parent()
     ROLES[sys.argv[1]]()
