@@ -71,6 +71,7 @@ class Options:
     st_latency_ms: int = 0
     st_rate_limit: int | None = None
     job_copies: int = 20
+    logs: str | None = None  # a directory that keeps each process's log
 
 
 @dataclass
@@ -236,6 +237,29 @@ class AiohttpPoster:
 
 
 @dataclass
+class MovableJob:
+    id: int
+    day: str  # "december 7"
+    hour: str  # where its appointment starts now, as the driver knows it: "2pm"
+    usable: bool = True
+
+
+class JobBook:
+    """The jobs the reschedule conversations move (one book for the whole run: rows share the simulator)."""
+
+    def __init__(self, movable: list[list[Any]]) -> None:
+        self.jobs = collections.deque(MovableJob(int(j), str(day), str(hour)) for j, day, hour in movable)
+
+    def take(self) -> MovableJob:
+        for _ in range(len(self.jobs)):
+            job = self.jobs[0]
+            self.jobs.rotate(-1)
+            if job.usable:
+                return job
+        raise RuntimeError("no job left to reschedule")
+
+
+@dataclass
 class User:
     id: str
     channel: str
@@ -246,7 +270,13 @@ class Drive:
     """The simulated users of one row and what they measured."""
 
     def __init__(
-        self, scenario: str, app: str, bots: list[SlackHarness], slack: LoadSlack, sim: dict[str, Any]
+        self,
+        scenario: str,
+        app: str,
+        bots: list[SlackHarness],
+        slack: LoadSlack,
+        sim: dict[str, Any],
+        book: JobBook,
     ) -> None:
         self.scenario = scenario
         self.app = app
@@ -254,8 +284,7 @@ class Drive:
         self.slack = slack
         self.turn = itertools.count()
         self.jobs = collections.deque(sim["jobs"])
-        self.movable = collections.deque(sim["movable"])
-        self.moved_to: dict[int, str] = {}
+        self.book = book
         self.acks: list[float] = []
         self.replies: list[float] = []
         self.http_errors = 0
@@ -306,11 +335,9 @@ class Drive:
                 return True
             self.note_failure(f"show job {job}", reply)
             return False
-        job, day, now_at = self.movable[0]
-        self.movable.rotate(-1)
-        # each use of a job moves it to another hour of its day than the last one (whatever became of it)
-        hour = next(h for h in MOVE_HOURS if h not in (now_at, self.moved_to.get(job)))
-        self.moved_to[job] = hour
+        movable = self.book.take()
+        job, day = movable.id, movable.day
+        hour = next(h for h in MOVE_HOURS if h != movable.hour)  # another hour of the same day
         card = await self.send_and_wait(
             user, lambda: bot.dm(user.id, f"reschedule job {job} to {day} {hour}"), deadline
         )
@@ -323,7 +350,9 @@ class Drive:
             user, lambda: self.bot().click(user.id, message, CONFIRM_ACTION), deadline
         )
         if done is not None and done["method"] == "chat.update" and "done" in _all_text(done).lower():
+            movable.hour = hour
             return True
+        movable.usable = False  # where it is now is not known: later conversations leave it alone
         self.note_failure(f"confirm job {job}", done)
         return False
 
@@ -357,6 +386,7 @@ async def run_row(
     processes: int,
     rate: float,
     sim: Child,
+    book: JobBook,
     workdir: Path,
     http: aiohttp.ClientSession,
 ) -> Row:
@@ -397,11 +427,11 @@ async def run_row(
                 ]
                 for bot in bots[1:]:
                     bot._ids = bots[0]._ids  # one sequence of event ids and message ts across processes
-                drive = Drive(scenario, app, bots, slack, sim.info)
+                drive = Drive(scenario, app, bots, slack, sim.info, book)
                 idle = collections.deque(users)
 
                 # warm-up: every user once (Slack profiles, staff lists, tokens, connections), not measured
-                warm = Drive("show", app, bots, slack, sim.info)
+                warm = Drive("show", app, bots, slack, sim.info, book)
                 deadline = time.perf_counter() + 30
                 for start in range(0, len(users), 20):
                     await asyncio.gather(*(warm.conversation(u, deadline) for u in users[start : start + 20]))
@@ -444,6 +474,10 @@ async def run_row(
                 row.driver_cpu = 100 * (after["driver_cpu"] - before["driver_cpu"]) / wall
                 row.rss_mb = max(child.peak_rss_mb() for child in apps)
                 counted = [child.log_errors() for child in apps]
+                if options.logs:
+                    for n, child in enumerate(apps):
+                        keep = Path(options.logs) / f"{scenario}-{app}-x{processes}-{int(rate)}-{n}.log"
+                        keep.write_bytes(child.log_path.read_bytes())
                 row.log_errors = sum(n for n, _ in counted)
                 row.top_error = next((top for _, top in counted if top), "")
     finally:
@@ -487,6 +521,8 @@ async def cleanup_redis(url: str, prefix: str) -> int:
 
 async def run(options: Options, *, progress: Any = None) -> list[Row]:
     rows: list[Row] = []
+    if options.logs:
+        Path(options.logs).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="stbot-load-") as tmp:
         workdir = Path(tmp)
         sim_env = {
@@ -502,11 +538,14 @@ async def run(options: Options, *, progress: Any = None) -> list[Row]:
             aiohttp.ClientSession(connector=connector, timeout=timeout) as http,
         ):
             apps = APPS if options.floor else ("bot",)
+            book = JobBook(sim.info["movable"])
             for scenario in options.scenarios:
                 for rate in options.rates:
                     for processes in options.processes:
                         for app in apps:
-                            row = await run_row(options, scenario, app, processes, rate, sim, workdir, http)
+                            row = await run_row(
+                                options, scenario, app, processes, rate, sim, book, workdir, http
+                            )
                             rows.append(row)
                             if progress:
                                 progress(row)
@@ -578,6 +617,7 @@ def parse_args(argv: list[str]) -> Options:
     parser.add_argument(
         "--st-rate-limit", type=int, default=None, help="ServiceTitan requests/s (off by default)"
     )
+    parser.add_argument("--logs", default=None, help="a directory to keep the processes' logs in")
     args = parser.parse_args(argv)
     scenarios = [s.strip() for s in args.scenario.split(",") if s.strip()]
     for scenario in scenarios:
@@ -594,7 +634,7 @@ def parse_args(argv: list[str]) -> Options:
     return Options(
         scenarios=scenarios, rates=rates, duration=args.duration, processes=processes,
         floor=not args.no_floor, users=args.users, drain=args.drain, redis_url=args.redis,
-        st_latency_ms=args.st_latency_ms, st_rate_limit=args.st_rate_limit,
+        st_latency_ms=args.st_latency_ms, st_rate_limit=args.st_rate_limit, logs=args.logs,
     )  # fmt: skip
 
 
