@@ -72,6 +72,7 @@ class Options:
     st_rate_limit: int | None = None
     job_copies: int = 20
     logs: str | None = None  # a directory that keeps each process's log
+    breakdown: bool = False  # print the calls per conversation by kind under the table
 
 
 @dataclass
@@ -96,6 +97,9 @@ class Row:
     driver_cpu: float = 0.0
     log_errors: int = 0
     top_error: str = ""
+    calls: dict[str, float] = field(
+        default_factory=dict
+    )  # per conversation: "ST GET /jpm/...", "store load x"
     prefix: str = ""  # of the row's Redis keys (deleted at the end of the row)
     failures: list[str] = field(default_factory=list)  # a few failed conversations: what was said, the answer
 
@@ -436,6 +440,8 @@ async def run_row(
                 for start in range(0, len(users), 20):
                     await asyncio.gather(*(warm.conversation(u, deadline) for u in users[start : start + 20]))
 
+                if app == "bot":
+                    await _watcher_settled(apps, sim, http)
                 before = await _sample(apps, sim, http)
                 total = int(rate / per_conversation * options.duration)
                 started = time.perf_counter()
@@ -466,6 +472,10 @@ async def run_row(
                 started_conversations = max(1, total - row.busy)
                 row.st_per_conversation = (after["st"] - before["st"]) / started_conversations
                 row.redis_per_conversation = (after["redis"] - before["redis"]) / started_conversations
+                row.calls = {
+                    name: n / started_conversations
+                    for name, n in sorted((after["calls"] - before["calls"]).items())
+                }
                 cpu = after["cpu"] - before["cpu"]
                 row.cpu_ms_per_event = cpu * 1000 / max(1, drive.events)
                 wall = after["at"] - before["at"]
@@ -487,19 +497,38 @@ async def run_row(
     return row
 
 
-async def _sample(apps: list[Child], sim: Child, http: aiohttp.ClientSession) -> dict[str, float]:
+async def _sample(apps: list[Child], sim: Child, http: aiohttp.ClientSession) -> dict[str, Any]:
     redis = 0
+    calls: collections.Counter[str] = collections.Counter()
     for child in apps:
-        redis += int((await get_json(http, child.url + "/_bench/stats"))["redis"])
-    st = int((await get_json(http, sim.url + "/_bench/stats"))["requests"])
+        stats = await get_json(http, child.url + "/_bench/stats")
+        redis += int(stats["redis"])
+        calls.update({f"store {name}": n for name, n in stats.get("calls", {}).items()})
+    sim_stats = await get_json(http, sim.url + "/_bench/stats")
+    calls.update({f"ST {name}": n for name, n in sim_stats["calls"].items()})
     return {
         "at": time.perf_counter(),
         "redis": redis,
-        "st": st,
+        "st": int(sim_stats["requests"]),
+        "calls": calls,
         "cpu": sum(child.cpu_seconds() for child in apps),
         "sim_cpu": sim.cpu_seconds(),
         "driver_cpu": time.process_time(),
     }
+
+
+async def _watcher_settled(apps: list[Child], sim: Child, http: aiohttp.ClientSession) -> None:
+    """Wait (at most 20 s) until the alert watcher's first cycle is over: started with the process, it
+    reads every job's changes once, which is not the load being measured."""
+    give_up = time.perf_counter() + 20
+    last: dict[str, int] = {}
+    while time.perf_counter() < give_up:
+        calls = (await _sample(apps, sim, http))["calls"]
+        now = {name: n for name, n in calls.items() if "alert-" in name or "/export/" in name}
+        if now and now == last:
+            return
+        last = now
+        await asyncio.sleep(0.5)
 
 
 async def cleanup_redis(url: str, prefix: str) -> int:
@@ -522,7 +551,7 @@ async def cleanup_redis(url: str, prefix: str) -> int:
 async def run(options: Options, *, progress: Any = None) -> list[Row]:
     rows: list[Row] = []
     if options.logs:
-        Path(options.logs).mkdir(parents=True, exist_ok=True)
+        os.makedirs(options.logs, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="stbot-load-") as tmp:
         workdir = Path(tmp)
         sim_env = {
@@ -573,7 +602,7 @@ def format_row(row: Row) -> list[str]:
     ]  # fmt: skip
 
 
-def format_table(rows: list[Row]) -> str:
+def format_table(rows: list[Row], *, breakdown: bool = False) -> str:
     header = " ".join(f"{name:>{width}}" for name, width in COLUMNS)
     lines = [header, "-" * len(header)]
     for row in rows:
@@ -583,6 +612,13 @@ def format_table(rows: list[Row]) -> str:
     notes = [f"  {r.scenario} {r.app} x{r.processes}: {r.top_error}" for r in rows if r.top_error]
     if notes:
         lines += ["most common ERROR line per row:", *notes]
+    if breakdown:
+        for r in rows:
+            if r.calls:
+                lines.append(
+                    f"calls per conversation, {r.scenario} {r.app} x{r.processes} at {r.offered:g}/s:"
+                )
+                lines += [f"  {n:6.2f}  {name}" for name, n in sorted(r.calls.items(), key=lambda c: -c[1])]
     failed = [f"  {r.scenario} {r.app} x{r.processes}: {f}" for r in rows for f in r.failures]
     if failed:
         lines += ["failed conversations (up to 3 per row):", *failed]
@@ -617,6 +653,9 @@ def parse_args(argv: list[str]) -> Options:
     parser.add_argument(
         "--st-rate-limit", type=int, default=None, help="ServiceTitan requests/s (off by default)"
     )
+    parser.add_argument(
+        "--breakdown", action="store_true", help="also list ServiceTitan requests and store calls by kind"
+    )
     parser.add_argument("--logs", default=None, help="a directory to keep the processes' logs in")
     args = parser.parse_args(argv)
     scenarios = [s.strip() for s in args.scenario.split(",") if s.strip()]
@@ -634,7 +673,7 @@ def parse_args(argv: list[str]) -> Options:
     return Options(
         scenarios=scenarios, rates=rates, duration=args.duration, processes=processes,
         floor=not args.no_floor, users=args.users, drain=args.drain, redis_url=args.redis,
-        st_latency_ms=args.st_latency_ms, st_rate_limit=args.st_rate_limit, logs=args.logs,
+        st_latency_ms=args.st_latency_ms, st_rate_limit=args.st_rate_limit, logs=args.logs, breakdown=args.breakdown,
     )  # fmt: skip
 
 
@@ -654,5 +693,5 @@ def main(argv: list[str]) -> int:
             ),
         )
     )
-    print(format_table(rows))
+    print(format_table(rows, breakdown=options.breakdown))
     return 0

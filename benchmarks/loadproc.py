@@ -19,9 +19,11 @@ stderr only. Roles:
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -140,9 +142,8 @@ def run_sim() -> None:
 
     async def stats(request: Request) -> Response:
         served = sim.request_log
-        return JSONResponse(
-            {"requests": len(served), "token": sum(1 for _, path, _ in served if path.endswith("/token"))}
-        )
+        calls = collections.Counter(f"{verb} {re.sub(r'/[0-9]+', '/N', path)}" for verb, path, _ in served)
+        return JSONResponse({"requests": len(served), "calls": dict(calls)})
 
     app = Starlette(routes=[Route(STATS_PATH, stats), Mount("/", app=sim.app)])
     sock = _listen()
@@ -169,6 +170,25 @@ def _count_redis_round_trips() -> None:
     AbstractConnection.send_packed_command = counted  # type: ignore[method-assign]
 
 
+_store_calls: collections.Counter[str] = collections.Counter()
+
+
+def _count_store_calls() -> None:
+    """Count the store's calls by method and namespace (`load slack-user`), for --breakdown."""
+    from bot.store import RedisStore
+
+    for name in ("load", "save", "delete", "compare_and_set", "add_once"):
+        method = getattr(RedisStore, name)
+
+        async def counted(
+            self: Any, *args: Any, _name: str = name, _method: Any = method, **kwargs: Any
+        ) -> Any:
+            _store_calls[f"{_name} {kwargs.get('namespace')}"] += 1
+            return await _method(self, *args, **kwargs)
+
+        setattr(RedisStore, name, counted)
+
+
 def _store_under_prefix(prefix: str) -> None:
     """`build_bot` opens the store with the production prefix; the benchmark's keys get their own."""
     import bot.store
@@ -187,13 +207,14 @@ def run_bot() -> None:
     from bot.slack.server import build_bot, build_http_app
 
     _count_redis_round_trips()
+    _count_store_calls()
     _store_under_prefix(os.environ["BENCH_REDIS_PREFIX"])
     # as bot.slack.server.run_bot sets it up
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
 
     async def stats(request: Request) -> Response:
-        return JSONResponse({"redis": _redis_round_trips})
+        return JSONResponse({"redis": _redis_round_trips, "calls": dict(_store_calls)})
 
     async def serve() -> None:
         async with AsyncExitStack() as stack:
