@@ -350,13 +350,15 @@ class Drive:
             return False
         message = {"channel": card["channel"], "ts": card["ts"], "text": card.get("text"),
                    "blocks": card.get("blocks") or []}  # fmt: skip
+        # Until "Done" arrives, where the job is now is not known (a click can be cut off by the deadline
+        # after the write): later conversations leave it alone.
+        movable.usable = False
         done = await self.send_and_wait(
             user, lambda: self.bot().click(user.id, message, CONFIRM_ACTION), deadline
         )
         if done is not None and done["method"] == "chat.update" and "done" in _all_text(done).lower():
-            movable.hour = hour
+            movable.hour, movable.usable = hour, True
             return True
-        movable.usable = False  # where it is now is not known: later conversations leave it alone
         self.note_failure(f"confirm job {job}", done)
         return False
 
