@@ -44,8 +44,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import uvicorn
 
-from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, serve
+from benchmarks.loadproc import listen_socket
+from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
 from tests.slack.harness import SIGNING_SECRET, SlackHarness, make_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -218,6 +220,28 @@ class LoadSlack(FakeSlack):
         if queue is not None and method in ("chat.postMessage", "chat.update") and answer.get("ok"):
             queue.put_nowait((time.perf_counter(), method, params, answer))
         return answer
+
+
+@contextlib.asynccontextmanager
+async def serve_here(app: Any) -> AsyncIterator[str]:
+    """Serve an ASGI app (the fake Slack) in this process on a free port with TCP_NODELAY; yields its URL."""
+    sock = listen_socket()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        give_up = time.monotonic() + 10
+        while not server.started:
+            if task.done():
+                task.result()
+            if time.monotonic() > give_up:
+                raise RuntimeError("the fake Slack did not start")
+            await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 10)
+        sock.close()
 
 
 class AiohttpPoster:
@@ -408,7 +432,7 @@ async def run_row(
         slack.inbox[user.channel] = user.queue
         users.append(user)
     try:
-        async with serve(slack.app()) as slack_url:
+        async with serve_here(slack.app()) as slack_url:
             slack.base_url = slack_url
             env = {
                 "SLACK_BOT_TOKEN": BOT_TOKEN,
