@@ -95,6 +95,7 @@ class Row:
     cpu_ms_per_event: float = 0.0
     rss_mb: float = 0.0
     app_cpu: float = 0.0  # percent of one core, all processes of the app together
+    app_waited: float = 0.0  # percent of the time its processes were ready to run but had no core
     sim_cpu: float = 0.0
     driver_cpu: float = 0.0
     log_errors: int = 0
@@ -149,6 +150,11 @@ class Child:
         assert self.proc is not None
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+    def runqueue_seconds(self) -> float:
+        """Time this process was ready to run but waited for a core (the machine's other work)."""
+        assert self.proc is not None
+        return int(Path(f"/proc/{self.proc.pid}/schedstat").read_text().split()[1]) / 1e9
 
     def peak_rss_mb(self) -> float:
         assert self.proc is not None
@@ -506,6 +512,7 @@ async def run_row(
                 row.cpu_ms_per_event = cpu * 1000 / max(1, drive.events)
                 wall = after["at"] - before["at"]
                 row.app_cpu = 100 * cpu / wall
+                row.app_waited = 100 * (after["waited"] - before["waited"]) / wall
                 row.sim_cpu = 100 * (after["sim_cpu"] - before["sim_cpu"]) / wall
                 row.driver_cpu = 100 * (after["driver_cpu"] - before["driver_cpu"]) / wall
                 row.rss_mb = max(child.peak_rss_mb() for child in apps)
@@ -538,6 +545,7 @@ async def _sample(apps: list[Child], sim: Child, http: aiohttp.ClientSession) ->
         "st": int(sim_stats["requests"]),
         "calls": calls,
         "cpu": sum(child.cpu_seconds() for child in apps),
+        "waited": sum(child.runqueue_seconds() for child in apps),
         "sim_cpu": sim.cpu_seconds(),
         "driver_cpu": time.process_time(),
     }
@@ -610,7 +618,7 @@ async def run(options: Options, *, progress: Any = None) -> list[Row]:
 COLUMNS = [
     ("scenario", 10), ("app", 4), ("procs", 5), ("offered/s", 9), ("answered/s", 10), ("conv ok", 11),
     ("busy", 5), ("ack p50", 7), ("p99", 6), ("max", 6), ("reply p50", 9), ("p99", 6), ("max", 6),
-    ("ST/conv", 7), ("Redis/conv", 10), ("CPU ms/ev", 9), ("app CPU%", 8), ("RSS MB", 6),
+    ("ST/conv", 7), ("Redis/conv", 10), ("CPU ms/ev", 9), ("app CPU%", 8), ("no core%", 8), ("RSS MB", 6),
     ("sim CPU%", 8), ("drv CPU%", 8), ("errors", 6),
 ]  # fmt: skip
 
@@ -623,7 +631,7 @@ def format_row(row: Row) -> list[str]:
         f"{_p(row.replies, 0.5):.0f}", f"{_p(row.replies, 0.99):.0f}",
         f"{max(row.replies, default=float('nan')):.0f}",
         f"{row.st_per_conversation:.1f}", f"{row.redis_per_conversation:.1f}", f"{row.cpu_ms_per_event:.2f}",
-        f"{row.app_cpu:.0f}", f"{row.rss_mb:.0f}", f"{row.sim_cpu:.0f}", f"{row.driver_cpu:.0f}",
+        f"{row.app_cpu:.0f}", f"{row.app_waited:.0f}", f"{row.rss_mb:.0f}", f"{row.sim_cpu:.0f}", f"{row.driver_cpu:.0f}",
         str(row.log_errors + row.http_errors),
     ]  # fmt: skip
 
