@@ -382,12 +382,16 @@ class Drive:
                    "blocks": card.get("blocks") or []}  # fmt: skip
         # Until "Done" arrives, where the job is now is not known (a click can be cut off by the deadline
         # after the write): later conversations leave it alone.
-        movable.usable = False
+        # (The bare app moves nothing, so its rows leave the book as it is.)
+        moves = self.app == "bot"
+        movable.usable = not moves
         done = await self.send_and_wait(
             user, lambda: self.bot().click(user.id, message, CONFIRM_ACTION), deadline
         )
         if done is not None and done["method"] == "chat.update" and "done" in _all_text(done).lower():
-            movable.hour, movable.usable = hour, True
+            movable.usable = True
+            if moves:
+                movable.hour = hour
             return True
         self.note_failure(f"confirm job {job}", done)
         return False
