@@ -10,6 +10,7 @@ BENCHMARKS: dict[str, str] = {
     "client": "ServiceTitan client per-call overhead vs a bare httpx call, against the in-process simulator",
     "alerts": "change at the simulator -> alert post (p50, max) and ServiceTitan calls per idle poll",
     "intents": "intent parser time per utterance vs dateparser.search_dates, and import time of intents",
+    "load": "N users through POST /slack/events (1 and 2 processes, Redis, simulator) vs a bare Bolt app",
 }
 
 

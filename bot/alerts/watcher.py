@@ -43,6 +43,7 @@ log = logging.getLogger("bot.alerts")
 
 FEED_NAMESPACE = "alert-feed"
 SEEN_NAMESPACE = "alert-seen"
+REMEMBER_CONCURRENCY = 8  # snapshot saves in flight at once (see _remember)
 SEEN_TTL_SECONDS = 90 * 24 * 3600  # refreshed by every change of the record
 BASELINE_DAYS = 60  # the first start records rows changed this recently as "how things are now"
 LEASE_NAME = "watcher"
@@ -141,14 +142,16 @@ class Watcher:
         return record.value if record is not None else None
 
     async def _remember(self, feed: str, snapshots: dict[int, Snapshot]) -> None:
+        # A few saves at a time: each one in flight holds one of the store's pooled connections, and a
+        # hundred at once emptied the pool that users' requests share ("Too many connections").
         items = list(snapshots.items())
-        for start in range(0, len(items), 100):
+        for start in range(0, len(items), REMEMBER_CONCURRENCY):
             await asyncio.gather(
                 *(
                     self.store.save(
                         namespace=SEEN_NAMESPACE, key=f"{feed}:{rid}", value=snap, ttl=SEEN_TTL_SECONDS
                     )
-                    for rid, snap in items[start : start + 100]
+                    for rid, snap in items[start : start + REMEMBER_CONCURRENCY]
                 )
             )
 
