@@ -36,6 +36,8 @@ class Write:
     questions: this intent's own wording of a slot's question, slot -> (question, example answer).
     doing: what it is, for "you're in the middle of …" ("putting a job on hold").
     done: "… so it can't be <done>" ("put on hold").
+    say: the request in words on a "Did you mean…" button, with its slots ("Put {target} on hold"; the
+        fields are those of `bot.dialog.didyoumean.words`).
     plan: the card and the operation, from the settled steps.
     operations: the ServiceTitan calls its plan and its undo send.
     requires: the status the job or appointment must be in ("isn't canceled (it's Scheduled)").
@@ -54,6 +56,7 @@ class Write:
     correctable: tuple[str, ...]
     doing: str
     done: str
+    say: str
     plan: Callable[[Pending, Ctx], Plan]
     operations: tuple[type[Operation], ...]
     questions: Mapping[str, tuple[str, str]] = field(default_factory=dict)

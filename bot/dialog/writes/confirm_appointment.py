@@ -42,6 +42,7 @@ WRITE = Write(
     correctable=("appointment_id",),
     doing="marking a visit confirmed",
     done="confirmed",
+    say="Mark {visit} confirmed",
     plan=plan,
     operations=(ConfirmAppointment, RemoveAppointmentConfirmation),
     appointment_check=_already,

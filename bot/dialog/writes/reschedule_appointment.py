@@ -54,6 +54,7 @@ WRITE = Write(
     questions={"when": ("When should it move to?", "Friday 2pm, or Thursday morning")},
     doing="rescheduling",
     done="rescheduled",
+    say="Reschedule {target}{to_when}",
     plan=plan,
     operations=(RescheduleAppointment,),
     not_while_working=True,

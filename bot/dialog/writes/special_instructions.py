@@ -39,6 +39,7 @@ WRITE = Write(
     questions={"text": ("What are the special instructions?", "Gate code 4411")},
     doing="setting special instructions",
     done="changed",
+    say="Set special instructions on {target}",
     plan=plan,
     operations=(SetSpecialInstructions,),
     no_undo="there were none before, and they can't be emptied from here",

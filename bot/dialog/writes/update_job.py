@@ -52,6 +52,7 @@ WRITE = Write(
     correctable=("priority", "summary"),
     doing="updating a job",
     done="updated",
+    say="Update {target}",
     plan=plan,
     operations=(UpdateJob,),
     no_undo="it had no summary before, and one can't be emptied from here",
