@@ -1,35 +1,18 @@
-"""The intent names of CONTRACT section 2 (the public vocabulary of the parser)."""
+"""The intent names of CONTRACT section 2 (the public vocabulary of the parser).
+
+They come from the data: one sentences file per intent (`intents/data/sentences/<intent>.yaml`, the files
+starting with `_` hold shared rules), plus `unknown` for what matches nothing. Adding an intent is adding
+its sentences file; `tests/intents/test_fixtures.py` checks the names against CONTRACT section 2.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+SENTENCES_DIR = Path(__file__).parent / "data" / "sentences"
+
 INTENTS: tuple[str, ...] = (
-    "reschedule_appointment",
-    "book_job",
-    "add_appointment",
-    "delete_appointment",
-    "hold_appointment",
-    "remove_appointment_hold",
-    "cancel_job",
-    "remove_cancellation",
-    "hold_job",
-    "assign_technician",
-    "unassign_technician",
-    "reassign_technician",
-    "complete_job",
-    "confirm_appointment",
-    "running_late",
-    "update_job",
-    "special_instructions",
-    "add_note",
-    "list_notes",
-    "show_job",
-    "find_jobs",
-    "list_appointments",
-    "find_projects",
-    "subscribe_alerts",
-    "unsubscribe_alerts",
-    "help",
-    "cancel_dialog",
+    *sorted(path.stem for path in SENTENCES_DIR.glob("*.yaml") if not path.stem.startswith("_")),
     "unknown",
 )
 

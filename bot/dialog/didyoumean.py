@@ -23,6 +23,7 @@ from bot.dialog.messages import Asker, Button, Reply
 from bot.dialog.rules import pick_option
 from bot.dialog.settle import new_token
 from bot.dialog.state import Conversation, OfferedReadings
+from bot.dialog.writes import WRITES
 
 MAX_READINGS = 3  # buttons besides "Something else"
 # A reading the parser's classifier made with less confidence than this is asked about, not taken.
@@ -35,25 +36,10 @@ MAX_LABEL = 75  # Slack's button text
 # "appointment 5001" (or "a job"); `{visit}` an appointment ("appointment 5001", "the visit of job 3307");
 # `{technician}` the name said (or "a technician"); `{to_when}`,
 # `{on_when}` and `{range}` a time said (or nothing); `{status}` a status filter ("canceled ").
+# A write intent's line is the `say` of its module (bot/dialog/writes/<intent>.py); the others are here.
 # Every intent the dialog can do has a line (tests/dialog/test_did_you_mean.py fails on one missing).
 SAY: dict[str, str] = {
-    "reschedule_appointment": "Reschedule {target}{to_when}",
-    "book_job": "Book a job{for_customer}{on_when}",
-    "add_appointment": "Add a visit to {target}{on_when}",
-    "delete_appointment": "Delete {visit}",
-    "hold_appointment": "Put {visit} on hold",
-    "remove_appointment_hold": "Take {visit} off hold",
-    "cancel_job": "Cancel {target}",
-    "remove_cancellation": "Un-cancel {target}",
-    "hold_job": "Put {target} on hold",
-    "assign_technician": "Assign {technician} to {target}",
-    "unassign_technician": "Take {technician} off {target}",
-    "reassign_technician": "Give {target} to {technician}",
-    "update_job": "Update {target}",
-    "special_instructions": "Set special instructions on {target}",
-    "add_note": "Add a note to {target}",
-    "complete_job": "Complete {target}",
-    "confirm_appointment": "Mark {visit} confirmed",
+    **{intent: write.say for intent, write in WRITES.items()},
     "running_late": "Tell the office you're running late to {target}",
     "show_job": "Show {target}",
     "list_notes": "Notes on {target}",

@@ -81,6 +81,9 @@ def doing(what: str, args: dict[str, Any]) -> str:
         return "looking for that customer"
     if what in {"technicians", "hold_reasons", "cancel_reasons", "job_types", "business_units"}:
         return f"loading the list of {what.replace('_', ' ')}"
+    if what == "references":  # the lists a write's steps need (bot.dialog.resolve.references)
+        names = [name.replace("_", " ") for name in str(args.get("names", "")).split(",") if name]
+        return f"loading the list{'s' if len(names) > 1 else ''} of {' and '.join(names) or 'job types'}"
     return "looking that up"
 
 

@@ -96,6 +96,12 @@ async def job_facts(client: ServiceTitanClient, refdata: ReferenceData, args: di
     return await refdata.job_facts(int(args["job_id"]))
 
 
+async def references(client: ServiceTitanClient, refdata: ReferenceData, args: dict[str, Any]) -> Row:
+    """Several reference lists at once (`names`: comma-separated keys of REFERENCE_FIELDS), by name."""
+    names = [name for name in str(args["names"]).split(",") if name]
+    return dict(zip(names, await together(*(refdata.reference(name) for name in names)), strict=True))
+
+
 async def help_examples(
     client: ServiceTitanClient, refdata: ReferenceData, args: dict[str, Any]
 ) -> list[str]:
@@ -110,6 +116,7 @@ LOOKUPS: dict[str, Lookup] = {
     "customers_named": customers_named,
     "conflicts": conflicts,
     "job_facts": job_facts,
+    "references": references,
     "help": help_examples,
 }
 # A card's "before" comes from these; the runner stamps when it was read (a confirm re-reads an old one).

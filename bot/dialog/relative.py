@@ -15,24 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from intents import parse_slot
+from intents.timeparse import COUNT_WORDS
 
 SHIFT_KEYS = ("shift_minutes", "shift_days")
 
-_NUMBER_WORDS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "a couple of": 2,
-    "a couple": 2,
-    "couple of": 2,
-    "couple": 2,
-    "a few": 3,
-}
+# The parser's count words ("one" ... "twelve", "couple") and the phrases of an amount around them.
+_NUMBER_WORDS = {**COUNT_WORDS, "a couple of": 2, "a couple": 2, "couple of": 2, "a few": 3}
 _AMOUNT = (
     r"(?P<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|(?:a\s+)?couple(?:\s+of)?|a\s+few)\s*"
     r"(?P<unit>hours?|hrs?|h|minutes?|mins?|m|days?)\b"

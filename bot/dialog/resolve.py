@@ -72,6 +72,7 @@ class Ctx:
     appointments: list[Row] = field(default_factory=list)
     assigned: list[Row] = field(default_factory=list)  # active assignments of `appointment`
     job_types: list[Row] = field(default_factory=list)
+    references: dict[str, list[Row]] = field(default_factory=dict)  # the lists the steps need (REFERENCES)
     facts: Row | None = (
         None  # the job's cached facts: type, customer, address, business unit (runner.job_facts)
     )
@@ -108,6 +109,17 @@ def _data(p: Pending, what: str, **args: Any) -> Any:
     return p.data[load.key]
 
 
+# The reference lists a step reads, loaded with the job types in one look-up before the steps run, so that
+# they are fetched together instead of one turn of the loop after another.
+STEP_REFERENCES: dict[str, str] = {"when": "arrival_windows"}
+
+
+def references(write: Write) -> list[str]:
+    """The reference lists a write's steps need: the job types, then those of STEP_REFERENCES."""
+    steps = [name.rstrip("?") for name in write.steps]
+    return ["job_types", *(STEP_REFERENCES[name] for name in steps if name in STEP_REFERENCES)]
+
+
 def write_of(intent: str) -> Write:
     """The declaration of a write intent (bot/dialog/writes/<intent>.py)."""
     from bot.dialog.writes import WRITES  # the write modules build on this one, so not at import time
@@ -119,7 +131,8 @@ def resolve(p: Pending, asker: Asker, now: datetime, *, campaign_id: int | None 
     ctx = Ctx(intent=p.intent, asker=asker, now=now, configured_campaign_id=campaign_id)
     write = write_of(p.intent)
     try:
-        ctx.job_types = _data(p, "job_types") or []
+        ctx.references = _data(p, "references", names=",".join(references(write))) or {}
+        ctx.job_types = ctx.references.get("job_types") or []
         for name in write.steps:
             optional = name.endswith("?")
             name = name.rstrip("?")
@@ -327,7 +340,7 @@ def step_when(p: Pending, ctx: Ctx) -> None:
     when = p.slots.get("when")
     if not when:
         raise _Need(AskFor("when"))
-    windows_rows = _data(p, "arrival_windows") or []
+    windows_rows = ctx.references.get("arrival_windows") or []
     unit = (ctx.job or {}).get("business_unit_id") or ctx.business_unit_id
     windows = rules.arrival_windows(windows_rows, unit)
     keep = None

@@ -9,8 +9,6 @@ ServiceTitan become messages for the user here, in one place.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -22,9 +20,8 @@ from bot.dialog.reads.registry import answer as read_answer
 from bot.dialog.refdata import FACTS_NAMESPACE, ReferenceData
 from bot.dialog.refdata import as_row as _row
 from bot.dialog.state import Called, Guard, Load, Loaded, Plan
-from bot.servicetitan import Conflict, OutcomeUnknown, ServiceTitanClient, ServiceTitanError
+from bot.servicetitan import Conflict, OutcomeUnknown, ServiceTitanError
 from bot.servicetitan.operations import UpdateJob, find_appointment, find_job, technicians_on
-from bot.store import Store
 
 log = logging.getLogger("bot.dialog")
 
@@ -54,22 +51,15 @@ FRESH_SECONDS = 60.0
 
 
 class Runner:
-    """Performs effects against one ServiceTitan tenant; reference data cached in `store` for `cache_ttl` s,
-    a job's slow-changing facts (type, customer, address, business unit; never its status) for `facts_ttl` s."""
+    """Performs effects against one ServiceTitan tenant, through `refdata` (its client and store, reference
+    data cached for `cache_ttl` s, a job's slow-changing facts — type, customer, address, business unit;
+    never its status — for `facts_ttl` s)."""
 
-    def __init__(
-        self,
-        client: ServiceTitanClient,
-        store: Store,
-        *,
-        cache_ttl: float = 900.0,
-        facts_ttl: float = 3600.0,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self.client = client
-        self.store = store
-        self.clock = clock
-        self.refdata = ReferenceData(client, store, cache_ttl=cache_ttl, facts_ttl=facts_ttl, clock=clock)
+    def __init__(self, refdata: ReferenceData) -> None:
+        self.refdata = refdata
+        self.client = refdata.client
+        self.store = refdata.store
+        self.clock = refdata.clock
 
     # ---- lookups ---------------------------------------------------------------------------------------
 

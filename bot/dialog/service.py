@@ -37,6 +37,7 @@ from bot.dialog.messages import (
 )
 from bot.dialog.notices import LateNotices, Send
 from bot.dialog.reads.registry import read_lookup
+from bot.dialog.refdata import ReferenceData
 from bot.dialog.runner import Runner
 from bot.dialog.state import (
     Ask,
@@ -114,7 +115,7 @@ class DialogService:
         self.campaign_id = campaign_id  # book jobs under this campaign (default: the first active one)
         # Slack user id -> the person's name, so "assign <@U123> to job 1001" can match a technician.
         self.mention_names = mention_names
-        self.runner = Runner(client, store, cache_ttl=cache_ttl, clock=clock)
+        self.runner = Runner(ReferenceData(client, store, cache_ttl=cache_ttl, clock=clock))
         # a technician's "running late" goes to the office through `notify` (set by the surface)
         self.late = LateNotices(client, store, send=notify, alert_channel=alert_channel)
         self.audit: AuditLog = audit or MemoryAuditLog()

@@ -37,14 +37,14 @@ from bot.dialog.catalog import (
     WRITE_STEPS,
 )
 from bot.dialog.messages import Event, PickedDate, Pressed
-from bot.dialog.reads.asking import aside_question, impossible_date, look_up
+from bot.dialog.reads.asking import aside_question, impossible_date, look_up, parse_text
 from bot.dialog.reads.wording import refine
 from bot.dialog.relative import is_relative, relative_when
 from bot.dialog.replies import STALE
 from bot.dialog.resolve import active_rows, is_mention, names_me
 from bot.dialog.rules import match_technician, pick_option
 from bot.dialog.state import ACTIVE_PHASES, Conversation, Load, Pending, Phase
-from intents import parse, parse_slot
+from intents import parse_slot
 
 # ---- the answers ------------------------------------------------------------------------------------------
 
@@ -267,14 +267,6 @@ def _picked_date(s: Conversation, event: PickedDate) -> Answer:
 
 def norm(text: str) -> str:
     return re.sub(r"[\s.!?]+$", "", text.strip().casefold())
-
-
-def parse_text(text: str, now: datetime, tz: str) -> dict[str, Any]:
-    try:
-        parsed = parse(text, now=now, tz=tz)
-    except Exception:  # the parser promises never to raise; a dialog must survive if it ever does
-        return {"intent": "unknown", "slots": {}}
-    return parsed if isinstance(parsed, dict) else {"intent": "unknown", "slots": {}}
 
 
 def parse_one(slot: str, text: str, now: datetime, tz: str) -> Any:

@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.demo.console import open_demo
-from tests.demo.test_demo_run import TZ, Demo, running_clock
+from tests.demo.conftest import TZ, Demo, running_clock
 
 CAPTION = "🔔 Alert in the managers' alert channel, as Morgan Blake (manager) sees it:"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.demo.test_demo_run import Demo, demo, number_of  # noqa: F401  (demo: the fixture)
+from tests.demo.conftest import Demo, number_of
 
 
 def _scheduled_job(d: Demo) -> int:

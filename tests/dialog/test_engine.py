@@ -66,6 +66,8 @@ STRAY = {**APPTS[0], "id": 5099, "job_id": 1999}
 
 
 def lookup(what: str, args: dict[str, Any]) -> Any:
+    if what == "references":
+        return {name: LOOKUPS[name] for name in args["names"].split(",")}
     if what == "appointment":
         appt = next((a for a in [*APPTS, STRAY] if a["id"] == args["appointment_id"]), None)
         return {"appointment": appt, "assignments": ASSIGNED}
@@ -114,6 +116,26 @@ def at_card(idle_minutes: int = 30) -> tuple[Conversation, Reply]:
     state.idle_minutes = idle_minutes
     state, replies, _ = drive(state, event)
     return state, replies[-1]
+
+
+def test_a_reschedule_loads_its_reference_lists_in_one_look_up(monkeypatch: Any) -> None:
+    asked: list[tuple[str, dict[str, Any]]] = []
+    answer = lookup
+
+    def recording(what: str, args: dict[str, Any]) -> Any:
+        asked.append((what, args))
+        return answer(what, args)
+
+    monkeypatch.setitem(globals(), "lookup", recording)  # what drive() answers the engine's look-ups with
+    state, event = resume(
+        collecting({"job_id": 1002, "appointment_id": 5002, "when": {"date": "2026-11-27"}})
+    )
+    state, replies, _ = drive(state, event)
+
+    assert replies[-1].kind == "confirm"
+    # the job types and the arrival windows are independent: one look-up fetches both (together)
+    assert ("references", {"names": "job_types,arrival_windows"}) in asked
+    assert not {"job_types", "arrival_windows"} & {what for what, _ in asked}
 
 
 def test_several_appointments_offer_a_choice_then_confirm_and_apply_once() -> None:

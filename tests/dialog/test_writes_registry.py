@@ -31,7 +31,7 @@ def test_a_write_declares_every_part(intent: str) -> None:
     assert slots, f"intents/data/sentences/{intent}.yaml lists no slots"
     assert write.steps and all(step.rstrip("?") in STEPS for step in write.steps), write.steps
     assert write.correctable and set(write.correctable) <= slots, (write.correctable, slots)
-    assert write.doing.strip() and write.done.strip()
+    assert write.doing.strip() and write.done.strip() and write.say.strip()
     assert callable(write.plan)
     assert write.operations and all(issubclass(op, Operation) for op in write.operations)
     for slot, (question, example) in write.questions.items():

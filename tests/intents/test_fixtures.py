@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import datetime
 from typing import Any
 
 import pytest
+import yaml
 
 from intents import INTENTS, parse
 from intents.grammar import GrammarError, _Compiler, sentence_files
 from intents.names import SLOTLESS
 from tests.intents.cases import FIXTURES_DIR, fixture_cases, fixture_files, load_fixture
+from tests.shared_docs import SHARED
 
 MIN_PHRASINGS = 15
 CASES = fixture_cases()
@@ -30,8 +33,25 @@ def test_every_sentences_file_has_a_fixture_file() -> None:
 
 
 def test_every_intent_has_sentences_except_unknown() -> None:
-    names = {p.stem for p in sentence_files()}
-    assert names == set(INTENTS) - {"unknown"}
+    # INTENTS is derived from the file names, so each file must name the intent it is called after.
+    named = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8"))["intent"] for p in sentence_files()}
+    assert all(stem == intent for stem, intent in named.items()), named
+    assert set(named) == set(INTENTS) - {"unknown"}
+
+
+def test_the_intents_are_the_ones_contract_section_2_lists() -> None:
+    contract = SHARED / "CONTRACT.md"
+    if not contract.exists():
+        pytest.skip(f"no {contract} beside the repo")
+    text = contract.read_text(encoding="utf-8")
+    table = text.split("### Intents and slot names", 1)[1].split("\n\n", 2)[1]
+    listed = {
+        name
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for name in re.findall(r"`([a-z_]+)`", row.split("|")[1])
+    }
+    assert listed == set(INTENTS)
 
 
 def test_fixture_files_name_their_intent_and_have_enough_phrasings() -> None:

@@ -19,9 +19,8 @@ from bot.servicetitan import ServiceTitanClient
 from bot.servicetitan.embedded import simulator_client
 from bot.servicetitan.models import JobUpdate
 from bot.simulator import SIM_CREDENTIALS, Exchange, Simulator
-from tests.servicetitan.conftest import NOW
+from tests.servicetitan.conftest import NOW, booking, calls, open_job_with_appointments
 from tests.servicetitan.scripted import Sleeps
-from tests.servicetitan.test_client_simulator import _booking, calls, open_job_with_appointments
 
 
 class LateAnswers:
@@ -130,7 +129,7 @@ async def test_reads_writes_and_paging_over_a_real_socket(
     jobs = [j async for j in client.iter_jobs(page_size=30)]
     assert sorted(j.id for j in jobs) == sorted(sim.state.jobs)
     assert wire.count("GET", "/jobs") == 3
-    job = await client.book_job(await _booking(client, sim))
+    job = await client.book_job(await booking(client, sim))
     assert (await client.get_job(job.id)).job_status == "Scheduled"
     exported = await client.export_jobs()
     assert job.id in {j.id for j in exported.items}

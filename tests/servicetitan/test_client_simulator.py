@@ -18,29 +18,11 @@ from bot.servicetitan.models import (
     AppointmentCreate,
     DispatchAppointment,
     Job,
-    JobAppointmentCreate,
-    JobCreate,
     JobUpdate,
 )
-from tests.servicetitan.conftest import NOW
+from tests.servicetitan.conftest import NOW, booking, calls, open_job_with_appointments
 
 ST = tuple[ServiceTitanClient, Any]
-
-
-def calls(sim: Any, method: str, path_suffix: str) -> list[tuple[str, str, int]]:
-    return [entry for entry in sim.request_log if entry[0] == method and entry[1].endswith(path_suffix)]
-
-
-def open_job_with_appointments(sim: Any, count: int) -> dict[str, Any]:
-    for job in sorted(sim.state.jobs.values(), key=lambda j: j["id"]):
-        appointments = [a for a in sim.state.appointments.values() if a["jobId"] == job["id"]]
-        if (
-            job["jobStatus"] == "Scheduled"
-            and len(appointments) == count
-            and all(a["status"] == "Scheduled" for a in appointments)
-        ):
-            return job
-    raise AssertionError(f"demo data has no scheduled job with {count} appointment(s)")
 
 
 # --------------------------------------------------------------------------------------------- reads
@@ -193,31 +175,9 @@ async def test_other_export_feeds(st: ST) -> None:
 # --------------------------------------------------------------------------------------------- writes
 
 
-async def _booking(client: ServiceTitanClient, sim: Any) -> JobCreate:
-    location = next(iter(sim.state.locations.values()))
-    job_type = await anext(t async for t in client.iter_job_types())
-    campaign = await anext(c async for c in client.iter_campaigns())
-    technician = await anext(t async for t in client.iter_technicians())
-    unit = (
-        job_type.business_unit_ids[0] if job_type.business_unit_ids else next(iter(sim.state.business_units))
-    )
-    start = (NOW + timedelta(days=2)).replace(hour=15, minute=0)
-    return JobCreate(
-        customer_id=location["customerId"],
-        location_id=location["id"],
-        business_unit_id=unit,
-        job_type_id=job_type.id,
-        campaign_id=campaign.id,
-        summary="No heat in the upstairs bedrooms",
-        appointments=[
-            JobAppointmentCreate(start=start, end=start + timedelta(hours=2), technician_ids=[technician.id])
-        ],
-    )
-
-
 async def test_book_job_marks_it_so_it_can_be_found_again(st: ST) -> None:
     client, sim = st
-    request = await _booking(client, sim)
+    request = await booking(client, sim)
     job = await client.book_job(request)
     assert job.job_status == "Scheduled" and job.appointment_count == 1
     marker = next(e for e in job.external_data if e.key == BOOKING_KEY)
@@ -240,7 +200,7 @@ async def test_book_job_marks_it_so_it_can_be_found_again(st: ST) -> None:
 
 async def test_book_job_with_unknown_customer_is_a_validation_error(st: ST) -> None:
     client, sim = st
-    request = (await _booking(client, sim)).model_copy(update={"customer_id": 999_999})
+    request = (await booking(client, sim)).model_copy(update={"customer_id": 999_999})
     with pytest.raises(ValidationFailed) as caught:
         await client.book_job(request)
     assert caught.value.errors

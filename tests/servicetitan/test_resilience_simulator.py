@@ -14,9 +14,8 @@ from bot.servicetitan.embedded import embedded_client, simulator_client
 from bot.servicetitan.errors import RateLimited, Unavailable
 from bot.simulator import Simulator
 from bot.simulator.faults import FaultConfig
-from tests.servicetitan.conftest import NOW
+from tests.servicetitan.conftest import NOW, booking, calls, open_job_with_appointments
 from tests.servicetitan.scripted import Sleeps
-from tests.servicetitan.test_client_simulator import _booking, calls, open_job_with_appointments
 
 
 class LosingTransport(httpx.AsyncBaseTransport):
@@ -130,7 +129,7 @@ async def test_dropped_reschedule_that_never_arrived_is_sent_once_more() -> None
 async def test_lost_answer_to_a_booking_finds_the_job_instead_of_booking_twice() -> None:
     client, sim, transport = losing_client(is_("POST", "/jobs"), after=True)
     async with client:
-        request = await _booking(client, sim)
+        request = await booking(client, sim)
         jobs_before = len(sim.state.jobs)
         job = await client.book_job(request)
     assert transport.lost == 1

@@ -6,11 +6,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,12 +24,15 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.dialog.messages import Dialog
+from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply
+from bot.dialog.service import DialogService
 from bot.roles import StaffSource
+from bot.servicetitan.embedded import embedded_client, simulator_client
+from bot.simulator import Simulator
 from bot.slack.app import build_app
 from bot.slack.server import EVENTS_PATH, build_http_app
-from bot.store import Store
-from tests.slack.fake_slack import BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlack, serve_all
+from bot.store import MemoryStore, Store
+from tests.slack.fake_slack import BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlack, serve, serve_all
 
 SIGNING_SECRET = "test-signing-secret"
 NO_WORKING_MESSAGE = 3600.0
@@ -288,3 +295,103 @@ async def running_bot(
         bot_app.target = build_http_app(app)
         async with httpx.AsyncClient(timeout=10) as http:
             yield SlackHarness(fake=fake, bot_url=bot_url, http=http, settings=settings)
+
+
+# ---- the scenario world: the bot, the fake Slack and the ServiceTitan simulator ----------------------------
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tue Nov 24, 9:00 AM in America/Chicago
+DANA, MORGAN, MIKE = "U0DANA", "U0MORGAN", "U0MIKE"
+DANA_DM = "D0DANA"
+
+
+async def no_wait(_seconds: float) -> None:
+    await asyncio.sleep(0)
+
+
+@dataclass
+class World:
+    bot: SlackHarness
+    fake: FakeSlack
+    sim: Simulator
+    store: Store
+    dialog: DialogService
+
+    def appointment(self, appointment_id: int) -> dict[str, Any]:
+        return self.sim.state.appointments[appointment_id]
+
+    def card(self, ts: str) -> dict[str, Any]:
+        return self.fake.messages[ts]
+
+    def check_everything_shown(self) -> None:
+        for message in self.fake.posted():
+            assert message.get("text"), "every message has a plain-text fallback"
+            assert_valid_blocks(message["blocks"])
+        for call in self.fake.of("views.publish"):
+            assert_valid_blocks(call.params["view"]["blocks"], limit=100)
+
+
+@asynccontextmanager
+async def world(
+    store: Store | None = None,
+    *,
+    http_simulator: bool = False,
+    dialog_kwargs: dict[str, Any] | None = None,
+    working_after: float | None = None,
+    who_deadline: float = 10.0,
+    **client_kwargs: Any,
+) -> AsyncIterator[World]:
+    """The bot, the fake Slack and the simulator. `http_simulator` serves the simulator on a local port
+    (so the client's time-outs apply, which an in-process transport ignores); `client_kwargs` go to the
+    ServiceTitan client, `dialog_kwargs` to the DialogService."""
+    client, sim = embedded_client(now=NOW, client_kwargs={"sleep": no_wait, **client_kwargs})
+    async with contextlib.AsyncExitStack() as stack:
+        if http_simulator:
+            await client.aclose()
+            url = await stack.enter_async_context(serve(sim.app))
+            client = simulator_client(url, sleep=no_wait, **client_kwargs)
+        store = store or MemoryStore()
+        fake = FakeSlack()
+        fake.add_user(DANA, name="Dana Reyes", email="dana@example.com", tz="America/Chicago")
+        fake.add_user(MORGAN, name="Morgan Blake", email="morgan@example.com", tz="America/Chicago")
+        fake.add_user(MIKE, name="Mike Carter", email="mike.carter@example.com", tz="America/Chicago")
+        async with client:
+            options: dict[str, Any] = {"clock": lambda: NOW, **(dialog_kwargs or {})}
+            dialog = DialogService(client=client, store=store, tz="America/Chicago", **options)
+            async with running_bot(
+                dialog=dialog,
+                store=store,
+                servicetitan=client,
+                fake=fake,
+                working_after=working_after,
+                who_deadline=who_deadline,
+            ) as bot:
+                w = World(bot=bot, fake=fake, sim=sim, store=store, dialog=dialog)
+                yield w
+                w.check_everything_shown()  # every payload of every scenario
+
+
+async def posted_card(w: World, count: int, *, method: str = "chat.postMessage") -> dict[str, Any]:
+    """The `count`-th message posted (1-based), as it is now in the fake (after any updates)."""
+    call = (await w.fake.wait_calls(method, count))[count - 1]
+    return w.card(call.answer["ts"])
+
+
+Script = Callable[[ConversationKey, Asker, Event], list[Reply]]
+
+
+class FakeDialog:
+    """Records every turn and answers from a script (by default a one-line echo)."""
+
+    def __init__(self, script: Script | None = None) -> None:
+        self.turns: list[tuple[ConversationKey, Asker, Event]] = []
+        self.script = script or (lambda key, asker, event: [Reply(text=f"heard {event.kind}")])
+        self.gate: asyncio.Event | None = None  # when set, turns wait for it (a slow ServiceTitan)
+
+    async def handle(self, key: ConversationKey, asker: Asker, event: Event) -> list[Reply]:
+        self.turns.append((key, asker, event))
+        if self.gate is not None:
+            await self.gate.wait()
+        return self.script(key, asker, event)
+
+    async def home(self, asker: Asker) -> Reply:
+        return Reply(text=f"You are a {asker.role}.", title="ServiceTitan bot", lines=["09:00 Job #1001"])

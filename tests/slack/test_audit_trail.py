@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.slack.blocks import ACTION_CONFIRM
-from tests.slack.harness import block_text
-from tests.slack.test_scenarios import DANA, posted_card, world
+from tests.slack.harness import DANA, block_text, posted_card, world
 
 
 async def test_a_confirmed_write_is_recorded_with_who_what_before_after_and_the_answer() -> None:

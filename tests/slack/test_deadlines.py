@@ -17,8 +17,17 @@ from bot.simulator import FaultConfig
 from bot.slack.blocks import ACTION_CONFIRM, ACTION_RETRY
 from bot.slack.conversation import WORKING_TEXT
 from tests.slack.fake_slack import TEAM_ID
-from tests.slack.harness import block_text, interactive_elements
-from tests.slack.test_scenarios import DANA, DANA_DM, MIKE, NOW, World, posted_card, world
+from tests.slack.harness import (
+    DANA,
+    DANA_DM,
+    MIKE,
+    NOW,
+    World,
+    block_text,
+    interactive_elements,
+    posted_card,
+    world,
+)
 
 FAST = {"read_deadline": 1.0, "write_deadline": 1.0}
 HANG = FaultConfig(rate_timeout=1.0, timeout_seconds=30)

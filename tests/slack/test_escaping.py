@@ -25,8 +25,7 @@ from bot.dialog.messages import (
     mention,
 )
 from bot.slack.blocks import escape_mrkdwn, render, render_apology, render_home
-from tests.slack.harness import assert_valid_blocks, block_text
-from tests.slack.test_scenarios import DANA, posted_card, world
+from tests.slack.harness import DANA, assert_valid_blocks, block_text, posted_card, world
 
 HOSTILE = "<!channel> <!here|here> <@U0VICTIM> <#C0SECRET> <http://evil.example|click> a&b <b>x</b>"
 LIVE = re.compile(r"<[!@#]|<https?:|<mailto:")

@@ -13,8 +13,7 @@ import pytest
 from bot.dialog.failures import scrub, user_words
 from bot.servicetitan.errors import Conflict, RateLimited, Unavailable
 from bot.simulator import FaultConfig
-from tests.slack.harness import block_text
-from tests.slack.test_scenarios import DANA, posted_card, world
+from tests.slack.harness import DANA, block_text, posted_card, world
 
 INTERNAL = re.compile(r"https?://|/tenant/|tenant|127\.0\.0\.1|jpm/v2|Traceback|Error\(", re.IGNORECASE)
 

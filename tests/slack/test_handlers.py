@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from datetime import date
 from datetime import time as dtime
 from typing import Any
@@ -46,29 +46,7 @@ from bot.slack.conversation import USER_FAILURE_TTL_SECONDS
 from bot.slack.retries import SERVER_ERROR_RETRIES
 from bot.store import MemoryStore, RedisStore
 from tests.slack.fake_slack import BOT_ID, BOT_USER_ID, TEAM_ID, FakeSlack
-from tests.slack.harness import assert_valid_blocks, block_text, running_bot
-
-DANA = "U0DANA"
-
-Script = Callable[[ConversationKey, Asker, Event], list[Reply]]
-
-
-class FakeDialog:
-    """Records every turn and answers from a script (by default a one-line echo)."""
-
-    def __init__(self, script: Script | None = None) -> None:
-        self.turns: list[tuple[ConversationKey, Asker, Event]] = []
-        self.script = script or (lambda key, asker, event: [Reply(text=f"heard {event.kind}")])
-        self.gate: asyncio.Event | None = None  # when set, turns wait for it (a slow ServiceTitan)
-
-    async def handle(self, key: ConversationKey, asker: Asker, event: Event) -> list[Reply]:
-        self.turns.append((key, asker, event))
-        if self.gate is not None:
-            await self.gate.wait()
-        return self.script(key, asker, event)
-
-    async def home(self, asker: Asker) -> Reply:
-        return Reply(text=f"You are a {asker.role}.", title="ServiceTitan bot", lines=["09:00 Job #1001"])
+from tests.slack.harness import DANA, FakeDialog, assert_valid_blocks, block_text, running_bot
 
 
 def card(token: str = "tok1") -> Reply:

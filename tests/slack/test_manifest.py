@@ -22,8 +22,7 @@ from bot.slack.listeners import BOT_EVENTS, BOT_SCOPES
 from bot.store import MemoryStore
 from tests.shared_docs import SLACK_MANIFEST_SCHEMA
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import running_bot
-from tests.slack.test_handlers import DANA, FakeDialog
+from tests.slack.harness import DANA, FakeDialog, running_bot
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = SLACK_MANIFEST_SCHEMA

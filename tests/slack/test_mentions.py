@@ -8,8 +8,7 @@ is looked up, at most a few per message, and the answers are cached.
 from __future__ import annotations
 
 from bot.dialog.service import MAX_MENTION_LOOKUPS
-from tests.slack.harness import block_text
-from tests.slack.test_scenarios import DANA, World, posted_card, world
+from tests.slack.harness import DANA, World, block_text, posted_card, world
 
 
 def _looked_up(w: World, prefix: str) -> list[str]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from bot.dialog.service import MAX_USER_TEXT
 from bot.slack.blocks import ACTION_CONFIRM, MAX_TEXT
-from tests.slack.harness import block_text
-from tests.slack.test_scenarios import DANA, posted_card, world
+from tests.slack.harness import DANA, block_text, posted_card, world
 
 
 async def test_a_100_kb_note_is_cut_the_card_says_so_and_servicetitan_gets_the_cut_text() -> None:

@@ -20,8 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.slack.blocks import ACTION_CONFIRM
-from tests.slack.harness import block_text
-from tests.slack.test_scenarios import DANA, World, world
+from tests.slack.harness import DANA, World, block_text, world
 
 JSON = dict[str, Any]
 FORM = "application/x-www-form-urlencoded"

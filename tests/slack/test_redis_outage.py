@@ -14,8 +14,7 @@ import pytest
 from bot.simulator import Exchange
 from bot.slack.blocks import ACTION_CONFIRM
 from bot.store import RedisStore
-from tests.slack.harness import block_text
-from tests.slack.test_scenarios import DANA, DANA_DM, World, posted_card, world
+from tests.slack.harness import DANA, DANA_DM, World, block_text, posted_card, world
 from tests.store.own_redis import OwnRedis, own_redis
 
 KEPT_CLAIM = "as it was"

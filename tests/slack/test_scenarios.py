@@ -9,21 +9,14 @@ with slack_sdk's block validation, the 50-block limit and unique action ids.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
-from bot.dialog.service import DialogService
-from bot.servicetitan.embedded import embedded_client, simulator_client
-from bot.simulator import FaultConfig, Simulator
+from bot.simulator import FaultConfig
 from bot.slack.blocks import (
     ACTION_ABANDON,
     ACTION_CHOOSE,
@@ -33,91 +26,18 @@ from bot.slack.blocks import (
     ACTION_PICK_DATE,
     ACTION_PICK_TIME,
 )
-from bot.store import MemoryStore, RedisStore, Store
-from tests.slack.fake_slack import FakeSlack, serve
+from bot.store import RedisStore
 from tests.slack.harness import (
-    SlackHarness,
+    DANA,
+    DANA_DM,
+    MIKE,
+    MORGAN,
     assert_valid_blocks,
     block_text,
     interactive_elements,
-    running_bot,
+    posted_card,
+    world,
 )
-
-NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tue Nov 24, 9:00 AM in America/Chicago
-DANA, MORGAN, MIKE = "U0DANA", "U0MORGAN", "U0MIKE"
-DANA_DM = "D0DANA"
-
-
-async def no_wait(_seconds: float) -> None:
-    await asyncio.sleep(0)
-
-
-@dataclass
-class World:
-    bot: SlackHarness
-    fake: FakeSlack
-    sim: Simulator
-    store: Store
-    dialog: DialogService
-
-    def appointment(self, appointment_id: int) -> dict[str, Any]:
-        return self.sim.state.appointments[appointment_id]
-
-    def card(self, ts: str) -> dict[str, Any]:
-        return self.fake.messages[ts]
-
-    def check_everything_shown(self) -> None:
-        for message in self.fake.posted():
-            assert message.get("text"), "every message has a plain-text fallback"
-            assert_valid_blocks(message["blocks"])
-        for call in self.fake.of("views.publish"):
-            assert_valid_blocks(call.params["view"]["blocks"], limit=100)
-
-
-@asynccontextmanager
-async def world(
-    store: Store | None = None,
-    *,
-    http_simulator: bool = False,
-    dialog_kwargs: dict[str, Any] | None = None,
-    working_after: float | None = None,
-    who_deadline: float = 10.0,
-    **client_kwargs: Any,
-) -> AsyncIterator[World]:
-    """The bot, the fake Slack and the simulator. `http_simulator` serves the simulator on a local port
-    (so the client's time-outs apply, which an in-process transport ignores); `client_kwargs` go to the
-    ServiceTitan client, `dialog_kwargs` to the DialogService."""
-    client, sim = embedded_client(now=NOW, client_kwargs={"sleep": no_wait, **client_kwargs})
-    async with contextlib.AsyncExitStack() as stack:
-        if http_simulator:
-            await client.aclose()
-            url = await stack.enter_async_context(serve(sim.app))
-            client = simulator_client(url, sleep=no_wait, **client_kwargs)
-        store = store or MemoryStore()
-        fake = FakeSlack()
-        fake.add_user(DANA, name="Dana Reyes", email="dana@example.com", tz="America/Chicago")
-        fake.add_user(MORGAN, name="Morgan Blake", email="morgan@example.com", tz="America/Chicago")
-        fake.add_user(MIKE, name="Mike Carter", email="mike.carter@example.com", tz="America/Chicago")
-        async with client:
-            options: dict[str, Any] = {"clock": lambda: NOW, **(dialog_kwargs or {})}
-            dialog = DialogService(client=client, store=store, tz="America/Chicago", **options)
-            async with running_bot(
-                dialog=dialog,
-                store=store,
-                servicetitan=client,
-                fake=fake,
-                working_after=working_after,
-                who_deadline=who_deadline,
-            ) as bot:
-                w = World(bot=bot, fake=fake, sim=sim, store=store, dialog=dialog)
-                yield w
-                w.check_everything_shown()  # every payload of every scenario
-
-
-async def posted_card(w: World, count: int, *, method: str = "chat.postMessage") -> dict[str, Any]:
-    """The `count`-th message posted (1-based), as it is now in the fake (after any updates)."""
-    call = (await w.fake.wait_calls(method, count))[count - 1]
-    return w.card(call.answer["ts"])
 
 
 async def test_dm_reschedule_from_first_message_to_confirmed_write_with_a_double_click(

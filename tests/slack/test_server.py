@@ -19,8 +19,7 @@ from bot.slack.app import SlackSetupError, build_app
 from bot.slack.server import HEALTH_PATH, StartupError, check_credentials, run_bot
 from bot.store import MemoryStore
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, free_socket, serve
-from tests.slack.harness import SIGNING_SECRET, make_settings
-from tests.slack.test_handlers import FakeDialog
+from tests.slack.harness import SIGNING_SECRET, FakeDialog, make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

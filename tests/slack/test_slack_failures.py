@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from bot.slack.blocks import ACTION_CONFIRM
-from tests.slack.harness import block_text
-from tests.slack.test_scenarios import DANA, posted_card, world
+from tests.slack.harness import DANA, block_text, posted_card, world
 
 
 async def test_one_500_on_post_message_is_retried_and_the_reply_arrives() -> None:

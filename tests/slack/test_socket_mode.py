@@ -22,8 +22,7 @@ from bot.slack.blocks import ACTION_CONFIRM
 from bot.slack.server import checked_socket_mode_handler
 from bot.store import MemoryStore
 from tests.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack, serve
-from tests.slack.harness import make_settings
-from tests.slack.test_handlers import DANA, FakeDialog
+from tests.slack.harness import DANA, FakeDialog, make_settings
 
 
 class FakeSocketMode:

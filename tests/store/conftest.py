@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -139,3 +140,10 @@ async def backend(request: pytest.FixtureRequest, redis_prefix: str) -> AsyncIte
         finally:
             for store in [harness.store, *harness.extra_stores]:
                 await store.aclose()
+
+
+def closed_port() -> int:
+    """A local port with nothing listening on it (connections are refused at once)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

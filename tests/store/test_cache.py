@@ -9,8 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.store import JSON, MemoryStore, RedisStore, cached
-from tests.store.conftest import Backend, wait_until
-from tests.store.test_redis import closed_port
+from tests.store.conftest import Backend, closed_port, wait_until
 
 TECHNICIANS = [
     {"id": 41, "name": "Mike Carter", "active": True},

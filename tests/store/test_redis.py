@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 
 import pytest
 import redis.asyncio as aioredis
 
 from bot.store import SCHEMA_VERSION, Record, RedisStore, StoreError, StoreUnavailable, open_store
 from bot.store.redis_store import _COMPARE_AND_SET, redact_url
-from tests.store.conftest import REDIS_URL, cleaned_redis, wait_until
+from tests.store.conftest import REDIS_URL, cleaned_redis, closed_port, wait_until
 
 
 @pytest.fixture
@@ -19,13 +18,6 @@ async def store(redis_prefix: str, raw_redis: aioredis.Redis) -> RedisStore:
     redis_store = RedisStore(REDIS_URL, prefix=redis_prefix)
     yield redis_store  # type: ignore[misc]
     await redis_store.aclose()
-
-
-def closed_port() -> int:
-    """A local port with nothing listening on it (connections are refused at once)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_keys_are_prefix_namespace_key(

@@ -69,6 +69,7 @@ WRITE = Write(
     questions={"when": ("When should the new visit be?", "Friday 2pm")},
     doing="adding a visit",
     done="given a new visit",
+    say="Add a visit to {target}{on_when}",
     plan=plan,
     operations=(AddAppointment, DeleteAppointment),
     no_undo="ServiceTitan didn't say the new visit's number; delete it by hand if needed",

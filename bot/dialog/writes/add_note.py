@@ -28,6 +28,7 @@ WRITE = Write(
     questions={"text": ("What should the note say?", "Customer prefers mornings")},
     doing="adding a note",
     done="noted",
+    say="Add a note to {target}",
     plan=plan,
     operations=(AddJobNote,),
     no_undo="ServiceTitan has no way to take a note off a job",

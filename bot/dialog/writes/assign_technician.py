@@ -29,6 +29,7 @@ WRITE = Write(
     questions={"technician": ("Which technician should I assign?", "Mike C")},
     doing="assigning a technician",
     done="assigned",
+    say="Assign {technician} to {target}",
     plan=plan,
     operations=(AssignTechnicians, UnassignTechnicians),
 )

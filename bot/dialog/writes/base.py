@@ -36,6 +36,8 @@ class Write:
     questions: this intent's own wording of a slot's question, slot -> (question, example answer).
     doing: what it is, for "you're in the middle of …" ("putting a job on hold").
     done: "… so it can't be <done>" ("put on hold").
+    say: the request in words on a "Did you mean…" button, with its slots ("Put {target} on hold"; the
+        fields are those of `bot.dialog.didyoumean.words`).
     plan: the card and the operation, from the settled steps.
     operations: the ServiceTitan calls its plan and its undo send.
     requires: the status the job or appointment must be in ("isn't canceled (it's Scheduled)").
@@ -54,6 +56,7 @@ class Write:
     correctable: tuple[str, ...]
     doing: str
     done: str
+    say: str
     plan: Callable[[Pending, Ctx], Plan]
     operations: tuple[type[Operation], ...]
     questions: Mapping[str, tuple[str, str]] = field(default_factory=dict)
@@ -247,7 +250,7 @@ class Undo:
     card: Card
 
 
-def _plan(
+def card_plan(
     ctx: Ctx, operation: KnownOperation, card: Card, changes: list[tuple[str, str, str]], **words: Any
 ) -> Plan:
     """A plan with `card`'s words filled in, changing `changes`; the rest is set by the caller."""
@@ -266,11 +269,11 @@ def _plan(
     )
 
 
-def _with_undo(plan: Plan, ctx: Ctx, undo: Undo | None, guard: Guard, **words: Any) -> Plan:
+def with_undo(plan: Plan, ctx: Ctx, undo: Undo | None, guard: Guard, **words: Any) -> Plan:
     """`plan` with its undo: the changes reversed, sent only while ServiceTitan still shows `guard`."""
     if undo is not None:
         reverse = [(label, after, before) for label, before, after in plan.changes]
-        plan.undo = _plan(ctx, undo.operation, undo.card, reverse, **words)
+        plan.undo = card_plan(ctx, undo.operation, undo.card, reverse, **words)
         plan.undo.guard = guard
     return plan
 
@@ -296,12 +299,12 @@ def status_change(
             return appt_guard(ctx, always=always, status=status)
         return job_guard(ctx, {"job_status": status}, always=always)
 
-    plan = _plan(ctx, operation, card, [("Status", str(before), after)])
+    plan = card_plan(ctx, operation, card, [("Status", str(before), after)])
     plan.facts = appt_facts(ctx) if on_appointment else job_facts(ctx)
     if reason is not None:
         plan.facts.append(reason_fact(ctx, reason))
     plan.guard = guard(before)
-    return _with_undo(plan, ctx, undo, guard(after, always=True))
+    return with_undo(plan, ctx, undo, guard(after, always=True))
 
 
 def technicians_change(
@@ -319,6 +322,6 @@ def technicians_change(
     after_ids = (on - {int(without["id"])} if without else on) | ({int(adding["id"])} if adding else set())
     changes = [("Technicians", technician_names(ctx), technician_names(ctx, without=without, adding=adding))]
     names = {"new": (adding or {}).get("name"), "old": (without or {}).get("name")}
-    plan = _plan(ctx, operation, card, changes, **names)
+    plan = card_plan(ctx, operation, card, changes, **names)
     plan.facts, plan.warnings, plan.guard = appt_facts(ctx), ctx.warnings, people_guard(ctx, on)
-    return _with_undo(plan, ctx, undo, people_guard(ctx, after_ids, always=True), **names)
+    return with_undo(plan, ctx, undo, people_guard(ctx, after_ids, always=True), **names)

@@ -76,6 +76,7 @@ WRITE = Write(
     questions={"when": ("When should the visit be?", "tomorrow between 8 and 10")},
     doing="booking a job",
     done="booked",
+    say="Book a job{for_customer}{on_when}",
     plan=plan,
     operations=(BookJob,),
     no_undo="to call it off, cancel the new job (e.g. *cancel job N, booked by mistake*)",

@@ -26,6 +26,7 @@ WRITE = Write(
     questions={"reason": ("Why is it being canceled?", "customer canceled")},
     doing="canceling a job",
     done="canceled",
+    say="Cancel {target}",
     plan=plan,
     operations=(CancelJob, RemoveJobCancellation),
     leaves=Status("Canceled", "canceled"),

@@ -27,6 +27,7 @@ WRITE = Write(
     correctable=("job_id",),
     doing="completing a job",
     done="completed",
+    say="Complete {target}",
     plan=plan,
     operations=(CompleteJob,),
     leaves=Status("Completed", "completed"),

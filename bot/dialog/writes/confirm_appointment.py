@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.dialog.resolve import Ctx, Row
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Write, appt_facts, appt_guard
+from bot.dialog.writes.base import Card, Undo, Write, appt_facts, appt_guard, card_plan, with_undo
 from bot.servicetitan.operations import ConfirmAppointment, RemoveAppointmentConfirmation
 
 
@@ -13,28 +13,27 @@ def _already(appt: Row) -> str | None:
     return f"Appointment {appt.get('id')} is already confirmed." if appt.get("is_confirmed") else None
 
 
+CARD = Card(
+    "Mark appointment {appointment} of job {job} as confirmed by the customer?",
+    "Mark confirmed",
+    "Appointment {appointment} of job {job} is confirmed by the customer.",
+)
+UNDO = Card(
+    "Undo: take the confirmation of appointment {appointment} off?",
+    "Remove confirmation",
+    "Appointment {appointment} of job {job} is no longer marked confirmed.",
+)
+
+
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.appointment and ctx.job
-    appt_id, job_id, status = int(ctx.appointment["id"]), ctx.job["id"], ctx.appointment.get("status")
-    changes = [("Confirmed by the customer", "no", "yes")]
-    undo = Plan(
-        operation=RemoveAppointmentConfirmation(appointment_id=appt_id),
-        title=f"Undo: take the confirmation of appointment {appt_id} off?",
-        verb="Remove confirmation",
-        done_text=f"Appointment {appt_id} of job {job_id} is no longer marked confirmed.",
-        changes=[(label, after, before) for label, before, after in changes],
-        guard=appt_guard(ctx, always=True, status=status),
+    appt_id, status = int(ctx.appointment["id"]), ctx.appointment.get("status")
+    plan = card_plan(
+        ctx, ConfirmAppointment(appointment_id=appt_id), CARD, [("Confirmed by the customer", "no", "yes")]
     )
-    return Plan(
-        operation=ConfirmAppointment(appointment_id=appt_id),
-        title=f"Mark appointment {appt_id} of job {job_id} as confirmed by the customer?",
-        verb="Mark confirmed",
-        done_text=f"Appointment {appt_id} of job {job_id} is confirmed by the customer.",
-        facts=appt_facts(ctx),
-        changes=changes,
-        undo=undo,
-        guard=appt_guard(ctx, status=status),
-    )
+    plan.facts, plan.guard = appt_facts(ctx), appt_guard(ctx, status=status)
+    undo = Undo(RemoveAppointmentConfirmation(appointment_id=appt_id), UNDO)
+    return with_undo(plan, ctx, undo, appt_guard(ctx, always=True, status=status))
 
 
 WRITE = Write(
@@ -43,6 +42,7 @@ WRITE = Write(
     correctable=("appointment_id",),
     doing="marking a visit confirmed",
     done="confirmed",
+    say="Mark {visit} confirmed",
     plan=plan,
     operations=(ConfirmAppointment, RemoveAppointmentConfirmation),
     appointment_check=_already,

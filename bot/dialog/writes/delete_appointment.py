@@ -33,6 +33,7 @@ WRITE = Write(
     correctable=("appointment_id", "job_id"),
     doing="deleting an appointment",
     done="deleted",
+    say="Delete {visit}",
     plan=plan,
     operations=(DeleteAppointment,),
     no_undo="a deleted appointment can't be brought back; add a new visit instead",

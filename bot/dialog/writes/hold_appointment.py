@@ -34,6 +34,7 @@ WRITE = Write(
     questions={"reason": ("Why is it going on hold?", "waiting for parts")},
     doing="putting an appointment on hold",
     done="put on hold",
+    say="Put {visit} on hold",
     plan=plan,
     operations=(HoldAppointment, RemoveAppointmentHold),
     leaves=Status("Hold", "on hold"),

@@ -29,6 +29,7 @@ WRITE = Write(
     questions={"reason": ("Why is it going on hold?", "waiting for parts")},
     doing="putting a job on hold",
     done="put on hold",
+    say="Put {target} on hold",
     plan=plan,
     operations=(HoldJob, RemoveJobHold),
     leaves=Status("Hold", "on hold"),

@@ -32,6 +32,7 @@ WRITE = Write(
     questions={"technician": ("Who should take it over?", "Sarah L")},
     doing="reassigning a technician",
     done="reassigned",
+    say="Give {target} to {technician}",
     plan=plan,
     operations=(ReplaceTechnicians,),
 )

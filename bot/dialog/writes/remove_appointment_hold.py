@@ -44,6 +44,7 @@ WRITE = Write(
     correctable=("appointment_id",),
     doing="taking an appointment off hold",
     done="taken off hold",
+    say="Take {visit} off hold",
     plan=plan,
     operations=(RemoveAppointmentHold, RemoveJobHold),
     requires=Status("Hold", "on hold"),

@@ -21,6 +21,7 @@ WRITE = Write(
     correctable=("job_id",),
     doing="un-canceling a job",
     done="un-canceled",
+    say="Un-cancel {target}",
     plan=plan,
     operations=(RemoveJobCancellation,),
     no_undo="canceling it again needs a reason: say e.g. *cancel job N, customer canceled*",

@@ -5,7 +5,17 @@ from __future__ import annotations
 from bot.dialog import rules, timefmt
 from bot.dialog.resolve import Ctx, times_of
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Write, appt_facts, date_edit, times_guard, window_text
+from bot.dialog.writes.base import (
+    Card,
+    Undo,
+    Write,
+    appt_facts,
+    card_plan,
+    date_edit,
+    times_guard,
+    window_text,
+    with_undo,
+)
 from bot.servicetitan.operations import RescheduleAppointment
 
 
@@ -19,33 +29,22 @@ def _move(appointment_id: int, t: rules.Times) -> RescheduleAppointment:
     )
 
 
+CARD = Card("Reschedule job {job}?", "Reschedule", "Rescheduled job {job} to {new}.")
+UNDO = Card("Undo: move job {job} back?", "Move it back", "Moved job {job} back to {old}.")
+
+
 def plan(p: Pending, ctx: Ctx) -> Plan:
     assert ctx.appointment and ctx.times and ctx.job
     old, new = times_of(ctx.appointment), ctx.times
     appt_id = int(ctx.appointment["id"])
-    changes = [("When", timefmt.span(old.start, old.end, ctx.tz), timefmt.span(new.start, new.end, ctx.tz))]
+    spans = {"old": timefmt.span(old.start, old.end, ctx.tz), "new": timefmt.span(new.start, new.end, ctx.tz)}
+    changes = [("When", spans["old"], spans["new"])]
     if window_text(old, ctx.tz) != window_text(new, ctx.tz):
         changes.append(("Arrival window", window_text(old, ctx.tz), window_text(new, ctx.tz)))
-    undo = Plan(
-        operation=_move(appt_id, old),
-        title=f"Undo: move job {ctx.job['id']} back?",
-        verb="Move it back",
-        done_text=f"Moved job {ctx.job['id']} back to {timefmt.span(old.start, old.end, ctx.tz)}.",
-        changes=[(label, after, before) for label, before, after in changes],
-        guard=times_guard(ctx, new, always=True),
-    )
-    return Plan(
-        operation=_move(appt_id, new),
-        title=f"Reschedule job {ctx.job['id']}?",
-        verb="Reschedule",
-        done_text=f"Rescheduled job {ctx.job['id']} to {timefmt.span(new.start, new.end, ctx.tz)}.",
-        facts=appt_facts(ctx),
-        changes=changes,
-        warnings=ctx.warnings,
-        date_edit=date_edit(new, ctx.tz),
-        undo=undo,
-        guard=times_guard(ctx, old),
-    )
+    plan = card_plan(ctx, _move(appt_id, new), CARD, changes, **spans)
+    plan.facts, plan.warnings, plan.guard = appt_facts(ctx), ctx.warnings, times_guard(ctx, old)
+    plan.date_edit = date_edit(new, ctx.tz)
+    return with_undo(plan, ctx, Undo(_move(appt_id, old), UNDO), times_guard(ctx, new, always=True), **spans)
 
 
 WRITE = Write(
@@ -55,6 +54,7 @@ WRITE = Write(
     questions={"when": ("When should it move to?", "Friday 2pm, or Thursday morning")},
     doing="rescheduling",
     done="rescheduled",
+    say="Reschedule {target}{to_when}",
     plan=plan,
     operations=(RescheduleAppointment,),
     not_while_working=True,

@@ -29,6 +29,7 @@ WRITE = Write(
     questions={"technician": ("Which technician should I take off?", "Mike C")},
     doing="unassigning a technician",
     done="unassigned",
+    say="Take {technician} off {target}",
     plan=plan,
     operations=(UnassignTechnicians, AssignTechnicians),
 )

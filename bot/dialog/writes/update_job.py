@@ -7,9 +7,12 @@ from typing import Any
 
 from bot.dialog.resolve import Ctx
 from bot.dialog.state import Pending, Plan
-from bot.dialog.writes.base import Write, job_facts, job_guard, type_name
+from bot.dialog.writes.base import Card, Undo, Write, card_plan, job_facts, job_guard, type_name, with_undo
 from bot.servicetitan.models import JobUpdate
 from bot.servicetitan.operations import UpdateJob
+
+CARD = Card("Update job {job}?", "Update", "Updated job {job}.")
+UNDO = Card("Undo: set job {job} back as it was?", "Set it back", "Set job {job} back as it was.")
 
 
 def plan(p: Pending, ctx: Ctx) -> Plan:
@@ -35,26 +38,12 @@ def plan(p: Pending, ctx: Ctx) -> Plan:
             ("Job type", type_name(ctx, job.get("job_type_id")) or "—", str(c["job_type"]["name"]))
         )
     old = {k: job.get(k) for k in fields}
+    plan = card_plan(ctx, UpdateJob(job_id=int(job["id"]), update=JobUpdate(**fields)), CARD, changes)
+    plan.facts, plan.guard = job_facts(ctx), job_guard(ctx, old)
     undo = None
     if all(v is not None for v in old.values()):  # an empty summary can't be sent back
-        undo = Plan(
-            operation=UpdateJob(job_id=int(job["id"]), update=JobUpdate(**old)),
-            title=f"Undo: set job {job['id']} back as it was?",
-            verb="Set it back",
-            done_text=f"Set job {job['id']} back as it was.",
-            changes=[(label, after, before) for label, before, after in changes],
-            guard=job_guard(ctx, fields, always=True),
-        )
-    return Plan(
-        operation=UpdateJob(job_id=int(job["id"]), update=JobUpdate(**fields)),
-        title=f"Update job {job['id']}?",
-        verb="Update",
-        done_text=f"Updated job {job['id']}.",
-        facts=job_facts(ctx),
-        changes=changes,
-        undo=undo,
-        guard=job_guard(ctx, old),
-    )
+        undo = Undo(UpdateJob(job_id=int(job["id"]), update=JobUpdate(**old)), UNDO)
+    return with_undo(plan, ctx, undo, job_guard(ctx, fields, always=True))
 
 
 WRITE = Write(
@@ -63,6 +52,7 @@ WRITE = Write(
     correctable=("priority", "summary"),
     doing="updating a job",
     done="updated",
+    say="Update {target}",
     plan=plan,
     operations=(UpdateJob,),
     no_undo="it had no summary before, and one can't be emptied from here",
