@@ -4,7 +4,7 @@ Per cycle the events of a kind managers care about are described (bot.alerts.des
 recipient: one alert is one card, a burst (a bulk action) is one grouped message. A delivery record per
 (event, recipient) is written after the post, so a cycle repeated after a crash posts nothing twice; a
 *sending* marker written before the post covers a crash between the two (`unsent`, `send_recorded`). A
-subscriber in quiet hours gets nothing now: the alerts are held in the store and sent as one digest when
+subscriber in quiet hours (or a pause) gets nothing now: the alerts are held in the store and sent as one digest when
 the quiet hours end (`flush_digests`, run every cycle).
 """
 
@@ -187,7 +187,7 @@ class ManagerAlerts:
         if not pending:
             return
         tz = await self.slack.tz_of(recipient) if is_user else self.tz
-        if sub is not None and is_user and sub.quiet_at(self.clock(), tz):
+        if sub is not None and is_user and sub.resting_at(self.clock(), tz):
             await self._hold(recipient, pending)
             for alert in pending:
                 await mark_sent(self.store, alert.event.key, recipient)
@@ -218,7 +218,7 @@ class ManagerAlerts:
             if record is None or not record.value.get("alerts"):
                 continue
             tz = await self.slack.tz_of(sub.target)
-            if sub.quiet_at(self.clock(), tz):
+            if sub.resting_at(self.clock(), tz):
                 continue
             alerts = [_alert_from(a) for a in record.value["alerts"]]
             recipient, channel = f"digest:{sub.target}", await self.slack.dm_channel(sub.target)

@@ -2,7 +2,9 @@
 
 Subscriptions are one store record (`alert-subs:all`, no expiry), changed with compare-and-set so two
 processes subscribing people at once both win. Each entry is `{"kinds": ["cancel", "hold"],
-"quiet": {"from": "20:00", "to": "06:00"} | None}`; kinds are the parser's `kinds` slot values.
+"quiet": {"from": "20:00", "to": "06:00"} | None, "paused": {"from": iso, "until": iso} | None}`; kinds are the
+parser's `kinds` slot values. Quiet hours and a pause both hold alerts for one digest when they end; neither
+ever unsubscribes.
 
 `record_actor(store, job_id, slack_user)` is for the write path: a change the bot makes is seen by the watcher
 like any other, and this short-lived record lets the alert name the Slack user who made it.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,6 +37,8 @@ class Subscription:
     kinds: tuple[str, ...]
     quiet_from: time | None = None
     quiet_to: time | None = None
+    paused_from: datetime | None = None
+    paused_until: datetime | None = None
 
     @property
     def is_channel(self) -> bool:
@@ -51,6 +55,16 @@ class Subscription:
         start, end = self.quiet_from, self.quiet_to
         return start <= now < end if start < end else now >= start or now < end
 
+    def paused_at(self, moment: datetime) -> bool:
+        """Whether `moment` falls in this subscriber's pause ("pause alerts for the weekend")."""
+        if self.paused_until is None:
+            return False
+        return (self.paused_from is None or self.paused_from <= moment) and moment < self.paused_until
+
+    def resting_at(self, moment: datetime, tz: str) -> bool:
+        """Quiet hours or a pause: alerts now are held for a digest."""
+        return self.quiet_at(moment, tz) or self.paused_at(moment)
+
 
 def _hhmm(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None
@@ -58,6 +72,13 @@ def _hhmm(value: time | None) -> str | None:
 
 def _time(value: Any) -> time | None:
     return time.fromisoformat(str(value)) if value else None
+
+
+def _moment(value: Any) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class Subscriptions:
@@ -73,6 +94,8 @@ class Subscriptions:
                 kinds=tuple(entry.get("kinds") or ()),
                 quiet_from=_time((entry.get("quiet") or {}).get("from")),
                 quiet_to=_time((entry.get("quiet") or {}).get("to")),
+                paused_from=_moment((entry.get("paused") or {}).get("from")),
+                paused_until=_moment((entry.get("paused") or {}).get("until")),
             )
             for target, entry in sorted(entries.items())
         ]
@@ -85,7 +108,7 @@ class Subscriptions:
             record = await self.store.load(namespace=NAMESPACE, key=KEY)
             targets: dict[str, Any] = dict(record.value.get("targets", {})) if record is not None else {}
             entry = change(dict(targets.get(target) or {"kinds": [], "quiet": None}))
-            if entry is None or (not entry["kinds"] and not entry.get("quiet")):
+            if entry is None or (not entry["kinds"] and not entry.get("quiet") and not entry.get("paused")):
                 targets.pop(target, None)
             else:
                 targets[target] = entry
@@ -128,8 +151,19 @@ class Subscriptions:
 
         return await self._change(target, change)
 
+    async def pause(self, target: str, start: datetime | None, until: datetime | None) -> Subscription | None:
+        """Hold `target`'s alerts from `start` (now when None) until `until`; `until` None ends a pause."""
 
-def describe(sub: Subscription | None) -> str:
+        def change(entry: dict[str, Any]) -> dict[str, Any]:
+            entry["paused"] = (
+                {"from": start.isoformat() if start else None, "until": until.isoformat()} if until else None
+            )
+            return entry
+
+        return await self._change(target, change)
+
+
+def describe(sub: Subscription | None, *, tz: str | None = None, now: datetime | None = None) -> str:
     """What a subscriber gets, in words: the dialog's answer to "my alerts"."""
     if sub is None or not sub.kinds:
         text = "You're not subscribed to any alerts."
@@ -138,7 +172,16 @@ def describe(sub: Subscription | None) -> str:
         text = "You get alerts for " + " and ".join(names[k] for k in sub.kinds if k in names) + "."
     if sub is not None and sub.quiet_from and sub.quiet_to:
         text += f" Quiet hours: {_hhmm(sub.quiet_from)}–{_hhmm(sub.quiet_to)} (held and sent as one digest after)."
+    if sub is not None and sub.paused_until is not None and (now is None or sub.paused_until > now):
+        until = sub.paused_until.astimezone(ZoneInfo(tz)) if tz else sub.paused_until
+        start = sub.paused_from.astimezone(ZoneInfo(tz)) if tz and sub.paused_from else sub.paused_from
+        since = f" from {_when(start)}" if start is not None and (now is None or start > now) else ""
+        text += f" Paused{since} until {_when(until)} (held and sent as one digest after)."
     return text
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%a %b %-d, %-I:%M %p")
 
 
 async def record_actor(
