@@ -147,16 +147,26 @@ class ManagerAlerts:
 
     async def alerts_for(self, events: list[ChangeEvent]) -> list[Alert]:
         wanted = [e for e in events if e.kind in MANAGER_KINDS]
-        # A job put on hold puts its appointments on hold too: one alert, for the job.
-        held_jobs = {e.job_id for e in wanted if e.kind == "job_hold"}
-        wanted = [e for e in wanted if not (e.kind == "appointment_hold" and e.job_id in held_jobs)]
+        # Job holds first: a job put on hold puts its appointments on hold too (one alert, for the job),
+        # while a job whose appointment was held is described as that appointment's hold (bot.alerts.describe),
+        # under the key of the appointment's own event, which is then not described twice.
+        wanted.sort(key=lambda e: e.kind != "job_hold")
         origin = await self.origin() or self.clock().isoformat()
-        alerts = []
+        alerts: list[Alert] = []
+        held_jobs: set[int] = set()
+        keys: set[str] = set()
         for event in wanted:
-            alert = await self.describer.alert(event, origin)
-            if alert is None:
+            if event.kind == "appointment_hold" and (event.job_id in held_jobs or event.key in keys):
                 continue
-            slack_user = await actor_of(self.store, event.job_id, appointment_id=event.appointment_id)
+            alert = await self.describer.alert(event, origin)
+            if alert is None or alert.event.key in keys:
+                continue
+            keys.add(alert.event.key)
+            if alert.event.kind == "job_hold":
+                held_jobs.add(alert.job.job_id)
+            slack_user = await actor_of(
+                self.store, alert.event.job_id, appointment_id=alert.event.appointment_id
+            )
             if slack_user:
                 alert.actor = f"<@{slack_user}>"
             alerts.append(alert)
