@@ -7,14 +7,17 @@ parser's `kinds` slot values. Quiet hours and a pause both hold alerts for one d
 ever unsubscribes.
 
 `record_actor(store, job_id, slack_user)` is for the write path: a change the bot makes is seen by the watcher
-like any other, and this short-lived record lets the alert name the Slack user who made it.
+like any other, and this short-lived record lets the alert name the Slack user who made it. It also adds to
+the job's longer-lived list of bot writes (`bot-writes:job:{id}`, 90 days like the audit stream), which
+`bot_writer_at` reads to name who made a change through the bot when ServiceTitan only knows the bot's API
+user (a canceled log's `createdById`).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +30,12 @@ NAMESPACE = "alert-subs"
 KEY = "all"
 ACTOR_NAMESPACE = "alert-actor"
 ACTOR_TTL_SECONDS = 15 * 60
+WRITES_NAMESPACE = "bot-writes"
+WRITES_TTL_SECONDS = 90 * 24 * 3600
+WRITES_KEPT = 20
+WRITE_MATCH = timedelta(minutes=10)
+"""How long after the bot's note a change in ServiceTitan is taken as that write (the note is made just
+before the call; a minute's clock skew the other way is allowed)."""
 ALL_KINDS = tuple(sorted(SUBSCRIBABLE))
 MAX_ATTEMPTS = 20
 
@@ -185,10 +194,16 @@ def _when(moment: datetime) -> str:
 
 
 async def record_actor(
-    store: Store, job_id: int | None, slack_user: str, *, appointment_id: int | None = None
+    store: Store,
+    job_id: int | None,
+    slack_user: str,
+    *,
+    appointment_id: int | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """The write path's note that `slack_user` is changing this job (or appointment) through the bot;
-    kept 15 minutes, long enough for the watcher to see the change and name them in its alert."""
+    """The write path's note that `slack_user` is changing this job (or appointment) through the bot at
+    `at` (now): kept 15 minutes for the watcher to name them in its alert, and added to the job's list of
+    bot writes (90 days) for "who canceled job N"."""
     for kind, record_id in (("job", job_id), ("appointment", appointment_id)):
         if record_id is not None:
             await store.save(
@@ -197,9 +212,22 @@ async def record_actor(
                 value={"user": slack_user},
                 ttl=ACTOR_TTL_SECONDS,
             )
+    if job_id is not None:
+        key = f"job:{int(job_id)}"
+        record = await store.load(namespace=WRITES_NAMESPACE, key=key)
+        writes = list(record.value.get("writes", [])) if record is not None else []
+        writes.append({"user": slack_user, "at": (at or datetime.now(UTC)).isoformat()})
+        await store.save(
+            namespace=WRITES_NAMESPACE,
+            key=key,
+            value={"writes": writes[-WRITES_KEPT:]},
+            ttl=WRITES_TTL_SECONDS,
+        )
 
 
-async def record_write_actor(store: Store, args: dict[str, Any], slack_user: str) -> None:
+async def record_write_actor(
+    store: Store, args: dict[str, Any], slack_user: str, *, at: datetime | None = None
+) -> None:
     """`record_actor` for a dialog write's arguments (`job_id` and/or `appointment_id`); a store that fails
     here only costs the alert the Slack user's name, never the write."""
     job_id, appointment_id = args.get("job_id"), args.get("appointment_id")
@@ -209,9 +237,27 @@ async def record_write_actor(store: Store, args: dict[str, Any], slack_user: str
             int(job_id) if job_id is not None else None,
             slack_user,
             appointment_id=int(appointment_id) if appointment_id is not None else None,
+            at=at,
         )
     except (StoreError, TypeError, ValueError) as exc:
         log.warning("alerts: could not record who is writing: %s", exc)
+
+
+async def bot_writer_at(store: Store, job_id: int, moment: datetime) -> str | None:
+    """The Slack user who changed job `job_id` through the bot just before `moment` (a change ServiceTitan
+    stamped then with the bot's API user), if the bot wrote to it then; None otherwise."""
+    try:
+        record = await store.load(namespace=WRITES_NAMESPACE, key=f"job:{int(job_id)}")
+    except StoreError as exc:
+        log.warning("alerts: could not read who wrote job %s: %s", job_id, exc)
+        return None
+    best: tuple[datetime, str] | None = None
+    for write in record.value.get("writes", []) if record is not None else []:
+        at = datetime.fromisoformat(str(write.get("at")))
+        at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+        if -timedelta(minutes=1) <= moment - at <= WRITE_MATCH and (best is None or at > best[0]):
+            best = (at, str(write.get("user") or ""))
+    return best[1] if best and best[1] else None
 
 
 async def actor_of(store: Store, job_id: int, *, appointment_id: int | None = None) -> str | None:

@@ -257,7 +257,9 @@ class DialogService:
                         return True, replies + _replies(lost)
                     claimed = True
                     # named in alerts
-                    await record_write_actor(self.store, effect.plan.operation.records(), asker.user_id)
+                    await record_write_actor(
+                        self.store, effect.plan.operation.records(), asker.user_id, at=now
+                    )
                     called = await self._write(effect)
                     audit_note = await self._audit(path, asker, effect.plan, called)
                     queue.append(called)
