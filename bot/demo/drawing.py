@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -133,14 +133,11 @@ _PICKERS = {"datepicker": _Picker("date", "YYYY-MM-DD"), "timepicker": _Picker("
 
 
 class _Drawer:
-    def __init__(self, first_number: int, taken: Collection[int] = ()) -> None:
+    def __init__(self, first_number: int) -> None:
         self.next_number = first_number
-        self.taken = set(taken)
         self.drawing = Drawing()
 
     def add_control(self, label: str, kind: ControlKind, action: dict[str, Any]) -> str:
-        while self.next_number in self.taken:  # still pressable on an earlier message
-            self.next_number += 1
         control = Control(number=self.next_number, label=label, kind=kind, action=action)
         self.drawing.controls.append(control)
         self.next_number += 1
@@ -308,10 +305,9 @@ def _only_pickers(block: dict[str, Any]) -> bool:
     )
 
 
-def draw_message(message: dict[str, Any], *, first_number: int = 1, taken: Collection[int] = ()) -> Drawing:
-    """Draw one message payload (`{"text", "blocks"}`); controls are numbered from `first_number`, skipping
-    the numbers in `taken` (controls of earlier messages that can still be pressed)."""
-    drawer = _Drawer(first_number, taken)
+def draw_message(message: dict[str, Any], *, first_number: int = 1) -> Drawing:
+    """Draw one message payload (`{"text", "blocks"}`); controls are numbered from `first_number`."""
+    drawer = _Drawer(first_number)
     blocks = message.get("blocks") or []
     if not blocks:
         drawer.emit(mrkdwn_to_plain(str(message.get("text", ""))))

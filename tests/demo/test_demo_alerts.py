@@ -111,6 +111,9 @@ def test_an_earlier_alerts_buttons_still_work_turns_later_as_in_slack(manager: D
     show = buttons.split("[")[1].split("]")[0]
     shown = demo.type(show)
     assert "Job 1047 · Water Heater Install · Canceled" in shown, shown
+    assert "Why canceled: Customer canceled — “customer moved out of state” (by @Morgan Blake, " in shown, (
+        shown
+    )
     listed = demo.type("canceled jobs this week")
     assert f"[{uncancel}]" not in listed  # the alert's numbers are not given to later controls
     confirm = demo.type(uncancel)
@@ -121,13 +124,18 @@ def test_an_earlier_alerts_buttons_still_work_turns_later_as_in_slack(manager: D
     assert demo.state.jobs[1047]["jobStatus"] != "Canceled"
 
 
-def test_a_new_turns_controls_skip_the_numbers_of_an_alert_still_shown(manager: Demo) -> None:
+def test_a_new_cards_numbers_come_first_and_the_alerts_other_buttons_stay(manager: Demo) -> None:
+    """A confirmation card drawn after an alert numbers its buttons from 1 as always ("1" confirms); a number
+    it draws means its button now, and the alert's buttons under other numbers still work."""
     demo = manager
     demo.type("cancel job 1012, customer canceled")
     demo.type(demo.button("confirm"))
-    kept = {n for n, c in demo.console.controls.items() if c.label in ("Show job", "Un-cancel")}
-    assert len(kept) == 2
-    card = demo.type("reschedule job 1009 to monday")
-    numbers = {n for n, c in demo.console.controls.items() if c.label not in ("Show job", "Un-cancel")}
-    assert numbers and not numbers & kept, card  # each drawn number means one thing
-    assert kept <= set(demo.console.controls)
+    alert = {c.label: n for n, c in demo.console.controls.items() if c.label in ("Show job", "Un-cancel")}
+    assert sorted(alert.values()) == [2, 3], demo.console.controls
+    card = demo.type("add a note to 1009: gate code 4411")
+    assert "[1] " in card and demo.button("confirm") == "1", card
+    drawn = {n for n, c in demo.console.controls.items() if c.label not in ("Show job", "Un-cancel")}
+    for label, number in alert.items():
+        if number not in drawn:
+            assert demo.console.controls[number].label == label  # still the alert's button
+    assert any(number not in drawn for number in alert.values()), card
