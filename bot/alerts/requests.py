@@ -48,7 +48,7 @@ SOFT = re.compile(
 """Words of a request to rest alerts for a while: never read as unsubscribing."""
 REST = re.compile(
     r"\b(?:mute|pause|quiet|silence|snooze|hush|stop|turn off|switch off|shut off|disable|hold off|no|"
-    r"don'?t|do not)\b",
+    r"don[’']?t|do not)\b",
     re.I,
 )
 """Words that, with a time ("for the weekend", "for 2 hours", "until monday"), ask for a pause."""
@@ -189,6 +189,18 @@ def _pause(text: str, now: datetime, tz: str) -> tuple[datetime | None, datetime
     return None
 
 
+def _once(start: time, end: time, now: datetime, tz: str) -> tuple[datetime | None, datetime]:
+    """A pause "from 2pm to 4pm": the next such window (now when it has begun), in UTC."""
+    local = now.astimezone(ZoneInfo(tz))
+    first = _at(local, start)
+    last = _at(local, end)
+    if last <= first:
+        last += timedelta(days=1)
+    if last <= local:
+        first, last = first + timedelta(days=1), last + timedelta(days=1)
+    return (first.astimezone(UTC) if first > local else None), last.astimezone(UTC)
+
+
 def _reply(text: str) -> Reply:
     return Reply(kind="text", text=text, read_only=True)
 
@@ -206,13 +218,17 @@ def read(text: str, now: datetime, tz: str) -> tuple[str, dict[str, Any]] | None
     if not ABOUT_ALERTS.search(text) or AN_ID.search(text):
         return None
     quiet_words = re.search(
-        r"\bquiet hours?\b|\bno\b|\bdon'?t\b|\bdo not\b|\bmute|\bsilence|\bquiet\b", text, re.I
+        r"\bquiet hours?\b|\bno\b|\bdon[’']?t\b|\bdo not\b|\bmute|\bsilence|\bquiet\b", text, re.I
     )
     span = RANGE.search(text)
     if span and (span["lead"] or quiet_words or _has_half(span["a"]) or _has_half(span["b"])):
         start, end = _quiet_range(span["a"], span["b"])
         if start is None or end is None or start == end:
             return "ask", {"why": "hours"}
+        if re.search(r"\b(?:pause|snooze)", text, re.I) and not re.search(
+            r"\bquiet hours?\b|\bevery\b", text, re.I
+        ):
+            return "pause", dict(zip(("start", "end"), _once(start, end, now, tz), strict=True))
         return "quiet_hours", {"start": start, "end": end, "said": "hours"}
     after = AFTER.search(text)
     if after and not UNTIL.search(text):

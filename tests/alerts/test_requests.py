@@ -162,3 +162,35 @@ async def test_stop_mute_or_pause_in_another_sense_is_no_alert_request(
     assert not any("alerts for" in r.text or "Quiet hours" in r.text for r in replies)
     sub = await Subscriptions(redis_service.store).of("U0MORGAN")
     assert sub is not None and sub.kinds == ("cancel", "hold") and sub.paused_until is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "start", "end"),
+    [
+        ("mute alerts overnight", "quiet_hours", time(20), time(6)),
+        ("quiet hours 10pm to 6am", "quiet_hours", time(22), time(6)),
+        ("quiet hours between 10 and 6", "quiet_hours", time(22), time(6)),
+        ("no alerts between 8pm and 6am", "quiet_hours", time(20), time(6)),
+        ("dont send me anything after 8pm", "quiet_hours", time(20), time(6)),
+        ("don’t send me anything after 9pm", "quiet_hours", time(21), time(6)),
+        ("silence notifications at night", "quiet_hours", time(20), time(6)),
+        # FIXED_NOW: Tuesday Nov 24, 9:00 AM in Chicago
+        ("pause alerts for 2 hours", "pause", None, datetime(2026, 11, 24, 11, 0, tzinfo=ZoneInfo(TZ))),
+        ("stop alerts until monday", "pause", None, datetime(2026, 11, 30, 6, 0, tzinfo=ZoneInfo(TZ))),
+        ("pause alerts till tomorrow 8am", "pause", None, datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo(TZ))),
+        (
+            "pause alerts from 2pm to 4pm",
+            "pause",
+            datetime(2026, 11, 24, 14, 0, tzinfo=ZoneInfo(TZ)),
+            datetime(2026, 11, 24, 16, 0, tzinfo=ZoneInfo(TZ)),
+        ),
+        ("what alerts do i get", "my_alerts", None, None),
+        ("resume alerts", "unpause", None, None),
+    ],
+)
+def test_what_an_alert_settings_message_asks(text: str, kind: str, start: object, end: object) -> None:
+    found = read(text, FIXED_NOW, TZ)
+    assert found is not None and found[0] == kind, found
+    slots = found[1]
+    if start is not None or end is not None:
+        assert (slots.get("start"), slots.get("end")) == (start, end)
