@@ -60,6 +60,8 @@ def _who(actor: str) -> str:
 
 
 def title(alert: Alert) -> str:
+    if alert.event.kind == "appointment_hold" and alert.event.appointment_id:
+        return f"Appointment #{alert.event.appointment_id} of job {alert.job.number} put on hold"
     return TITLES.get(alert.event.kind, "Job {number} changed").format(number=alert.job.number)
 
 

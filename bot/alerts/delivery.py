@@ -4,7 +4,7 @@ Per cycle the events of a kind managers care about are described (bot.alerts.des
 recipient: one alert is one card, a burst (a bulk action) is one grouped message. A delivery record per
 (event, recipient) is written after the post, so a cycle repeated after a crash posts nothing twice; a
 *sending* marker written before the post covers a crash between the two (`unsent`, `send_recorded`). A
-subscriber in quiet hours gets nothing now: the alerts are held in the store and sent as one digest when
+subscriber in quiet hours (or a pause) gets nothing now: the alerts are held in the store and sent as one digest when
 the quiet hours end (`flush_digests`, run every cycle).
 """
 
@@ -147,16 +147,26 @@ class ManagerAlerts:
 
     async def alerts_for(self, events: list[ChangeEvent]) -> list[Alert]:
         wanted = [e for e in events if e.kind in MANAGER_KINDS]
-        # A job put on hold puts its appointments on hold too: one alert, for the job.
-        held_jobs = {e.job_id for e in wanted if e.kind == "job_hold"}
-        wanted = [e for e in wanted if not (e.kind == "appointment_hold" and e.job_id in held_jobs)]
+        # Job holds first: a job put on hold puts its appointments on hold too (one alert, for the job),
+        # while a job whose appointment was held is described as that appointment's hold (bot.alerts.describe),
+        # under the key of the appointment's own event, which is then not described twice.
+        wanted.sort(key=lambda e: e.kind != "job_hold")
         origin = await self.origin() or self.clock().isoformat()
-        alerts = []
+        alerts: list[Alert] = []
+        held_jobs: set[int] = set()
+        keys: set[str] = set()
         for event in wanted:
-            alert = await self.describer.alert(event, origin)
-            if alert is None:
+            if event.kind == "appointment_hold" and (event.job_id in held_jobs or event.key in keys):
                 continue
-            slack_user = await actor_of(self.store, event.job_id, appointment_id=event.appointment_id)
+            alert = await self.describer.alert(event, origin)
+            if alert is None or alert.event.key in keys:
+                continue
+            keys.add(alert.event.key)
+            if alert.event.kind == "job_hold":
+                held_jobs.add(alert.job.job_id)
+            slack_user = await actor_of(
+                self.store, alert.event.job_id, appointment_id=alert.event.appointment_id
+            )
             if slack_user:
                 alert.actor = f"<@{slack_user}>"
             alerts.append(alert)
@@ -187,7 +197,7 @@ class ManagerAlerts:
         if not pending:
             return
         tz = await self.slack.tz_of(recipient) if is_user else self.tz
-        if sub is not None and is_user and sub.quiet_at(self.clock(), tz):
+        if sub is not None and is_user and sub.resting_at(self.clock(), tz):
             await self._hold(recipient, pending)
             for alert in pending:
                 await mark_sent(self.store, alert.event.key, recipient)
@@ -218,7 +228,7 @@ class ManagerAlerts:
             if record is None or not record.value.get("alerts"):
                 continue
             tz = await self.slack.tz_of(sub.target)
-            if sub.quiet_at(self.clock(), tz):
+            if sub.resting_at(self.clock(), tz):
                 continue
             alerts = [_alert_from(a) for a in record.value["alerts"]]
             recipient, channel = f"digest:{sub.target}", await self.slack.dm_channel(sub.target)

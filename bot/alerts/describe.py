@@ -4,6 +4,11 @@
 appointments with their technicians, the reason's name, the memo, who did it and when. A cancel's reason,
 memo and author come from its canceled-log row; a hold's from the job's history (the 2025 API has no read
 of a hold reason), whose memo is "Reason name: the user's words".
+
+ServiceTitan's job status follows its appointments: holding a job's only appointment (or its last open one)
+turns the job to Hold too, so the export shows a job hold and an appointment hold. The job history says
+which it was ("Appointment On Hold" or "Job On Hold"); a job hold that was an appointment's is reported as
+that appointment's hold, under the key the appointment's own event has, so it is delivered once.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class Visit:
     technicians: list[str] = field(default_factory=list)
     technician_ids: list[int] = field(default_factory=list)
     special_instructions: str = ""
+    modified_on: datetime | None = None
 
 
 @dataclass
@@ -149,6 +155,7 @@ class Describer:
                     technicians=[s.technician_name for s in on],
                     technician_ids=[s.technician_id for s in on],
                     special_instructions=a.special_instructions or "",
+                    modified_on=a.modified_on,
                 )
             )
         return out
@@ -185,15 +192,21 @@ class Describer:
             memo = event.memo
         else:
             history = await self.client.get_job_history(event.job_id)
-            wanted = "appointment" if event.kind == "appointment_hold" else "job"
             holds = [
                 h
                 for h in history
-                if "hold" in h.event_type.casefold()
-                and "remov" not in h.event_type.casefold()
-                and wanted in h.event_type.casefold()
+                if "hold" in h.event_type.casefold() and "remov" not in h.event_type.casefold()
             ]
-            latest = max(holds, key=lambda h: h.date) if holds else None
+            if event.kind == "job_hold":
+                last = max(holds, key=lambda h: h.date) if holds else None
+                if last is not None and "appointment" in last.event_type.casefold():
+                    event = _as_appointment_hold(event, facts, last.date)
+            wanted = "appointment" if event.kind == "appointment_hold" else "job"
+            holds = [h for h in holds if wanted in h.event_type.casefold()]
+            # The entry of this very change (same stamp as the row), else the latest of its kind.
+            latest = next((h for h in holds if h.date == event.when), None) or (
+                max(holds, key=lambda h: h.date) if holds else None
+            )
             if event.extra.get("unverified") and (
                 latest is None or latest.date < datetime.fromisoformat(origin)
             ):
@@ -204,6 +217,27 @@ class Describer:
                 at, actor_id = latest.date, latest.employee_id
         actor = await self.person(actor_id)
         return Alert(event=event, job=facts, reason=reason, memo=memo, actor=actor, at=at)
+
+
+def _as_appointment_hold(event: ChangeEvent, facts: JobFacts, held_at: datetime) -> ChangeEvent:
+    """A job's hold that its appointment's hold caused, as that appointment's event (its key and time as
+    the appointment's export row gives them); the job's event unchanged when no held appointment is found."""
+    held = [v for v in facts.visits if v.status == "Hold" and v.modified_on is not None]
+    if not held:
+        return event
+    visit = next((v for v in held if v.modified_on == held_at), None) or max(
+        held, key=lambda v: v.modified_on or held_at
+    )
+    assert visit.modified_on is not None
+    at = visit.modified_on.isoformat()
+    return ChangeEvent(
+        "appointment_hold",
+        f"appointment:{visit.id}:{at}:appointment_hold",
+        event.job_id,
+        at,
+        appointment_id=visit.id,
+        extra=dict(event.extra),
+    )
 
 
 def visit_time(visit: Visit, tz: str) -> str:

@@ -156,6 +156,10 @@ def pick_user(users: list[DemoUser], wanted: str | None) -> DemoUser:
 # ---- the conversation ---------------------------------------------------------------------------
 
 
+ALERTS_KEPT = 3
+"""How many recent alert messages keep their buttons pressable in later turns."""
+
+
 @dataclass
 class Console:
     """Reads what the user types, sends it to the dialog, and draws the replies."""
@@ -171,6 +175,9 @@ class Console:
     state_values: dict[str, Any] = field(default_factory=dict)  # pickers' values shown, as Slack sends them
     waiting_picker: Control | None = None  # a date/time picker pressed without a value: next line is it
     alerts: DemoAlerts | None = None  # managers' alerts of the changes a turn made, drawn after its replies
+    # The buttons of the last few alert messages, pressable in later turns as in Slack (an alert stays in the
+    # channel; the dialog's own cards are replaced turn by turn), under their numbers until drawn again.
+    alert_controls: list[dict[int, Control]] = field(default_factory=list)
 
     def write(self, *lines: str) -> None:
         for line in lines:
@@ -179,22 +186,30 @@ class Console:
 
     async def show(self, replies: list[Reply], notices: Sequence[tuple[str, dict[str, Any]]] = ()) -> None:
         """Draw replies, then `notices` (alert messages with a caption saying who gets them); the controls
-        of this turn replace the previous ones (Slack updates the card)."""
+        of this turn replace the previous ones (Slack updates the card), except the buttons of the last
+        `ALERTS_KEPT` alert messages (an alert stays in the channel, its buttons pressable as in Slack): they
+        keep their numbers while no newer message draws the same number."""
         controls: dict[int, Control] = {}
         state_values: dict[str, Any] = {}
         messages: list[tuple[str | None, dict[str, Any]]] = [(None, self.render(r)) for r in replies]
         messages += notices
+        name = self.alerts.name_mentions if self.alerts else str  # Slack shows a mention as the name
+        fresh: list[dict[int, Control]] = []
         for caption, message in messages:
             drawing = draw_message(message, first_number=len(controls) + 1)
             for control in drawing.controls:
                 controls[control.number] = control
             state_values.update(drawing.state_values)
-            lines = drawing.lines
+            lines = [name(line) for line in drawing.lines]
             if caption is not None:
-                name = self.alerts.name_mentions if self.alerts else str
-                lines = ["", caption, *(name(line) for line in lines)]
+                lines = ["", caption, *lines]
+                if drawing.controls:
+                    fresh.append({c.number: c for c in drawing.controls})
             self.write(*(INDENT + line if line else "" for line in lines))
-        self.controls = controls
+        older = [{n: c for n, c in each.items() if n not in controls} for each in self.alert_controls]
+        self.alert_controls = [each for each in older + fresh if each][-ALERTS_KEPT:]
+        kept = {n: c for each in self.alert_controls for n, c in each.items()}
+        self.controls = {**kept, **controls}
         self.state_values = state_values
         self.write("")
 

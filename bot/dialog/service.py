@@ -150,7 +150,9 @@ class DialogService:
         if isinstance(event, Said):  # alert subscriptions and quiet hours (bot/alerts/requests.py)
             from bot.alerts.requests import answer as alert_request
 
-            alert_reply = await alert_request(self.store, self._in_known_zone(asker), key, event.text)
+            alert_reply = await alert_request(
+                self.store, self._in_known_zone(asker), key, event.text, now=self.clock()
+            )
             if alert_reply is not None and (await self._load(path, asker))[0].pending is None:
                 return [alert_reply]
         for _ in range(MAX_ATTEMPTS):
@@ -256,7 +258,9 @@ class DialogService:
                         return True, replies + _replies(lost)
                     claimed = True
                     # named in alerts
-                    await record_write_actor(self.store, effect.plan.operation.records(), asker.user_id)
+                    await record_write_actor(
+                        self.store, effect.plan.operation.records(), asker.user_id, at=now
+                    )
                     called = await self._write(effect)
                     audit_note = await self._audit(path, asker, effect.plan, called)
                     queue.append(called)

@@ -210,3 +210,46 @@ async def test_a_change_by_an_employee_not_in_servicetitans_lists_names_no_inter
     shown = block_text(post)  # the text fallback and the blocks
     assert post["text"].count("By a ServiceTitan user") == 2, post["text"]
     assert str(API_USER_ID) not in shown.replace("1011", "").replace("1012", ""), shown
+
+
+async def test_an_appointment_hold_through_the_bot_says_the_appointment_its_reason_memo_and_who(
+    rig: AlertRig,
+) -> None:
+    """Job 1010's only appointment put on hold: the job's status follows (ServiceTitan), yet the alert is
+    the appointment's, with the reason and memo from the job history and the Slack user who confirmed."""
+    from bot.dialog.messages import Asker, ConversationKey, Pressed, Said
+    from bot.dialog.service import DialogService
+    from tests.alerts.conftest import TZ
+
+    service = rig.service()
+    await service.watcher.poll_once()
+    dialog = DialogService(client=rig.client, store=service.store, tz=TZ, clock=rig.clock)
+    dana = Asker(user_id="U0DANA", tz=TZ, role="dispatcher", name="Dana Reyes")
+    key = ConversationKey(team="T1", channel="D1", thread="", user="U0DANA")
+    replies = await dialog.handle(
+        key, dana, Said(text="hold appointment 5014 customer requested, out of town")
+    )
+    card = [r for r in replies if r.kind == "confirm"][-1]
+    await dialog.handle(key, dana, Pressed(action="confirm", token=card.token))
+    assert rig.sim.state.appointments[5014]["status"] == "Hold"
+    assert rig.sim.state.jobs[1010]["jobStatus"] == "Hold"  # the job followed its only appointment
+    await service.watcher.poll_once()
+    await service.watcher.poll_once()
+    (post,) = rig.slack.posts_to(CHANNEL)
+    text = block_text(post)
+    assert "Appointment #5014 of job 1010 put on hold" in post["text"]
+    assert "Customer requested" in text and "out of town" in text
+    assert "<@U0DANA>" in text and "no reason given" not in text and "a ServiceTitan user" not in text
+
+
+async def test_an_appointment_hold_made_in_servicetitan_gives_one_alert_with_its_reason(
+    rig: AlertRig,
+) -> None:
+    service = rig.service()
+    await service.watcher.poll_once()
+    rig.sim.state.hold_appointment(5014, {"reasonId": 72, "memo": "back from vacation on the 3rd"})
+    await service.watcher.poll_once()
+    await service.watcher.poll_once()
+    (post,) = rig.slack.posts_to(CHANNEL)
+    assert "Appointment #5014 of job 1010 put on hold" in post["text"]
+    assert "Customer requested" in post["text"] and "back from vacation on the 3rd" in post["text"]

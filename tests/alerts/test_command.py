@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 
@@ -16,10 +18,13 @@ from tests.slack.fake_slack import BOT_TOKEN, serve
 ROOT = Path(__file__).parents[2]
 # The command uses the production key prefix; these are the keys it writes, removed afterwards.
 WRITTEN = ("stbot:day-plan:*", "stbot:alert-*")
+# ...in a Redis database of its own (1-15, picked per run), so that another checkout running this test at the
+# same time on the shared Redis does not remove this run's keys between its two commands.
+COMMAND_REDIS_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{random.SystemRandom().randint(1, 15)}"))
 
 
 async def _cleanup() -> None:
-    raw = aioredis.from_url(REDIS_URL)
+    raw = aioredis.from_url(COMMAND_REDIS_URL)
     try:
         for pattern in WRITTEN:
             keys = [k async for k in raw.scan_iter(match=pattern)]
@@ -39,7 +44,7 @@ async def test_send_day_plans_twice_sends_once() -> None:
             env = {
                 k: v for k, v in os.environ.items() if not k.startswith(("ST_", "SLACK_", "ALERT_", "DAY_"))
             }
-            env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=url + "/api/", REDIS_URL=REDIS_URL,
+            env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=url + "/api/", REDIS_URL=COMMAND_REDIS_URL,
                        PYTHONPATH=str(ROOT))  # fmt: skip
             command = [sys.executable, "-m", "bot", "send-day-plans", "--date", "2026-12-01"]
             runs = []

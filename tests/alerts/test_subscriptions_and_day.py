@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
@@ -176,3 +176,23 @@ async def test_a_day_plan_slack_refused_for_now_is_sent_by_the_next_run(rig: Ale
     assert await service.day_plans.send() == []
     for user in ("U0LUIS", "U0MIKE", "U0SARAH"):
         assert len(rig.slack.posts_to(dm_of(user))) == 1, user
+
+
+async def test_a_pause_holds_the_alerts_and_a_digest_follows_when_it_ends(rig: AlertRig) -> None:
+    service = rig.service()
+    await service.subscriptions.subscribe(MANAGER, ["hold"])
+    now = rig.clock()
+    await service.subscriptions.pause(MANAGER, None, now + timedelta(hours=2))
+    await service.watcher.poll_once()
+    rig.sim.state.hold_job(1011, HOLD)
+    await service.watcher.poll_once()
+    await service.after_cycle()
+    assert len(rig.slack.posts_to(CHANNEL)) == 1
+    assert rig.slack.posts_to(dm_of(MANAGER)) == []  # held while paused, still subscribed
+    assert (await service.subscriptions.of(MANAGER)).kinds == ("hold",)  # type: ignore[union-attr]
+    rig.clock.advance(hours=2, minutes=1)
+    await service.watcher.poll_once()
+    await service.after_cycle()
+    await service.after_cycle()
+    (digest,) = rig.slack.posts_to(dm_of(MANAGER))
+    assert digest["text"].startswith("While your alerts were quiet: 1 hold") and "1011" in digest["text"]

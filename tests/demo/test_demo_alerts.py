@@ -96,3 +96,46 @@ def test_a_change_that_is_no_hold_or_cancel_gives_no_alert(dispatcher: Demo) -> 
     demo.type(f"reschedule job {job_id} to a week from today")
     done = demo.type(demo.button("confirm"))
     assert "Done." in done and "🔔" not in done
+
+
+def test_an_earlier_alerts_buttons_still_work_turns_later_as_in_slack(manager: Demo) -> None:
+    """The tester's session: the alert's *Un-cancel* pressed two turns after the alert was drawn."""
+    demo = manager
+    demo.type("cancel 1047, customer moved out of state")
+    demo.type("2")  # Customer canceled
+    done = demo.type(demo.button("confirm"))
+    assert demo.state.jobs[1047]["jobStatus"] == "Canceled"
+    alert = after(CAPTION, done)
+    (buttons,) = [line for line in alert if "Un-cancel" in line]
+    uncancel = buttons.split("[")[-1].split("]")[0]  # the number drawn on the alert card
+    show = buttons.split("[")[1].split("]")[0]
+    shown = demo.type(show)
+    assert "Job 1047 · Water Heater Install · Canceled" in shown, shown
+    assert "Why canceled: Customer canceled — “customer moved out of state” (by @Morgan Blake, " in shown, (
+        shown
+    )
+    listed = demo.type("canceled jobs this week")
+    assert f"[{uncancel}]" not in listed  # the alert's numbers are not given to later controls
+    confirm = demo.type(uncancel)
+    assert "Nothing is waiting" not in confirm, confirm
+    assert "Canceled →" in confirm, confirm  # the usual confirmation card of taking the cancel back
+    assert demo.state.jobs[1047]["jobStatus"] == "Canceled"  # nothing written before confirming
+    demo.type(demo.button("confirm"))
+    assert demo.state.jobs[1047]["jobStatus"] != "Canceled"
+
+
+def test_a_new_cards_numbers_come_first_and_the_alerts_other_buttons_stay(manager: Demo) -> None:
+    """A confirmation card drawn after an alert numbers its buttons from 1 as always ("1" confirms); a number
+    it draws means its button now, and the alert's buttons under other numbers still work."""
+    demo = manager
+    demo.type("cancel job 1012, customer canceled")
+    demo.type(demo.button("confirm"))
+    alert = {c.label: n for n, c in demo.console.controls.items() if c.label in ("Show job", "Un-cancel")}
+    assert sorted(alert.values()) == [2, 3], demo.console.controls
+    card = demo.type("add a note to 1009: gate code 4411")
+    assert "[1] " in card and demo.button("confirm") == "1", card
+    drawn = {n for n, c in demo.console.controls.items() if c.label not in ("Show job", "Un-cancel")}
+    for label, number in alert.items():
+        if number not in drawn:
+            assert demo.console.controls[number].label == label  # still the alert's button
+    assert any(number not in drawn for number in alert.values()), card

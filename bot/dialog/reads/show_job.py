@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.alerts.subscriptions import bot_writer_at
 from bot.dialog import timefmt
+from bot.dialog.messages import mention
 from bot.dialog.reads.common import Answer, ReadContext, technicians_on
 from bot.dialog.reads.text import appointment_row, plain
 from bot.dialog.refdata import address_text, collect, maybe, together
@@ -106,7 +108,7 @@ async def _why(ctx: ReadContext, job_id: int, status: str) -> tuple[str, str] | 
         reason = reasons[-1].name if reasons else "no reason recorded"
         told = reason + (f" — “{memo}”" if memo else "")
         if latest:
-            told += await _by_when(ctx, latest.get("created_by_id"), str(latest["created_on"]))
+            told += await _by_when(ctx, latest.get("created_by_id"), str(latest["created_on"]), job_id)
         return "Why canceled", told
     if status == "Hold":
         # The 2025 API has no read of a job's hold reason; its history has the hold with a memo.
@@ -118,13 +120,16 @@ async def _why(ctx: ReadContext, job_id: int, status: str) -> tuple[str, str] | 
         reason_names = [str(r["name"]) for r in await ctx.refdata.reference("hold_reasons")]
         reason, memo = split_reason(held.memo, reason_names)
         told = f"{reason} — “{memo}”" if reason and memo else reason or memo
-        return "Why on hold", told + await _by_when(ctx, held.employee_id, held.date.isoformat())
+        return "Why on hold", told + await _by_when(ctx, held.employee_id, held.date.isoformat(), job_id)
     return None
 
 
-async def _by_when(ctx: ReadContext, who: Any, when: str) -> str:
-    """ " (by Dana Reyes, Tue Nov 24 9:00 AM)": who did it, when ServiceTitan says who."""
-    moment = timefmt.local(timefmt.parse_iso(when), ctx.tz)
+async def _by_when(ctx: ReadContext, who: Any, when: str, job_id: int) -> str:
+    """ " (by Dana Reyes, Tue Nov 24 9:00 AM)": who did it, when ServiceTitan says who; for a change made
+    through the bot (stamped with the bot's API user, who is no employee) the Slack user who made it, from
+    the bot's record of its writes (bot.alerts.subscriptions.bot_writer_at)."""
+    stamp = timefmt.parse_iso(when)
+    moment = timefmt.local(stamp, ctx.tz)
     at = f"{timefmt.short_day(moment)} {timefmt.clock(moment)}"
     name = ""
     if who is not None:
@@ -132,6 +137,12 @@ async def _by_when(ctx: ReadContext, who: Any, when: str) -> str:
             if int(row["id"]) == int(who) or int(row.get("user_id") or 0) == int(who):
                 name = str(row["name"])
                 break
+    if not name:
+        slack_user = await bot_writer_at(ctx.refdata.store, job_id, stamp)
+        try:
+            name = mention(slack_user) if slack_user else ""
+        except ValueError:  # not a Slack user id: nobody to name
+            name = ""
     return f" (by {name}, {at})" if name else f" ({at})"
 
 
