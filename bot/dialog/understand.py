@@ -598,9 +598,15 @@ def _keep_the_other_half_of_when(
 ) -> None:
     old_when = p.slots.get("when")
     new_when = changed.get("when")
-    if not isinstance(new_when, dict) or is_relative(new_when):
+    if not isinstance(new_when, dict):
         return
     old_when = old_when if isinstance(old_when, dict) else {}
+    if is_relative(new_when):
+        if "shift_days" in new_when and not new_when.get("start") and "shift_days" not in old_when:
+            # "the day after" at a card for 3pm: the visit's next day, at the time the card already says
+            kept = {k: old_when[k] for k in ("start", "end", "shift_minutes") if old_when.get(k)}
+            changed["when"] = {**new_when, **kept}
+        return
     if _names_no_day(text, now, tz):
         # "3pm", "actually 3pm": a time alone keeps the day already chosen, else no date (the appointment's
         # own day; CONTRACT section 2), never today's date
