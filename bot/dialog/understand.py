@@ -300,6 +300,10 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     active = s.pending is not None and s.phase in ACTIVE_PHASES
     if said in UNDO_WORDS and not active:
         return Undo()  # typed instead of pressing the Undo button of the last change
+    if said in UNDO_WORDS and s.phase == "confirming":  # the card is shown, nothing written yet: keep it
+        return Unclear(
+            "Nothing has been changed yet, so there is nothing to undo. Press Never mind to drop it."
+        )
     if said in ABANDON_WORDS:
         return Abandon()
     phase = s.phase
