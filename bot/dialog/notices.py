@@ -123,7 +123,7 @@ class LateNotices:
             return await self._which(
                 asker, minutes, now, key, "I don't see a visit of yours under way or next."
             )
-        return await self._tell_office(asker, visit, minutes)
+        return await self._tell_office(asker, visit, minutes, now)
 
     async def _late_slots(self, asker: Asker, text: str, now: datetime, key: str) -> dict[str, Any] | None:
         """The notice's slots (`target`: the words naming the visit, when no id did), or None: no notice."""
@@ -195,7 +195,7 @@ class LateNotices:
         wanted = _words(target) - _NO_TARGET
         matching = [visit for visit, words in visits if wanted <= _words(words)]
         if len(matching) == 1:
-            return await self._tell_office(asker, matching[0], minutes)
+            return await self._tell_office(asker, matching[0], minutes, now)
         said = f"“{target}”"
         if matching:
             return await self._which(
@@ -273,9 +273,11 @@ class LateNotices:
             if a.technician_id == technician_id and a.active is not False
         }
 
-    async def _tell_office(self, asker: Asker, visit: Appointment, minutes: Any) -> Reply:
+    async def _tell_office(self, asker: Asker, visit: Appointment, minutes: Any, now: datetime) -> Reply:
         late = f"{int(minutes)} minutes" if isinstance(minutes, int | float) and minutes > 0 else "a bit"
-        at = timefmt.clock(timefmt.local(visit.start, asker.tz))
+        due = timefmt.local(visit.start, asker.tz)
+        at = timefmt.clock(due)  # with its day unless it is today's ("due Tue Dec 8 8:00 AM")
+        at = at if due.date() == timefmt.local(now, asker.tz).date() else f"{timefmt.short_day(due)} {at}"
         who = asker.name or "A technician"
         on_it = await self._assigned(asker.technician_id or 0, [visit.id])
         aside = "" if on_it else "; not assigned to it in ServiceTitan"
