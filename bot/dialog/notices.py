@@ -77,6 +77,11 @@ _NO_TARGET = frozenset(
         "house",
         "home",
         "s",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
     ]
 )
 _ANSWER = re.compile(r"^\s*(?:(?P<noun>job|appt|appointment)\s*)?#?\s*(?P<id>\d{3,})\s*[.!]?\s*$", re.I)
@@ -193,7 +198,7 @@ class LateNotices:
         """The notice for the one visit of the technician's own that `target` names, or the question which."""
         visits = await self._described(await self._upcoming(asker.technician_id or 0, now))
         wanted = _words(target) - _NO_TARGET
-        matching = [visit for visit, words in visits if wanted <= _words(words)]
+        matching = [visit for visit, words in visits if _names_all(wanted, _words(words))]
         if len(matching) == 1:
             return await self._tell_office(asker, matching[0], minutes, now)
         said = f"“{target}”"
@@ -317,6 +322,11 @@ def _person(user_id: str) -> str:
 
 def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.casefold().replace("'s", "")) if w}
+
+
+def _names_all(wanted: set[str], words: set[str]) -> bool:
+    """Every word said is one of the visit's, a plural of one allowed ("the garcias": Garcia)."""
+    return all(w in words or (w.endswith("s") and w[:-1] in words) for w in wanted)
 
 
 def _soonest(visits: list[Appointment], now: datetime) -> Appointment | None:
