@@ -23,6 +23,8 @@ _JOINER = re.compile(rf"\s*(?:,\s*)?\b(?:and(?:\s+then|\s+also)?|then|also|plus)
 _TARGET = ("job_id", "appointment_id")
 _OWN_WORDS = ("text", "summary")  # a note's or a summary's words are never split
 _IT = re.compile(r"\b(?:it|that job|this job|that one)\b", re.I)
+# "cancel 1039 and 1069, …": a second id right after the first, with the same verb
+_AND_ID = r"\s*(?:,\s*)?(?:and|&|\+)\s+(?:(?:job|appt|appointment)s?\s*)?#?(?P<other>\d+)\b"
 
 
 def _parse(text: str, now: datetime, tz: str) -> tuple[str, dict[str, Any]]:
@@ -48,6 +50,9 @@ def split(
     gives the slots a write takes ("book … and assign sarah" is one booking with its technician)."""
     if intent not in writes:
         return slots, None
+    two = _two_ids(text, intent, slots, now, tz)
+    if two is not None:
+        return two
     match = _JOINER.search(text)
     if match is None or match.start() == 0:
         return slots, None
@@ -75,3 +80,23 @@ def split(
         "head": head,  # the first part's own words (read against a request already in progress)
     }
     return head_slots, then
+
+
+def _two_ids(
+    text: str, intent: str, slots: dict[str, Any], now: datetime, tz: str
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """ "cancel 1039 and 1069, barbara white doesnt want them anymore": two requests of the same kind, one
+    per id, each with the rest of what was said (the reason without the second id). None: no such message."""
+    target = next((k for k in _TARGET if slots.get(k) is not None), None)
+    if target is None:
+        return None
+    match = re.search(rf"(?<!\d){slots[target]}{_AND_ID}", text, re.I)
+    if match is None:
+        return None
+    one = f"{text[: match.start()]}{slots[target]}{text[match.end() :]}"
+    one_intent, one_slots = _parse(one, now, tz)
+    if one_intent != intent or one_slots.get(target) != slots[target]:
+        return None
+    other = {**one_slots, target: int(match["other"])}
+    words = f"{text[: match.start()].strip()} {match['other']}{text[match.end() :]}".strip()
+    return one_slots, {"intent": intent, "slots": other, "text": words, "head": one}

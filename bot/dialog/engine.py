@@ -315,7 +315,16 @@ def _new_request(s: Conversation, intent: str, slots: dict[str, Any], now: datet
     ]
 
 
-def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -> list[Effect]:
+def _start(
+    s: Conversation,
+    intent: str,
+    slots: dict[str, Any],
+    now: datetime,
+    *,
+    carried: dict[str, Any] | None = None,
+) -> list[Effect]:
+    """Begin a request; `carried`: values the dialog already settled for it (a reason picked for the first
+    of two like requests), beside the parser's slots."""
     asker = _asker(s)
     if intent == "help":
         return [_help_lookup(asker)]
@@ -332,7 +341,7 @@ def _start(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -
                 f"Sorry, only dispatchers and managers can make changes like {DOING[intent]}. "
                 "Please ask the office. You can still look things up, e.g. *my appointments today*."
             )
-        wanted = {k: v for k, v in slots.items() if k in INTENT_SLOTS[intent]}
+        wanted = {k: v for k, v in slots.items() if k in INTENT_SLOTS[intent]} | (carried or {})
         s.pending, s.then = Pending(intent=intent, slots=wanted, started_at=now), None
         s.phase, s.unsure = "collecting", False
         s.undo = None if s.undo and s.undo.until < now else s.undo
@@ -509,6 +518,7 @@ def _on_result(s: Conversation, event: Called | ClaimLost, now: datetime) -> lis
         return [Say(replies.retry(s, message, check=event.uncertain, title=plan.title.rstrip("?")))]
     s.last_done_token = s.token
     intent = s.pending.intent if s.pending is not None else ""
+    done_slots = dict(s.pending.slots) if s.pending is not None else {}
     s.pending, s.phase = None, "idle"
     s.unsure = False
     s.last_done = plan.done_text
@@ -544,7 +554,11 @@ def _on_result(s: Conversation, event: Called | ClaimLost, now: datetime) -> lis
         reply.footnote = f"No undo for this one{why}"
     then, s.then = s.then, None
     if then is not None and then["intent"] in WRITE_INTENTS:  # the second part of "… and assign mike"
-        return [Say(reply), *_start(s, str(then["intent"]), dict(then["slots"]), now)]
+        slots = dict(then["slots"])
+        same = then["intent"] == intent and slots.get("reason") == done_slots.get("reason")
+        # "cancel 1039 and 1069, <why>": the reason picked for the first is the second's too
+        carried = {"reason_id": done_slots["reason_id"]} if same and "reason_id" in done_slots else None
+        return [Say(reply), *_start(s, str(then["intent"]), slots, now, carried=carried)]
     return [Say(reply)]
 
 

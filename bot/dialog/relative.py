@@ -88,5 +88,24 @@ def relative_when(text: str, now: datetime, tz: str) -> dict[str, Any] | None:
     return None
 
 
+# A time of day the parser reads only beside a day: "make it 9" (after the lead-in), "to 8", "morning"
+_HOUR_ALONE = re.compile(r"(?P<t>\d{1,2}(?::\d{2})?)[\s.!]*", re.I)
+_AT_HOUR = re.compile(r".*?\b(?:to|at|around|for)\s+(?P<t>\d{1,2}(?::\d{2})?)[\s.!]*", re.I | re.S)
+_PART_OF_DAY = re.compile(r"(?:(?:in\s+)?the\s+)?(?P<part>morning|afternoon|evening)[\s.!]*", re.I)
+
+
+def bare_time(text: str, now: datetime, tz: str, *, hour_alone: bool) -> dict[str, str] | None:
+    """The time of day (`start`, and `end` for a part of day) said with no day: "to 8", "at 4", "morning",
+    and the lone hour "9" when `hour_alone` (after "make it"). The parser's own conventions decide what it
+    means (CONTRACT section 2: 7-11 morning, 12 noon, 1-6 afternoon); None when `text` is no such time."""
+    part = _PART_OF_DAY.fullmatch(text.strip())
+    if part is not None:
+        return _time_of_day(f"tomorrow {part['part']}", now, tz) or None
+    hour = (_HOUR_ALONE.fullmatch(text.strip()) if hour_alone else None) or _AT_HOUR.fullmatch(text.strip())
+    if hour is None or int(hour["t"].split(":")[0]) > 23:
+        return None
+    return _time_of_day(f"at {hour['t']}", now, tz) or None
+
+
 def is_relative(when: Any) -> bool:
     return isinstance(when, dict) and any(key in when for key in SHIFT_KEYS)

@@ -45,6 +45,12 @@ class Reject:
 
     clear: tuple[str, ...]
     problem: str
+    final: bool = False  # the record is already as asked (`Settled`): the request ends, nothing asked again
+
+
+class Settled(str):
+    """A write's problem that says the record is already as the write would leave it ("already
+    confirmed", "already canceled"): no other value would help, so the request ends there."""
 
 
 @dataclass(frozen=True)
@@ -266,7 +272,7 @@ def step_target(p: Pending, ctx: Ctx) -> None:
         job = derived_job(int(appt["job_id"]), appts if len(appts) > 1 else [])
         problem = write.appointment_problem(appt)
         if problem:
-            raise _Need(Reject(("appointment_id", "job_id"), problem))
+            raise _Need(Reject(("appointment_id", "job_id"), problem, final=isinstance(problem, Settled)))
     else:
         found = _data(p, "job_appointments", job_id=job_id)
         _seen(ctx, found)
@@ -283,6 +289,14 @@ def step_target(p: Pending, ctx: Ctx) -> None:
         if TAKES_OFF & set(write.steps):  # only an appointment with someone on it
             open_ = [a for a in open_ if any(s["appointment_id"] == a["id"] for s in assignments)]
         if not open_:
+            settled = [x for a in appts if isinstance(x := write.appointment_problem(a), Settled)]
+            if settled and len(settled) == len(appts):  # every visit is already as asked: say so, and end
+                said = (
+                    settled[0]
+                    if len(settled) == 1
+                    else f"Every appointment of job {job_id} is already {write.done}."
+                )
+                raise _Need(Reject(("job_id",), said, final=True))
             raise _Need(Reject(("job_id",), f"Job {job_id} has no appointment that can be {write.done}."))
         if len(open_) > 1 and not write.whole_job:
             options = [(str(a["id"]), appointment_label(a, assignments, ctx.tz)) for a in open_]
@@ -330,7 +344,7 @@ def step_job(p: Pending, ctx: Ctx) -> None:
     _seen(ctx, found)
     problem = write_of(p.intent).job_problem(job)
     if problem:
-        raise _Need(Reject(("job_id", "appointment_id"), problem))
+        raise _Need(Reject(("job_id", "appointment_id"), problem, final=isinstance(problem, Settled)))
     ctx.job, ctx.appointments = job, found.get("appointments", [])
     ctx.assigned = active_rows(found.get("assignments", []))
     ctx.facts = _data(p, "job_facts", job_id=int(job["id"]))

@@ -282,7 +282,8 @@ def schedule(
     - only a date: keep `keep`'s local start time (and its arrival window offset); without `keep`, the
       first arrival window of the day (else 8:00);
     - a start time only: start then, keep the duration;
-    - relative to the visit (`bot.dialog.relative`: "an hour later", "the day after"): from `keep`;
+    - relative to the visit (`bot.dialog.relative`: "an hour later", "the day after"): from `keep`, its
+      arrival window moved by as much (the same length) unless a time was said ("1pm same day");
     - a window (start and end, e.g. "between 8 and 10", "morning"): map it to the tenant's arrival window
       that covers it best, and start at the asked start (within that window);
     - the end always after the start; never in the past.
@@ -290,7 +291,11 @@ def schedule(
     if is_relative(when):  # "push back an hour", "the day after", "1pm same day": against the visit itself
         if keep is None:
             return Verdict(problem="Relative to what? Say the day and time (e.g. *Friday 2pm*).")
+        # moved by an amount with no time said: the arrival window moves with the visit (keeps its length)
+        moved_along = not when.get("start")
         when = _placed(when, keep, tz)
+    else:
+        moved_along = False
     try:
         on = date.fromisoformat(str(when["date"])) if "date" in when else _undated_day(when, tz, now, keep)
     except (KeyError, ValueError):
@@ -306,7 +311,7 @@ def schedule(
         start_at = max(asked[0], window[0])  # "between 1 and 3" starts at 1, inside the 12-4 window
     elif start_text:
         start_at = hhmm(str(start_text))
-        window = next((w for w in windows if w[0] == start_at), None)
+        window = None if moved_along else next((w for w in windows if w[0] == start_at), None)
     elif keep is not None:
         start_at = timefmt.local(keep.start, tz).time().replace(second=0, microsecond=0)
     elif windows:

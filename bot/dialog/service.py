@@ -143,7 +143,7 @@ class DialogService:
             if "<@" in event.text:
                 event = Said(text=await self._name_mentions(event.text, asker))
         if isinstance(event, Said):  # a technician's running-late notice (bot/dialog/notices.py)
-            late = await self._late_notice(asker, event.text)
+            late = await self._late_notice(asker, event.text, path)
             if late is not None:
                 return [late]
         alert_reply = None
@@ -167,11 +167,11 @@ class DialogService:
         log.warning("dialog %s: gave up after %d save conflicts", path, MAX_ATTEMPTS)
         return [Reply(kind="error", text="Several messages arrived at once; please send that again.")]
 
-    async def _late_notice(self, asker: Asker, text: str) -> Reply | None:
+    async def _late_notice(self, asker: Asker, text: str, path: str) -> Reply | None:
         """The answer to a running-late notice, its reads under the read deadline like any look-up."""
         try:
             return await asyncio.wait_for(
-                self.late.answer(self._in_known_zone(asker), text, self.clock()), self.read_deadline
+                self.late.answer(self._in_known_zone(asker), text, self.clock(), path), self.read_deadline
             )
         except TimeoutError:
             log.warning("running late: ServiceTitan did not answer within %.0f s", self.read_deadline)

@@ -60,7 +60,11 @@ def advance(s: Conversation, now: datetime, problem: str | None = None) -> list[
                     if problems:
                         p.problem = " ".join(problems)
                     return [why]
-                outcome = Reject(outcome.clear, replies.already_there(p.intent, already, p.data.pop(why.key)))
+                said = replies.already_there(p.intent, already, p.data.pop(why.key))
+                outcome = Reject(outcome.clear, said, final=True)
+            if outcome.final and p.card_before is None:
+                outcome = Stop(outcome.problem)  # "already confirmed": nothing to ask; the request ends
+                break
             tried, p.either_tried = p.either_tried, None
             if (
                 tried is not None

@@ -39,7 +39,7 @@ from bot.dialog.catalog import (
 from bot.dialog.messages import Event, PickedDate, Pressed
 from bot.dialog.reads.asking import aside_question, impossible_date, look_up, parse_text
 from bot.dialog.reads.wording import refine
-from bot.dialog.relative import is_relative, relative_when
+from bot.dialog.relative import bare_time, is_relative, relative_when
 from bot.dialog.replies import STALE
 from bot.dialog.resolve import active_rows, is_mention, names_me
 from bot.dialog.rules import match_technician, pick_option
@@ -199,7 +199,7 @@ _NUMBER_IS_NOT: dict[str, str] = {
 }
 # Lead-ins stack ("no, make it Sarah", "sorry, actually friday"): strip them all.
 _CORRECTION_LEAD = re.compile(
-    r"^\s*(?:(?:no|nope|nah|actually|wait|sorry|oops|instead|rather|i meant|i mean|make it|make that|"
+    r"^\s*(?:(?:no|nope|nah|and|actually|wait|sorry|oops|instead|rather|i meant|i mean|make it|make that|"
     r"change it to|change that to|change to|switch to|better|how about|what about|let's do|lets do)"
     r"\b[\s,.:;!-]*)+",
     re.IGNORECASE,
@@ -292,6 +292,10 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     active = s.pending is not None and s.phase in ACTIVE_PHASES
     if said in UNDO_WORDS and not active:
         return Undo()  # typed instead of pressing the Undo button of the last change
+    if said in UNDO_WORDS and s.phase == "confirming":  # the card is shown, nothing written yet: keep it
+        return Unclear(
+            "Nothing has been changed yet, so there is nothing to undo. Press Never mind to drop it."
+        )
     if said in ABANDON_WORDS:
         return Abandon()
     phase = s.phase
@@ -308,6 +312,14 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     slots = dict(parsed.get("slots") or {})
     if "when" not in slots and (intent == "unknown" or "when" in INTENT_SLOTS.get(intent, ())):
         slots.update({"when": shifted} if (shifted := relative_when(text, now, tz)) else {})
+    at_a_when = phase == "confirming" and s.pending is not None and "when" in s.pending.slots
+    if "when" not in slots and (
+        "when" in INTENT_SLOTS.get(intent, ()) or (intent == "unknown" and at_a_when)
+    ):
+        # "move 1070 to 8", "make it 9" or "morning" at a card with a when: a time on the day meant
+        lead_free = _CORRECTION_LEAD.sub("", text).strip()
+        hour_alone = at_a_when and lead_free != text.strip()
+        slots.update({"when": at} if (at := bare_time(lead_free, now, tz, hour_alone=hour_alone)) else {})
     if intent == "cancel_dialog":
         return Abandon()
     asked = s.pending.asked if s.pending is not None and phase in ACTIVE_PHASES else None
@@ -484,6 +496,8 @@ def _number_problem(t: _Turn) -> str:
     answers the question asked or nothing: it is never a job look-up in the middle of a request."""
     if not t.number or t.answer is not None or t.asked in _NUMBER_TEXT_SLOTS:
         return ""
+    if t.number and t.cleaned != t.text.strip() and isinstance(t.slots.get("when"), dict):
+        return ""  # "make it 9" at a card with a when: 9 o'clock (relative.bare_time)
     small = len(t.number[1]) <= 2
     if t.asked is None and t.phase == "confirming":  # a button's number; never another job
         return f"I didn't get “{t.cleaned}”." + (
@@ -590,10 +604,16 @@ def _keep_the_other_half_of_when(
 ) -> None:
     old_when = p.slots.get("when")
     new_when = changed.get("when")
-    if not isinstance(new_when, dict) or is_relative(new_when):
+    if not isinstance(new_when, dict):
         return
     old_when = old_when if isinstance(old_when, dict) else {}
-    if _names_no_day(text, now, tz):
+    if is_relative(new_when):
+        if "shift_days" in new_when and not new_when.get("start") and "shift_days" not in old_when:
+            # "the day after" at a card for 3pm: the visit's next day, at the time the card already says
+            kept = {k: old_when[k] for k in ("start", "end", "shift_minutes") if old_when.get(k)}
+            changed["when"] = {**new_when, **kept}
+        return
+    if _names_no_day(text, now, tz) or not any(k in new_when for k in ("date", "shift_days")):
         # "3pm", "actually 3pm": a time alone keeps the day already chosen, else no date (the appointment's
         # own day; CONTRACT section 2), never today's date
         day = {k: old_when[k] for k in ("date", "shift_days") if k in old_when}

@@ -35,7 +35,10 @@ async def test_the_notice_goes_to_the_alert_channel_and_the_technician_is_told(h
     wire(harness, outbox)
     (reply,) = await harness.say("running 30 min late to 1008", MIKE_CHEN, harness.key("U42"))
     assert outbox.sent == [
-        ("CDISPATCH", "⏱ Mike Chen is running 30 minutes late to job 1008 (appointment 5009, due 9:00 AM).")
+        (
+            "CDISPATCH",
+            "⏱ Mike Chen is running 30 minutes late to job 1008 (appointment 5009, due Wed Nov 25 9:00 AM).",
+        )
     ]
     assert reply.text.startswith("Sent to the dispatch channel: “⏱ Mike Chen is running 30 minutes late")
     assert harness.sim.write_count == 0

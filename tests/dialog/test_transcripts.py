@@ -18,13 +18,15 @@ clock fixed at Tuesday 2026-11-24 15:00 UTC) with the store on real Redis:
         sim:                                 # simulator state afterwards
           appointments: {5001: {start: "2026-11-27T20:00:00Z"}}
 
-Turns: `say`, `press` (+ `value`, `token: stale`), `choose` (1-based index or label text, of a choice's
+Turns: `say`, `press` (+ `value`, `token: stale`, `label`: the button whose label has this text, pressed
+with its own value), `choose` (1-based index or label text, of a choice's
 options or of "choose" buttons), `say_number_of` (types the 1-based number of the "choose" button whose
 label has this text, as a user reading the buttons would), `pick_date`
 ({date, time}), `advance` (minutes of idle time before the turn). Matchers: `kind`, `has`/`lacks`
 (substrings of the whole reply as text), `buttons` (exact list of actions), `options` (labels contain),
 `warnings` (count), `pickers` (the card's date and time pickers: "YYYY-MM-DD HH:MM"), `replies` (exact
-number of replies of the turn).
+number of replies of the turn). A turn's `notices` lists the running-late notices it sends to the office
+(substrings, one per notice; none unless listed: a notice nobody asked for fails like an unasked write).
 """
 
 from __future__ import annotations
@@ -124,7 +126,12 @@ def _event(turn: dict[str, Any], history: list[Reply]) -> Said | Pressed | Picke
         token = "stale-token" if turn.get("token") == "stale" else offer.token
         if turn.get("token") == "first":
             token = next(r.token for r in history if any(b.action == action for b in r.buttons))
-        return Pressed(action=action, value=str(turn.get("value", "")), token=token)
+        value = str(turn.get("value", ""))
+        if "label" in turn:
+            value = next(
+                b.value for b in offer.buttons if b.action == action and str(turn["label"]) in b.label
+            )
+        return Pressed(action=action, value=value, token=token)
     if "choose" in turn:
         offer = _latest(history, "choose")
         pick = turn["choose"]
@@ -208,6 +215,13 @@ async def test_transcript(case: dict[str, Any], harness: Harness) -> None:
         **case.get("asker", {}),
     }
     asker = Asker(**asker_spec)
+    sent: list[str] = []
+
+    async def office(target: str, text: str) -> bool:
+        sent.append(text)
+        return True
+
+    harness.service.late.send, harness.service.late.alert_channel = office, "CDISPATCH"
     history: list[Reply] = []
     for number, turn in enumerate(case["turns"], 1):
         where = f"turn {number} ({turn})"
@@ -215,7 +229,7 @@ async def test_transcript(case: dict[str, Any], harness: Harness) -> None:
             harness.clock.advance(float(turn["advance"]))
         if not any(k in turn for k in ("say", "press", "choose", "pick_date")):
             continue
-        writes_before = harness.sim.write_count
+        writes_before, notices_before = harness.sim.write_count, len(sent)
         replies = await harness.handle(_event(turn, history), asker)
         history.extend(replies)
         if "replies" in turn:
@@ -226,5 +240,10 @@ async def test_transcript(case: dict[str, Any], harness: Harness) -> None:
         writes = harness.sim.write_count - writes_before
         assert writes == turn.get("writes", 0), (
             f"{where}: {writes} ServiceTitan writes, expected {turn.get('writes', 0)}"
+        )
+        notices = sent[notices_before:]
+        wanted = _as_list(turn.get("notices", []))
+        assert len(notices) == len(wanted) and all(w in n for w, n in zip(wanted, notices, strict=True)), (
+            f"{where}: notices sent {notices}, expected {wanted}"
         )
     check_sim(harness, case.get("sim", {}))

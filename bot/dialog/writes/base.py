@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.dialog import rules, timefmt
-from bot.dialog.resolve import Ctx, Row, times_of
+from bot.dialog.resolve import Ctx, Row, Settled, times_of
 from bot.dialog.state import Guard, Pending, Plan
 from bot.servicetitan.operations import KnownOperation, Operation
 
@@ -114,7 +114,7 @@ class Write:
         if closed is not None:
             return closed
         if self.leaves is not None and status == self.leaves.value:
-            return f"{label} is already {self.leaves.words}."
+            return Settled(f"{label} is already {self.leaves.words}.")
         return None
 
 

@@ -3,14 +3,16 @@ undo takes the confirmation off again)."""
 
 from __future__ import annotations
 
-from bot.dialog.resolve import Ctx, Row
+from bot.dialog.resolve import Ctx, Row, Settled
 from bot.dialog.state import Pending, Plan
 from bot.dialog.writes.base import Card, Undo, Write, appt_facts, appt_guard, card_plan, with_undo
 from bot.servicetitan.operations import ConfirmAppointment, RemoveAppointmentConfirmation
 
 
 def _already(appt: Row) -> str | None:
-    return f"Appointment {appt.get('id')} is already confirmed." if appt.get("is_confirmed") else None
+    return (
+        Settled(f"Appointment {appt.get('id')} is already confirmed.") if appt.get("is_confirmed") else None
+    )
 
 
 CARD = Card(
