@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.dialog import rules, timefmt
 from bot.dialog.messages import Asker
+from bot.dialog.people import NOT_LINKED, active_rows, is_mention, mention_problem, names_me
 from bot.dialog.state import Load, Pending, Plan
 
 if TYPE_CHECKING:
@@ -180,28 +181,6 @@ def appointment_label(appt: Row, assigned: list[Row], tz: str) -> str:
     names = ", ".join(a["technician_name"] for a in assigned if a.get("appointment_id") == appt["id"])
     label = f"{timefmt.short_span(times.start, times.end, tz)}"
     return f"{label} · {names or 'unassigned'} (#{appt['id']})"
-
-
-NOT_LINKED = "You're not linked to a ServiceTitan technician."
-
-
-def names_me(name: str) -> bool:
-    """Whether a technician named in a message is the asker ("me")."""
-    return name.strip().casefold() == "me"
-
-
-def is_mention(name: str) -> bool:
-    """Whether a technician named in a message is a Slack mention nobody could put a name to (`<@U123>`)."""
-    return name.strip().startswith("<@")
-
-
-def mention_problem(name: str) -> str:
-    return f"I can't tell which ServiceTitan technician {name} is. Type their name instead."
-
-
-def active_rows(rows: list[Row]) -> list[Row]:
-    """The rows ServiceTitan doesn't mark inactive (reference data, assignments)."""
-    return [r for r in rows if r.get("active", True) is not False]
 
 
 def _options(rows: list[Row]) -> list[tuple[str, str]]:

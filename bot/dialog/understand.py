@@ -37,11 +37,11 @@ from bot.dialog.catalog import (
     WRITE_STEPS,
 )
 from bot.dialog.messages import Event, PickedDate, Pressed
+from bot.dialog.people import active_rows, is_mention, names_me
 from bot.dialog.reads.asking import aside_question, impossible_date, look_up, parse_text
 from bot.dialog.reads.wording import refine
 from bot.dialog.relative import bare_time, is_relative, relative_when
 from bot.dialog.replies import STALE
-from bot.dialog.resolve import active_rows, is_mention, names_me
 from bot.dialog.rules import match_technician, pick_option
 from bot.dialog.state import ACTIVE_PHASES, Conversation, Load, Pending, Phase
 from intents import parse_slot
@@ -132,18 +132,8 @@ Answer = Confirm | Deny | Abandon | Undo | Pick | Fill | NewRequest | Unclear | 
 
 # Words and phrases ------------------------------------------------------------------------------------------
 
-ABANDON_WORDS = {
-    "cancel",
-    "cancel it",
-    "cancel that",
-    "never mind",
-    "nevermind",
-    "nvm",
-    "stop",
-    "forget it",
-    "abort",
-    "quit",
-}
+ABANDON_WORDS = {"cancel", "cancel it", "cancel that", "never mind", "nevermind", "nvm", "stop", "forget it"}
+ABANDON_WORDS |= {"abort", "quit"}
 YES_WORDS = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "switch", "drop it"}
 NO_WORDS = {"no", "n", "nope", "keep", "keep it", "keep the current one"}
 CONFIRM_WORDS = {

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypedDict
 
 from bot.dialog import rules, timefmt
+from bot.dialog.people import NOT_LINKED, active_rows, is_mention, mention_problem, names_me
 from bot.dialog.refdata import ReferenceData, collect
-from bot.dialog.resolve import NOT_LINKED, active_rows, is_mention, mention_problem, names_me
 from bot.servicetitan import ServiceTitanClient
 
 Row = dict[str, Any]

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bot.dialog import rules, timefmt
+from bot.dialog.people import active_rows
 from bot.dialog.reads.common import Answer, ReadContext
 from bot.dialog.refdata import collect
-from bot.dialog.resolve import active_rows
 
 Row = dict[str, Any]
 WORK_DAY = (time(8, 0), time(17, 0))  # the window when only a day is said

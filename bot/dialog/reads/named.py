@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.dialog import rules
+from bot.dialog.people import active_rows, is_mention, names_me
 from bot.dialog.reads.common import Answer, ReadContext, technician_id
 from bot.dialog.refdata import address_text, words_match
-from bot.dialog.resolve import active_rows, is_mention, names_me
 
 Row = dict[str, Any]
 MAX_OPTIONS = 10

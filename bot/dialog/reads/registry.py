@@ -15,9 +15,9 @@ from typing import Any
 
 from bot.dialog.catalog import PAGE_SIZE
 from bot.dialog.messages import Asker, Button, Choice, Fact, Option, Reply
+from bot.dialog.people import NOT_LINKED, names_me
 from bot.dialog.reads import find_jobs, find_projects, list_appointments, list_notes, show_job
 from bot.dialog.reads.common import Answer, ReadContext
-from bot.dialog.resolve import NOT_LINKED, names_me
 from bot.dialog.state import Load, ReadPages
 
 
