@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from intents.grammar import _TEMPLATE_TOKEN, SENTENCES_DIR, load_grammar, sentence_files
+from intents.slots import word_set
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,49 @@ def training_texts() -> list[tuple[str, str]]:
     for text in _load_yaml(NOT_REQUESTS_FILE)["sentences"]:
         pairs.extend([(str(text), "unknown")] * 3)  # fewer than the requests: weigh them up
     return pairs
+
+
+# Words of the templates that say nothing of a request by themselves: no request cue.
+_FUNCTION_WORDS = word_set(
+    """a about again all already am an and any anybody anyone anything are aren't around as at away back
+    be because been before being bit both but by can can't cannot cant could did didn't do does doesn't
+    doing don't dont down each else enough every everybody everyone everything far few fine for from
+    good got gotta had has hasn't have he he's her here his how how's hows i i'd i'll i'm i've if im in
+    into is isn't it it's its just kind know least let let's lets like little lol many maybe me meh mine
+    more must my myself nah naw never no nope not now of off ok okay old on one ones onto oops or other
+    our out over own please pls plus r re really right s said say saying says second see seeing shall
+    she she's should shouldn't shouldnt since so some somebody someone something sorry still stuff such
+    supposed than thank thanks that the their them then there there's these they they're thing things
+    third this through thx till time to too u ugh under until up us was wasn't we we'll we're well went
+    were what what're what's whats when when's whenever where where's wheres which who who's whole whos
+    whoops why will with within won't wont would yes you your get gets getting go goes going gonna come
+    comes coming happen happened make made need needed needs want wanted wants look work worked working"""
+)
+
+
+def request_words() -> frozenset[str]:
+    """Words of the templates (and their rules) that are a request cue: not function words."""
+    return _request_words()
+
+
+@cache
+def _request_words() -> frozenset[str]:
+    words: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, str):
+            words.update(t for t in _TEMPLATE_TOKEN.findall(node) if re.fullmatch(r"[a-z][a-z'-]*", t))
+        elif isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in [SENTENCES_DIR / "_common.yaml", *sentence_files()]:
+        data = _load_yaml(path)
+        walk([data.get("groups", []), data.get("rules", {}), data.get("extras", [])])
+    return frozenset(words - _FUNCTION_WORDS)
 
 
 def _data_files() -> list[Path]:
