@@ -187,6 +187,11 @@ _FUNCTION_WORDS = word_set(
 )
 
 
+def function_words() -> frozenset[str]:
+    """Words that say nothing of a request by themselves ("the", "is", "get")."""
+    return _FUNCTION_WORDS
+
+
 def request_words() -> frozenset[str]:
     """Words of the templates (and their rules) that are a request cue: not function words."""
     return _request_words()

@@ -612,7 +612,7 @@ def _classified(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
 
     analysis = analyse(text, ctx.today, grammar)
     keys = {item.key for item in analysis.items}
-    names_a_record = any(_names_a_record(item) for item in analysis.items)
+    names_a_record = _names_a_record(analysis)
     if not office_words().isdisjoint(keys) or (not names_a_record and not other_trades().isdisjoint(keys)):
         return {"intent": "unknown", "slots": {}}  # "create a new invoice", "the roofer ...": not ours
     ranked = [(i, p) for i, p in classify(analysis.skeleton) if i in grammar.intents or i == "unknown"]
@@ -628,7 +628,7 @@ def _classified(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
             ]
         return result
     result = {"intent": "unknown", "slots": {}}
-    if not any(_names_a_record(item) for item in analysis.items):
+    if not names_a_record:
         return result
     # a request we cannot pin down ("put a rush on 4410"): offer the likely readings that use its id
     readings = [
@@ -642,11 +642,33 @@ def _classified(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
     return result
 
 
-def _names_a_record(item: Item) -> bool:
-    """An id with its noun, a mention, or a bare number long enough to be an id (not "a 5 star review")."""
-    if item.key in ("JOB", "APPT", "CUST", "LOC", "PROJ", "MENTION"):
+# Words after a number that make it an amount, never an id ("1200 square feet", "40 gallons")
+_AMOUNT_UNITS = _UNITS | word_set(
+    "square sq ft feet foot inch inches gallon gallons gal degrees btu btus tons ton psi lbs pounds dollars "
+    "bucks amps volts"
+)
+
+
+def _names_a_record(analysis: Analysis) -> bool:
+    """An id with its noun, a mention, or a bare number long enough to be an id (not "a 5 star review"),
+    said as an id: not an amount ("1200 square feet") and not the number of a noun of some other thing
+    ("PO 88213", "serial 8812", "worker 312": a word that is neither a request word nor a function word)."""
+    from intents.classifier import function_words, request_words
+
+    items = analysis.items
+    for k, item in enumerate(items):
+        if item.key in _RECORD_KEYS:
+            return True
+        if item.key != "NUM" or not isinstance(item.payload, int) or item.payload < 100:
+            continue
+        after = items[k + 1].key if k + 1 < len(items) else ""
+        before = items[k - 1].key if k > 0 else ""
+        if after in _AMOUNT_UNITS:
+            continue
+        if before[:1].islower() and before not in request_words() and before not in function_words():
+            continue
         return True
-    return item.key == "NUM" and isinstance(item.payload, int) and item.payload >= 100
+    return False
 
 
 def recognize(text: str, *, now: datetime, tz: str) -> dict[str, Any]:

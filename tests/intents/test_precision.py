@@ -108,3 +108,10 @@ def test_the_look_ups_a_reading_without_a_record_may_be_sure_of_are_no_writes() 
 
     assert set(load_grammar().intents) >= LOOKUPS
     assert not LOOKUPS & set(WRITES)
+
+
+@pytest.mark.parametrize(
+    "text", ["PO 88213", "serial 8812AC0043", "how many btus for 1200 square feet", "worker 312 restarted"]
+)
+def test_the_number_of_some_other_thing_or_an_amount_is_no_record(text: str) -> None:
+    assert parse(text, now=NOW, tz=TZ) == {"intent": "unknown", "slots": {}}
