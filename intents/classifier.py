@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).parent / "data"
 NOT_REQUESTS_FILE = DATA_DIR / "not_requests.yaml"
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "tests" / "intents" / "fixtures"
-FEATURE_VERSION = "2"  # change when features() or the training recipe changes: a new cache key
+FEATURE_VERSION = "3"  # change when features() or the training recipe changes: a new cache key
 CACHE_ENV = "STBOT_CACHE_DIR"
 SAMPLES_PER_TEMPLATE = 12
 SEED = 20261124
@@ -144,22 +144,29 @@ def _load_yaml(path: Path) -> Any:
         return yaml.safe_load(fh)
 
 
+def samples(expander: _Expander, intent: str, sentence: str) -> list[str]:
+    """The distinct sentences drawn from one template. Each template draws from its own seed, so adding
+    or editing a template leaves every other template's sentences as they were (a str seed is hashed
+    stably, whatever PYTHONHASHSEED)."""
+    expander.rng = random.Random(f"{SEED}:{intent}:{sentence}")
+    seen: dict[str, None] = {}
+    for _ in range(SAMPLES_PER_TEMPLATE):
+        text = expander.expand(sentence)
+        if text:
+            seen.setdefault(text)
+    return list(seen)
+
+
 def training_texts() -> list[tuple[str, str]]:
     """(text, intent) pairs to train on, in a fixed order."""
-    rng = random.Random(SEED)
     common = _load_yaml(SENTENCES_DIR / "_common.yaml")
-    expander = _Expander(common.get("rules", {}), rng)
+    expander = _Expander(common.get("rules", {}), random.Random(SEED))
     pairs: list[tuple[str, str]] = []
     for path in sentence_files():
         data = _load_yaml(path)
         for group in data.get("groups", ()):
             for sentence in group["sentences"]:
-                seen: set[str] = set()
-                for _ in range(SAMPLES_PER_TEMPLATE):
-                    text = expander.expand(sentence)
-                    if text and text not in seen:
-                        seen.add(text)
-                        pairs.append((text, data["intent"]))
+                pairs.extend((text, data["intent"]) for text in samples(expander, data["intent"], sentence))
     if FIXTURES_DIR.is_dir():
         for path in sorted(FIXTURES_DIR.glob("*.yaml")):
             data = _load_yaml(path)
@@ -193,28 +200,13 @@ def function_words() -> frozenset[str]:
 
 
 def request_words() -> frozenset[str]:
-    """Words of the templates (and their rules) that are a request cue: not function words."""
+    """Words of the templates and their rules (Grammar.words) that are a request cue: not function words."""
     return _request_words()
 
 
 @cache
 def _request_words() -> frozenset[str]:
-    words: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, str):
-            words.update(t for t in _TEMPLATE_TOKEN.findall(node) if re.fullmatch(r"[a-z][a-z'-]*", t))
-        elif isinstance(node, dict):
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for path in [SENTENCES_DIR / "_common.yaml", *sentence_files()]:
-        data = _load_yaml(path)
-        walk([data.get("groups", []), data.get("rules", {}), data.get("extras", [])])
-    return frozenset(words - _FUNCTION_WORDS)
+    return load_grammar().words - _FUNCTION_WORDS
 
 
 def _data_files() -> list[Path]:
