@@ -686,4 +686,6 @@ def recognize(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
     result = _read_clauses(text, grammar, ctx)
     if result["intent"] == "unknown":
         return _classified(text, grammar, ctx)
+    if _ID_SLOTS.isdisjoint(result["slots"]) and not office_words().isdisjoint(_words(text)):
+        return {"intent": "unknown", "slots": {}}  # "schedule a meeting with HR": office work, no record
     return result
