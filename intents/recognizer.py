@@ -177,10 +177,11 @@ _PHONE = re.compile(
 
 # Machine text whose numbers are no ids or times: URLs of any scheme, user@host, IP addresses with an
 # optional port, paths with words in them ("/jpm/v2/jobs"; a date "11/24/2026" has no letters) and
-# log clocks with seconds ("09:00:01") and JSON objects.
+# log clocks with seconds ("09:00:01"), JSON objects, sums of money ("$250") and a "+1".
 _MACHINE_TEXT = re.compile(
     r"[a-z][a-z0-9+.-]*://\S+|[\w.+-]+@[\w-]+(?:[.:][\w-]+)*|(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?"
-    r"|(?:/[\w.-]*[a-z][\w.-]*){2,}(?:/[\w.-]+)*/?|\{\s*\"[^{}]*\}|(?<![\w:])\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?![\w:])",
+    r"|(?:/[\w.-]*[a-z][\w.-]*){2,}(?:/[\w.-]+)*/?|\{\s*\"[^{}]*\}|(?<![\w:])\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?![\w:])"
+    r"|\$\s?\d[\d,]*(?:\.\d+)?|(?<![\w+])\+\d+(?![\w.])",
     re.IGNORECASE,
 )
 
@@ -219,7 +220,7 @@ def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool =
     ids: dict[int, tuple[int, str, int]] = {}
     masked = tokens
     phones = _phones(text, tokens)
-    machine = _machine_tokens(text, tokens) if any(c in text for c in "/@.:{") else set()
+    machine = _machine_tokens(text, tokens) if any(c in text for c in "/@.:{$+") else set()
     if phones or machine:
         masked = list(tokens)
         for k in machine:

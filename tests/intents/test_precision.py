@@ -78,13 +78,15 @@ def test_recall_on_the_near_template_requests() -> None:
         "see https://docs.example.org/schedule?id=1007",
         "GET /jpm/v2/jobs/4410 returned 500",
         "worker up since 09:00:01",
+        "$250",
+        "+1",
     ],
 )
 def test_machine_text_gives_no_reading_and_no_id(text: str) -> None:
     result = parse(text, now=NOW, tz=TZ)
     assert result["intent"] == "unknown"
     ids = {a["slots"].get("job_id") for a in result.get("alternatives", [])}
-    assert not ids & {127, 0, 6379, 10, 1, 2, 3, 12, 8080, 1007, 4410, 9}
+    assert not ids & {127, 0, 6379, 10, 1, 2, 3, 12, 8080, 1007, 4410, 9, 250}
 
 
 @pytest.mark.parametrize("text", ["drain cleaning", "ac tune-up", "couldn't confirm whether", "confirmed"])
