@@ -29,13 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from intents.grammar import _TEMPLATE_TOKEN, SENTENCES_DIR, load_grammar, sentence_files
+from intents.slots import word_set
 
 log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).parent / "data"
 NOT_REQUESTS_FILE = DATA_DIR / "not_requests.yaml"
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "tests" / "intents" / "fixtures"
-FEATURE_VERSION = "2"  # change when features() or the training recipe changes: a new cache key
+FEATURE_VERSION = "3"  # change when features() or the training recipe changes: a new cache key
 CACHE_ENV = "STBOT_CACHE_DIR"
 SAMPLES_PER_TEMPLATE = 12
 SEED = 20261124
@@ -143,22 +144,29 @@ def _load_yaml(path: Path) -> Any:
         return yaml.safe_load(fh)
 
 
+def samples(expander: _Expander, intent: str, sentence: str) -> list[str]:
+    """The distinct sentences drawn from one template. Each template draws from its own seed, so adding
+    or editing a template leaves every other template's sentences as they were (a str seed is hashed
+    stably, whatever PYTHONHASHSEED)."""
+    expander.rng = random.Random(f"{SEED}:{intent}:{sentence}")
+    seen: dict[str, None] = {}
+    for _ in range(SAMPLES_PER_TEMPLATE):
+        text = expander.expand(sentence)
+        if text:
+            seen.setdefault(text)
+    return list(seen)
+
+
 def training_texts() -> list[tuple[str, str]]:
     """(text, intent) pairs to train on, in a fixed order."""
-    rng = random.Random(SEED)
     common = _load_yaml(SENTENCES_DIR / "_common.yaml")
-    expander = _Expander(common.get("rules", {}), rng)
+    expander = _Expander(common.get("rules", {}), random.Random(SEED))
     pairs: list[tuple[str, str]] = []
     for path in sentence_files():
         data = _load_yaml(path)
         for group in data.get("groups", ()):
             for sentence in group["sentences"]:
-                seen: set[str] = set()
-                for _ in range(SAMPLES_PER_TEMPLATE):
-                    text = expander.expand(sentence)
-                    if text and text not in seen:
-                        seen.add(text)
-                        pairs.append((text, data["intent"]))
+                pairs.extend((text, data["intent"]) for text in samples(expander, data["intent"], sentence))
     if FIXTURES_DIR.is_dir():
         for path in sorted(FIXTURES_DIR.glob("*.yaml")):
             data = _load_yaml(path)
@@ -166,6 +174,39 @@ def training_texts() -> list[tuple[str, str]]:
     for text in _load_yaml(NOT_REQUESTS_FILE)["sentences"]:
         pairs.extend([(str(text), "unknown")] * 3)  # fewer than the requests: weigh them up
     return pairs
+
+
+# Words of the templates that say nothing of a request by themselves: no request cue.
+_FUNCTION_WORDS = word_set(
+    """a about again all already am an and any anybody anyone anything are aren't around as at away back
+    be because been before being bit both but by can can't cannot cant could did didn't do does doesn't
+    doing don't dont down each else enough every everybody everyone everything far few fine for from
+    good got gotta had has hasn't have he he's her here his how how's hows i i'd i'll i'm i've if im in
+    into is isn't it it's its just kind know least let let's lets like little lol many maybe me meh mine
+    more must my myself nah naw never no nope not now of off ok okay old on one ones onto oops or other
+    our out over own please pls plus r re really right s said say saying says second see seeing shall
+    she she's should shouldn't shouldnt since so some somebody someone something sorry still stuff such
+    supposed than thank thanks that the their them then there there's these they they're thing things
+    third this through thx till time to too u ugh under until up us was wasn't we we'll we're well went
+    were what what're what's whats when when's whenever where where's wheres which who who's whole whos
+    whoops why will with within won't wont would yes you your get gets getting go goes going gonna come
+    comes coming happen happened make made need needed needs want wanted wants look work worked working"""
+)
+
+
+def function_words() -> frozenset[str]:
+    """Words that say nothing of a request by themselves ("the", "is", "get")."""
+    return _FUNCTION_WORDS
+
+
+def request_words() -> frozenset[str]:
+    """Words of the templates and their rules (Grammar.words) that are a request cue: not function words."""
+    return _request_words()
+
+
+@cache
+def _request_words() -> frozenset[str]:
+    return load_grammar().words - _FUNCTION_WORDS
 
 
 def _data_files() -> list[Path]:

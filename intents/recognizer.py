@@ -175,6 +175,25 @@ _PHONE = re.compile(
 )
 
 
+# Machine text whose numbers are no ids or times: URLs of any scheme, user@host, IP addresses with an
+# optional port, paths with words in them ("/jpm/v2/jobs"; a date "11/24/2026" has no letters) and
+# log clocks with seconds ("09:00:01"), JSON objects, sums of money ("$250") and a "+1".
+_MACHINE_TEXT = re.compile(
+    r"[a-z][a-z0-9+.-]*://\S+|[\w.+-]+@[\w-]+(?:[.:][\w-]+)*|(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?"
+    r"|(?:/[\w.-]*[a-z][\w.-]*){2,}(?:/[\w.-]+)*/?|\{\s*\"[^{}]*\}|(?<![\w:])\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?![\w:])"
+    r"|\$\s?\d[\d,]*(?:\.\d+)?|(?<![\w+])\+\d+(?![\w.])",
+    re.IGNORECASE,
+)
+
+
+def _machine_tokens(text: str, tokens: list[Token]) -> set[int]:
+    """Indices of tokens inside machine text (a URL, an address, a path): never read as anything."""
+    spans = [m.span() for m in _MACHINE_TEXT.finditer(text)]
+    if not spans:
+        return set()
+    return {k for k, t in enumerate(tokens) if any(a <= t.start and t.end <= b for a, b in spans)}
+
+
 def _phones(text: str, tokens: list[Token]) -> dict[int, int]:
     """First token -> last token of each phone number in the text: never an id or a time."""
     found: dict[int, int] = {}
@@ -201,8 +220,11 @@ def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool =
     ids: dict[int, tuple[int, str, int]] = {}
     masked = tokens
     phones = _phones(text, tokens)
-    if phones:
+    machine = _machine_tokens(text, tokens) if any(c in text for c in "/@.:{$+") else set()
+    if phones or machine:
         masked = list(tokens)
+        for k in machine:
+            masked[k] = Token("", "id", tokens[k].start, tokens[k].end)
         for phone_start, phone_end in phones.items():
             for k in range(phone_start, phone_end + 1):
                 masked[k] = Token("", "id", tokens[k].start, tokens[k].end)
@@ -238,6 +260,9 @@ def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool =
     i = 0
     while i < count:
         tok = tokens[i]
+        if machine and i in machine:
+            i += 1
+            continue
         if phones and i in phones:
             last = phones[i]
             append(Item("PHONE", tok.start, tokens[last].end, text[tok.start : tokens[last].end]))
@@ -544,11 +569,36 @@ def _from_context(context: str, result: dict[str, Any], grammar: Grammar, ctx: C
 
 # The fallback classifier's bar: the probability its best intent needs to be taken as the request
 # (higher without an id or a person in the message), and what an alternative needs to be offered.
+# A reading is sure only with a request cue (classifier.request_words(): a word of the templates that is
+# no function word, or an id said with its noun, or a mention); without a record named, only a look-up
+# or an intent that acts on no record may be sure, never a write: "ac tune-up" alone is no booking,
+# "couldn't confirm whether" no confirmation, while "notes on that job" reads the job shown last.
 ACCEPT = 0.5
 ACCEPT_WITHOUT_RECORD = 0.85
 CERTAIN = 0.8
 ALTERNATIVE = 0.15
 MAX_ALTERNATIVES = 3
+_RECORD_KEYS = frozenset({"JOB", "APPT", "CUST", "LOC", "PROJ", "MENTION"})
+# Intents that only read (none is a write of bot/dialog/writes: tests/intents/test_precision.py checks)
+LOOKUPS = frozenset({"help", "show_job", "list_notes", "find_jobs", "find_projects", "list_appointments"})
+
+
+def _has_cue(analysis: Analysis) -> bool:
+    """A request cue: a word of the grammar's vocabulary of requests, or an id said with its noun."""
+    from intents.classifier import request_words
+
+    words = request_words()
+    return any(item.key in words or item.key in _RECORD_KEYS for item in analysis.items)
+
+
+def _sure(intent: str, p: float, record: bool, analysis: Analysis, grammar: Grammar) -> bool:
+    """Whether the classifier's best reading may be taken as the request without asking."""
+    if intent == "unknown" or not _has_cue(analysis):
+        return False
+    if record:
+        return p >= ACCEPT
+    acts_on_record = not _ID_SLOTS.isdisjoint(grammar.intents[intent].slots)
+    return p >= ACCEPT_WITHOUT_RECORD and (intent in LOOKUPS or not acts_on_record)
 
 
 def _slots_for(intent: str, analysis: Analysis, grammar: Grammar, ctx: Context) -> dict[str, Any]:
@@ -563,16 +613,15 @@ def _classified(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
 
     analysis = analyse(text, ctx.today, grammar)
     keys = {item.key for item in analysis.items}
-    names_a_record = any(_names_a_record(item) for item in analysis.items)
+    names_a_record = _names_a_record(analysis)
     if not office_words().isdisjoint(keys) or (not names_a_record and not other_trades().isdisjoint(keys)):
         return {"intent": "unknown", "slots": {}}  # "create a new invoice", "the roofer ...": not ours
     ranked = [(i, p) for i, p in classify(analysis.skeleton) if i in grammar.intents or i == "unknown"]
     if not ranked:
         return {"intent": "unknown", "slots": {}}
-    bar = ACCEPT if names_a_record else ACCEPT_WITHOUT_RECORD
     top, p = ranked[0]
     others = [i for i, q in ranked[1:] if q >= ALTERNATIVE and i != "unknown"][:MAX_ALTERNATIVES]
-    if top != "unknown" and p >= bar:
+    if _sure(top, p, names_a_record, analysis, grammar):
         result: dict[str, Any] = {"intent": top, "slots": _slots_for(top, analysis, grammar, ctx)}
         if p < CERTAIN and others:
             result["alternatives"] = [
@@ -580,7 +629,7 @@ def _classified(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
             ]
         return result
     result = {"intent": "unknown", "slots": {}}
-    if not any(_names_a_record(item) for item in analysis.items):
+    if not names_a_record:
         return result
     # a request we cannot pin down ("put a rush on 4410"): offer the likely readings that use its id
     readings = [
@@ -594,11 +643,33 @@ def _classified(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
     return result
 
 
-def _names_a_record(item: Item) -> bool:
-    """An id with its noun, a mention, or a bare number long enough to be an id (not "a 5 star review")."""
-    if item.key in ("JOB", "APPT", "CUST", "LOC", "PROJ", "MENTION"):
+# Words after a number that make it an amount, never an id ("1200 square feet", "40 gallons")
+_AMOUNT_UNITS = _UNITS | word_set(
+    "square sq ft feet foot inch inches gallon gallons gal degrees btu btus tons ton psi lbs pounds dollars "
+    "bucks amps volts"
+)
+
+
+def _names_a_record(analysis: Analysis) -> bool:
+    """An id with its noun, a mention, or a bare number long enough to be an id (not "a 5 star review"),
+    said as an id: not an amount ("1200 square feet") and not the number of a noun of some other thing
+    ("PO 88213", "serial 8812", "worker 312": a word that is neither a request word nor a function word)."""
+    from intents.classifier import function_words, request_words
+
+    items = analysis.items
+    for k, item in enumerate(items):
+        if item.key in _RECORD_KEYS:
+            return True
+        if item.key != "NUM" or not isinstance(item.payload, int) or item.payload < 100:
+            continue
+        after = items[k + 1].key if k + 1 < len(items) else ""
+        before = items[k - 1].key if k > 0 else ""
+        if after in _AMOUNT_UNITS:
+            continue
+        if before[:1].islower() and before not in request_words() and before not in function_words():
+            continue
         return True
-    return item.key == "NUM" and isinstance(item.payload, int) and item.payload >= 100
+    return False
 
 
 def recognize(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
@@ -616,4 +687,6 @@ def recognize(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
     result = _read_clauses(text, grammar, ctx)
     if result["intent"] == "unknown":
         return _classified(text, grammar, ctx)
+    if _ID_SLOTS.isdisjoint(result["slots"]) and not office_words().isdisjoint(_words(text)):
+        return {"intent": "unknown", "slots": {}}  # "schedule a meeting with HR": office work, no record
     return result

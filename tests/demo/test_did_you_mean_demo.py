@@ -20,7 +20,7 @@ def _job_ids(text: str) -> set[int]:
 def test_pressing_a_reading_goes_on_as_if_typed(demo: Demo) -> None:  # noqa: F811
     job = _scheduled_job(demo)
     writes = demo.world.simulator.write_count
-    shown = demo.type(f"{job} is off")
+    shown = demo.type(f"{job} is off the books")
     assert "Did you mean…" in shown
     cancel = number_of(shown, f"Cancel job {job}")
     number_of(shown, "Something else")

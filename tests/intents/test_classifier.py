@@ -3,6 +3,7 @@ matches, and unsure readings come with alternatives."""
 
 from __future__ import annotations
 
+import random
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +26,15 @@ def test_training_data_covers_every_intent_and_the_non_requests() -> None:
 
 def test_the_generated_sentences_are_the_same_on_every_run() -> None:
     assert classifier.training_texts()[:200] == classifier.training_texts()[:200]
+
+
+def test_a_templates_sentences_do_not_depend_on_the_templates_before_it() -> None:
+    expander = classifier._Expander({}, random.Random(0))
+    template = "(cancel|kill|scrap) [the] JOB [now]"
+    alone = classifier.samples(expander, "cancel_job", template)
+    classifier.samples(expander, "hold_job", "(hold|park) JOB [until TIME]")  # a template added before it
+    assert classifier.samples(expander, "cancel_job", template) == alone
+    assert len(alone) > 1
 
 
 def test_the_cache_key_changes_with_the_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
