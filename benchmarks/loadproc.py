@@ -195,12 +195,14 @@ def _count_store_calls() -> None:
 def _store_under_prefix(prefix: str) -> None:
     """`build_bot` opens the store with the production prefix; the benchmark's keys get their own."""
     import bot.store
-    from bot.store import RedisStore
+    from bot.store import Store
 
-    def open_store(redis_url: str | None, **_: Any) -> RedisStore:
+    production = bot.store.open_store
+
+    def open_store(redis_url: str | None, **_: Any) -> Store:
         if not redis_url:
             raise RuntimeError("the load benchmark needs REDIS_URL")
-        return RedisStore(redis_url, prefix=prefix)
+        return production(redis_url, prefix=prefix)  # as production opens it (local cache included)
 
     bot.store.open_store = open_store  # type: ignore[assignment]
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from bot.dialog import examples
 from bot.servicetitan import NotFound, ServiceTitanClient
-from bot.store import Record, Store, StoreUnavailable, cached
+from bot.store import Record, Store, StoreUnavailable, cached, forget_cached
 
 log = logging.getLogger("bot.dialog")
 
@@ -270,7 +270,7 @@ class ReferenceData:
 
     async def forget_job_facts(self, job_id: int) -> None:
         """Drop a job's cached facts (its type or customer changed)."""
-        await self.store.delete(namespace=FACTS_NAMESPACE, key=str(job_id))
+        await forget_cached(self.store, namespace=FACTS_NAMESPACE, key=str(job_id))
 
     async def help_examples(self, args: dict[str, Any]) -> list[str]:
         """The help answer's examples for a role, from live data (open jobs), cached for a few minutes: help

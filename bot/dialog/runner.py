@@ -22,6 +22,7 @@ from bot.dialog.refdata import as_row as _row
 from bot.dialog.state import Called, Guard, Load, Loaded, Plan
 from bot.servicetitan import Conflict, OutcomeUnknown, ServiceTitanError
 from bot.servicetitan.operations import UpdateJob, find_appointment, find_job, technicians_on
+from bot.store import forget_cached
 
 log = logging.getLogger("bot.dialog")
 
@@ -130,7 +131,7 @@ class Runner:
         ):  # its type or customer may have changed: the facts are stale
             job_id = plan.operation.job_id
             try:
-                await self.store.delete(namespace=FACTS_NAMESPACE, key=str(job_id))
+                await forget_cached(self.store, namespace=FACTS_NAMESPACE, key=str(job_id))
             except Exception:  # the write is done; stale facts for a while are no reason to say otherwise
                 log.warning("could not drop the cached facts of job %s", job_id, exc_info=True)
         return Called(plan, ok=True, data=_row(result) if isinstance(result, BaseModel) else None)
