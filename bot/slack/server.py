@@ -110,6 +110,8 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
         alert_channel=settings.alert_channel,
         audit=audit,
     )
+    # reads of a job served from a cache at most one poll interval old (the watcher drops what changed)
+    dialog.runner.refdata.reads_ttl = float(settings.alert_poll_seconds)
     app = build_app(settings, dialog=dialog, store=store, servicetitan=client, socket_mode=socket_mode)
     dialog.late.send = slack_sender(SlackOut(app.client, store, default_tz=settings.st_timezone))
     from bot.alerts.runtime import start_alerts  # the watcher of ServiceTitan's changes (CONTRACT section 6)

@@ -37,11 +37,18 @@ _local: weakref.WeakKeyDictionary[Store, dict[tuple[str, str], tuple[float, JSON
 
 
 async def cached(
-    store: Store, *, namespace: str, key: str, ttl: float, load: Callable[[], Awaitable[JSON]]
+    store: Store,
+    *,
+    namespace: str,
+    key: str,
+    ttl: float,
+    load: Callable[[], Awaitable[JSON]],
+    keep_local: bool = True,
 ) -> JSON:
-    """The JSON value cached at (namespace, key), calling `load` and caching its result when absent."""
+    """The JSON value cached at (namespace, key), calling `load` and caching its result when absent.
+    `keep_local=False`: never kept in process (a value every process must see dropped at once)."""
     check_ttl(ttl)  # a bad TTL fails here, not after a ServiceTitan call
-    keep = min(ttl, store.local_cache_seconds)
+    keep = min(ttl, store.local_cache_seconds) if keep_local else 0.0
     kept = _local.get(store)
     if keep > 0 and kept is not None:
         hit = kept.get((namespace, key))
