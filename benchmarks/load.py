@@ -47,6 +47,7 @@ import aiohttp
 import uvicorn
 
 from benchmarks.loadproc import listen_socket
+from bot.slack.conversation import BUSY_TEXT
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
 from tests.slack.harness import SIGNING_SECRET, SlackHarness, make_settings
 
@@ -56,7 +57,9 @@ MOVE_HOURS = ("10am", "2pm", "4pm")
 EVENTS_PER_CONVERSATION = {"show": 1, "reschedule": 2}
 SCENARIOS = tuple(EVENTS_PER_CONVERSATION)
 APPS = ("bot", "bare")
-PROGRESS_PREFIXES = ("working on it",)  # a note while the answer is on its way, not the answer
+# Notes while the answer is on its way, not the answer: "Working on it…", and "Busy…, one moment" when the
+# process already works on as many turns as it takes (the answer follows: nothing is lost).
+PROGRESS_PREFIXES = ("working on it", BUSY_TEXT.lower()[:20])
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,8 @@ def _announce(sock: socket.socket, **extra: Any) -> None:
 
 
 async def _serve(app: Any, sock: socket.socket, *, log_level: str) -> None:
-    config = uvicorn.Config(app, log_level=log_level, lifespan="off")
+    # no access log, as `python -m bot serve` serves the bot (the bare floor the same way)
+    config = uvicorn.Config(app, log_level=log_level, lifespan="off", access_log=False)
     await uvicorn.Server(config).serve(sockets=[sock])
 
 
@@ -195,25 +196,26 @@ def _count_store_calls() -> None:
 def _store_under_prefix(prefix: str) -> None:
     """`build_bot` opens the store with the production prefix; the benchmark's keys get their own."""
     import bot.store
-    from bot.store import RedisStore
+    from bot.store import Store
 
-    def open_store(redis_url: str | None, **_: Any) -> RedisStore:
+    production = bot.store.open_store
+
+    def open_store(redis_url: str | None, **_: Any) -> Store:
         if not redis_url:
             raise RuntimeError("the load benchmark needs REDIS_URL")
-        return RedisStore(redis_url, prefix=prefix)
+        return production(redis_url, prefix=prefix)  # as production opens it (local cache included)
 
     bot.store.open_store = open_store  # type: ignore[assignment]
 
 
 def run_bot() -> None:
     from bot.config import load_settings
-    from bot.slack.server import build_bot, build_http_app
+    from bot.slack.server import build_bot, build_http_app, configure_logging
 
     _count_redis_round_trips()
     _count_store_calls()
     _store_under_prefix(os.environ["BENCH_REDIS_PREFIX"])
-    # as bot.slack.server.run_bot sets it up
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()  # as bot.slack.server.run_bot sets it up
     settings = load_settings()
 
     async def stats(request: Request) -> Response:

@@ -35,8 +35,10 @@ from bot.alerts.events import (
     job_snapshot,
 )
 from bot.alerts.lease import Lease
+from bot.dialog.refdata import JOB_READS_NAMESPACE
 from bot.servicetitan import ServiceTitanClient
 from bot.servicetitan.errors import ServiceTitanError
+from bot.servicetitan.models import Job
 from bot.store import Store, StoreError
 
 log = logging.getLogger("bot.alerts")
@@ -190,6 +192,7 @@ class Watcher:
                 events.extend(feed.diff(rid, prev, snap, origin))
                 latest[rid] = snap
             updates.append((feed, latest, batch.continue_from))
+        await self._forget_job_reads(batches)
         if events:
             await self.sink(events)
         for feed, latest, token in updates:
@@ -197,6 +200,24 @@ class Watcher:
             await self._save_token(feed.name, token)
         self.cycles += 1
         return events
+
+    async def _forget_job_reads(self, batches: Sequence[Any]) -> None:
+        """The jobs whose rows changed lose their cached reads (bot.dialog.refdata.job_reads), so a read is
+        at most one poll interval behind ServiceTitan."""
+        jobs = {
+            int(job_id)
+            for batch in batches
+            for row in batch.items
+            if (job_id := getattr(row, "job_id", None) or _job_row_id(row)) is not None
+        }
+        items = sorted(jobs)
+        for start in range(0, len(items), REMEMBER_CONCURRENCY):
+            await asyncio.gather(
+                *(
+                    self.store.delete(namespace=JOB_READS_NAMESPACE, key=str(job_id))
+                    for job_id in items[start : start + REMEMBER_CONCURRENCY]
+                )
+            )
 
     async def _keep_lease(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -233,6 +254,11 @@ class Watcher:
             if self.active:
                 self.active = False
                 await self.lease.release()
+
+
+def _job_row_id(row: Any) -> int | None:
+    """A jobs feed row's id (other feeds' rows name their job in `job_id`)."""
+    return int(row.id) if isinstance(row, Job) else None
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

@@ -24,7 +24,8 @@ from pydantic import BaseModel
 
 from bot.dialog import examples
 from bot.servicetitan import NotFound, ServiceTitanClient
-from bot.store import Record, Store, StoreUnavailable, cached
+from bot.servicetitan.models import Appointment, AppointmentAssignment, Job
+from bot.store import Record, Store, StoreUnavailable, cached, forget_cached
 
 log = logging.getLogger("bot.dialog")
 
@@ -35,6 +36,7 @@ FACTS_NAMESPACE = "jobfacts"
 HELP_NAMESPACE = "helpexamples"
 HELP_TTL = 300.0  # the examples name open jobs; a job may be closed meanwhile, so not for long
 RECORD_NAMESPACE = "crm"
+JOB_READS_NAMESPACE = "jobreads"
 
 # Only the fields the dialog reads: these lists are cached and carried in conversations.
 REFERENCE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -148,12 +150,17 @@ class ReferenceData:
         *,
         cache_ttl: float = 900.0,
         facts_ttl: float = 3600.0,
+        reads_ttl: float = 0.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.client = client
         self.store = store
         self.cache_ttl = cache_ttl
         self.facts_ttl = facts_ttl
+        # A job, its appointments and their technicians as reads show them, cached this long (0: not at all).
+        # `bot serve` sets it to the alert watcher's poll interval: the watcher drops a job's reads when the
+        # change feed shows the job changed, and a write of the bot drops them at once.
+        self.reads_ttl = reads_ttl
         self.clock = clock
         self.names = Names(client, store)
 
@@ -268,9 +275,40 @@ class ReferenceData:
         )
         return out
 
+    async def job_reads(self, job_id: int) -> Row | None:
+        """{job, appointments, assignments} of a job as rows (None when it doesn't exist), read together and
+        cached in the store for `reads_ttl` s (never in process: a forget in any process counts at once)."""
+
+        async def fetch() -> Row:
+            job, appointments, assignments = await together(
+                maybe(self.client.get_job(job_id)),
+                collect(self.client.iter_appointments(job_id=job_id)),
+                collect(self.client.iter_appointment_assignments(job_id=job_id)),
+            )
+            if job is None:
+                raise _NoSuchJob
+            return {"job": as_row(job), "appointments": appointments, "assignments": assignments}
+
+        try:
+            data = await cached(
+                self.store,
+                namespace=JOB_READS_NAMESPACE,
+                key=str(job_id),
+                ttl=self.reads_ttl,
+                load=fetch,
+                keep_local=False,
+            )
+        except _NoSuchJob:
+            return None
+        return data if isinstance(data, dict) else None
+
+    async def forget_job_reads(self, job_id: int) -> None:
+        """Drop a job's cached reads (it changed)."""
+        await forget_cached(self.store, namespace=JOB_READS_NAMESPACE, key=str(job_id))
+
     async def forget_job_facts(self, job_id: int) -> None:
         """Drop a job's cached facts (its type or customer changed)."""
-        await self.store.delete(namespace=FACTS_NAMESPACE, key=str(job_id))
+        await forget_cached(self.store, namespace=FACTS_NAMESPACE, key=str(job_id))
 
     async def help_examples(self, args: dict[str, Any]) -> list[str]:
         """The help answer's examples for a role, from live data (open jobs), cached for a few minutes: help
@@ -291,6 +329,47 @@ class ReferenceData:
         key = f"{role}:{technician_id or '-'}:{tz}"
         data = await cached(self.store, namespace=HELP_NAMESPACE, key=key, ttl=HELP_TTL, load=fetch)
         return [str(x) for x in data or []]
+
+
+class CachedJobReads:
+    """The client as a read sees it when job reads are cached (`ReferenceData.reads_ttl`): a job by id, its
+    appointments and their assignments by job come from `job_reads` (one load for the three, shared by the
+    read), everything else from ServiceTitan. Writes never go through it."""
+
+    def __init__(self, client: ServiceTitanClient, refdata: ReferenceData) -> None:
+        self._client = client
+        self._refdata = refdata
+        self._reads: dict[int, asyncio.Task[Row | None]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    async def _job_reads(self, job_id: int) -> Row | None:
+        task = self._reads.get(job_id)
+        if task is None:
+            task = self._reads[job_id] = asyncio.ensure_future(self._refdata.job_reads(job_id))
+        return await asyncio.shield(task)
+
+    async def get_job(self, job_id: int) -> Job:
+        reads = await self._job_reads(int(job_id))
+        if reads is None:
+            return await self._client.get_job(job_id)  # raises NotFound as the client does
+        return Job.model_validate(reads["job"])
+
+    def iter_appointments(self, **filters: Any) -> AsyncIterator[Appointment]:
+        if set(filters) != {"job_id"}:
+            return self._client.iter_appointments(**filters)
+        return self._rows(int(filters["job_id"]), "appointments", Appointment)
+
+    def iter_appointment_assignments(self, **filters: Any) -> AsyncIterator[AppointmentAssignment]:
+        if set(filters) != {"job_id"} or filters["job_id"] is None:
+            return self._client.iter_appointment_assignments(**filters)
+        return self._rows(int(filters["job_id"]), "assignments", AppointmentAssignment)
+
+    async def _rows(self, job_id: int, what: str, model: type[Any]) -> AsyncIterator[Any]:
+        reads = await self._job_reads(job_id)
+        for row in reads[what] if reads is not None else []:
+            yield model.model_validate(row)
 
 
 # ---- names instead of numbers ------------------------------------------------------------------------------

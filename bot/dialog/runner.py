@@ -9,7 +9,7 @@ ServiceTitan become messages for the user here, in one place.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -17,11 +17,12 @@ from bot.dialog import failures, lookups, timefmt
 from bot.dialog.drift import drift_text
 from bot.dialog.reads.common import ReadContext
 from bot.dialog.reads.registry import answer as read_answer
-from bot.dialog.refdata import FACTS_NAMESPACE, ReferenceData
+from bot.dialog.refdata import FACTS_NAMESPACE, CachedJobReads, ReferenceData
 from bot.dialog.refdata import as_row as _row
 from bot.dialog.state import Called, Guard, Load, Loaded, Plan
-from bot.servicetitan import Conflict, OutcomeUnknown, ServiceTitanError
+from bot.servicetitan import Conflict, OutcomeUnknown, ServiceTitanClient, ServiceTitanError
 from bot.servicetitan.operations import UpdateJob, find_appointment, find_job, technicians_on
+from bot.store import forget_cached
 
 log = logging.getLogger("bot.dialog")
 
@@ -84,7 +85,10 @@ class Runner:
             return await self.refdata.reference(what)
         if what == "read":
             tz = str(args.get("tz") or "UTC")
-            return dict(await read_answer(ReadContext(self.client, self.refdata, tz, args)))
+            client = self.client
+            if self.refdata.reads_ttl > 0:  # a job's reads from the cache the change feed keeps fresh
+                client = cast(ServiceTitanClient, CachedJobReads(self.client, self.refdata))
+            return dict(await read_answer(ReadContext(client, self.refdata, tz, args)))
         if what not in lookups.LOOKUPS:
             raise ValueError(f"unknown lookup {what!r}")
         return await lookups.LOOKUPS[what](self.client, self.refdata, args)
@@ -130,10 +134,24 @@ class Runner:
         ):  # its type or customer may have changed: the facts are stale
             job_id = plan.operation.job_id
             try:
-                await self.store.delete(namespace=FACTS_NAMESPACE, key=str(job_id))
+                await forget_cached(self.store, namespace=FACTS_NAMESPACE, key=str(job_id))
             except Exception:  # the write is done; stale facts for a while are no reason to say otherwise
                 log.warning("could not drop the cached facts of job %s", job_id, exc_info=True)
-        return Called(plan, ok=True, data=_row(result) if isinstance(result, BaseModel) else None)
+        data = _row(result) if isinstance(result, BaseModel) else None
+        await self._forget_reads(plan, data)
+        return Called(plan, ok=True, data=data)
+
+    async def _forget_reads(self, plan: Plan, result: Row | None) -> None:
+        """After a write, the job's cached reads are out of date: the next read of it asks ServiceTitan."""
+        if self.refdata.reads_ttl <= 0:
+            return
+        job_id = getattr(plan.operation, "job_id", None) or (result or {}).get("job_id")
+        if job_id is None:
+            return  # (an appointment's job unknown here: its reads expire within reads_ttl)
+        try:
+            await self.refdata.forget_job_reads(int(job_id))
+        except Exception:  # the write is done; reads a poll interval old are no reason to say otherwise
+            log.warning("could not drop the cached reads of job %s", job_id, exc_info=True)
 
     def _needs_recheck(self, plan: Plan) -> bool:
         if plan.guard is None:

@@ -108,6 +108,17 @@ R = TypeVar("R")
 DEFAULT_PAGE_SIZE = 200  # ServiceTitan's default is 50; client authors report 500 as the safe ceiling.
 MAX_PAGE_SIZE = 500
 MAX_IDS_PER_CALL = 50  # "Simple IDs lookup should not exceed 50 ids"
+# The connection pool: ServiceTitan allows 60 requests/s per tenant, so a few dozen connections carry every
+# request in flight; a bounded pool keeps httpcore's scan of it short (its cost grows with the pool) and
+# makes a burst wait for a connection instead of opening hundreds.
+HTTP_LIMITS = httpx.Limits(max_connections=32, max_keepalive_connections=32, keepalive_expiry=30.0)
+
+
+def http_transport() -> httpx.AsyncHTTPTransport:
+    """The HTTP transport to ServiceTitan with the client's pool limits (wrap it, e.g. in a rate limit)."""
+    return httpx.AsyncHTTPTransport(limits=HTTP_LIMITS)
+
+
 MAX_EXPORT_CALLS = 1000  # a runaway feed stops here and returns has_more=True so the caller can resume
 BATCHED_FILTERS = frozenset({"ids", "appointment_ids", "user_ids", "external_data_values"})
 # The application GUID under which the bot stores its own externalData on jobs (request ids for booking).
@@ -204,7 +215,7 @@ class ServiceTitanClient:
         self._sleep = sleep
         self._clock = clock or (lambda: datetime.now(UTC))
         self._jitter = jitter
-        self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
+        self._http = httpx.AsyncClient(transport=transport, timeout=timeout, limits=HTTP_LIMITS)
         auth_kwargs: dict[str, Any] = {"clock": monotonic} if monotonic is not None else {}
         self.auth = ClientCredentialsAuth(
             token_url=f"{auth_base.rstrip('/')}/connect/token",

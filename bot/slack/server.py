@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any, Literal
 
-import httpx
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
@@ -82,6 +81,7 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
     """The app with its dependencies; everything that must be closed is pushed onto `stack`."""
     from bot.dialog.service import DialogService
     from bot.servicetitan import ServiceTitanClient
+    from bot.servicetitan.client import http_transport
     from bot.servicetitan.ratelimit import RateLimitedTransport, TenantRateLimiter
     from bot.slack.app import build_app
     from bot.store import open_store
@@ -95,7 +95,7 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
     else:
         # ServiceTitan's 60 requests/s per tenant, counted by every process together (in Redis)
         limiter = TenantRateLimiter(settings.redis_url)
-        transport = RateLimitedTransport(httpx.AsyncHTTPTransport(), limiter)
+        transport = RateLimitedTransport(http_transport(), limiter)
         client = ServiceTitanClient.from_settings(settings, transport=transport)
     stack.push_async_callback(client.aclose)
     store = open_store(settings.redis_url)
@@ -110,6 +110,8 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
         alert_channel=settings.alert_channel,
         audit=audit,
     )
+    # reads of a job served from a cache at most one poll interval old (the watcher drops what changed)
+    dialog.runner.refdata.reads_ttl = float(settings.alert_poll_seconds)
     app = build_app(settings, dialog=dialog, store=store, servicetitan=client, socket_mode=socket_mode)
     dialog.late.send = slack_sender(SlackOut(app.client, store, default_tz=settings.st_timezone))
     from bot.alerts.runtime import start_alerts  # the watcher of ServiceTitan's changes (CONTRACT section 6)
@@ -132,11 +134,19 @@ def slack_sender(out: SlackOut) -> Callable[[str, str], Awaitable[bool]]:
     return send
 
 
+def configure_logging() -> None:
+    """The bot's log: INFO lines of its own; httpx's and httpcore's only from WARNING up (a line per HTTP
+    request to ServiceTitan or Slack costs CPU under load and says nothing the bot doesn't log itself)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def run_bot(
     settings: Settings, *, mode: Literal["http", "socket"], host: str = "0.0.0.0", port: int = 3000
 ) -> int:
     """Serve the bot until stopped; 2 with a message on stderr when the settings cannot work."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         check_credentials(settings, mode)
     except StartupError as exc:
@@ -184,7 +194,10 @@ def _serve_http(settings: Settings, *, host: str, port: int) -> None:
     async def serve() -> None:
         async with AsyncExitStack() as stack:
             app = await build_bot(settings, stack, socket_mode=False)
-            config = uvicorn.Config(build_http_app(app), host=host, port=port, log_level="info")
+            # no access log: a line per request is CPU the bot's own log lines (one per message) don't need
+            config = uvicorn.Config(
+                build_http_app(app), host=host, port=port, log_level="info", access_log=False
+            )
             log.info("serving Slack at http://%s:%d%s", host, port, EVENTS_PATH)
             await uvicorn.Server(config).serve()
 

@@ -17,15 +17,18 @@ Design:
   a per-call writer token keeps retried compare_and_set/add_once honest (see redis_store.py).
 - Redis failures surface as `StoreUnavailable` (cannot reach / timed out) or `StoreError` (anything else),
   never as raw redis exceptions. Bad arguments raise ValueError/TypeError.
-- `cached()` (cache.py) keeps reference data in the store with a TTL and shares concurrent loads.
+- `cached()` (cache.py) keeps reference data in the store with a TTL and shares concurrent loads; in front
+  of Redis it also keeps each value in process for `local_cache_seconds` (30 s from `open_store`), so a
+  message costs no round trip for staff lists, reference lists or Slack profiles. `forget_cached` drops a
+  value from both.
 """
 
 from __future__ import annotations
 
 from bot.store.base import JSON, SCHEMA_VERSION, Record, Store, StoreError, StoreUnavailable
-from bot.store.cache import cached
+from bot.store.cache import cached, forget_cached
 from bot.store.memory import MemoryStore
-from bot.store.redis_store import DEFAULT_PREFIX, RedisStore
+from bot.store.redis_store import DEFAULT_PREFIX, LOCAL_CACHE_SECONDS, RedisStore
 
 __all__ = [
     "DEFAULT_PREFIX",
@@ -38,6 +41,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "cached",
+    "forget_cached",
     "open_store",
 ]
 
@@ -45,5 +49,5 @@ __all__ = [
 def open_store(redis_url: str | None, *, prefix: str = DEFAULT_PREFIX) -> Store:
     """A `RedisStore` on `redis_url` when one is given, else a `MemoryStore` (nothing survives a restart)."""
     if redis_url:
-        return RedisStore(redis_url, prefix=prefix)
+        return RedisStore(redis_url, prefix=prefix, local_cache_seconds=LOCAL_CACHE_SECONDS)
     return MemoryStore()

@@ -48,6 +48,10 @@ class Store(ABC):
     number, or None for a key that must never expire (alert cursors).
     """
 
+    local_cache_seconds: float = 0.0
+    """How long `cached()` may keep a value in this process in front of the store (0: never). Worth it
+    only for a store across the network (Redis): it saves a round trip per read of reference data."""
+
     @abstractmethod
     async def load(self, *, namespace: str, key: str) -> Record | None:
         """The record at (namespace, key), or None when there is none (or it expired)."""

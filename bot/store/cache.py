@@ -4,6 +4,12 @@
 ask for the same key at the same time in one process share one load: the first starts it, the others wait
 for it. A cache is not worth failing for, so when the store is unavailable the data is loaded directly
 (and a warning logged); an error of `load` itself reaches every waiting caller and nothing is stored.
+
+In front of a store across the network (`Store.local_cache_seconds` > 0: Redis from `open_store`) a value
+is also kept in this process for that long (never longer than its TTL), so the reads of every message
+(staff lists, reference lists, Slack profiles) cost no round trip. Such a value is shared by the callers
+of this process: they read it and never change it. `forget_cached` drops a value here and in the store;
+another process sees the change within `local_cache_seconds`.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 
@@ -22,13 +29,31 @@ log = logging.getLogger("bot.store.cache")
 _in_flight: weakref.WeakKeyDictionary[Store, dict[tuple[str, str], asyncio.Task[JSON]]] = (
     weakref.WeakKeyDictionary()
 )
+_clock = time.monotonic  # seconds; tests replace it
+# Values kept in process, per store and (namespace, key): (monotonic time it expires, the value).
+_local: weakref.WeakKeyDictionary[Store, dict[tuple[str, str], tuple[float, JSON]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 async def cached(
-    store: Store, *, namespace: str, key: str, ttl: float, load: Callable[[], Awaitable[JSON]]
+    store: Store,
+    *,
+    namespace: str,
+    key: str,
+    ttl: float,
+    load: Callable[[], Awaitable[JSON]],
+    keep_local: bool = True,
 ) -> JSON:
-    """The JSON value cached at (namespace, key), calling `load` and caching its result when absent."""
+    """The JSON value cached at (namespace, key), calling `load` and caching its result when absent.
+    `keep_local=False`: never kept in process (a value every process must see dropped at once)."""
     check_ttl(ttl)  # a bad TTL fails here, not after a ServiceTitan call
+    keep = min(ttl, store.local_cache_seconds) if keep_local else 0.0
+    kept = _local.get(store)
+    if keep > 0 and kept is not None:
+        hit = kept.get((namespace, key))
+        if hit is not None and hit[0] > _clock():
+            return hit[1]
     loads = _in_flight.setdefault(store, {})
     task = loads.get((namespace, key))
     if task is None or task.get_loop() is not asyncio.get_running_loop():
@@ -36,7 +61,34 @@ async def cached(
         loads[(namespace, key)] = task
         task.add_done_callback(lambda done: _finished(store, (namespace, key), done))
     # shield: one caller giving up (cancelled) must not cancel the load the others are waiting for.
-    return await asyncio.shield(task)
+    data = await asyncio.shield(task)
+    if keep > 0:
+        kept = _local.setdefault(store, {})
+        if len(kept) >= LOCAL_MAX_ENTRIES:
+            _sweep(kept)
+        kept[(namespace, key)] = (_clock() + keep, data)
+    return data
+
+
+LOCAL_MAX_ENTRIES = 10_000
+"""Values kept in process per store; beyond it the expired ones go, then the oldest half."""
+
+
+def _sweep(kept: dict[tuple[str, str], tuple[float, JSON]]) -> None:
+    now = _clock()
+    for slot in [slot for slot, (expires, _) in kept.items() if expires <= now]:
+        del kept[slot]
+    if len(kept) >= LOCAL_MAX_ENTRIES:
+        for slot in list(kept)[: len(kept) // 2]:  # insertion order: the oldest first
+            del kept[slot]
+
+
+async def forget_cached(store: Store, *, namespace: str, key: str) -> None:
+    """Drop the value cached at (namespace, key), in this process and in the store."""
+    kept = _local.get(store)
+    if kept is not None:
+        kept.pop((namespace, key), None)
+    await store.delete(namespace=namespace, key=key)
 
 
 async def _load_through(

@@ -45,6 +45,9 @@ DEFAULT_PREFIX = "stbot"
 COMMAND_TIMEOUT = 0.5
 CONNECT_TIMEOUT = 0.5
 MAX_CONNECTIONS = 50
+# What a production store lets `cached()` keep in process (reference data, staff lists, Slack profiles):
+# short, so another process's change or an invalidation elsewhere is seen within half a minute.
+LOCAL_CACHE_SECONDS = 30.0
 POOL_TIMEOUT = 2.0
 
 # Shared by every script. KEYS[1] is the record, KEYS[2] the revision counter. `current` returns the record
@@ -136,10 +139,12 @@ class RedisStore(Store):
         retries: int = 1,
         max_connections: int = MAX_CONNECTIONS,
         pool_timeout: float = POOL_TIMEOUT,
+        local_cache_seconds: float = 0.0,
     ) -> None:
         self.prefix = check_name("prefix", prefix)
         self.schema_version = schema_version
         self._where = redact_url(url)
+        self.local_cache_seconds = local_cache_seconds
         # A pool that makes a caller wait for a free connection (up to pool_timeout) rather than raise
         # "Too many connections" under load; short socket time-outs so a paused or dead Redis is reported
         # as StoreUnavailable within about a second instead of holding a Slack ack.

@@ -35,7 +35,9 @@ async def test_a_tiny_load_run_completes_every_conversation_and_prints_its_table
         assert len(row.acks) == len(row.replies) == events
         assert row.http_errors == 0 and row.cpu_ms_per_event > 0 and row.rss_mb > 0
         if row.app == "bot":  # the bot reads ServiceTitan and keeps its conversations in Redis
-            assert row.st_per_conversation >= 1 and row.redis_per_conversation >= 1
+            # (a warm `show job` is served from the job reads cache: a reschedule always writes)
+            assert row.st_per_conversation >= (1 if row.scenario == "reschedule" else 0)
+            assert row.redis_per_conversation >= 1
         else:
             assert row.st_per_conversation == 0 and row.redis_per_conversation == 0
         with redis.Redis.from_url(redis_url) as client:

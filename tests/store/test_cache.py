@@ -7,9 +7,10 @@ import logging
 from collections.abc import Callable
 
 import pytest
+import redis.asyncio as aioredis
 
-from bot.store import JSON, MemoryStore, RedisStore, cached
-from tests.store.conftest import Backend, closed_port, wait_until
+from bot.store import JSON, MemoryStore, RedisStore, cache, cached, forget_cached
+from tests.store.conftest import REDIS_URL, Backend, FakeClock, closed_port, wait_until
 
 TECHNICIANS = [
     {"id": 41, "name": "Mike Carter", "active": True},
@@ -156,3 +157,57 @@ async def test_a_bad_ttl_fails_before_loading(backend: Backend) -> None:
 
 async def _is(condition: bool) -> bool:
     return condition
+
+
+# ---- the in-process layer in front of Redis --------------------------------------------------------------
+
+
+async def test_in_front_of_redis_a_value_is_kept_in_process(
+    raw_redis: aioredis.Redis, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(cache, "_clock", clock)
+    load = CountingLoader(lambda call: [{"call": call}])
+    async with RedisStore(REDIS_URL, prefix=redis_prefix, local_cache_seconds=30) as store:
+        assert await cached(store, namespace="ref", key="t", ttl=600, load=load) == [{"call": 1}]
+        # the record is in Redis for the other processes ...
+        assert await raw_redis.exists(f"{redis_prefix}:ref:t") == 1
+        await raw_redis.delete(f"{redis_prefix}:ref:t")
+        # ... and this process serves it from memory without asking Redis
+        assert await cached(store, namespace="ref", key="t", ttl=600, load=load) == [{"call": 1}]
+        assert load.calls == 1
+        clock.advance(30.01)  # kept no longer than local_cache_seconds: then Redis again (gone: a load)
+        assert await cached(store, namespace="ref", key="t", ttl=600, load=load) == [{"call": 2}]
+        assert load.calls == 2
+
+
+async def test_kept_in_process_no_longer_than_the_ttl(
+    redis_prefix: str, raw_redis: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(cache, "_clock", clock)
+    load = CountingLoader(lambda call: [{"call": call}])
+    async with RedisStore(REDIS_URL, prefix=redis_prefix, local_cache_seconds=30) as store:
+        await cached(store, namespace="ref", key="t", ttl=5, load=load)
+        await raw_redis.delete(f"{redis_prefix}:ref:t")
+        clock.advance(5.01)
+        assert await cached(store, namespace="ref", key="t", ttl=5, load=load) == [{"call": 2}]
+
+
+async def test_forget_cached_drops_the_value_here_and_in_redis(
+    redis_prefix: str, raw_redis: aioredis.Redis
+) -> None:
+    load = CountingLoader(lambda call: [{"call": call}])
+    async with RedisStore(REDIS_URL, prefix=redis_prefix, local_cache_seconds=30) as store:
+        await cached(store, namespace="ref", key="t", ttl=600, load=load)
+        await forget_cached(store, namespace="ref", key="t")
+        assert await raw_redis.exists(f"{redis_prefix}:ref:t") == 0
+        assert await cached(store, namespace="ref", key="t", ttl=600, load=load) == [{"call": 2}]
+
+
+async def test_a_memory_store_keeps_nothing_in_front() -> None:
+    store = MemoryStore()
+    load = CountingLoader(lambda call: [{"call": call}])
+    await cached(store, namespace="ref", key="t", ttl=600, load=load)
+    await store.delete(namespace="ref", key="t")
+    assert await cached(store, namespace="ref", key="t", ttl=600, load=load) == [{"call": 2}]

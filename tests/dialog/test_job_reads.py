@@ -1,0 +1,50 @@
+"""A job's reads (the job, its appointments, their technicians) cached while `reads_ttl` is set: a warm
+`show job` costs no ServiceTitan call, a write of the bot and the alert watcher's change feed drop them."""
+
+from __future__ import annotations
+
+from bot.dialog.messages import Pressed, Reply
+from bot.dialog.refdata import JOB_READS_NAMESPACE
+from tests.dialog.conftest import Harness, last_card, reply_text
+
+
+def _shown(replies: list[Reply]) -> str:
+    return "\n".join(reply_text(r) for r in replies)
+
+
+def _api_calls(harness: Harness) -> list[tuple[str, str]]:
+    return [(m, p) for m, p, _ in harness.sim.request_log if not p.endswith("/connect/token")]
+
+
+async def test_a_warm_show_job_costs_no_servicetitan_call(harness: Harness) -> None:
+    harness.service.runner.refdata.reads_ttl = 20.0
+    first = _shown(await harness.say("show job 1001"))
+    harness.sim.request_log.clear()
+
+    second = _shown(await harness.say("show job 1001", key=harness.key(thread="t2")))
+
+    assert second == first
+    assert "Job 1001" in first and "Appointment 5001" in first
+    assert _api_calls(harness) == []
+
+
+async def test_a_write_drops_the_jobs_reads(harness: Harness) -> None:
+    harness.service.runner.refdata.reads_ttl = 20.0
+    await harness.say("show job 1001")
+    assert await harness.store.load(namespace=JOB_READS_NAMESPACE, key="1001") is not None
+
+    card = last_card(await harness.say("move job 1001 to friday 3pm", key=harness.key(thread="t2")))
+    replies = await harness.handle(Pressed(action="confirm", token=card.token), key=harness.key(thread="t2"))
+
+    assert replies[-1].kind == "result"
+    assert await harness.store.load(namespace=JOB_READS_NAMESPACE, key="1001") is None
+    shown = _shown(await harness.say("show job 1001", key=harness.key(thread="t3")))
+    assert "Fri" in shown and "3:00 PM" in shown, shown
+
+
+async def test_without_reads_ttl_every_show_asks_servicetitan(harness: Harness) -> None:
+    await harness.say("show job 1001")
+    harness.sim.request_log.clear()
+    await harness.say("show job 1001", key=harness.key(thread="t2"))
+    assert any(p.endswith("/jobs/1001") for _, p in _api_calls(harness))
+    assert await harness.store.load(namespace=JOB_READS_NAMESPACE, key="1001") is None
