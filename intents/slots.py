@@ -543,6 +543,14 @@ _NOT_POSSESSIVE = word_set(
 )
 
 
+# given names that end in "s" themselves: "thomas schedule" is Thomas's, not Thoma's
+_NAMES_ENDING_IN_S = word_set(
+    "thomas carlos chris james luis marcus nicholas lucas douglas jesus andres francis curtis travis "
+    "dennis lewis doris agnes frances gladys lois iris delores dolores mercedes marcos matias tobias "
+    "elias jonas silas amos nikolas demetrius cletus rufus phyllis alexis paris"
+)
+
+
 def _read_possessive(capture: Capture, _ctx: Context) -> object | None:
     """A one-word name whose apostrophe was left out: "sarahs appointments" is Sarah's."""
     if len(capture.keys) != 1:
@@ -559,7 +567,7 @@ def _read_possessive(capture: Capture, _ctx: Context) -> object | None:
         or low[:-1] in NAME_STOPWORDS
     ):
         return None
-    return technician_value(word[:-1])
+    return technician_value(word if low in _NAMES_ENDING_IN_S else word[:-1])
 
 
 def _read_bare_hour(capture: Capture, _ctx: Context) -> object | None:
