@@ -17,7 +17,7 @@ from typing import Any
 
 from intents import timeparse
 from intents.text import tokenize
-from intents.vocabulary import office_words
+from intents.vocabulary import office_words, trade_heads, vocabulary
 
 LISTS_FILE = Path(__file__).parent / "data" / "lists.yaml"
 
@@ -474,6 +474,24 @@ def _read_full_name(capture: Capture, ctx: Context) -> object | None:
     return value if isinstance(value, str) and len(value.split()) >= 2 else None
 
 
+@cache
+def _known_words() -> frozenset[str]:
+    """Ordinary words and the trade's own: a name written in lower case is made of none of them."""
+    words = vocabulary()
+    return frozenset(words["common"]) | frozenset(words["keywords"]) | trade_heads() | office_words()
+
+
+def _read_booked_for(capture: Capture, ctx: Context) -> object | None:
+    """The customer after "book a tune-up for", whatever its case ("for maria garcia friday"); in lower
+    case only words that are no ordinary words ("for warranty work" names nobody)."""
+    value = _read_full_name(capture, ctx)
+    if not isinstance(value, str):
+        return None
+    if value == value.lower() and any(w in _known_words() for w in value.split()):
+        return None
+    return value
+
+
 def _read_family(capture: Capture, ctx: Context) -> object | None:
     """A customer after "jobs for the": a family ("the Garcias", "the stones") or a longer name."""
     value = _read_name(capture, ctx)
@@ -603,6 +621,7 @@ VARIANT_READERS: dict[tuple[str, str], Callable[[Capture, Context], object | Non
     ("summary", "aside"): _read_aside,
     ("customer", "proper"): _read_proper_words,
     ("customer", "full"): _read_full_name,
+    ("customer", "booked"): _read_booked_for,
     ("customer", "family"): _read_family,
     ("project", "proper"): _read_proper_words,
 }
