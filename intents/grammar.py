@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from intents.names import INTENTS
-from intents.slots import LIST_SLOTS, SLOT_TYPES, VARIANT_READERS, lists
+from intents.slots import LIST_SLOTS, SLOT_TYPES, VARIANT_PATTERNS, VARIANT_READERS, lists
 
 DATA_DIR = Path(__file__).parent / "data"
 SENTENCES_DIR = DATA_DIR / "sentences"
@@ -251,6 +251,7 @@ class _Compiler:
         self.groups.append(group)
         self.variants.append(variant)
         inner = slot_type.search_pattern if search else slot_type.pattern
+        inner = VARIANT_PATTERNS.get((slot, variant), inner)
         if slot in LIST_SLOTS:
             # only the words of the list: a template cannot match a value its reader rejects
             phrases = sorted(lists()[slot], key=len, reverse=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from intents import timeparse
 from intents.text import tokenize
-from intents.vocabulary import office_words
+from intents.vocabulary import office_words, trade_heads, vocabulary
 
 LISTS_FILE = Path(__file__).parent / "data" / "lists.yaml"
 
@@ -474,6 +474,24 @@ def _read_full_name(capture: Capture, ctx: Context) -> object | None:
     return value if isinstance(value, str) and len(value.split()) >= 2 else None
 
 
+@cache
+def _known_words() -> frozenset[str]:
+    """Ordinary words and the trade's own: a name written in lower case is made of none of them."""
+    words = vocabulary()
+    return frozenset(words["common"]) | frozenset(words["keywords"]) | trade_heads() | office_words()
+
+
+def _read_booked_for(capture: Capture, ctx: Context) -> object | None:
+    """The customer after "book a tune-up for", whatever its case ("for maria garcia friday"); in lower
+    case only words that are no ordinary words ("for warranty work" names nobody)."""
+    value = _read_full_name(capture, ctx)
+    if not isinstance(value, str):
+        return None
+    if value == value.lower() and any(w in _known_words() for w in value.split()):
+        return None
+    return value
+
+
 def _read_family(capture: Capture, ctx: Context) -> object | None:
     """A customer after "jobs for the": a family ("the Garcias", "the stones") or a longer name."""
     value = _read_name(capture, ctx)
@@ -535,11 +553,75 @@ def _read_aside(capture: Capture, ctx: Context) -> object | None:
 
 
 # Readers a template may pick instead of the slot's own: `{technician:proper}`.
+# words ending in "s" that are no one's name said without its apostrophe ("his jobs", "techs schedule")
+_NOT_POSSESSIVE = word_set(
+    "his hers its theirs ours yours whats thats lets techs technicians others everyones customers clients "
+    "todays tomorrows yesterdays this thus plus bus gas yes was is has does goes us always days weeks "
+    "jobs appointments visits calls hours minutes mins hrs status address"
+)
+
+
+# given names that end in "s" themselves: "thomas schedule" is Thomas's, not Thoma's
+_NAMES_ENDING_IN_S = word_set(
+    "thomas carlos chris james luis marcus nicholas lucas douglas jesus andres francis curtis travis "
+    "dennis lewis doris agnes frances gladys lois iris delores dolores mercedes marcos matias tobias "
+    "elias jonas silas amos nikolas demetrius cletus rufus phyllis alexis paris"
+)
+
+
+def _read_possessive(capture: Capture, _ctx: Context) -> object | None:
+    """A one-word name whose apostrophe was left out: "sarahs appointments" is Sarah's."""
+    if len(capture.keys) != 1:
+        return None
+    word = capture.text.strip()
+    low = word.lower()
+    if (
+        not word.isalpha()
+        or len(word) < 4
+        or not low.endswith("s")
+        or low.endswith("ss")
+        or low in _NOT_POSSESSIVE
+        or low in NAME_STOPWORDS
+        or low[:-1] in NAME_STOPWORDS
+    ):
+        return None
+    return technician_value(word if low in _NAMES_ENDING_IN_S else word[:-1])
+
+
+def _read_bare_hour(capture: Capture, _ctx: Context) -> object | None:
+    """A bare hour after "move ... to": "move 1070 to 8" is 08:00, "to 3" is 15:00 (CONTRACT's convention)."""
+    if capture.keys != ("NUM",) or not isinstance(capture.payloads[0], int):
+        return None
+    hour = capture.payloads[0]
+    if not 1 <= hour <= 12:
+        return None
+    resolved = timeparse.resolve_hour(hour, 0, None)
+    return None if resolved is None else {"start": timeparse.fmt_time(resolved)}
+
+
+def _read_bare_minutes(capture: Capture, _ctx: Context) -> object | None:
+    """A number right by "late"/"behind" with no noun: "running 15 late", "running late 20"."""
+    if capture.keys != ("NUM",) or not isinstance(capture.payloads[0], int):
+        return None
+    minutes = capture.payloads[0]
+    return minutes if 1 <= minutes <= 180 else None
+
+
+# what a variant matches when it is not the slot's own pattern: a bare number
+VARIANT_PATTERNS: dict[tuple[str, str], str] = {
+    ("when", "hour"): "NUM ",
+    ("minutes", "bare"): "NUM ",
+}
+
 VARIANT_READERS: dict[tuple[str, str], Callable[[Capture, Context], object | None]] = {
+    ("technician", "possessive"): _read_possessive,
+    ("when", "hour"): _read_bare_hour,
+    ("minutes", "bare"): _read_bare_minutes,
     ("technician", "proper"): _read_proper_name,
     ("summary", "aside"): _read_aside,
     ("customer", "proper"): _read_proper_words,
     ("customer", "full"): _read_full_name,
+    ("customer", "booked"): _read_booked_for,
     ("customer", "family"): _read_family,
     ("project", "proper"): _read_proper_words,
 }
