@@ -1,7 +1,8 @@
 """Block Kit for alerts and the technician's day: pure functions from facts to `(text, blocks)`.
 
-Every string from ServiceTitan or a user is escaped (`esc`: &, <, > — so a memo cannot mention
-@channel or forge a link); only the bot's own Slack mentions are inserted unescaped. The `text` of each
+Every string from ServiceTitan or a user is escaped with the Slack surface's own helpers
+(`bot.slack.blocks.escape_mrkdwn`: &, <, > — so a memo cannot mention @channel or forge a link) and clipped
+with `clip_mrkdwn` (never inside an entity); only the bot's own Slack mentions (`_actor`) become live. The `text` of each
 message is a complete plain-text fallback (CONTRACT section 6: an alert's job number, reason and memo).
 """
 
@@ -13,6 +14,9 @@ from typing import Any
 
 from bot.alerts.describe import Alert, Visit, visit_time
 from bot.dialog import timefmt
+from bot.dialog.messages import mention
+from bot.slack.blocks import clip, clip_mrkdwn, escape_mrkdwn
+from bot.slack.blocks import plain as plain_text
 
 JSON = dict[str, Any]
 
@@ -46,17 +50,31 @@ def button_request(action_id: str, value: Any) -> str | None:
     return request
 
 
+_SLACK_MENTION = re.compile(r"<@(?P<user>[UW][A-Z0-9]{1,20})>")
+
+
 def esc(text: Any) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text from ServiceTitan or a user as mrkdwn that shows exactly that text (`escape_mrkdwn`)."""
+    return escape_mrkdwn(str(text))
 
 
-def _clip(text: str, limit: int = MAX_SECTION) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _section(text: str) -> str:
+    return clip_mrkdwn(text, MAX_SECTION)
+
+
+def _header(text: str) -> str:
+    return clip(plain_text(text), 150)
+
+
+def _actor(actor: str) -> str:
+    """Who made the change, as the bot writes it: a Slack user the write path recorded (`<@U123>`) becomes
+    the bot's mention marker (live once escaped), a ServiceTitan name stays text (escaped later)."""
+    found = _SLACK_MENTION.fullmatch(actor)
+    return mention(found["user"]) if found else actor
 
 
 def _who(actor: str) -> str:
-    """A Slack mention stays a mention; a ServiceTitan name is escaped."""
-    return actor if actor.startswith("<@") and actor.endswith(">") and actor[2:-1].isalnum() else esc(actor)
+    return esc(_actor(actor))
 
 
 def title(alert: Alert) -> str:
@@ -83,7 +101,7 @@ def plain(alert: Alert, tz: str) -> str:
     """The one-line plain text of an alert: job number, reason, memo, who and when."""
     return (
         f"{title(alert)} ({alert.job.type_name}, {alert.job.customer}): {_reason_line(alert)}. "
-        f"By {alert.actor}, {timefmt.moment(alert.at, tz)}."
+        f"By {_actor(alert.actor)}, {timefmt.moment(alert.at, tz)}."
     )
 
 
@@ -106,16 +124,16 @@ def alert_card(alert: Alert, tz: str) -> tuple[str, list[JSON]]:
     visits = "\n".join(esc(_visit_line(v, tz)) for v in job.visits[:10]) or "No appointments."
     label, request = undo_request(alert)
     blocks: list[JSON] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _clip(title(alert), 150)}},
+        {"type": "header", "text": {"type": "plain_text", "text": _header(title(alert))}},
         {
             "type": "section",
             "block_id": f"{BLOCK_ALERT}_facts",
-            "text": {"type": "mrkdwn", "text": _clip(facts)},
+            "text": {"type": "mrkdwn", "text": _section(facts)},
         },
         {
             "type": "section",
             "block_id": f"{BLOCK_ALERT}_visits",
-            "text": {"type": "mrkdwn", "text": _clip("*Appointments:*\n" + visits)},
+            "text": {"type": "mrkdwn", "text": _section("*Appointments:*\n" + visits)},
         },
         {
             "type": "actions",
@@ -144,7 +162,7 @@ def grouped_card(alerts: list[Alert], tz: str, *, heading: str) -> tuple[str, li
     if len(alerts) == 1 and not heading.startswith("While"):
         return alert_card(alerts[0], tz)
     text = esc(heading + "\n" + "\n".join("• " + plain(a, tz) for a in alerts))
-    blocks: list[JSON] = [{"type": "header", "text": {"type": "plain_text", "text": _clip(heading, 150)}}]
+    blocks: list[JSON] = [{"type": "header", "text": {"type": "plain_text", "text": _header(heading)}}]
     for i, alert in enumerate(alerts[:MAX_GROUPED]):
         line = (
             f"*{esc(title(alert))}* · {esc(alert.job.type_name)} · {esc(alert.job.customer)}\n"
@@ -154,7 +172,7 @@ def grouped_card(alerts: list[Alert], tz: str, *, heading: str) -> tuple[str, li
             {
                 "type": "section",
                 "block_id": f"{BLOCK_ALERT}_{i}",
-                "text": {"type": "mrkdwn", "text": _clip(line)},
+                "text": {"type": "mrkdwn", "text": _section(line)},
                 "accessory": _button("Show job", ACTION_ALERT_SHOW, f"show job {alert.job.job_id}", f":{i}"),
             }
         )
@@ -216,9 +234,9 @@ def day_plan(name: str, on: date, lines: list[str], tz: str) -> tuple[str, list[
     heading = f"Good morning {name}: your day, {timefmt.day(on)}"
     lines = lines or [EMPTY_DAY]
     text = esc(heading + "\n" + "\n".join(lines))
-    blocks: list[JSON] = [{"type": "header", "text": {"type": "plain_text", "text": _clip(heading, 150)}}]
+    blocks: list[JSON] = [{"type": "header", "text": {"type": "plain_text", "text": _header(heading)}}]
     for line in lines[:45]:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(esc(line))}})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _section(esc(line))}})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": esc(f"Times in {tz}")}]})
     return text, blocks
 
@@ -250,7 +268,7 @@ def changes_message(lines: list[str], tz: str) -> tuple[str, list[JSON]]:
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": _clip(f"*{heading}*\n" + "\n".join("• " + esc(line) for line in lines[:40])),
+                "text": _section(f"*{heading}*\n" + "\n".join("• " + esc(line) for line in lines[:40])),
             },
         },
         {"type": "context", "elements": [{"type": "mrkdwn", "text": esc(f"Times in {tz}")}]},

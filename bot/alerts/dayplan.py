@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.alerts import cards
-from bot.alerts.delivery import mark_sent, send_recorded, unsent
+from bot.alerts.delivery import Isolated, mark_sent, send_recorded, unsent
 from bot.alerts.describe import Describer, Visit, address_of, local_day
 from bot.alerts.events import TECHNICIAN_KINDS, ChangeEvent
 from bot.alerts.slackout import SlackOut
@@ -149,42 +149,48 @@ class DayPlans:
 
         A technician who already got that day's message is skipped. With `only_due`, only technicians whose
         local time is past DAY_PLAN_AT (and within a few hours of it) are considered."""
-        sent = []
+        if only_due and self.at is None:
+            return []
+        sent: list[str] = []
+        each = Isolated("a day plan")  # one technician failing does not keep the others' plans back
         for tech in await self.directory.linked():
-            local_now = (
-                self.clock().astimezone(timefmt.ZoneInfo(tech.tz))
-                if hasattr(timefmt, "ZoneInfo")
-                else timefmt.local(self.clock(), tech.tz)
-            )
-            day = on or local_now.date()
-            if only_due:
-                if self.at is None:
-                    return []
-                due = datetime.combine(local_now.date(), self.at, tzinfo=local_now.tzinfo)
-                if not due <= local_now < due + SEND_WINDOW:
-                    continue
-            key = f"{tech.id}:{day.isoformat()}"
-            channel = await self.slack.dm_channel(tech.slack_user)
-            batch = await self._claim(key, channel)
-            if batch is None:
-                continue
-            try:
-                text, blocks = await self.message(tech, day)
-                await self.slack.dm(tech.slack_user, text, blocks, batch=batch)
-            except Exception:
-                # Maybe posted (a timeout after Slack took it): the next send looks in the history first.
-                await self.store.save(
-                    namespace=PLAN_NAMESPACE,
-                    key=key,
-                    value={"batch": batch, "since": 0},
-                    ttl=PLAN_TTL_SECONDS,
-                )
-                raise
-            await self.store.save(
-                namespace=PLAN_NAMESPACE, key=key, value={"batch": batch, "sent": True}, ttl=PLAN_TTL_SECONDS
-            )
-            sent.append(tech.name)
+            await each.run(tech.slack_user, self._send_one(tech, on, only_due, sent))
+        each.settle()
         return sent
+
+    async def _send_one(
+        self, tech: LinkedTechnician, on: date | None, only_due: bool, sent: list[str]
+    ) -> None:
+        local_now = timefmt.local(self.clock(), tech.tz)
+        day = on or local_now.date()
+        if only_due and self.at is not None:
+            due = datetime.combine(local_now.date(), self.at, tzinfo=local_now.tzinfo)
+            if not due <= local_now < due + SEND_WINDOW:
+                return
+        key = f"{tech.id}:{day.isoformat()}"
+        channel = await self.slack.dm_channel(tech.slack_user)
+        if channel is None:
+            return  # Slack refuses this user for good (deactivated): dropped, logged by SlackOut
+        batch = await self._claim(key, channel)
+        if batch is None:
+            return
+        try:
+            text, blocks = await self.message(tech, day)
+            delivered = await self.slack.post(channel, text, blocks, batch=batch)
+        except Exception:
+            # Maybe posted (a timeout after Slack took it): the next send looks in the history first.
+            await self.store.save(
+                namespace=PLAN_NAMESPACE,
+                key=key,
+                value={"batch": batch, "since": 0},
+                ttl=PLAN_TTL_SECONDS,
+            )
+            raise
+        await self.store.save(
+            namespace=PLAN_NAMESPACE, key=key, value={"batch": batch, "sent": True}, ttl=PLAN_TTL_SECONDS
+        )
+        if delivered:
+            sent.append(tech.name)
 
     async def _claim(self, key: str, channel: str) -> str | None:
         """A batch id when this process is to send the day plan `key` now; None when it was sent or another
@@ -273,8 +279,10 @@ class TechnicianChanges:
         per_tech: dict[int, list[ChangeEvent]] = {}
         for (tech, _), event in chosen.items():
             per_tech.setdefault(tech, []).append(event)
+        each = Isolated("a technician's changes")
         for tech_id, tech_events in per_tech.items():
-            await self._notify(linked[tech_id], tech_events)
+            await each.run(f"tech{tech_id}", self._notify(linked[tech_id], tech_events))
+        each.settle()
 
     async def _times(self, event: ChangeEvent) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """The appointment's times before and after the change (an assignment's: its appointment's now)."""
@@ -295,6 +303,8 @@ class TechnicianChanges:
     async def _notify(self, tech: Any, events: list[ChangeEvent]) -> None:
         recipient = f"tech{tech.id}"
         channel = await self.slack.dm_channel(tech.slack_user)
+        if channel is None:
+            return  # Slack refuses this user for good (deactivated): dropped, logged by SlackOut
         keys = await unsent(self.store, self.slack, recipient, channel, [e.key for e in events])
         pending = [e for e in events if e.key in keys]
         if not pending:

@@ -17,10 +17,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
 from bot.alerts import cards
 from bot.alerts.describe import Alert, Describer, JobFacts
 from bot.alerts.events import MANAGER_KINDS, ChangeEvent
-from bot.alerts.slackout import SlackOut
+from bot.alerts.slackout import PERMANENT_ERRORS, SlackOut
 from bot.alerts.subscriptions import Subscription, Subscriptions, actor_of
 from bot.store import Store
 
@@ -39,6 +41,35 @@ async def already_sent(store: Store, key: str, recipient: str) -> bool:
 
 async def mark_sent(store: Store, key: str, recipient: str) -> None:
     await store.add_once(namespace=SENT_NAMESPACE, key=f"{recipient}:{key}", ttl=SENT_TTL_SECONDS)
+
+
+class Isolated:
+    """Runs each recipient's (or sink's) work on its own: a failure is logged and kept, the others still
+    run; `settle` then raises the first kept failure, so the cycle is retried (what was delivered is
+    recorded and not sent twice). A permanent Slack refusal (`PERMANENT_ERRORS`) is logged and dropped:
+    no retry would change it (`SlackOut` drops most of them itself)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.failures: list[Exception] = []
+
+    async def run(self, name: str, work: Awaitable[Any]) -> None:
+        try:
+            await work
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", ""))
+            if error not in PERMANENT_ERRORS:
+                log.warning("alerts: %s for %s failed; the others go on: %s", self.what, name, error)
+                self.failures.append(exc)
+                return
+            log.warning("alerts: Slack refuses %s for %s for good; dropped: %s", self.what, name, error)
+        except Exception as exc:
+            log.warning("alerts: %s for %s failed; the others go on: %r", self.what, name, exc, exc_info=True)
+            self.failures.append(exc)
+
+    def settle(self) -> None:
+        if self.failures:
+            raise self.failures[0]
 
 
 async def unsent(store: Store, slack: SlackOut, recipient: str, channel: str, keys: list[str]) -> list[str]:
@@ -183,15 +214,19 @@ class ManagerAlerts:
         for each in subs:
             if each.kinds:
                 recipients.setdefault(each.target, each)
+        apart = Isolated("alerts")
         for recipient, sub in recipients.items():
             mine = [a for a in alerts if sub is None or sub.wants(a.event.kind)]
-            await self.deliver(recipient, sub, mine)
+            await apart.run(recipient, self.deliver(recipient, sub, mine))
+        apart.settle()
 
     async def deliver(self, recipient: str, sub: Subscription | None, alerts: list[Alert]) -> None:
         if not alerts:
             return
         is_user = sub is not None and not sub.is_channel
         channel = await self.slack.dm_channel(recipient) if is_user else recipient
+        if channel is None:
+            return  # Slack refuses this user for good (deactivated): dropped, logged by SlackOut
         keys = await unsent(self.store, self.slack, recipient, channel, [a.event.key for a in alerts])
         pending = [a for a in alerts if a.event.key in keys]
         if not pending:
@@ -220,26 +255,32 @@ class ManagerAlerts:
         The digest is sent like any alert (`send_recorded`, recipient `digest:{user}`), then its alerts
         are taken out of the held record: a process killed in between leaves them held, and the next
         flush finds the digest already sent (or sends what it did not reach)."""
-        sent = 0
+        each = Isolated("a digest")
+        sent: list[str] = []
         for sub in await self.subscriptions.all():
-            if sub.is_channel:
-                continue
-            record = await self.store.load(namespace=HELD_NAMESPACE, key=sub.target)
-            if record is None or not record.value.get("alerts"):
-                continue
-            tz = await self.slack.tz_of(sub.target)
-            if sub.resting_at(self.clock(), tz):
-                continue
-            alerts = [_alert_from(a) for a in record.value["alerts"]]
-            recipient, channel = f"digest:{sub.target}", await self.slack.dm_channel(sub.target)
+            if not sub.is_channel:
+                await each.run(sub.target, self._flush(sub, sent))
+        each.settle()
+        return len(sent)
+
+    async def _flush(self, sub: Subscription, sent: list[str]) -> None:
+        record = await self.store.load(namespace=HELD_NAMESPACE, key=sub.target)
+        if record is None or not record.value.get("alerts"):
+            return
+        tz = await self.slack.tz_of(sub.target)
+        if sub.resting_at(self.clock(), tz):
+            return
+        alerts = [_alert_from(a) for a in record.value["alerts"]]
+        recipient, channel = f"digest:{sub.target}", await self.slack.dm_channel(sub.target)
+        keys = []  # Slack refusing this user for good (channel None): the held alerts are dropped (logged)
+        if channel is not None:
             keys = await unsent(self.store, self.slack, recipient, channel, [a.event.key for a in alerts])
-            if keys:
-                due = [a for a in alerts if a.event.key in keys]
-                text, blocks = cards.grouped_card(due, tz, heading=cards.digest_heading(due))
-                await send_recorded(self.store, self.slack, recipient, channel, keys, text, blocks)
-                sent += 1
-            await self._unhold(sub.target, {a.event.key for a in alerts})
-        return sent
+        if keys and channel is not None:
+            due = [a for a in alerts if a.event.key in keys]
+            text, blocks = cards.grouped_card(due, tz, heading=cards.digest_heading(due))
+            await send_recorded(self.store, self.slack, recipient, channel, keys, text, blocks)
+            sent.append(sub.target)
+        await self._unhold(sub.target, {a.event.key for a in alerts})
 
     async def _unhold(self, recipient: str, keys: set[str]) -> None:
         """Take delivered alerts out of the held record (alerts held meanwhile stay)."""

@@ -11,7 +11,7 @@ from datetime import datetime, time
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.dayplan import DayPlans, Directory, TechnicianChanges
-from bot.alerts.delivery import ManagerAlerts
+from bot.alerts.delivery import Isolated, ManagerAlerts
 from bot.alerts.describe import Describer
 from bot.alerts.events import ChangeEvent
 from bot.alerts.slackout import SlackOut
@@ -82,13 +82,18 @@ class AlertService:
         )
 
     async def deliver(self, events: list[ChangeEvent]) -> None:
-        await self.managers(events)
-        await self.technicians(events)
+        """Both sinks, each on its own: one failing does not keep the other's messages back."""
+        each = Isolated("a sink")
+        await each.run("managers", self.managers(events))
+        await each.run("technicians", self.technicians(events))
+        each.settle()
 
     async def after_cycle(self) -> None:
-        await self.managers.flush_digests()
+        each = Isolated("per-cycle work")
+        await each.run("digests", self.managers.flush_digests())
         if self.day_plans.at is not None:
-            await self.day_plans.send(only_due=True)
+            await each.run("day plans", self.day_plans.send(only_due=True))
+        each.settle()
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         await self.watcher.run(stop)

@@ -86,18 +86,30 @@ class SlackOut:
                 return False
         return False
 
-    async def dm_channel(self, user: str) -> str:
+    async def dm_channel(self, user: str) -> str | None:
+        """The DM channel with `user`; None (logged) when Slack refuses it for good (a deactivated user, a
+        bot): that recipient is dropped. Raises when it may work later. A refusal is not cached, so a
+        user reactivated gets messages again."""
+
         async def load() -> dict[str, Any]:
             answer = await self.client.conversations_open(users=user)
             return {"channel": str((answer.get("channel") or {}).get("id") or "")}
 
-        data = await cached(self.store, namespace=DM_NAMESPACE, key=user, ttl=TTL_SECONDS, load=load)
-        return str(data["channel"])
+        try:
+            data = await cached(self.store, namespace=DM_NAMESPACE, key=user, ttl=TTL_SECONDS, load=load)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", ""))
+            if error in PERMANENT_ERRORS:
+                log.warning("alerts: Slack refused a DM with %s: %s", user, error)
+                return None
+            raise
+        return str(data["channel"]) or None
 
     async def dm(
         self, user: str, text: str, blocks: list[dict[str, Any]], *, batch: str | None = None
     ) -> bool:
-        return await self.post(await self.dm_channel(user), text, blocks, batch=batch)
+        channel = await self.dm_channel(user)
+        return False if channel is None else await self.post(channel, text, blocks, batch=batch)
 
     async def tz_of(self, user: str) -> str:
         async def load() -> dict[str, Any]:

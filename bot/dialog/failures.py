@@ -13,6 +13,7 @@ import re
 import uuid
 from typing import Any
 
+from bot.dialog.refdata import REFERENCE_FIELDS
 from bot.servicetitan import ServiceTitanError
 from bot.servicetitan.errors import AuthError, RateLimited, Unavailable
 
@@ -79,7 +80,7 @@ def doing(what: str, args: dict[str, Any]) -> str:
         return READS[str(merged["intent"])]
     if what == "customers_named":
         return "looking for that customer"
-    if what in {"technicians", "hold_reasons", "cancel_reasons", "job_types", "business_units"}:
+    if what in REFERENCE_FIELDS:  # a reference list by its name (bot.dialog.refdata)
         return f"loading the list of {what.replace('_', ' ')}"
     if what == "references":  # the lists a write's steps need (bot.dialog.resolve.references)
         names = [name.replace("_", " ") for name in str(args.get("names", "")).split(",") if name]

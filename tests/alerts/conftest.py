@@ -52,9 +52,19 @@ class Clock:
 @dataclass
 class AlertFakeSlack(FakeSlack):
     """The shared fake, plus `users.lookupByEmail` over its users and `conversations.history` (with the
-    messages' metadata) over what was posted."""
+    messages' metadata) over what was posted. `refuse_dm` makes `conversations.open` with a user answer an
+    error (user_disabled: a deactivated user), and so does chat.postMessage to a DM opened with them before."""
+
+    refuse_dm: dict[str, str] = field(
+        default_factory=dict
+    )  # Slack user -> the error conversations.open gives
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "conversations.open" and str(params.get("users")) in self.refuse_dm:
+            return {"ok": False, "error": self.refuse_dm[str(params.get("users"))]}
+        refused = {dm_of(user): error for user, error in self.refuse_dm.items()}
+        if method == "chat.postMessage" and params.get("channel") in refused:  # a DM opened before
+            return {"ok": False, "error": refused[str(params["channel"])]}
         if method == "users.lookupByEmail":
             wanted = str(params.get("email", "")).lower()
             for user in self.users.values():
@@ -85,7 +95,9 @@ class AlertFakeSlack(FakeSlack):
         return {"ok": True, "messages": page, "has_more": bool(rest), "response_metadata": more}
 
     def posts_to(self, channel: str) -> list[dict[str, Any]]:
-        return [c.params for c in self.of("chat.postMessage") if c.params.get("channel") == channel]
+        """What reached `channel` (posts Slack refused are not there)."""
+        posts = self.of("chat.postMessage")
+        return [c.params for c in posts if c.params.get("channel") == channel and c.answer.get("ok")]
 
 
 def dm_of(user: str) -> str:
