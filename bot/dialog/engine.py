@@ -219,10 +219,7 @@ def _on_answer(s: Conversation, a: Answer, now: datetime) -> list[Effect]:
 def _confirm(s: Conversation, token: str, now: datetime) -> list[Effect]:
     if s.phase == "confirming" and s.pending and s.pending.plan and token == s.token:
         s.phase = "applying"
-        plan = s.pending.plan
-        if plan.requested_at is None:
-            plan.requested_at = now
-        return [CallServiceTitan(plan, check_first=s.unsure)]
+        return [CallServiceTitan(s.pending.plan, check_first=s.unsure)]
     if (s.phase == "applying" and token == s.token) or (token and token == s.last_done_token):
         return [Say(replies.already(s))]
     return _stale()

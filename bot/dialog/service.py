@@ -251,6 +251,14 @@ class DialogService:
                 elif isinstance(effect, Load):
                     queue.append(await self._load_by(effect, None if claimed else read_by))
                 elif isinstance(effect, CallServiceTitan):
+                    ready = await self._prepare(effect, read_by)
+                    if isinstance(ready, Called):  # a read before the write failed: nothing claimed or sent
+                        queue.append(ready)
+                        continue
+                    # The prepared plan is the one claimed, sent, re-read and stored from here on.
+                    effect = ready
+                    if state.pending is not None:
+                        state.pending.plan = effect.plan
                     # Claim it: the stored conversation moves to "applying" only if nobody changed it.
                     if rev is None or not await self._save_if_unchanged(path, rev, state):
                         fresh, _ = await self._load(path, asker)
@@ -319,6 +327,26 @@ class DialogService:
             )
         except TimeoutError:
             raise _ReadTooSlow(effect) from None
+
+    async def _prepare(self, effect: CallServiceTitan, deadline: float) -> CallServiceTitan | Called:
+        """The write made ready before its claim (`Runner.prepare`), its reads under the read deadline
+        (`deadline`, loop time); a `Called` of a write not sent when they fail."""
+        try:
+            ready = await asyncio.wait_for(
+                self.runner.prepare(effect.plan, uncertain=effect.check_first),
+                max(0.0, deadline - asyncio.get_running_loop().time()),
+            )
+        except TimeoutError:
+            log.warning("write %s: its reads took too long; not sent", effect.plan.operation.kind)
+            return Called(
+                effect.plan,
+                ok=False,
+                error="I couldn't read ServiceTitan before writing (ServiceTitan didn't answer in time)",
+                uncertain=effect.check_first,
+            )
+        if isinstance(ready, Called):
+            return ready
+        return CallServiceTitan(ready, check_first=effect.check_first)
 
     async def _write(self, effect: CallServiceTitan) -> Called:
         """The write, abandoned at the write deadline; then ServiceTitan is re-read (never written again)
