@@ -23,7 +23,7 @@ from pydantic import Field, TypeAdapter
 
 from bot.alerts.subscriptions import record_write_actor
 from bot.dialog import failures, timefmt
-from bot.dialog.engine import InternalEvent, step
+from bot.dialog.engine import InternalEvent, shown_again, step
 from bot.dialog.messages import (
     Asker,
     Button,
@@ -146,22 +146,21 @@ class DialogService:
             late = await self._late_notice(asker, event.text, path)
             if late is not None:
                 return [late]
-        alert_reply = None
         if isinstance(event, Said):  # alert subscriptions and quiet hours (bot/alerts/requests.py)
             from bot.alerts.requests import answer as alert_request
 
             alert_reply = await alert_request(
                 self.store, self._in_known_zone(asker), key, event.text, now=self.clock()
             )
-            if alert_reply is not None and (await self._load(path, asker))[0].pending is None:
-                return [alert_reply]
+            if alert_reply is not None:
+                # answered; it is not an answer to the open request, which is shown again as it was
+                state, _ = await self._load(path, asker)
+                return [alert_reply, *shown_again(state, self.clock())]
         for _ in range(MAX_ATTEMPTS):
             try:
                 done, replies = await self._turn(path, asker, event)
             except _ReadTooSlow as slow:
                 return [_too_slow(slow, original)]
-            if done and alert_reply is not None:  # answered, then the pending request shown again
-                return [alert_reply, *[r for r in replies if r.kind in ("confirm", "ask", "choice")]]
             if done:
                 return [_say_cut(reply, cut_from) for reply in replies] if cut_from else replies
         log.warning("dialog %s: gave up after %d save conflicts", path, MAX_ATTEMPTS)
