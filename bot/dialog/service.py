@@ -35,7 +35,7 @@ from bot.dialog.messages import (
     Said,
     without_mention_markers,
 )
-from bot.dialog.notices import LateNotices, Send
+from bot.dialog.notices import LateNotices, Outgoing, Send
 from bot.dialog.reads.registry import read_lookup
 from bot.dialog.refdata import ReferenceData
 from bot.dialog.runner import Runner
@@ -167,9 +167,12 @@ class DialogService:
         return [Reply(kind="error", text="Several messages arrived at once; please send that again.")]
 
     async def _late_notice(self, asker: Asker, text: str, path: str) -> Reply | None:
-        """The answer to a running-late notice, its reads under the read deadline like any look-up."""
+        """The answer to a running-late notice: its reads under the read deadline like any look-up, then
+        the notice sent (not under that deadline: once posted, the technician hears that it was). From
+        someone who is no technician, only when no request of theirs is open: "the tech is running behind"
+        may answer its question ("Why is it going on hold?")."""
         try:
-            return await asyncio.wait_for(
+            found = await asyncio.wait_for(
                 self.late.answer(self._in_known_zone(asker), text, self.clock(), path), self.read_deadline
             )
         except TimeoutError:
@@ -178,6 +181,9 @@ class DialogService:
                 kind="error",
                 text="ServiceTitan is taking too long to answer, so I sent nothing. Please call the office.",
             )
+        if found is not None and asker.role != "technician" and (await self._load(path, asker))[0].pending:
+            return None  # the dialog's: an answer to the open request
+        return await self.late.deliver(found) if isinstance(found, Outgoing) else found
 
     async def _name_mentions(self, text: str, asker: Asker) -> str:
         """Replace Slack mentions (`<@U123>`, `<@U123|mike>`) by the person's name where it is known.
