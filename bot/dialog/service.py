@@ -270,11 +270,11 @@ class DialogService:
                         _, lost = step(fresh, ClaimLost(), now)
                         return True, replies + _replies(lost)
                     claimed = True
-                    # named in alerts
-                    await record_write_actor(
-                        self.store, effect.plan.operation.records(), asker.user_id, at=now
-                    )
                     called = await self._write(effect)
+                    if called.ok:  # named in alerts (as of just before the call), once it is in ServiceTitan
+                        await record_write_actor(
+                            self.store, effect.plan.operation.records(), asker.user_id, at=now
+                        )
                     audit_note = await self._audit(path, asker, effect.plan, called)
                     queue.append(called)
         if audit_note and replies:  # one line about the record, on the card of the outcome
