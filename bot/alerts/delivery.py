@@ -20,7 +20,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.alerts import cards
-from bot.alerts.describe import Alert, Describer, JobFacts
+from bot.alerts.describe import UNKNOWN_PERSON, Alert, Describer, JobFacts
 from bot.alerts.events import MANAGER_KINDS, ChangeEvent
 from bot.alerts.slackout import PERMANENT_ERRORS, SlackOut
 from bot.alerts.subscriptions import Subscription, Subscriptions, actor_of
@@ -195,8 +195,11 @@ class ManagerAlerts:
             keys.add(alert.event.key)
             if alert.event.kind == "job_hold":
                 held_jobs.add(alert.job.job_id)
-            slack_user = await actor_of(
-                self.store, alert.event.job_id, appointment_id=alert.event.appointment_id
+            # ServiceTitan names nobody we know (the bot's API user): the Slack user who changed it through us
+            slack_user = (
+                await actor_of(self.store, alert.event.job_id, appointment_id=alert.event.appointment_id)
+                if alert.actor == UNKNOWN_PERSON
+                else None
             )
             if slack_user:
                 alert.actor = f"<@{slack_user}>"

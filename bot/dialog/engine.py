@@ -31,7 +31,7 @@ from bot.dialog.catalog import (
 from bot.dialog.messages import Asker, Button, Event, Pressed, Reply, Said
 from bot.dialog.reads.registry import first_page, next_page, read_lookup
 from bot.dialog.resolve import Offer
-from bot.dialog.settle import advance, new_token, offer, set_slots
+from bot.dialog.settle import advance, choice_reply, new_token, offer, question_text, set_slots
 from bot.dialog.state import (
     ACTIVE_PHASES,
     Ask,
@@ -97,6 +97,22 @@ def step(
     effects += _on_answer(s, answer, now)
     phases.check(before, type(answer).__name__, s.phase)
     return s, effects
+
+
+def shown_again(state: Conversation, now: datetime) -> list[Reply]:
+    """The open request's question, choice or card as last shown (the same token), without changing the
+    conversation: for a message answered outside the request (an alert setting), after which the request
+    waits as it was. Nothing when no request is waiting for the user (none, applying, or expired)."""
+    s, p = state, state.pending
+    if p is None or s.phase not in ("collecting", "choosing", "confirming") or _is_expired(s, now):
+        return []
+    if s.phase == "confirming" and p.plan is not None:
+        return [replies.confirmation(s, p.plan)]
+    if s.phase == "choosing" and p.choice is not None:
+        return [choice_reply(p.choice, s.token)]
+    if p.asked:
+        return [Reply(kind="ask", text=question_text(p, p.asked))]
+    return [replies.text(f"Your request to {replies.describe(p)} is still open.")]
 
 
 def _resumes(event: Event) -> bool:
@@ -219,10 +235,7 @@ def _on_answer(s: Conversation, a: Answer, now: datetime) -> list[Effect]:
 def _confirm(s: Conversation, token: str, now: datetime) -> list[Effect]:
     if s.phase == "confirming" and s.pending and s.pending.plan and token == s.token:
         s.phase = "applying"
-        plan = s.pending.plan
-        if plan.requested_at is None:
-            plan.requested_at = now
-        return [CallServiceTitan(plan, check_first=s.unsure)]
+        return [CallServiceTitan(s.pending.plan, check_first=s.unsure)]
     if (s.phase == "applying" and token == s.token) or (token and token == s.last_done_token):
         return [Say(replies.already(s))]
     return _stale()

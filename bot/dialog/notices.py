@@ -1,6 +1,7 @@
 """A technician's "running 30 min late to 1038": a short notice to the office, and a word back saying where it
-went. Not a ServiceTitan write (nothing changes there), so it is no write module: `LateNotices.answer` is
-DialogService's hook, like the alert requests, and sends through a `Send` the surface provides.
+went. Not a ServiceTitan write (nothing changes there), so it is no write module: `LateNotices.answer` (its
+reads) and `LateNotices.deliver` (the send, through a `Send` the surface provides) are DialogService's hook,
+like the alert requests.
 
 Which visit: the one named (job or appointment id), else the one of the technician's own visits that matches
 the words said ("late to the bakery": customer, location or job type), else, when nothing was named, their
@@ -95,6 +96,15 @@ def _text(reply: str) -> Reply:
     return Reply(kind="text", text=reply, read_only=True)
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A notice ready to send (everything read): to whom, what, and how the technician is told where."""
+
+    target: str
+    notice: str
+    where: str
+
+
 @dataclass
 class LateNotices:
     client: ServiceTitanClient
@@ -102,8 +112,9 @@ class LateNotices:
     send: Send | None = None
     alert_channel: str | None = None
 
-    async def answer(self, asker: Asker, text: str, now: datetime, key: str = "") -> Reply | None:
-        """The reply to a running-late notice (sent first), or None when `text` is no such notice."""
+    async def answer(self, asker: Asker, text: str, now: datetime, key: str = "") -> Reply | Outgoing | None:
+        """What a running-late notice comes to, by reads only: the notice to send (`deliver` sends it), the
+        reply when nothing is to be sent, or None when `text` is no such notice."""
         slots = await self._late_slots(asker, text, now, key)
         if slots is None:
             return None
@@ -200,7 +211,9 @@ class LateNotices:
             )
         return out
 
-    async def _by_words(self, asker: Asker, target: str, minutes: Any, now: datetime, key: str) -> Reply:
+    async def _by_words(
+        self, asker: Asker, target: str, minutes: Any, now: datetime, key: str
+    ) -> Reply | Outgoing:
         """The notice for the one visit of the technician's own that `target` names, or the question which."""
         visits = await self._described(await self._upcoming(asker.technician_id or 0, now))
         wanted = _words(target) - _NO_TARGET
@@ -284,7 +297,9 @@ class LateNotices:
             if a.technician_id == technician_id and a.active is not False
         }
 
-    async def _tell_office(self, asker: Asker, visit: Appointment, minutes: Any, now: datetime) -> Reply:
+    async def _tell_office(
+        self, asker: Asker, visit: Appointment, minutes: Any, now: datetime
+    ) -> Reply | Outgoing:
         late = f"{int(minutes)} minutes" if isinstance(minutes, int | float) and minutes > 0 else "a bit"
         due = timefmt.local(visit.start, asker.tz)
         at = timefmt.clock(due)  # with its day unless it is today's ("due Tue Dec 8 8:00 AM")
@@ -306,8 +321,12 @@ class LateNotices:
                 f"I couldn't pass it on: no dispatch channel is set up and nobody changed job {visit.job_id} "
                 "through me recently. Please call the office."
             )
+        return Outgoing(target, notice, where)
+
+    async def deliver(self, out: Outgoing) -> Reply:
+        """Send the notice; the technician's word back says where it went, or that it did not."""
         try:
-            sent = await self.send(target, notice)
+            sent = await self.send(out.target, out.notice) if self.send is not None else False
         except Exception:  # Slack down or refusing: the technician must know it did not arrive
             log.warning("running late: sending the notice failed", exc_info=True)
             sent = False
@@ -315,7 +334,7 @@ class LateNotices:
             return _text(
                 "Slack didn't take the notice, so the office doesn't know yet. Please call the office."
             )
-        return _text(f"Sent to {where}: “{notice}”")
+        return _text(f"Sent to {out.where}: “{out.notice}”")
 
 
 def _person(user_id: str) -> str:

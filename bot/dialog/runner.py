@@ -95,9 +95,20 @@ class Runner:
 
     # ---- writes ----------------------------------------------------------------------------------------
 
+    async def prepare(self, plan: Plan, *, uncertain: bool = False) -> Plan | Called:
+        """The plan ready to send (reads only): a create first reads what it must not be mistaken for (the
+        notes with its text, the job's appointments). The caller keeps this plan for every later look at
+        whether it went through (a re-read at the write deadline, a dead claim settled, Check & retry), so
+        an identical older note is never taken for this one. A failed read: the `Called` of a write not sent
+        (`uncertain`: an earlier attempt may have landed)."""
+        try:
+            return plan.model_copy(update={"operation": await plan.operation.prepare(self.client)})
+        except ServiceTitanError as exc:
+            return _unread(plan, exc, "I couldn't read ServiceTitan before writing", uncertain=uncertain)
+
     async def call(self, plan: Plan, *, check_first: bool = False) -> Called:
-        """Perform the write. `check_first` (an earlier attempt's outcome is unknown): read ServiceTitan
-        first and write only when the change is not there yet."""
+        """Perform the write of a plan `prepare` returned. `check_first` (an earlier attempt's outcome is
+        unknown): read ServiceTitan first and write only when the change is not there yet."""
         kind = plan.operation.kind
         if check_first:
             try:
@@ -114,8 +125,6 @@ class Runner:
             if any(now.get(k) != v for k, v in plan.guard.fields.items()):
                 return Called(plan, ok=False, drift=drift_text(plan.guard, now))
         try:
-            # a create first reads what it must not be mistaken for; the plan keeps that for a later check
-            plan = plan.model_copy(update={"operation": await plan.operation.prepare(self.client)})
             result = await plan.operation.send(self.client)
         except ServiceTitanError as exc:
             reference = failures.new_reference()

@@ -23,7 +23,7 @@ from pydantic import Field, TypeAdapter
 
 from bot.alerts.subscriptions import record_write_actor
 from bot.dialog import failures, timefmt
-from bot.dialog.engine import InternalEvent, step
+from bot.dialog.engine import InternalEvent, shown_again, step
 from bot.dialog.messages import (
     Asker,
     Button,
@@ -35,7 +35,7 @@ from bot.dialog.messages import (
     Said,
     without_mention_markers,
 )
-from bot.dialog.notices import LateNotices, Send
+from bot.dialog.notices import LateNotices, Outgoing, Send
 from bot.dialog.reads.registry import read_lookup
 from bot.dialog.refdata import ReferenceData
 from bot.dialog.runner import Runner
@@ -146,31 +146,33 @@ class DialogService:
             late = await self._late_notice(asker, event.text, path)
             if late is not None:
                 return [late]
-        alert_reply = None
         if isinstance(event, Said):  # alert subscriptions and quiet hours (bot/alerts/requests.py)
             from bot.alerts.requests import answer as alert_request
 
             alert_reply = await alert_request(
                 self.store, self._in_known_zone(asker), key, event.text, now=self.clock()
             )
-            if alert_reply is not None and (await self._load(path, asker))[0].pending is None:
-                return [alert_reply]
+            if alert_reply is not None:
+                # answered; it is not an answer to the open request, which is shown again as it was
+                state, _ = await self._load(path, asker)
+                return [alert_reply, *shown_again(state, self.clock())]
         for _ in range(MAX_ATTEMPTS):
             try:
                 done, replies = await self._turn(path, asker, event)
             except _ReadTooSlow as slow:
                 return [_too_slow(slow, original)]
-            if done and alert_reply is not None:  # answered, then the pending request shown again
-                return [alert_reply, *[r for r in replies if r.kind in ("confirm", "ask", "choice")]]
             if done:
                 return [_say_cut(reply, cut_from) for reply in replies] if cut_from else replies
         log.warning("dialog %s: gave up after %d save conflicts", path, MAX_ATTEMPTS)
         return [Reply(kind="error", text="Several messages arrived at once; please send that again.")]
 
     async def _late_notice(self, asker: Asker, text: str, path: str) -> Reply | None:
-        """The answer to a running-late notice, its reads under the read deadline like any look-up."""
+        """The answer to a running-late notice: its reads under the read deadline like any look-up, then
+        the notice sent (not under that deadline: once posted, the technician hears that it was). From
+        someone who is no technician, only when no request of theirs is open: "the tech is running behind"
+        may answer its question ("Why is it going on hold?")."""
         try:
-            return await asyncio.wait_for(
+            found = await asyncio.wait_for(
                 self.late.answer(self._in_known_zone(asker), text, self.clock(), path), self.read_deadline
             )
         except TimeoutError:
@@ -179,6 +181,9 @@ class DialogService:
                 kind="error",
                 text="ServiceTitan is taking too long to answer, so I sent nothing. Please call the office.",
             )
+        if found is not None and asker.role != "technician" and (await self._load(path, asker))[0].pending:
+            return None  # the dialog's: an answer to the open request
+        return await self.late.deliver(found) if isinstance(found, Outgoing) else found
 
     async def _name_mentions(self, text: str, asker: Asker) -> str:
         """Replace Slack mentions (`<@U123>`, `<@U123|mike>`) by the person's name where it is known.
@@ -251,17 +256,25 @@ class DialogService:
                 elif isinstance(effect, Load):
                     queue.append(await self._load_by(effect, None if claimed else read_by))
                 elif isinstance(effect, CallServiceTitan):
+                    ready = await self._prepare(effect, read_by)
+                    if isinstance(ready, Called):  # a read before the write failed: nothing claimed or sent
+                        queue.append(ready)
+                        continue
+                    # The prepared plan is the one claimed, sent, re-read and stored from here on.
+                    effect = ready
+                    if state.pending is not None:
+                        state.pending.plan = effect.plan
                     # Claim it: the stored conversation moves to "applying" only if nobody changed it.
                     if rev is None or not await self._save_if_unchanged(path, rev, state):
                         fresh, _ = await self._load(path, asker)
                         _, lost = step(fresh, ClaimLost(), now)
                         return True, replies + _replies(lost)
                     claimed = True
-                    # named in alerts
-                    await record_write_actor(
-                        self.store, effect.plan.operation.records(), asker.user_id, at=now
-                    )
                     called = await self._write(effect)
+                    if called.ok:  # named in alerts (as of just before the call), once it is in ServiceTitan
+                        await record_write_actor(
+                            self.store, effect.plan.operation.records(), asker.user_id, at=now
+                        )
                     audit_note = await self._audit(path, asker, effect.plan, called)
                     queue.append(called)
         if audit_note and replies:  # one line about the record, on the card of the outcome
@@ -319,6 +332,26 @@ class DialogService:
             )
         except TimeoutError:
             raise _ReadTooSlow(effect) from None
+
+    async def _prepare(self, effect: CallServiceTitan, deadline: float) -> CallServiceTitan | Called:
+        """The write made ready before its claim (`Runner.prepare`), its reads under the read deadline
+        (`deadline`, loop time); a `Called` of a write not sent when they fail."""
+        try:
+            ready = await asyncio.wait_for(
+                self.runner.prepare(effect.plan, uncertain=effect.check_first),
+                max(0.0, deadline - asyncio.get_running_loop().time()),
+            )
+        except TimeoutError:
+            log.warning("write %s: its reads took too long; not sent", effect.plan.operation.kind)
+            return Called(
+                effect.plan,
+                ok=False,
+                error="I couldn't read ServiceTitan before writing (ServiceTitan didn't answer in time)",
+                uncertain=effect.check_first,
+            )
+        if isinstance(ready, Called):
+            return ready
+        return CallServiceTitan(ready, check_first=effect.check_first)
 
     async def _write(self, effect: CallServiceTitan) -> Called:
         """The write, abandoned at the write deadline; then ServiceTitan is re-read (never written again)

@@ -100,13 +100,7 @@ def advance(s: Conversation, now: datetime, problem: str | None = None) -> list[
     if isinstance(outcome, AskFor):
         p.asked, p.choice, p.plan = outcome.slot, None, None
         s.phase = "collecting"
-        question, example = question_for(p.intent, outcome.slot)
-        if outcome.slot == "job_id" and "target" in WRITE_STEPS.get(p.intent, ()):
-            question, example = "Which job or appointment?", "1001, or appointment 5001"
-        if outcome.slot == "job_changes" and p.slots.get("job_id") is not None:
-            question = f"What should change on job {p.slots['job_id']}?"
-        message = f"{prefix} {question}".strip() + (f" (e.g. _{example}_)" if example else "")
-        return [Ask(Reply(kind="ask", text=message))]
+        return [Ask(Reply(kind="ask", text=question_text(p, outcome.slot, prefix)))]
     if isinstance(outcome, Offer):
         return [offer(s, now, outcome, prefix)]
     if isinstance(outcome, Stop):
@@ -157,18 +151,31 @@ def offer(s: Conversation, now: datetime, offer: Offer, prefix: str = "") -> Ask
     p.choice = OfferedChoice(slot=offer.slot, prompt=offer.prompt, options=offer.options)
     s.phase = "choosing"
     s.token = new_token(s, now, "choice")
-    numbered = "\n".join(f"{i}. {label}" for i, (_, label) in enumerate(offer.options, 1))
-    return Ask(
-        Reply(
-            kind="choice",
-            text=f"{prefix} {offer.prompt}".strip() + "\n" + numbered,
-            choice=Choice(
-                prompt=offer.prompt,
-                options=[Option(value=v, label=label[:75]) for v, label in offer.options],
-            ),
-            token=s.token,
-        )
+    return Ask(choice_reply(p.choice, s.token, prefix))
+
+
+def choice_reply(choice: OfferedChoice, token: str, prefix: str = "") -> Reply:
+    """A choice as shown (numbered options and their buttons)."""
+    numbered = "\n".join(f"{i}. {label}" for i, (_, label) in enumerate(choice.options, 1))
+    return Reply(
+        kind="choice",
+        text=f"{prefix} {choice.prompt}".strip() + "\n" + numbered,
+        choice=Choice(
+            prompt=choice.prompt,
+            options=[Option(value=v, label=label[:75]) for v, label in choice.options],
+        ),
+        token=token,
     )
+
+
+def question_text(p: Pending, slot: str, prefix: str = "") -> str:
+    """The question for `slot` of the request, with an example."""
+    question, example = question_for(p.intent, slot)
+    if slot == "job_id" and "target" in WRITE_STEPS.get(p.intent, ()):
+        question, example = "Which job or appointment?", "1001, or appointment 5001"
+    if slot == "job_changes" and p.slots.get("job_id") is not None:
+        question = f"What should change on job {p.slots['job_id']}?"
+    return f"{prefix} {question}".strip() + (f" (e.g. _{example}_)" if example else "")
 
 
 def restore_card(s: Conversation, now: datetime, problem: str) -> list[Effect]:

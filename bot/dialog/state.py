@@ -67,7 +67,6 @@ class Plan(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     date_edit: tuple[str, str | None] | None = None  # (ISO date, "HH:MM") for a datepicker correction
     undo: Plan | None = None  # the plan that restores the previous state, when undo is offered
-    requested_at: datetime | None = None  # when it was first sent
     guard: Guard | None = None  # re-read before the write: nothing of someone else's is overwritten
     seen_at: datetime | None = None  # when the card's "before" was read from ServiceTitan
     conflict_text: str | None = None  # what to say when ServiceTitan refuses it as a conflict (409)

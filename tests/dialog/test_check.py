@@ -43,7 +43,8 @@ async def test_check_tells_a_write_that_is_there_from_one_that_is_not(
 ) -> None:
     replies = await harness.say(request_text)
     card = last_card(replies)
-    plan = (await _pending_plan(harness)).model_copy(update={"requested_at": harness.clock()})
+    plan = await harness.service.runner.prepare(await _pending_plan(harness))  # as the confirm prepares it
+    assert isinstance(plan, Plan), plan
 
     assert await harness.service.runner.check(plan) is False
     done = await harness.handle(Pressed(action="confirm", token=card.token))

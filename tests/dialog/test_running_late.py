@@ -4,6 +4,8 @@ technician saying where it went. Nothing is written to ServiceTitan."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.dialog.messages import Asker
@@ -93,3 +95,30 @@ async def test_a_job_the_technician_is_not_on_is_said_so_in_the_notice(harness: 
     wire(harness, outbox)
     await harness.say("running 10 min late to 1001", MIKE_CHEN, harness.key("U42"))  # Mike Carter's job
     assert outbox.sent and outbox.sent[0][1].endswith("; not assigned to it in ServiceTitan).")
+
+
+async def test_a_dispatchers_words_about_a_late_tech_answer_the_open_question(harness: Harness) -> None:
+    outbox = Outbox()
+    wire(harness, outbox)
+    asked = await harness.say("put job 1001 on hold", dispatcher())
+    assert "Why is it going on hold?" in asked[-1].text
+    replies = await harness.say("tech is running behind", dispatcher())
+    assert outbox.sent == []
+    assert "tech is running behind" in replies[-1].text  # the hold's reason, not a running-late notice
+
+
+class SlowOutbox(Outbox):
+    """Slack taking longer than the read deadline to take the notice (it does take it)."""
+
+    async def __call__(self, target: str, text: str) -> bool:
+        await asyncio.sleep(0.5)
+        return await super().__call__(target, text)
+
+
+async def test_a_send_slower_than_the_read_deadline_is_still_said_to_be_sent(harness: Harness) -> None:
+    outbox = SlowOutbox()
+    wire(harness, outbox)
+    harness.service.read_deadline = 0.2  # the reads are fast; only Slack is slow
+    (reply,) = await harness.say("running 30 min late to 1008", MIKE_CHEN, harness.key("U42"))
+    assert [target for target, _ in outbox.sent] == ["CDISPATCH"]
+    assert reply.text.startswith("Sent to the dispatch channel") and "sent nothing" not in reply.text

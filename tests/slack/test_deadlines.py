@@ -107,7 +107,6 @@ async def _claim_left_by_a_dead_turn(w: World, age: timedelta) -> dict[str, Any]
     state = Conversation.model_validate(record.value)
     assert state.phase == "confirming" and state.pending is not None and state.pending.plan is not None
     state.phase, state.updated_at = "applying", NOW - age
-    state.pending.plan.requested_at = NOW - age
     await store.save(namespace=NAMESPACE, key=PATH, value=state.model_dump(mode="json"), ttl=3600)
     return card
 
