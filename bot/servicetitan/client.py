@@ -28,13 +28,11 @@ import asyncio
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
-from enum import Enum
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from pydantic import BaseModel
-from pydantic.alias_generators import to_camel
 
 from bot.config import reveal
 from bot.servicetitan.auth import ClientCredentialsAuth
@@ -72,7 +70,6 @@ from bot.servicetitan.models import (
     Page,
     Project,
     Technician,
-    format_utc,
     read_model,
 )
 from bot.servicetitan.operations import BOOKING_KEY as BOOKING_KEY  # where booking markers are kept
@@ -96,6 +93,7 @@ from bot.servicetitan.operations import (
     UnassignTechnicians,
     UpdateJob,
 )
+from bot.servicetitan.query import build_query
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -123,28 +121,6 @@ MAX_EXPORT_CALLS = 1000  # a runaway feed stops here and returns has_more=True s
 BATCHED_FILTERS = frozenset({"ids", "appointment_ids", "user_ids", "external_data_values"})
 # The application GUID under which the bot stores its own externalData on jobs (request ids for booking).
 BOT_APPLICATION_GUID = "5f0c2b8e-3c1d-4f3a-9a56-7d2f1c0b9e41"
-
-
-def _query_value(key: str, value: Any) -> str:
-    if isinstance(value, bool):
-        # ActiveRequestArg is the enum True|Any|False; every other boolean filter is a JSON boolean.
-        if key == "active":
-            return "True" if value else "False"
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return format_utc(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, Iterable) and not isinstance(value, str | bytes):
-        return ",".join(_query_value(key, item) for item in value)
-    return str(value)
-
-
-def build_query(filters: Mapping[str, Any]) -> dict[str, str]:
-    """ServiceTitan query parameters from snake_case keyword filters (None values are left out)."""
-    return {to_camel(key): _query_value(key, value) for key, value in filters.items() if value is not None}
 
 
 def _batches(values: Sequence[Any], size: int = MAX_IDS_PER_CALL) -> Iterable[list[Any]]:
