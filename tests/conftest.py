@@ -10,15 +10,30 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+import redis.asyncio as aioredis
 
 from bot.simulator import Simulator
 from tests.openapi_conformance import ConformanceChecker
 
 FIXED_NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+# The real Redis the tests of the store, the dialog and the alerts use (.ci/with-redis sets it).
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+async def drop_prefix(prefix: str) -> None:
+    """Delete every key a test wrote under its own `prefix`."""
+    raw = aioredis.from_url(REDIS_URL)
+    try:
+        keys = [k async for k in raw.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await raw.delete(*keys)
+    finally:
+        await raw.aclose()
 
 
 def pytest_configure(config: pytest.Config) -> None:

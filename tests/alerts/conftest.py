@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -16,7 +15,6 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.service import AlertService
@@ -24,9 +22,9 @@ from bot.servicetitan import ServiceTitanClient
 from bot.servicetitan.embedded import embedded_client
 from bot.simulator import Simulator
 from bot.store import RedisStore, Store
+from tests.conftest import REDIS_URL, drop_prefix
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, serve
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 FIXED_NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday, 9:00 AM in America/Chicago
 TZ = "America/Chicago"
 CHANNEL = "C0ALERTS"
@@ -137,16 +135,6 @@ class AlertRig:
             clock=self.clock,
             **kw,
         )
-
-
-async def drop_prefix(prefix: str) -> None:
-    raw = aioredis.from_url(REDIS_URL)
-    try:
-        keys = [k async for k in raw.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await raw.delete(*keys)
-    finally:
-        await raw.aclose()
 
 
 @pytest.fixture

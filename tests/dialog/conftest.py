@@ -6,14 +6,12 @@ redis://127.0.0.1:6379/0; a test fails (never skips) when Redis is unreachable.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import redis.asyncio as aioredis
 
 from bot.dialog.messages import Asker, ConversationKey, Event, Reply
 from bot.dialog.service import DialogService
@@ -21,9 +19,9 @@ from bot.servicetitan import ServiceTitanClient
 from bot.servicetitan.embedded import embedded_client
 from bot.simulator import Simulator
 from bot.store import RedisStore, Store
+from tests.conftest import REDIS_URL, drop_prefix
 from tests.dialog.seed import build_seed
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 FIXED_NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday, 9:00 AM in America/Chicago
 TZ = "America/Chicago"
 
@@ -128,10 +126,4 @@ async def harness() -> AsyncIterator[Harness]:
             await extra.aclose()
         await store.aclose()
         await client.aclose()
-        raw = aioredis.from_url(REDIS_URL)
-        try:
-            keys = [k async for k in raw.scan_iter(match=f"{prefix}:*")]
-            if keys:
-                await raw.delete(*keys)
-        finally:
-            await raw.aclose()
+        await drop_prefix(prefix)
