@@ -45,7 +45,6 @@ _MINUTES_BY_LATE = re.compile(
 )
 _MINUTES_SAID = re.compile(r"\b(?P<n>\d{1,3})\s*(?:min(?:ute)?s?|m)\s+(?:late|behind)\b", re.I)
 _LATE_IN_OTHER_WORDS = re.compile(rf"{_MINUTES_SAID.pattern}|\bstuck in traffic\b", re.I)
-_RUNNING_BY_LATE = re.compile(rf"\brunning\b.*(?:{_MINUTES_BY_LATE.pattern})", re.I)  # "running 15 late"
 # "late to the bakery": the words after to/for/at, when they name no id
 _TARGET = re.compile(r"\b(?:late|behind|delayed)\b.*?\b(?:to|for|at)\s+(?P<target>[^\d#].*?)[\s.!?]*$", re.I)
 _NO_TARGET = frozenset(
@@ -163,20 +162,15 @@ class LateNotices:
         intent = parsed.get("intent")
         slots: dict[str, Any] = dict(parsed.get("slots") or {})
         if intent != "running_late":
-            other = _LATE_IN_OTHER_WORDS.search(text) or _RUNNING_BY_LATE.search(text)
-            if other is None or intent not in ("help", "unknown"):
+            other = _LATE_IN_OTHER_WORDS.search(text) if intent in ("help", "unknown") else None
+            if other is None:
                 return None
             said = _MINUTES_SAID.search(text)
             slots = {"minutes": int(said["n"])} if said else {}
         by_late = _MINUTES_BY_LATE.search(text)
-        said_by_late = int(by_late["a"] or by_late["b"]) if by_late is not None else None
-        if (
-            said_by_late is not None
-            and slots.get("job_id") in (said_by_late, None)
-            and not slots.get("minutes")
-        ):
-            slots.pop("job_id", None)  # "running 15 late": minutes, not job 15
-            slots["minutes"] = said_by_late
+        if by_late is not None and slots.get("job_id") == int(by_late["a"] or by_late["b"]):
+            del slots["job_id"]  # "running 15 late": minutes, not job 15
+            slots["minutes"] = int(by_late["a"] or by_late["b"])
         target = _TARGET.search(text)
         if target is not None and slots.get("job_id") is None and slots.get("appointment_id") is None:
             words = _words(target["target"])
