@@ -358,7 +358,7 @@ async def open_demo(
 
     now = clock() if clock else None
     try:
-        client, simulator = embedded_client(seed, now=now, clock=clock)
+        client, simulator = embedded_client(seed, now=now, clock=clock, rate_limited=True)
     except (ValueError, KeyError, TypeError) as exc:  # a seed whose records the simulator cannot load
         raise DemoError(f"the seed data cannot be loaded: {exc}") from exc
     store = MemoryStore()

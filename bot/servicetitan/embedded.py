@@ -44,15 +44,23 @@ def embedded_client(
     now: datetime | None = None,
     clock: Callable[[], datetime] | None = None,
     client_kwargs: dict[str, Any] | None = None,
+    rate_limited: bool = False,
     **sim_kwargs: Any,
 ) -> tuple[ServiceTitanClient, Simulator]:
     """A ``ServiceTitanClient`` talking to a fresh ``Simulator`` through ``httpx.ASGITransport``.
 
     ``seed``/``now``/``clock``/``sim_kwargs`` go to the simulator (None seed = built-in demo data);
-    ``client_kwargs`` go to the client (e.g. ``sleep`` or ``max_retries`` for tests).
+    ``client_kwargs`` go to the client (e.g. ``sleep`` or ``max_retries`` for tests). ``rate_limited``
+    keeps the client under the simulator's 60 requests/s as the bot does with ServiceTitan (in this process
+    only): the demo and a bot served on the simulator send no request that would be answered 429.
     """
     from bot.simulator import Simulator
 
     simulator = Simulator(seed, now=now, clock=clock, **sim_kwargs)
-    client = simulator_client(transport=httpx.ASGITransport(app=simulator.app), **(client_kwargs or {}))
+    transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=simulator.app)
+    if rate_limited:
+        from bot.servicetitan.ratelimit import RateLimitedTransport, TenantRateLimiter
+
+        transport = RateLimitedTransport(transport, TenantRateLimiter(None))
+    client = simulator_client(transport=transport, **(client_kwargs or {}))
     return client, simulator

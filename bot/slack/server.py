@@ -90,7 +90,7 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
     if settings.use_simulator:
         from bot.servicetitan.embedded import embedded_client
 
-        client, _simulator = embedded_client()
+        client, _simulator = embedded_client(rate_limited=True)
         log.warning("no ServiceTitan credentials: using the embedded simulator with its demo data")
     else:
         # ServiceTitan's 60 requests/s per tenant, counted by every process together (in Redis)
