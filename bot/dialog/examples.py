@@ -27,7 +27,7 @@ FALLBACK: dict[str, str] = {
     "assign": "assign ‹technician› to job ‹number›",
     "hold": "put job ‹number› on hold, waiting for parts",
     "cancel": "cancel job ‹number›, customer canceled",
-    "book": "book a drain cleaning for customer ‹number› tomorrow morning",
+    "book": "book a drain cleaning for ‹customer name› tomorrow morning",
     "note": "add a note to job ‹number›: gate code 4411",
     "show": "show job ‹number›",
     "schedule": "what's on ‹technician›'s schedule this week",
@@ -178,8 +178,9 @@ async def help_examples(
     if len(spare) > 2:
         found["note"] = f"add a note to job {spare[2].id}: gate code 4411"
     if sample.single and kind:
-        customer = sample.single[0].customer_id
-        found["book"] = f"book a {kind.lower()} for customer {customer} tomorrow morning"
+        # dispatchers know customers by name: the example books by the customer's name
+        customer = await client.get_customer(sample.single[0].customer_id)
+        found["book"] = f"book a {kind.lower()} for {customer.name} tomorrow morning"
     if technicians:
         found["schedule"] = f"what's on {technicians[0]['name']}'s schedule this week"
     examples = [found.get(kind_) or FALLBACK[kind_] for kind_ in DISPATCHER_ORDER]

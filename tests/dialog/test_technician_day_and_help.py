@@ -3,6 +3,8 @@ examples, which come from live data and must all work on it. End to end on the s
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.dialog.messages import Asker
@@ -63,6 +65,12 @@ async def test_every_help_example_works_on_the_live_data(harness: Harness, role:
         for refusal in ("can't", "isn't", "No active", "didn't understand"):
             assert refusal not in text, (example, text)
     assert harness.sim.write_count == 0
+
+
+async def test_help_books_by_the_customers_name_not_a_number(harness: Harness) -> None:
+    shown = (await harness.say("help"))[-1]
+    books = [line for line in shown.lines if line.startswith("book ")]
+    assert books and not any(re.search(r"customer \d", line) for line in books), books
 
 
 async def test_help_examples_are_cached(harness: Harness) -> None:
