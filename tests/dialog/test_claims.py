@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from bot.dialog.claims import LATE_NOTE
-from bot.dialog.messages import Pressed, Reply, Said
+from bot.dialog.claims import LATE_NOTE, late_replies
+from bot.dialog.messages import Button, Pressed, Reply, Said
 from bot.dialog.runner import Runner
 from bot.dialog.service import NAMESPACE, DialogService
 from bot.dialog.state import Called, Conversation, Plan
+from bot.servicetitan.operations import HoldJob
 from tests.dialog.conftest import Harness, dispatcher, last_card, reply_text
 
 NOTE = "gate code 4711, dog in the yard"
@@ -177,3 +178,29 @@ async def test_the_card_s_own_buttons_wait_while_its_write_is_applying(
     gate.set()
     done = await holder
     assert done[-1].kind == "result" and await _notes(h) == 1
+
+
+def _plan() -> Plan:
+    return Plan(operation=HoldJob(job_id=1003, reason_id=1, memo=""), title="Hold job 1003?", verb="Hold",
+                done_text="Job 1003 is on hold.")  # fmt: skip
+
+
+def _card_back(token: str = "card") -> Conversation:
+    """The conversation as a settling turn leaves it when its re-read could not find the change."""
+    return Conversation(phase="confirming", token=token, unsure=True)
+
+
+def test_a_late_turn_adds_a_sure_refusal_to_an_unsure_card_and_nothing_else() -> None:
+    refused = Called(_plan(), ok=False, error="Job 1003 is Completed", status=409)
+    retry = Reply(kind="error", text="ServiceTitan didn't accept that", token="card",
+                  buttons=[Button(action="confirm", label="Try again")])  # fmt: skip
+    (told,) = late_replies(_card_back(), [retry], refused, "card")
+    assert told.buttons == retry.buttons  # the card's own token: its buttons still work
+    assert late_replies(_card_back("another"), [retry], refused, "card") == []  # the user moved on
+    unknown = Called(_plan(), ok=False, error="no answer", uncertain=True)
+    assert late_replies(_card_back(), [retry], unknown, "card") == []  # the re-read said as much
+    (lost,) = late_replies(None, [retry], unknown, "card")  # nobody told the user anything
+    assert "may or may not" in lost.text and not lost.buttons
+    drift = Called(_plan(), ok=False, drift="Job 1003 was put on hold by someone else")
+    (moved,) = late_replies(_card_back(), [retry], drift, "card")
+    assert "Nothing was changed" in moved.text and not moved.buttons
