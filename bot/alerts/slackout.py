@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.retries import post_message
 from bot.store import Store, cached
 
 log = logging.getLogger("bot.alerts")
@@ -45,8 +46,8 @@ class SlackOut:
         `batch` goes into the message's metadata, so `has_batch` can find the post again."""
         metadata = {"event_type": METADATA_TYPE, "event_payload": {"batch": batch}} if batch else None
         try:
-            await self.client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, unfurl_links=False, metadata=metadata
+            await post_message(
+                self.client, channel=channel, text=text, blocks=blocks, unfurl_links=False, metadata=metadata
             )
         except SlackApiError as exc:
             error = str(exc.response.get("error", ""))

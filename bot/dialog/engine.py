@@ -69,7 +69,6 @@ from bot.dialog.understand import (
 log = logging.getLogger("bot.dialog")
 
 InternalEvent = Loaded | Called | ClaimLost
-APPLY_TIMEOUT = timedelta(minutes=5)
 
 
 def step(
@@ -80,6 +79,8 @@ def step(
     if isinstance(event, Loaded | Called | ClaimLost):
         before = s.phase
         effects = _on_loaded(s, event, now) if isinstance(event, Loaded) else _on_result(s, event, now)
+        if s.phase != "applying":  # a claim ends with its write (bot/dialog/claims.py)
+            s.claim, s.claimed_at = "", None
         phases.check(before, type(event).__name__, s.phase)
         return s, effects
     effects, expired = _timeouts(s, now)
@@ -89,6 +90,10 @@ def step(
     if s.phase == "applying" and isinstance(event, Said):
         return s, [*effects, Say(replies.already(s))]
     answer = understand(s, event, now)
+    if s.phase == "applying" and not _leaves_the_write_alone(s, answer):
+        # Only the turn holding the claim ends it (or the next turn, once the claim is older than the write
+        # deadline): the card's own buttons, a picked date or an undo wait until the write has its outcome.
+        return s, [*effects, Say(replies.already(s))]
     switching = isinstance(event, Said) and s.phase == "switching" and s.switch_to is not None
     if switching and not isinstance(answer, Confirm | Deny | Abandon):
         s.switch_to, s.phase = None, resting_phase(s)  # something else than yes or no: not switching
@@ -115,23 +120,25 @@ def shown_again(state: Conversation, now: datetime) -> list[Reply]:
     return [replies.text(f"Your request to {replies.describe(p)} is still open.")]
 
 
+def _leaves_the_write_alone(s: Conversation, answer: Answer) -> bool:
+    """Whether an answer given while a write is applying can be answered without touching the request:
+    a repeated confirm (answered "already"), a list's next page, a pick among a read's results."""
+    if isinstance(answer, Confirm | More | Unclear):
+        return True
+    return isinstance(answer, Pick) and _read_choice_offered(s, answer.value, answer.token)
+
+
 def _resumes(event: Event) -> bool:
     return isinstance(event, Pressed) and event.action == "resume"
 
 
 def _timeouts(s: Conversation, now: datetime) -> tuple[list[Effect], bool]:
-    """A write left applying too long goes back to its card; a request left idle too long expires (True)."""
+    """A request left idle too long expires (True). (A write left applying by a turn that died is settled
+    before this, by DialogService re-reading ServiceTitan.)"""
     effects: list[Effect] = []
     if s.notice:  # e.g. a request dropped when an update could not read it
         effects.append(Say(replies.text(s.notice)))
         s.notice = None
-    if s.phase == "applying" and s.updated_at and now - s.updated_at > APPLY_TIMEOUT and s.pending:
-        # The process applying it stopped before recording the outcome: the write may or may not have been
-        # made. Back to the card, and the next confirm checks ServiceTitan before sending anything.
-        what = replies.describe(s.pending)
-        s.phase, s.unsure, s.updated_at = "confirming", True, now
-        message = f"I couldn't confirm whether my request to {what} went through. {replies.CHECK_HINT}"
-        effects.append(Say(replies.retry(s, message, check=True)))
     if _is_expired(s, now):
         assert s.pending is not None
         s.expired, s.pending, s.switch_to, s.phase = s.pending, None, None, "idle"

@@ -76,15 +76,8 @@ PHASES: dict[tuple[str, str], frozenset[str]] = {
         Resume=_ADVANCE,
         Loaded=_ADVANCE,
     ),
-    **_row(
-        "applying",
-        Abandon={"idle"},
-        Undo={"confirming"},
-        Fill=_ADVANCE,
-        Resume=_ADVANCE,
-        Called=_ADVANCE,
-        Loaded=_ADVANCE,
-    ),
+    # Only the write's result leaves applying; anything else meanwhile is told "already being done".
+    **_row("applying", Called=_ADVANCE),
 }
 
 

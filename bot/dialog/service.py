@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, TypeAdapter
 
 from bot.alerts.subscriptions import record_write_actor
-from bot.dialog import failures, timefmt
+from bot.dialog import claims, failures, timefmt
 from bot.dialog.engine import InternalEvent, shown_again, step
 from bot.dialog.messages import (
     Asker,
@@ -73,11 +73,13 @@ MAX_USER_TEXT = 2000
 # Deadlines of a user's request (seconds). A read that ServiceTitan has not answered by READ_DEADLINE ends
 # in a failure with a Try again button and the conversation as it was. A write that has not finished by
 # WRITE_DEADLINE is abandoned and ServiceTitan re-read (never written again) to tell the user whether it
-# went through. A claim ("applying") older than both together belongs to a turn that died (a process
-# stopped, Redis went away): the next event re-reads ServiceTitan and settles it.
+# went through. A claim ("applying") older than the write deadline and CLAIM_MARGIN belongs to a turn that
+# died (a process stopped, Redis went away) or hangs: nothing sends its write any more, so the next event
+# re-reads ServiceTitan and settles it; the old turn's save is then refused (bot/dialog/claims.py). The
+# margin covers an abandoned request still on its way out and clocks of processes that disagree a little.
 READ_DEADLINE = 10.0
 WRITE_DEADLINE = 20.0
-CLAIM_MARGIN = 2.0
+CLAIM_MARGIN = 5.0
 MAX_RETRY_VALUE = 1900  # a Try again button's value (Slack allows 2,000 with the reply token)
 MAX_TRANSITIONS = 60  # lookups per turn are few; this only stops a runaway loop
 MAX_ATTEMPTS = 4  # a turn whose save lost a race is replayed on the fresh state
@@ -121,7 +123,7 @@ class DialogService:
         self.audit: AuditLog = audit or MemoryAuditLog()
         self.read_deadline = read_deadline
         self.write_deadline = write_deadline
-        self.claim_timeout = timedelta(seconds=write_deadline + read_deadline + CLAIM_MARGIN)
+        self.claim_timeout = timedelta(seconds=write_deadline + CLAIM_MARGIN)
         # Kept well past idle expiry so the next message can still say what expired.
         self.state_ttl = float(idle_minutes * 60 + 24 * 3600)
 
@@ -245,7 +247,10 @@ class DialogService:
         if settled is not None:
             queue.insert(0, settled)
         read_by = asyncio.get_running_loop().time() + self.read_deadline
-        claimed = False
+        claimed, claim = False, ""
+        outcome: tuple[Called, int, str] | None = (
+            None  # the write's result, where its replies start, its card
+        )
         transitions = 0
         while queue and transitions < MAX_TRANSITIONS:
             transitions += 1
@@ -265,6 +270,7 @@ class DialogService:
                     if state.pending is not None:
                         state.pending.plan = effect.plan
                     # Claim it: the stored conversation moves to "applying" only if nobody changed it.
+                    claim = claims.stamp(state, self.clock())
                     if rev is None or not await self._save_if_unchanged(path, rev, state):
                         fresh, _ = await self._load(path, asker)
                         _, lost = step(fresh, ClaimLost(), now)
@@ -277,26 +283,52 @@ class DialogService:
                         )
                     audit_note = await self._audit(path, asker, effect.plan, called)
                     queue.append(called)
+                    outcome = (called, len(replies), state.token)
+        if rev is not None and not claimed and _essence(state) == before:
+            return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose
+        if claimed and outcome is not None:
+            replies = await self._save_claimed(path, claim, state, replies, *outcome)
         if audit_note and replies:  # one line about the record, on the card of the outcome
             last = replies[-1]
             footnote = f"{last.footnote} · {audit_note}" if last.footnote else audit_note
             replies[-1] = last.model_copy(update={"footnote": footnote})
-        if rev is not None and not claimed and _essence(state) == before:
-            return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose
         if claimed:
-            # After a won claim nobody else may change the conversation, so a plain save is safe. The
-            # write is done whatever the store says: the user hears its outcome even when the store
-            # failed meanwhile, and the claim left behind is settled by a re-read later.
-            try:
-                await self.store.save(namespace=NAMESPACE, key=path, value=_value(state), ttl=self.state_ttl)
-            except StoreError as exc:
-                log.warning("dialog %s: the outcome of a write could not be saved: %s", path, exc)
             return True, replies
         if rev is None:
             await self.store.save(namespace=NAMESPACE, key=path, value=_value(state), ttl=self.state_ttl)
             return True, replies
         saved = await self._save_if_unchanged(path, rev, state)
         return saved, replies if saved else []
+
+    async def _save_claimed(
+        self, path: str, claim: str, state: Conversation, replies: list[Reply],
+        called: Called, told_from: int, card: str,
+    ) -> list[Reply]:  # fmt: skip
+        """Save the outcome of this turn's write if it still holds its claim; the replies to give. The write
+        is done whatever the store says: the user hears its outcome even when the store failed meanwhile
+        (the claim left behind is settled by a re-read later). A claim another turn settled meanwhile is
+        not overwritten: only what that turn did not tell is said (`claims.late_replies`)."""
+        claims.release(state)
+        try:
+            saved, stored = await claims.save_held(
+                self.store,
+                namespace=NAMESPACE,
+                key=path,
+                token=claim,
+                value=_value(state),
+                ttl=self.state_ttl,
+            )
+        except StoreError as exc:
+            log.warning("dialog %s: the outcome of a write could not be saved: %s", path, exc)
+            return replies
+        if saved:
+            return replies
+        try:
+            fresh = Conversation.model_validate(stored) if stored is not None else None
+        except ValueError:
+            fresh = None
+        log.warning("dialog %s: its claim was settled by another turn before this one ended; not saved", path)
+        return claims.late_replies(fresh, replies[told_from:], called, card)
 
     async def _audit(self, path: str, asker: Asker, plan: Plan, called: Called) -> str | None:
         """Record a write attempt in the audit log; the line the user sees about it (None if not kept)."""
@@ -392,13 +424,13 @@ class DialogService:
             state.phase != "applying"
             or pending is None
             or pending.plan is None
-            or state.updated_at is None
-            or now - state.updated_at <= self.claim_timeout
+            or (since := claims.claimed_since(state)) is None
+            or now - since <= self.claim_timeout
         ):
             return None
         reference = failures.new_reference()
         log.warning("a claim of %s from %s was never settled, reference %s: re-reading ServiceTitan",
-                    pending.plan.operation.kind, state.updated_at.isoformat(), reference)  # fmt: skip
+                    pending.plan.operation.kind, since.isoformat(), reference)  # fmt: skip
         return await self._reread(pending.plan, reference)
 
     async def _save_if_unchanged(self, path: str, rev: int, state: Conversation) -> bool:

@@ -191,6 +191,10 @@ class Conversation(BaseModel):
     then: dict[str, Any] | None = None  # the second request of the message ({intent, slots, text}), next
     no_undo: str | None = None  # the last change has no undo: what it was and why, for a typed "undo"
     notice: str | None = None  # said at the start of the next turn (e.g. a request dropped by an update)
+    # While applying: the token of the turn that claimed the conversation for its write, and when (that
+    # process's clock). Only a save holding this token may end the claim (bot/dialog/claims.py).
+    claim: str = ""
+    claimed_at: datetime | None = None
 
     @model_validator(mode="before")
     @classmethod

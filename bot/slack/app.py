@@ -33,7 +33,7 @@ from bot.slack.conversation import (
 )
 from bot.slack.deps import EVENT_DEDUPE_NAMESPACE, EVENT_DEDUPE_TTL_SECONDS, SlackDeps
 from bot.slack.listeners import register_all
-from bot.slack.retries import retry_handlers
+from bot.slack.retries import retry_handlers, with_ours
 from bot.store import MemoryStore, Store, StoreError
 
 log = logging.getLogger("bot.slack")
@@ -61,9 +61,8 @@ def configure_web_client(client: AsyncWebClient, settings: Settings) -> AsyncWeb
 
 def add_retry_handlers(client: AsyncWebClient) -> None:
     """For a client made elsewhere: 429s and 5xx are not retried by slack_sdk by default (README
-    section 5), so add ours for every kind it has no handler of."""
-    kinds = {type(handler) for handler in client.retry_handlers}
-    client.retry_handlers.extend(h for h in retry_handlers() if type(h) not in kinds)
+    section 5), so ours take the place of its built-in handlers (bot/slack/retries.py)."""
+    client.retry_handlers = with_ours(client.retry_handlers)
 
 
 def _with_slash(url: str) -> str:

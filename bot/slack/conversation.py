@@ -35,7 +35,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply, without_mention_markers
 from bot.roles import RoleResolver
 from bot.slack.blocks import render, render_apology
-from bot.slack.retries import retry_handlers
+from bot.slack.retries import post_message, retry_handlers
 from bot.store import Store, StoreError, StoreUnavailable, cached
 
 JSON = dict[str, Any]
@@ -404,8 +404,8 @@ class Conversations:
             if target.ephemeral_for_reads and not target.is_dm:
                 await self._post_ephemeral(target, message)
                 return None
-            answer = await self.client.chat_postMessage(
-                channel=target.channel, thread_ts=target.thread_ts, **message
+            answer = await post_message(
+                self.client, channel=target.channel, thread_ts=target.thread_ts, **message
             )
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
             self.log.warning("could not say 'working on it' (%s)", _slack_error(exc))
@@ -460,7 +460,7 @@ class Conversations:
         return False
 
     async def _post(self, target: Target, message: JSON) -> None:
-        post = self.client.chat_postMessage(channel=target.channel, thread_ts=target.thread_ts, **message)
+        post = post_message(self.client, channel=target.channel, thread_ts=target.thread_ts, **message)
         await self._or_respond(target, message, post)
 
     async def _post_ephemeral(self, target: Target, message: JSON) -> None:

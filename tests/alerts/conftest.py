@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -49,9 +48,9 @@ class Clock:
 
 @dataclass
 class AlertFakeSlack(FakeSlack):
-    """The shared fake, plus `users.lookupByEmail` over its users and `conversations.history` (with the
-    messages' metadata) over what was posted. `refuse_dm` makes `conversations.open` with a user answer an
-    error (user_disabled: a deactivated user), and so does chat.postMessage to a DM opened with them before."""
+    """The shared fake, plus `users.lookupByEmail` over its users. `refuse_dm` makes `conversations.open`
+    with a user answer an error (user_disabled: a deactivated user), and so does chat.postMessage to a DM
+    opened with them before."""
 
     refuse_dm: dict[str, str] = field(
         default_factory=dict
@@ -69,28 +68,7 @@ class AlertFakeSlack(FakeSlack):
                 if str(user["profile"].get("email", "")).lower() == wanted:
                     return {"ok": True, "user": user}
             return {"ok": False, "error": "users_not_found"}
-        if method == "conversations.history":
-            return self._history(params)
-        answer = super()._answer(method, params)
-        if method == "chat.postMessage" and params.get("metadata"):
-            metadata = params["metadata"]
-            self.messages[answer["ts"]]["metadata"] = (
-                json.loads(metadata) if isinstance(metadata, str) else metadata
-            )
-        return answer
-
-    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
-        """The channel's messages, newest first, in pages of `limit` (the cursor is an offset). The fake's
-        ts are counters, not times, so `oldest` is not applied."""
-        channel = params.get("channel")
-        found = [dict(m) for m in reversed(self.messages.values()) if m.get("channel") == channel]
-        if str(params.get("include_all_metadata")).lower() not in ("1", "true"):
-            for message in found:
-                message.pop("metadata", None)
-        start, limit = int(params.get("cursor") or 0), int(params.get("limit") or 100)
-        page, rest = found[start : start + limit], found[start + limit :]
-        more = {"next_cursor": str(start + limit) if rest else ""}
-        return {"ok": True, "messages": page, "has_more": bool(rest), "response_metadata": more}
+        return super()._answer(method, params)
 
     def posts_to(self, channel: str) -> list[dict[str, Any]]:
         """What reached `channel` (posts Slack refused are not there)."""

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.dialog.engine import step
-from bot.dialog.messages import Asker, Pressed, Reply
+from bot.dialog.messages import Asker, Pressed, Reply, Said
 from bot.dialog.state import (
     Ask,
     Called,
@@ -267,13 +267,23 @@ def test_an_unknown_outcome_makes_the_next_confirm_check_first() -> None:
     assert replies[0].kind == "result" and "already gone through" in replies[0].text
 
 
-def test_a_write_left_applying_by_a_stopped_process_returns_to_the_card_to_check() -> None:
+def test_while_a_write_is_applying_only_its_result_moves_the_conversation() -> None:
+    """The card's buttons (Never mind too), a typed "cancel", however late: "already being done". A turn
+    that died is settled by DialogService re-reading ServiceTitan, never by the clock here."""
     state, card = at_card()
     state, _, writes = drive(state, Pressed(action="confirm", token=card.token))
+    assert state.phase == "applying"
     later = NOW + timedelta(minutes=6)
-    state, replies, writes = drive(state, Pressed(action="confirm", token=card.token), later)
-    assert "couldn't confirm whether" in replies[0].text
-    assert len(writes) == 1 and isinstance(writes[0], CallServiceTitan) and writes[0].check_first
+    for event in (
+        Pressed(action="abandon", token=card.token),
+        Pressed(action="confirm", token=card.token),
+        Said(text="cancel"),
+    ):
+        still, replies, writes = drive(state, event, later)
+        assert still.phase == "applying" and writes == [], event
+        assert "already being done" in replies[-1].text, event
+    done, replies, _ = drive(state, Called(state.pending.plan, ok=True), later)  # type: ignore[union-attr]
+    assert done.phase == "idle" and replies[0].kind == "result"
 
 
 def test_the_button_that_drops_a_request_is_never_labelled_cancel() -> None:

@@ -1,9 +1,12 @@
 """A local fake of Slack's Web API (on a 127.0.0.1 port) that records every call, like bolt-python's tests.
 
 Answers the methods the bot uses with Slack's shapes (auth.test, chat.postMessage, chat.update,
-chat.postEphemeral, users.info, views.publish, usergroups.users.list, conversations.open), answers any other
-method `{"ok": true}`, receives `response_url` posts at `/response/...`, and can be told to answer the next
-calls of a method with HTTP 429 and a Retry-After header, or the next or every call of a method with an error. Also serves a Starlette app on a port for tests.
+chat.postEphemeral, users.info, views.publish, usergroups.users.list, conversations.open, and
+conversations.history / conversations.replies over what was posted, with the messages' metadata), answers
+any other method `{"ok": true}`, receives `response_url` posts at `/response/...`, and can be told to answer
+the next calls of a method with HTTP 429 and a Retry-After header, the next or every call of a method with
+an error, or the next calls with an error after doing the work (`fail_after_work`: Slack posted, then
+answered 500). Also serves a Starlette app on a port for tests.
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ class FakeSlack:
     _rate_limited: dict[str, list[int]] = field(default_factory=dict)  # method -> Retry-After per next call
     _failing: dict[str, tuple[int, str]] = field(default_factory=dict)  # method -> (HTTP status, error)
     _failing_next: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # the same, per next call
+    _failing_after: dict[str, list[int]] = field(
+        default_factory=dict
+    )  # method -> HTTP status, after the work
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     base_url: str = ""
     socket_url: str = ""  # where apps.connections.open sends a Socket Mode client
@@ -77,6 +83,11 @@ class FakeSlack:
     ) -> None:
         """The next `times` calls of `method` answer `{"ok": false, "error": error}` with this HTTP status."""
         self._failing_next.setdefault(method, []).extend([(status, error)] * times)
+
+    def fail_after_work(self, method: str, *, times: int = 1, status: int = 500) -> None:
+        """The next `times` calls of `method` do their work (post the message) and then answer
+        `{"ok": false, "error": "internal_error"}` with this HTTP status, as Slack may."""
+        self._failing_after.setdefault(method, []).extend([status] * times)
 
     # ---- what tests look at ----
 
@@ -152,6 +163,11 @@ class FakeSlack:
             self.calls.append(Call(method, params, status, failure))
             return JSONResponse(failure, status_code=status)
         answer = self._answer(method, params)
+        after = self._failing_after.get(method)
+        if after:
+            status, failure = after.pop(0), {"ok": False, "error": "internal_error"}
+            self.calls.append(Call(method, params, status, failure))
+            return JSONResponse(failure, status_code=status)
         self.calls.append(Call(method, params, 200, answer))
         return JSONResponse(answer)
 
@@ -169,6 +185,11 @@ class FakeSlack:
                 "channel": params.get("channel"),
                 "blocks": params.get("blocks") or [],
             }
+            metadata = params.get("metadata")
+            if metadata:
+                self.messages[ts]["metadata"] = (
+                    json.loads(metadata) if isinstance(metadata, str) else metadata
+                )
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
         if method == "chat.update":
             if params.get("ts") not in self.messages:
@@ -189,7 +210,29 @@ class FakeSlack:
             return {"ok": True, "users": self.usergroups.get(str(params.get("usergroup")), [])}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))[1:]}}
+        if method in ("conversations.history", "conversations.replies"):
+            return self._history(
+                params, thread=params.get("ts") if method == "conversations.replies" else None
+            )
         return {"ok": True}
+
+    def _history(self, params: dict[str, Any], *, thread: Any = None) -> dict[str, Any]:
+        """A channel's messages (or one thread's: its parent and replies), newest first, in pages of
+        `limit` (the cursor is an offset). The fake's ts are counters, not times, so `oldest` is not
+        applied."""
+        channel = params.get("channel")
+        found = [
+            dict(m)
+            for m in reversed(self.messages.values())
+            if m.get("channel") == channel and (thread is None or thread in (m.get("ts"), m.get("thread_ts")))
+        ]
+        if str(params.get("include_all_metadata")).lower() not in ("1", "true"):
+            for message in found:
+                message.pop("metadata", None)
+        start, limit = int(params.get("cursor") or 0), int(params.get("limit") or 100)
+        page, rest = found[start : start + limit], found[start + limit :]
+        more = {"next_cursor": str(start + limit) if rest else ""}
+        return {"ok": True, "messages": page, "has_more": bool(rest), "response_metadata": more}
 
     async def _response_url(self, request: Request) -> Response:
         self.responses.append(json.loads(await request.body()))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from bot.simulator import Exchange
 from bot.slack.blocks import ACTION_CONFIRM
 from bot.store import RedisStore
-from tests.slack.harness import DANA, DANA_DM, World, block_text, posted_card, world
+from tests.slack.harness import DANA, DANA_DM, NOW, World, block_text, posted_card, world
 from tests.store.own_redis import OwnRedis, own_redis
 
 KEPT_CLAIM = "as it was"
@@ -111,3 +112,46 @@ async def test_redis_dying_during_a_write_still_tells_the_user_it_was_done() -> 
             assert w.sim.write_count == 1
             assert not _apologies(w)
         await store.aclose()
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_redis_pausing_while_a_write_is_saved_leaves_no_claim_beyond_the_write_deadline() -> None:
+    """The note is written and the user told so although its outcome could not be saved; the claim left
+    in Redis answers "already being done" only until it is older than the write deadline and its margin,
+    then the next message re-reads ServiceTitan and says it went through (issue 13: it was 5 minutes)."""
+    clock = _Clock()
+    with own_redis() as server:
+        store = _store(server)
+        async with world(store, dialog_kwargs={"clock": clock}) as w:
+            await w.bot.dm(DANA, "add note to job 1009: gate code 1234")
+            card = await posted_card(w, 1)
+
+            def pause_after_the_write(exchange: Exchange) -> None:
+                if exchange.method != "GET" and exchange.status < 300:
+                    server.pause()
+
+            w.sim.observers.append(pause_after_the_write)
+            await w.bot.click(DANA, card, ACTION_CONFIRM)
+            await w.fake.wait_for(lambda: "Done" in block_text(w.card(card["ts"])), what="done")
+            w.sim.observers.remove(pause_after_the_write)
+            server.resume()
+
+            await w.bot.dm(DANA, "show job 1009")
+            await w.fake.wait_for(lambda: _said(w, "already being done"), what="the claim held")
+            clock.now += w.dialog.claim_timeout + timedelta(seconds=1)
+            await w.bot.dm(DANA, "show job 1009")
+            await w.fake.wait_for(lambda: _said(w, "already gone through"), what="the claim settled")
+            assert w.sim.write_count == 1
+            assert not _apologies(w)
+        await store.aclose()
+
+
+def _said(w: World, text: str) -> bool:
+    return any(text in block_text(m) for m in w.fake.messages.values())
