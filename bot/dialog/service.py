@@ -15,6 +15,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -235,6 +236,12 @@ class DialogService:
     async def _turn(self, path: str, asker: Asker, event: Event) -> tuple[bool, list[Reply]]:
         """One attempt at a turn: (True, replies), or (False, []) when the final save lost a race.
         Raises _ReadTooSlow when a look-up outlasts the read deadline (nothing is saved)."""
+        async with AsyncExitStack() as after_claim:  # (the writes queued after a claim, if it ends early)
+            return await self._attempt(path, asker, event, after_claim)
+
+    async def _attempt(
+        self, path: str, asker: Asker, event: Event, after_claim: AsyncExitStack
+    ) -> tuple[bool, list[Reply]]:
         state, rev = await self._load(path, asker)
         before = _essence(state)
         now = self.clock()
@@ -270,6 +277,9 @@ class DialogService:
                         _, lost = step(fresh, ClaimLost(), now)
                         return True, replies + _replies(lost)
                     claimed = True
+                    # From here the turn's saves and deletes (the job's cached reads dropped, who wrote,
+                    # the outcome) are queued and sent together when it ends: one round trip.
+                    await after_claim.enter_async_context(self.store.write_behind())
                     called = await self._write(effect)
                     if called.ok:  # named in alerts (as of just before the call), once it is in ServiceTitan
                         await record_write_actor(
@@ -289,6 +299,7 @@ class DialogService:
             # failed meanwhile, and the claim left behind is settled by a re-read later.
             try:
                 await self.store.save(namespace=NAMESPACE, key=path, value=_value(state), ttl=self.state_ttl)
+                await after_claim.aclose()  # sends it with the writes queued since the claim
             except StoreError as exc:
                 log.warning("dialog %s: the outcome of a write could not be saved: %s", path, exc)
             return True, replies

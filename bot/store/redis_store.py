@@ -14,7 +14,7 @@ reach Redis finds its own token on the record and reports the success instead of
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -32,6 +32,7 @@ from bot.store.base import (
     Store,
     StoreError,
     StoreUnavailable,
+    Write,
     check_key,
     check_name,
     check_rev,
@@ -64,16 +65,19 @@ local function current(schema)
   end
   return doc
 end
-local function write(schema, value_json, px, writer)
-  local rev = redis.call('INCR', KEYS[2])
+local function write_to(key, counter, schema, value_json, px, writer)
+  local rev = redis.call('INCR', counter)
   local doc = '{"schema":' .. schema .. ',"rev":' .. rev .. ',"writer":' .. cjson.encode(writer)
     .. ',"value":' .. value_json .. '}'
   if px == '' then
-    redis.call('SET', KEYS[1], doc)
+    redis.call('SET', key, doc)
   else
-    redis.call('SET', KEYS[1], doc, 'PX', px)
+    redis.call('SET', key, doc, 'PX', px)
   end
   return rev
+end
+local function write(schema, value_json, px, writer)
+  return write_to(KEYS[1], KEYS[2], schema, value_json, px, writer)
 end
 """
 
@@ -105,6 +109,26 @@ if doc then
 end
 write(ARGV[1], '{}', ARGV[2], ARGV[3])
 return 1
+"""
+)
+
+
+# KEYS[1] is the revision counter, KEYS[2..n+1] the records. ARGV: schema, writer token, then per record
+# its value JSON and px, or '' and 'delete'. Returns each save's new revision and 0 for each delete.
+_WRITE_MANY = (
+    _LUA_COMMON
+    + """
+local revs = {}
+for i = 2, #KEYS do
+  local value_json, px = ARGV[2 * i - 1], ARGV[2 * i]
+  if px == 'delete' then
+    redis.call('DEL', KEYS[i])
+    revs[#revs + 1] = 0
+  else
+    revs[#revs + 1] = write_to(KEYS[i], KEYS[1], ARGV[1], value_json, px, ARGV[2])
+  end
+end
+return revs
 """
 )
 
@@ -162,6 +186,7 @@ class RedisStore(Store):
         self._save = self._redis.register_script(_SAVE)
         self._compare_and_set = self._redis.register_script(_COMPARE_AND_SET)
         self._add_once = self._redis.register_script(_ADD_ONCE)
+        self._write_many = self._redis.register_script(_WRITE_MANY)
 
     def key_for(self, *, namespace: str, key: str) -> str:
         """The Redis key of (namespace, key)."""
@@ -176,20 +201,38 @@ class RedisStore(Store):
         return decode_record(raw, schema=self.schema_version, where=f"redis key {redis_key}")
 
     async def save(self, *, namespace: str, key: str, value: dict[str, Any], ttl: float | None) -> int:
+        write = Write.save(namespace=namespace, key=key, value=value, ttl=ttl)
+        if self._queued(write):
+            return 0
         redis_key = self.key_for(namespace=namespace, key=key)
-        args: list[str | int] = [
-            self.schema_version,
-            encode_value(value),
-            _px(check_ttl(ttl)),
-            uuid.uuid4().hex,
-        ]
+        args: list[str | int] = [self.schema_version, str(write.value_json), _px(write.ttl), uuid.uuid4().hex]
         with self._errors("save"):
             return int(await self._save(keys=[redis_key, self._counter], args=args))
 
     async def delete(self, *, namespace: str, key: str) -> None:
         redis_key = self.key_for(namespace=namespace, key=key)
+        if self._queued(Write.delete(namespace=namespace, key=key)):
+            return
         with self._errors("delete"):
             await self._redis.delete(redis_key)
+
+    async def write_many(self, writes: Sequence[Write]) -> list[int | None]:
+        if not writes:
+            return []
+        keys = [self._counter]
+        args: list[str | int] = [self.schema_version, uuid.uuid4().hex]
+        for write in writes:
+            keys.append(self.key_for(namespace=write.namespace, key=write.key))
+            if write.value_json is None:
+                args += ["", "delete"]
+            else:
+                args += [write.value_json, _px(check_ttl(write.ttl))]
+        with self._errors("write_many"):
+            revs = await self._write_many(keys=keys, args=args)
+        return [
+            int(rev) if write.value_json is not None else None
+            for write, rev in zip(writes, revs, strict=True)
+        ]
 
     async def compare_and_set(
         self, *, namespace: str, key: str, expected_rev: int, value: dict[str, Any], ttl: float | None
