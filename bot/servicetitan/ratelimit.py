@@ -9,7 +9,8 @@ The schedule is a moving window: the send times of the last `per_second` request
 tenant. One Lua script (redis-py's `Script`, atomic in Redis, on Redis's own clock) gives each request the
 earliest moment that keeps every rolling second at `per_second` or fewer, notes it, and answers how long
 to wait: one round trip per request, however long the wait, and no polling. Requests that ask together
-(the reads of a card) share that round trip. (The `limits` library's moving window only answers "now or
+(the reads of a card), or while the question before is on its way, share one round trip (one question per
+tenant and process at a time). (The `limits` library's moving window only answers "now or
 not": a request over the limit had to ask again and again, every waiting request of every process, which
 cost up to 40 round trips per request under load.) A request never books more than `MAX_AHEAD` seconds
 ahead: beyond that it waits without a place (so the requests of users who gave up do not take the budget of
@@ -51,7 +52,7 @@ MAX_AHEAD = 5.0  # seconds: the furthest a request books its moment ahead
 REDIS_TIMEOUT = 2.0  # for one answer of Redis (a loaded process reads it late; that is no outage)
 CONNECT_TIMEOUT = 0.5
 FALLBACK_SECONDS = 5.0  # after Redis failed, counted in memory this long before Redis is asked again
-MAX_CONNECTIONS = 8  # to Redis, per process: requests of one moment share one round trip anyway
+MAX_CONNECTIONS = 4  # to Redis, per process: one question per tenant at a time
 _TENANT = re.compile(r"/tenant/(?P<tenant>[^/]+)/")
 
 # KEYS[1]: the tenant's schedule (send times in ms on Redis's clock, newest first). ARGV: limit, period
@@ -130,7 +131,7 @@ class TenantRateLimiter:
             self._reserve_script = self._redis.register_script(_RESERVE)
         self._sleep = sleep
         self._asking: dict[str, list[asyncio.Future[Turn]]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._askers: dict[str, asyncio.Task[None]] = {}  # per tenant, while a question is on its way
         self._local_until = 0.0  # monotonic time until which Redis is not asked (it failed)
         self.waits = 0  # requests that had to wait (for tests and the log)
 
@@ -153,20 +154,24 @@ class TenantRateLimiter:
             await self._redis.connection_pool.disconnect()
 
     async def _ask(self, tenant: str) -> Turn:
-        """This request's turn, asked of the schedule together with every request of this process that
-        asks for the same tenant before the question goes out."""
+        """This request's turn, asked of the schedule together with every request of this process for the
+        same tenant that asks before the question goes out, or while the one before it is on its way (one
+        question per tenant at a time: the busier the process, the more requests share a round trip)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Turn] = loop.create_future()
-        asking = self._asking.setdefault(tenant, [])
-        asking.append(future)
-        if len(asking) == 1:  # the first one sends the question, after the others of this moment joined
-            task = loop.create_task(self._answer(tenant))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        self._asking.setdefault(tenant, []).append(future)
+        if tenant not in self._askers:
+            self._askers[tenant] = loop.create_task(self._answer(tenant))
         return await future
 
     async def _answer(self, tenant: str) -> None:
-        futures = self._asking.pop(tenant, [])
+        try:
+            while futures := self._asking.pop(tenant, None):
+                await self._answer_these(tenant, futures)
+        finally:  # (no await since the last look: a request asking from now on starts a new asker)
+            del self._askers[tenant]
+
+    async def _answer_these(self, tenant: str, futures: list[asyncio.Future[Turn]]) -> None:
         try:
             turns = await self._turns(tenant, len(futures))
         except asyncio.CancelledError:

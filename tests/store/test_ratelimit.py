@@ -13,7 +13,7 @@ from bot.servicetitan import ratelimit
 from bot.servicetitan.embedded import simulator_client
 from bot.servicetitan.ratelimit import RateLimitedTransport, TenantRateLimiter, Turn
 from bot.simulator import Simulator
-from tests.store.conftest import REDIS_URL, cleaned_redis
+from tests.store.conftest import REDIS_URL, cleaned_redis, wait_until
 
 LIMIT = 20  # the simulator's requests per second per tenant (ServiceTitan's is 60)
 # The bot's own limit, with room for the time a request takes to reach the simulator: in this test every
@@ -212,3 +212,32 @@ async def test_a_redis_outage_is_logged_once_counted_in_memory_then_redis_again(
                 assert any("answers again" in r.getMessage() for r in caplog.records)
         finally:
             await limiter.aclose()
+
+
+async def test_requests_asking_while_a_question_is_on_its_way_share_the_next_one(redis_prefix: str) -> None:
+    async with cleaned_redis(redis_prefix):
+        limiter = TenantRateLimiter(REDIS_URL, per_second=50, key_prefix=f"{redis_prefix}:st-rate")
+        book, asked, on_its_way, answer = limiter.book, [], asyncio.Event(), asyncio.Event()
+
+        async def slow(tenant: str, asking: int) -> list[Turn]:
+            asked.append(asking)
+            on_its_way.set()
+            await answer.wait()
+            return await book(tenant, asking)
+
+        limiter.book = slow  # type: ignore[method-assign]
+        try:
+            first = asyncio.create_task(limiter.acquire("42"))
+            await asyncio.wait_for(on_its_way.wait(), 5)
+            rest = [asyncio.create_task(limiter.acquire("42")) for _ in range(5)]
+
+            async def all_asking() -> bool:
+                return len(limiter._asking.get("42", [])) == 5
+
+            await wait_until(all_asking, what="the five requests to ask")
+            answer.set()
+            await asyncio.wait_for(asyncio.gather(first, *rest), 5)
+            await limiter.acquire("42")  # once nothing is on its way, a request asks at once again
+        finally:
+            await limiter.aclose()
+    assert asked == [1, 5, 1]
