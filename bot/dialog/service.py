@@ -236,11 +236,15 @@ class DialogService:
     async def _turn(self, path: str, asker: Asker, event: Event) -> tuple[bool, list[Reply]]:
         """One attempt at a turn: (True, replies), or (False, []) when the final save lost a race.
         Raises _ReadTooSlow when a look-up outlasts the read deadline (nothing is saved)."""
-        async with AsyncExitStack() as after_claim:  # (the writes queued after a claim, if it ends early)
-            return await self._attempt(path, asker, event, after_claim)
+        # The turn's saves and deletes (cached reads, and after a write: the job's cached reads dropped, who
+        # wrote, the outcome) are queued and go to the store with its compare-and-set (the claim, or the
+        # conversation's save), or at its end: one round trip each time, not one per write.
+        async with AsyncExitStack() as writes:
+            await writes.enter_async_context(self.store.write_behind())
+            return await self._attempt(path, asker, event, writes)
 
     async def _attempt(
-        self, path: str, asker: Asker, event: Event, after_claim: AsyncExitStack
+        self, path: str, asker: Asker, event: Event, writes: AsyncExitStack
     ) -> tuple[bool, list[Reply]]:
         state, rev = await self._load(path, asker)
         before = _essence(state)
@@ -277,9 +281,6 @@ class DialogService:
                         _, lost = step(fresh, ClaimLost(), now)
                         return True, replies + _replies(lost)
                     claimed = True
-                    # From here the turn's saves and deletes (the job's cached reads dropped, who wrote,
-                    # the outcome) are queued and sent together when it ends: one round trip.
-                    await after_claim.enter_async_context(self.store.write_behind())
                     called = await self._write(effect)
                     if called.ok:  # named in alerts (as of just before the call), once it is in ServiceTitan
                         await record_write_actor(
@@ -299,7 +300,7 @@ class DialogService:
             # failed meanwhile, and the claim left behind is settled by a re-read later.
             try:
                 await self.store.save(namespace=NAMESPACE, key=path, value=_value(state), ttl=self.state_ttl)
-                await after_claim.aclose()  # sends it with the writes queued since the claim
+                await writes.aclose()  # sends it with the writes queued since the claim
             except StoreError as exc:
                 log.warning("dialog %s: the outcome of a write could not be saved: %s", path, exc)
             return True, replies

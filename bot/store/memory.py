@@ -63,6 +63,10 @@ class MemoryStore(Store):
             if write.value_json is None:
                 self._records.pop(slot, None)
                 revs.append(None)
+            elif write.expected_rev is not None and (
+                (current := self._live(*slot)) is None or current.rev != write.expected_rev
+            ):
+                revs.append(0)
             else:
                 revs.append(self._write(slot, write.value_json, check_ttl(write.ttl)))
         return revs
@@ -70,6 +74,12 @@ class MemoryStore(Store):
     async def compare_and_set(
         self, *, namespace: str, key: str, expected_rev: int, value: dict[str, Any], ttl: float | None
     ) -> bool:
+        write = Write.compare_and_set(
+            namespace=namespace, key=key, expected_rev=expected_rev, value=value, ttl=ttl
+        )
+        together = await self._with_queued(write)
+        if together is not None:
+            return together
         namespace, key = check_name("namespace", namespace), check_key(key)
         expected_rev, value_json, ttl = check_rev(expected_rev), encode_value(value), check_ttl(ttl)
         current = self._live(namespace, key)

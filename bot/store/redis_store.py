@@ -55,8 +55,8 @@ POOL_TIMEOUT = 2.0
 # only when Python's decode_record would accept it too, so both agree on what counts as absent. The document
 # is assembled as text so the caller's JSON is stored byte for byte (cjson would turn {} into [] on the way).
 _LUA_COMMON = """
-local function current(schema)
-  local raw = redis.call('GET', KEYS[1])
+local function current_at(key, schema)
+  local raw = redis.call('GET', key)
   if not raw then return nil end
   local ok, doc = pcall(cjson.decode, raw)
   if not ok or type(doc) ~= 'table' or doc.schema ~= schema then return nil end
@@ -64,6 +64,9 @@ local function current(schema)
     return nil
   end
   return doc
+end
+local function current(schema)
+  return current_at(KEYS[1], schema)
 end
 local function write_to(key, counter, schema, value_json, px, writer)
   local rev = redis.call('INCR', counter)
@@ -114,19 +117,30 @@ return 1
 
 
 # KEYS[1] is the revision counter, KEYS[2..n+1] the records. ARGV: schema, writer token, then per record
-# its value JSON and px, or '' and 'delete'. Returns each save's new revision and 0 for each delete.
+# its value JSON, px and expected revision ('' for none), or '', 'delete', ''. Returns each save's new
+# revision (0 for a compare-and-set that found another revision, as _COMPARE_AND_SET), 0 for each delete.
 _WRITE_MANY = (
     _LUA_COMMON
     + """
+local schema = tonumber(ARGV[1])
 local revs = {}
 for i = 2, #KEYS do
-  local value_json, px = ARGV[2 * i - 1], ARGV[2 * i]
+  local value_json, px, expected = ARGV[3 * i - 3], ARGV[3 * i - 2], ARGV[3 * i - 1]
+  local writer = ARGV[2] .. ':' .. i  -- each write its own token: a retry finds only its own
+  local rev = 0
   if px == 'delete' then
     redis.call('DEL', KEYS[i])
-    revs[#revs + 1] = 0
+  elseif expected == '' then
+    rev = write_to(KEYS[i], KEYS[1], schema, value_json, px, writer)
   else
-    revs[#revs + 1] = write_to(KEYS[i], KEYS[1], ARGV[1], value_json, px, ARGV[2])
+    local doc = current_at(KEYS[i], schema)
+    if doc and doc.rev == tonumber(expected) then
+      rev = write_to(KEYS[i], KEYS[1], schema, value_json, px, writer)
+    elseif doc and doc.writer == writer then
+      rev = doc.rev
+    end
   end
+  revs[#revs + 1] = rev
 end
 return revs
 """
@@ -224,9 +238,10 @@ class RedisStore(Store):
         for write in writes:
             keys.append(self.key_for(namespace=write.namespace, key=write.key))
             if write.value_json is None:
-                args += ["", "delete"]
+                args += ["", "delete", ""]
             else:
-                args += [write.value_json, _px(check_ttl(write.ttl))]
+                expected = "" if write.expected_rev is None else check_rev(write.expected_rev)
+                args += [write.value_json, _px(check_ttl(write.ttl)), expected]
         with self._errors("write_many"):
             revs = await self._write_many(keys=keys, args=args)
         return [
@@ -237,6 +252,13 @@ class RedisStore(Store):
     async def compare_and_set(
         self, *, namespace: str, key: str, expected_rev: int, value: dict[str, Any], ttl: float | None
     ) -> bool:
+        together = await self._with_queued(
+            Write.compare_and_set(
+                namespace=namespace, key=key, expected_rev=expected_rev, value=value, ttl=ttl
+            )
+        )
+        if together is not None:
+            return together
         redis_key = self.key_for(namespace=namespace, key=key)
         args: list[str | int] = [
             self.schema_version,

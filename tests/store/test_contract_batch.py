@@ -70,16 +70,56 @@ async def test_write_behind_sends_the_blocks_saves_and_deletes_together_at_its_e
     async with store.write_behind():
         assert await store.save(namespace=NS, key="a", value={"v": 2}, ttl=60) == 0
         await store.delete(namespace=NS, key="drop")
-        # a load inside sees the store as it was; compare_and_set and add_once are not queued
+        # a load inside sees the store as it was; add_once is not queued
         assert await store.load(namespace=NS, key="a") == Record(value={"v": 1}, rev=before)
         assert await store.load(namespace=NS, key="drop") is not None
         assert await store.add_once(namespace="seen", key="e1", ttl=60)
-        assert await store.compare_and_set(namespace=NS, key="a", expected_rev=before, value={"v": 5}, ttl=60)
+        assert not await store.add_once(namespace="seen", key="e1", ttl=60)
         with pytest.raises(ValueError):  # bad arguments fail at the call, not at the end
             await store.save(namespace=NS, key="", value={}, ttl=60)
     a = await store.load(namespace=NS, key="a")
-    assert a is not None and a.value == {"v": 2}  # queued after the compare_and_set, applied at the end
+    assert a is not None and a.value == {"v": 2} and a.rev > before
     assert await store.load(namespace=NS, key="drop") is None
+
+
+async def test_a_compare_and_set_in_write_behind_goes_with_the_writes_queued_before_it(
+    backend: Backend,
+) -> None:
+    store = backend.store
+    rev = await store.save(namespace=NS, key="conv", value={"v": 1}, ttl=60)
+    stale = await store.save(namespace=NS, key="other", value={"v": 1}, ttl=60)
+    async with store.write_behind():
+        await store.save(namespace="cache", key="job:1", value={"data": 1}, ttl=60)
+        assert await store.compare_and_set(namespace=NS, key="conv", expected_rev=rev, value={"v": 2}, ttl=60)
+        assert await store.load(namespace="cache", key="job:1") is not None  # sent with it
+        await store.save(namespace=NS, key="other", value={"v": 2}, ttl=60)
+        await store.delete(namespace="cache", key="job:1")
+        # after the queued save of "other", its old revision is stale: nothing written
+        assert not await store.compare_and_set(
+            namespace=NS, key="other", expected_rev=stale, value={"v": 3}, ttl=60
+        )
+        assert await store.load(namespace="cache", key="job:1") is None
+        await store.save(namespace="cache", key="job:2", value={"data": 2}, ttl=60)
+        assert await store.load(namespace="cache", key="job:2") is None  # queued until the end
+    conv, other = await store.load(namespace=NS, key="conv"), await store.load(namespace=NS, key="other")
+    assert conv is not None and conv.value == {"v": 2}
+    assert other is not None and other.value == {"v": 2}
+    assert await store.load(namespace="cache", key="job:2") is not None
+
+
+async def test_a_compare_and_set_in_write_many(backend: Backend) -> None:
+    store = backend.store
+    rev = await store.save(namespace=NS, key="a", value={"v": 1}, ttl=60)
+    revs = await store.write_many(
+        [
+            Write.compare_and_set(namespace=NS, key="a", expected_rev=rev, value={"v": 2}, ttl=60),
+            Write.compare_and_set(namespace=NS, key="a", expected_rev=rev, value={"v": 3}, ttl=60),
+            Write.compare_and_set(namespace=NS, key="missing", expected_rev=rev, value={"v": 1}, ttl=60),
+        ]
+    )
+    assert revs[0] is not None and revs[0] > rev and revs[1:] == [0, 0]
+    assert await store.load(namespace=NS, key="a") == Record(value={"v": 2}, rev=revs[0])
+    assert await store.load(namespace=NS, key="missing") is None
 
 
 async def test_write_behind_queues_the_writes_of_tasks_it_starts_and_none_after_its_end(
