@@ -163,7 +163,7 @@ _redis_kinds: collections.Counter[str] = collections.Counter()
 
 def _redis_kind(command: Any) -> str:
     """What a round trip was, for --breakdown: its first command and the namespace of its first key
-    (`EVALSHA dialog`, `GET jobreads`, `EVALSHA st-rate`), `pipeline N` when it sent several commands."""
+    (`EVALSHA dialog`, `GET jobreads`, `EVALSHA st-rate`), `pipeline NAME` when it sent several commands."""
     chunks = [command] if isinstance(command, bytes | bytearray | memoryview) else list(command)
     head = bytes(chunks[0])[:400].split(b"\r\n")
     commands = sum(len(re.findall(rb"\r\n\*[0-9]", bytes(c))) for c in chunks) + 1
@@ -173,6 +173,8 @@ def _redis_kind(command: Any) -> str:
     key_at = {"EVALSHA": 8, "EVAL": 8}.get(name, 4)  # EVALSHA sha numkeys key...
     key = head[key_at].decode(errors="replace") if len(head) > key_at else ""
     parts = key.split(":")
+    if parts[-1] == "_revs":  # the store's write_many: the revision counter comes first, then the records
+        return f"{name} write_many"
     return f"{name} {parts[1] if len(parts) > 1 else ''}".strip()
 
 

@@ -215,10 +215,12 @@ class TenantRateLimiter:
             keys=[f"{self.key_prefix}:{tenant}"],
             args=[self.per_second, 1000, int(MAX_AHEAD * 1000), asking],
         )
-        now, booked = int(answer[0]) / 1000, int(answer[1])
-        turns = [Turn(int(ms) / 1000, True, now + int(ms) / 1000) for ms in answer[2 : 2 + booked]]
+        now_ms, booked = int(answer[0]), int(answer[1])
+        # (the moment as one division of whole milliseconds: two moments booked a period apart are exactly
+        # that far apart as floats too)
+        turns = [Turn(int(ms) / 1000, True, (now_ms + int(ms)) / 1000) for ms in answer[2 : 2 + booked]]
         if booked < asking:
-            rest = Turn(max(0.005, int(answer[2 + booked]) / 1000), False, now)
+            rest = Turn(max(0.005, int(answer[2 + booked]) / 1000), False, now_ms / 1000)
             turns += [rest] * (asking - booked)
         return turns
 
