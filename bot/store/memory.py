@@ -19,11 +19,9 @@ from bot.store.base import (
     Write,
     check_key,
     check_name,
-    check_rev,
     check_ttl,
     decode_record,
     encode_record,
-    encode_value,
 )
 
 _SWEEP_EVERY = 1000
@@ -80,12 +78,10 @@ class MemoryStore(Store):
         together = await self._with_queued(write)
         if together is not None:
             return together
-        namespace, key = check_name("namespace", namespace), check_key(key)
-        expected_rev, value_json, ttl = check_rev(expected_rev), encode_value(value), check_ttl(ttl)
-        current = self._live(namespace, key)
+        current = self._live(write.namespace, write.key)
         if current is None or current.rev != expected_rev:
             return False
-        self._write((namespace, key), value_json, ttl)
+        self._write((write.namespace, write.key), str(write.value_json), write.ttl)
         return True
 
     async def add_once(self, *, namespace: str, key: str, ttl: float | None) -> bool:

@@ -38,7 +38,6 @@ from bot.store.base import (
     check_rev,
     check_ttl,
     decode_record,
-    encode_value,
 )
 
 DEFAULT_PREFIX = "stbot"
@@ -252,19 +251,18 @@ class RedisStore(Store):
     async def compare_and_set(
         self, *, namespace: str, key: str, expected_rev: int, value: dict[str, Any], ttl: float | None
     ) -> bool:
-        together = await self._with_queued(
-            Write.compare_and_set(
-                namespace=namespace, key=key, expected_rev=expected_rev, value=value, ttl=ttl
-            )
+        write = Write.compare_and_set(
+            namespace=namespace, key=key, expected_rev=expected_rev, value=value, ttl=ttl
         )
+        together = await self._with_queued(write)
         if together is not None:
             return together
         redis_key = self.key_for(namespace=namespace, key=key)
         args: list[str | int] = [
             self.schema_version,
-            check_rev(expected_rev),
-            encode_value(value),
-            _px(check_ttl(ttl)),
+            expected_rev,
+            str(write.value_json),
+            _px(write.ttl),
             uuid.uuid4().hex,
         ]
         with self._errors("compare_and_set"):
