@@ -74,6 +74,9 @@ class Options:
     redis_url: str = "redis://127.0.0.1:6379/0"
     st_latency_ms: int = 0
     st_rate_limit: int | None = None
+    # ServiceTitan requests/s the bot allows itself (ST_RATE_LIMIT), a row each; None: off (capacity) when
+    # the simulator's limit is off, else the bot's default (the tenant's budget)
+    bot_rate_limits: Sequence[int | None] = (None,)
     job_copies: int = 20
     logs: str | None = None  # a directory that keeps each process's log
     breakdown: bool = False  # print the calls per conversation by kind under the table
@@ -85,6 +88,7 @@ class Row:
     app: str
     processes: int
     offered: float  # events/s
+    bot_rate_limit: int | None = None  # the bot's ST_RATE_LIMIT (None: the bot's default; bare: none)
     answered: float = 0.0  # events/s
     conversations: int = 0
     completed: int = 0
@@ -427,13 +431,14 @@ async def run_row(
     app: str,
     processes: int,
     rate: float,
+    bot_rate_limit: int | None,
     sim: Child,
     book: JobBook,
     workdir: Path,
     http: aiohttp.ClientSession,
 ) -> Row:
     prefix = f"stbot-bench-{uuid.uuid4().hex[:10]}"
-    row = Row(scenario=scenario, app=app, processes=processes, offered=rate, prefix=prefix)
+    row = Row(scenario, app, processes, offered=rate, bot_rate_limit=bot_rate_limit, prefix=prefix)
     per_conversation = EVENTS_PER_CONVERSATION[scenario]
     slack = LoadSlack()
     users = []
@@ -460,6 +465,8 @@ async def run_row(
                 "DAY_PLAN_AT": "off",
                 "BENCH_REDIS_PREFIX": prefix,
             }
+            if bot_rate_limit is not None:
+                env["ST_RATE_LIMIT"] = str(bot_rate_limit)
             async with children([(app, env)] * processes, workdir) as apps:
                 settings = make_settings(slack_url + "/api/")
                 poster = AiohttpPoster(http)
@@ -542,7 +549,12 @@ async def _sample(apps: list[Child], sim: Child, http: aiohttp.ClientSession) ->
     for child in apps:
         stats = await get_json(http, child.url + "/_bench/stats")
         redis += int(stats["redis"])
-        calls.update({f"store {name}": n for name, n in stats.get("calls", {}).items()})
+        calls.update(
+            {
+                name if name.startswith("redis ") else f"store {name}": n
+                for name, n in stats.get("calls", {}).items()
+            }
+        )
     sim_stats = await get_json(http, sim.url + "/_bench/stats")
     calls.update({f"ST {name}": n for name, n in sim_stats["calls"].items()})
     return {
@@ -611,9 +623,9 @@ async def run(options: Options, *, progress: Any = None) -> list[Row]:
             for scenario in options.scenarios:
                 for rate in options.rates:
                     for processes in options.processes:
-                        for app in apps:
+                        for app, limit in [(a, x) for a in apps for x in _limits(options, a)]:
                             row = await run_row(
-                                options, scenario, app, processes, rate, sim, book, workdir, http
+                                options, scenario, app, processes, rate, limit, sim, book, workdir, http
                             )
                             rows.append(row)
                             if progress:
@@ -621,8 +633,18 @@ async def run(options: Options, *, progress: Any = None) -> list[Row]:
     return rows
 
 
+def _limits(options: Options, app: str) -> list[int | None]:
+    """The bot's ST_RATE_LIMIT per row: off (`OFF_LIMIT`) for capacity when the simulator's limit is off."""
+    if app != "bot":
+        return [None]
+    off = None if options.st_rate_limit else OFF_LIMIT
+    return list(dict.fromkeys(off if x is None else x for x in options.bot_rate_limits))
+
+
+OFF_LIMIT = 100_000  # the bot's ServiceTitan limit when it is "off" (what one process manages is the cap)
+
 COLUMNS = [
-    ("scenario", 10), ("app", 4), ("procs", 5), ("offered/s", 9), ("answered/s", 10), ("conv ok", 11),
+    ("scenario", 10), ("app", 4), ("procs", 5), ("ST lim", 6), ("offered/s", 9), ("answered/s", 10), ("conv ok", 11),
     ("busy", 5), ("ack p50", 7), ("p99", 6), ("max", 6), ("reply p50", 9), ("p99", 6), ("max", 6),
     ("ST/conv", 7), ("Redis/conv", 10), ("CPU ms/ev", 9), ("app CPU%", 8), ("no core%", 8), ("RSS MB", 6),
     ("sim CPU%", 8), ("drv CPU%", 8), ("errors", 6),
@@ -631,7 +653,7 @@ COLUMNS = [
 
 def format_row(row: Row) -> list[str]:
     return [
-        row.scenario, row.app, str(row.processes), f"{row.offered:.0f}", f"{row.answered:.1f}",
+        row.scenario, row.app, str(row.processes), _limit_text(row), f"{row.offered:.0f}", f"{row.answered:.1f}",
         f"{row.completed}/{row.conversations}", str(row.busy),
         f"{_p(row.acks, 0.5):.1f}", f"{_p(row.acks, 0.99):.0f}", f"{max(row.acks, default=float('nan')):.0f}",
         f"{_p(row.replies, 0.5):.0f}", f"{_p(row.replies, 0.99):.0f}",
@@ -640,6 +662,12 @@ def format_row(row: Row) -> list[str]:
         f"{row.app_cpu:.0f}", f"{row.app_waited:.0f}", f"{row.rss_mb:.0f}", f"{row.sim_cpu:.0f}", f"{row.driver_cpu:.0f}",
         str(row.log_errors + row.http_errors),
     ]  # fmt: skip
+
+
+def _limit_text(row: Row) -> str:
+    if row.app != "bot":
+        return "-"
+    return "off" if row.bot_rate_limit == OFF_LIMIT else str(row.bot_rate_limit or "55")
 
 
 def format_table(rows: list[Row], *, breakdown: bool = False) -> str:
@@ -656,7 +684,8 @@ def format_table(rows: list[Row], *, breakdown: bool = False) -> str:
         for r in rows:
             if r.calls:
                 lines.append(
-                    f"calls per conversation, {r.scenario} {r.app} x{r.processes} at {r.offered:g}/s:"
+                    f"calls per conversation, {r.scenario} {r.app} x{r.processes} at {r.offered:g}/s"
+                    f" (ST limit {_limit_text(r)}):"
                 )
                 lines += [f"  {n:6.2f}  {name}" for name, n in sorted(r.calls.items(), key=lambda c: -c[1])]
     failed = [f"  {r.scenario} {r.app} x{r.processes}: {f}" for r in rows for f in r.failures]
@@ -694,6 +723,13 @@ def parse_args(argv: list[str]) -> Options:
         "--st-rate-limit", type=int, default=None, help="ServiceTitan requests/s (off by default)"
     )
     parser.add_argument(
+        "--bot-rate-limit",
+        default="",
+        help="ServiceTitan requests/s the bot allows itself (ST_RATE_LIMIT), a row each (comma list;"
+        " 'off' or empty: off when the simulator's limit is off, else the bot's default 55: the tenant's"
+        " budget); e.g. off,55 for a row at capacity and one at the tenant's budget",
+    )
+    parser.add_argument(
         "--breakdown", action="store_true", help="also list ServiceTitan requests and store calls by kind"
     )
     parser.add_argument("--logs", default=None, help="a directory to keep the processes' logs in")
@@ -705,6 +741,12 @@ def parse_args(argv: list[str]) -> Options:
     processes = [int(p) for p in _floats(args.processes)]
     if not processes or not all(1 <= p <= 4 for p in processes):
         parser.error("--processes takes 1 to 4")
+    try:
+        limits = [None if x.strip() in ("", "off") else int(x) for x in args.bot_rate_limit.split(",")]
+    except ValueError:
+        parser.error("--bot-rate-limit takes requests per second (comma list) or off")
+    if not all(x is None or 1 <= x <= OFF_LIMIT for x in limits):
+        parser.error(f"--bot-rate-limit takes 1 to {OFF_LIMIT} requests per second")
     rates = _floats(args.rate)
     if not rates or not all(0 < r <= 2000 for r in rates):
         parser.error("--rate takes events per second from 0 to 2000")
@@ -713,7 +755,7 @@ def parse_args(argv: list[str]) -> Options:
     return Options(
         scenarios=scenarios, rates=rates, duration=args.duration, processes=processes,
         floor=not args.no_floor, users=args.users, drain=args.drain, redis_url=args.redis,
-        st_latency_ms=args.st_latency_ms, st_rate_limit=args.st_rate_limit, logs=args.logs, breakdown=args.breakdown,
+        st_latency_ms=args.st_latency_ms, st_rate_limit=args.st_rate_limit, bot_rate_limits=limits, logs=args.logs, breakdown=args.breakdown,
     )  # fmt: skip
 
 

@@ -158,6 +158,24 @@ def run_sim() -> None:
 # ---- bot ---------------------------------------------------------------------------------------------
 
 _redis_round_trips = 0
+_redis_kinds: collections.Counter[str] = collections.Counter()
+
+
+def _redis_kind(command: Any) -> str:
+    """What a round trip was, for --breakdown: its first command and the namespace of its first key
+    (`EVALSHA dialog`, `GET jobreads`, `EVALSHA st-rate`), `pipeline NAME` when it sent several commands."""
+    chunks = [command] if isinstance(command, bytes | bytearray | memoryview) else list(command)
+    head = bytes(chunks[0])[:400].split(b"\r\n")
+    commands = sum(len(re.findall(rb"\r\n\*[0-9]", bytes(c))) for c in chunks) + 1
+    name = head[2].decode(errors="replace").upper() if len(head) > 2 else "?"
+    if commands > 1:
+        return f"pipeline {name}"
+    key_at = {"EVALSHA": 8, "EVAL": 8}.get(name, 4)  # EVALSHA sha numkeys key...
+    key = head[key_at].decode(errors="replace") if len(head) > key_at else ""
+    parts = key.split(":")
+    if parts[-1] == "_revs":  # the store's write_many: the revision counter comes first, then the records
+        return f"{name} write_many"
+    return f"{name} {parts[1] if len(parts) > 1 else ''}".strip()
 
 
 def _count_redis_round_trips() -> None:
@@ -169,6 +187,7 @@ def _count_redis_round_trips() -> None:
     async def counted(self: Any, command: Any, check_health: bool = True) -> None:
         global _redis_round_trips
         _redis_round_trips += 1
+        _redis_kinds[_redis_kind(command)] += 1
         await send(self, command, check_health)
 
     AbstractConnection.send_packed_command = counted  # type: ignore[method-assign]
@@ -219,7 +238,8 @@ def run_bot() -> None:
     settings = load_settings()
 
     async def stats(request: Request) -> Response:
-        return JSONResponse({"redis": _redis_round_trips, "calls": dict(_store_calls)})
+        calls = {**dict(_store_calls), **{f"redis {k}": n for k, n in _redis_kinds.items()}}
+        return JSONResponse({"redis": _redis_round_trips, "calls": calls})
 
     async def serve() -> None:
         async with AsyncExitStack() as stack:

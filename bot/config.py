@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     st_api_url: str | None = None
     st_auth_url: str | None = None
     st_timezone: str = "America/Chicago"
+    # ServiceTitan requests per second per tenant that all processes of the bot allow themselves together
+    # (ServiceTitan's own limit is 60); above 60 only against a simulator whose limit is off (benchmarks).
+    st_rate_limit: int = Field(default=55, ge=1, le=100_000)
 
     redis_url: str | None = None
     alert_channel: str | None = None

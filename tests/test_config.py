@@ -10,6 +10,7 @@ ALL_VARS = [
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "ST_CLIENT_ID",
     "ST_CLIENT_SECRET", "ST_APP_KEY", "ST_TENANT_ID", "ST_ENV", "ST_API_URL", "ST_AUTH_URL", "ST_TIMEZONE",
     "REDIS_URL", "ALERT_CHANNEL", "ROLE_DISPATCHERS", "ROLE_MANAGERS", "ALERT_POLL_SECONDS", "DAY_PLAN_AT",
+    "ST_RATE_LIMIT",
 ]  # fmt: skip
 
 
@@ -59,6 +60,8 @@ def test_dotenv_is_read(tmp_path) -> None:
         ("DAY_PLAN_AT", "25:00"),
         ("DAY_PLAN_AT", "6am"),
         ("DAY_PLAN_AT", "never"),
+        ("ST_RATE_LIMIT", "0"),
+        ("ST_RATE_LIMIT", "fast"),
     ],
 )
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -130,3 +133,9 @@ def test_alert_settings_defaults_and_values(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.alert_poll_seconds == 900 and settings.day_plan_at == "07:05"
     monkeypatch.setenv("DAY_PLAN_AT", "off")
     assert load_settings().day_plan_time is None
+
+
+def test_servicetitan_rate_limit_defaults_under_servicetitans_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().st_rate_limit == 55  # ServiceTitan allows 60 a second per tenant
+    monkeypatch.setenv("ST_RATE_LIMIT", "1000")  # against a simulator whose own limit is off
+    assert load_settings().st_rate_limit == 1000

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -237,6 +238,16 @@ class DialogService:
     async def _turn(self, path: str, asker: Asker, event: Event) -> tuple[bool, list[Reply]]:
         """One attempt at a turn: (True, replies), or (False, []) when the final save lost a race.
         Raises _ReadTooSlow when a look-up outlasts the read deadline (nothing is saved)."""
+        # The turn's saves and deletes (cached reads, and after a write: the job's cached reads dropped, who
+        # wrote, the outcome) are queued and go to the store with its compare-and-set (the claim, or the
+        # conversation's save), or at its end: one round trip each time, not one per write.
+        async with AsyncExitStack() as writes:
+            await writes.enter_async_context(self.store.write_behind())
+            return await self._attempt(path, asker, event, writes)
+
+    async def _attempt(
+        self, path: str, asker: Asker, event: Event, writes: AsyncExitStack
+    ) -> tuple[bool, list[Reply]]:
         state, rev = await self._load(path, asker)
         before = _essence(state)
         now = self.clock()
@@ -293,6 +304,11 @@ class DialogService:
             footnote = f"{last.footnote} · {audit_note}" if last.footnote else audit_note
             replies[-1] = last.model_copy(update={"footnote": footnote})
         if claimed:
+            # the writes queued since the claim not sent with the outcome's save (`_save_claimed`) go now
+            try:
+                await writes.aclose()
+            except StoreError as exc:
+                log.warning("dialog %s: writes after a write's outcome could not be saved: %s", path, exc)
             return True, replies
         if rev is None:
             await self.store.save(namespace=NAMESPACE, key=path, value=_value(state), ttl=self.state_ttl)

@@ -94,7 +94,7 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
         log.warning("no ServiceTitan credentials: using the embedded simulator with its demo data")
     else:
         # ServiceTitan's 60 requests/s per tenant, counted by every process together (in Redis)
-        limiter = TenantRateLimiter(settings.redis_url)
+        limiter = TenantRateLimiter(settings.redis_url, per_second=settings.st_rate_limit)
         transport = RateLimitedTransport(http_transport(), limiter)
         client = ServiceTitanClient.from_settings(settings, transport=transport)
     stack.push_async_callback(client.aclose)

@@ -15,6 +15,9 @@ Design:
   (alert cursors). `save` and `compare_and_set` replace the TTL; None removes it.
 - Every Redis write is one Lua script, atomic across processes. redis-py retries a connection error twice;
   a per-call writer token keeps retried compare_and_set/add_once honest (see redis_store.py).
+- `write_many` applies several saves and deletes at once (one script in Redis: one round trip);
+  `write_behind()` is a block whose saves and deletes are queued and sent that way when it ends (the dialog
+  uses it after a write: the outcome, the cache drops and who wrote, in one round trip).
 - Redis failures surface as `StoreUnavailable` (cannot reach / timed out) or `StoreError` (anything else),
   never as raw redis exceptions. Bad arguments raise ValueError/TypeError.
 - `cached()` (cache.py) keeps reference data in the store with a TTL and shares concurrent loads; in front
@@ -25,7 +28,7 @@ Design:
 
 from __future__ import annotations
 
-from bot.store.base import JSON, SCHEMA_VERSION, Record, Store, StoreError, StoreUnavailable
+from bot.store.base import JSON, SCHEMA_VERSION, Record, Store, StoreError, StoreUnavailable, Write
 from bot.store.cache import cached, forget_cached
 from bot.store.memory import MemoryStore
 from bot.store.redis_store import DEFAULT_PREFIX, LOCAL_CACHE_SECONDS, RedisStore
@@ -40,6 +43,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreUnavailable",
+    "Write",
     "cached",
     "forget_cached",
     "open_store",

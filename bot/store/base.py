@@ -12,7 +12,10 @@ import json
 import logging
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeAlias
 
@@ -39,6 +42,48 @@ class Record:
 
     value: dict[str, Any]
     rev: int
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One write of `Store.write_many`: a save of `value_json` (an encoded JSON object, `encode_value`)
+    with `ttl` (only if the record's revision is `expected_rev`, when that is given: a compare-and-set),
+    or a delete when `value_json` is None."""
+
+    namespace: str
+    key: str
+    value_json: str | None
+    ttl: float | None = None
+    expected_rev: int | None = None
+
+    @classmethod
+    def save(cls, *, namespace: str, key: str, value: dict[str, Any], ttl: float | None) -> Write:
+        """A save, its arguments checked now (as `Store.save` checks them)."""
+        return cls(check_name("namespace", namespace), check_key(key), encode_value(value), check_ttl(ttl))
+
+    @classmethod
+    def compare_and_set(
+        cls, *, namespace: str, key: str, expected_rev: int, value: dict[str, Any], ttl: float | None
+    ) -> Write:
+        write = cls.save(namespace=namespace, key=key, value=value, ttl=ttl)
+        return cls(write.namespace, write.key, write.value_json, write.ttl, check_rev(expected_rev))
+
+    @classmethod
+    def delete(cls, *, namespace: str, key: str) -> Write:
+        return cls(check_name("namespace", namespace), check_key(key), None)
+
+
+@dataclass(slots=True)
+class _Behind:
+    """The writes a `write_behind` block of `store` queued, until it ends (`open` False)."""
+
+    store: Store
+    writes: list[Write] = field(default_factory=list)
+    open: bool = True
+
+
+# The block of the running task (and of the tasks it starts, which copy its context), if any.
+_BEHIND: ContextVar[_Behind | None] = ContextVar("store_write_behind", default=None)
 
 
 class Store(ABC):
@@ -76,6 +121,51 @@ class Store(ABC):
     @abstractmethod
     async def add_once(self, *, namespace: str, key: str, ttl: float | None) -> bool:
         """Create an empty record unless one exists; True only for the first caller (event dedupe)."""
+
+    @abstractmethod
+    async def write_many(self, writes: Sequence[Write]) -> list[int | None]:
+        """Apply `writes` in order, at once for other clients (one round trip and one script in Redis);
+        the new revision of each save (0 for a compare-and-set whose revision did not match: nothing
+        written), None for each delete. Not queued by `write_behind`."""
+
+    @asynccontextmanager
+    async def write_behind(self) -> AsyncIterator[None]:
+        """A block whose `save` and `delete` calls on this store (of this task, and of tasks it starts
+        meanwhile) are queued and applied together by `write_many` when it ends, in order: one round trip
+        instead of one each. Inside it `save` returns 0 (no revision yet) and a load sees the store as it
+        was; bad arguments still fail at the call, a store failure at the end of the block. Writes that
+        arrive after the end go straight to the store. A `compare_and_set` inside sends the writes queued
+        so far together with it (still one round trip) and answers as usual. Blocks do not nest."""
+        current = _BEHIND.get()
+        if current is not None and current.open:
+            raise RuntimeError("store write_behind blocks do not nest")
+        behind = _Behind(self)
+        token = _BEHIND.set(behind)
+        try:
+            yield
+        finally:
+            behind.open = False
+            _BEHIND.reset(token)
+            if behind.writes:
+                await self.write_many(behind.writes)
+
+    async def _with_queued(self, write: Write) -> bool | None:
+        """`write` (a compare-and-set) sent with the writes queued before it in an open `write_behind`
+        block of this store: whether it succeeded; None when nothing is queued here (send it alone)."""
+        behind = _BEHIND.get()
+        if behind is None or not behind.open or behind.store is not self or not behind.writes:
+            return None
+        queued, behind.writes = behind.writes, []
+        revs = await self.write_many([*queued, write])
+        return bool(revs[-1])
+
+    def _queued(self, write: Write) -> bool:
+        """Queue `write` when a `write_behind` block of this store is open here; False otherwise."""
+        behind = _BEHIND.get()
+        if behind is None or not behind.open or behind.store is not self:
+            return False
+        behind.writes.append(write)
+        return True
 
     @abstractmethod
     async def aclose(self) -> None:

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.store.base import (
     SCHEMA_VERSION,
     Record,
     Store,
+    Write,
     check_key,
     check_name,
-    check_rev,
     check_ttl,
     decode_record,
     encode_record,
-    encode_value,
 )
 
 _SWEEP_EVERY = 1000
@@ -45,21 +44,44 @@ class MemoryStore(Store):
         return self._live(check_name("namespace", namespace), check_key(key))
 
     async def save(self, *, namespace: str, key: str, value: dict[str, Any], ttl: float | None) -> int:
-        slot = (check_name("namespace", namespace), check_key(key))
-        return self._write(slot, encode_value(value), check_ttl(ttl))
+        write = Write.save(namespace=namespace, key=key, value=value, ttl=ttl)
+        if self._queued(write):
+            return 0
+        return self._write((write.namespace, write.key), str(write.value_json), write.ttl)
 
     async def delete(self, *, namespace: str, key: str) -> None:
-        self._records.pop((check_name("namespace", namespace), check_key(key)), None)
+        write = Write.delete(namespace=namespace, key=key)
+        if not self._queued(write):
+            self._records.pop((write.namespace, write.key), None)
+
+    async def write_many(self, writes: Sequence[Write]) -> list[int | None]:
+        revs: list[int | None] = []
+        for write in writes:  # no await in between: at once for every other task
+            slot = (check_name("namespace", write.namespace), check_key(write.key))
+            if write.value_json is None:
+                self._records.pop(slot, None)
+                revs.append(None)
+            elif write.expected_rev is not None and (
+                (current := self._live(*slot)) is None or current.rev != write.expected_rev
+            ):
+                revs.append(0)
+            else:
+                revs.append(self._write(slot, write.value_json, check_ttl(write.ttl)))
+        return revs
 
     async def compare_and_set(
         self, *, namespace: str, key: str, expected_rev: int, value: dict[str, Any], ttl: float | None
     ) -> bool:
-        namespace, key = check_name("namespace", namespace), check_key(key)
-        expected_rev, value_json, ttl = check_rev(expected_rev), encode_value(value), check_ttl(ttl)
-        current = self._live(namespace, key)
+        write = Write.compare_and_set(
+            namespace=namespace, key=key, expected_rev=expected_rev, value=value, ttl=ttl
+        )
+        together = await self._with_queued(write)
+        if together is not None:
+            return together
+        current = self._live(write.namespace, write.key)
         if current is None or current.rev != expected_rev:
             return False
-        self._write((namespace, key), value_json, ttl)
+        self._write((write.namespace, write.key), str(write.value_json), write.ttl)
         return True
 
     async def add_once(self, *, namespace: str, key: str, ttl: float | None) -> bool:

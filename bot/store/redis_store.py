@@ -14,7 +14,7 @@ reach Redis finds its own token on the record and reports the success instead of
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -32,12 +32,12 @@ from bot.store.base import (
     Store,
     StoreError,
     StoreUnavailable,
+    Write,
     check_key,
     check_name,
     check_rev,
     check_ttl,
     decode_record,
-    encode_value,
 )
 
 DEFAULT_PREFIX = "stbot"
@@ -54,8 +54,8 @@ POOL_TIMEOUT = 2.0
 # only when Python's decode_record would accept it too, so both agree on what counts as absent. The document
 # is assembled as text so the caller's JSON is stored byte for byte (cjson would turn {} into [] on the way).
 _LUA_COMMON = """
-local function current(schema)
-  local raw = redis.call('GET', KEYS[1])
+local function current_at(key, schema)
+  local raw = redis.call('GET', key)
   if not raw then return nil end
   local ok, doc = pcall(cjson.decode, raw)
   if not ok or type(doc) ~= 'table' or doc.schema ~= schema then return nil end
@@ -64,16 +64,22 @@ local function current(schema)
   end
   return doc
 end
-local function write(schema, value_json, px, writer)
-  local rev = redis.call('INCR', KEYS[2])
+local function current(schema)
+  return current_at(KEYS[1], schema)
+end
+local function write_to(key, counter, schema, value_json, px, writer)
+  local rev = redis.call('INCR', counter)
   local doc = '{"schema":' .. schema .. ',"rev":' .. rev .. ',"writer":' .. cjson.encode(writer)
     .. ',"value":' .. value_json .. '}'
   if px == '' then
-    redis.call('SET', KEYS[1], doc)
+    redis.call('SET', key, doc)
   else
-    redis.call('SET', KEYS[1], doc, 'PX', px)
+    redis.call('SET', key, doc, 'PX', px)
   end
   return rev
+end
+local function write(schema, value_json, px, writer)
+  return write_to(KEYS[1], KEYS[2], schema, value_json, px, writer)
 end
 """
 
@@ -105,6 +111,37 @@ if doc then
 end
 write(ARGV[1], '{}', ARGV[2], ARGV[3])
 return 1
+"""
+)
+
+
+# KEYS[1] is the revision counter, KEYS[2..n+1] the records. ARGV: schema, writer token, then per record
+# its value JSON, px and expected revision ('' for none), or '', 'delete', ''. Returns each save's new
+# revision (0 for a compare-and-set that found another revision, as _COMPARE_AND_SET), 0 for each delete.
+_WRITE_MANY = (
+    _LUA_COMMON
+    + """
+local schema = tonumber(ARGV[1])
+local revs = {}
+for i = 2, #KEYS do
+  local value_json, px, expected = ARGV[3 * i - 3], ARGV[3 * i - 2], ARGV[3 * i - 1]
+  local writer = ARGV[2] .. ':' .. i  -- each write its own token: a retry finds only its own
+  local rev = 0
+  if px == 'delete' then
+    redis.call('DEL', KEYS[i])
+  elseif expected == '' then
+    rev = write_to(KEYS[i], KEYS[1], schema, value_json, px, writer)
+  else
+    local doc = current_at(KEYS[i], schema)
+    if doc and doc.rev == tonumber(expected) then
+      rev = write_to(KEYS[i], KEYS[1], schema, value_json, px, writer)
+    elseif doc and doc.writer == writer then
+      rev = doc.rev
+    end
+  end
+  revs[#revs + 1] = rev
+end
+return revs
 """
 )
 
@@ -162,6 +199,7 @@ class RedisStore(Store):
         self._save = self._redis.register_script(_SAVE)
         self._compare_and_set = self._redis.register_script(_COMPARE_AND_SET)
         self._add_once = self._redis.register_script(_ADD_ONCE)
+        self._write_many = self._redis.register_script(_WRITE_MANY)
 
     def key_for(self, *, namespace: str, key: str) -> str:
         """The Redis key of (namespace, key)."""
@@ -176,30 +214,55 @@ class RedisStore(Store):
         return decode_record(raw, schema=self.schema_version, where=f"redis key {redis_key}")
 
     async def save(self, *, namespace: str, key: str, value: dict[str, Any], ttl: float | None) -> int:
+        write = Write.save(namespace=namespace, key=key, value=value, ttl=ttl)
+        if self._queued(write):
+            return 0
         redis_key = self.key_for(namespace=namespace, key=key)
-        args: list[str | int] = [
-            self.schema_version,
-            encode_value(value),
-            _px(check_ttl(ttl)),
-            uuid.uuid4().hex,
-        ]
+        args: list[str | int] = [self.schema_version, str(write.value_json), _px(write.ttl), uuid.uuid4().hex]
         with self._errors("save"):
             return int(await self._save(keys=[redis_key, self._counter], args=args))
 
     async def delete(self, *, namespace: str, key: str) -> None:
         redis_key = self.key_for(namespace=namespace, key=key)
+        if self._queued(Write.delete(namespace=namespace, key=key)):
+            return
         with self._errors("delete"):
             await self._redis.delete(redis_key)
+
+    async def write_many(self, writes: Sequence[Write]) -> list[int | None]:
+        if not writes:
+            return []
+        keys = [self._counter]
+        args: list[str | int] = [self.schema_version, uuid.uuid4().hex]
+        for write in writes:
+            keys.append(self.key_for(namespace=write.namespace, key=write.key))
+            if write.value_json is None:
+                args += ["", "delete", ""]
+            else:
+                expected = "" if write.expected_rev is None else check_rev(write.expected_rev)
+                args += [write.value_json, _px(check_ttl(write.ttl)), expected]
+        with self._errors("write_many"):
+            revs = await self._write_many(keys=keys, args=args)
+        return [
+            int(rev) if write.value_json is not None else None
+            for write, rev in zip(writes, revs, strict=True)
+        ]
 
     async def compare_and_set(
         self, *, namespace: str, key: str, expected_rev: int, value: dict[str, Any], ttl: float | None
     ) -> bool:
+        write = Write.compare_and_set(
+            namespace=namespace, key=key, expected_rev=expected_rev, value=value, ttl=ttl
+        )
+        together = await self._with_queued(write)
+        if together is not None:
+            return together
         redis_key = self.key_for(namespace=namespace, key=key)
         args: list[str | int] = [
             self.schema_version,
-            check_rev(expected_rev),
-            encode_value(value),
-            _px(check_ttl(ttl)),
+            expected_rev,
+            str(write.value_json),
+            _px(write.ttl),
             uuid.uuid4().hex,
         ]
         with self._errors("compare_and_set"):

@@ -52,7 +52,15 @@ async def test_a_tiny_load_run_completes_every_conversation_and_prints_its_table
 
 
 @pytest.mark.parametrize(
-    "argv", [["--processes", "9"], ["--rate", "0"], ["--scenario", "dance"], ["--duration", "3600"]]
+    "argv",
+    [
+        ["--processes", "9"],
+        ["--rate", "0"],
+        ["--scenario", "dance"],
+        ["--duration", "3600"],
+        ["--bot-rate-limit", "0"],
+        ["--bot-rate-limit", "fast"],
+    ],
 )
 def test_the_run_stays_bounded(argv: list[str]) -> None:
     with pytest.raises(SystemExit):

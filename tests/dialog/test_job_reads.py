@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from bot.alerts.subscriptions import ACTOR_NAMESPACE
 from bot.dialog.messages import Pressed, Reply
 from bot.dialog.refdata import JOB_READS_NAMESPACE
+from bot.store import Write
 from tests.dialog.conftest import Harness, last_card, reply_text
 
 
@@ -48,3 +52,27 @@ async def test_without_reads_ttl_every_show_asks_servicetitan(harness: Harness) 
     await harness.say("show job 1001", key=harness.key(thread="t2"))
     assert any(p.endswith("/jobs/1001") for _, p in _api_calls(harness))
     assert await harness.store.load(namespace=JOB_READS_NAMESPACE, key="1001") is None
+
+
+async def test_a_confirms_writes_after_its_claim_reach_the_store_together(harness: Harness) -> None:
+    """After the claim, the job's reads dropped, who wrote, and the outcome: one `write_many` (one round
+    trip to Redis), not one call each."""
+    harness.service.runner.refdata.reads_ttl = 20.0
+    key = harness.key(thread="t2")
+    card = last_card(await harness.say("move job 1001 to friday 3pm", key=key))
+    batches: list[list[Write]] = []
+    write_many = harness.store.write_many
+
+    async def recorded(writes: Sequence[Write]) -> list[int | None]:
+        batches.append(list(writes))
+        return await write_many(writes)
+
+    harness.store.write_many = recorded  # type: ignore[method-assign]
+    replies = await harness.handle(Pressed(action="confirm", token=card.token), key=key)
+
+    assert replies[-1].kind == "result"
+    assert len(batches) <= 2  # (the claim's, when reads before it queued something) and the outcome's
+    written = {(w.namespace, w.value_json is None) for w in batches[-1]}
+    assert {(JOB_READS_NAMESPACE, True), (ACTOR_NAMESPACE, False), ("dialog", False)} <= written
+    stored = await harness.store.load(namespace="dialog", key=key.as_path())
+    assert stored is not None and stored.value["phase"] != "applying"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
 
-from bot.store import SCHEMA_VERSION, Record, RedisStore, StoreError, StoreUnavailable, open_store
+from bot.store import SCHEMA_VERSION, Record, RedisStore, StoreError, StoreUnavailable, Write, open_store
 from bot.store.redis_store import _COMPARE_AND_SET, redact_url
 from tests.store.conftest import REDIS_URL, cleaned_redis, closed_port, wait_until
 
@@ -164,3 +165,24 @@ async def test_a_record_is_gone_once_its_ttl_ran_out(
 
     await wait_until(expired, within=30.0, what="the record to expire")
     assert await store.load(namespace="dialog", key="k") is None
+
+
+async def test_write_behind_costs_one_round_trip(store: RedisStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from redis.asyncio.connection import AbstractConnection
+
+    sent: list[Any] = []
+    send = AbstractConnection.send_packed_command
+
+    async def counted(self: Any, command: Any, check_health: bool = True) -> None:
+        sent.append(command)
+        await send(self, command, check_health)
+
+    await store.write_many([Write.delete(namespace="dialog", key="warm")])  # the script loaded once
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counted)
+    async with store.write_behind():
+        await store.save(namespace="dialog", key="a", value={"v": 1}, ttl=60)
+        await store.save(namespace="alert-actor", key="appointment:7", value={"user": "U1"}, ttl=900)
+        await store.delete(namespace="jobreads", key="7")
+        assert sent == []
+    assert len(sent) == 1
+    assert await store.load(namespace="alert-actor", key="appointment:7") is not None

@@ -1,0 +1,153 @@
+"""The Store contract for several writes at once (`write_many`, `write_behind`), against both stores."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from bot.store import Record, Write
+from tests.store.conftest import Backend
+
+NS = "dialog"
+
+
+async def test_write_many_applies_saves_and_deletes_in_order(backend: Backend) -> None:
+    store = backend.store
+    await store.save(namespace=NS, key="gone", value={"v": 0}, ttl=60)
+    first = await store.save(namespace=NS, key="a", value={"v": 1}, ttl=60)
+    revs = await store.write_many(
+        [
+            Write.save(namespace=NS, key="a", value={"v": 2}, ttl=60),
+            Write.delete(namespace=NS, key="gone"),
+            Write.save(namespace="other", key="b:c", value={"empty": {}, "t": "✓"}, ttl=None),
+            Write.save(namespace=NS, key="a", value={"v": 3}, ttl=30),  # the last one of a key wins
+            Write.delete(namespace=NS, key="never-there"),
+        ]
+    )
+    assert revs[1] is None and revs[4] is None
+    assert revs[0] is not None and revs[2] is not None and revs[3] is not None
+    assert first < revs[0] < revs[2] < revs[3]
+    assert await store.load(namespace=NS, key="a") == Record(value={"v": 3}, rev=revs[3])
+    assert await store.load(namespace="other", key="b:c") == Record(
+        value={"empty": {}, "t": "✓"}, rev=revs[2]
+    )
+    assert await store.load(namespace=NS, key="gone") is None
+    await backend.expire(NS, "a", 30)
+    assert await store.load(namespace=NS, key="a") is None
+    await backend.assert_never_expires("other", "b:c")
+    assert await store.write_many([]) == []
+
+
+async def test_a_stale_compare_and_set_after_write_many_fails(backend: Backend) -> None:
+    store = backend.store
+    rev = await store.save(namespace=NS, key="a", value={"v": 1}, ttl=60)
+    await store.write_many([Write.save(namespace=NS, key="a", value={"v": 2}, ttl=60)])
+    assert not await store.compare_and_set(namespace=NS, key="a", expected_rev=rev, value={"v": 9}, ttl=60)
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda: Write.save(namespace="a:b", key="k", value={}, ttl=60), ValueError),
+        (lambda: Write.save(namespace=NS, key="", value={}, ttl=60), ValueError),
+        (lambda: Write.save(namespace=NS, key="k", value={"x": float("nan")}, ttl=60), ValueError),
+        (lambda: Write.save(namespace=NS, key="k", value=[1], ttl=60), TypeError),  # type: ignore[arg-type]
+        (lambda: Write.save(namespace=NS, key="k", value={}, ttl=0), ValueError),
+        (lambda: Write.delete(namespace="", key="k"), ValueError),
+    ],
+)
+def test_a_bad_write_is_refused_when_it_is_made(make: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        make()
+
+
+async def test_write_behind_sends_the_blocks_saves_and_deletes_together_at_its_end(backend: Backend) -> None:
+    store = backend.store
+    await store.save(namespace=NS, key="drop", value={"v": 0}, ttl=60)
+    before = await store.save(namespace=NS, key="a", value={"v": 1}, ttl=60)
+    async with store.write_behind():
+        assert await store.save(namespace=NS, key="a", value={"v": 2}, ttl=60) == 0
+        await store.delete(namespace=NS, key="drop")
+        # a load inside sees the store as it was; add_once is not queued
+        assert await store.load(namespace=NS, key="a") == Record(value={"v": 1}, rev=before)
+        assert await store.load(namespace=NS, key="drop") is not None
+        assert await store.add_once(namespace="seen", key="e1", ttl=60)
+        assert not await store.add_once(namespace="seen", key="e1", ttl=60)
+        with pytest.raises(ValueError):  # bad arguments fail at the call, not at the end
+            await store.save(namespace=NS, key="", value={}, ttl=60)
+    a = await store.load(namespace=NS, key="a")
+    assert a is not None and a.value == {"v": 2} and a.rev > before
+    assert await store.load(namespace=NS, key="drop") is None
+
+
+async def test_a_compare_and_set_in_write_behind_goes_with_the_writes_queued_before_it(
+    backend: Backend,
+) -> None:
+    store = backend.store
+    rev = await store.save(namespace=NS, key="conv", value={"v": 1}, ttl=60)
+    stale = await store.save(namespace=NS, key="other", value={"v": 1}, ttl=60)
+    async with store.write_behind():
+        await store.save(namespace="cache", key="job:1", value={"data": 1}, ttl=60)
+        assert await store.compare_and_set(namespace=NS, key="conv", expected_rev=rev, value={"v": 2}, ttl=60)
+        assert await store.load(namespace="cache", key="job:1") is not None  # sent with it
+        await store.save(namespace=NS, key="other", value={"v": 2}, ttl=60)
+        await store.delete(namespace="cache", key="job:1")
+        # after the queued save of "other", its old revision is stale: nothing written
+        assert not await store.compare_and_set(
+            namespace=NS, key="other", expected_rev=stale, value={"v": 3}, ttl=60
+        )
+        assert await store.load(namespace="cache", key="job:1") is None
+        await store.save(namespace="cache", key="job:2", value={"data": 2}, ttl=60)
+        assert await store.load(namespace="cache", key="job:2") is None  # queued until the end
+    conv, other = await store.load(namespace=NS, key="conv"), await store.load(namespace=NS, key="other")
+    assert conv is not None and conv.value == {"v": 2}
+    assert other is not None and other.value == {"v": 2}
+    assert await store.load(namespace="cache", key="job:2") is not None
+
+
+async def test_a_compare_and_set_in_write_many(backend: Backend) -> None:
+    store = backend.store
+    rev = await store.save(namespace=NS, key="a", value={"v": 1}, ttl=60)
+    revs = await store.write_many(
+        [
+            Write.compare_and_set(namespace=NS, key="a", expected_rev=rev, value={"v": 2}, ttl=60),
+            Write.compare_and_set(namespace=NS, key="a", expected_rev=rev, value={"v": 3}, ttl=60),
+            Write.compare_and_set(namespace=NS, key="missing", expected_rev=rev, value={"v": 1}, ttl=60),
+        ]
+    )
+    assert revs[0] is not None and revs[0] > rev and revs[1:] == [0, 0]
+    assert await store.load(namespace=NS, key="a") == Record(value={"v": 2}, rev=revs[0])
+    assert await store.load(namespace=NS, key="missing") is None
+
+
+async def test_write_behind_queues_the_writes_of_tasks_it_starts_and_none_after_its_end(
+    backend: Backend,
+) -> None:
+    store = backend.store
+    late_go = asyncio.Event()
+
+    async def late_writer() -> None:
+        await late_go.wait()
+        await store.save(namespace=NS, key="late", value={"v": 1}, ttl=60)
+
+    async with store.write_behind():
+        await asyncio.gather(store.save(namespace=NS, key="child", value={"v": 1}, ttl=60))
+        assert await store.load(namespace=NS, key="child") is None
+        late = asyncio.create_task(late_writer())
+    assert await store.load(namespace=NS, key="child") is not None
+    late_go.set()
+    await late  # it started inside the block but writes after its end: straight to the store
+    assert await store.load(namespace=NS, key="late") is not None
+
+
+async def test_write_behind_blocks_do_not_nest_and_an_error_inside_still_sends(backend: Backend) -> None:
+    store = backend.store
+    with pytest.raises(RuntimeError):
+        async with store.write_behind():
+            await store.save(namespace=NS, key="a", value={"v": 1}, ttl=60)
+            async with store.write_behind():
+                pass
+    assert await store.load(namespace=NS, key="a") is not None
+    assert await store.save(namespace=NS, key="b", value={"v": 1}, ttl=60) > 0  # no block open any more
