@@ -15,6 +15,7 @@ package apply (or say they couldn't):
 | `location` | find_jobs | "at 396 Hillcrest" (street words) |
 | `kind` | find_jobs | words before "jobs" that are no status ("furnace repair jobs", "plumbing jobs") |
 | `by_reason` | find_jobs | "cancellations by reason" |
+| `by_who` | find_jobs | "who canceled the most", "holds by person" |
 | `priority` | find_jobs | "high priority jobs", "urgent jobs" |
 | `phone` | find_jobs | "jobs for 555-2008" (a customer's phone number or its end) |
 | `project_status` / `project` | find_projects | "in progress", "not started", "completed"; "the X project" |
@@ -54,6 +55,7 @@ _NOT_KINDS = frozenset(
         "open",
         "scheduled",
         "upcoming",
+        "most",
         "canceled",
         "cancelled",
         "completed",
@@ -157,6 +159,13 @@ PRIORITIES = {
 }
 _LIST_LEAD = re.compile(
     r"^(?:show|list|find|get|see|any|what'?s|whats|what is|what are|everything|anything)\b", re.I
+)
+_BY_WHO = re.compile(
+    r"\bwho\s+(?:has\s+)?(?:canceled|cancelled|cancels|cancel(?:ed)?\s+jobs|held|put\s+(?:\w+\s+)?on\s+hold)\s+"
+    r"(?:the\s+)?most\b|\bwho\s+(?:put|has\s+put)\s+(?:the\s+)?most\s+(?:jobs\s+)?on\s+hold\b"
+    r"|\bwho\s+(?:did\s+)?(?:the\s+)?most\s+(?:cancellations|cancels|holds)\b"
+    r"|\b(?:cancellations|cancels|holds)\s+(?:by|per)\s+(?:who|person|employee|dispatcher|user)\b",
+    re.I,
 )
 _BY_REASON = re.compile(r"\bby reasons?\b|\breasons? for (the )?cancel", re.I)
 _FREE = re.compile(
@@ -263,7 +272,10 @@ def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, A
             out["status"] = status
     if _UNASSIGNED.search(said):
         out["unassigned"] = True
-    if _BY_REASON.search(said):
+    if _BY_WHO.search(said):
+        out["by_who"] = True
+        out.setdefault("status", status_said(said) or "canceled")
+    elif _BY_REASON.search(said):
         out["by_reason"] = True
         out.setdefault("status", "canceled")
     priority = _PRIORITY.search(said)
