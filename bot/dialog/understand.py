@@ -580,7 +580,7 @@ def _checked(t: _Turn, changed: dict[str, Any], note: str) -> Answer:
     unchanged = all(p.slots.get(slot) == value for slot, value in changed.items())
     if phase == "confirming" and p.plan is not None and unchanged:
         return Unclear("The card already says that.")
-    if phase == "choosing" and not note:
+    if not note and (phase == "choosing" or (t.asked is not None and t.asked not in changed)):
         # "monday 3pm" while a list is shown answers a later question: say it was kept, not ignored
         note = "Got it, I'll use that."
     # "Which job or appointment?" 5073: an appointment if no job has that id
