@@ -1,7 +1,9 @@
 """Follow-ups that change one thing of the conversation's last look-up. Pure.
 
 After *what is priya doing monday*: *and angela?*, *how about tom*, *what about angela on monday*,
-*angela monday* are the same look-up for another technician (and another day when one is said). After a
+*angela monday* are the same look-up for another technician (and another day when one is said); after a
+list of jobs, *and for mike chen* is that list for that person (a technician or a customer: the read looks
+the name up as both). After a
 list of cancellations: *who canceled the most* counts that list by who canceled (`by_who`), keeping its
 days and filters. Follow-ups that change the days or the status (*and last week?*, *what about
 canceled*) are read by `bot.dialog.understand` itself; this module reads only what they don't.
@@ -66,8 +68,8 @@ def changed_read(
         return intent, _tally(old, slots)
     if before not in _BY_TECHNICIAN or intent not in {"unknown", before}:
         return None
-    if before == "find_jobs" and not old.get("technician"):
-        return None  # a list that was not about someone: a name now is a customer's or a new search
+    if before == "find_jobs" and not old.get("technician") and not _LEAD.match(text):
+        return None  # a list about nobody and a bare name: a new search, not this one for someone
     if old.get("free") or old.get("unassigned"):
         return None  # "who's free…": about nobody in particular
     found = _name_and_days(text, now, tz)
