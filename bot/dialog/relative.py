@@ -123,6 +123,8 @@ def same_time_as(
     when: dict[str, Any], appointments: list[dict[str, Any]], now: datetime, tz: str
 ) -> dict[str, Any] | str:
     """An `as_job` when placed at the other job's next open visit (its day and start, local), or why not."""
+    if when.get("date"):  # a day picked on the card since: that day, at the time it was placed at
+        return {k: v for k, v in when.items() if k not in SHIFT_KEYS}
     job = when["as_job"]
     live = [a for a in appointments if str(a.get("status")) not in {"Canceled", "Done"}]
     upcoming = [a for a in live if timefmt.parse_iso(str(a["start"])) >= now] or live
