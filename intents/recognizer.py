@@ -33,7 +33,7 @@ from intents.slots import (
     scan_list,
     word_set,
 )
-from intents.text import MAX_TOKENS, Token, tokenize
+from intents.text import MAX_TOKENS, Token, referenced, tokenize
 from intents.typos import correct
 from intents.vocabulary import office_words, other_trades, trade_heads
 
@@ -221,6 +221,7 @@ def analyse(text: str, today: timeparse.date, grammar: Grammar, *, strip: bool =
     masked = tokens
     phones = _phones(text, tokens)
     machine = _machine_tokens(text, tokens) if any(c in text for c in "/@.:{$+") else set()
+    machine |= referenced(tokens) if "same" in text.casefold() else set()
     if phones or machine:
         masked = list(tokens)
         for k in machine:

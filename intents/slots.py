@@ -419,6 +419,8 @@ def _read_technician(capture: Capture, _ctx: Context) -> object | None:
         if len(capture.keys) == 1 or capture.keys[1] == "myself":
             return "me"
         capture = capture.tail(1)  # "show me Ana's schedule": the name comes after "me"
+    if capture.keys[:1] == ("about",) and len(capture.keys) > 1:
+        capture = capture.tail(1)  # "what about angela on monday": the name comes after "about"
     capture = capture.until(NAME_STOPWORDS)
     if not capture.keys:
         return None

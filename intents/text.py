@@ -122,6 +122,10 @@ SPELLING: dict[str, str] = {
     "rescheudle": "reschedule",
     "reschule": "reschedule",
     "mv": "move",
+    "tak": "take",
+    "tkae": "take",
+    "hld": "hold",
+    "hodl": "hold",
     "halp": "help",
     "hlep": "help",
     "hepl": "help",
@@ -262,3 +266,22 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> list[Token]:
         if len(tokens) >= max_tokens:
             break
     return tokens
+
+
+_SAME_AS = (("same", "time", "as"), ("same", "slot", "as"), ("same", "day", "and", "time", "as"))
+
+
+def referenced(tokens: list[Token]) -> set[int]:
+    """Indices of the other job in "the same time as [job] 1041": a time given by reference (the dialog
+    reads it, bot.dialog.relative), never the job the request is about."""
+    found: set[int] = set()
+    for i in range(len(tokens)):
+        for words in _SAME_AS:
+            j = i + len(words)
+            if tuple(t.norm for t in tokens[i:j]) != words:
+                continue
+            if j < len(tokens) and tokens[j].norm in ("job", "#"):
+                j += 1
+            if j < len(tokens) and tokens[j].kind == "num":
+                found.update(range(i, j + 1))
+    return found

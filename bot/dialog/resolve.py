@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot.dialog import rules, timefmt
 from bot.dialog.messages import Asker
 from bot.dialog.people import NOT_LINKED, active_rows, is_mention, mention_problem, names_me
+from bot.dialog.relative import same_time_as
 from bot.dialog.state import Load, Pending, Plan
 
 if TYPE_CHECKING:
@@ -333,6 +334,12 @@ def step_when(p: Pending, ctx: Ctx) -> None:
     when = p.slots.get("when")
     if not when:
         raise _Need(AskFor("when"))
+    if isinstance(when, dict) and "as_job" in when:  # "the same time as 1041": that job's visit
+        when = same_time_as(
+            when, _data(p, "job_appointments", job_id=when["as_job"])["appointments"], ctx.now, ctx.tz
+        )
+        if isinstance(when, str):
+            raise _Need(Reject(("when",), when))
     windows_rows = ctx.references.get("arrival_windows") or []
     unit = (ctx.job or {}).get("business_unit_id") or ctx.business_unit_id
     windows = rules.arrival_windows(windows_rows, unit)

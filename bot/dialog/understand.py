@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.dialog import compound, didyoumean
+from bot.dialog import compound, didyoumean, followup
 from bot.dialog.catalog import (
     ANSWER_CONTEXT,
     CORRECTABLE,
@@ -300,7 +300,9 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     parsed = parse_text(text, now, tz)
     intent = str(parsed.get("intent", "unknown"))
     slots = dict(parsed.get("slots") or {})
-    if "when" not in slots and (intent == "unknown" or "when" in INTENT_SLOTS.get(intent, ())):
+    if "date" not in (slots.get("when") or {}) and (
+        intent == "unknown" or "when" in INTENT_SLOTS.get(intent, ())
+    ):
         slots.update({"when": shifted} if (shifted := relative_when(text, now, tz)) else {})
     at_a_when = phase == "confirming" and s.pending is not None and "when" in s.pending.slots
     if "when" not in slots and (
@@ -350,6 +352,8 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
             "To look up a job, say e.g. *show job 1001*."
         )
     last = s.last_read or {}
+    if (other := followup.changed_read(last, text, intent, slots, now, tz)) is not None:
+        return NewRequest(*other)  # "and angela?", "who canceled the most" (bot.dialog.followup)
     if last.get("intent") and (intent == "unknown" or _FOLLOW_UP_LEAD.match(text)):
         follow_up = _follow_up_read(last, text, intent, slots, now, tz)
         if follow_up is not None:
@@ -576,7 +580,7 @@ def _checked(t: _Turn, changed: dict[str, Any], note: str) -> Answer:
     unchanged = all(p.slots.get(slot) == value for slot, value in changed.items())
     if phase == "confirming" and p.plan is not None and unchanged:
         return Unclear("The card already says that.")
-    if phase == "choosing" and not note:
+    if not note and (phase == "choosing" or (t.asked is not None and t.asked not in changed)):
         # "monday 3pm" while a list is shown answers a later question: say it was kept, not ignored
         note = "Got it, I'll use that."
     # "Which job or appointment?" 5073: an appointment if no job has that id

@@ -1,5 +1,5 @@
 """*find canceled jobs last week*, *Mike's jobs tomorrow*, *unassigned jobs this weekend*, *jobs for Barbara
-White*, *jobs in the repipe project*, *cancellations by reason this month*: jobs by status, days, project,
+White*, *jobs in the repipe project*, *cancellations by reason this month*, *who canceled the most* (reads.tallies): jobs by status, days, project,
 technician, customer, address, job type or business unit, one line each. Every filter said is applied,
 or the answer says which one could not be.
 
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.dialog import timefmt
-from bot.dialog.reads import named
+from bot.dialog.reads import named, tallies
 from bot.dialog.reads.common import (
     MAX_READ_ROWS,
     Answer,
@@ -95,6 +95,10 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
         jobs = [j for j in jobs if int(j["id"]) in events]
         title = EVENT_TITLE[status]
     title += "".join(said) + (f" · {slots['priority']} priority" if slots.get("priority") else "")
+    if slots.get("by_who"):  # "who canceled the most this month"
+        events = events or await _events(ctx, jobs, status or "Canceled", EVER)
+        what = "Holds by who put them on hold" if status == "Hold" else "Cancellations by who canceled"
+        return await tallies.by_who(ctx, events, what, f"{''.join(said)}{span_title(span, ctx.tz)}", notes)
     if slots.get("by_reason"):
         return await _by_reason(ctx, jobs, events, f"{''.join(said)}{span_title(span, ctx.tz)}", notes)
     types, customers = await together(
@@ -164,12 +168,18 @@ async def _events(ctx: ReadContext, jobs: list[Row], status: str, span: Span) ->
         if status == "Canceled":
             logs = await collect(ctx.client.iter_job_canceled_logs(job_id))
             rows = [
-                {"when": r["created_on"], "reason_id": r["reason_id"], "memo": r.get("memo")} for r in logs
+                {
+                    "when": r["created_on"],
+                    "reason_id": r["reason_id"],
+                    "memo": r.get("memo"),
+                    "by": r.get("created_by_id"),
+                }
+                for r in logs
             ]
         else:
             history = await ctx.client.get_job_history(job_id)
             rows = [
-                {"when": h.date.isoformat(), "memo": h.memo}
+                {"when": h.date.isoformat(), "memo": h.memo, "by": h.employee_id}
                 for h in history
                 if "hold" in h.event_type.casefold() and "remov" not in h.event_type.casefold()
             ]

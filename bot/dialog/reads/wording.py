@@ -13,8 +13,9 @@ package apply (or say they couldn't):
 | `technician` | find_jobs | a `customer` name not said as one ("jobs for Sarah Lopez"): looked up as both |
 | `unassigned` | find_jobs, list_appointments | "unassigned", "not assigned", "no tech" |
 | `location` | find_jobs | "at 396 Hillcrest" (street words) |
-| `kind` | find_jobs | words before "jobs" that are no status ("furnace repair jobs", "plumbing jobs") |
+| `kind` | find_jobs | words before "jobs" that are no status ("furnace repair jobs", "plumbing jobs"), or before "one" with a day ("the furnace one on sunday") |
 | `by_reason` | find_jobs | "cancellations by reason" |
+| `by_who` | find_jobs | "who canceled the most", "holds by person" |
 | `priority` | find_jobs | "high priority jobs", "urgent jobs" |
 | `phone` | find_jobs | "jobs for 555-2008" (a customer's phone number or its end) |
 | `project_status` / `project` | find_projects | "in progress", "not started", "completed"; "the X project" |
@@ -54,6 +55,7 @@ _NOT_KINDS = frozenset(
         "open",
         "scheduled",
         "upcoming",
+        "most",
         "canceled",
         "cancelled",
         "completed",
@@ -142,6 +144,12 @@ _ON_STREET = re.compile(
     re.I,
 )
 _KIND_BEFORE_JOBS = re.compile(r"(?P<words>(?:[\w'-]+\s+){1,4}?)(?:jobs|calls|work orders|visits)\b", re.I)
+# "show the furnace one on sunday", "pull up the drain cleaning job tomorrow": jobs of a type on a day
+_TYPE_ONE = re.compile(
+    r"^(?:show|find|get|open|pull up|bring up|look up|which is|where'?s|wheres)\s+(?:me\s+)?the\s+"
+    r"(?P<words>[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3}?)\s+(?:one|job|visit|call|appointment|appt)\b(?P<rest>.*)$",
+    re.I,
+)
 _PHONE = re.compile(r"(?<![\d#])(?:\(?\d{3}\)?[\s.-]?)?\d{3}[\s.-]\d{4}(?!\d)")
 _PRIORITY = re.compile(
     r"\b(?P<level>urgent|emergency|high|normal|medium|low)[- ]priority\b|\b(?P<alone>urgent|emergency)\b",
@@ -157,6 +165,13 @@ PRIORITIES = {
 }
 _LIST_LEAD = re.compile(
     r"^(?:show|list|find|get|see|any|what'?s|whats|what is|what are|everything|anything)\b", re.I
+)
+_BY_WHO = re.compile(
+    r"\bwho\s+(?:has\s+)?(?:canceled|cancelled|cancels|cancel(?:ed)?\s+jobs|held|put\s+(?:\w+\s+)?on\s+hold)\s+"
+    r"(?:the\s+)?most\b|\bwho\s+(?:put|has\s+put)\s+(?:the\s+)?most\s+(?:jobs\s+)?on\s+hold\b"
+    r"|\bwho\s+(?:did\s+)?(?:the\s+)?most\s+(?:cancellations|cancels|holds)\b"
+    r"|\b(?:cancellations|cancels|holds)\s+(?:by|per)\s+(?:who|person|employee|dispatcher|user)\b",
+    re.I,
 )
 _BY_REASON = re.compile(r"\bby reasons?\b|\breasons? for (the )?cancel", re.I)
 _FREE = re.compile(
@@ -245,6 +260,10 @@ def refine(
         return "find_projects", _projects(said, out)
     if intent == "unknown" and _asks_for_jobs(said):
         intent = "find_jobs"
+    typed = _TYPE_ONE.match(said) if intent == "unknown" else None
+    days = _range(typed["rest"], now, tz) if typed else None
+    if typed and days and typed["words"].casefold() not in _NOT_KINDS:
+        return "find_jobs", {**out, "kind": typed["words"], "range": days}
     if intent == "find_jobs":
         return intent, _jobs(said, out, now, tz)
     return intent, out
@@ -263,7 +282,10 @@ def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, A
             out["status"] = status
     if _UNASSIGNED.search(said):
         out["unassigned"] = True
-    if _BY_REASON.search(said):
+    if _BY_WHO.search(said):
+        out["by_who"] = True
+        out.setdefault("status", status_said(said) or "canceled")
+    elif _BY_REASON.search(said):
         out["by_reason"] = True
         out.setdefault("status", "canceled")
     priority = _PRIORITY.search(said)

@@ -1,0 +1,51 @@
+"""Cancellations (or holds) counted by who made them: *who canceled the most this month*, *holds by person*.
+
+The canceled logs say who canceled (`createdById`), the job history who put a job on hold (`employeeId`);
+a change made through the bot is stamped with the bot's API user, so the bot's own record of its writes
+names the Slack user instead (bot.alerts.subscriptions.bot_writer_at), as `show job` does.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from bot.alerts.subscriptions import bot_writer_at
+from bot.dialog import timefmt
+from bot.dialog.messages import mention
+from bot.dialog.reads.common import Answer, ReadContext
+
+Row = dict[str, Any]
+
+
+async def who_name(ctx: ReadContext, who: Any, when: str, job_id: int) -> str:
+    """The employee (or, for a write made through the bot, the Slack user) behind a change; "" if unknown."""
+    if who is not None:
+        for row in await ctx.refdata.reference("employees"):
+            if int(row["id"]) == int(who) or int(row.get("user_id") or 0) == int(who):
+                return str(row["name"])
+    slack_user = await bot_writer_at(ctx.refdata.store, job_id, timefmt.parse_iso(when))
+    try:
+        return mention(slack_user) if slack_user else ""
+    except ValueError:  # not a Slack user id: nobody to name
+        return ""
+
+
+async def by_who(ctx: ReadContext, events: dict[int, Row], what: str, title: str, notes: list[str]) -> Answer:
+    """`events` (job id -> {when, by}) counted by who made them, most first."""
+    counts: Counter[str] = Counter()
+    which: dict[str, list[int]] = {}
+    for job_id, event in sorted(events.items()):
+        name = await who_name(ctx, event.get("by"), str(event["when"]), job_id) or "not recorded"
+        counts[name] += 1
+        which.setdefault(name, []).append(job_id)
+    rows = [
+        f"{name}: {count} (jobs {', '.join(str(j) for j in which[name][:8])})"
+        for name, count in counts.most_common()
+    ]
+    return {
+        "title": f"{what}{title} ({sum(counts.values())})",
+        "rows": rows,
+        "text": " ".join(notes),
+        "empty": "None found.",
+    }
