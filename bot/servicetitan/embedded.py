@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.simulator import Simulator
 
 SIM_API_BASE = "http://simulator.local"
+EMBEDDED_PER_SECOND = 30  # half the simulator's limit (see `embedded_client`)
 
 
 def simulator_client(
@@ -52,7 +53,9 @@ def embedded_client(
     ``seed``/``now``/``clock``/``sim_kwargs`` go to the simulator (None seed = built-in demo data);
     ``client_kwargs`` go to the client (e.g. ``sleep`` or ``max_retries`` for tests). ``rate_limited``
     keeps the client under the simulator's 60 requests/s as the bot does with ServiceTitan (in this process
-    only): the demo and a bot served on the simulator send no request that would be answered 429.
+    only): the demo and a bot served on the simulator send no request that would be answered 429. In process
+    the simulator answers one request at a time, so requests sent in one second can reach it during the
+    next; at half its limit, two seconds' worth arriving in one still fit.
     """
     from bot.simulator import Simulator
 
@@ -61,6 +64,6 @@ def embedded_client(
     if rate_limited:
         from bot.servicetitan.ratelimit import RateLimitedTransport, TenantRateLimiter
 
-        transport = RateLimitedTransport(transport, TenantRateLimiter(None))
+        transport = RateLimitedTransport(transport, TenantRateLimiter(None, per_second=EMBEDDED_PER_SECOND))
     client = simulator_client(transport=transport, **(client_kwargs or {}))
     return client, simulator
