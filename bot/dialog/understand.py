@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.dialog import compound, didyoumean
+from bot.dialog import compound, didyoumean, retarget
 from bot.dialog.catalog import (
     ANSWER_CONTEXT,
     CORRECTABLE,
@@ -312,6 +312,10 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         slots.update({"when": at} if (at := bare_time(lead_free, now, tz, hour_alone=hour_alone)) else {})
     if intent == "cancel_dialog":
         return Abandon()
+    elsewhere = retarget.unsure_reading(
+        s.pending if active else None, parsed, slots, _CORRECTION_LEAD.match(text)
+    )
+    intent, slots = elsewhere or (intent, slots)  # "pull appt 5079 an hour earlier" at job 1042's card
     asked = s.pending.asked if s.pending is not None and phase in ACTIVE_PHASES else None
     impossible = impossible_date(text) if intent in DAY_INTENTS and asked not in FREE_TEXT_SLOTS else ""
     if impossible:
@@ -532,7 +536,7 @@ def _slot_values(t: _Turn) -> tuple[dict[str, Any], str] | NewRequest:
         if reparsed.get("intent") == "update_job":
             return {k: v for k, v in (reparsed.get("slots") or {}).items() if k != "job_id"}, ""
         return {}, ""
-    if _other_request(p, t.intent, t.slots, t.text, t.cleaned) or t.intent in READ_INTENTS:
+    if retarget.other_request(p, t.intent, t.slots, t.text, t.cleaned) or t.intent in READ_INTENTS:
         return NewRequest(t.intent, t.slots)
     changed: dict[str, Any] = {}
     note = ""
@@ -663,12 +667,6 @@ def _with_technician(p: Pending, asked: str, text: str, now: datetime, tz: str) 
                 "say *reschedule* for that."
             )
     return found, ""
-
-
-def _other_request(p: Pending, intent: str, slots: dict[str, Any], text: str, cleaned: str) -> bool:
-    """Whether the message starts a different write: with values, or a bare one ("reschedule") that is
-    not worded as a correction of this one."""
-    return intent in WRITE_INTENTS and intent != p.intent and bool(slots or cleaned == text.strip())
 
 
 def _may_be_technician(p: Pending, name: str) -> bool:
