@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.dialog import compound, didyoumean, retarget
+from bot.dialog import compound, cues, didyoumean, retarget
 from bot.dialog.catalog import (
     ANSWER_CONTEXT,
     CORRECTABLE,
@@ -318,8 +318,9 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     intent, slots = elsewhere or (intent, slots)  # "pull appt 5079 an hour earlier" at job 1042's card
     asked = s.pending.asked if s.pending is not None and phase in ACTIVE_PHASES else None
     impossible = impossible_date(text) if intent in DAY_INTENTS and asked not in FREE_TEXT_SLOTS else ""
-    if impossible:
-        return Unclear(impossible)  # "move 1010 to feb 30": a bad date, not a technician called "feb"
+    impossible = impossible or (cues.unsupported(text, intent) if asked not in FREE_TEXT_SLOTS else "")
+    if impossible:  # "move 1010 to feb 30": a bad date, not a technician called "feb"; "swap 1041 and 1011"
+        return Unclear(impossible)
     if s.pending is not None and phase in ACTIVE_PHASES:
         shown = (s.last_read or {}).get("job_id")
         aside = aside_question(text, intent, slots, shown, now, tz) if asked not in FREE_TEXT_SLOTS else None
@@ -359,7 +360,7 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         if follow_up is not None:
             return follow_up
     if (intent, slots) == parsed_reading:  # the dialog's own wording rules read nothing more into it
-        unsure = _did_you_mean(s, parsed)
+        unsure = _did_you_mean(s, parsed, text)
         if unsure is not None:
             return unsure
     slots, then = _split(text, intent, slots, now, tz)
@@ -382,12 +383,12 @@ def _typed_pick(s: Conversation, text: str, intent: str) -> Pick | None:
     return Pick(value, s.offered.token) if value is not None else None
 
 
-def _did_you_mean(s: Conversation, parsed: dict[str, Any]) -> Unsure | None:
+def _did_you_mean(s: Conversation, parsed: dict[str, Any], text: str) -> Unsure | None:
     """The parser is unsure of a new request: its readings the asker may make, to offer (None: it is sure,
     or nothing plausible is left, which is "I didn't understand")."""
     if s.asker is None:
         return None
-    readings = didyoumean.unsure_readings(parsed, s.asker)
+    readings = didyoumean.unsure_readings(parsed, s.asker, text)
     return Unsure(tuple(readings)) if readings else None
 
 
