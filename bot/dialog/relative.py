@@ -20,9 +20,12 @@ from intents.timeparse import COUNT_WORDS, local_now, resolve_tokens, tokenize
 SHIFT_KEYS = ("shift_minutes", "shift_days")
 
 # The parser's count words ("one" ... "twelve", "couple") and the phrases of an amount around them.
-_NUMBER_WORDS = {**COUNT_WORDS, "a couple of": 2, "a couple": 2, "couple of": 2, "a few": 3}
+_TENS = {"fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45, "forty five": 45}
+_TENS |= {"sixty": 60, "ninety": 90}
+_NUMBER_WORDS = {**COUNT_WORDS, **_TENS, "a couple of": 2, "a couple": 2, "couple of": 2, "a few": 3}
+_SAID_NUMBERS = "|".join(sorted({*COUNT_WORDS, *_TENS} - {"couple"}, key=len, reverse=True))
 _AMOUNT = (
-    r"(?P<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|(?:a\s+)?couple(?:\s+of)?|a\s+few)\s*"
+    rf"(?P<n>\d+(?:\.\d+)?|{_SAID_NUMBERS}|(?:a\s+)?couple(?:\s+of)?|a\s+few)\s*"
     r"(?P<unit>hours?|hrs?|h|minutes?|mins?|m|days?)\b"
     r"(?P<and_half>\s+and\s+a\s+half)?"
 )
