@@ -716,6 +716,34 @@ class _Scanner:
                 return k + 1, Atom("span", day=self.today, until=self.today + timedelta(days=length))
         return None
 
+    def since_at(self, i: int) -> tuple[int, Atom] | None:
+        """ "since november 1", "since monday", "since the 1st", "since last week": from that day (the
+        last one that has come, this year for a date) through today."""
+        if self.w(i) != "since":
+            return None
+        found = self.period_at(i + 1) or self.date_at(i + 1)
+        if found is None:
+            return None
+        j, a = found
+        first: date | None = None
+        if a.kind == "weekday":
+            first = self.today - timedelta(days=(self.today.weekday() - a.weekday) % 7)
+        elif a.kind == "week":
+            first = week_monday(self.today) + timedelta(days=7 * a.offset)
+        elif a.kind == "month":
+            first = add_months(self.today.replace(day=1), a.offset)
+        elif a.kind in ("date", "span") and a.day is not None:
+            first = a.day
+            # a month said ("november 1", "11/1") is a year back when ahead; "the 1st" a month back
+            step = 12 if any(self.w(k) in MONTHS or self.kind(k) == "date" for k in range(i + 1, j)) else 1
+            for _ in range(24):
+                if first <= self.today:
+                    break
+                first = add_months(first, -step)
+        if first is None or first > self.today:
+            return None
+        return j, Atom("span", day=first, until=self.today)
+
     def rest_of_at(self, i: int) -> tuple[int, Atom] | None:
         if self.w(i) != "rest" or self.w(i + 1) != "of":
             return None
@@ -830,6 +858,7 @@ class _Scanner:
             if w in _PART_ONLY:
                 return self.part_at(i, after_date=in_phrase)
         for matcher in (
+            self.since_at,
             self.date_range_at,
             self.week_of_at,
             self.rest_of_at,
@@ -873,6 +902,7 @@ class _Scanner:
 
 _ATOM_STARTS = frozenset(
     {
+        "since",
         "today",
         "tonight",
         "tomorrow",
@@ -925,6 +955,7 @@ _MONTH_ONLY = frozenset(MONTHS) - _AMBIGUOUS_MONTHS  # "may" may be a verb: full
 _PART_ONLY = frozenset({"morning", "afternoon", "evening", "night"})
 _WEAK_STARTS = frozenset(
     {
+        "since",
         "a",
         "an",
         "the",

@@ -20,7 +20,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.alerts.subscriptions import Subscriptions, describe
+from bot.alerts import corrections
+from bot.alerts.subscriptions import Subscription, Subscriptions, describe
 from bot.dialog.messages import Asker, ConversationKey, Reply
 from bot.store import Store
 from intents.api import parse
@@ -201,6 +202,14 @@ def _once(start: time, end: time, now: datetime, tz: str) -> tuple[datetime | No
     return (first.astimezone(UTC) if first > local else None), last.astimezone(UTC)
 
 
+def _stopped(before: Subscription | None, after: Subscription | None, whose: str) -> str:
+    """What an unsubscribe stopped, said before what is left: never "not subscribed" alone for a stop."""
+    stopped = sorted(set(before.kinds if before else ()) - set(after.kinds if after else ()))
+    if not stopped:
+        return "There was nothing to stop. "
+    return f"Stopped {whose.lower() if whose == 'Your' else whose} alerts for {corrections.kinds_text(stopped)}. "
+
+
 def _reply(text: str) -> Reply:
     return Reply(kind="text", text=text, read_only=True)
 
@@ -265,6 +274,10 @@ async def answer(
             intent, slots = parsed["intent"], parsed.get("slots") or {}
             if intent == "unsubscribe_alerts" and SOFT.search(text):
                 intent, slots = "ask", {}  # "mute alerts": a rest, not an unsubscribe; which one is asked
+    fix = corrections.read(text) if intent is None else None
+    fixed = await corrections.recent(store, key) if fix is not None else None
+    if fix is not None and fixed is not None:  # "actually only cancellations" right after subscribing
+        intent, slots = f"{fix[0]}_kinds", {"kinds": fix[1]}
     if intent is None:
         return None
     if asker.role not in ROLES:
@@ -282,13 +295,20 @@ async def answer(
         if in_channel and asker.role == "manager" and intent.endswith("_alerts")
         else asker.user_id
     )
+    target = fixed or target  # a correction changes the subscription just changed
     whose = "This channel gets" if target != asker.user_id else "You get"
     kinds = list(slots.get("kinds") or []) or None
     lead = ""
-    if intent == "subscribe_alerts":
+    if intent in ("subscribe_alerts", "add_kinds"):
         sub = await subs.subscribe(target, kinds)
+    elif intent == "set_kinds":
+        await subs.unsubscribe(target, [k for k in corrections.KIND_NAMES if k not in (kinds or [])])
+        sub = await subs.subscribe(target, kinds)
+        lead = "Changed. "
     elif intent == "unsubscribe_alerts":
+        before = await subs.of(target)
         sub = await subs.unsubscribe(target, kinds)
+        lead = _stopped(before, sub, "This channel's" if target != asker.user_id else "Your")
     elif intent == "quiet_hours":
         start, end = slots["start"], slots["end"]
         sub = await subs.set_quiet(asker.user_id, start, end)
@@ -308,7 +328,11 @@ async def answer(
         lead = "Alerts resumed. "
     else:
         sub = await subs.of(asker.user_id)
+    if intent in ("subscribe_alerts", "unsubscribe_alerts", "set_kinds", "add_kinds"):
+        await corrections.remember(store, key, target)
     said = describe(sub, tz=asker.tz, now=now)
+    if lead.startswith("Stopped"):
+        said = said.replace("You're not subscribed to any alerts.", "You get no alerts now.")
     if target != asker.user_id:
         said = said.replace("You're not", "This channel is not").replace("You get", whose)
     return _reply(lead + said)

@@ -17,7 +17,7 @@ import json
 from datetime import date, datetime, time
 from typing import Any
 
-from bot.dialog import timefmt
+from bot.dialog import cues, timefmt
 from bot.dialog.catalog import READ_INTENTS, READER_ROLES, WRITE_INTENTS, WRITER_ROLES
 from bot.dialog.messages import Asker, Button, Reply
 from bot.dialog.rules import pick_option
@@ -59,9 +59,10 @@ def may_ask(role: str, intent: str) -> bool:
     return intent in READ_INTENTS and role in READER_ROLES
 
 
-def unsure_readings(parsed: dict[str, Any], asker: Asker) -> list[dict[str, Any]]:
+def unsure_readings(parsed: dict[str, Any], asker: Asker, text: str | None = None) -> list[dict[str, Any]]:
     """The readings to offer when the parse is unsure (most likely first, at most three, only requests
-    the asker may make); empty when it is sure, or when nothing plausible is left to offer."""
+    the asker may make, and of `text` when given only changes it has a word of: `cues.may_offer`);
+    empty when it is sure, or when nothing plausible is left to offer."""
     alternatives = [a for a in parsed.get("alternatives") or [] if isinstance(a, dict)]
     confidence = parsed.get("confidence")
     doubtful = isinstance(confidence, int | float) and confidence < UNSURE_BELOW
@@ -77,6 +78,8 @@ def unsure_readings(parsed: dict[str, Any], asker: Asker) -> list[dict[str, Any]
         key = json.dumps([intent, slots], sort_keys=True, default=str)
         if key in seen or not isinstance(slots, dict) or not may_ask(asker.role, intent):
             continue
+        if text is not None and not cues.may_offer(intent, text):
+            continue  # "swap 1041 and 1011 times": never *Cancel job 1041*
         seen.add(key)
         readings.append({"intent": intent, "slots": dict(slots)})
     readings = readings[:MAX_READINGS]

@@ -320,6 +320,11 @@ def _new_request(s: Conversation, intent: str, slots: dict[str, Any], now: datet
     s.phase = "switching"
     s.token = new_token(s, now, "switch")
     doing, other = DOING.get(p.intent, p.intent), DOING.get(intent, intent)
+    if intent == p.intent:  # the same write for another job: "rescheduling job 1042 … for appointment 5079"
+        doing, other = (
+            doing + replies.target_phrase(p),
+            other + replies.target_phrase(Pending(intent=intent, slots=slots)),
+        )
     return [
         Ask(
             Reply(

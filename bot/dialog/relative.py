@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.dialog import timefmt
 from intents import parse_slot
-from intents.timeparse import COUNT_WORDS
+from intents.timeparse import COUNT_WORDS, local_now, resolve_tokens, tokenize
 
 SHIFT_KEYS = ("shift_minutes", "shift_days", "as_job")
 
@@ -184,9 +184,21 @@ def bare_time(text: str, now: datetime, tz: str, *, hour_alone: bool) -> dict[st
     if part is not None:
         return _time_of_day(f"tomorrow {part['part']}", now, tz) or None
     hour = (_HOUR_ALONE.fullmatch(text.strip()) if hour_alone else None) or _AT_HOUR.fullmatch(text.strip())
-    if hour is None or int(hour["t"].split(":")[0]) > 23:
-        return None
+    if hour is None or int(hour["t"].split(":")[0]) > 23 or names_a_day(text, now, tz):
+        return None  # "monday at 3": a day and a time, read whole by the parser (never the time alone)
     return _time_of_day(f"at {hour['t']}", now, tz) or None
+
+
+def names_a_day(text: str, now: datetime, tz: str) -> bool:
+    """Whether `text` names a day (a weekday, a date, "tomorrow", a span of days), per the parser's time
+    grammar: "monday at 3" does, "at 3" and "to 8" don't."""
+    try:
+        resolved = resolve_tokens(tokenize(text), local_now(now, tz).date())
+    except Exception:  # the parser promises never to raise; a dialog must survive if it ever does
+        return False
+    if resolved is None:
+        return False
+    return resolved.day is not None or resolved.span is not None or resolved.target is not None
 
 
 def is_relative(when: Any) -> bool:

@@ -245,6 +245,19 @@ def nearest_window(start: time, end: time, windows: list[tuple[time, time]]) -> 
     return best[1] if best else None
 
 
+def _window_from(
+    start: time, windows: list[tuple[time, time]], keep: Times | None
+) -> tuple[time, time] | None:
+    """The tenant's arrival window for a visit moved to an exact time: one that starts then, as long as the
+    visit's current window (a 2-hour window stays 2 hours; None: the current one moves along, keeping its
+    length); for a visit with no window yet, the shortest one that starts then."""
+    starting = sorted((w for w in windows if w[0] == start), key=lambda w: _minutes(w[1]))
+    if keep is None or keep.window_start is None or keep.window_end is None:
+        return starting[0] if starting else None
+    length = (keep.window_end - keep.window_start).total_seconds() // 60
+    return next((w for w in starting if _minutes(w[1]) - _minutes(w[0]) == length), None)
+
+
 def _placed(when: dict[str, Any], keep: Times, tz: str) -> dict[str, Any]:
     """A relative `when` (`bot.dialog.relative`) as a date and start against the visit's own times: its
     day plus `shift_days`, at the time said or its own start plus `shift_minutes` (local wall clock)."""
@@ -311,7 +324,7 @@ def schedule(
         start_at = max(asked[0], window[0])  # "between 1 and 3" starts at 1, inside the 12-4 window
     elif start_text:
         start_at = hhmm(str(start_text))
-        window = None if moved_along else next((w for w in windows if w[0] == start_at), None)
+        window = None if moved_along else _window_from(start_at, windows, keep)
     elif keep is not None:
         start_at = timefmt.local(keep.start, tz).time().replace(second=0, microsecond=0)
     elif windows:

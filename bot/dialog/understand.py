@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.dialog import compound, didyoumean, followup
+from bot.dialog import compound, cues, didyoumean, followup, retarget
 from bot.dialog.catalog import (
     ANSWER_CONTEXT,
     CORRECTABLE,
@@ -314,10 +314,15 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         slots.update({"when": at} if (at := bare_time(lead_free, now, tz, hour_alone=hour_alone)) else {})
     if intent == "cancel_dialog":
         return Abandon()
+    elsewhere = retarget.unsure_reading(
+        s.pending if active else None, parsed, slots, _CORRECTION_LEAD.match(text)
+    )
+    intent, slots = elsewhere or (intent, slots)  # "pull appt 5079 an hour earlier" at job 1042's card
     asked = s.pending.asked if s.pending is not None and phase in ACTIVE_PHASES else None
     impossible = impossible_date(text) if intent in DAY_INTENTS and asked not in FREE_TEXT_SLOTS else ""
-    if impossible:
-        return Unclear(impossible)  # "move 1010 to feb 30": a bad date, not a technician called "feb"
+    impossible = impossible or (cues.unsupported(text, intent) if asked not in FREE_TEXT_SLOTS else "")
+    if impossible:  # "move 1010 to feb 30": a bad date, not a technician called "feb"; "swap 1041 and 1011"
+        return Unclear(impossible)
     if s.pending is not None and phase in ACTIVE_PHASES:
         shown = (s.last_read or {}).get("job_id")
         aside = aside_question(text, intent, slots, shown, now, tz) if asked not in FREE_TEXT_SLOTS else None
@@ -359,7 +364,7 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         if follow_up is not None:
             return follow_up
     if (intent, slots) == parsed_reading:  # the dialog's own wording rules read nothing more into it
-        unsure = _did_you_mean(s, parsed)
+        unsure = _did_you_mean(s, parsed, text)
         if unsure is not None:
             return unsure
     slots, then = _split(text, intent, slots, now, tz)
@@ -382,12 +387,12 @@ def _typed_pick(s: Conversation, text: str, intent: str) -> Pick | None:
     return Pick(value, s.offered.token) if value is not None else None
 
 
-def _did_you_mean(s: Conversation, parsed: dict[str, Any]) -> Unsure | None:
+def _did_you_mean(s: Conversation, parsed: dict[str, Any], text: str) -> Unsure | None:
     """The parser is unsure of a new request: its readings the asker may make, to offer (None: it is sure,
     or nothing plausible is left, which is "I didn't understand")."""
     if s.asker is None:
         return None
-    readings = didyoumean.unsure_readings(parsed, s.asker)
+    readings = didyoumean.unsure_readings(parsed, s.asker, text)
     return Unsure(tuple(readings)) if readings else None
 
 
@@ -536,7 +541,7 @@ def _slot_values(t: _Turn) -> tuple[dict[str, Any], str] | NewRequest:
         if reparsed.get("intent") == "update_job":
             return {k: v for k, v in (reparsed.get("slots") or {}).items() if k != "job_id"}, ""
         return {}, ""
-    if _other_request(p, t.intent, t.slots, t.text, t.cleaned) or t.intent in READ_INTENTS:
+    if retarget.other_request(p, t.intent, t.slots, t.text, t.cleaned) or t.intent in READ_INTENTS:
         return NewRequest(t.intent, t.slots)
     changed: dict[str, Any] = {}
     note = ""
@@ -667,12 +672,6 @@ def _with_technician(p: Pending, asked: str, text: str, now: datetime, tz: str) 
                 "say *reschedule* for that."
             )
     return found, ""
-
-
-def _other_request(p: Pending, intent: str, slots: dict[str, Any], text: str, cleaned: str) -> bool:
-    """Whether the message starts a different write: with values, or a bare one ("reschedule") that is
-    not worded as a correction of this one."""
-    return intent in WRITE_INTENTS and intent != p.intent and bool(slots or cleaned == text.strip())
 
 
 def _may_be_technician(p: Pending, name: str) -> bool:

@@ -45,7 +45,8 @@ async def test_a_dispatcher_subscribes_sets_quiet_hours_and_unsubscribes(service
     said = await say(service, "no alerts between 8pm and 6am", me)
     assert said.endswith("Quiet hours: 20:00–06:00 (held and sent as one digest after).")
     assert await say(service, "stop hold alerts", me) == (
-        "You get alerts for cancellations. Quiet hours: 20:00–06:00 (held and sent as one digest after)."
+        "Stopped your alerts for holds. You get alerts for cancellations. "
+        "Quiet hours: 20:00–06:00 (held and sent as one digest after)."
     )
     sub = await Subscriptions(service.store).of("U1")
     assert sub is not None and sub.kinds == ("cancel",)
@@ -194,3 +195,14 @@ def test_what_an_alert_settings_message_asks(text: str, kind: str, start: object
     slots = found[1]
     if start is not None or end is not None:
         assert (slots.get("start"), slots.get("end")) == (start, end)
+
+
+def test_a_correction_of_the_alert_kinds_is_read_only_when_it_is_one() -> None:
+    from bot.alerts.corrections import read as correction
+
+    assert correction("actually only cancellations") == ("set", ["cancel"])
+    assert correction("no, just holds please") == ("set", ["hold"])
+    assert correction("and holds too") == ("add", ["hold"])
+    assert correction("actually both") == ("set", ["cancel", "hold"])
+    assert correction("cancellations") is None  # no word of a correction: a search
+    assert correction("only cancellations this week") is None

@@ -110,3 +110,20 @@ def test_at_most_three_readings_are_offered_most_likely_first() -> None:
     }
     readings = unsure_readings(parsed, DISPATCHER)
     assert [r["intent"] for r in readings] == ["cancel_job", "hold_job", "show_job"]
+
+
+def test_a_change_that_takes_work_off_the_schedule_is_offered_only_for_words_of_it() -> None:
+    parsed = {
+        "intent": "unknown",
+        "slots": {},
+        "alternatives": [
+            {"intent": intent, "slots": {"job_id": 1041}}
+            for intent in ("cancel_job", "hold_job", "assign_technician", "reassign_technician")
+        ],
+    }
+    offered = [r["intent"] for r in unsure_readings(parsed, DISPATCHER, "give 1041 a different slot")]
+    assert offered == ["assign_technician", "reassign_technician"]
+    said = [r["intent"] for r in unsure_readings(parsed, DISPATCHER, "1041 is off the books")]
+    assert said[0] == "cancel_job" and "hold_job" not in said
+    typo = [r["intent"] for r in unsure_readings(parsed, DISPATCHER, "put 1041 on hlod")]
+    assert typo[0] == "hold_job" and "cancel_job" not in typo

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.dialog import timefmt
-from bot.dialog.reads import named, tallies
+from bot.dialog.reads import named, reasons, tallies
 from bot.dialog.reads.common import (
     MAX_READ_ROWS,
     Answer,
@@ -94,6 +94,10 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
         events = await _events(ctx, jobs, status, span)
         jobs = [j for j in jobs if int(j["id"]) in events]
         title = EVENT_TITLE[status]
+    if slots.get("reason"):
+        jobs, events, reason, note = await _for_reason(ctx, jobs, events, status, str(slots["reason"]))
+        said.append(reason)
+        notes += [note] if note else []
     title += "".join(said) + (f" · {slots['priority']} priority" if slots.get("priority") else "")
     if slots.get("by_who"):  # "who canceled the most this month"
         events = events or await _events(ctx, jobs, status or "Canceled", EVER)
@@ -196,6 +200,26 @@ async def _events(ctx: ReadContext, jobs: list[Row], status: str, span: Span) ->
 
     found = await together(*(gated(j) for j in jobs[:MAX_READ_ROWS]))
     return {job_id: row for job_id, row in found if row is not None}
+
+
+async def _for_reason(
+    ctx: ReadContext, jobs: list[Row], events: dict[int, Row], status: str | None, words: str
+) -> tuple[list[Row], dict[int, Row], str, str]:
+    """The jobs canceled for a reason named by `words` (from their canceled logs), with the title's part
+    and a note: none of them when no reason has those words, all of them when they are no cancellations
+    (the note says why the reason was not applied)."""
+    said = plain(words)
+    if status != "Canceled":
+        return jobs, events, "", f"I can only filter canceled jobs by reason, so “{said}” was not applied."
+    names = await ctx.refdata.reference_names("cancel_reasons")
+    ids = reasons.matching(words, names)
+    if not ids:
+        known = ", ".join(sorted(set(names.values())))
+        return [], {}, f" for “{said}”", f"No cancel reason matches “{said}” (the reasons are: {known})."
+    events = events or await _events(ctx, jobs, "Canceled", EVER)
+    events = {j: e for j, e in events.items() if int(e.get("reason_id") or 0) in ids}
+    kept = [j for j in jobs if int(j["id"]) in events]
+    return kept, events, " for " + " or ".join(names[i] for i in ids), ""
 
 
 def _event_text(event: Row, tz: str, reasons: dict[int, str]) -> str:

@@ -16,6 +16,7 @@ package apply (or say they couldn't):
 | `kind` | find_jobs | words before "jobs" that are no status ("furnace repair jobs", "plumbing jobs"), or before "one" with a day ("the furnace one on sunday") |
 | `by_reason` | find_jobs | "cancellations by reason" |
 | `by_who` | find_jobs | "who canceled the most", "holds by person" |
+| `reason` | find_jobs | "canceled for price reasons", "which ones were price too high" (reads/reasons.py) |
 | `priority` | find_jobs | "high priority jobs", "urgent jobs" |
 | `phone` | find_jobs | "jobs for 555-2008" (a customer's phone number or its end) |
 | `project_status` / `project` | find_projects | "in progress", "not started", "completed"; "the X project" |
@@ -32,6 +33,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from bot.dialog.reads import reasons
 from intents import parse_slot
 
 # Words that may stand before "jobs" without naming a kind of job
@@ -270,6 +272,15 @@ def refine(
 
 
 def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, Any]:
+    reason = reasons.said_reason(said)
+    if reason and not out.get("reason"):
+        # "canceled jobs for price reasons": a reason, not a customer called "price reasons"
+        (start, end), out["reason"] = reason[1], reason[0]
+        for slot in ("customer", "technician"):
+            name = str(out.get(slot) or "").casefold()
+            if name and (name.split()[0] in said[start:end].casefold() or status_said(name)):
+                del out[slot]
+        said = f"{said[:start]} {said[end:]}".strip()
     if out.get("customer") and not out.get("technician") and not _CUSTOMER_SAID.search(said):
         # "jobs for Sarah Lopez": the parser reads a full name as a customer's, but it may be a
         # technician's; named.person looks a `technician` name up as both and asks only if both match
