@@ -83,7 +83,7 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
     from bot.servicetitan import ServiceTitanClient
     from bot.servicetitan.client import http_transport
     from bot.servicetitan.ratelimit import RateLimitedTransport, TenantRateLimiter
-    from bot.slack.app import build_app
+    from bot.slack.app import build_app, share_session
     from bot.store import open_store
     from bot.store.audit import open_audit
 
@@ -113,6 +113,7 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
     # reads of a job served from a cache at most one poll interval old (the watcher drops what changed)
     dialog.runner.refdata.reads_ttl = float(settings.alert_poll_seconds)
     app = build_app(settings, dialog=dialog, store=store, servicetitan=client, socket_mode=socket_mode)
+    stack.push_async_callback(share_session(app.client).close)  # one Slack session, not one per call
     dialog.late.send = slack_sender(SlackOut(app.client, store, default_tz=settings.st_timezone))
     from bot.alerts.runtime import start_alerts  # the watcher of ServiceTitan's changes (CONTRACT section 6)
 
