@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import aiohttp
 import httpx
+from yarl import URL
 
 # Headers of the answer aiohttp handled already (it decompressed the body and framed it), and of the request
 # that aiohttp sets itself (the encodings it can decompress, the body's length).
@@ -51,7 +52,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         try:
             async with session.request(
                 request.method,
-                str(request.url),
+                URL(str(request.url), encoded=True),  # as httpx encoded it, not quoted again
                 headers=[
                     (k, v) for k, v in request.headers.multi_items() if k.lower() not in _SET_BY_AIOHTTP
                 ],

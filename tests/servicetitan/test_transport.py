@@ -50,12 +50,19 @@ async def test_an_answer_comes_back_whole_and_decompressed(client: httpx.AsyncCl
         writer.close()
 
     async for url in _serve(answer):
-        response = await client.post(url + "/x?a=1", json={"name": "Ann"}, headers={"ST-App-Key": "k"})
+        response = await client.post(
+            url + "/x",
+            params={"a": "1", "ids": "1,2", "modifiedOnOrAfter": "2026-12-05T09:00:00Z", "q": "a+b c"},
+            json={"name": "Ann"},
+            headers={"ST-App-Key": "k"},
+        )
     assert response.status_code == 201
     assert response.json() == {"ok": True}
     assert response.headers["x-thing"] == "1"
     request = seen[0].decode()
-    assert request.startswith("POST /x?a=1 HTTP/1.1")
+    sent = httpx.Request("POST", "http://h/x", params=response.request.url.params).url.raw_path.decode()
+    assert request.startswith(f"POST {sent} HTTP/1.1"), (request, sent)  # the query exactly as httpx wrote it
+    assert "%2B" in sent
     assert "st-app-key: k" in request.lower() and request.endswith('{"name":"Ann"}')
 
 
