@@ -229,7 +229,7 @@ def _store_under_prefix(prefix: str) -> None:
 
 def run_bot() -> None:
     from bot.config import load_settings
-    from bot.slack.server import build_bot, build_http_app, configure_logging
+    from bot.slack.server import build_bot, build_http_app, configure_logging, run_loop
 
     _count_redis_round_trips()
     _count_store_calls()
@@ -250,7 +250,7 @@ def run_bot() -> None:
             _announce(sock)
             await _serve(http_app, sock, log_level="info")
 
-    asyncio.run(serve())
+    run_loop(serve())
 
 
 # ---- bare --------------------------------------------------------------------------------------------
@@ -262,7 +262,7 @@ def run_bare() -> None:
     from starlette.applications import Starlette
     from starlette.routing import Route
 
-    from bot.slack.server import EVENTS_PATH
+    from bot.slack.server import EVENTS_PATH, run_loop
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = AsyncApp(token=os.environ["SLACK_BOT_TOKEN"], signing_secret=os.environ["SLACK_SIGNING_SECRET"])
@@ -294,7 +294,7 @@ def run_bare() -> None:
     http_app = Starlette(routes=[Route(EVENTS_PATH, events, methods=["POST"]), Route(STATS_PATH, stats)])
     sock = listen_socket()
     _announce(sock)
-    asyncio.run(_serve(http_app, sock, log_level="info"))
+    run_loop(_serve(http_app, sock, log_level="info"))
 
 
 def _die_with_parent() -> None:

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from bot.dialog import examples
 from bot.servicetitan import NotFound, ServiceTitanClient
-from bot.servicetitan.models import Appointment, AppointmentAssignment, Job
+from bot.servicetitan.models import Appointment, AppointmentAssignment, Job, JobCanceledLog, JobHistoryEntry
 from bot.store import Record, Store, StoreUnavailable, cached, forget_cached
 
 log = logging.getLogger("bot.dialog")
@@ -302,6 +302,21 @@ class ReferenceData:
             return None
         return data if isinstance(data, dict) else None
 
+    async def job_extra(
+        self, job_id: int, what: str, version: str, fetch: Callable[[], Awaitable[list[Row]]]
+    ) -> list[Row]:
+        """Rows of a job a read needs now and then (its canceled log, its history), cached like `job_reads`
+        under the version of the job that `job_reads` holds (its modifiedOn): a change of the job that
+        the watcher or a write of the bot drops from `job_reads` brings a new version, so a new key."""
+        data = await cached(
+            self.store,
+            namespace=JOB_READS_NAMESPACE,
+            key=f"{job_id}:{what}:{version}",
+            ttl=self.reads_ttl,
+            load=fetch,
+        )
+        return [dict(row) for row in data or []]
+
     async def forget_job_reads(self, job_id: int) -> None:
         """Drop a job's cached reads (it changed)."""
         await forget_cached(self.store, namespace=JOB_READS_NAMESPACE, key=str(job_id))
@@ -370,6 +385,38 @@ class CachedJobReads:
         reads = await self._job_reads(job_id)
         for row in reads[what] if reads is not None else []:
             yield model.model_validate(row)
+
+    def iter_job_canceled_logs(self, job_id: int) -> AsyncIterator[JobCanceledLog]:
+        return self._extra_rows(
+            int(job_id), "canceled-log", JobCanceledLog, lambda: self._client.iter_job_canceled_logs(job_id)
+        )
+
+    async def get_job_history(self, job_id: int) -> list[JobHistoryEntry]:
+        reads = await self._job_reads(int(job_id))
+        if reads is None:
+            return await self._client.get_job_history(job_id)
+
+        async def fetch() -> list[Row]:
+            return [as_row(entry) for entry in await self._client.get_job_history(job_id)]
+
+        rows = await self._refdata.job_extra(int(job_id), "history", _version(reads), fetch)
+        return [JobHistoryEntry.model_validate(row) for row in rows]
+
+    async def _extra_rows(
+        self, job_id: int, what: str, model: type[Any], items: Callable[[], AsyncIterator[Any]]
+    ) -> AsyncIterator[Any]:
+        reads = await self._job_reads(job_id)
+        if reads is None:
+            async for item in items():
+                yield item
+            return
+        for row in await self._refdata.job_extra(job_id, what, _version(reads), lambda: collect(items())):
+            yield model.model_validate(row)
+
+
+def _version(reads: Row) -> str:
+    """The version of a job in its cached reads: when ServiceTitan last modified it."""
+    return str(reads["job"].get("modified_on") or "")
 
 
 # ---- names instead of numbers ------------------------------------------------------------------------------

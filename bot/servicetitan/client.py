@@ -107,14 +107,17 @@ DEFAULT_PAGE_SIZE = 200  # ServiceTitan's default is 50; client authors report 5
 MAX_PAGE_SIZE = 500
 MAX_IDS_PER_CALL = 50  # "Simple IDs lookup should not exceed 50 ids"
 # The connection pool: ServiceTitan allows 60 requests/s per tenant, so a few dozen connections carry every
-# request in flight; a bounded pool keeps httpcore's scan of it short (its cost grows with the pool) and
-# makes a burst wait for a connection instead of opening hundreds.
+# request in flight; a bounded pool makes a burst wait for a connection instead of opening hundreds.
 HTTP_LIMITS = httpx.Limits(max_connections=32, max_keepalive_connections=32, keepalive_expiry=30.0)
 
 
-def http_transport() -> httpx.AsyncHTTPTransport:
-    """The HTTP transport to ServiceTitan with the client's pool limits (wrap it, e.g. in a rate limit)."""
-    return httpx.AsyncHTTPTransport(limits=HTTP_LIMITS)
+def http_transport() -> httpx.AsyncBaseTransport:
+    """The HTTP transport to ServiceTitan with the client's pool limits (wrap it, e.g. in a rate limit):
+    aiohttp's pool under httpx's interface (bot.servicetitan.transport: 0.37 against 1.34 ms of CPU
+    per request with 20 in flight)."""
+    from bot.servicetitan.transport import AiohttpTransport
+
+    return AiohttpTransport(HTTP_LIMITS)
 
 
 MAX_EXPORT_CALLS = 1000  # a runaway feed stops here and returns has_more=True so the caller can resume

@@ -76,3 +76,39 @@ async def test_a_confirms_writes_after_its_claim_reach_the_store_together(harnes
     assert {(JOB_READS_NAMESPACE, True), (ACTOR_NAMESPACE, False), ("dialog", False)} <= written
     stored = await harness.store.load(namespace="dialog", key=key.as_path())
     assert stored is not None and stored.value["phase"] != "applying"
+
+
+async def test_a_warm_canceled_job_costs_no_servicetitan_call(harness: Harness) -> None:
+    """Why it was canceled: its canceled log cached with its reads, the reason's name from the cached
+    reference list (not the job's own cancel reasons, asked again for every show)."""
+    harness.service.runner.refdata.reads_ttl = 20.0
+    first = _shown(await harness.say("show job 1004"))
+    assert "Why canceled: Customer canceled" in first, first
+    assert not any(p.endswith("/jobs/cancel-reasons") for _, p in _api_calls(harness))
+    harness.sim.request_log.clear()
+
+    second = _shown(await harness.say("show job 1004", key=harness.key(thread="t2")))
+
+    assert second == first
+    assert _api_calls(harness) == []
+
+
+async def test_a_held_job_shows_the_hold_made_after_its_history_was_cached(harness: Harness) -> None:
+    """A job's history is cached under the job's version (modifiedOn): a change brings a new one."""
+    harness.service.runner.refdata.reads_ttl = 20.0
+    await harness.say("show job 1007")
+    card = last_card(
+        await harness.say(
+            "put job 1007 on hold waiting for parts, a part on order", key=harness.key(thread="t2")
+        )
+    )
+    replies = await harness.handle(Pressed(action="confirm", token=card.token), key=harness.key(thread="t2"))
+    assert replies[-1].kind == "result"
+    shown = _shown(await harness.say("show job 1007", key=harness.key(thread="t3")))
+    assert "Why on hold: Waiting for parts" in shown and "a part on order" in shown, shown
+    harness.sim.request_log.clear()
+
+    again = _shown(await harness.say("show job 1007", key=harness.key(thread="t4")))
+
+    assert again == shown
+    assert _api_calls(harness) == []

@@ -1,5 +1,5 @@
 """The client against the simulator served by uvicorn on a free 127.0.0.1 port: real sockets, real
-timeouts, the default httpx transport; plus the shipped `python -m bot simulator` command once."""
+timeouts, httpx's default transport and the bot's (aiohttp's pool); plus the shipped `python -m bot simulator` command once."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import uvicorn
 
 from bot.config import Settings
 from bot.servicetitan import ServiceTitanClient
+from bot.servicetitan.client import http_transport
 from bot.servicetitan.embedded import simulator_client
 from bot.servicetitan.models import JobUpdate
 from bot.simulator import SIM_CREDENTIALS, Exchange, Simulator
@@ -49,8 +50,8 @@ class CountingTransport(httpx.AsyncBaseTransport):
     """The default network transport, recording what the client sent. (The simulator logs an exchange only
     after its answer has gone out, so over a real socket its log may lag behind the client by a moment.)"""
 
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self.inner = inner or httpx.AsyncHTTPTransport()
         self.sent: list[tuple[str, str]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -99,9 +100,10 @@ def served() -> Iterator[tuple[ServedSimulator, LateAnswers]]:
         yield server, late
 
 
-@pytest.fixture
-def wire() -> CountingTransport:
-    return CountingTransport()
+@pytest.fixture(params=["httpx", "bot"])
+def wire(request: pytest.FixtureRequest) -> CountingTransport:
+    """httpx's own transport, and the one `bot serve` uses (aiohttp's pool: bot.servicetitan.transport)."""
+    return CountingTransport(http_transport() if request.param == "bot" else None)
 
 
 @pytest.fixture

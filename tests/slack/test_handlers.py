@@ -43,6 +43,7 @@ from bot.slack.blocks import (
     render,
 )
 from bot.slack.conversation import USER_FAILURE_TTL_SECONDS
+from bot.slack.deps import EVENT_DEDUPE_NAMESPACE
 from bot.slack.retries import SERVER_ERROR_RETRIES
 from bot.store import MemoryStore, RedisStore
 from tests.slack.fake_slack import BOT_ID, BOT_USER_ID, TEAM_ID, FakeSlack
@@ -274,6 +275,40 @@ async def test_a_retried_event_delivery_is_one_turn_with_redis_dedupe(
             assert [turn[2] for turn in dialog.turns] == [Said(text="hi"), Said(text="next")]
     finally:
         await store.aclose()
+
+
+class HeldDedupe(MemoryStore):
+    """A store whose event dedupe answers only when released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = asyncio.Event()
+        self.release = asyncio.Event()
+        self.ended = False  # answered, or given up on (the dedupe waits DEDUPE_WAIT_SECONDS at most)
+
+    async def add_once(self, **kwargs: Any) -> bool:
+        if kwargs.get("namespace") == EVENT_DEDUPE_NAMESPACE:
+            self.asked.set()
+            try:
+                await self.release.wait()
+            finally:
+                self.ended = True
+        return await super().add_once(**kwargs)
+
+
+async def test_the_ack_of_an_event_does_not_wait_for_the_dedupe(fake: FakeSlack) -> None:
+    dialog = FakeDialog()
+    store = HeldDedupe()
+    async with running_bot(dialog=dialog, store=store, fake=fake) as bot:
+        event = {"type": "message", "channel": "D0DANA", "channel_type": "im", "user": DANA, "text": "hi",
+                 "ts": bot.next_ts()}  # fmt: skip
+        answer = await bot.event(event, event_id="Ev0HELD")
+        assert answer.status_code == 200
+        await asyncio.wait_for(store.asked.wait(), 10)
+        assert not store.ended  # acknowledged while the store was still being asked
+        store.release.set()
+        await fake.wait_calls("chat.postMessage", 1)
+        assert [turn[2] for turn in dialog.turns] == [Said(text="hi")]
 
 
 async def test_own_messages_and_other_subtypes_are_ignored(fake: FakeSlack) -> None:

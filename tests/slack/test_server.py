@@ -17,7 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.slack.app import SlackSetupError, build_app
 from bot.slack.retries import retry_handlers
-from bot.slack.server import HEALTH_PATH, StartupError, check_credentials, run_bot
+from bot.slack.server import HEALTH_PATH, StartupError, check_credentials, run_bot, run_loop
 from bot.store import MemoryStore
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack, free_socket, serve
 from tests.slack.harness import SIGNING_SECRET, FakeDialog, make_settings
@@ -157,3 +157,16 @@ def test_socket_mode_needs_no_signing_secret_but_http_mode_does() -> None:
     assert kinds == [type(handler) for handler in retry_handlers()]  # ours, in place of slack_sdk's default
     with pytest.raises(SlackSetupError, match="SLACK_SIGNING_SECRET"):
         build_app(settings, dialog=FakeDialog(), store=MemoryStore())
+
+
+def test_the_bot_runs_on_uvloop() -> None:
+    """`bot serve` and Socket Mode run on uvloop's event loop (a dependency of the bot)."""
+    import uvloop
+
+    seen: list[object] = []
+
+    async def main() -> None:
+        seen.append(asyncio.get_running_loop())
+
+    run_loop(main())
+    assert len(seen) == 1 and isinstance(seen[0], uvloop.Loop)

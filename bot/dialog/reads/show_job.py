@@ -100,12 +100,17 @@ async def _why(ctx: ReadContext, job_id: int, status: str) -> tuple[str, str] | 
     """("Why canceled" | "Why on hold", the reason and memo, by whom and when) for a canceled or held job."""
     client = ctx.client
     if status == "Canceled":
-        reasons, logs = await together(
-            client.get_job_cancel_reasons([job_id]), collect(client.iter_job_canceled_logs(job_id))
+        # The reason's name from the cached reference list by the log's reason id; the job's own cancel
+        # reasons are asked for only when there is no log or the reason is no longer in the list.
+        logs, names = await together(
+            collect(client.iter_job_canceled_logs(job_id)), ctx.refdata.reference_names("cancel_reasons")
         )
         latest = max(logs, key=lambda row: str(row["created_on"])) if logs else None
         memo = str(latest.get("memo") or "") if latest else ""
-        reason = reasons[-1].name if reasons else "no reason recorded"
+        reason = names.get(int(latest["reason_id"])) if latest else None
+        if reason is None:
+            reasons = await client.get_job_cancel_reasons([job_id])
+            reason = reasons[-1].name if reasons else "no reason recorded"
         told = reason + (f" — “{memo}”" if memo else "")
         if latest:
             told += await _by_when(ctx, latest.get("created_by_id"), str(latest["created_on"]), job_id)

@@ -9,19 +9,23 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from bot.dialog.messages import Said
 from bot.slack.blocks import render_home
 from bot.slack.conversation import clean_text, mention_target, team_of
-from bot.slack.deps import SlackDeps
+from bot.slack.deps import SlackDeps, repeated_delivery
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_mention(body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
-        if event.get("bot_id") or not event.get("user"):
+        if (
+            event.get("bot_id")
+            or not event.get("user")
+            or await repeated_delivery(context, body, deps.logger)
+        ):
             return
         text = clean_text(str(event.get("text") or ""), context.bot_user_id) or "help"
         key, target = mention_target(body, event)
         await deps.conversations.turn(key, target, Said(text=text))
 
-    async def on_home_opened(body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home":
+    async def on_home_opened(body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if event.get("tab", "home") != "home" or await repeated_delivery(context, body, deps.logger):
             return
         user = str(event["user"])
         asker = await deps.people.asker(team_of(body), user)

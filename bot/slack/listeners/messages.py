@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.dialog.messages import Said
 from bot.slack.conversation import clean_text, message_target
-from bot.slack.deps import SlackDeps
+from bot.slack.deps import SlackDeps, repeated_delivery
 
 # Message subtypes that are something a person said; edits, deletions, joins, bot posts and the rest
 # are not new turns (bolt-python #778).
@@ -27,7 +27,7 @@ def is_spoken_dm(event: dict[str, Any]) -> bool:
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_message(body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
         # Events are acknowledged by Bolt before this runs; nothing here delays the HTTP answer.
-        if not is_spoken_dm(event):
+        if not is_spoken_dm(event) or await repeated_delivery(context, body, deps.logger):
             return
         text = clean_text(str(event.get("text") or ""), context.bot_user_id)
         if not text:
