@@ -150,6 +150,10 @@ def _timeouts(s: Conversation, now: datetime) -> tuple[list[Effect], bool]:
 # ---- helpers ----------------------------------------------------------------------------------------------
 
 
+# How many earlier changes keep a pressable Undo (each within its UNDO_MINUTES)
+EARLIER_UNDOS = 5
+
+
 def _asker(s: Conversation) -> Asker:
     return s.asker or Asker(user_id="?", tz="UTC", role="guest")
 
@@ -257,8 +261,13 @@ def _undo(s: Conversation, token: str | None, now: datetime) -> list[Effect]:
             ]
         token = offer.token
     if offer is None or token != offer.token:
-        return [Say(replies.text("There's nothing to undo from that message."))]
-    s.undo = None
+        # the Undo button of an earlier change's message acts on that change, whatever came since
+        offer = next((o for o in s.earlier_undos if o.token == token), None)
+        if offer is None:
+            return [Say(replies.text("There's nothing to undo from that message."))]
+        s.earlier_undos = [o for o in s.earlier_undos if o.token != token]
+    else:
+        s.undo = None
     if now > offer.until:
         return [Say(replies.text(f"Undo was only available for {UNDO_MINUTES} minutes; it has expired."))]
     dropped = s.pending if s.pending is not None and s.phase in ACTIVE_PHASES else None
@@ -550,8 +559,10 @@ def _on_result(s: Conversation, event: Called | ClaimLost, now: datetime) -> lis
         changes=replies.changes(plan),
         replaces_card=True,
     )
-    # Undo is about the conversation's last change: an earlier change's offer never outlives a newer one.
-    s.undo, s.no_undo = None, None
+    # A typed "undo" is about the conversation's last change; an earlier change's Undo button still acts on
+    # its own change within its minutes (its guard refuses it if a later change touched the same record).
+    live = [o for o in [*s.earlier_undos, *([s.undo] if s.undo else [])] if o.until >= now]
+    s.earlier_undos, s.undo, s.no_undo = live[-EARLIER_UNDOS:], None, None
     after = WRITES[intent].undo_after if intent in WRITES else None
     if plan.undo is None and after is not None and isinstance(event.data, dict):
         plan = plan.model_copy(update={"undo": after(plan, event.data, _asker(s).tz)})
