@@ -42,7 +42,9 @@ async def test_the_notice_goes_to_the_alert_channel_and_the_technician_is_told(h
             "⏱ Mike Chen is running about 30 minutes late to job 1008 (appointment 5009, due Wed Nov 25 9:00 AM).",
         )
     ]
-    assert reply.text.startswith("Sent to the dispatch channel: “⏱ Mike Chen is running about 30 minutes late")
+    assert reply.text.startswith(
+        "Sent to the dispatch channel: “⏱ Mike Chen is running about 30 minutes late"
+    )
     assert harness.sim.write_count == 0
 
 
