@@ -17,7 +17,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.dialog import didyoumean, phases, replies
+from bot.dialog import didyoumean, phases, refer, replies
 from bot.dialog.catalog import (
     DOING,
     INTENT_SLOTS,
@@ -541,6 +541,10 @@ def _on_result(s: Conversation, event: Called | ClaimLost, now: datetime) -> lis
     s.last_done_token = s.token
     intent = s.pending.intent if s.pending is not None else ""
     done_slots = dict(s.pending.slots) if s.pending is not None else {}
+    # the job changed is the one in view: "give it to sarah" next
+    s.last_read = refer.remember_change(
+        s.last_read, plan.operation.records(), done_slots, s.pending.data if s.pending else {}
+    )
     s.pending, s.phase = None, "idle"
     s.unsure = False
     s.last_done = plan.done_text
@@ -666,9 +670,9 @@ def _read_reply(s: Conversation, event: Loaded, now: datetime) -> Reply:
                 "token": reply.token,
             },
         }
-    shown = data.get("job_id")
-    if isinstance(shown, int):
-        s.last_read = {**(s.last_read or {}), "job_id": shown}
+    s.last_read = refer.remember_read(
+        s.last_read, data
+    )  # its items and the job shown, for "it", "the first one"
     return reply
 
 

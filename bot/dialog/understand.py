@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.dialog import compound, didyoumean
+from bot.dialog import compound, didyoumean, refer
 from bot.dialog.catalog import (
     ANSWER_CONTEXT,
     CORRECTABLE,
@@ -286,7 +286,7 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         return Unclear(
             "Nothing has been changed yet, so there is nothing to undo. Press Never mind to drop it."
         )
-    if said in ABANDON_WORDS:
+    if said in ABANDON_WORDS and (active or not refer.cancels_in_view(said, s.last_read)):
         return Abandon()
     phase = s.phase
     if phase == "switching" and s.switch_to is not None:
@@ -310,7 +310,7 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         lead_free = _CORRECTION_LEAD.sub("", text).strip()
         hour_alone = at_a_when and lead_free != text.strip()
         slots.update({"when": at} if (at := bare_time(lead_free, now, tz, hour_alone=hour_alone)) else {})
-    if intent == "cancel_dialog":
+    if intent == "cancel_dialog" and (active or not refer.cancels_in_view(said, s.last_read)):
         return Abandon()
     asked = s.pending.asked if s.pending is not None and phase in ACTIVE_PHASES else None
     impossible = impossible_date(text) if intent in DAY_INTENTS and asked not in FREE_TEXT_SLOTS else ""
@@ -333,6 +333,8 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     pressed = _typed_pick(s, text, intent)
     if pressed is not None:
         return pressed
+    if (referred := refer.referred(s.last_read, text, intent, slots, now, tz)) is not None:
+        return NewRequest(*referred)  # "put derek on the first one", "give it to sarah", "how do i get there"
     parsed_reading = (intent, dict(slots))
     intent, slots = look_up(text, intent, slots, (s.last_read or {}).get("job_id"), now, tz)
     lone = _BARE_NUMBER.fullmatch(said)
