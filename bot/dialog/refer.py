@@ -179,13 +179,30 @@ def referred(
         words, target = _PRONOUN.search(text), _in_view(last)
     if words is None or target is None:
         return None
-    said = f"{text[: words.start()]}{_record_words(target)}{text[words.end() :]}"
-    if said.strip().casefold() == _record_words(target):
-        said = f"show {said}"  # "#2", "the first one" alone: show it
-    reading = _reading(said, target, now, tz)
-    if reading is None or (_QUESTION.match(text) and reading[0] not in READ_INTENTS):
-        return None  # "who put it on hold" asks; it is no request to put it on hold
-    return _about(last, said, reading[0], reading[1], now, tz) or reading
+    return _read_with(last, text, words, target, now, tz)
+
+
+def _read_with(
+    last: dict[str, Any], text: str, words: re.Match[str], target: dict[str, Any], now: datetime, tz: str
+) -> tuple[str, dict[str, Any]] | None:
+    """The message read with the record in place of the words naming it: a visit as "appointment N" first,
+    then as its job ("notes on the third one" of a list of visits is about that visit's job)."""
+    for record in _records(target):
+        named = _record_words(record)
+        said = f"{text[: words.start()]}{named}{text[words.end() :]}"
+        if said.strip(" ?.!").casefold() == named:
+            said = f"show {said}"  # "#2", "the first one" alone: show it
+        reading = _reading(said, record, now, tz)
+        if reading is None or (_QUESTION.match(text) and reading[0] not in READ_INTENTS):
+            continue  # "who put it on hold" asks; it is no request to put it on hold
+        return _about(last, said, reading[0], reading[1], now, tz) or reading
+    return None
+
+
+def _records(target: dict[str, Any]) -> list[dict[str, Any]]:
+    if target.get("appointment_id") is None:
+        return [target]
+    return [target, {"job_id": target["job_id"]}]
 
 
 def _reading(said: str, target: dict[str, Any], now: datetime, tz: str) -> tuple[str, dict[str, Any]] | None:
@@ -250,6 +267,51 @@ def _of_the_job_in_view(focus: str, text: str) -> bool:
     if focus == "crew":
         return bool(_PRONOUN.search(text) or re.search(r"with me", text, re.I))
     return True
+
+
+_LEAD = re.compile(
+    r"^\W*(?:(?:no|nope|nah|actually|sorry|oops|wait|i meant|i mean|make it|make that|rather|instead|how about"
+    r"|what about|use|take|do|pick|go with|it's|its|it is|that's|thats|that is|the one)\b\W*)*$",
+    re.IGNORECASE,
+)
+
+
+def in_request(
+    last: dict[str, Any] | None,
+    pending: str,
+    phase: str,
+    text: str,
+    slots: dict[str, Any],
+    now: datetime,
+    tz: str,
+) -> tuple[str, dict[str, Any]] | None:
+    """A place in the last list said in the middle of a request (`pending`, its intent). Alone or as a
+    correction ("the first one" for "Which job?", "no, the second one") it is the request's record: ("fill",
+    its ids); a look-up of one ("whats the address of the first one") or another request with one is that
+    request, answered or offered as any other. "it" is left alone here: it is the request's own job; and
+    while a choice is shown (`phase` "choosing"), a place is one of its options."""
+    last = last or {}
+    items = [i for i in last.get("items") or [] if isinstance(i, dict) and i.get("job_id") is not None]
+    said_id = slots.get("job_id") is not None or slots.get("appointment_id") is not None
+    if not items or last.get("choice") or (said_id and not re.fullmatch(r"\s*#\s?\d{1,2}\s*", text)):
+        return None  # an id said is that id; "#2" alone, a place in the list
+    if phase == "choosing":
+        return None  # "the first one" picks from the choice shown
+    place = _place(text, len(items), lone_hash=True)
+    if place is None:
+        return None
+    index, words = place
+    target = items[index]
+    if _LEAD.fullmatch(text[: words.start()]) and not text[words.end() :].strip(" ?.!"):
+        accepted = INTENT_SLOTS.get(pending, frozenset())
+        ids = {k: v for k, v in _ids(target).items() if k in accepted or k == "job_id"}
+        return "fill", ids
+    reading = _read_with(last, text, words, target, now, tz)
+    if reading is None:
+        return None
+    if reading[0] == pending:  # "no, the second one at 3pm": a correction of the request
+        return "fill", {k: v for k, v in reading[1].items() if k in INTENT_SLOTS.get(pending, frozenset())}
+    return reading
 
 
 def remember_read(last: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:

@@ -317,6 +317,9 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     if impossible:
         return Unclear(impossible)  # "move 1010 to feb 30": a bad date, not a technician called "feb"
     if s.pending is not None and phase in ACTIVE_PHASES:
+        ref = refer.in_request(s.last_read, s.pending.intent, phase, text, slots, now, tz)
+        if ref is not None:
+            return Fill(ref[1]) if ref[0] == "fill" else NewRequest(*ref)  # "the first one": the list's
         shown = (s.last_read or {}).get("job_id")
         aside = aside_question(text, intent, slots, shown, now, tz) if asked not in FREE_TEXT_SLOTS else None
         if aside is not None:  # "wait, what's Derek doing saturday?": answered, then the question again
