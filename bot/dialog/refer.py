@@ -73,6 +73,7 @@ _AFTER = re.compile(
     r"|\bthen what\b|\band after that\b|\bafter that\b",
     re.IGNORECASE,
 )
+_LOOSE = frozenset({"it", "that", "this"})  # words that refer to the job only where nothing else is asked
 _ABOUT_A_JOB = frozenset({"unknown", "help", "show_job"})  # readings a question about the job may get
 _QUESTION = re.compile(
     r"^\s*(?:who|whos|who's|what|whats|what's|why|when|where|how|which|is|are|does|did|do)\b", re.I
@@ -170,6 +171,8 @@ def referred(
         return _about(last, text, intent, slots, now, tz)
     if not (intent in {"unknown", "cancel_dialog"} or takes_record(intent) or small_hash):
         return None
+    if intent in READ_INTENTS and not small_hash and set(slots) - {"focus"}:
+        return None  # a look-up with filters of its own ("today's schedule, is it busy"): not about the job
     place = _place(text, len(items), lone_hash=lone_hash) if items and not last.get("choice") else None
     words: re.Match[str] | None = None
     target: dict[str, Any] | None = None
@@ -195,6 +198,12 @@ def _read_with(
         reading = _reading(said, record, now, tz)
         if reading is None or (_QUESTION.match(text) and reading[0] not in READ_INTENTS):
             continue  # "who put it on hold" asks; it is no request to put it on hold
+        if (
+            words[0].casefold() in _LOOSE
+            and reading[0] in READ_INTENTS
+            and set(reading[1]) - {*record, "focus"}
+        ):
+            continue  # "whats on today, is it busy": a look-up of its own, with a stray "it"
         return _about(last, said, reading[0], reading[1], now, tz) or reading
     return None
 
