@@ -646,8 +646,8 @@ def _read(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) ->
     lookup = read_lookup(_asker(s), intent, slots, now)
     job_id = slots.get("job_id")
     if intent == "list_appointments" or "range" in slots or intent == "find_jobs":
-        shown = (s.last_read or {}).get("job_id")  # "it" stays the job shown last
-        s.last_read = {"intent": intent, "slots": slots} | ({"job_id": shown} if shown else {})
+        shown = {k: v for k, v in (s.last_read or {}).items() if k in ("job_id", "appointment_id") and v}
+        s.last_read = {"intent": intent, "slots": slots} | shown  # "it" stays the job shown last
     if intent == "show_job" and job_id is not None:
         s.last_read = {**(s.last_read or {}), "job_id": job_id}  # "it", "that job" from now on
     return [Say(lookup)] if isinstance(lookup, Reply) else [lookup]

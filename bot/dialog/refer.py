@@ -55,8 +55,8 @@ _PRONOUN = re.compile(
 )
 # Questions about the job in view (or a job named) that the parser covers with no request of its own.
 _CREW = re.compile(
-    r"\bwho(?:'?s| is| are)?\s+(?:else\s+)?(?:on|with|working|assigned to|coming|going|helping)\b|\bwho else\b"
-    r"|\b(?:crew|partner|helper)\b",
+    r"\bwho(?:'?s| is| are| am i| else)?\s+(?:else\s+)?(?:(?:am|is|are)\s+)?(?:i\s+)?(?:on|with|working|assigned to|"
+    r"coming|going|helping|paired|teamed)\b|\bwho else\b|\b(?:crew|partner|helper)\b",
     re.IGNORECASE,
 )
 _DIRECTIONS = re.compile(
@@ -64,10 +64,15 @@ _DIRECTIONS = re.compile(
     r"|\bwhere (?:is|am|do) (?:it|that|i (?:go|going|headed))\b|\bwhere(?:'s| is) (?:the|this|that) (?:job|visit|house)\b",
     re.IGNORECASE,
 )
+_INSTRUCTIONS = re.compile(r"\b(?:special\s+)?instructions?\b", re.I)
 _THEIR = re.compile(
     r"\b(?:the\s+)?(?:customer|client|homeowner|owner)(?:'?s|s'?)?\b|\b(?:their|his|her)\b", re.I
 )
-_PHONE = re.compile(r"\b(?:phone|number to call|cell|contact|call the customer|reach the customer)\b", re.I)
+_PHONE = re.compile(
+    r"\bphone\b|\bcell\b|\b(?:customer|client|homeowner|their)(?:'?s|s'?)?\s+(?:number|#|contact)\b"
+    r"|\bnumber to call\b|\b(?:call|reach|text) the (?:customer|client|homeowner)\b",
+    re.IGNORECASE,
+)
 _AFTER = re.compile(
     r"\b(?:after|following)\s+(?:this|that|it|the one|this one|that one|this job|that job|this visit|that visit)\b"
     r"|\bthen what\b|\band after that\b|\bafter that\b",
@@ -245,13 +250,14 @@ def _about(
         before = dict(last.get("slots") or {}) if last.get("intent") == "list_appointments" else {}
         who = kept.get("technician") or before.get("technician") or "me"
         return "list_appointments", {"technician": who, "next": True, "after": int(shown)}
-    if intent not in _ABOUT_A_JOB:
+    if intent not in _ABOUT_A_JOB and not (intent == "list_appointments" and _PRONOUN.search(text)):
         return None
     job = slots.get("job_id")
     target = {"job_id": job} if job is not None else _in_view(last)
     if target is None or (job is None and slots.get("appointment_id") is not None):
         return None
-    for focus, pattern in (("phone", _PHONE), ("directions", _DIRECTIONS), ("crew", _CREW)):
+    found = (("phone", _PHONE), ("directions", _DIRECTIONS), ("crew", _CREW), ("instructions", _INSTRUCTIONS))
+    for focus, pattern in found:
         if pattern.search(text) and (job is not None or _of_the_job_in_view(focus, text)):
             if focus == "crew":  # its visits with who is on each
                 return "list_appointments", {"job_id": int(target["job_id"])}
@@ -260,10 +266,8 @@ def _about(
 
 
 def _after_next(last: dict[str, Any], text: str) -> bool:
-    """ "my next job after this one", or "and after that" right after a next-visit answer."""
-    if re.search(r"next", text, re.I):
-        return True
-    return last.get("intent") == "list_appointments" and bool((last.get("slots") or {}).get("next"))
+    """ "my next job after this one", or "and after that" while a visit is in view (a next-visit answer)."""
+    return bool(re.search(r"\bnext\b", text, re.I)) or last.get("appointment_id") is not None
 
 
 def _of_the_job_in_view(focus: str, text: str) -> bool:
@@ -274,7 +278,7 @@ def _of_the_job_in_view(focus: str, text: str) -> bool:
     if focus == "phone":
         return bool(_PRONOUN.search(text) or _THEIR.search(text))
     if focus == "crew":
-        return bool(_PRONOUN.search(text) or re.search(r"with me", text, re.I))
+        return bool(_PRONOUN.search(text) or re.search(r"\bwith me\b", text, re.I))
     return True
 
 
