@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.dialog.catalog import INTENT_SLOTS, READ_INTENTS, WRITE_INTENTS
 from bot.dialog.reads.asking import look_up, parse_text
+from bot.dialog.state import Pending
 
 _WORD_ORDINALS = {
     "first": 1,
@@ -291,40 +292,51 @@ _LEAD = re.compile(
 
 def in_request(
     last: dict[str, Any] | None,
-    pending: str,
+    pending: Pending,
     phase: str,
     text: str,
     slots: dict[str, Any],
     now: datetime,
     tz: str,
 ) -> tuple[str, dict[str, Any]] | None:
-    """A place in the last list said in the middle of a request (`pending`, its intent). Alone or as a
-    correction ("the first one" for "Which job?", "no, the second one") it is the request's record: ("fill",
-    its ids); a look-up of one ("whats the address of the first one") or another request with one is that
-    request, answered or offered as any other. "it" is left alone here: it is the request's own job; and
-    while a choice is shown (`phase` "choosing"), a place is one of its options."""
+    """A place in the last list said in the middle of a request (`pending`). Alone or as a correction ("the
+    first one" for "Which job?", "no, the second one") it is the request's record: ("fill", its ids); a
+    look-up of one ("whats the address of the first one") or another request with one is that request,
+    answered or offered as any other. "it" is the request's own job, except as the answer to "Which job?"
+    ("that one", "the same job": the job in view). While a choice is shown (`phase` "choosing"), a place is
+    one of its options."""
     last = last or {}
     items = [i for i in last.get("items") or [] if isinstance(i, dict) and i.get("job_id") is not None]
     said_id = slots.get("job_id") is not None or slots.get("appointment_id") is not None
-    if not items or last.get("choice") or (said_id and not re.fullmatch(r"\s*#\s?\d{1,2}\s*", text)):
-        return None  # an id said is that id; "#2" alone, a place in the list
-    if phase == "choosing":
-        return None  # "the first one" picks from the choice shown
-    place = _place(text, len(items), lone_hash=True)
+    if (
+        last.get("choice")
+        or phase == "choosing"
+        or (said_id and not re.fullmatch(r"\s*#\s?\d{1,2}\s*", text))
+    ):
+        return None  # an id said is that id ("#2" alone is a place); a choice shown takes "the first one"
+    accepted = INTENT_SLOTS.get(pending.intent, frozenset())
+    place = _place(text, len(items), lone_hash=True) if items else None
     if place is None:
+        it = _PRONOUN.search(text) if phase == "collecting" and pending.asked == "job_id" else None
+        in_view = _in_view(last)
+        if it is not None and in_view is not None and _alone(text, it):
+            return "fill", in_view  # "that one" for "Which job?": the job just shown or changed
         return None
     index, words = place
     target = items[index]
-    if _LEAD.fullmatch(text[: words.start()]) and not text[words.end() :].strip(" ?.!"):
-        accepted = INTENT_SLOTS.get(pending, frozenset())
-        ids = {k: v for k, v in _ids(target).items() if k in accepted or k == "job_id"}
-        return "fill", ids
+    if _alone(text, words):
+        return "fill", {k: v for k, v in _ids(target).items() if k in accepted or k == "job_id"}
     reading = _read_with(last, text, words, target, now, tz)
     if reading is None:
         return None
-    if reading[0] == pending:  # "no, the second one at 3pm": a correction of the request
-        return "fill", {k: v for k, v in reading[1].items() if k in INTENT_SLOTS.get(pending, frozenset())}
+    if reading[0] == pending.intent:  # "no, the second one at 3pm": a correction of the request
+        return "fill", {k: v for k, v in reading[1].items() if k in accepted}
     return reading
+
+
+def _alone(text: str, words: re.Match[str]) -> bool:
+    """Whether the words naming a record are all the message says (after "no", "i meant", "use")."""
+    return bool(_LEAD.fullmatch(text[: words.start()])) and not text[words.end() :].strip(" ?.!")
 
 
 def remember_read(last: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:

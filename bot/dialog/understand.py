@@ -317,7 +317,7 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     if impossible:
         return Unclear(impossible)  # "move 1010 to feb 30": a bad date, not a technician called "feb"
     if s.pending is not None and phase in ACTIVE_PHASES:
-        ref = refer.in_request(s.last_read, s.pending.intent, phase, text, slots, now, tz)
+        ref = refer.in_request(s.last_read, s.pending, phase, text, slots, now, tz)
         if ref is not None:
             return Fill(ref[1]) if ref[0] == "fill" else NewRequest(*ref)  # "the first one": the list's
         shown = (s.last_read or {}).get("job_id")
