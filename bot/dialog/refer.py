@@ -61,7 +61,7 @@ _CREW = re.compile(
     re.IGNORECASE,
 )
 _DIRECTIONS = re.compile(
-    r"\bhow (?:do|can|should) (?:i|we) get (?:there|to it)\b|\bdirections?\b|\bnavigate\b|\bmaps?\b"
+    r"\bhow (?:do|can|should|would|will) (?:i|we) (?:get|go|drive) (?:there|to)\b|\bdirections?\b|\bnavigate\b|\bmaps?\b"
     r"|\bwhere (?:is|am|do) (?:it|that|i (?:go|going|headed))\b|\bwhere(?:'s| is) (?:the|this|that) (?:job|visit|house)\b",
     re.IGNORECASE,
 )
