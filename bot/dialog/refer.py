@@ -79,6 +79,7 @@ _AFTER = re.compile(
     r"|\bthen what\b|\band after that\b|\bafter that\b",
     re.IGNORECASE,
 )
+_SMALL_HASH = re.compile(r"(?<![\w#])#\s?\d{1,2}\b")  # "#2": a place in a list (no real job has such an id)
 _LOOSE = frozenset({"it", "that", "this"})  # words that refer to the job only where nothing else is asked
 _ABOUT_A_JOB = frozenset({"unknown", "help", "show_job"})  # readings a question about the job may get
 _QUESTION = re.compile(
@@ -172,7 +173,7 @@ def referred(
         bool(re.fullmatch(r"\s*#\s?\d{1,2}\s*[?.!]*\s*", text)) or intent in READ_INTENTS | WRITE_INTENTS
     )
     # "#2" after a list is its second item: a one- or two-digit job id is no real job's
-    small_hash = has_id and re.search(r"(?<![\w#])#\s?\d{1,2}\b", text) is not None
+    small_hash = has_id and _SMALL_HASH.search(text) is not None
     if has_id and not small_hash and _said_with_noun(text, slots):
         return _about(last, text, intent, slots, now, tz)
     if not (intent in {"unknown", "cancel_dialog"} or takes_record(intent) or small_hash):
@@ -308,12 +309,8 @@ def in_request(
     last = last or {}
     items = [i for i in last.get("items") or [] if isinstance(i, dict) and i.get("job_id") is not None]
     said_id = slots.get("job_id") is not None or slots.get("appointment_id") is not None
-    if (
-        last.get("choice")
-        or phase == "choosing"
-        or (said_id and not re.fullmatch(r"\s*#\s?\d{1,2}\s*", text))
-    ):
-        return None  # an id said is that id ("#2" alone is a place); a choice shown takes "the first one"
+    if last.get("choice") or (said_id and not _SMALL_HASH.search(text)):
+        return None  # an id said is that id ("#2" is a place)
     accepted = INTENT_SLOTS.get(pending.intent, frozenset())
     place = _place(text, len(items), lone_hash=True) if items else None
     if place is None:
@@ -324,6 +321,8 @@ def in_request(
         return None
     index, words = place
     target = items[index]
+    if _alone(text, words) and phase == "choosing":
+        return None  # "the first one" while a choice is shown: its first option
     if _alone(text, words):
         return "fill", {k: v for k, v in _ids(target).items() if k in accepted or k == "job_id"}
     reading = _read_with(last, text, words, target, now, tz)
