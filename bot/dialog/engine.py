@@ -542,17 +542,16 @@ def _on_result(s: Conversation, event: Called | ClaimLost, now: datetime) -> lis
     intent = s.pending.intent if s.pending is not None else ""
     done_slots = dict(s.pending.slots) if s.pending is not None else {}
     # the job changed is the one in view: "give it to sarah" next
-    s.last_read = refer.remember_change(
-        s.last_read, plan.operation.records(), done_slots, s.pending.data if s.pending else {}
+    booked = (
+        event.data.get("id") if plan.operation.kind == "book_job" and isinstance(event.data, dict) else None
     )
+    records = plan.operation.records() | ({"job_id": int(booked)} if booked else {})
+    s.last_read = refer.remember_change(s.last_read, records, done_slots, s.pending.data if s.pending else {})
     s.pending, s.phase = None, "idle"
     s.unsure = False
     s.last_done = plan.done_text
     done = "Done (it had already gone through, so I didn't send it again)." if event.already else "Done."
     facts = replies.result_facts(plan)
-    booked = (
-        event.data.get("id") if plan.operation.kind == "book_job" and isinstance(event.data, dict) else None
-    )
     if booked:
         facts.insert(0, ("Job", f"#{booked}"))
     reply = Reply(
