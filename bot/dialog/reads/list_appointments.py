@@ -65,13 +65,15 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
             ctx.refdata.many_job_facts([int(a["job_id"]) for a in appointments]),
             technician_name(ctx, tech_id),
         )
-        who = f" for {name}"
+        who = f"{who} for {name}"
         rows = [
             visit_row(
                 a, tz=ctx.tz, facts=facts.get(int(a["job_id"])), others=_others(a, assignments, tech_id)
             )
             for a in appointments
         ]
+        if "job_id" in filters:  # "who else is on it": say so when nobody is
+            rows = [r if " · with " in r else f"{r} · nobody else on it" for r in rows]
     else:
         assignments = (
             await collect(ctx.client.iter_appointment_assignments(appointment_ids=ids)) if ids else []
