@@ -47,10 +47,12 @@ _ORDINAL = re.compile(
 )
 # A day of the month, not a place in a list: "on the 3rd", "by the 12th"
 _DAY_BEFORE = re.compile(r"\b(?:on|by|until|till|from|before|after|for|of|since|through|thru)\s+$", re.I)
-# "it", "that job", "this one", "the same job"; "that" or "this" alone only where it ends the message or
+# What "its" leads into: "delete its appointment", "whats its address"
+_PART = r"(?:appointment|appt|visit|address|notes|customer|status|special instructions|instructions|technician|tech)"
+# "it", "its visit", "that job", "this one", "the same job"; "that" or "this" alone only where it ends the message or
 # leads into where the job goes ("cancel that", "move that to friday"), never "a note that ..."
 _PRONOUN = re.compile(
-    rf"\b(?:(?:that|this|the same|same)\s+{_NOUN}|it(?!['’]s?\b)|(?:that|this)(?=\s*[?.!]*\s*$|\s+(?:to|on|for|"
+    rf"\b(?:its\s+(?P<part>{_PART})|(?:that|this|the same|same)\s+{_NOUN}|it(?!['’]s?\b)|(?:that|this)(?=\s*[?.!]*\s*$|\s+(?:to|on|for|"
     r"back|off|until|till|from|over)\b))\b",
     re.IGNORECASE,
 )
@@ -199,7 +201,8 @@ def _read_with(
     then as its job ("notes on the third one" of a list of visits is about that visit's job)."""
     for record in _records(target):
         named = _record_words(record)
-        said = f"{text[: words.start()]}{named}{text[words.end() :]}"
+        part = words.groupdict().get("part")
+        said = f"{text[: words.start()]}{f'the {part} of {named}' if part else named}{text[words.end() :]}"
         if said.strip(" ?.!").casefold() == named:
             said = f"show {said}"  # "#2", "the first one" alone: show it
         reading = _reading(said, record, now, tz)
