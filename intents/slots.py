@@ -609,16 +609,29 @@ def _read_bare_minutes(capture: Capture, _ctx: Context) -> object | None:
     return minutes if 1 <= minutes <= 180 else None
 
 
-# what a variant matches when it is not the slot's own pattern: a bare number
+_BY_MINUTES = re.compile(r"(?:by|about|around|roughly|like|maybe)\s+(\d{1,3})", re.IGNORECASE)
+
+
+def _read_by_minutes(capture: Capture, _ctx: Context) -> object | None:
+    """ "late by 10", "about 20 behind": a number after "by" or "about" (read as a time phrase, "by 10
+    o'clock") is minutes late."""
+    found = _BY_MINUTES.fullmatch(capture.text.strip()) if capture.keys == ("TIME",) else None
+    minutes = int(found[1]) if found else 0
+    return minutes if 1 <= minutes <= 180 else None
+
+
+# what a variant matches when it is not the slot's own pattern: a bare number, a time phrase
 VARIANT_PATTERNS: dict[tuple[str, str], str] = {
     ("when", "hour"): "NUM ",
     ("minutes", "bare"): "NUM ",
+    ("minutes", "by"): "TIME ",
 }
 
 VARIANT_READERS: dict[tuple[str, str], Callable[[Capture, Context], object | None]] = {
     ("technician", "possessive"): _read_possessive,
     ("when", "hour"): _read_bare_hour,
     ("minutes", "bare"): _read_bare_minutes,
+    ("minutes", "by"): _read_by_minutes,
     ("technician", "proper"): _read_proper_name,
     ("summary", "aside"): _read_aside,
     ("customer", "proper"): _read_proper_words,

@@ -17,7 +17,7 @@ import re
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
@@ -27,7 +27,7 @@ from bot.demo.drawing import Control, draw_message
 from bot.dialog.examples import example_sentences, technician_examples
 from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply, Said
 from bot.roles import MANAGER_EMPLOYEE_ROLES, TECHNICIAN_EMPLOYEE_ROLE_PREFIXES, StaffMember, resolve_asker
-from bot.slack.blocks import render, render_home
+from bot.slack.blocks import ACTION_UNDO, render, render_home
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -157,7 +157,8 @@ def pick_user(users: list[DemoUser], wanted: str | None) -> DemoUser:
 
 
 ALERTS_KEPT = 3
-"""How many recent alert messages keep their buttons pressable in later turns."""
+"""How many recent messages that stay in the channel (alerts, a change's result with its Undo button) keep
+their buttons pressable in later turns."""
 
 
 @dataclass
@@ -175,9 +176,11 @@ class Console:
     state_values: dict[str, Any] = field(default_factory=dict)  # pickers' values shown, as Slack sends them
     waiting_picker: Control | None = None  # a date/time picker pressed without a value: next line is it
     alerts: DemoAlerts | None = None  # managers' alerts of the changes a turn made, drawn after its replies
-    # The buttons of the last few alert messages, pressable in later turns as in Slack (an alert stays in the
-    # channel; the dialog's own cards are replaced turn by turn), under their numbers until drawn again.
-    alert_controls: list[dict[int, Control]] = field(default_factory=list)
+    # The buttons of the last few messages that stay in the channel (alerts; a change's result with its Undo
+    # button), pressable in later turns as in Slack, while the dialog's own cards are replaced turn by turn.
+    # Each is (the message's first line, its controls by number); a number a newer message draws moves the
+    # kept button to a free number, said under the turn ("still pressable: [4] Undo · Reschedule job 1009").
+    alert_controls: list[tuple[str, dict[int, Control]]] = field(default_factory=list)
 
     def write(self, *lines: str) -> None:
         for line in lines:
@@ -194,7 +197,7 @@ class Console:
         messages: list[tuple[str | None, dict[str, Any]]] = [(None, self.render(r)) for r in replies]
         messages += notices
         name = self.alerts.name_mentions if self.alerts else str  # Slack shows a mention as the name
-        fresh: list[dict[int, Control]] = []
+        fresh: list[tuple[str, dict[int, Control]]] = []
         for caption, message in messages:
             drawing = draw_message(message, first_number=len(controls) + 1)
             for control in drawing.controls:
@@ -203,14 +206,30 @@ class Console:
             lines = [name(line) for line in drawing.lines]
             if caption is not None:
                 lines = ["", caption, *lines]
-                if drawing.controls:
-                    fresh.append({c.number: c for c in drawing.controls})
+            if drawing.controls and (caption is not None or _stays(drawing.controls)):
+                first = next((line for line in drawing.lines if line.strip()), "")
+                fresh.append((first.strip(), {c.number: c for c in drawing.controls}))
             self.write(*(INDENT + line if line else "" for line in lines))
-        older = [{n: c for n, c in each.items() if n not in controls} for each in self.alert_controls]
-        self.alert_controls = [each for each in older + fresh if each][-ALERTS_KEPT:]
-        kept = {n: c for each in self.alert_controls for n, c in each.items()}
-        self.controls = {**kept, **controls}
+        kept = self.alert_controls[-(ALERTS_KEPT - len(fresh)) :] if len(fresh) < ALERTS_KEPT else []
+        drawn = set(controls)
+        moved: list[str] = []
+        taken = drawn | {n for _, each in kept for n in each}
+        renumbered: list[tuple[str, dict[int, Control]]] = []
+        for title, each in kept:
+            again: dict[int, Control] = {}
+            for number, control in each.items():
+                if number in drawn:  # a newer message drew this number: the kept button gets a free one
+                    number = max(taken) + 1
+                    taken.add(number)
+                    moved.append(f"[{number}] {control.label} · {title}")
+                again[number] = replace(control, number=number)
+            renumbered.append((title, again))
+        self.alert_controls = (renumbered + fresh)[-ALERTS_KEPT:]
+        held = {n: c for _, each in self.alert_controls for n, c in each.items()}
+        self.controls = {**held, **controls}
         self.state_values = state_values
+        if moved:
+            self.write(f"{INDENT}(still pressable: {'; '.join(moved)})")
         self.write("")
 
     async def send(self, event: Event) -> None:
@@ -280,6 +299,12 @@ class Console:
             return
         key = "selected_date" if control.kind == "date" else "selected_time"
         await self.press(dict(control.action, **{key: parsed}))
+
+
+def _stays(controls: list[Control]) -> bool:
+    """Whether a message stays pressable after the turn: a change's result with its Undo button (Slack keeps
+    the message; the dialog's cards and questions are replaced by the next turn)."""
+    return any(str(c.action.get("action_id", "")).partition(":")[0] == ACTION_UNDO for c in controls)
 
 
 def parse_picked(kind: str, text: str, *, now: datetime, tz: str) -> str | None:

@@ -17,7 +17,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.dialog import didyoumean, phases, replies
+from bot.dialog import didyoumean, phases, refer, replies
 from bot.dialog.catalog import (
     DOING,
     INTENT_SLOTS,
@@ -157,6 +157,10 @@ def _timeouts(s: Conversation, now: datetime) -> tuple[list[Effect], bool]:
 # ---- helpers ----------------------------------------------------------------------------------------------
 
 
+# How many earlier changes keep a pressable Undo (each within its UNDO_MINUTES)
+EARLIER_UNDOS = 5
+
+
 def _asker(s: Conversation) -> Asker:
     return s.asker or Asker(user_id="?", tz="UTC", role="guest")
 
@@ -264,8 +268,13 @@ def _undo(s: Conversation, token: str | None, now: datetime) -> list[Effect]:
             ]
         token = offer.token
     if offer is None or token != offer.token:
-        return [Say(replies.text("There's nothing to undo from that message."))]
-    s.undo = None
+        # the Undo button of an earlier change's message acts on that change, whatever came since
+        offer = next((o for o in s.earlier_undos if o.token == token), None)
+        if offer is None:
+            return [Say(replies.text("There's nothing to undo from that message."))]
+        s.earlier_undos = [o for o in s.earlier_undos if o.token != token]
+    else:
+        s.undo = None
     if now > offer.until:
         return [Say(replies.text(f"Undo was only available for {UNDO_MINUTES} minutes; it has expired."))]
     dropped = s.pending if s.pending is not None and s.phase in ACTIVE_PHASES else None
@@ -544,14 +553,17 @@ def _on_result(s: Conversation, event: Called | ClaimLost, now: datetime) -> lis
     s.last_done_token = s.token
     intent = s.pending.intent if s.pending is not None else ""
     done_slots = dict(s.pending.slots) if s.pending is not None else {}
+    # the job changed is the one in view: "give it to sarah" next
+    booked = (
+        event.data.get("id") if plan.operation.kind == "book_job" and isinstance(event.data, dict) else None
+    )
+    records = plan.operation.records() | ({"job_id": int(booked)} if booked else {})
+    s.last_read = refer.remember_change(s.last_read, records, done_slots, s.pending.data if s.pending else {})
     s.pending, s.phase = None, "idle"
     s.unsure = False
     s.last_done = plan.done_text
     done = "Done (it had already gone through, so I didn't send it again)." if event.already else "Done."
     facts = replies.result_facts(plan)
-    booked = (
-        event.data.get("id") if plan.operation.kind == "book_job" and isinstance(event.data, dict) else None
-    )
     if booked:
         facts.insert(0, ("Job", f"#{booked}"))
     reply = Reply(
@@ -562,8 +574,10 @@ def _on_result(s: Conversation, event: Called | ClaimLost, now: datetime) -> lis
         changes=replies.changes(plan),
         replaces_card=True,
     )
-    # Undo is about the conversation's last change: an earlier change's offer never outlives a newer one.
-    s.undo, s.no_undo = None, None
+    # A typed "undo" is about the conversation's last change; an earlier change's Undo button still acts on
+    # its own change within its minutes (its guard refuses it if a later change touched the same record).
+    live = [o for o in [*s.earlier_undos, *([s.undo] if s.undo else [])] if o.until >= now]
+    s.earlier_undos, s.undo, s.no_undo = live[-EARLIER_UNDOS:], None, None
     after = WRITES[intent].undo_after if intent in WRITES else None
     if plan.undo is None and after is not None and isinstance(event.data, dict):
         plan = plan.model_copy(update={"undo": after(plan, event.data, _asker(s).tz)})
@@ -643,8 +657,8 @@ def _read(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) ->
     lookup = read_lookup(_asker(s), intent, slots, now)
     job_id = slots.get("job_id")
     if intent == "list_appointments" or "range" in slots or intent == "find_jobs":
-        shown = (s.last_read or {}).get("job_id")  # "it" stays the job shown last
-        s.last_read = {"intent": intent, "slots": slots} | ({"job_id": shown} if shown else {})
+        shown = {k: v for k, v in (s.last_read or {}).items() if k in ("job_id", "appointment_id") and v}
+        s.last_read = {"intent": intent, "slots": slots} | shown  # "it" stays the job shown last
     if intent == "show_job" and job_id is not None:
         s.last_read = {**(s.last_read or {}), "job_id": job_id}  # "it", "that job" from now on
     return [Say(lookup)] if isinstance(lookup, Reply) else [lookup]
@@ -667,9 +681,9 @@ def _read_reply(s: Conversation, event: Loaded, now: datetime) -> Reply:
                 "token": reply.token,
             },
         }
-    shown = data.get("job_id")
-    if isinstance(shown, int):
-        s.last_read = {**(s.last_read or {}), "job_id": shown}
+    s.last_read = refer.remember_read(
+        s.last_read, data
+    )  # its items and the job shown, for "it", "the first one"
     return reply
 
 

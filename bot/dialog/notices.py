@@ -294,7 +294,9 @@ class LateNotices:
     async def _tell_office(
         self, asker: Asker, visit: Appointment, minutes: Any, now: datetime
     ) -> Reply | Outgoing:
-        late = f"{int(minutes)} minutes" if isinstance(minutes, int | float) and minutes > 0 else "a bit"
+        late = (
+            f"about {int(minutes)} minutes" if isinstance(minutes, int | float) and minutes > 0 else "a bit"
+        )
         due = timefmt.local(visit.start, asker.tz)
         at = timefmt.clock(due)  # with its day unless it is today's ("due Tue Dec 8 8:00 AM")
         at = at if due.date() == timefmt.local(now, asker.tz).date() else f"{timefmt.short_day(due)} {at}"

@@ -180,7 +180,9 @@ class Conversation(BaseModel):
     idle_minutes: int = 30
     campaign_id: int | None = None  # the campaign new jobs are booked under; None: the first active one
     expired: Pending | None = None  # the request that expired, offered for resume
-    undo: UndoOffer | None = None
+    undo: UndoOffer | None = None  # the last change's undo: what a typed "undo" acts on
+    # earlier changes' undos, still pressable on their own messages within their minutes (newest last)
+    earlier_undos: list[UndoOffer] = Field(default_factory=list)
     read: ReadPages | None = None
     last_read: dict[str, Any] | None = (
         None  # the last day-list look-up ({intent, slots}), for "what about friday"
@@ -216,6 +218,8 @@ class Conversation(BaseModel):
         if _holds_untyped_plan(value.get("undo")):
             value["undo"] = None
             notices.append("The undo offered for your last change is no longer available after an update.")
+        if _holds_untyped_plan(value.get("earlier_undos")):
+            value["earlier_undos"] = []
         if notices:
             value["notice"] = " ".join([*filter(None, [value.get("notice")]), *notices])
         return value

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.dialog import compound, cues, didyoumean, followup, retarget
+from bot.dialog import compound, cues, didyoumean, followup, refer, retarget
 from bot.dialog.catalog import (
     ANSWER_CONTEXT,
     CORRECTABLE,
@@ -286,7 +286,7 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         return Unclear(
             "Nothing has been changed yet, so there is nothing to undo. Press Never mind to drop it."
         )
-    if said in ABANDON_WORDS:
+    if said in ABANDON_WORDS and (active or not refer.cancels_in_view(said, s.last_read)):
         return Abandon()
     phase = s.phase
     if phase == "switching" and s.switch_to is not None:
@@ -312,7 +312,7 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         lead_free = _CORRECTION_LEAD.sub("", text).strip()
         hour_alone = at_a_when and lead_free != text.strip()
         slots.update({"when": at} if (at := bare_time(lead_free, now, tz, hour_alone=hour_alone)) else {})
-    if intent == "cancel_dialog":
+    if intent == "cancel_dialog" and (active or not refer.cancels_in_view(said, s.last_read)):
         return Abandon()
     elsewhere = retarget.unsure_reading(
         s.pending if active else None, parsed, slots, _CORRECTION_LEAD.match(text)
@@ -324,6 +324,9 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     if impossible:  # "move 1010 to feb 30": a bad date, not a technician called "feb"; "swap 1041 and 1011"
         return Unclear(impossible)
     if s.pending is not None and phase in ACTIVE_PHASES:
+        ref = refer.in_request(s.last_read, s.pending, phase, text, slots, now, tz)
+        if ref is not None:
+            return Fill(ref[1]) if ref[0] == "fill" else NewRequest(*ref)  # "the first one": the list's
         shown = (s.last_read or {}).get("job_id")
         aside = aside_question(text, intent, slots, shown, now, tz) if asked not in FREE_TEXT_SLOTS else None
         if aside is not None:  # "wait, what's Derek doing saturday?": answered, then the question again
@@ -340,6 +343,8 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     pressed = _typed_pick(s, text, intent)
     if pressed is not None:
         return pressed
+    if (referred := refer.referred(s.last_read, text, intent, slots, now, tz)) is not None:
+        return NewRequest(*referred)  # "put derek on the first one", "give it to sarah", "how do i get there"
     parsed_reading = (intent, dict(slots))
     intent, slots = look_up(text, intent, slots, (s.last_read or {}).get("job_id"), now, tz)
     lone = _BARE_NUMBER.fullmatch(said)

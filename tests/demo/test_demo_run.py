@@ -344,3 +344,22 @@ def test_a_terminal_that_cannot_show_the_marks_or_sends_bad_bytes_does_not_crash
     transcript = raw_out.getvalue().decode("ascii")
     assert "> show job 1006\n  Job 1006 ? " in transcript  # "·" drawn as "?"
     assert "> ?? what\n" in transcript
+
+
+def test_an_undo_button_stays_pressable_under_a_new_number_after_later_turns(demo: Demo) -> None:
+    """A change's result stays in the channel with its Undo button: a read in between leaves its number,
+    and a card that draws the same number moves it to a free one, said under that turn."""
+    job_id, appointment = demo.reschedulable_job()
+    other, _ = demo.reschedulable_job(skip=(job_id,))
+    old_start = appointment["start"]
+    demo.type(f"reschedule job {job_id} to {next_weekday('friday', local_day(demo.clock())):%m/%d} 7am", "1")
+    assert demo.appointments(job_id)[0]["start"] != old_start
+    demo.type(f"show job {other}")
+    assert demo.button("undo") == "1"  # no buttons drawn since: the same number
+    card = demo.type(f"add a note to {other}: gate code 4411")
+    assert demo.button("confirm") == "1"
+    undo = demo.button("undo")
+    assert undo not in {"1", "2"} and f"(still pressable: [{undo}] Undo · Reschedule job {job_id}" in card
+    demo.type(undo)  # the undo's own card replaces the note's (said so)
+    demo.type(demo.button("confirm"))
+    assert demo.appointments(job_id)[0]["start"] == old_start

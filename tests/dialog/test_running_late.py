@@ -39,10 +39,12 @@ async def test_the_notice_goes_to_the_alert_channel_and_the_technician_is_told(h
     assert outbox.sent == [
         (
             "CDISPATCH",
-            "⏱ Mike Chen is running 30 minutes late to job 1008 (appointment 5009, due Wed Nov 25 9:00 AM).",
+            "⏱ Mike Chen is running about 30 minutes late to job 1008 (appointment 5009, due Wed Nov 25 9:00 AM).",
         )
     ]
-    assert reply.text.startswith("Sent to the dispatch channel: “⏱ Mike Chen is running 30 minutes late")
+    assert reply.text.startswith(
+        "Sent to the dispatch channel: “⏱ Mike Chen is running about 30 minutes late"
+    )
     assert harness.sim.write_count == 0
 
 
@@ -55,7 +57,7 @@ async def test_the_dispatcher_who_last_changed_the_job_gets_it_by_dm(harness: Ha
     await harness.handle(Pressed(action="confirm", token=card.token), dispatcher("U1"))
     (reply,) = await harness.say("running 20 minutes late to job 1008", MIKE_CHEN, harness.key("U42"))
     assert [target for target, _ in outbox.sent] == ["U1"]
-    assert "20 minutes late to job 1008" in outbox.sent[0][1]
+    assert "about 20 minutes late to job 1008" in outbox.sent[0][1]
     assert "Sent to <@U1>, who last changed job 1008" in render(reply)["text"]  # a live mention in Slack
     assert harness.sim.write_count == 1  # the reschedule only
 

@@ -138,6 +138,14 @@ def look_up(
         "list_notes",
         "list_appointments",
     }
-    if takes_job and slots.get("job_id") is None and slots.get("appointment_id") is None and _IT.search(text):
+    it = _IT.search(text)
+    if (
+        it
+        and it[0].casefold() in {"it", "that"}
+        and intent == "list_appointments"
+        and set(slots) - {"job_id"}
+    ):
+        return intent, slots  # "whats on today, is it busy": a day's list with a stray "it", not the job's
+    if takes_job and slots.get("job_id") is None and slots.get("appointment_id") is None and it:
         slots = {**slots, "job_id": shown}
     return intent, slots

@@ -28,6 +28,8 @@ class Answer(TypedDict, total=False):
     # again (see engine._read_choice)
     choice: dict[str, Any]
     job_id: int  # the one job the answer is about: "it" and "that job" refer to it next
+    appointment_id: int  # the one visit shown of that job ("my next job after this one")
+    items: list[dict[str, int]]  # the rows' records in order ({job_id[, appointment_id]}): "the first one"
 
 
 @dataclass

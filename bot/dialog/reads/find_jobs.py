@@ -117,7 +117,8 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
             f"{row} · {_event_text(events[int(j['id'])], ctx.tz, reasons)}"
             for row, j in zip(rows, jobs, strict=True)
         ]
-    return {"title": title, "rows": rows, "text": " ".join(notes)}
+    items = [{"job_id": int(j["id"])} for j in jobs]
+    return {"title": title, "rows": rows, "text": " ".join(notes), "items": items}
 
 
 async def _named(ctx: ReadContext, slots: dict[str, Any], title: str) -> list[named.Named]:

@@ -37,7 +37,7 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
         return asked.ask
     tech_id = asked.filters.get("technician_id")
     if slots.get("next"):
-        return await _next(ctx, tech_id)
+        return await _next(ctx, tech_id, after=slots.get("after"))
     if tech_id is not None:
         filters["technician_id"] = tech_id
     for slot in ("job_id", "project_id"):
@@ -65,13 +65,15 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
             ctx.refdata.many_job_facts([int(a["job_id"]) for a in appointments]),
             technician_name(ctx, tech_id),
         )
-        who = f" for {name}"
+        who = f"{who} for {name}"
         rows = [
             visit_row(
                 a, tz=ctx.tz, facts=facts.get(int(a["job_id"])), others=_others(a, assignments, tech_id)
             )
             for a in appointments
         ]
+        if "job_id" in filters:  # "who else is on it": say so when nobody is
+            rows = [r if " · with " in r else f"{r} · nobody else on it" for r in rows]
     else:
         assignments = (
             await collect(ctx.client.iter_appointment_assignments(appointment_ids=ids)) if ids else []
@@ -85,11 +87,13 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
         word = "Unassigned appointments" if unassigned else "Appointments"
         return {"title": f"{word}{who}{when} (0)", "rows": [], "empty": f"No {word.casefold()}{who}{when}."}
     word = "Unassigned appointments" if unassigned else "Appointments"
-    return {"title": f"{word}{who}{when} ({len(appointments)})", "rows": rows}
+    items = [{"appointment_id": int(a["id"]), "job_id": int(a["job_id"])} for a in appointments]
+    return {"title": f"{word}{who}{when} ({len(appointments)})", "rows": rows, "items": items}
 
 
-async def _next(ctx: ReadContext, tech_id: int | None) -> Answer:
-    """ "What's my next job": the technician's next visit from now, however far ahead (within NEXT_DAYS)."""
+async def _next(ctx: ReadContext, tech_id: int | None, *, after: Any = None) -> Answer:
+    """ "What's my next job": the technician's next visit from now, however far ahead (within NEXT_DAYS);
+    "… after this one": the first one after the visit `after` (an appointment id) in the same order."""
     if tech_id is None:
         return {
             "title": "Next visit",
@@ -112,12 +116,18 @@ async def _next(ctx: ReadContext, tech_id: int | None) -> Answer:
         key=lambda a: a["start"],
     )
     name = await technician_name(ctx, tech_id)
+    later = ""
+    if after is not None:
+        order = [int(a["id"]) for a in ahead]
+        if int(after) in order:
+            ahead = ahead[order.index(int(after)) + 1 :]
+            later = f" after appointment {int(after)}"
     if not ahead:
         days = NEXT_DAYS.days
         return {
-            "title": f"Next visit for {name}",
+            "title": f"Next visit for {name}{later}",
             "rows": [],
-            "empty": f"No visits for {name} in the next {days} days.",
+            "empty": f"No visits for {name}{later} in the next {days} days.",
         }
     appt = ahead[0]
     assignments, facts = await together(
@@ -127,7 +137,12 @@ async def _next(ctx: ReadContext, tech_id: int | None) -> Answer:
     row = visit_row(
         appt, tz=ctx.tz, facts=facts.get(int(appt["job_id"])), others=_others(appt, assignments, tech_id)
     )
-    return {"title": f"Next visit for {name}", "rows": [row], "job_id": int(appt["job_id"])}
+    return {
+        "title": f"Next visit for {name}{later}",
+        "rows": [row],
+        "job_id": int(appt["job_id"]),
+        "appointment_id": int(appt["id"]),
+    }
 
 
 async def _none() -> list[Row]:

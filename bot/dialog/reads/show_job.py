@@ -11,6 +11,7 @@ from typing import Any
 from bot.alerts.subscriptions import bot_writer_at
 from bot.dialog import timefmt
 from bot.dialog.messages import mention
+from bot.dialog.reads import job_focus
 from bot.dialog.reads.common import Answer, ReadContext, technicians_on
 from bot.dialog.reads.text import appointment_row, plain
 from bot.dialog.refdata import address_text, collect, maybe, together
@@ -53,6 +54,16 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
         return {"title": f"Job {job.id}", "facts": [("Address", address)], "rows": [], "job_id": job.id}
     if focus == "instructions":
         return _instructions(job.id, appointments, shown_appointment)
+    if focus in job_focus.FOCUSES:  # "how do i get there", "the customer's phone"
+        who = f"{customer['name']} (#{job.customer_id})" if customer else f"customer #{job.customer_id}"
+        has_address = bool(location and location.get("address"))
+        return job_focus.answer(
+            focus,
+            job.id,
+            address=address,
+            has_address=has_address,
+            customer=who,
+        )
     facts = [
         ("Status", job.job_status),
         ("Type", kind),
