@@ -21,6 +21,7 @@ package apply (or say they couldn't):
 | `free` | list_appointments | "who's free tomorrow afternoon" (the parser gives the days and hours) |
 | `next` | list_appointments | "my next job" |
 | `focus` | show_job | "special instructions on 1030", "address for" |
+| `groups` | find_jobs, list_appointments | "jobs for <!everyone>", "<#C123>": mentions that name no one (not answered) |
 
 Pure functions of the text, `now` and the zone.
 """
@@ -31,6 +32,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from bot.dialog.people import slack_groups
 from intents import parse_slot
 
 # Words that may stand before "jobs" without naming a kind of job
@@ -238,7 +240,7 @@ def refine(
     if intent == "unknown" and (_FREE.search(said) or _NEXT.search(said)):
         intent = "list_appointments"
     if intent == "list_appointments":
-        return intent, _appointments(said, out, now, tz)
+        return intent, _with_groups(said, _appointments(said, out, now, tz))
     if intent in {"unknown", "find_jobs"} and project_name(said) and re.search(r"\bstatus\b", said, re.I):
         return "find_projects", {"project": project_name(said)}  # "whats the status of the repipe project"
     if intent == "find_projects" or (intent == "unknown" and re.search(r"\bprojects\b", said, re.I)):
@@ -246,8 +248,16 @@ def refine(
     if intent == "unknown" and _asks_for_jobs(said):
         intent = "find_jobs"
     if intent == "find_jobs":
-        return intent, _jobs(said, out, now, tz)
+        return intent, _with_groups(said, _jobs(said, out, now, tz))
     return intent, out
+
+
+def _with_groups(said: str, out: dict[str, Any]) -> dict[str, Any]:
+    """A Slack mention of a channel or group is a filter the read can't apply: it says so (named.person)."""
+    groups = slack_groups(said)
+    if groups:
+        out["groups"] = groups
+    return out
 
 
 def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, Any]:
