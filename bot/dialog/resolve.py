@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.dialog import rules, timefmt
+from bot.dialog import reasons, rules, timefmt
 from bot.dialog.messages import Asker
 from bot.dialog.people import NOT_LINKED, active_rows, is_mention, mention_problem, names_me
 from bot.dialog.state import Load, Pending, Plan
@@ -188,17 +188,19 @@ def _options(rows: list[Row]) -> list[tuple[str, str]]:
     return [(str(r["id"]), str(r["name"])) for r in rows[:25]]
 
 
-def _pick_named(rows: list[Row], words: Any, chosen: Any, *, slot: str, prompt: str) -> Row:
+def _pick_named(
+    rows: list[Row], words: Any, chosen: Any, *, slot: str, prompt: str, match: Any = rules.match_named
+) -> Row:
     """The row picked before (`chosen`, an id from a choice) if it is still there, else the one row `words`
     name; several matches, or none, are offered as a choice (of all rows when nothing matches)."""
     if chosen is not None:
         row = next((r for r in rows if r["id"] == int(chosen)), None)
         if row is not None:
             return row
-    match = rules.match_named(str(words), rows)
-    if match.kind == "one":
-        return match.row
-    raise _Need(Offer(slot, prompt, _options(match.rows if match.kind == "many" else rows)))
+    found = match(str(words), rows)
+    if found.kind == "one":
+        return found.row
+    raise _Need(Offer(slot, prompt, _options(found.rows if found.kind == "many" else rows)))
 
 
 def derived_job(job_id: int, appointments: list[Row]) -> Row:
@@ -442,15 +444,16 @@ def _reason(p: Pending, ctx: Ctx, kind: str) -> None:
     words = p.slots.get("reason")
     if not words:
         raise _Need(AskFor("reason"))
-    reasons = active_rows(_data(p, f"{kind}_reasons") or [])
-    if not reasons:
+    rows = active_rows(_data(p, f"{kind}_reasons") or [])
+    if not rows:
         raise _Need(Stop(f"ServiceTitan has no active {kind} reasons, so I can't do that."))
     ctx.reason = _pick_named(
-        reasons,
+        rows,
         words,
         p.slots.get("reason_id"),
         slot="reason_id",
         prompt=f"Which {kind} reason fits “{words}”?",
+        match=reasons.match_reason,  # by the reasons' meaningful words ("insurance approval")
     )
 
 
