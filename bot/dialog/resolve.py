@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.dialog import reasons, rules, timefmt
+from bot.dialog import named_job, reasons, rules, timefmt
 from bot.dialog.messages import Asker
 from bot.dialog.people import NOT_LINKED, active_rows, is_mention, mention_problem, names_me
 from bot.dialog.state import Load, Pending, Plan
@@ -223,7 +223,7 @@ TAKES_OFF = frozenset({"assigned_technician", "from_technician"})
 
 def step_target(p: Pending, ctx: Ctx) -> None:
     write = write_of(p.intent)
-    appt_id, job_id = p.slots.get("appointment_id"), p.slots.get("job_id")
+    appt_id, job_id = p.slots.get("appointment_id"), p.slots.get("job_id") or _named_job(p, write, ctx.tz)
     if appt_id is None and job_id is None:
         raise _Need(AskFor("job_id"))
     if appt_id is not None:
@@ -309,8 +309,21 @@ def step_deletable(p: Pending, ctx: Ctx) -> None:
         )
 
 
+def _named_job(p: Pending, write: Write, tz: str) -> int | None:
+    """The job said by its customer, address or type (bot.dialog.named_job), kept as the request's job."""
+    if not named_job.said(p.slots):
+        return None
+    kind, found = named_job.pick(_data(p, "named_jobs", **named_job.args(p.slots, tz)), write, p.slots)
+    if kind == "many":
+        raise _Need(Offer("job_id", *found))
+    if kind == "none":
+        raise _Need(Reject(named_job.SLOTS, found))
+    p.slots["job_id"] = found
+    return int(found)
+
+
 def step_job(p: Pending, ctx: Ctx) -> None:
-    job_id = p.slots.get("job_id")
+    job_id = p.slots.get("job_id") or _named_job(p, write_of(p.intent), ctx.tz)
     if job_id is None and p.slots.get("appointment_id") is not None:
         found = _data(p, "appointment", appointment_id=p.slots["appointment_id"])
         if found.get("appointment") is None:

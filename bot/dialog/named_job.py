@@ -1,0 +1,142 @@
+"""The job a write is about, named by its customer, address or type instead of its number.
+
+"move the panel upgrade for jessica young to next wed", "put elizabeth clark's job on hold", "hold the drain
+cleaning at 470 maple ave": the parser gives `customer` (a name as written), `location` (street words) and
+`job_type` (its words) instead of a `job_id` (intents/named_jobs.py). Before a write's card, `lookup` finds
+the customer's (or the address's) jobs of that type that are still open, and `pick` settles which one:
+
+- exactly one that the write can change: that job;
+- several: a choice between them (each with its type, status, customer and address);
+- none: why (no such customer or address, or no open job of that type), and the job number is asked.
+
+`lookup` is the runner's look-up (`Load("named_jobs")`, lookups.LOOKUPS); `pick` is pure (resolve uses it).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.dialog import timefmt
+from bot.dialog.refdata import ReferenceData, address_text, collect, together, words_match
+from bot.servicetitan import ServiceTitanClient
+
+if TYPE_CHECKING:
+    from bot.dialog.writes.base import Write
+
+Row = dict[str, Any]
+
+SLOTS = ("customer", "location", "job_type")
+CLOSED = frozenset({"Completed", "Canceled"})
+MAX_PEOPLE = 5  # customers (or addresses) a name matches whose jobs are read
+MAX_JOBS = 100  # jobs read per customer or address
+MAX_OPTIONS = 25  # Slack shows at most this many options
+MAX_VISITS_READ = 10  # jobs whose next visit the options show (one read each)
+
+
+def said(slots: dict[str, Any]) -> bool:
+    """Whether the request names its job by a customer or an address (and no id was given)."""
+    no_id = slots.get("job_id") is None and slots.get("appointment_id") is None
+    return no_id and bool(slots.get("customer") or slots.get("location"))
+
+
+def args(slots: dict[str, Any], tz: str) -> dict[str, str]:
+    return {**{slot: str(slots.get(slot) or "") for slot in SLOTS}, "tz": tz}
+
+
+async def lookup(client: ServiceTitanClient, refdata: ReferenceData, args: dict[str, Any]) -> Row:
+    """The open jobs of the customers (or at the addresses) named, of the type named: {who, problem, jobs:
+    [{id, job_number, job_status, label}]}."""
+    customer, street, kind = (str(args.get(slot) or "").strip() for slot in SLOTS)
+    people = await refdata.names.customers(customer) if customer else []
+    places = await refdata.names.locations(street) if street else []
+    if customer and not people:
+        return {"problem": f"I can't find a customer named “{customer}”.", "jobs": []}
+    if street and not places:
+        return {"problem": f"I can't find a customer location on “{street}”.", "jobs": []}
+    reads = [collect(client.iter_jobs(customer_id=int(c["id"])), MAX_JOBS) for c in people[:MAX_PEOPLE]]
+    if not people:
+        reads = [collect(client.iter_jobs(location_id=int(p["id"])), MAX_JOBS) for p in places[:MAX_PEOPLE]]
+    jobs = [job for rows in await together(*reads) for job in rows]
+    if people and places:  # "the drain cleaning for Ann Lee at 12 Oak": both must hold
+        at = {int(p["id"]) for p in places}
+        jobs = [j for j in jobs if int(j.get("location_id") or 0) in at]
+    jobs = [j for j in jobs if j.get("job_status") not in CLOSED]
+    types = await refdata.reference_names("job_types")
+    if kind:
+        jobs = [j for j in jobs if words_match(kind, types.get(int(j.get("job_type_id") or 0), ""))]
+    jobs.sort(key=lambda j: int(j["id"]))
+    facts, visits = await together(
+        refdata.many_job_facts([int(j["id"]) for j in jobs]) if jobs else _nothing(),
+        together(*(collect(client.iter_appointments(job_id=int(j["id"]))) for j in jobs[:MAX_VISITS_READ])),
+    )
+    tz = str(args.get("tz") or "UTC")
+    who = ", ".join(str(c["name"]) for c in people[:MAX_PEOPLE]) or ", ".join(
+        address_text(p.get("address")) for p in places[:MAX_PEOPLE]
+    )
+    return {
+        "who": who,
+        "jobs": [
+            {
+                "id": int(j["id"]),
+                "job_number": j.get("job_number"),
+                "job_status": j.get("job_status"),
+                "label": _label(j, facts.get(int(j["id"])) or {}, _next_visit(rows, tz)),
+            }
+            for j, rows in zip(jobs, [*visits, *[[]] * len(jobs)], strict=False)
+        ],
+    }
+
+
+async def _nothing() -> dict[int, Row]:
+    return {}
+
+
+def _next_visit(appointments: list[Row], tz: str) -> str:
+    """The first visit still to be done, as "Wed Dec 9 8:00 AM" ("" when none)."""
+    open_ = [a for a in appointments if a.get("status") not in {"Done", "Canceled"}]
+    if not open_:
+        return ""
+    first = min(open_, key=lambda a: str(a["start"]))
+    return timefmt.short_day(timefmt.local(timefmt.parse_iso(str(first["start"])), tz))
+
+
+def _label(job: Row, facts: Row, visit: str) -> str:
+    """ "Job 1015 · Panel Upgrade · Scheduled · Wed Dec 9 · Jessica Young · 618 Pine Rd, Naperville" """
+    customer = str(facts.get("customer") or "").split(" (#")[0]
+    parts = [
+        f"Job {job['id']}",
+        facts.get("job_type"),
+        job.get("job_status"),
+        visit,
+        customer,
+        facts.get("address"),
+    ]
+    return " · ".join(str(p) for p in parts if p)[:75]
+
+
+def usable(write: Write, job: Row) -> bool:
+    """Whether the write can act on the job as it is: an appointment-level write on any open job (with the
+    status it requires, when it requires one: a held job to take off hold), a job-level one by its rules."""
+    if "job" in [step.rstrip("?") for step in write.steps]:
+        return write.job_problem(job) is None
+    if write.job_closed(job) is not None:
+        return False
+    return write.requires is None or job.get("job_status") == write.requires.value
+
+
+def pick(found: Row, write: Write, slots: dict[str, Any]) -> tuple[str, Any]:
+    """Which job was meant: ("one", job id), ("many", (prompt, [(value, label)])) or ("none", why)."""
+    if found.get("problem"):
+        return "none", str(found["problem"])
+    kind = str(slots.get("job_type") or "").strip()
+    what = f"{kind} job" if kind else "job"
+    who = str(found.get("who") or slots.get("customer") or slots.get("location") or "")
+    jobs = [j for j in found.get("jobs", []) if usable(write, j)]
+    if not jobs:
+        if found.get("jobs"):
+            return "none", f"{who} has no open {what} that can be {write.done}."
+        return "none", f"{who} has no open {what}."
+    if len(jobs) == 1:
+        return "one", int(jobs[0]["id"])
+    options = [(str(j["id"]), str(j["label"])) for j in jobs[:MAX_OPTIONS]]
+    return "many", (f"{who} has {len(jobs)} open {what}s. Which one?", options)
