@@ -30,7 +30,6 @@ CLOSED = frozenset({"Completed", "Canceled"})
 MAX_PEOPLE = 5  # customers (or addresses) a name matches whose jobs are read
 MAX_JOBS = 100  # jobs read per customer or address
 MAX_OPTIONS = 25  # Slack shows at most this many options
-MAX_VISITS_READ = 10  # jobs whose next visit the options show (one read each)
 
 
 def said(slots: dict[str, Any]) -> bool:
@@ -65,10 +64,14 @@ async def lookup(client: ServiceTitanClient, refdata: ReferenceData, args: dict[
     if kind:
         jobs = [j for j in jobs if words_match(kind, types.get(int(j.get("job_type_id") or 0), ""))]
     jobs.sort(key=lambda j: int(j["id"]))
+    owners = sorted({int(j["customer_id"]) for j in jobs})[:MAX_PEOPLE]
     facts, visits = await together(
         refdata.many_job_facts([int(j["id"]) for j in jobs]) if jobs else _nothing(),
-        together(*(collect(client.iter_appointments(job_id=int(j["id"]))) for j in jobs[:MAX_VISITS_READ])),
+        together(*(collect(client.iter_appointments(customer_id=c), MAX_JOBS) for c in owners)),
     )
+    by_job: dict[int, list[Row]] = {}
+    for visit in (v for rows in visits for v in rows):
+        by_job.setdefault(int(visit["job_id"]), []).append(visit)
     tz = str(args.get("tz") or "UTC")
     who = ", ".join(str(c["name"]) for c in people[:MAX_PEOPLE]) or ", ".join(
         address_text(p.get("address")) for p in places[:MAX_PEOPLE]
@@ -80,9 +83,11 @@ async def lookup(client: ServiceTitanClient, refdata: ReferenceData, args: dict[
                 "id": int(j["id"]),
                 "job_number": j.get("job_number"),
                 "job_status": j.get("job_status"),
-                "label": _label(j, facts.get(int(j["id"])) or {}, _next_visit(rows, tz)),
+                "label": _label(
+                    j, facts.get(int(j["id"])) or {}, _next_visit(by_job.get(int(j["id"]), []), tz)
+                ),
             }
-            for j, rows in zip(jobs, [*visits, *[[]] * len(jobs)], strict=False)
+            for j in jobs
         ],
     }
 

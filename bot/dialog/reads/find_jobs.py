@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.dialog import timefmt
-from bot.dialog.reads import named
+from bot.dialog.reads import named, overview
 from bot.dialog.reads.common import (
     MAX_READ_ROWS,
     Answer,
@@ -57,6 +57,14 @@ EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
 async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
+    if slots.get("overview"):  # "whats going on with the garcias": the customer's open work
+        who = await named.person(ctx, slots, customers=True, title="Open work")
+        if who.ask is not None:
+            return who.ask
+        if who.filters.get("customer_id") is not None:
+            return await overview.answer(
+                ctx, int(who.filters["customer_id"]), who.title.removeprefix(" for ")
+            )
     status = STATUS.get(str(slots.get("status") or "").casefold())
     span = day_span(slots.get("range"), ctx.tz)
     title = TITLE.get(status or "", "Unassigned jobs" if slots.get("unassigned") else "Jobs")
