@@ -16,6 +16,7 @@ from bot.dialog import named_job, reasons, rules, timefmt
 from bot.dialog.messages import Asker
 from bot.dialog.people import NOT_LINKED, active_rows, is_mention, mention_problem, names_me
 from bot.dialog.state import Load, Pending, Plan
+from bot.dialog.undofacts import undo_facts
 
 if TYPE_CHECKING:
     from bot.dialog.writes.base import Write
@@ -149,7 +150,7 @@ def resolve(p: Pending, asker: Asker, now: datetime, *, campaign_id: int | None 
         plan = write.plan(p, ctx)
         plan.seen_at = ctx.seen_at
         if plan.undo is not None:
-            plan.undo.facts = _undo_facts(plan)
+            plan.undo.facts = undo_facts(plan)
         return Ready(plan)
     except _Need as need:
         return need.outcome
@@ -206,7 +207,8 @@ def _pick_named(
 def derived_job(job_id: int, appointments: list[Row]) -> Row:
     """The job as its appointments show it, for appointment-level changes (saves a ServiceTitan call).
 
-    ServiceTitan moves every appointment of a canceled job to Canceled and of a completed job to Done.
+    ServiceTitan moves every appointment of a canceled job to Canceled, of a completed job to Done, and of a
+    held job to Hold.
     """
     statuses = {str(a.get("status")) for a in appointments}
     status = "Scheduled"
@@ -214,6 +216,8 @@ def derived_job(job_id: int, appointments: list[Row]) -> Row:
         status = "Canceled"
     elif statuses and statuses <= {"Done", "Canceled"}:
         status = "Completed"
+    elif "Hold" in statuses and statuses <= {"Hold", "Done", "Canceled"}:
+        status = "Hold"  # every visit still to do is on hold: so is the job
     return {"id": job_id, "job_number": str(job_id), "job_status": status, "derived": True}
 
 
@@ -686,14 +690,3 @@ STEPS = {
     "job_changes": step_job_changes,
     "conflicts": step_conflicts,
 }
-
-
-# ---- what the card and its check show ---------------------------------------------------------------------
-
-
-def _undo_facts(plan: Plan) -> list[tuple[str, str]]:
-    """The facts of the card that undoes `plan`: the same job, with the technicians as `plan` leaves them."""
-    after = {label: new for label, _, new in plan.changes}
-    keep = ("Job", "Customer", "Address", "Appointment", "Technicians")
-    facts = [(label, value) for label, value in plan.facts if label in keep]
-    return [(label, after.get(label, value) if label == "Technicians" else value) for label, value in facts]
