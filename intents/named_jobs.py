@@ -11,7 +11,8 @@ The forms (skeleton words; TYPE is one to four words ending in a trade word: "pa
 tune-up", "drain cleaning"; KIND is job, appointment, appt, visit or call):
 - `(the|her|his|their|...) TYPE [KIND] (for|of) [the] NAME` and `the KIND (for|of) [the] NAME`
 - `(the|her|...) TYPE [KIND] at ADDR` and `the KIND at ADDR`
-- `NAME 's [TYPE] [KIND]` (a TYPE or a KIND must follow)
+- `NAME 's [TYPE] [KIND]` (a TYPE or a KIND must follow), and `NAMEs TYPE [KIND]` ("jessica youngs panel
+  upgrade": the apostrophe left out; the customer look-up drops the s)
 - at the start: `NAME (wants|needs|would like|asked for|...) (her|his|their|the) TYPE [KIND]`
 
 Only the write intents that act on a job use the reading (recognizer._read tries the message again without
@@ -146,6 +147,13 @@ def _at(
                 if type_end:
                     slots["job_type"] = _text(texts, name_end + 1, type_end)
                 return end, slots
+        for k in range(i + 1, name_end + 1):  # "jessica youngs panel upgrade": the apostrophe left out
+            type_end = _type_end(keys, k) if keys[k - 1].endswith("s") and len(keys[k - 1]) > 2 else None
+            if type_end:
+                return _after_type(keys, type_end), {
+                    "customer": _text(texts, i, k),
+                    "job_type": _text(texts, k, type_end),
+                }
         if i == 0 and name_end > i:  # NAME wants her TYPE
             for said in _WANTS:
                 j = name_end + len(said)

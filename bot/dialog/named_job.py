@@ -97,12 +97,12 @@ async def _nothing() -> dict[int, Row]:
 
 
 def _next_visit(appointments: list[Row], tz: str) -> str:
-    """The first visit still to be done, as "Wed Dec 9 8:00 AM" ("" when none)."""
+    """When the first visit still to be done starts, as "Wed Dec 9 8:00 AM" ("" when none)."""
     open_ = [a for a in appointments if a.get("status") not in {"Done", "Canceled"}]
     if not open_:
         return ""
-    first = min(open_, key=lambda a: str(a["start"]))
-    return timefmt.short_day(timefmt.local(timefmt.parse_iso(str(first["start"])), tz))
+    start = timefmt.local(timefmt.parse_iso(str(min(open_, key=lambda a: str(a["start"]))["start"])), tz)
+    return f"{timefmt.short_day(start)} {timefmt.clock(start)}"
 
 
 def _label(job: Row, facts: Row, visit: str) -> str:

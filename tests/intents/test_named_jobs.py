@@ -50,6 +50,11 @@ TZ = "America/Chicago"
             {"technician": "carlos", "customer": "omar said"},
         ),
         (
+            "move ken olsens water heater repair to friday",
+            "reschedule_appointment",
+            {"customer": "ken olsens", "job_type": "water heater repair", "when": {"date": "2026-12-04"}},
+        ),
+        (
             "take nina ortiz's drain cleaning off hold",
             "remove_appointment_hold",
             {"customer": "nina ortiz", "job_type": "drain cleaning"},
