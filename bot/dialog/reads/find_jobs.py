@@ -10,6 +10,7 @@ The days of a canceled or on-hold search are when the job was canceled (its canc
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -134,8 +135,23 @@ async def _named(ctx: ReadContext, slots: dict[str, Any], title: str) -> list[na
     elif slots.get("location"):
         parts.append(await named.location(ctx, str(slots["location"]), title))
     if slots.get("kind"):
-        parts.append(await named.kind(ctx, str(slots["kind"])))
+        kind = await named.kind(ctx, str(slots["kind"]))
+        if kind.note and not parts[0].filters:  # "mike chens jobs": no job type, but maybe whose jobs
+            whose = await _whose(ctx, str(slots["kind"]), title)
+            kind = whose or kind
+        parts.append(kind)
     return parts
+
+
+async def _whose(ctx: ReadContext, words: str, title: str) -> named.Named | None:
+    """The technician or customer that words before "jobs" name ("mike chens jobs"), if exactly one does."""
+    for name in dict.fromkeys(
+        [words, re.sub(r"(?:'s|’s|s')$|(?<=[a-z]{3})s$", "", words.strip(), flags=re.I)]
+    ):
+        found = await named.person(ctx, {"technician": name}, customers=True, title=title)
+        if found.ask is None and found.filters:
+            return found
+    return None
 
 
 def _kept(jobs: list[Row], keep: dict[str, Any]) -> list[Row]:
