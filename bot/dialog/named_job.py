@@ -84,7 +84,10 @@ async def lookup(client: ServiceTitanClient, refdata: ReferenceData, args: dict[
                 "job_number": j.get("job_number"),
                 "job_status": j.get("job_status"),
                 "label": _label(
-                    j, facts.get(int(j["id"])) or {}, _next_visit(by_job.get(int(j["id"]), []), tz)
+                    j,
+                    facts.get(int(j["id"])) or {},
+                    _next_visit(by_job.get(int(j["id"]), []), tz),
+                    bool(people),
                 ),
             }
             for j in jobs
@@ -105,9 +108,10 @@ def _next_visit(appointments: list[Row], tz: str) -> str:
     return f"{timefmt.short_day(start)} {timefmt.clock(start)}"
 
 
-def _label(job: Row, facts: Row, visit: str) -> str:
-    """ "Job 1015 · Panel Upgrade · Scheduled · Wed Dec 9 · Jessica Young · 618 Pine Rd, Naperville" """
-    customer = str(facts.get("customer") or "").split(" (#")[0]
+def _label(job: Row, facts: Row, visit: str, by_customer: bool) -> str:
+    """ "Job 1015 · Panel Upgrade · Scheduled · Wed Dec 9 8:00 AM · 618 Pine Rd, Naperville, IL 60540": the
+    customer too when the job was named by its address (the question names the customer otherwise)."""
+    customer = "" if by_customer else str(facts.get("customer") or "").split(" (#")[0]
     parts = [
         f"Job {job['id']}",
         facts.get("job_type"),
