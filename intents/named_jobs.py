@@ -11,8 +11,9 @@ The forms (skeleton words; TYPE is one to four words ending in a trade word: "pa
 tune-up", "drain cleaning"; KIND is job, appointment, appt, visit or call):
 - `(the|her|his|their|...) TYPE [KIND] (for|of) [the] NAME` and `the KIND (for|of) [the] NAME`
 - `(the|her|...) TYPE [KIND] at ADDR` and `the KIND at ADDR`
-- `NAME 's [TYPE] [KIND]` (a TYPE or a KIND must follow), and `NAMEs TYPE [KIND]` ("jessica youngs panel
-  upgrade": the apostrophe left out; the customer look-up drops the s)
+- `[the] NAME 's [TYPE] [KIND]` (a TYPE or a KIND must follow), and `[the] NAMEs (TYPE [KIND]|KIND)`
+  ("jessica youngs panel upgrade", "the hendersons job": the apostrophe left out; the customer look-up
+  drops the s)
 - at the start: `NAME (wants|needs|would like|asked for|...) (her|his|their|the) TYPE [KIND]`
 
 Only the write intents that act on a job use the reading (recognizer._read tries the message again without
@@ -129,6 +130,47 @@ def _whom(
     return j, {}
 
 
+def _possessive(keys: Sequence[str], texts: Sequence[str], i: int) -> tuple[int, dict[str, Any]] | None:
+    """ "elizabeth clark 's job", "jessica youngs panel upgrade", "the hendersons job" at item i."""
+    name_end = _name(keys, i)
+    if name_end == i:
+        return None
+    if name_end < len(keys) and keys[name_end] == "'s":
+        type_end = _type_end(keys, name_end + 1)
+        end = _after_type(keys, type_end or name_end + 1)
+        if end == name_end + 1:
+            return None
+        slots: dict[str, Any] = {"customer": _text(texts, i, name_end)}
+        if type_end:
+            slots["job_type"] = _text(texts, name_end + 1, type_end)
+        return end, slots
+    for k in range(i + 1, name_end + 1):  # the apostrophe left out: a name ending in s, then what
+        if not (keys[k - 1].endswith("s") and len(keys[k - 1]) > 2):
+            continue
+        type_end = _type_end(keys, k)
+        if type_end:
+            return _after_type(keys, type_end), {
+                "customer": _text(texts, i, k),
+                "job_type": _text(texts, k, type_end),
+            }
+        if k < len(keys) and keys[k] in _KINDS:
+            return k + 1, {"customer": _text(texts, i, k)}
+    return None
+
+
+def _wants(keys: Sequence[str], texts: Sequence[str]) -> tuple[int, dict[str, Any]] | None:
+    """ "barbara white wants her furnace repair ..." at the start of the message."""
+    name_end = _name(keys, 0)
+    for said in _WANTS if name_end else ():
+        j = name_end + len(said)
+        if tuple(keys[name_end:j]) == said and j < len(keys) and keys[j] in _DETERMINERS:
+            type_end = _type_end(keys, j + 1)
+            if type_end:
+                slots = {"customer": _text(texts, 0, name_end), "job_type": _text(texts, j + 1, type_end)}
+                return _after_type(keys, type_end), slots
+    return None
+
+
 def _at(
     keys: Sequence[str], texts: Sequence[str], payloads: Sequence[Any], i: int
 ) -> tuple[int, dict[str, Any]] | None:
@@ -136,38 +178,13 @@ def _at(
     start = i + 1 if keys[i] in _DETERMINERS else i
     if start >= len(keys):
         return None
-    # NAME 's [TYPE] [KIND]
-    if keys[i] not in _DETERMINERS:
-        name_end = _name(keys, i)
-        if name_end > i and name_end < len(keys) and keys[name_end] == "'s":
-            type_end = _type_end(keys, name_end + 1)
-            end = _after_type(keys, type_end or name_end + 1)
-            if end > name_end + 1:
-                slots: dict[str, Any] = {"customer": _text(texts, i, name_end)}
-                if type_end:
-                    slots["job_type"] = _text(texts, name_end + 1, type_end)
-                return end, slots
-        for k in range(i + 1, name_end + 1):  # "jessica youngs panel upgrade": the apostrophe left out
-            type_end = _type_end(keys, k) if keys[k - 1].endswith("s") and len(keys[k - 1]) > 2 else None
-            if type_end:
-                return _after_type(keys, type_end), {
-                    "customer": _text(texts, i, k),
-                    "job_type": _text(texts, k, type_end),
-                }
-        if i == 0 and name_end > i:  # NAME wants her TYPE
-            for said in _WANTS:
-                j = name_end + len(said)
-                if tuple(keys[name_end:j]) == said and j < len(keys) and keys[j] in _DETERMINERS:
-                    type_end = _type_end(keys, j + 1)
-                    if type_end:
-                        slots = {
-                            "customer": _text(texts, i, name_end),
-                            "job_type": _text(texts, j + 1, type_end),
-                        }
-                        return _after_type(keys, type_end), slots
+    if keys[i] in _DETERMINERS:
+        owned = _possessive(keys, texts, start) if keys[i] == "the" else None  # "the hendersons job"
+    else:
+        owned = _possessive(keys, texts, i) or (_wants(keys, texts) if i == 0 else None)
+    if owned is not None or keys[i] not in _DETERMINERS:
+        return owned
     # (the|her|...) TYPE [KIND] (for NAME | at ADDR), the KIND (for NAME | at ADDR)
-    if keys[i] not in _DETERMINERS:
-        return None
     type_end = _type_end(keys, start)
     if type_end is None and not (keys[i] == "the" and keys[start] in _KINDS):
         return None

@@ -54,6 +54,12 @@ TZ = "America/Chicago"
             "reschedule_appointment",
             {"customer": "ken olsens", "job_type": "water heater repair", "when": {"date": "2026-12-04"}},
         ),
+        ("cancel the hendersons job, duplicate", "cancel_job", {"customer": "hendersons", "reason": "duplicate"}),
+        (
+            "reschedule omar said's appointment to friday",
+            "reschedule_appointment",
+            {"customer": "omar said", "when": {"date": "2026-12-04"}},
+        ),
         (
             "take nina ortiz's drain cleaning off hold",
             "remove_appointment_hold",
