@@ -54,7 +54,7 @@ SLOTS = ("customer", "location", "job_type")
 
 _DETERMINERS = word_set("the her his their its my our that this")
 _ARTICLES = word_set("a an")
-_KINDS = word_set("job appointment appt visit call")
+_KINDS = word_set("job appointment appt visit call one")
 _GENERIC_HEADS = word_set("job visit call service work check test")
 _WANTS = (
     ("wants",),
@@ -221,4 +221,22 @@ def find(
         found = _at(keys, texts, payloads, i)
         if found is not None:
             return i, found[0], found[1]
+    return None
+
+
+def named_alone(analysis: Any) -> dict[str, Any] | None:
+    """The slots of a message that is only a job named in words, as an answer to "Which job?": "barbara
+    white's furnace repair", "the one at 470 maple ave", or a customer's name alone of two words or more, or
+    a family ("barbara white", "the garcias"); None for anything else (a one-word "yes" names no one)."""
+    items = analysis.items
+    keys = [it.key for it in items]
+    texts = [analysis.text[it.start : it.end] for it in items]
+    found = find(keys, texts, [it.payload for it in items])
+    if found is not None:
+        return found[2] if (found[0], found[1]) == (0, len(items)) else None
+    start = 1 if keys[:1] == ["the"] else 0
+    words = len(keys) - start
+    family = start == 1 and words == 1 and keys[-1].endswith("s")  # "the garcias"
+    if (family or 2 <= words <= MAX_NAME) and _name(keys, start) == len(keys):
+        return {"customer": _text(texts, start, len(keys))}
     return None

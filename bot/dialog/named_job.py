@@ -14,11 +14,13 @@ the customer's (or the address's) jobs of that type that are still open, and `pi
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.dialog import timefmt
 from bot.dialog.refdata import ReferenceData, address_text, collect, together, words_match
 from bot.servicetitan import ServiceTitanClient
+from intents import named_jobs, parse_named_job
 
 if TYPE_CHECKING:
     from bot.dialog.writes.base import Write
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 Row = dict[str, Any]
 
 SLOTS = ("customer", "location", "job_type")
+NAMED_INTENTS = named_jobs.INTENTS
 CLOSED = frozenset({"Completed", "Canceled"})
 MAX_PEOPLE = 5  # customers (or addresses) a name matches whose jobs are read
 MAX_JOBS = 100  # jobs read per customer or address
@@ -36,6 +39,18 @@ def said(slots: dict[str, Any]) -> bool:
     """Whether the request names its job by a customer or an address (and no id was given)."""
     no_id = slots.get("job_id") is None and slots.get("appointment_id") is None
     return no_id and bool(slots.get("customer") or slots.get("location"))
+
+
+def answer(intent: str, asked: str | None, parsed: str, text: str, now: datetime, tz: str) -> dict[str, Any]:
+    """The slots an answer to "Which job?" (`asked` job_id, the message parsed as no request of its own)
+    gives when it names the job in words ("barbara white's furnace repair", "the one at 470 maple ave", "the
+    garcias"); {} otherwise, or when the request's `intent` can't take them."""
+    if asked != "job_id" or parsed != "unknown" or intent not in NAMED_INTENTS:
+        return {}
+    try:
+        return parse_named_job(text, now=now, tz=tz) or {}
+    except Exception:  # the parser promises never to raise; a dialog must survive if it ever does
+        return {}
 
 
 def args(slots: dict[str, Any], tz: str) -> dict[str, str]:

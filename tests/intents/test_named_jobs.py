@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from intents import parse
+from intents import parse, parse_named_job
 
 NOW = datetime.fromisoformat("2026-12-02T09:00:00")  # a Wednesday
 TZ = "America/Chicago"
@@ -54,7 +54,11 @@ TZ = "America/Chicago"
             "reschedule_appointment",
             {"customer": "ken olsens", "job_type": "water heater repair", "when": {"date": "2026-12-04"}},
         ),
-        ("cancel the hendersons job, duplicate", "cancel_job", {"customer": "hendersons", "reason": "duplicate"}),
+        (
+            "cancel the hendersons job, duplicate",
+            "cancel_job",
+            {"customer": "hendersons", "reason": "duplicate"},
+        ),
         (
             "reschedule omar said's appointment to friday",
             "reschedule_appointment",
@@ -84,3 +88,21 @@ def test_other_requests_keep_their_reading(text: str, intent: str) -> None:
     parsed = parse(text, now=NOW, tz=TZ)
     assert parsed["intent"] == intent
     assert not ({"customer", "location"} & set(parsed["slots"])) or intent != "reschedule_appointment"
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("tom baker's water heater install", {"customer": "tom baker", "job_type": "water heater install"}),
+        ("the one at 88 birch ln", {"location": "88 birch ln"}),
+        ("the visit for priya shah", {"customer": "priya shah"}),
+        ("Priya Shah", {"customer": "Priya Shah"}),
+        ("the hendersons", {"customer": "hendersons"}),
+        ("yes", None),
+        ("friday 2pm", None),
+        ("1012", None),
+        ("move it to friday", None),
+    ],
+)
+def test_an_answer_to_which_job_that_names_it(text: str, slots: dict[str, Any] | None) -> None:
+    assert parse_named_job(text, now=NOW, tz=TZ) == slots
