@@ -73,7 +73,8 @@ _WANTS = (
 _VERBS = word_set(
     "cancel reschedule hold pause freeze park move push bump shift change unhold confirm complete close "
     "finish delete remove add drop get make set mark keep leave throw stick give hand need needs want wants "
-    "assign unassign reassign put take send"
+    "assign unassign reassign put take send uncancel un-cancel reinstate restore reopen reactivate resume "
+    "unpause release lift note tell show book schedule"
 )
 # Words that end a name, and words a job type is never made of
 _NOT_NAMED = NAME_STOPWORDS | _VERBS
@@ -136,6 +137,7 @@ def _possessive(keys: Sequence[str], texts: Sequence[str], i: int) -> tuple[int,
     if name_end == i:
         return None
     if name_end < len(keys) and keys[name_end] == "'s":
+        i = max(i, name_end - 2)  # a word of the request may lead the name: its last two words are the name
         type_end = _type_end(keys, name_end + 1)
         end = _after_type(keys, type_end or name_end + 1)
         if end == name_end + 1:

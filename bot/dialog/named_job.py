@@ -53,8 +53,10 @@ def answer(intent: str, asked: str | None, parsed: str, text: str, now: datetime
         return {}
 
 
-def args(slots: dict[str, Any], tz: str) -> dict[str, str]:
-    return {**{slot: str(slots.get(slot) or "") for slot in SLOTS}, "tz": tz}
+def args(slots: dict[str, Any], tz: str, write: Write) -> dict[str, str]:
+    """The look-up's args: the words said, the zone, and whether canceled jobs count (an un-cancel)."""
+    wanted = write.requires.value if write.requires else ""
+    return {**{slot: str(slots.get(slot) or "") for slot in SLOTS}, "tz": tz, "status": wanted}
 
 
 async def lookup(client: ServiceTitanClient, refdata: ReferenceData, args: dict[str, Any]) -> Row:
@@ -74,7 +76,8 @@ async def lookup(client: ServiceTitanClient, refdata: ReferenceData, args: dict[
     if people and places:  # "the drain cleaning for Ann Lee at 12 Oak": both must hold
         at = {int(p["id"]) for p in places}
         jobs = [j for j in jobs if int(j.get("location_id") or 0) in at]
-    jobs = [j for j in jobs if j.get("job_status") not in CLOSED]
+    wanted = str(args.get("status") or "")
+    jobs = [j for j in jobs if j.get("job_status") not in CLOSED or j.get("job_status") == wanted]
     types = await refdata.reference_names("job_types")
     if kind:
         jobs = [j for j in jobs if words_match(kind, types.get(int(j.get("job_type_id") or 0), ""))]
@@ -156,11 +159,15 @@ def pick(found: Row, write: Write, slots: dict[str, Any]) -> tuple[str, Any]:
     what = f"{kind} job" if kind else "job"
     who = str(found.get("who") or slots.get("customer") or slots.get("location") or "")
     jobs = [j for j in found.get("jobs", []) if usable(write, j)]
+    state = write.requires.words if write.requires else ""  # "canceled", "on hold"
     if not jobs:
+        if state:
+            return "none", f"{who} has no {what} that is {state}."
         if found.get("jobs"):
             return "none", f"{who} has no open {what} that can be {write.done}."
         return "none", f"{who} has no open {what}."
     if len(jobs) == 1:
         return "one", int(jobs[0]["id"])
     options = [(str(j["id"]), str(j["label"])) for j in jobs[:MAX_OPTIONS]]
-    return "many", (f"{who} has {len(jobs)} open {what}s. Which one?", options)
+    many = f"{len(jobs)} {what}s that are {state}" if state else f"{len(jobs)} open {what}s"
+    return "many", (f"{who} has {many}. Which one?", options)

@@ -317,7 +317,7 @@ def _named_job(p: Pending, write: Write, tz: str) -> int | None:
     """The job said by its customer, address or type (bot.dialog.named_job), kept as the request's job."""
     if not named_job.said(p.slots):
         return None
-    kind, found = named_job.pick(_data(p, "named_jobs", **named_job.args(p.slots, tz)), write, p.slots)
+    kind, found = named_job.pick(_data(p, "named_jobs", **named_job.args(p.slots, tz, write)), write, p.slots)
     if kind == "many":
         raise _Need(Offer("job_id", *found))
     if kind == "none":

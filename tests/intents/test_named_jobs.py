@@ -106,3 +106,8 @@ def test_other_requests_keep_their_reading(text: str, intent: str) -> None:
 )
 def test_an_answer_to_which_job_that_names_it(text: str, slots: dict[str, Any] | None) -> None:
     assert parse_named_job(text, now=NOW, tz=TZ) == slots
+
+
+def test_a_request_word_before_a_possessive_is_not_part_of_the_name() -> None:
+    parsed = parse("uncancel barbara white's job", now=NOW, tz=TZ)
+    assert parsed == {"intent": "remove_cancellation", "slots": {"customer": "barbara white"}}
