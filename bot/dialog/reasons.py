@@ -163,7 +163,7 @@ _SUFFIXES = ("ations", "ation", "ing", "ed", "al", "es", "s", "e")
 
 # How much the best reason must lead the next one by, and how much it must score at all
 _LEAD = 0.2
-_ENOUGH = 0.75  # more than the subject alone ("the client went elsewhere" names no reason of its own)
+_ENOUGH = 0.5  # one meaningful word of one reason (a weak word alone, "delayed", is not enough)
 
 
 def stem(word: str) -> str:
