@@ -322,9 +322,8 @@ def _named_job(p: Pending, write: Write, tz: str) -> int | None:
         raise _Need(Offer("job_id", *found))
     if kind == "none":
         raise _Need(Reject(named_job.SLOTS, found))
-    for (
-        slot
-    ) in named_job.SLOTS:  # settled: a later "can't" about the job asks for another, not this one again
+    # settled: a later "can't" about the job asks for another job, not this one again
+    for slot in named_job.SLOTS:
         p.slots.pop(slot, None)
     p.slots["job_id"] = found
     return int(found)
