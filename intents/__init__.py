@@ -10,7 +10,7 @@ imported only for the rare date formats the fast path does not know.
 
 from __future__ import annotations
 
-from intents.api import parse, parse_slot
+from intents.api import parse, parse_named_job, parse_slot
 from intents.names import INTENTS
 
-__all__ = ["INTENTS", "parse", "parse_slot"]
+__all__ = ["INTENTS", "parse", "parse_named_job", "parse_slot"]

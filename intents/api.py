@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from intents.recognizer import recognize
+from intents import named_jobs
+from intents.grammar import load_grammar
+from intents.recognizer import analyse, recognize
 from intents.slots import SLOT_TYPES, Context, read_answer
 from intents.timeparse import local_now
 
@@ -47,4 +49,18 @@ def parse_slot(slot: str, text: str, *, now: datetime, tz: str) -> object | None
         return read_answer(slot, text, ctx)
     except Exception:  # same reasoning as parse()
         log.exception("slot parser %s failed", slot)
+        return None
+
+
+def parse_named_job(text: str, *, now: datetime, tz: str) -> dict[str, Any] | None:
+    """An answer to "Which job?" that names the job in words (intents.named_jobs): "barbara white's furnace
+    repair", "the one at 470 maple ave", "the garcias" -> its `customer`, `location` and `job_type` slots;
+    None when the text is anything else."""
+    _check_tz(tz)
+    if not isinstance(text, str) or not text.strip() or len(text) > 200:
+        return None
+    try:
+        return named_jobs.named_alone(analyse(text, local_now(now, tz).date(), load_grammar()))
+    except Exception:  # same reasoning as parse()
+        log.exception("named job parser failed")
         return None

@@ -14,9 +14,9 @@ import bisect
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from intents import timeparse
+from intents import named_jobs, timeparse
 from intents.clauses import clause_starts, side_technician
 from intents.grammar import Grammar, IntentSpec, Template, load_grammar
 from intents.slots import (
@@ -422,6 +422,8 @@ def _fill(
         item = analysis.items[index]
         if index in covered:
             continue
+        if isinstance(item.payload, dict) and not {"job_id", "appointment_id"} & set(slots):
+            slots.update(item.payload)  # a job by its customer, address or type (intents.named_jobs)
         slot = _SLOT_OF_PLACEHOLDER.get(item.key)
         if item.key == "NUM" and index + 1 < len(analysis.items) and analysis.items[index + 1].key in _UNITS:
             continue  # "20 minutes", "2 hours": an amount, never an id
@@ -489,7 +491,12 @@ def _fill(
 def _read(text: str, grammar: Grammar, ctx: Context) -> dict[str, Any]:
     """The request of one text read as a whole (UNKNOWN when no template matches it)."""
     analysis = analyse(text, ctx.today, grammar)
-    found = _match(analysis, grammar, ctx)
+    named = named_jobs.collapse(analysis)  # "move the panel upgrade for jessica young to friday"
+    found = _match(named, grammar, ctx) if named is not None else None
+    if found is not None and found[0].intent in named_jobs.INTENTS:
+        analysis = cast(Analysis, named)
+    else:
+        found = _match(analysis, grammar, ctx)
     if found is None and analysis.items and analysis.items[0].key == "MENTION":
         # "<@BOT> show job 5": a leading mention of the bot itself is not part of the request
         analysis = Analysis.of(text, analysis.items[1:], analysis.truncated)

@@ -16,7 +16,9 @@ Layout (see shared/STYLE.md, "Dialog as explicit, pure transitions"):
   next thing; replies.py builds the replies (the card, a result, help).
 - reads/: one module per read intent (its look-up, answer and rows); reads/registry.py lists them.
 - refdata.py: reference lists, job facts and help's examples, cached; lookups.py: what a write looks up
-  before its card.
+  before its card; named_job.py: the job a write names by its customer, address or type ("the panel
+  upgrade for jessica young"); reasons.py: hold and cancel reasons by their meaningful words;
+  undofacts.py: the facts of an undo card.
 - runner.py: the one boundary that talks to ServiceTitan: performs Load (through reads, lookups, refdata)
   and the writes (each a typed operation of bot/servicetitan/operations.py).
 - relative.py: times said relative to the visit ("push back an hour", "the day after"); compound.py: two

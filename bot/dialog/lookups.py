@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from bot.dialog import rules, timefmt
+from bot.dialog import named_job, rules, timefmt
 from bot.dialog.refdata import REFERENCE_FIELDS, ReferenceData, as_row, collect, maybe, together
 from bot.servicetitan import ServiceTitanClient
 
@@ -114,6 +114,7 @@ LOOKUPS: dict[str, Lookup] = {
     "appointment": appointment,
     "customer": customer,
     "customers_named": customers_named,
+    "named_jobs": named_job.lookup,
     "conflicts": conflicts,
     "job_facts": job_facts,
     "references": references,

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.dialog import rules, timefmt
+from bot.dialog import named_job, reasons, rules, timefmt
 from bot.dialog.messages import Asker
 from bot.dialog.people import NOT_LINKED, active_rows, is_mention, mention_problem, names_me
 from bot.dialog.relative import same_time_as
 from bot.dialog.state import Load, Pending, Plan
+from bot.dialog.undofacts import undo_facts
 
 if TYPE_CHECKING:
     from bot.dialog.writes.base import Write
@@ -150,7 +151,7 @@ def resolve(p: Pending, asker: Asker, now: datetime, *, campaign_id: int | None 
         plan = write.plan(p, ctx)
         plan.seen_at = ctx.seen_at
         if plan.undo is not None:
-            plan.undo.facts = _undo_facts(plan)
+            plan.undo.facts = undo_facts(plan)
         return Ready(plan)
     except _Need as need:
         return need.outcome
@@ -189,23 +190,26 @@ def _options(rows: list[Row]) -> list[tuple[str, str]]:
     return [(str(r["id"]), str(r["name"])) for r in rows[:25]]
 
 
-def _pick_named(rows: list[Row], words: Any, chosen: Any, *, slot: str, prompt: str) -> Row:
+def _pick_named(
+    rows: list[Row], words: Any, chosen: Any, *, slot: str, prompt: str, match: Any = rules.match_named
+) -> Row:
     """The row picked before (`chosen`, an id from a choice) if it is still there, else the one row `words`
     name; several matches, or none, are offered as a choice (of all rows when nothing matches)."""
     if chosen is not None:
         row = next((r for r in rows if r["id"] == int(chosen)), None)
         if row is not None:
             return row
-    match = rules.match_named(str(words), rows)
-    if match.kind == "one":
-        return match.row
-    raise _Need(Offer(slot, prompt, _options(match.rows if match.kind == "many" else rows)))
+    found = match(str(words), rows)
+    if found.kind == "one":
+        return found.row
+    raise _Need(Offer(slot, prompt, _options(found.rows if found.kind == "many" else rows)))
 
 
 def derived_job(job_id: int, appointments: list[Row]) -> Row:
     """The job as its appointments show it, for appointment-level changes (saves a ServiceTitan call).
 
-    ServiceTitan moves every appointment of a canceled job to Canceled and of a completed job to Done.
+    ServiceTitan moves every appointment of a canceled job to Canceled, of a completed job to Done, and of a
+    held job to Hold.
     """
     statuses = {str(a.get("status")) for a in appointments}
     status = "Scheduled"
@@ -213,6 +217,8 @@ def derived_job(job_id: int, appointments: list[Row]) -> Row:
         status = "Canceled"
     elif statuses and statuses <= {"Done", "Canceled"}:
         status = "Completed"
+    elif "Hold" in statuses and statuses <= {"Hold", "Done", "Canceled"}:
+        status = "Hold"  # every visit still to do is on hold: so is the job
     return {"id": job_id, "job_number": str(job_id), "job_status": status, "derived": True}
 
 
@@ -222,7 +228,7 @@ TAKES_OFF = frozenset({"assigned_technician", "from_technician"})
 
 def step_target(p: Pending, ctx: Ctx) -> None:
     write = write_of(p.intent)
-    appt_id, job_id = p.slots.get("appointment_id"), p.slots.get("job_id")
+    appt_id, job_id = p.slots.get("appointment_id"), p.slots.get("job_id") or _named_job(p, write, ctx.tz)
     if appt_id is None and job_id is None:
         raise _Need(AskFor("job_id"))
     if appt_id is not None:
@@ -308,8 +314,24 @@ def step_deletable(p: Pending, ctx: Ctx) -> None:
         )
 
 
+def _named_job(p: Pending, write: Write, tz: str) -> int | None:
+    """The job said by its customer, address or type (bot.dialog.named_job), kept as the request's job."""
+    if not named_job.said(p.slots):
+        return None
+    kind, found = named_job.pick(_data(p, "named_jobs", **named_job.args(p.slots, tz, write)), write, p.slots)
+    if kind == "many":
+        raise _Need(Offer("job_id", *found))
+    if kind == "none":
+        raise _Need(Reject(named_job.SLOTS, found))
+    # settled: a later "can't" about the job asks for another job, not this one again
+    for slot in named_job.SLOTS:
+        p.slots.pop(slot, None)
+    p.slots["job_id"] = found
+    return int(found)
+
+
 def step_job(p: Pending, ctx: Ctx) -> None:
-    job_id = p.slots.get("job_id")
+    job_id = p.slots.get("job_id") or _named_job(p, write_of(p.intent), ctx.tz)
     if job_id is None and p.slots.get("appointment_id") is not None:
         found = _data(p, "appointment", appointment_id=p.slots["appointment_id"])
         if found.get("appointment") is None:
@@ -449,15 +471,16 @@ def _reason(p: Pending, ctx: Ctx, kind: str) -> None:
     words = p.slots.get("reason")
     if not words:
         raise _Need(AskFor("reason"))
-    reasons = active_rows(_data(p, f"{kind}_reasons") or [])
-    if not reasons:
+    rows = active_rows(_data(p, f"{kind}_reasons") or [])
+    if not rows:
         raise _Need(Stop(f"ServiceTitan has no active {kind} reasons, so I can't do that."))
     ctx.reason = _pick_named(
-        reasons,
+        rows,
         words,
         p.slots.get("reason_id"),
         slot="reason_id",
         prompt=f"Which {kind} reason fits “{words}”?",
+        match=reasons.match_reason,  # by the reasons' meaningful words ("insurance approval")
     )
 
 
@@ -677,14 +700,3 @@ STEPS = {
     "job_changes": step_job_changes,
     "conflicts": step_conflicts,
 }
-
-
-# ---- what the card and its check show ---------------------------------------------------------------------
-
-
-def _undo_facts(plan: Plan) -> list[tuple[str, str]]:
-    """The facts of the card that undoes `plan`: the same job, with the technicians as `plan` leaves them."""
-    after = {label: new for label, _, new in plan.changes}
-    keep = ("Job", "Customer", "Address", "Appointment", "Technicians")
-    facts = [(label, value) for label, value in plan.facts if label in keep]
-    return [(label, after.get(label, value) if label == "Technicians" else value) for label, value in facts]

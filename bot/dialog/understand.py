@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.dialog import compound, cues, didyoumean, followup, refer, retarget
+from bot.dialog import compound, cues, didyoumean, followup, named_job, refer, retarget
 from bot.dialog.catalog import (
     ANSWER_CONTEXT,
     CORRECTABLE,
@@ -546,6 +546,8 @@ def _slot_values(t: _Turn) -> tuple[dict[str, Any], str] | NewRequest:
         if reparsed.get("intent") == "update_job":
             return {k: v for k, v in (reparsed.get("slots") or {}).items() if k != "job_id"}, ""
         return {}, ""
+    if named := named_job.answer(p.intent, asked, t.intent, t.text, t.now, t.tz):
+        return named, ""  # "barbara white's furnace repair" for "Which job?"
     if retarget.other_request(p, t.intent, t.slots, t.text, t.cleaned) or t.intent in READ_INTENTS:
         return NewRequest(t.intent, t.slots)
     changed: dict[str, Any] = {}

@@ -101,8 +101,7 @@ def test_a_change_that_is_no_hold_or_cancel_gives_no_alert(dispatcher: Demo) -> 
 def test_an_earlier_alerts_buttons_still_work_turns_later_as_in_slack(manager: Demo) -> None:
     """The tester's session: the alert's *Un-cancel* pressed two turns after the alert was drawn."""
     demo = manager
-    demo.type("cancel 1047, customer moved out of state")
-    demo.type("2")  # Customer canceled
+    demo.type("cancel 1047, customer moved out of state")  # the reason read as Customer canceled: its card
     done = demo.type(demo.button("confirm"))
     assert demo.state.jobs[1047]["jobStatus"] == "Canceled"
     alert = after(CAPTION, done)

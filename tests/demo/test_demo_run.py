@@ -153,7 +153,7 @@ def test_cancel_before_confirming_changes_nothing(demo: Demo) -> None:
 
 def test_cancel_a_job_with_a_reason_from_the_menu(demo: Demo) -> None:
     job_id, _ = demo.reschedulable_job()
-    menu = demo.type(f"cancel job {job_id}, customer called to cancel")
+    menu = demo.type(f"cancel job {job_id}, no longer needed")  # words of no reason: the menu
     card = demo.type(number_of(menu, "Customer canceled"))
     assert f"Cancel job {job_id}?" in card
     assert "Status: Scheduled → Canceled" in card

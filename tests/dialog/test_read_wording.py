@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.dialog.reads.asking import aside_question, impossible_date, look_up
-from bot.dialog.reads.wording import kind_words, project_name
+from bot.dialog.reads.wording import kind_words, project_name, refine
 from bot.dialog.refdata import Names, name_variants, words_match
 from tests.dialog.conftest import TZ, Harness
 
@@ -136,3 +136,30 @@ async def test_names_are_looked_up_through_crm_filters_once_then_cached(harness:
     assert [loc["name"] for loc in await names.locations("9 Dock")] == ["Stone Warehouse"]
     assert [p["name"] for p in await names.projects_named("remodel")] == ["Lee remodel"]
     assert await names.customers("Nobody Atall") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("whats going on with the garcias", "the garcias"),
+        ("show me everything for lakeside dental", "lakeside dental"),
+        ("any updates on maple street bakery?", "maple street bakery"),
+        ("what's happening with Priya Shah", "Priya Shah"),
+        ("hows it going with the hendersons", "the hendersons"),
+    ],
+)
+def test_a_customer_asked_about_as_a_whole(text: str, name: str) -> None:
+    assert refine(text, "unknown", {}, NOW, TZ) == ("find_jobs", {"customer": name, "overview": True})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "show me everything on hold",
+        "whats going on with job 1009",
+        "show me everything for today",
+        "whats up with it",
+    ],
+)
+def test_no_customer_in_a_question_about_a_status_a_job_or_a_day(text: str) -> None:
+    assert refine(text, "unknown", {}, NOW, TZ)[1].get("overview") is None

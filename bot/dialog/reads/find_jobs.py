@@ -10,12 +10,13 @@ The days of a canceled or on-hold search are when the job was canceled (its canc
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.dialog import timefmt
-from bot.dialog.reads import named, reasons, tallies
+from bot.dialog.reads import named, overview, reasons, tallies
 from bot.dialog.reads.common import (
     MAX_READ_ROWS,
     Answer,
@@ -57,6 +58,14 @@ EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
 async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
+    if slots.get("overview"):  # "whats going on with the garcias": the customer's open work
+        who = await named.person(ctx, slots, customers=True, title="Open work")
+        if who.ask is not None:
+            return who.ask
+        if who.filters.get("customer_id") is not None:
+            return await overview.answer(
+                ctx, int(who.filters["customer_id"]), who.title.removeprefix(" for ")
+            )
     status = STATUS.get(str(slots.get("status") or "").casefold())
     span = day_span(slots.get("range"), ctx.tz)
     title = TITLE.get(status or "", "Unassigned jobs" if slots.get("unassigned") else "Jobs")
@@ -135,8 +144,23 @@ async def _named(ctx: ReadContext, slots: dict[str, Any], title: str) -> list[na
     elif slots.get("location"):
         parts.append(await named.location(ctx, str(slots["location"]), title))
     if slots.get("kind"):
-        parts.append(await named.kind(ctx, str(slots["kind"])))
+        kind = await named.kind(ctx, str(slots["kind"]))
+        if kind.note and not parts[0].filters:  # "mike chens jobs": no job type, but maybe whose jobs
+            whose = await _whose(ctx, str(slots["kind"]), title)
+            kind = whose or kind
+        parts.append(kind)
     return parts
+
+
+async def _whose(ctx: ReadContext, words: str, title: str) -> named.Named | None:
+    """The technician or customer that words before "jobs" name ("mike chens jobs"), if exactly one does."""
+    for name in dict.fromkeys(
+        [words, re.sub(r"(?:'s|’s|s')$|(?<=[a-z]{3})s$", "", words.strip(), flags=re.I)]
+    ):
+        found = await named.person(ctx, {"technician": name}, customers=True, title=title)
+        if found.ask is None and found.filters:
+            return found
+    return None
 
 
 def _kept(jobs: list[Row], keep: dict[str, Any]) -> list[Row]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.dialog import rules
-from bot.dialog.people import active_rows, is_mention, names_me
+from bot.dialog.people import active_rows, groups_problem, is_mention, names_me
 from bot.dialog.reads.common import Answer, ReadContext, technician_id
 from bot.dialog.refdata import address_text, words_match
 
@@ -46,6 +46,8 @@ def choice(title: str, prompt: str, options: list[tuple[dict[str, Any], str]]) -
 
 async def person(ctx: ReadContext, slots: dict[str, Any], *, customers: bool, title: str) -> Named:
     """The technician (or, when `customers`, the customer) a read is about."""
+    if slots.get("groups"):  # "jobs for <!everyone>": no one person, so no answer without the filter
+        return Named(ask={"title": title, "text": groups_problem(list(slots["groups"])), "rows": []})
     if slots.get("customer_id") is not None:
         record = await ctx.refdata.record("customer", int(slots["customer_id"]))
         name = record["name"] if record else f"customer #{slots['customer_id']}"

@@ -7,6 +7,7 @@ none (or a module is missing from it).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,7 +76,7 @@ def first_page(data: dict[str, Any], *, token: str, tz: str) -> tuple[Reply, Rea
     if not rows and not data.get("facts") and data.get("text"):
         return Reply(kind="text", text=str(data["text"]), read_only=True), None  # "I can't find job 2"
     pages = ReadPages(title=str(data.get("title", "")), rows=rows, shown=0, token=token)
-    reply = next_page(pages, tz=tz, empty=str(data.get("empty") or "Nothing found."))
+    reply = next_page(pages, tz=tz, empty=str(data.get("empty") or nothing_found(pages.title)))
     reply.facts = [Fact(label=label, value=value) for label, value in data.get("facts", [])]
     if data.get("text"):
         head, _, body = reply.text.partition("\n")
@@ -83,6 +84,17 @@ def first_page(data: dict[str, Any], *, token: str, tz: str) -> tuple[Reply, Rea
         # said beside the rows too (surfaces draw `lines`, not `text`): a filter not applied, a caveat
         reply.footnote = f"{data['text']} · {reply.footnote}" if reply.footnote else str(data["text"])
     return reply, pages
+
+
+def nothing_found(title: str) -> str:
+    """An empty list said in words, with its filters: "Jobs on hold for Derek Nguyen (0)" -> "No jobs on hold
+    for Derek Nguyen." (a title that starts with a name keeps its capital)."""
+    what = re.sub(r"\s*\(0\)\s*$", "", title).strip()
+    if not what:
+        return "Nothing found."
+    if len(what) > 1 and what[1].islower():
+        what = what[0].lower() + what[1:]
+    return f"No {what}."
 
 
 def next_page(pages: ReadPages, *, tz: str, empty: str = "Nothing found.") -> Reply:
@@ -100,7 +112,8 @@ def next_page(pages: ReadPages, *, tz: str, empty: str = "Nothing found.") -> Re
         kind="list",
         title=pages.title,
         text=f"{pages.title}\n{body}".strip(),
-        lines=chunk,
+        # an empty list says so in its rows' place: the title is shown once, above it
+        lines=chunk if pages.rows else [empty],
         read_only=True,
         token=pages.token,
         footnote=footnote,

@@ -23,6 +23,8 @@ package apply (or say they couldn't):
 | `free` | list_appointments | "who's free tomorrow afternoon" (the parser gives the days and hours) |
 | `next` | list_appointments | "my next job" |
 | `focus` | show_job | "special instructions on 1030", "address for" |
+| `overview` / `customer` | find_jobs | "whats going on with the garcias", "show me everything for lakeside dental" |
+| `groups` | find_jobs, list_appointments | "jobs for <!everyone>", "<#C123>": mentions that name no one (not answered) |
 
 Pure functions of the text, `now` and the zone.
 """
@@ -33,6 +35,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from bot.dialog.people import slack_groups
 from bot.dialog.reads import reasons
 from intents import parse_slot
 
@@ -195,6 +198,21 @@ _MINE = re.compile(
 _INSTRUCTIONS = re.compile(r"\binstructions?\b", re.I)
 _CUSTOMER_SAID = re.compile(r"\b(customer|client)s?\b", re.I)
 _ADDRESS = re.compile(r"\b(address|where is|where's|wheres|location of)\b", re.I)
+# A customer asked about as a whole: "whats going on with the garcias", "show me everything for lakeside dental"
+_OVERVIEW = re.compile(
+    r"^(?:(?:what'?s|whats|what is|anything)\s+(?:going on|happening|up|new|open|the latest|the story|the status)"
+    r"|(?:show|give|pull up|get|list|find|what do we have|what have we got|what'?s|whats|what is)\s+(?:me\s+|us\s+)?"
+    r"(?:everything|all|anything|all the work|the work|what we have|what'?s open|whats open)"
+    r"|(?:any\s+|the\s+)?(?:status|update|updates|news|latest)|(?:how are|how'?s|hows)\s+(?:things|it going|we doing))"
+    r"\s+(?:with|for|on|at|about)\s+(?P<name>[a-z][\w'&. -]{1,60}?)\s*[?.!]*$",
+    re.I,
+)
+_NOT_A_CUSTOMER = re.compile(
+    r"\b(job|jobs|appointments?|appts?|visits?|projects?|today|tonight|tomorrow|tmrw|yesterday|week|weekend|month"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|me|my|us|it|that|this|them|everyone|everybody"
+    r"|progress|schedule|calendar|board)\b",
+    re.I,
+)
 _WHO = re.compile(r"^\s*who\s+(canceled|cancelled|held|put)\b", re.I)
 
 
@@ -255,11 +273,14 @@ def refine(
     if intent == "unknown" and (_FREE.search(said) or _NEXT.search(said)):
         intent = "list_appointments"
     if intent == "list_appointments":
-        return intent, _appointments(said, out, now, tz)
+        return intent, _with_groups(said, _appointments(said, out, now, tz))
     if intent in {"unknown", "find_jobs"} and project_name(said) and re.search(r"\bstatus\b", said, re.I):
         return "find_projects", {"project": project_name(said)}  # "whats the status of the repipe project"
     if intent == "find_projects" or (intent == "unknown" and re.search(r"\bprojects\b", said, re.I)):
         return "find_projects", _projects(said, out)
+    name = overview_name(said) if intent in {"unknown", "find_jobs"} else None
+    if name:
+        return "find_jobs", {"customer": name, "overview": True}
     if intent == "unknown" and _asks_for_jobs(said):
         intent = "find_jobs"
     typed = _TYPE_ONE.match(said) if intent == "unknown" else None
@@ -267,8 +288,16 @@ def refine(
     if typed and days and typed["words"].casefold() not in _NOT_KINDS:
         return "find_jobs", {**out, "kind": typed["words"], "range": days}
     if intent == "find_jobs":
-        return intent, _jobs(said, out, now, tz)
+        return intent, _with_groups(said, _jobs(said, out, now, tz))
     return intent, out
+
+
+def _with_groups(said: str, out: dict[str, Any]) -> dict[str, Any]:
+    """A Slack mention of a channel or group is a filter the read can't apply: it says so (named.person)."""
+    groups = slack_groups(said)
+    if groups:
+        out["groups"] = groups
+    return out
 
 
 def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, Any]:
@@ -373,6 +402,18 @@ def _parse(slot: str, text: str, now: datetime, tz: str) -> Any:
         return parse_slot(slot, text, now=now, tz=tz)
     except Exception:  # the parser promises never to raise; a read must survive if it ever does
         return None
+
+
+def overview_name(said: str) -> str | None:
+    """The customer a question about all their work names ("the garcias", "lakeside dental"), or None."""
+    found = _OVERVIEW.match(said)
+    if found is None:
+        return None
+    name = found["name"].strip()
+    filters = status_said(f"on {name}") or _UNASSIGNED.search(name) or _PRIORITY.search(name)
+    if filters or _NOT_A_CUSTOMER.search(name) or any(c.isdigit() for c in name):
+        return None  # "show me everything on hold": a status, not a customer
+    return name
 
 
 def is_who_question(text: str) -> bool:

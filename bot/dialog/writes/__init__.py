@@ -11,6 +11,7 @@ import importlib
 import pkgutil
 
 from bot.dialog.writes.base import Status, Write
+from intents import named_jobs
 from intents.grammar import load_grammar
 
 __all__ = ["WRITES", "Status", "Write", "accepted_slots"]
@@ -34,6 +35,8 @@ WRITES: dict[str, Write] = _discover()
 
 
 def accepted_slots(intent: str) -> frozenset[str]:
-    """The slots `intent` accepts from the parser: the ones its sentences file lists."""
+    """The slots `intent` accepts from the parser: the ones its sentences file lists, and the words that name
+    a job instead of its number for the writes acting on one (intents/named_jobs.py)."""
     spec = load_grammar().intents.get(intent)
-    return frozenset(spec.slots) if spec is not None else frozenset()
+    named = frozenset(named_jobs.SLOTS) if intent in named_jobs.INTENTS else frozenset()
+    return (frozenset(spec.slots) | named) if spec is not None else frozenset()

@@ -31,7 +31,10 @@ def plan(p: Pending, ctx: Ctx) -> Plan:
             verb="Take off hold",
             done_text=f"Job {job_id} is off hold ({'appointments' if len(held) > 1 else 'appointment'} {listed}).",
             facts=job_facts(ctx),
-            changes=[("On hold", f"appointment{'s' if len(held) > 1 else ''} {listed}", "none")],
+            changes=[
+                *([("Status", "Hold", "Scheduled")] if ctx.job.get("job_status") == "Hold" else []),
+                ("On hold", f"appointment{'s' if len(held) > 1 else ''} {listed}", "none"),
+            ],
             guard=job_guard(ctx, {}),
         )
     off_hold = RemoveAppointmentHold(appointment_id=int(ctx.appointment["id"]))

@@ -1,0 +1,83 @@
+"""*whats going on with the garcias*, *show me everything for lakeside dental*: a customer's open work.
+
+Each open job of the customer (not completed or canceled) on one line, with its next visit and who is on
+it, and how many upcoming visits there are in all. `find_jobs` answers with this when the request asks
+about a customer as a whole (`overview`, bot.dialog.reads.wording) and the name is a customer's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.dialog import timefmt
+from bot.dialog.reads.common import MAX_READ_ROWS, Answer, ReadContext, technicians_on
+from bot.dialog.refdata import collect, together
+
+Row = dict[str, Any]
+CLOSED_JOBS = frozenset({"Completed", "Canceled"})
+CLOSED_VISITS = frozenset({"Done", "Canceled"})
+
+
+async def answer(ctx: ReadContext, customer_id: int, name: str) -> Answer:
+    jobs = await collect(ctx.client.iter_jobs(customer_id=customer_id), MAX_READ_ROWS)
+    open_jobs = sorted(
+        (j for j in jobs if j.get("job_status") not in CLOSED_JOBS), key=lambda j: int(j["id"])
+    )
+    title = f"Open work for {name} ({len(open_jobs)})"
+    if not open_jobs:
+        closed = f" ({len(jobs)} completed or canceled)" if jobs else ""
+        return {"title": title, "rows": [], "empty": f"{name} has no open jobs{closed}."}
+    now = ctx.now or datetime.now(UTC)
+    facts, visits = await together(
+        ctx.refdata.many_job_facts([int(j["id"]) for j in open_jobs]),
+        collect(
+            ctx.client.iter_appointments(
+                customer_id=customer_id, starts_on_or_after=now - timedelta(hours=12)
+            ),
+            MAX_READ_ROWS,
+        ),
+    )
+    upcoming: dict[int, list[Row]] = {}
+    for visit in sorted(visits, key=lambda a: str(a["start"])):
+        if visit.get("status") not in CLOSED_VISITS and _ends_after(visit, now):
+            upcoming.setdefault(int(visit["job_id"]), []).append(visit)
+    next_ids = [int(v[0]["id"]) for v in upcoming.values() if v]
+    assignments = (
+        await collect(ctx.client.iter_appointment_assignments(appointment_ids=next_ids)) if next_ids else []
+    )
+    names = technicians_on(assignments)
+    rows = [
+        _row(j, facts.get(int(j["id"])) or {}, upcoming.get(int(j["id"]), []), names, ctx.tz)
+        for j in open_jobs
+    ]
+    count = sum(len(v) for v in upcoming.values())
+    done = len(jobs) - len(open_jobs)
+    text = f"{count} upcoming visit{'s' if count != 1 else ''}" + (
+        f"; {done} completed or canceled jobs not shown." if done else "."
+    )
+    answer: Answer = {"title": title, "rows": rows, "text": text}
+    if len(open_jobs) == 1:
+        answer["job_id"] = int(open_jobs[0]["id"])  # "move it to friday" is about that job
+    return answer
+
+
+def _ends_after(appt: Row, now: datetime) -> bool:
+    return timefmt.parse_iso(str(appt["end"])) > now - timedelta(hours=1)
+
+
+def _row(job: Row, facts: Row, visits: list[Row], names: dict[int, list[str]], tz: str) -> str:
+    """ "Job 1003 · AC Tune-Up · Scheduled · 12 Oak St, Chicago, IL 60601 · next visit Tue Dec 8 1:00 PM –
+    3:00 PM with Mike Chen (+1 more)" """
+    parts = [f"Job {job['id']}", str(facts.get("job_type") or "job"), str(job.get("job_status"))]
+    if facts.get("address"):
+        parts.append(str(facts["address"]))
+    if not visits:
+        parts.append("no visit scheduled")
+    else:
+        first = visits[0]
+        span = timefmt.short_span(timefmt.parse_iso(first["start"]), timefmt.parse_iso(first["end"]), tz)
+        who = ", ".join(names.get(int(first["id"]), [])) or "nobody assigned"
+        more = f" (+{len(visits) - 1} more)" if len(visits) > 1 else ""
+        parts.append(f"next visit {span} with {who}{more}")
+    return " · ".join(parts)
