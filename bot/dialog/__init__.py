@@ -10,7 +10,7 @@ Layout (see shared/STYLE.md, "Dialog as explicit, pure transitions"):
   people read them, in their time zone.
 - resolve.py: settles a pending write step by step against the ServiceTitan data looked up so far, then
   asks its write module for the plan (before -> after) that the confirmation shows.
-- understand.py: reads the user's turn (text, a click, a picked date) into a typed answer.
+- understand.py: reads the user's turn (text, a click, a picked date) into a typed answer (answers.py).
 - engine.py: `step(state, event, now) -> (state, effects)`, pure: moves between phases on the answer, as
   phases.py's table says; settle.py settles a pending write against the data looked up so far and says the
   next thing; replies.py builds the replies (the card, a result, help).

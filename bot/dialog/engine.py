@@ -17,7 +17,21 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.dialog import didyoumean, phases, refer, replies
+from bot.dialog import didyoumean, phases, refer, replies, undo
+from bot.dialog.answers import (
+    Abandon,
+    Answer,
+    Confirm,
+    Deny,
+    Fill,
+    More,
+    NewRequest,
+    Pick,
+    Resume,
+    Unclear,
+    Undo,
+    Unsure,
+)
 from bot.dialog.catalog import (
     DOING,
     INTENT_SLOTS,
@@ -48,23 +62,7 @@ from bot.dialog.state import (
     ShowConfirmation,
     UndoOffer,
 )
-from bot.dialog.understand import (
-    GLOBAL_INTENTS,
-    Abandon,
-    Answer,
-    Confirm,
-    Deny,
-    Fill,
-    More,
-    NewRequest,
-    Pick,
-    Resume,
-    Unclear,
-    Undo,
-    Unsure,
-    resting_phase,
-    understand,
-)
+from bot.dialog.understand import GLOBAL_INTENTS, resting_phase, understand
 
 log = logging.getLogger("bot.dialog")
 
@@ -157,10 +155,6 @@ def _timeouts(s: Conversation, now: datetime) -> tuple[list[Effect], bool]:
 # ---- helpers ----------------------------------------------------------------------------------------------
 
 
-# How many earlier changes keep a pressable Undo (each within its UNDO_MINUTES)
-EARLIER_UNDOS = 5
-
-
 def _asker(s: Conversation) -> Asker:
     return s.asker or Asker(user_id="?", tz="UTC", role="guest")
 
@@ -198,7 +192,7 @@ def _on_answer(s: Conversation, a: Answer, now: datetime) -> list[Effect]:
                 return _abandon(s, now)
             return [Say(replies.already(s))] if a.token and a.token == s.last_done_token else _stale()
         case Undo():
-            return _undo(s, a.token, now)
+            return undo.undo(s, a.token, now)
         case Pick():
             choice = s.pending.choice if s.pending else None
             if s.phase == "choosing" and choice and a.token == s.token and a.value in dict(choice.options):
@@ -250,44 +244,6 @@ def _confirm(s: Conversation, token: str, now: datetime) -> list[Effect]:
     if (s.phase == "applying" and token == s.token) or (token and token == s.last_done_token):
         return [Say(replies.already(s))]
     return _stale()
-
-
-def _undo(s: Conversation, token: str | None, now: datetime) -> list[Effect]:
-    offer = s.undo
-    if token is None:  # typed "undo": the last change's offer, if there is one
-        if offer is None and s.no_undo:
-            return [Say(replies.text(s.no_undo))]
-        if offer is None:
-            return [
-                Say(
-                    replies.text(
-                        "There's no recent change of yours to undo. Undo is offered on the message of a "
-                        f"change for {UNDO_MINUTES} minutes after it is made."
-                    )
-                )
-            ]
-        token = offer.token
-    if offer is None or token != offer.token:
-        # the Undo button of an earlier change's message acts on that change, whatever came since
-        offer = next((o for o in s.earlier_undos if o.token == token), None)
-        if offer is None:
-            return [Say(replies.text("There's nothing to undo from that message."))]
-        s.earlier_undos = [o for o in s.earlier_undos if o.token != token]
-    else:
-        s.undo = None
-    if now > offer.until:
-        return [Say(replies.text(f"Undo was only available for {UNDO_MINUTES} minutes; it has expired."))]
-    dropped = s.pending if s.pending is not None and s.phase in ACTIVE_PHASES else None
-    s.pending, s.then = Pending(intent="undo", plan=offer.plan, started_at=now), None
-    s.phase = "confirming"
-    s.token = new_token(s, now, "undo")
-    effects: list[Effect] = [ShowConfirmation(replies.confirmation(s, offer.plan))]
-    if dropped is not None and dropped.intent != "undo":  # undo replaces it: say so, never silently
-        what = replies.undone(dropped)
-        effects.insert(
-            0, Say(replies.text(f"I dropped your request to {what}; ask again after this if needed."))
-        )
-    return effects
 
 
 def _abandon(s: Conversation, now: datetime) -> list[Effect]:
@@ -574,10 +530,7 @@ def _on_result(s: Conversation, event: Called | ClaimLost, now: datetime) -> lis
         changes=replies.changes(plan),
         replaces_card=True,
     )
-    # A typed "undo" is about the conversation's last change; an earlier change's Undo button still acts on
-    # its own change within its minutes (its guard refuses it if a later change touched the same record).
-    live = [o for o in [*s.earlier_undos, *([s.undo] if s.undo else [])] if o.until >= now]
-    s.earlier_undos, s.undo, s.no_undo = live[-EARLIER_UNDOS:], None, None
+    undo.keep_earlier(s, now)
     after = WRITES[intent].undo_after if intent in WRITES else None
     if plan.undo is None and after is not None and isinstance(event.data, dict):
         plan = plan.model_copy(update={"undo": after(plan, event.data, _asker(s).tz)})

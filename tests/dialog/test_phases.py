@@ -10,9 +10,7 @@ from typing import Any, get_args
 import pytest
 
 from bot.dialog import phases
-from bot.dialog.messages import Asker, Pressed, Said
-from bot.dialog.state import STATE_VERSION, Conversation, OfferedChoice, Pending, Phase, Plan
-from bot.dialog.understand import (
+from bot.dialog.answers import (
     Abandon,
     Answer,
     Confirm,
@@ -22,8 +20,10 @@ from bot.dialog.understand import (
     Pick,
     Unclear,
     Undo,
-    understand,
 )
+from bot.dialog.messages import Asker, Pressed, Said
+from bot.dialog.state import STATE_VERSION, Conversation, OfferedChoice, Pending, Phase, Plan
+from bot.dialog.understand import understand
 from bot.servicetitan.operations import HoldJob
 from tests.dialog.conftest import Harness, last_card
 
