@@ -43,8 +43,8 @@ from bot.dialog.catalog import (
     WRITES,
 )
 from bot.dialog.messages import Asker, Button, Event, Pressed, Reply, Said
+from bot.dialog.outcomes import Offer
 from bot.dialog.reads.registry import first_page, next_page, read_lookup
-from bot.dialog.resolve import Offer
 from bot.dialog.settle import advance, choice_reply, new_token, offer, question_text, set_slots
 from bot.dialog.state import (
     ACTIVE_PHASES,

@@ -14,59 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 from bot.dialog import named_job, reasons, rules, timefmt
 from bot.dialog.messages import Asker
+from bot.dialog.outcomes import AskFor, NeedLoad, Offer, Outcome, Ready, Reject, Settled, Stop
 from bot.dialog.people import NOT_LINKED, active_rows, is_mention, mention_problem, names_me
 from bot.dialog.relative import same_time_as
-from bot.dialog.state import Load, Pending, Plan
+from bot.dialog.state import Load, Pending
 from bot.dialog.undofacts import undo_facts
 
 if TYPE_CHECKING:
     from bot.dialog.writes.base import Write
 
 Row = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class NeedLoad:
-    load: Load
-
-
-@dataclass(frozen=True)
-class AskFor:
-    slot: str
-
-
-@dataclass(frozen=True)
-class Offer:
-    slot: str
-    prompt: str
-    options: list[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class Reject:
-    """A slot value that ServiceTitan contradicts: clear `clear`, tell `problem`, and go on."""
-
-    clear: tuple[str, ...]
-    problem: str
-    final: bool = False  # the record is already as asked (`Settled`): the request ends, nothing asked again
-
-
-class Settled(str):
-    """A write's problem that says the record is already as the write would leave it ("already
-    confirmed", "already canceled"): no other value would help, so the request ends there."""
-
-
-@dataclass(frozen=True)
-class Stop:
-    problem: str
-
-
-@dataclass(frozen=True)
-class Ready:
-    plan: Plan
-
-
-Outcome = NeedLoad | AskFor | Offer | Reject | Stop | Ready
 
 
 @dataclass

@@ -13,7 +13,8 @@ from typing import Any
 from bot.dialog import replies
 from bot.dialog.catalog import DEPENDENTS, INTENT_QUESTIONS, QUESTIONS, WRITE_STEPS, WRITES
 from bot.dialog.messages import Asker, Choice, Option, Reply
-from bot.dialog.resolve import AskFor, NeedLoad, Offer, Ready, Reject, Stop, resolve
+from bot.dialog.outcomes import AskFor, NeedLoad, Offer, Ready, Reject, Stop
+from bot.dialog.resolve import resolve
 from bot.dialog.state import Ask, Conversation, Effect, Load, OfferedChoice, Pending, Say, ShowConfirmation
 
 

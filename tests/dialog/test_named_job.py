@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.dialog import named_job
-from bot.dialog.resolve import AskFor, NeedLoad, Offer, Reject, resolve, write_of
+from bot.dialog.outcomes import AskFor, NeedLoad, Offer, Reject
+from bot.dialog.resolve import resolve, write_of
 from bot.dialog.state import Load, Pending
 from tests.dialog.conftest import TZ, dispatcher
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.dialog import rules, timefmt
-from bot.dialog.resolve import Ctx, Row, Settled, times_of
+from bot.dialog.outcomes import Settled
+from bot.dialog.resolve import Ctx, Row, times_of
 from bot.dialog.state import Guard, Pending, Plan
 from bot.servicetitan.operations import KnownOperation, Operation
 

@@ -3,7 +3,8 @@ undo takes the confirmation off again)."""
 
 from __future__ import annotations
 
-from bot.dialog.resolve import Ctx, Row, Settled
+from bot.dialog.outcomes import Settled
+from bot.dialog.resolve import Ctx, Row
 from bot.dialog.state import Pending, Plan
 from bot.dialog.writes.base import Card, Undo, Write, appt_facts, appt_guard, card_plan, with_undo
 from bot.servicetitan.operations import ConfirmAppointment, RemoveAppointmentConfirmation
