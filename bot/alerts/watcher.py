@@ -39,13 +39,13 @@ from bot.dialog.refdata import JOB_READS_NAMESPACE
 from bot.servicetitan import ServiceTitanClient
 from bot.servicetitan.errors import ServiceTitanError
 from bot.servicetitan.models import Job
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, Write
 
 log = logging.getLogger("bot.alerts")
 
 FEED_NAMESPACE = "alert-feed"
 SEEN_NAMESPACE = "alert-seen"
-REMEMBER_CONCURRENCY = 8  # snapshot saves in flight at once (see _remember)
+WRITE_BATCH = 200  # snapshot saves (or cached reads dropped) sent to the store in one round trip
 SEEN_TTL_SECONDS = 90 * 24 * 3600  # refreshed by every change of the record
 BASELINE_DAYS = 60  # the first start records rows changed this recently as "how things are now"
 LEASE_NAME = "watcher"
@@ -144,18 +144,19 @@ class Watcher:
         return record.value if record is not None else None
 
     async def _remember(self, feed: str, snapshots: dict[int, Snapshot]) -> None:
-        # A few saves at a time: each one in flight holds one of the store's pooled connections, and a
-        # hundred at once emptied the pool that users' requests share ("Too many connections").
-        items = list(snapshots.items())
-        for start in range(0, len(items), REMEMBER_CONCURRENCY):
-            await asyncio.gather(
-                *(
-                    self.store.save(
-                        namespace=SEEN_NAMESPACE, key=f"{feed}:{rid}", value=snap, ttl=SEEN_TTL_SECONDS
-                    )
-                    for rid, snap in items[start : start + REMEMBER_CONCURRENCY]
-                )
-            )
+        await self._write_in_batches(
+            [
+                Write.save(namespace=SEEN_NAMESPACE, key=f"{feed}:{rid}", value=snap, ttl=SEEN_TTL_SECONDS)
+                for rid, snap in snapshots.items()
+            ]
+        )
+
+    async def _write_in_batches(self, writes: list[Write]) -> None:
+        """`writes` in batches of WRITE_BATCH, one round trip (and one pooled connection) each: one save
+        per record held a connection each, and a hundred at once emptied the pool that users' requests
+        share ("Too many connections"), then a few at a time cost a round trip per record."""
+        for start in range(0, len(writes), WRITE_BATCH):
+            await self.store.write_many(writes[start : start + WRITE_BATCH])
 
     # ---------------------------------------------------------------------------------------------------
     # cycles
@@ -210,14 +211,9 @@ class Watcher:
             for row in batch.items
             if (job_id := getattr(row, "job_id", None) or _job_row_id(row)) is not None
         }
-        items = sorted(jobs)
-        for start in range(0, len(items), REMEMBER_CONCURRENCY):
-            await asyncio.gather(
-                *(
-                    self.store.delete(namespace=JOB_READS_NAMESPACE, key=str(job_id))
-                    for job_id in items[start : start + REMEMBER_CONCURRENCY]
-                )
-            )
+        await self._write_in_batches(
+            [Write.delete(namespace=JOB_READS_NAMESPACE, key=str(job_id)) for job_id in sorted(jobs)]
+        )
 
     async def _keep_lease(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -11,7 +11,8 @@ from slack_sdk.errors import SlackApiError
 from bot.alerts.cards import ACTION_ALERT_SHOW, ACTION_ALERT_UNDO
 from bot.alerts.service import AlertService
 from bot.alerts.subscriptions import record_actor
-from bot.alerts.watcher import FEED_NAMESPACE
+from bot.alerts.watcher import FEED_NAMESPACE, SEEN_NAMESPACE
+from bot.dialog.refdata import JOB_READS_NAMESPACE
 from tests.alerts.conftest import CHANNEL, MANAGER, AlertRig, dm_of
 from tests.slack.harness import assert_valid_blocks, block_text
 
@@ -253,3 +254,36 @@ async def test_an_appointment_hold_made_in_servicetitan_gives_one_alert_with_its
     (post,) = rig.slack.posts_to(CHANNEL)
     assert "Appointment #5014 of job 1010 put on hold" in post["text"]
     assert "Customer requested" in post["text"] and "back from vacation on the 3rd" in post["text"]
+
+
+async def test_a_poll_remembers_what_it_saw_in_a_round_trip_per_batch_not_one_per_record(
+    rig: AlertRig,
+) -> None:
+    """The first start's baseline (every recent row of every feed) and a later burst of changes are sent
+    to the store as batches of writes, not as one save (or cached read dropped) per record."""
+    store = rig.store()
+    calls: list[str] = []
+    for name in ("save", "delete", "write_many"):
+        original = getattr(store, name)
+
+        def recorded(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
+            if kwargs.get("namespace", SEEN_NAMESPACE) in (SEEN_NAMESPACE, JOB_READS_NAMESPACE):
+                calls.append(_name)  # the watcher's own records (write_many: whichever namespaces)
+            return _original(*args, **kwargs)
+
+        setattr(store, name, recorded)
+    service = rig.service(store=store)
+    await service.watcher.poll_once()
+    baseline = sum(len(rows) for rows in (rig.sim.state.jobs, rig.sim.state.appointments))
+    assert baseline > 100
+    assert calls.count("write_many") <= 8 and calls.count("delete") == 0
+    feeds = len(service.watcher.feeds)
+    assert calls.count("save") == 0  # never one save per record
+
+    calls.clear()
+    scheduled = [j for j, row in sorted(rig.sim.state.jobs.items()) if row["jobStatus"] == "Scheduled"][:6]
+    for job_id in scheduled:
+        rig.sim.state.cancel_job(job_id, CANCEL)
+    await service.watcher.poll_once()
+    assert calls.count("delete") == 0 and calls.count("save") == 0
+    assert 1 <= calls.count("write_many") <= 2 * feeds
