@@ -5,8 +5,8 @@ a claim: a random token and the time it was taken (`stamp`). Only the turn holdi
 last save goes through only while the stored conversation still carries its token (`save_held`); the
 engine answers every other event in applying with "That's already being done".
 
-A claim older than the claim timeout (`DialogService.claim_timeout`: the write deadline and a margin)
-belongs to a turn that died (its process stopped, Redis failed before the outcome was saved) or hangs:
+A claim older than the claim timeout (`DialogService.claim_timeout`: the write deadline, the re-read
+after it and a margin) belongs to a turn that died (its process stopped, Redis failed before the outcome was saved) or hangs:
 the next turn re-reads ServiceTitan and settles it, telling the user what it found. If the old turn ends
 after all, its save is refused instead of overwriting what happened since, and it says only what the user
 was not told yet (`late_replies`): a write it knows went through, or a sure refusal where the re-read could

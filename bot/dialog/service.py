@@ -74,8 +74,8 @@ MAX_USER_TEXT = 2000
 # Deadlines of a user's request (seconds). A read that ServiceTitan has not answered by READ_DEADLINE ends
 # in a failure with a Try again button and the conversation as it was. A write that has not finished by
 # WRITE_DEADLINE is abandoned and ServiceTitan re-read (never written again) to tell the user whether it
-# went through. A claim ("applying") older than the write deadline and CLAIM_MARGIN belongs to a turn that
-# died (a process stopped, Redis went away) or hangs: nothing sends its write any more, so the next event
+# went through. A claim ("applying") older than the write deadline, the re-read after it (READ_DEADLINE)
+# and CLAIM_MARGIN belongs to a turn that died (a process stopped, Redis went away) or hangs: nothing sends its write any more, so the next event
 # re-reads ServiceTitan and settles it; the old turn's save is then refused (bot/dialog/claims.py). The
 # margin covers an abandoned request still on its way out and clocks of processes that disagree a little.
 READ_DEADLINE = 10.0
@@ -124,7 +124,7 @@ class DialogService:
         self.audit: AuditLog = audit or MemoryAuditLog()
         self.read_deadline = read_deadline
         self.write_deadline = write_deadline
-        self.claim_timeout = timedelta(seconds=write_deadline + CLAIM_MARGIN)
+        self.claim_timeout = timedelta(seconds=write_deadline + read_deadline + CLAIM_MARGIN)
         # Kept well past idle expiry so the next message can still say what expired.
         self.state_ttl = float(idle_minutes * 60 + 24 * 3600)
 

@@ -204,3 +204,10 @@ def test_a_late_turn_adds_a_sure_refusal_to_an_unsure_card_and_nothing_else() ->
     drift = Called(_plan(), ok=False, drift="Job 1003 was put on hold by someone else")
     (moved,) = late_replies(_card_back(), [retry], drift, "card")
     assert "Nothing was changed" in moved.text and not moved.buttons
+
+
+def test_a_claim_outlives_its_own_turn_the_write_deadline_and_the_re_read_after_it(harness: Harness) -> None:
+    """A turn whose write ran to its deadline still re-reads ServiceTitan for up to the read deadline: a
+    message meanwhile must not settle that live claim (and drop what the turn has still to say)."""
+    service = harness.service
+    assert service.claim_timeout > timedelta(seconds=service.write_deadline + service.read_deadline)
