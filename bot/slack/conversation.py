@@ -356,19 +356,22 @@ class Conversations:
         working: str | None = None
         delivering = False
         try:
-            if self.in_flight.locked():  # as many turns as the process takes on: this one waits its turn
-                working = await self._show_working(target, BUSY_TEXT)
-            async with self.in_flight, self.locks.hold(key):
-                handling = asyncio.ensure_future(self._handle(key, target, event))
-                try:
-                    done, _ = await asyncio.wait({handling}, timeout=self.working_after)
-                    if not done and working is None:
-                        working = await self._show_working(target)
-                    replies = await handling
-                finally:
-                    handling.cancel()  # only if this turn itself was cancelled; a finished one ignores it
-                delivering = True  # from here on the "working" message may have become a reply
-                await self.deliver(target, replies, working=working)
+            # The user's own earlier turn first (waiting for it holds no place among the turns in flight,
+            # so a few users' repeated clicks don't make everybody else wait), then a place in flight.
+            async with self.locks.hold(key):
+                if self.in_flight.locked():  # as many turns as the process takes on: this one waits
+                    working = await self._show_working(target, BUSY_TEXT)
+                async with self.in_flight:
+                    handling = asyncio.ensure_future(self._handle(key, target, event))
+                    try:
+                        done, _ = await asyncio.wait({handling}, timeout=self.working_after)
+                        if not done and working is None:
+                            working = await self._show_working(target)
+                        replies = await handling
+                    finally:
+                        handling.cancel()  # only if this turn itself was cancelled; a finished one ignores it
+                    delivering = True  # from here on the "working" message may have become a reply
+                    await self.deliver(target, replies, working=working)
         except Exception as error:
             await self.fail(error, target)
             if working is not None and not delivering:

@@ -522,3 +522,30 @@ async def test_beyond_the_turns_in_flight_a_user_is_told_busy_and_answered_later
         await fake.wait_calls("chat.update", 1)  # the busy message became the answer
         texts = [m["text"] for m in fake.messages.values()]
         assert sorted(texts) == ["heard said", "heard said"]
+
+
+async def test_a_users_turns_waiting_for_their_own_earlier_one_leave_room_for_everyone_else(
+    fake: FakeSlack,
+) -> None:
+    """Dana's second message waits for her first (which hangs) without taking a place in flight, so Mike's
+    message is answered at once, not told "Busy"."""
+    fake.add_user("U0MIKE", name="Mike Carter", email=None)
+    dialog = FakeDialog()
+    danas_turn = asyncio.Event()
+
+    async def handle(key: ConversationKey, asker: Asker, event: Event) -> list[Reply]:
+        dialog.turns.append((key, asker, event))
+        if asker.user_id == DANA:
+            await danas_turn.wait()  # ServiceTitan "hangs" for Dana's request
+        return dialog.script(key, asker, event)
+
+    dialog.handle = handle  # type: ignore[method-assign]
+    async with running_bot(dialog=dialog, store=MemoryStore(), fake=fake, max_in_flight=2) as bot:
+        await bot.dm(DANA, "first")
+        await fake.wait_for(lambda: len(dialog.turns) == 1, what="Dana's first turn")
+        await bot.dm(DANA, "second")
+        await bot.dm("U0MIKE", "hello")
+        (answer,) = await fake.wait_calls("chat.postMessage", 1)
+        assert answer.params["channel"] == "D0MIKE" and "Busy" not in answer.params["text"]
+        danas_turn.set()
+        await fake.wait_for(lambda: len(dialog.turns) == 3, what="Dana's second turn")
