@@ -126,12 +126,13 @@ async def post_message(client: AsyncWebClient, **message: Any) -> dict[str, Any]
             if not _may_have_posted(exc) or attempt == SERVER_ERROR_RETRIES:
                 raise
             why = exc.response.status_code if isinstance(exc, SlackApiError) else type(exc).__name__
+        # (a moment first: a message Slack was still posting when it failed shows in the history after it)
+        await asyncio.sleep(BACKOFF * 2**attempt)
         found = await _find(client, message, mark, since)
         if found is not None:
             log.info("chat.postMessage answered %s but the message was posted; not posting it again", why)
             return {"ok": True, "channel": message.get("channel"), "ts": found.get("ts"), "message": found}
         log.info("chat.postMessage answered %s and the message is not there; posting it again", why)
-        await asyncio.sleep(BACKOFF * 2**attempt)
     raise AssertionError("unreachable")  # the last attempt returned or raised
 
 
