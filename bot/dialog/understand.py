@@ -260,6 +260,10 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     if impossible:  # "move 1010 to feb 30": a bad date, not a technician called "feb"; "swap 1041 and 1011"
         return Unclear(impossible)
     if s.pending is not None and phase in ACTIVE_PHASES:
+        if (turned := retarget.change_of_mind(s.pending, text, now, tz)) is not None:
+            return NewRequest(
+                *turned, dropped=True
+            )  # "actually no, hold it instead": never a reason or a note
         ref = refer.in_request(s.last_read, s.pending, phase, text, slots, now, tz)
         if ref is not None:
             return Fill(ref[1]) if ref[0] == "fill" else NewRequest(*ref)  # "the first one": the list's
