@@ -285,6 +285,8 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         return pressed
     if (referred := refer.referred(s.last_read, text, intent, slots, now, tz)) is not None:
         return NewRequest(*referred)  # "put derek on the first one", "give it to sarah", "how do i get there"
+    if unplaced := refer.no_list_for(s.last_read, text, intent, slots):
+        return Unclear(unplaced)  # "who is on the first one" with no list shown: never today's list
     parsed_reading = (intent, dict(slots))
     intent, slots = look_up(text, intent, slots, (s.last_read or {}).get("job_id"), now, tz)
     lone = _BARE_NUMBER.fullmatch(said)
