@@ -30,12 +30,17 @@ _REASSIGNS = frozenset({"assign_technician", "reassign_technician"})
 
 
 def _day_at(tokens: list[Token], i: int) -> bool:
-    """Whether token `i` says a day of the month: "14th", or a number 1-31 after "the"."""
+    """Whether token `i` says a day of the month: "14th", a number 1-31 after "the" or "on", or one after
+    "to" that a time follows ("to 14 at 11"; "to 8" alone is a time)."""
     tok = tokens[i]
-    said = tok.kind == "ord" or (tok.kind == "num" and i > 0 and tokens[i - 1].norm == "the")
+    before = tokens[i - 1].norm if i > 0 else ""
+    following = tokens[i + 1] if i + 1 < len(tokens) else None
+    then_at = following is not None and following.norm in {"at", "@", "around", "by"}
+    said = tok.kind == "ord" or (
+        tok.kind == "num" and (before in {"the", "on"} or (before == "to" and then_at))
+    )
     if not said or not isinstance(tok.value, int) or not 1 <= tok.value <= 31:
         return False
-    following = tokens[i + 1] if i + 1 < len(tokens) else None
     return following is None or following.norm not in _PICKED_NOUNS
 
 
