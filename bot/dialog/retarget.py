@@ -25,6 +25,12 @@ _CHANGE_LEAD = re.compile(
     r"change of plans?|forget (?:that|it)|never ?mind(?: that)?|let'?s|lets|ok|okay|so|just|rather)\b[\s,.:;!-]*)+",
     re.IGNORECASE,
 )
+# …of which one word must say the mind changed ("ok so the customer wants it friday" may be a note's words)
+_RETRACTS = re.compile(
+    r"\b(?:actually|scratch|strike|no|nope|nah|wait|oops|sorry|second thoughts?|change of plans?|forget|"
+    r"never ?mind|rather)\b",
+    re.IGNORECASE,
+)
 _INSTEAD = re.compile(r"[\s,]*\b(?:instead(?:\s+of\s+(?:that|this|it))?)\b", re.IGNORECASE)
 
 
@@ -93,6 +99,7 @@ def change_of_mind(p: Pending, text: str, now: datetime, tz: str) -> tuple[str, 
     the user turned to (its job the open request's unless it names one), never an answer (a reason, a note)
     to the open request; None when the message says no change of mind or no other write."""
     lead = _CHANGE_LEAD.match(text)
+    lead = lead if lead is not None and _RETRACTS.search(lead[0]) else None
     if lead is None and _INSTEAD.search(text) is None:
         return None
     rest = _INSTEAD.sub("", text[lead.end() if lead else 0 :]).strip(" ,.;:-")
