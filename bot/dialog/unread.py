@@ -13,10 +13,15 @@ same unread day of a reschedule, never an assignment.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
+
+from rapidfuzz import fuzz
+from rapidfuzz.process import extractOne
 
 from bot.dialog.relative import names_a_day
 from intents.text import Token, tokenize
+from intents.timeparse import MONTHS, WEEKDAYS
 from intents.typos import correct, is_known
 
 UNREAD = "unread_day"
@@ -29,7 +34,7 @@ _PICKED_NOUNS = frozenset(
 _REASSIGNS = frozenset({"assign_technician", "reassign_technician"})
 
 
-def _day_at(tokens: list[Token], i: int) -> bool:
+def _day_at(tokens: list[Token], i: int, *, loose: bool = False) -> bool:
     """Whether token `i` says a day of the month: "14th", a number 1-31 after "the" or "on", or one after
     "to" that a time follows ("to 14 at 11"; "to 8" alone is a time)."""
     tok = tokens[i]
@@ -37,18 +42,36 @@ def _day_at(tokens: list[Token], i: int) -> bool:
     following = tokens[i + 1] if i + 1 < len(tokens) else None
     then_at = following is not None and following.norm in {"at", "@", "around", "by"}
     said = tok.kind == "ord" or (
-        tok.kind == "num" and (before in {"the", "on"} or (before == "to" and then_at))
+        tok.kind == "num" and (loose or before in {"the", "on"} or (before == "to" and then_at))
     )
     if not said or not isinstance(tok.value, int) or not 1 <= tok.value <= 31:
         return False
     return following is None or following.norm not in _PICKED_NOUNS
 
 
+@cache
+def _day_names() -> tuple[str, ...]:
+    return tuple(w for w in (*WEEKDAYS, *MONTHS) if len(w) >= 5)
+
+
+def _like_a_day_name(tok: Token) -> bool:
+    """An unknown word that looks like a weekday or a month the typo reader could not place ("wendsdy",
+    "decmbr"); asking about a name that merely looks like one ("marcy") is harmless."""
+    if tok.kind != "word" or len(tok.norm) < 5 or not tok.norm.isalpha() or is_known(tok.norm):
+        return False
+    return extractOne(tok.norm, _day_names(), scorer=fuzz.ratio, score_cutoff=75) is not None
+
+
 def unread_day(text: str) -> str:
-    """The first day of the month said in `text`, as typed with the unknown word before it ("xyz 14th",
-    "the 14"), or "". Only meaningful when the parser read no date from `text`."""
+    """The first day said in `text` as typed: a day of the month with the unknown word before it ("xyz
+    14th", "the 14"), or a word like a weekday or month with its day number ("wendsdy", "decmbr 14"); or "".
+    Only meaningful when the parser read no date from `text`."""
     tokens = correct(tokenize(text), text)
     for i, tok in enumerate(tokens):
+        if _like_a_day_name(tok):
+            if i + 1 < len(tokens) and _day_at(tokens, i + 1, loose=True):
+                return text[tok.start : tokens[i + 1].end]  # "decmbr 14"
+            return text[tok.start : tok.end]
         if not _day_at(tokens, i):
             continue
         start = tok.start
