@@ -39,7 +39,7 @@ NAME_STOPWORDS = word_set(
     "inspection estimate quote service repair maintenance tune-up early late mid asap later earlier sooner "
     "first anytime sometime whenever got have has had doing going working headed heading booked scheduled "
     "gonna should billing bill bill-to invoice account client confirmed unconfirmed verified done complete completed "
-    "finished late"
+    "finished late how why when where whose"
 )
 # Skeleton words are lower case; entity placeholders (JOB, TIME, ...) are upper case and never words.
 # Names and phrases never take in a stopword ("assign {mike} to ...", "a {furnace repair} for ...").

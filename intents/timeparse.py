@@ -578,7 +578,14 @@ class _Scanner:
             return None
         if t.kind == "ord" and isinstance(t.value, int):
             number = t.value
-            if j == i and self.w(i - 1) not in ("to", "for", "until", "by", "before", "after", "from"):
+            # a bare "14th" is a day after "to"/"by"…, or opening a time phrase ("14th at 3" for "When?")
+            nxt = self.tok(j + 1)
+            opens = i == 0 and (nxt is None or nxt.kind != "word" or nxt.norm in _AFTER_ORDINAL_WORD)
+            if (
+                j == i
+                and not opens
+                and self.w(i - 1) not in ("to", "for", "until", "by", "before", "after", "from")
+            ):
                 return None
         elif t.norm in ORDINAL_WORDS and j > i:
             # "the seventh": ordinal words are common words too ("the first available tech"), so
@@ -1230,16 +1237,28 @@ def resolve_tokens(tokens: Sequence[Token], today: date) -> Resolved | None:
 def parse_when(text: str, *, now: datetime, tz: str) -> dict[str, str] | None:
     """`when` of a short answer such as "friday 2pm"; None when it names no single day."""
     local = local_now(now, tz)
-    res = resolve_tokens(tokenize(text), local.date())
+    res = resolve_tokens(_corrected(text), local.date())
     if res is None:
         return None
     return to_when(res, local)
 
 
+def _corrected(text: str) -> list[Token]:
+    """The tokens of a short answer with typos of key words corrected, as in a whole message ("teh 14th")."""
+    from intents.typos import correct  # imported here: intents.typos reads this module's word lists
+
+    return correct(tokenize(text), text)
+
+
+def resolve_text(text: str, today: date) -> Resolved | None:
+    """The time phrase of `text` (typos corrected) resolved against `today`; None when it has none."""
+    return resolve_tokens(_corrected(text), today)
+
+
 def parse_range(text: str, *, now: datetime, tz: str) -> dict[str, str] | None:
     """`range` of a short answer such as "this week"; None when it names no days."""
     today = local_today(now, tz)
-    res = resolve_tokens(tokenize(text), today)
+    res = resolve_tokens(_corrected(text), today)
     if res is None:
         return None
     return to_range(res)

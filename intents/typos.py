@@ -5,7 +5,9 @@ names are cut from what the user typed. A word is corrected when it is unknown, 
 typed, and exactly one key word of intents/data/vocabulary.yaml (or a weekday, month or list word)
 is within a bounded edit distance (optimal string alignment, so a swap of two letters is one edit):
 
-- up to 4 letters: only a swap ("hlod" -> hold; "mike" is never "make"),
+- 3 letters: only a swap, and only into one of the few small words of `small_words` ("teh 14th" -> the
+  14th, "adn" -> and; names such as "sue" or "dad" stay as typed),
+- 4 letters: only a swap ("hlod" -> hold; "mike" is never "make"),
 - 5 to 7 letters: one edit ("asign" -> assign),
 - 8 letters or more: two edits ("reschdeule" -> reschedule).
 
@@ -24,7 +26,7 @@ from rapidfuzz.process import extract
 from intents.text import SPELLING, Token
 from intents.vocabulary import vocabulary
 
-MIN_LENGTH = 4
+MIN_LENGTH = 3
 
 
 @cache
@@ -40,8 +42,20 @@ def _vocabulary() -> tuple[tuple[str, ...], frozenset[str]]:
     known = set(data["common"]) | keywords | set(SPELLING) | set(SPELLING.values())
     known |= set(timeparse.COUNT_WORDS) | set(timeparse.ORDINAL_WORDS)
     known |= load_grammar().words
-    targets = tuple(sorted(w for w in keywords if len(w) >= MIN_LENGTH and w.isalpha()))
+    targets = tuple(sorted(w for w in keywords if len(w) >= 4 and w.isalpha()))
     return targets, frozenset(known)
+
+
+@cache
+def _small_words() -> dict[str, str]:
+    """Each swap of two neighbouring letters of a small word -> the word ("teh" -> the)."""
+    swaps: dict[str, str] = {}
+    for word in vocabulary()["small_words"]:
+        for i in range(len(word) - 1):
+            swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            if swapped != word:
+                swaps[swapped] = word
+    return swaps
 
 
 def _allowed(word: str, target: str) -> bool:
@@ -59,6 +73,8 @@ def correction(word: str) -> str | None:
     targets, known = _vocabulary()
     if word in known:
         return None
+    if len(word) == 3:
+        return _small_words().get(word)
     found = extract(word, targets, scorer=OSA.distance, score_cutoff=2, limit=3)
     hits = [(distance, target) for target, distance, _ in found if _allowed(word, target)]
     best = [target for distance, target in hits if distance == min(hits)[0]]
@@ -69,6 +85,11 @@ def correction(word: str) -> str | None:
     if len(best) != 1:
         return None  # nothing close, or two key words equally close: no guess
     return best[0]
+
+
+def is_known(word: str) -> bool:
+    """Whether a lower-case word is one the parser knows (a template, time or list word, or `common`)."""
+    return word in _vocabulary()[1]
 
 
 def correct(tokens: list[Token], text: str) -> list[Token]:

@@ -58,6 +58,7 @@ class NewRequest:
     intent: str
     slots: dict[str, Any] = field(default_factory=dict)
     then: dict[str, Any] | None = None  # a second request in the same message (bot.dialog.compound)
+    dropped: bool = False  # said instead of the open request ("actually no, hold it instead"): it goes
 
 
 @dataclass(frozen=True)

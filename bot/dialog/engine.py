@@ -209,7 +209,7 @@ def _on_answer(s: Conversation, a: Answer, now: datetime) -> list[Effect]:
                 effects.insert(0, Say(replies.text(replies.then_note(a.then))))
             return effects
         case NewRequest():
-            effects = _new_request(s, a.intent, a.slots, now)
+            effects = _new_request(s, a.intent, a.slots, now, dropped=a.dropped)
             if a.then is not None and s.pending is not None and s.pending.intent == a.intent:
                 s.then = a.then  # "… and assign mike chen": offered once this one is done
                 effects.insert(0, Say(replies.text(replies.then_note(a.then))))
@@ -264,10 +264,12 @@ def _abandon(s: Conversation, now: datetime) -> list[Effect]:
     return [Say(replies.text(message, replaces_card=True))]
 
 
-def _new_request(s: Conversation, intent: str, slots: dict[str, Any], now: datetime) -> list[Effect]:
+def _new_request(
+    s: Conversation, intent: str, slots: dict[str, Any], now: datetime, *, dropped: bool = False
+) -> list[Effect]:
     """A request of its own. In the middle of another: help and alerts are answered and the request is
     shown again; a look-up is answered; another write asks to switch when dropping this one loses
-    anything, and starts at once otherwise."""
+    anything, and starts at once otherwise or when said instead of it (`dropped`)."""
     p = s.pending
     if p is None or s.phase not in ACTIVE_PHASES:
         return _start(s, intent, slots, now)
@@ -277,6 +279,10 @@ def _new_request(s: Conversation, intent: str, slots: dict[str, Any], now: datet
         return [*_start(s, intent, slots, now), *_reprompt(s, now, "")]
     if intent in READ_INTENTS:
         return _read(s, intent, slots, now)  # a quick look-up mid-dialog doesn't drop the request
+    if dropped:  # "actually no, put it on hold instead": the open one goes, as the user said
+        said = Say(replies.text(f"OK, I won't {replies.undone(p)}."))
+        s.pending, s.phase, s.then = None, "idle", None
+        return [said, *_start(s, intent, slots, now)]
     if not _has_progress(p):
         # Nothing worth keeping (e.g. the request was just refused): start the new one without asking.
         s.pending, s.phase = None, "idle"

@@ -14,6 +14,7 @@ how to get there (its address and a maps link), the customer's phone, and the ne
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -68,6 +69,9 @@ _DIRECTIONS = re.compile(
     re.IGNORECASE,
 )
 _INSTRUCTIONS = re.compile(r"\b(?:special\s+)?instructions?\b", re.I)
+# Since when the job is as it is: "how long has it been like that", "since when", "how long ago"
+_SINCE = re.compile(r"\bhow long\b.*\bbeen\b|\bsince when\b|\bhow long ago\b", re.I)
+_JOB_NUMBER = re.compile(r"(?<![\w#])(?:job\s*)?#?\s*(\d{3,})\b", re.I)
 _THEIR = re.compile(
     r"\b(?:the\s+)?(?:customer|client|homeowner|owner)(?:'?s|s'?)?\b|\b(?:their|his|her)\b", re.I
 )
@@ -104,6 +108,35 @@ def takes_record(intent: str) -> bool:
 
 def _place(text: str, count: int, *, lone_hash: bool) -> tuple[int, re.Match[str]] | None:
     """The 0-based place in a list of `count` items the text names, and the words that name it."""
+    for place, found in _places(text, lone_hash=lone_hash):
+        index = count - 1 if place == -1 else place - 1
+        if 0 <= index < count:
+            return index, found
+    return None
+
+
+def no_list_for(last: dict[str, Any] | None, text: str, intent: str, slots: dict[str, Any]) -> str:
+    """Why "who is on the first one" with no list shown names no job ("" when it names one, or something
+    else): a look-up or an unread message that picks from a list nobody was shown is asked about, never
+    answered with a list of its own."""
+    last = last or {}
+    if last.get("items") or last.get("choice") or intent not in READ_INTENTS | {"unknown"}:
+        return ""
+    if set(slots) - {"focus"}:
+        return ""  # a look-up with filters of its own
+    found = next(
+        (words for _, words in _places(text, lone_hash=False) if words["lead"] or words["noun"]), None
+    )
+    if found is None:
+        return ""
+    return (
+        f"There's no list here to pick “{found[0].strip()}” from. Which job? Say its number (e.g. _show job "
+        "1001_), or look up a list first (e.g. _today's appointments_)."
+    )
+
+
+def _places(text: str, *, lone_hash: bool) -> Iterator[tuple[int, re.Match[str]]]:
+    """Each 1-based place in a list the text names (-1: the last), with the words that name it."""
     for found in _ORDINAL.finditer(text):
         number = found["hash"] or found["number"]
         if number is not None:
@@ -122,10 +155,7 @@ def _place(text: str, count: int, *, lone_hash: bool) -> tuple[int, re.Match[str
                 place = _WORD_ORDINALS[word]
         if found["hash"] and not lone_hash:
             continue
-        index = count - 1 if place == -1 else place - 1
-        if 0 <= index < count:
-            return index, found
-    return None
+        yield place, found
 
 
 def _said_with_noun(text: str, slots: dict[str, Any]) -> bool:
@@ -165,7 +195,8 @@ def referred(
     """The request the message makes once its words for a job or a visit are the id they refer to; None
     when it refers to nothing shown (or says its own id), so it is read as it is."""
     last = last or {}
-    if slots.get("job_id") is None and slots.get("appointment_id") is None:
+    since = intent in _ABOUT_A_JOB and _SINCE.search(text) is not None  # "how long has 1005 been on hold"
+    if since or (slots.get("job_id") is None and slots.get("appointment_id") is None):
         about = _about(last, text, intent, slots, now, tz)
         if about is not None:
             return about  # "how do i get there", "who else is on it", "my next job after this one"
@@ -258,10 +289,18 @@ def _about(
     if intent not in _ABOUT_A_JOB and not (intent == "list_appointments" and _PRONOUN.search(text)):
         return None
     job = slots.get("job_id")
+    if job is None and _SINCE.search(text) and (named := _JOB_NUMBER.search(text)):
+        job = int(named[1])  # "how long has 1025 been on hold": read by the parser as no request
     target = {"job_id": job} if job is not None else _in_view(last)
     if target is None or (job is None and slots.get("appointment_id") is not None):
         return None
-    found = (("phone", _PHONE), ("directions", _DIRECTIONS), ("crew", _CREW), ("instructions", _INSTRUCTIONS))
+    found = (
+        ("phone", _PHONE),
+        ("directions", _DIRECTIONS),
+        ("crew", _CREW),
+        ("instructions", _INSTRUCTIONS),
+        ("since", _SINCE),
+    )
     for focus, pattern in found:
         if pattern.search(text) and (job is not None or _of_the_job_in_view(focus, text)):
             if focus == "crew":  # its visits with who is on each

@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.dialog import timefmt
 from intents import parse_slot
-from intents.timeparse import COUNT_WORDS, local_now, resolve_tokens, tokenize
+from intents.timeparse import COUNT_WORDS, local_now, resolve_text
 
 SHIFT_KEYS = ("shift_minutes", "shift_days", "as_job")
 
@@ -193,7 +193,7 @@ def names_a_day(text: str, now: datetime, tz: str) -> bool:
     """Whether `text` names a day (a weekday, a date, "tomorrow", a span of days), per the parser's time
     grammar: "monday at 3" does, "at 3" and "to 8" don't."""
     try:
-        resolved = resolve_tokens(tokenize(text), local_now(now, tz).date())
+        resolved = resolve_text(text, local_now(now, tz).date())
     except Exception:  # the parser promises never to raise; a dialog must survive if it ever does
         return False
     if resolved is None:

@@ -19,6 +19,7 @@ from bot.dialog.people import NOT_LINKED, active_rows, is_mention, mention_probl
 from bot.dialog.relative import same_time_as
 from bot.dialog.state import Load, Pending
 from bot.dialog.undofacts import undo_facts
+from bot.dialog.unread import UNREAD
 
 if TYPE_CHECKING:
     from bot.dialog.writes.base import Write
@@ -313,6 +314,8 @@ def step_when(p: Pending, ctx: Ctx) -> None:
     when = p.slots.get("when")
     if not when:
         raise _Need(AskFor("when"))
+    if isinstance(when, dict) and when.get(UNREAD):  # "to xyz 14th at 11": never the visit's own day
+        raise _Need(Reject(("when",), f"I couldn't tell which day “{when[UNREAD]}” is."))
     if isinstance(when, dict) and "as_job" in when:  # "the same time as 1041": that job's visit
         when = same_time_as(
             when, _data(p, "job_appointments", job_id=when["as_job"])["appointments"], ctx.now, ctx.tz

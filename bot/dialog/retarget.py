@@ -10,10 +10,28 @@ were looked up (the job's appointments, the appointment's job).
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
+from bot.dialog import refer
 from bot.dialog.catalog import WRITE_INTENTS
+from bot.dialog.reads.asking import parse_text
 from bot.dialog.state import Load, Pending
+
+# A change of mind: "actually no, …", "scratch that, …", "on second thought …", or "… instead"
+_CHANGE_LEAD = re.compile(
+    r"^\s*(?:(?:actually|scratch that|strike that|no|nope|nah|wait|hmm|sorry|oops|on second thoughts?|"
+    r"change of plans?|forget (?:that|it)|never ?mind(?: that)?|let'?s|lets|ok|okay|so|just|rather)\b[\s,.:;!-]*)+",
+    re.IGNORECASE,
+)
+# …of which one word must say the mind changed ("ok so the customer wants it friday" may be a note's words)
+_RETRACTS = re.compile(
+    r"\b(?:actually|scratch|strike|no|nope|nah|wait|oops|sorry|second thoughts?|change of plans?|forget|"
+    r"never ?mind|rather)\b",
+    re.IGNORECASE,
+)
+_INSTEAD = re.compile(r"[\s,]*\b(?:instead(?:\s+of\s+(?:that|this|it))?)\b", re.IGNORECASE)
 
 
 def _records(p: Pending) -> tuple[set[int], set[int]]:
@@ -74,3 +92,28 @@ def unsure_reading(
             if other_record(p, named) is not None:
                 return p.intent, {**slots, **named}
     return None
+
+
+def change_of_mind(p: Pending, text: str, now: datetime, tz: str) -> tuple[str, dict[str, Any]] | None:
+    """ "actually no, put it on hold instead, parts backordered" while canceling job 1075: the other write
+    the user turned to (its job the open request's unless it names one), never an answer (a reason, a note)
+    to the open request; None when the message says no change of mind or no other write."""
+    lead = _CHANGE_LEAD.match(text)
+    lead = lead if lead is not None and _RETRACTS.search(lead[0]) else None
+    if lead is None and _INSTEAD.search(text) is None:
+        return None
+    rest = _INSTEAD.sub("", text[lead.end() if lead else 0 :]).strip(" ,.;:-")
+    if not rest:
+        return None
+    parsed = parse_text(rest, now, tz)
+    intent, slots = str(parsed.get("intent", "unknown")), dict(parsed.get("slots") or {})
+    record = {k: p.slots[k] for k in ("job_id", "appointment_id") if isinstance(p.slots.get(k), int)}
+    if record and slots.get("job_id") is None and slots.get("appointment_id") is None:
+        about = {"job_id": record["job_id"]} if "job_id" in record else None
+        read = refer.referred(about, rest, intent, slots, now, tz) if about else None
+        intent, slots = read if read is not None and read[0] in WRITE_INTENTS else (intent, slots)
+        if intent in WRITE_INTENTS and slots.get("job_id") is None and slots.get("appointment_id") is None:
+            slots = {**record, **slots}
+    if intent not in WRITE_INTENTS or intent == p.intent:
+        return None
+    return intent, slots

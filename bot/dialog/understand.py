@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.dialog import compound, cues, didyoumean, followup, named_job, refer, retarget
+from bot.dialog import compound, cues, didyoumean, followup, named_job, refer, retarget, unread
 from bot.dialog.answers import (
     Abandon,
     Answer,
@@ -242,6 +242,12 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         lead_free = _CORRECTION_LEAD.sub("", text).strip()
         hour_alone = at_a_when and lead_free != text.strip()
         slots.update({"when": at} if (at := bare_time(lead_free, now, tz, hour_alone=hour_alone)) else {})
+    if "when" in slots:  # "to xyz 14th at 11": the day said is asked for, never left as the visit's own
+        slots["when"] = unread.mark(slots["when"], text, now, tz)
+    intent, slots = unread.as_reschedule(text, intent, slots, INTENT_SLOTS["reschedule_appointment"]) or (
+        intent,
+        slots,
+    )
     if intent == "cancel_dialog" and (active or not refer.cancels_in_view(said, s.last_read)):
         return Abandon()
     elsewhere = retarget.unsure_reading(
@@ -254,6 +260,10 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
     if impossible:  # "move 1010 to feb 30": a bad date, not a technician called "feb"; "swap 1041 and 1011"
         return Unclear(impossible)
     if s.pending is not None and phase in ACTIVE_PHASES:
+        if (turned := retarget.change_of_mind(s.pending, text, now, tz)) is not None:
+            return NewRequest(
+                *turned, dropped=True
+            )  # "actually no, hold it instead": never a reason or a note
         ref = refer.in_request(s.last_read, s.pending, phase, text, slots, now, tz)
         if ref is not None:
             return Fill(ref[1]) if ref[0] == "fill" else NewRequest(*ref)  # "the first one": the list's
@@ -275,6 +285,8 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         return pressed
     if (referred := refer.referred(s.last_read, text, intent, slots, now, tz)) is not None:
         return NewRequest(*referred)  # "put derek on the first one", "give it to sarah", "how do i get there"
+    if unplaced := refer.no_list_for(s.last_read, text, intent, slots):
+        return Unclear(unplaced)  # "who is on the first one" with no list shown: never today's list
     parsed_reading = (intent, dict(slots))
     intent, slots = look_up(text, intent, slots, (s.last_read or {}).get("job_id"), now, tz)
     lone = _BARE_NUMBER.fullmatch(said)
@@ -518,6 +530,8 @@ def _checked(t: _Turn, changed: dict[str, Any], note: str) -> Answer:
         problem = f"There's no active technician called “{name}”, so I left it as it was."
     if not changed:
         return Unclear(problem)
+    if "when" in changed:
+        changed["when"] = unread.mark(changed["when"], t.cleaned, t.now, t.tz)
     _keep_the_other_half_of_when(p, changed, t.cleaned, t.now, t.tz)
     unchanged = all(p.slots.get(slot) == value for slot, value in changed.items())
     if phase == "confirming" and p.plan is not None and unchanged:
@@ -622,11 +636,11 @@ def _may_be_technician(p: Pending, name: str) -> bool:
 def _names_no_day(text: str, now: datetime, tz: str) -> bool:
     """True when the text gives a time of day but no day ("3pm", "at 4"), per the parser's time grammar."""
     try:
-        from intents.timeparse import local_now, resolve_tokens, tokenize
+        from intents.timeparse import local_now, resolve_text
     except ImportError:
         return False
     try:
-        resolved = resolve_tokens(tokenize(text), local_now(now, tz).date())
+        resolved = resolve_text(text, local_now(now, tz).date())
     except Exception:
         return False
     if resolved is None:

@@ -27,6 +27,8 @@ TZ = "America/Chicago"
         ("plase", "please"),
         ("appointmens", "appointments"),  # as near to "appointment": the ending decides
         ("completd", "completed"),
+        ("teh", "the"),  # a small word of a date phrase: only a swap, only into a few small words
+        ("adn", "and"),
     ],
 )
 def test_a_misspelt_key_word_is_read_as_the_key_word(typed: str, meant: str) -> None:
@@ -41,7 +43,10 @@ def test_a_misspelt_key_word_is_read_as_the_key_word(typed: str, meant: str) -> 
         "there",  # a real word one swap from "three"
         "house",
         "gate",
-        "abc",  # too short
+        "abc",  # nothing near
+        "sue",  # a short name: no small word is a swap of it
+        "dad",
+        "ab",  # too short
         "zzzzzzz",  # nothing near
     ],
 )
@@ -144,3 +149,11 @@ def test_the_context_before_a_request_may_give_it_more_slots(text: str, expected
 def test_context_that_is_no_cause_gives_no_reason() -> None:
     assert parse("ok so put job 2219 on hold", now=NOW, tz=TZ)["slots"] == {"job_id": 2219}
     assert parse("homeowner rang, cancel job 2219", now=NOW, tz=TZ)["slots"] == {"job_id": 2219}
+
+
+def test_a_swapped_small_word_in_a_date_phrase_keeps_the_day() -> None:
+    result = parse("push job 3131 to teh 30th at 10", now=NOW, tz=TZ)
+    assert result == {
+        "intent": "reschedule_appointment",
+        "slots": {"job_id": 3131, "when": {"date": "2026-11-30", "start": "10:00"}},
+    }

@@ -11,7 +11,7 @@ from typing import Any
 from bot.alerts.subscriptions import bot_writer_at
 from bot.dialog import timefmt
 from bot.dialog.messages import mention
-from bot.dialog.reads import job_focus
+from bot.dialog.reads import job_focus, since
 from bot.dialog.reads.common import Answer, ReadContext, technicians_on
 from bot.dialog.reads.text import appointment_row, plain
 from bot.dialog.refdata import address_text, collect, maybe, together
@@ -37,6 +37,8 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
     job = await maybe(client.get_job(job_id))
     if job is None:
         return {"title": f"Job {job_id}", "text": f"I can't find job {job_id} in ServiceTitan.", "rows": []}
+    if slots.get("focus") == "since":  # "how long has it been like that"
+        return await since.answer(ctx, job)
     types, customer, location, appointments, assignments, why = await together(
         ctx.refdata.reference_names("job_types"),
         ctx.refdata.record("customer", job.customer_id),
