@@ -52,6 +52,20 @@ _KEPT_BY_TALLY = (
     "kind",
     "location",
 )
+# "who did those", "who canceled them": who made the changes of the list just shown
+_WHO_DID_THOSE = re.compile(
+    r"^\s*(?:(?:and|so|ok|okay)\b[\s,]*)?(?:who|by whom)\s+(?:did|made|canceled|cancelled|held|put|"
+    r"was\s+(?:that|it)|were\s+(?:those|they))\s*(?:those|these|them|they|that|it|the\s+\w+|on\s+hold|all)?"
+    r"(?:\s+(?:cancellations|cancels|holds|on hold|ones))?\s*[?.!]*\s*$",
+    re.I,
+)
+# "any canceled ones?", "which of those are on hold": a status asked of the list just shown
+_OF_THE_LIST = re.compile(r"\b(?:ones?|of (?:them|those|these)|those|these|them)\b", re.I)
+_NAMED = frozenset(
+    ["technician", "technician_id", "customer", "customer_id", "project", "project_id", "location", "kind"]
+)
+# "whats luis got that day", "what does tom have then": the day of the read just shown
+_THAT_DAY = re.compile(r"\b(?:(?:that|the same|same)\s+(?:day|date|days|dates)|then)\b", re.I)
 
 
 def changed_read(
@@ -66,8 +80,26 @@ def changed_read(
         and _TALLY_QUESTION.match(text)
     ):
         return intent, _tally(old, slots)
-    if before not in _BY_TECHNICIAN or intent not in {"unknown", before}:
-        return None
+    if before == "find_jobs" and old.get("status") and _WHO_DID_THOSE.match(text):
+        return before, _tally(old, {"by_who": True})  # "who did those" after a list of cancellations
+    if before == intent == "find_jobs" and _OF_THE_LIST.search(text) and not any(k in slots for k in _NAMED):
+        # "any canceled ones?" after "jobs for oak ridge apartments": that customer's canceled jobs
+        return before, {**{k: old[k] for k in _NAMED if k in old}, **slots}
+    if (
+        before in _BY_TECHNICIAN
+        and intent == "list_appointments"
+        and old.get("range")
+        and not slots.get("range")
+        and _THAT_DAY.search(text)
+    ):
+        return intent, {**slots, "range": old["range"]}  # "whats luis got that day" after Wednesday's list
+    if intent == "unknown" and before not in _BY_TECHNICIAN:
+        # "derek dec 8 to dec 10", "sarah tmrw": a name and days alone ask for that person's appointments
+        found = _name_and_days(text, now, tz) if not _LEAD.match(text) else None
+        if found is not None and found[1] is not None:
+            return "list_appointments", {"technician": found[0], "range": found[1]}
+    if before not in _BY_TECHNICIAN or intent not in {"unknown", before} or slots.get("technician"):
+        return None  # (a technician the parser read is the request's own: "whats booked for sarah monday")
     if before == "find_jobs" and not old.get("technician") and not _LEAD.match(text):
         return None  # a list about nobody and a bare name: a new search, not this one for someone
     if old.get("free") or old.get("unassigned"):
@@ -97,15 +129,15 @@ def _name_and_days(text: str, now: datetime, tz: str) -> tuple[str, Any] | None:
     rest = _LEAD.sub("", text).strip().rstrip("?.!, ")
     rest = re.sub(r"'s\b", "", rest)
     words = rest.split()
-    if not words or len(words) > 6:
+    if not words or len(words) > 9:
         return None
     for size in (2, 1):
         name, tail = words[:size], " ".join(words[size:])
         if len(name) < size or not _is_name(name, now, tz):
             continue
         days = _parse("range", tail, now, tz) if tail else None
-        if tail and days is None:
-            continue
+        if tail and days is None and not _THAT_DAY.fullmatch(re.sub(r"^(?:on\s+)?", "", tail)):
+            continue  # "mike carter the same day": the days of the list just shown
         return " ".join(name), days
     return None
 
