@@ -128,6 +128,23 @@ def _place(text: str, count: int, *, lone_hash: bool) -> tuple[int, re.Match[str
     return None
 
 
+_WEEKDAY_ONE = re.compile(
+    rf"\b(?:the|his|her|their|my)\s+(?P<day>mon|tue|wed|thu|fri|sat|sun)[a-z]*(?:'?s)?\s+{_NOUN}\b",
+    re.IGNORECASE,
+)
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekday_place(text: str, items: list[dict[str, Any]]) -> tuple[int, re.Match[str]] | None:
+    """ "the monday one": the one item of the list on that weekday (items carry `weekday`, 0 = Monday)."""
+    found = _WEEKDAY_ONE.search(text)
+    if found is None:
+        return None
+    day = _WEEKDAYS.index(found["day"].casefold())
+    places = [n for n, item in enumerate(items) if item.get("weekday") == day]
+    return (places[0], found) if len(places) == 1 else None
+
+
 def _said_with_noun(text: str, slots: dict[str, Any]) -> bool:
     """Whether the record's id is said as one ("job 1234", "appt 5016", "1009" leading the request), not a
     number in the words that a reference names the record of ("a note to the second one: gate code 1234")."""
@@ -183,6 +200,8 @@ def referred(
     if intent in READ_INTENTS and not small_hash and set(slots) - {"focus"}:
         return None  # a look-up with filters of its own ("today's schedule, is it busy"): not about the job
     place = _place(text, len(items), lone_hash=lone_hash) if items and not last.get("choice") else None
+    if place is None and items and not last.get("choice"):
+        place = _weekday_place(text, items)  # "move the monday one to 9am"
     words: re.Match[str] | None = None
     target: dict[str, Any] | None = None
     if place is not None:
@@ -347,7 +366,11 @@ def remember_read(last: dict[str, Any] | None, data: dict[str, Any]) -> dict[str
     out = dict(last or {})
     items = data.get("items")
     if isinstance(items, list):
-        out["items"] = [_ids(i) for i in items if isinstance(i, dict) and i.get("job_id") is not None]
+        out["items"] = [
+            {**_ids(i), **({"weekday": i["weekday"]} if isinstance(i.get("weekday"), int) else {})}
+            for i in items
+            if isinstance(i, dict) and i.get("job_id") is not None
+        ]
     elif data.get("rows") and data.get("job_id") is None:
         out.pop("items", None)  # another list: "the first one" is no longer the old list's
     if isinstance(data.get("job_id"), int):

@@ -88,7 +88,16 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
         word = "Unassigned appointments" if unassigned else "Appointments"
         return {"title": f"{word}{who}{when} (0)", "rows": [], "empty": f"No {word.casefold()}{who}{when}."}
     word = "Unassigned appointments" if unassigned else "Appointments"
-    items = [{"appointment_id": int(a["id"]), "job_id": int(a["job_id"])} for a in appointments]
+    items = [
+        {
+            "appointment_id": int(a["id"]),
+            "job_id": int(a["job_id"]),
+            "weekday": timefmt.local(
+                timefmt.parse_iso(str(a["start"])), ctx.tz
+            ).weekday(),  # "the monday one"
+        }
+        for a in appointments
+    ]
     return {"title": f"{word}{who}{when} ({len(appointments)})", "rows": rows, "items": items}
 
 

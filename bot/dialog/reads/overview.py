@@ -66,15 +66,19 @@ async def answer(
         f"; {done} completed or canceled jobs not shown." if done else "."
     )
     # "move the first one to 9am": the job, at the visit its line shows
-    items = [_item(int(j["id"]), upcoming.get(int(j["id"]), [])) for j in open_jobs]
+    items = [_item(int(j["id"]), upcoming.get(int(j["id"]), []), ctx.tz) for j in open_jobs]
     answer: Answer = {"title": title, "rows": rows, "text": text, "items": items}
     if len(open_jobs) == 1:
         answer["job_id"] = int(open_jobs[0]["id"])  # "move it to friday" is about that job
     return answer
 
 
-def _item(job_id: int, visits: list[Row]) -> dict[str, int]:
-    return {"job_id": job_id, "appointment_id": int(visits[0]["id"])} if visits else {"job_id": job_id}
+def _item(job_id: int, visits: list[Row], tz: str) -> dict[str, int]:
+    """The job, and the visit its line shows with that visit's weekday ("the monday one", 0 = Monday)."""
+    if not visits:
+        return {"job_id": job_id}
+    weekday = timefmt.local(timefmt.parse_iso(str(visits[0]["start"])), tz).weekday()
+    return {"job_id": job_id, "appointment_id": int(visits[0]["id"]), "weekday": weekday}
 
 
 def _ends_after(appt: Row, now: datetime) -> bool:
