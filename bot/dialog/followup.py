@@ -30,6 +30,7 @@ _LEAD = re.compile(
 # Words that never make a technician's name in a follow-up ("and the address?", "what about canceled")
 _NOT_NAME_WORDS = """a an the it its that this these those them they him her his he she me my i you your we our us
     one ones first second last other others all any every each some what which who whom where when why how
+    anything anyone anybody everything everyone everybody something someone nothing nobody whats
     on in at for of to from by with about then than and or but not no yes ok okay please thanks
     is are was were be been do does did doing done have has had got get getting going
     day days week weeks weekend month today tonight tomorrow yesterday morning afternoon evening night

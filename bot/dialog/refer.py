@@ -45,6 +45,12 @@ _ORDINAL = re.compile(
     r"|(?<![\w#])#\s?(?P<hash>\d{1,2})\b|\b(?:number|no\.|item|option)\s*(?P<number>\d{1,2})\b",
     re.IGNORECASE,
 )
+# "the last few days", "the last 2 weeks", "the last month": a time
+_LAST_DAYS = re.compile(
+    r"\s+(?:(?:few|couple(?:\s+of)?|several|\d+|two|three|four|five|six|seven)\s+)?"
+    r"(?:days?|weeks?|months?|hours?|years?|night|time|while)\b",
+    re.I,
+)
 # A day of the month, not a place in a list: "on the 3rd", "by the 12th"
 _DAY_BEFORE = re.compile(r"\b(?:on|by|until|till|from|before|after|for|of|since|through|thru)\s+$", re.I)
 # What "its" leads into: "delete its appointment", "whats its address"
@@ -119,6 +125,8 @@ def _place(text: str, count: int, *, lone_hash: bool) -> tuple[int, re.Match[str
             else:
                 if not found["lead"] and not found["noun"]:
                     continue  # "first thing tomorrow"
+                if _LAST_DAYS.match(text[found.end() :]):
+                    continue  # "put on hold in the last few days": a time, not the list's last item
                 place = _WORD_ORDINALS[word]
         if found["hash"] and not lone_hash:
             continue
