@@ -216,7 +216,8 @@ _OVERVIEW = re.compile(
     r"(?:everything|all|anything|all the work|the work|what we have|what'?s open|whats open)"
     r"|(?:any\s+|the\s+)?(?:status|update|updates|news|latest)|(?:how are|how'?s|hows)\s+(?:things|it going|we doing)"
     r"|(?:what\s+do\s+we\s+(?:have|got)|what\s+have\s+we\s+got|what'?ve\s+we\s+got|what\s+is\s+there|anything)"
-    r"(?:\s+(?:going on|on|scheduled|booked|coming up|lined up|planned|happening|open|left|new))?)"
+    r"(?:\s+(?:going on|on|scheduled|booked|coming up|lined up|planned|happening|open|left|new))?"
+    r"|(?:what'?s|whats|what\s+is)\s+(?:on|scheduled|booked|coming up|lined up|planned))"
     r"\s+(?:with|for|on|at|about)\s+(?P<name>[a-z][\w'&. -]{1,60}?)\s*[?.!]*$",
     re.I,
 )
@@ -224,6 +225,12 @@ _NOT_A_CUSTOMER = re.compile(
     r"\b(job|jobs|appointments?|appts?|visits?|projects?|today|tonight|tomorrow|tmrw|yesterday|week|weekend|month"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|me|my|us|it|that|this|them|everyone|everybody"
     r"|progress|schedule|calendar|board)\b",
+    re.I,
+)
+# Words a phrase of days may start with ("next week", "on monday", "dec 8 thru dec 10", "the 14th")
+_DAYS_START = re.compile(
+    r"(?:on|for|this|next|last|in|during|from|between|over|tomorrow|tmrw|today|tonight|yesterday|weekend"
+    r"|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|the\s+\d|\d)\b",
     re.I,
 )
 _WHO = re.compile(r"^\s*who\s+(canceled|cancelled|held|put)\b", re.I)
@@ -438,6 +445,8 @@ def overview_name(said: str, now: datetime | None = None, tz: str = "UTC") -> tu
     name, days = found["name"].strip(), None
     words = name.split()
     for cut in range(1, len(words)):
+        if not _DAYS_START.match(" ".join(words[cut:])):
+            continue  # "the garcias this week": the days start at "this", not inside the name
         days = _range(" ".join(words[cut:]), now, tz) if now is not None else None
         if days:
             name = " ".join(words[:cut])
