@@ -5,7 +5,9 @@ After *what is priya doing monday*: *and angela?*, *how about tom*, *what about 
 list of jobs, *and for mike chen* is that list for that person (a technician or a customer: the read looks
 the name up as both). After a
 list of cancellations: *who canceled the most* counts that list by who canceled (`by_who`), keeping its
-days and filters. Follow-ups that change the days or the status (*and last week?*, *what about
+days and filters, as does *who did those*. *Any canceled ones?* after a customer's (or technician's) list
+keeps that person; *whats luis got that day* (*then*, *the same day*) takes the days of the list just shown;
+a name and days alone (*derek dec 8 to dec 10*) ask for that technician's schedule. Follow-ups that change the days or the status (*and last week?*, *what about
 canceled*) are read by `bot.dialog.understand` itself; this module reads only what they don't.
 
 `changed_read(last_read, text, intent, slots, now, tz)` gives the look-up `(intent, slots)` or None when the
@@ -52,6 +54,8 @@ _KEPT_BY_TALLY = (
     "project_id",
     "kind",
     "location",
+    "reason",
+    "done_by",
 )
 # "who did those", "who canceled them": who made the changes of the list just shown
 _WHO_DID_THOSE = re.compile(
