@@ -800,12 +800,14 @@ class _Scanner:
         link = self.w(j)
         if link not in _RANGE_LINKS or (link == "and" and w != "between"):
             return None
-        if not lead and link not in ("through", "until", "-"):
+        if not lead and link not in ("through", "until", "-", "to"):
             return None
         second = self.date_at(j + 1)
         if second is None:
             return None
         k, b = second
+        if not lead and link == "to" and not a.kind == b.kind == "date":
+            return None  # "dec 8 to dec 10" is a range; "monday to friday" may be a move (the target)
         d1, d2 = self.atom_day(a), self.atom_day(b)
         if d1 is None or d2 is None:
             return None

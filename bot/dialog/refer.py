@@ -46,6 +46,12 @@ _ORDINAL = re.compile(
     r"|(?<![\w#])#\s?(?P<hash>\d{1,2})\b|\b(?:number|no\.|item|option)\s*(?P<number>\d{1,2})\b",
     re.IGNORECASE,
 )
+# "the last few days", "the last 2 weeks", "the last month": a time
+_LAST_DAYS = re.compile(
+    r"\s+(?:(?:few|couple(?:\s+of)?|several|\d+|two|three|four|five|six|seven)\s+)?"
+    r"(?:days?|weeks?|months?|hours?|years?|night|time|while)\b",
+    re.I,
+)
 # A day of the month, not a place in a list: "on the 3rd", "by the 12th"
 _DAY_BEFORE = re.compile(r"\b(?:on|by|until|till|from|before|after|for|of|since|through|thru)\s+$", re.I)
 # What "its" leads into: "delete its appointment", "whats its address"
@@ -152,10 +158,29 @@ def _places(text: str, *, lone_hash: bool) -> Iterator[tuple[int, re.Match[str]]
             else:
                 if not found["lead"] and not found["noun"]:
                     continue  # "first thing tomorrow"
+                if _LAST_DAYS.match(text[found.end() :]):
+                    continue  # "put on hold in the last few days": a time, not the list's last item
                 place = _WORD_ORDINALS[word]
         if found["hash"] and not lone_hash:
             continue
         yield place, found
+
+
+_WEEKDAY_ONE = re.compile(
+    rf"\b(?:the|his|her|their|my)\s+(?P<day>mon|tue|wed|thu|fri|sat|sun)[a-z]*(?:'?s)?\s+{_NOUN}\b",
+    re.IGNORECASE,
+)
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekday_place(text: str, items: list[dict[str, Any]]) -> tuple[int, re.Match[str]] | None:
+    """ "the monday one": the one item of the list on that weekday (items carry `weekday`, 0 = Monday)."""
+    found = _WEEKDAY_ONE.search(text)
+    if found is None:
+        return None
+    day = _WEEKDAYS.index(found["day"].casefold())
+    places = [n for n, item in enumerate(items) if item.get("weekday") == day]
+    return (places[0], found) if len(places) == 1 else None
 
 
 def _said_with_noun(text: str, slots: dict[str, Any]) -> bool:
@@ -214,6 +239,8 @@ def referred(
     if intent in READ_INTENTS and not small_hash and set(slots) - {"focus"}:
         return None  # a look-up with filters of its own ("today's schedule, is it busy"): not about the job
     place = _place(text, len(items), lone_hash=lone_hash) if items and not last.get("choice") else None
+    if place is None and items and not last.get("choice"):
+        place = _weekday_place(text, items)  # "move the monday one to 9am"
     words: re.Match[str] | None = None
     target: dict[str, Any] | None = None
     if place is not None:
@@ -386,7 +413,11 @@ def remember_read(last: dict[str, Any] | None, data: dict[str, Any]) -> dict[str
     out = dict(last or {})
     items = data.get("items")
     if isinstance(items, list):
-        out["items"] = [_ids(i) for i in items if isinstance(i, dict) and i.get("job_id") is not None]
+        out["items"] = [
+            {**_ids(i), **({"weekday": i["weekday"]} if isinstance(i.get("weekday"), int) else {})}
+            for i in items
+            if isinstance(i, dict) and i.get("job_id") is not None
+        ]
     elif data.get("rows") and data.get("job_id") is None:
         out.pop("items", None)  # another list: "the first one" is no longer the old list's
     if isinstance(data.get("job_id"), int):

@@ -64,7 +64,10 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
             return who.ask
         if who.filters.get("customer_id") is not None:
             return await overview.answer(
-                ctx, int(who.filters["customer_id"]), who.title.removeprefix(" for ")
+                ctx,
+                int(who.filters["customer_id"]),
+                who.title.removeprefix(" for "),
+                day_span(slots.get("range"), ctx.tz),
             )
     status = STATUS.get(str(slots.get("status") or "").casefold())
     span = day_span(slots.get("range"), ctx.tz)
@@ -107,6 +110,11 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
         jobs, events, reason, note = await _for_reason(ctx, jobs, events, status, str(slots["reason"]))
         said.append(reason)
         notes += [note] if note else []
+    if slots.get("done_by"):  # "how many jobs did dana cancel": who canceled, from the canceled logs
+        events = events or await _events(ctx, jobs, status or "Canceled", EVER)
+        events, by = await tallies.done_by(ctx, events, str(slots["done_by"]))
+        jobs = [j for j in jobs if int(j["id"]) in events]
+        said.append(by)
     title += "".join(said) + (f" · {slots['priority']} priority" if slots.get("priority") else "")
     if slots.get("by_who"):  # "who canceled the most this month"
         events = events or await _events(ctx, jobs, status or "Canceled", EVER)

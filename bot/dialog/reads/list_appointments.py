@@ -7,8 +7,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.dialog import timefmt
-from bot.dialog.reads import free, named
+from bot.dialog import rules, timefmt
+from bot.dialog.people import active_rows, is_mention, names_me
+from bot.dialog.reads import free, named, overview
 from bot.dialog.reads.common import (
     MAX_READ_ROWS,
     Answer,
@@ -34,7 +35,7 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
     filters: dict[str, Any] = {}
     asked = await named.person(ctx, slots, customers=False, title="Appointments")
     if asked.ask is not None:
-        return asked.ask
+        return await _customer_work(ctx, slots) or asked.ask
     tech_id = asked.filters.get("technician_id")
     if slots.get("next"):
         return await _next(ctx, tech_id, after=slots.get("after"))
@@ -87,7 +88,16 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
         word = "Unassigned appointments" if unassigned else "Appointments"
         return {"title": f"{word}{who}{when} (0)", "rows": [], "empty": f"No {word.casefold()}{who}{when}."}
     word = "Unassigned appointments" if unassigned else "Appointments"
-    items = [{"appointment_id": int(a["id"]), "job_id": int(a["job_id"])} for a in appointments]
+    items = [
+        {
+            "appointment_id": int(a["id"]),
+            "job_id": int(a["job_id"]),
+            "weekday": timefmt.local(
+                timefmt.parse_iso(str(a["start"])), ctx.tz
+            ).weekday(),  # "the monday one"
+        }
+        for a in appointments
+    ]
     return {"title": f"{word}{who}{when} ({len(appointments)})", "rows": rows, "items": items}
 
 
@@ -177,3 +187,19 @@ def visit_row(appt: Row, *, tz: str, facts: Row | None, others: list[str]) -> st
     if others:
         parts.append(f"with {', '.join(others)}")
     return " · ".join(parts)
+
+
+async def _customer_work(ctx: ReadContext, slots: dict[str, Any]) -> Answer | None:
+    """ "whats on for ann lee next week": no technician has the name, one customer does: that customer's
+    work on those days (bot.dialog.reads.overview); None otherwise."""
+    name = str(slots.get("technician") or "")
+    if not name or names_me(name) or is_mention(name) or slots.get("technician_id") is not None:
+        return None
+    match = rules.match_technician(name, active_rows(await ctx.refdata.reference("technicians")))
+    if match is not None and match.kind != "none":
+        return None
+    people = await ctx.refdata.names.customers(name)
+    if len(people) != 1:
+        return None
+    span = day_span(slots.get("range"), ctx.tz)
+    return await overview.answer(ctx, int(people[0]["id"]), str(people[0]["name"]), span)

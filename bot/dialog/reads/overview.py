@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.dialog import timefmt
-from bot.dialog.reads.common import MAX_READ_ROWS, Answer, ReadContext, technicians_on
+from bot.dialog.reads.common import MAX_READ_ROWS, Answer, ReadContext, span_title, technicians_on
 from bot.dialog.refdata import collect, together
 
 Row = dict[str, Any]
@@ -19,29 +19,37 @@ CLOSED_JOBS = frozenset({"Completed", "Canceled"})
 CLOSED_VISITS = frozenset({"Done", "Canceled"})
 
 
-async def answer(ctx: ReadContext, customer_id: int, name: str) -> Answer:
+async def answer(
+    ctx: ReadContext, customer_id: int, name: str, span: tuple[datetime, datetime] | None = None
+) -> Answer:
+    """The customer's open work; with `span` ("anything for northside fitness next week"), only the jobs
+    with a visit on those days, and those visits."""
     jobs = await collect(ctx.client.iter_jobs(customer_id=customer_id), MAX_READ_ROWS)
     open_jobs = sorted(
         (j for j in jobs if j.get("job_status") not in CLOSED_JOBS), key=lambda j: int(j["id"])
     )
-    title = f"Open work for {name} ({len(open_jobs)})"
-    if not open_jobs:
-        closed = f" ({len(jobs)} completed or canceled)" if jobs else ""
-        return {"title": title, "rows": [], "empty": f"{name} has no open jobs{closed}."}
     now = ctx.now or datetime.now(UTC)
+    days = span_title(span, ctx.tz) if span else ""
+    window = (
+        {"starts_on_or_after": span[0], "starts_before": span[1]}
+        if span
+        else {"starts_on_or_after": now - timedelta(hours=12)}
+    )
     facts, visits = await together(
         ctx.refdata.many_job_facts([int(j["id"]) for j in open_jobs]),
-        collect(
-            ctx.client.iter_appointments(
-                customer_id=customer_id, starts_on_or_after=now - timedelta(hours=12)
-            ),
-            MAX_READ_ROWS,
-        ),
+        collect(ctx.client.iter_appointments(customer_id=customer_id, **window), MAX_READ_ROWS),
     )
     upcoming: dict[int, list[Row]] = {}
     for visit in sorted(visits, key=lambda a: str(a["start"])):
-        if visit.get("status") not in CLOSED_VISITS and _ends_after(visit, now):
+        if visit.get("status") not in CLOSED_VISITS and (span or _ends_after(visit, now)):
             upcoming.setdefault(int(visit["job_id"]), []).append(visit)
+    if span:
+        open_jobs = [j for j in open_jobs if int(j["id"]) in upcoming]
+    title = f"{'Work' if span else 'Open work'} for {name}{days} ({len(open_jobs)})"
+    if not open_jobs:
+        closed = f" ({len(jobs)} completed or canceled)" if jobs and not span else ""
+        empty = f"{name} has no visits{days}." if span else f"{name} has no open jobs{closed}."
+        return {"title": title, "rows": [], "empty": empty}
     next_ids = [int(v[0]["id"]) for v in upcoming.values() if v]
     assignments = (
         await collect(ctx.client.iter_appointment_assignments(appointment_ids=next_ids)) if next_ids else []
@@ -52,14 +60,25 @@ async def answer(ctx: ReadContext, customer_id: int, name: str) -> Answer:
         for j in open_jobs
     ]
     count = sum(len(v) for v in upcoming.values())
-    done = len(jobs) - len(open_jobs)
-    text = f"{count} upcoming visit{'s' if count != 1 else ''}" + (
+    done = 0 if span else len(jobs) - len(open_jobs)
+    visits_word = "visit" if count == 1 else "visits"
+    text = (f"{count} {visits_word}{days}" if span else f"{count} upcoming {visits_word}") + (
         f"; {done} completed or canceled jobs not shown." if done else "."
     )
-    answer: Answer = {"title": title, "rows": rows, "text": text}
+    # "move the first one to 9am": the job, at the visit its line shows
+    items = [_item(int(j["id"]), upcoming.get(int(j["id"]), []), ctx.tz) for j in open_jobs]
+    answer: Answer = {"title": title, "rows": rows, "text": text, "items": items}
     if len(open_jobs) == 1:
         answer["job_id"] = int(open_jobs[0]["id"])  # "move it to friday" is about that job
     return answer
+
+
+def _item(job_id: int, visits: list[Row], tz: str) -> dict[str, int]:
+    """The job, and the visit its line shows with that visit's weekday ("the monday one", 0 = Monday)."""
+    if not visits:
+        return {"job_id": job_id}
+    weekday = timefmt.local(timefmt.parse_iso(str(visits[0]["start"])), tz).weekday()
+    return {"job_id": job_id, "appointment_id": int(visits[0]["id"]), "weekday": weekday}
 
 
 def _ends_after(appt: Row, now: datetime) -> bool:

@@ -15,7 +15,8 @@ import re
 _STOP = (
     r"in|on|this|last|next|since|from|between|during|today|yesterday|tomorrow|within|over the|and|or|"
     r"jobs?|cancellations?|canceled|cancelled|please|reasons?|were|was|are|is|that|the|an?|"
-    r"scheduled|completed|done|finished|hold|held|assigned|unassigned|open|active|booked"
+    r"scheduled|completed|done|finished|hold|held|assigned|unassigned|open|active|booked|still|now|currently|"
+    r"ones?"
 )
 _WORDS = rf"(?P<words>(?:(?!(?:{_STOP})\b)[a-z][\w'-]*\s*){{1,5}}?)"
 _END = rf"(?=\s+(?:{_STOP})\b|\s*[?.!,]|\s*$)"
@@ -35,6 +36,8 @@ _SAID = [
         rf"|(?:for|because\s+of|due\s+to|over)\s+){_WORDS}{_END}",
         re.I,
     ),
+    # after a list: "only the duplicate ones", "just the price too high ones", "only duplicate booking"
+    re.compile(rf"^(?:only|just)\s+(?:the\s+)?(?:ones\s+(?:for|over)\s+)?{_WORDS}(?:\s+ones?)?{_END}", re.I),
 ]
 # Words of a reason phrase that name nothing about the reason
 _FILLER = frozenset(

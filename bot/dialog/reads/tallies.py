@@ -31,6 +31,21 @@ async def who_name(ctx: ReadContext, who: Any, when: str, job_id: int) -> str:
         return ""
 
 
+async def done_by(ctx: ReadContext, events: dict[int, Row], words: str) -> tuple[dict[int, Row], str]:
+    """The events made by the person `words` names ("dana", "dana reyes": every word starts a word of the
+    name), and the title's part ("by Dana Reyes", or the words said when nobody matched)."""
+    said = words.casefold().split()
+    kept: dict[int, Row] = {}
+    names: set[str] = set()
+    for job_id, event in sorted(events.items()):
+        name = await who_name(ctx, event.get("by"), str(event["when"]), job_id)
+        parts = name.casefold().split()
+        if name and all(any(p.startswith(w) for p in parts) for w in said):
+            kept[job_id] = event
+            names.add(name)
+    return kept, f" by {' or '.join(sorted(names))}" if names else f" by “{words}”"
+
+
 async def by_who(ctx: ReadContext, events: dict[int, Row], what: str, title: str, notes: list[str]) -> Answer:
     """`events` (job id -> {when, by}) counted by who made them, most first."""
     counts: Counter[str] = Counter()

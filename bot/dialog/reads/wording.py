@@ -15,7 +15,8 @@ package apply (or say they couldn't):
 | `location` | find_jobs | "at 396 Hillcrest" (street words) |
 | `kind` | find_jobs | words before "jobs" that are no status ("furnace repair jobs", "plumbing jobs"), or before "one" with a day ("the furnace one on sunday") |
 | `by_reason` | find_jobs | "cancellations by reason" |
-| `by_who` | find_jobs | "who canceled the most", "holds by person" |
+| `by_who` | find_jobs | "who canceled the most", "holds by person", "whos been putting jobs on hold" |
+| `done_by` | find_jobs | "how many jobs did dana cancel", "holds by dana reyes": who canceled or held |
 | `reason` | find_jobs | "canceled for price reasons", "which ones were price too high" (reads/reasons.py) |
 | `priority` | find_jobs | "high priority jobs", "urgent jobs" |
 | `phone` | find_jobs | "jobs for 555-2008" (a customer's phone number or its end) |
@@ -23,7 +24,7 @@ package apply (or say they couldn't):
 | `free` | list_appointments | "who's free tomorrow afternoon" (the parser gives the days and hours) |
 | `next` | list_appointments | "my next job" |
 | `focus` | show_job | "special instructions on 1030", "address for" |
-| `overview` / `customer` | find_jobs | "whats going on with the garcias", "show me everything for lakeside dental" |
+| `overview` / `customer` | find_jobs | "whats going on with the garcias", "anything for lakeside dental next week" (with `range`) |
 | `groups` | find_jobs, list_appointments | "jobs for <!everyone>", "<#C123>": mentions that name no one (not answered) |
 
 Pure functions of the text, `now` and the zone.
@@ -175,7 +176,17 @@ _BY_WHO = re.compile(
     r"\bwho\s+(?:has\s+)?(?:canceled|cancelled|cancels|cancel(?:ed)?\s+jobs|held|put\s+(?:\w+\s+)?on\s+hold)\s+"
     r"(?:the\s+)?most\b|\bwho\s+(?:put|has\s+put)\s+(?:the\s+)?most\s+(?:jobs\s+)?on\s+hold\b"
     r"|\bwho\s+(?:did\s+)?(?:the\s+)?most\s+(?:cancellations|cancels|holds)\b"
-    r"|\b(?:cancellations|cancels|holds)\s+(?:by|per)\s+(?:who|person|employee|dispatcher|user)\b",
+    r"|\b(?:cancellations|cancels|holds)\s+(?:by|per)\s+(?:who|person|employee|dispatcher|user)\b"
+    r"|^\s*(?:who'?s|whos|who\s+is|who\s+has|who\s+have|who)\s+(?:been\s+)?(?:putting|canceling|cancelling|holding)\b",
+    re.I,
+)
+# Who made the change, as a filter: "how many jobs did dana cancel this week", "holds by dana reyes"
+_DONE_BY = re.compile(
+    r"\b(?:did|has|had)\s+(?!(?:the|a|an|they|it|we|you|i|he|she|customer|client|anyone|anybody|someone|somebody)\b)"
+    r"(?P<who>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+"
+    r"(?:cancel|canceled|cancelled|put\s+on\s+hold|hold|put)\b"
+    r"|\b(?:canceled|cancelled|held|put\s+on\s+hold|cancellations|holds)\s+by\s+"
+    r"(?P<by>(?!who\b|person\b|employee\b|dispatcher\b|user\b|reasons?\b)[a-z][\w'-]*(?:\s+(?!this\b|last\b|in\b|on\b|since\b|today\b|yesterday\b)[a-z][\w'-]*)?)",
     re.I,
 )
 _BY_REASON = re.compile(r"\bby reasons?\b|\breasons? for (the )?cancel", re.I)
@@ -203,7 +214,10 @@ _OVERVIEW = re.compile(
     r"^(?:(?:what'?s|whats|what is|anything)\s+(?:going on|happening|up|new|open|the latest|the story|the status)"
     r"|(?:show|give|pull up|get|list|find|what do we have|what have we got|what'?s|whats|what is)\s+(?:me\s+|us\s+)?"
     r"(?:everything|all|anything|all the work|the work|what we have|what'?s open|whats open)"
-    r"|(?:any\s+|the\s+)?(?:status|update|updates|news|latest)|(?:how are|how'?s|hows)\s+(?:things|it going|we doing))"
+    r"|(?:any\s+|the\s+)?(?:status|update|updates|news|latest)|(?:how are|how'?s|hows)\s+(?:things|it going|we doing)"
+    r"|(?:what\s+do\s+we\s+(?:have|got)|what\s+have\s+we\s+got|what'?ve\s+we\s+got|what\s+is\s+there|anything)"
+    r"(?:\s+(?:going on|on|scheduled|booked|coming up|lined up|planned|happening|open|left|new))?"
+    r"|(?:what'?s|whats|what\s+is)\s+(?:on|scheduled|booked|coming up|lined up|planned))"
     r"\s+(?:with|for|on|at|about)\s+(?P<name>[a-z][\w'&. -]{1,60}?)\s*[?.!]*$",
     re.I,
 )
@@ -211,6 +225,12 @@ _NOT_A_CUSTOMER = re.compile(
     r"\b(job|jobs|appointments?|appts?|visits?|projects?|today|tonight|tomorrow|tmrw|yesterday|week|weekend|month"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|me|my|us|it|that|this|them|everyone|everybody"
     r"|progress|schedule|calendar|board)\b",
+    re.I,
+)
+# Words a phrase of days may start with ("next week", "on monday", "dec 8 thru dec 10", "the 14th")
+_DAYS_START = re.compile(
+    r"(?:on|for|this|next|last|in|during|from|between|over|tomorrow|tmrw|today|tonight|yesterday|weekend"
+    r"|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|the\s+\d|\d)\b",
     re.I,
 )
 _WHO = re.compile(r"^\s*who\s+(canceled|cancelled|held|put)\b", re.I)
@@ -278,9 +298,10 @@ def refine(
         return "find_projects", {"project": project_name(said)}  # "whats the status of the repipe project"
     if intent == "find_projects" or (intent == "unknown" and re.search(r"\bprojects\b", said, re.I)):
         return "find_projects", _projects(said, out)
-    name = overview_name(said) if intent in {"unknown", "find_jobs"} else None
-    if name:
-        return "find_jobs", {"customer": name, "overview": True}
+    whose = overview_name(said, now, tz) if intent in {"unknown", "find_jobs"} else None
+    if whose:
+        said_days = {"range": whose[1]} if whose[1] else {}
+        return "find_jobs", {"customer": whose[0], "overview": True, **said_days}
     if intent == "unknown" and _asks_for_jobs(said):
         intent = "find_jobs"
     typed = _TYPE_ONE.match(said) if intent == "unknown" else None
@@ -322,6 +343,16 @@ def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, A
             out["status"] = status
     if _UNASSIGNED.search(said):
         out["unassigned"] = True
+    done_by = _DONE_BY.search(said)
+    if done_by and not _BY_WHO.search(said):
+        # "how many jobs did dana cancel": who canceled, from the canceled logs (not a technician "dana cancel")
+        who = (done_by["who"] or done_by["by"]).strip()
+        out["done_by"] = who
+        out["status"] = "hold" if re.search(r"\bhold|\bheld|\bput\b", done_by[0], re.I) else "canceled"
+        for slot in ("technician", "customer"):
+            if str(out.get(slot) or "").casefold().split()[:1] == who.casefold().split()[:1]:
+                del out[slot]
+        said = f"{said[: done_by.start()]} {said[done_by.end() :]}".strip()
     if _BY_WHO.search(said):
         out["by_who"] = True
         out.setdefault("status", status_said(said) or "canceled")
@@ -345,6 +376,7 @@ def _jobs(said: str, out: dict[str, Any], now: datetime, tz: str) -> dict[str, A
             out["range"] = days
     kind = kind_words(said)
     named_already = out.get("technician") or out.get("customer") or out.get("project")
+    named_already = named_already or out.get("by_who") or out.get("done_by")  # "whos been putting jobs…"
     if kind and not named_already and not _UNASSIGNED.search(kind) and not status_said(kind):
         out["kind"] = kind
     return out
@@ -404,16 +436,25 @@ def _parse(slot: str, text: str, now: datetime, tz: str) -> Any:
         return None
 
 
-def overview_name(said: str) -> str | None:
-    """The customer a question about all their work names ("the garcias", "lakeside dental"), or None."""
+def overview_name(said: str, now: datetime | None = None, tz: str = "UTC") -> tuple[str, Any] | None:
+    """The customer a question about all their work names ("the garcias", "lakeside dental"), and the days
+    said after the name ("anything for northside fitness next week"), or None."""
     found = _OVERVIEW.match(said)
     if found is None:
         return None
-    name = found["name"].strip()
+    name, days = found["name"].strip(), None
+    words = name.split()
+    for cut in range(1, len(words)):
+        if not _DAYS_START.match(" ".join(words[cut:])):
+            continue  # "the garcias this week": the days start at "this", not inside the name
+        days = _range(" ".join(words[cut:]), now, tz) if now is not None else None
+        if days:
+            name = " ".join(words[:cut])
+            break
     filters = status_said(f"on {name}") or _UNASSIGNED.search(name) or _PRIORITY.search(name)
     if filters or _NOT_A_CUSTOMER.search(name) or any(c.isdigit() for c in name):
         return None  # "show me everything on hold": a status, not a customer
-    return name
+    return name, days
 
 
 def is_who_question(text: str) -> bool:
