@@ -59,7 +59,8 @@ _PRONOUN = re.compile(
 # Questions about the job in view (or a job named) that the parser covers with no request of its own.
 _CREW = re.compile(
     r"\bwho(?:'?s| is| are| am i| else)?\s+(?:else\s+)?(?:(?:am|is|are)\s+)?(?:i\s+)?(?:on|with|working|assigned to|"
-    r"coming|going|helping|paired|teamed)\b|\bwho else\b|\b(?:crew|partner|helper)\b",
+    r"coming|going|helping|paired|teamed)\b|\bwho else\b|\b(?:crew|partner|helper)\b"
+    r"|\bwho(?:'?s| is| are)?\s+the\s+other\s+(?:tech|techs|technicians?|guys?|person|people)\b",
     re.IGNORECASE,
 )
 _DIRECTIONS = re.compile(
@@ -68,6 +69,11 @@ _DIRECTIONS = re.compile(
     re.IGNORECASE,
 )
 _INSTRUCTIONS = re.compile(r"\b(?:special\s+)?instructions?\b", re.I)
+_CONTACT = re.compile(
+    r"\bwho (?:do|should|can|would) (?:i|we) (?:call|contact|ask|talk to|speak to|text|reach|ring)\b"
+    r"|\bwho(?:'?s| is| was)? (?:dispatching|the dispatcher)\b|\bwho dispatched\b",
+    re.IGNORECASE,
+)
 _THEIR = re.compile(
     r"\b(?:the\s+)?(?:customer|client|homeowner|owner)(?:'?s|s'?)?\b|\b(?:their|his|her)\b", re.I
 )
@@ -261,7 +267,13 @@ def _about(
     target = {"job_id": job} if job is not None else _in_view(last)
     if target is None or (job is None and slots.get("appointment_id") is not None):
         return None
-    found = (("phone", _PHONE), ("directions", _DIRECTIONS), ("crew", _CREW), ("instructions", _INSTRUCTIONS))
+    found = (
+        ("contact", _CONTACT),
+        ("phone", _PHONE),
+        ("directions", _DIRECTIONS),
+        ("crew", _CREW),
+        ("instructions", _INSTRUCTIONS),
+    )
     for focus, pattern in found:
         if pattern.search(text) and (job is not None or _of_the_job_in_view(focus, text)):
             if focus == "crew":  # its visits with who is on each
@@ -348,6 +360,9 @@ def remember_read(last: dict[str, Any] | None, data: dict[str, Any]) -> dict[str
     items = data.get("items")
     if isinstance(items, list):
         out["items"] = [_ids(i) for i in items if isinstance(i, dict) and i.get("job_id") is not None]
+        visits = [i for i in out["items"] if i.get("appointment_id") is not None]
+        if data.get("job_id") is None and len(visits) == len(out["items"]) == 1:
+            out.update(visits[0])  # a list of one visit ("when do i start tuesday"): "it" is that visit
     elif data.get("rows") and data.get("job_id") is None:
         out.pop("items", None)  # another list: "the first one" is no longer the old list's
     if isinstance(data.get("job_id"), int):

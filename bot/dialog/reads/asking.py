@@ -124,11 +124,10 @@ def look_up(
             parsed = parse_text(rest, now, tz)
             if parsed.get("intent") in READ_INTENTS:
                 intent, slots, text = str(parsed["intent"]), dict(parsed.get("slots") or {}), rest
-    if shown is not None and intent == "unknown":
-        if _SHOW_IT.match(text) or _WHY.match(text):
-            return "show_job", {"job_id": shown}  # "why is it on hold", "who put it on hold": the job says
-        if _WHERE.match(text):
-            return "show_job", {"job_id": shown, "focus": "address"}  # "whats the address?" of the job shown
+    if shown is not None and intent == "unknown" and (_SHOW_IT.match(text) or _WHY.match(text)):
+        return "show_job", {"job_id": shown}  # "why is it on hold", "who put it on hold": the job says
+    if intent == "unknown" and _WHERE.match(text):  # "whats the address?" of the job shown, or "Which job?"
+        return "show_job", {"focus": "address"} | ({"job_id": shown} if shown is not None else {})
     if intent in READ_INTENTS or intent in {"unknown", "special_instructions", "delete_appointment"}:
         intent, slots = refine(text, intent, slots, now, tz)
     if shown is None:
