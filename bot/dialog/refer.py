@@ -265,6 +265,8 @@ def _about(
         return None
     job = slots.get("job_id")
     target = {"job_id": job} if job is not None else _in_view(last)
+    if target is None and slots.get("appointment_id") is None and _CONTACT.search(text):
+        return "show_job", {"focus": "contact"}  # "who do i call about it" with no job in view: which job?
     if target is None or (job is None and slots.get("appointment_id") is not None):
         return None
     found = (

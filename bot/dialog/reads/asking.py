@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.dialog.catalog import INTENT_SLOTS, READ_INTENTS
 from bot.dialog.reads.wording import refine
-from intents import parse
+from intents import parse, parse_slot
 
 
 def parse_text(text: str, now: datetime, tz: str) -> dict[str, Any]:
@@ -111,6 +111,42 @@ _WHERE = re.compile(
     r"|address)\s*(?:of it|for it|of that job)?\s*[?.!]*$",
     re.IGNORECASE,
 )
+
+
+_WEEK_WORDS = frozenset(
+    [
+        "this",
+        "next",
+        "coming",
+        "following",
+        "the",
+        "rest",
+        "remainder",
+        "of",
+        "my",
+        "whole",
+        "entire",
+        "week",
+        "weekend",
+        "for",
+    ]
+)
+
+
+def days_alone(text: str, now: datetime, tz: str) -> dict[str, str] | None:
+    """The days of a message that says nothing but a week ("this week", "rest of the week", "next week?"): a
+    schedule asked for with no other word, or None (a bare day, "what about thursday", needs a list before
+    it: bot.dialog.understand's follow-ups)."""
+    words = re.findall(r"[a-z']+|\S", text.casefold())
+    if len(words) > 6 or not {"week", "weekend"} & set(words):
+        return None
+    if any(w not in _WEEK_WORDS and w not in "?.!" for w in words):
+        return None
+    try:
+        days = parse_slot("range", text, now=now, tz=tz)
+    except Exception:  # the parser promises never to raise; a dialog must survive if it ever does
+        return None
+    return days if isinstance(days, dict) else None
 
 
 def look_up(
