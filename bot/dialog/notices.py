@@ -189,6 +189,10 @@ class LateNotices:
         if by_late is not None and slots.get("job_id") == int(by_late["a"] or by_late["b"]):
             del slots["job_id"]  # "running 15 late": minutes, not job 15
             slots["minutes"] = int(by_late["a"] or by_late["b"])
+        elif by_late is not None and slots.get("minutes") is None:
+            slots["minutes"] = int(
+                by_late["a"] or by_late["b"]
+            )  # "let dispatch know im 15 late for job 1041"
         target = _TARGET.search(text)
         if target is not None and slots.get("job_id") is None and slots.get("appointment_id") is None:
             words = _words(target["target"])
