@@ -866,6 +866,11 @@ class _Scanner:
                 return self.date_range_at(i) or self.month_date_at(i)
             if w in _PART_ONLY:
                 return self.part_at(i, after_date=in_phrase)
+        if w in ("week", "weekend") and self.w(i - 1) == "my":
+            # "my week": this week; "the rest of my week": today to Sunday ("my" stays, for whose it is)
+            if w == "week" and self.w(i - 2) == "of" and self.w(i - 3) in ("rest", "remainder"):
+                return i + 1, Atom("span", day=self.today, until=week_monday(self.today) + timedelta(days=6))
+            return i + 1, Atom(w, offset=0)
         for matcher in (
             self.since_at,
             self.date_range_at,

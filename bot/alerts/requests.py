@@ -39,6 +39,9 @@ ABOUT_ALERTS = re.compile(
     re.I,
 )
 """A message about the asker's alerts (anything else is not read here)."""
+LATE_NOTICE = re.compile(r"\b(?:late|behind|delayed|held up|stuck in traffic)\b", re.I)
+"""A technician's running-late notice ("let dispatch know i'll be 10 min late"): never an alert request
+(bot/dialog/notices.py answers it), unless it says alerts ("alert me when a tech is running late")."""
 AN_ID = re.compile(r"(?<![:\d])\d{3,}(?!\s*(?:am|pm|:))", re.I)
 """A job or appointment number: such a message is about that record, not about alerts."""
 SOFT = re.compile(
@@ -59,7 +62,11 @@ MY_ALERTS = re.compile(
     r"|what (?:alerts|notifications) (?:do i (?:get|have)|am i (?:getting|subscribed to|signed up for))"
     r"|which (?:alerts|notifications) (?:do i (?:get|have)|am i (?:getting|subscribed to|signed up for))"
     r"|am i (?:subscribed|signed up) (?:to|for) (?:any )?(?:alerts|notifications)"
-    r"|what am i subscribed to)\s*[?.!]*\s*$",
+    r"|am i (?:subscribed|signed up)(?: to (?:anything|something|them|it))?"
+    r"|what (?:am i|are we) (?:subscribed|signed up) (?:to|for)(?: (?:right now|now|currently|at the moment))?"
+    r"|what (?:alerts|notifications) (?:are|have) (?:i|we) (?:got|set up|on)"
+    r"|(?:do|did) i have any (?:alerts|notifications|alert subscriptions)(?: set up| on)?"
+    r"|what(?:'?s| is) my (?:alert|notification) (?:status|setup|set up))\s*[?.!]*\s*$",
     re.I,
 )
 NO_QUIET = re.compile(
@@ -88,6 +95,7 @@ UNTIL = re.compile(r"\b(?:until|till|til|through)\s+(?P<what>.+?)\s*[.!]?\s*$", 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "twelve": 12}
 
+HOW_TO_SUBSCRIBE = "To get them, say *alert me when a job is canceled or put on hold*."
 ASK = (
     "Do you want quiet hours every night (“quiet hours 8pm to 6am”), a pause until a time (“pause alerts "
     "until monday 6am”, “pause alerts for 2 hours”), or to stop them for good (“stop all alerts”)? "
@@ -270,7 +278,8 @@ async def answer(
         intent, slots = mine
     else:
         parsed = parse(text, now=now, tz=asker.tz)
-        if parsed["intent"] in ("subscribe_alerts", "unsubscribe_alerts"):
+        late = LATE_NOTICE.search(text) and not ABOUT_ALERTS.search(text)  # "let dispatch know i'm late"
+        if parsed["intent"] in ("subscribe_alerts", "unsubscribe_alerts") and not late:
             intent, slots = parsed["intent"], parsed.get("slots") or {}
             if intent == "unsubscribe_alerts" and SOFT.search(text):
                 intent, slots = "ask", {}  # "mute alerts": a rest, not an unsubscribe; which one is asked
@@ -333,6 +342,8 @@ async def answer(
     said = describe(sub, tz=asker.tz, now=now)
     if lead.startswith("Stopped"):
         said = said.replace("You're not subscribed to any alerts.", "You get no alerts now.")
+    if intent == "my_alerts" and (sub is None or not sub.kinds):
+        said += f" {HOW_TO_SUBSCRIBE}"
     if target != asker.user_id:
         said = said.replace("You're not", "This channel is not").replace("You get", whose)
     return _reply(lead + said)

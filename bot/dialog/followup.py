@@ -109,6 +109,8 @@ def changed_read(
         return None  # a list about nobody and a bare name: a new search, not this one for someone
     if old.get("free") or old.get("unassigned"):
         return None  # "who's free…": about nobody in particular
+    if slots.get("technician") == "me":
+        return None  # "rest of my week": the asker's own list, no one's name in it
     found = _name_and_days(text, now, tz)
     if found is None:
         return None

@@ -4,8 +4,10 @@ reads) and `LateNotices.deliver` (the send, through a `Send` the surface provide
 like the alert requests.
 
 Which visit: the one named (job or appointment id), else the one of the technician's own visits that matches
-the words said ("late to the bakery": customer, location or job type), else, when nothing was named, their
-visit under way or next (from an hour ago to the end of tomorrow). When the words match none of their visits,
+the words said ("late to the bakery": customer, location or job type), else the one the conversation just
+showed when the message says "it" or "that one" (`in_view`: the conversation's `last_read`; a list of several
+asks which of them), else, when nothing was named, their visit under way or next (from an hour ago to the end
+of tomorrow). When the words match none of their visits,
 or the id names nothing, nothing is sent: the reply asks which of their visits (buttons that send the notice),
 and a bare number typed next ("1041") answers that question.
 
@@ -85,6 +87,12 @@ _NO_TARGET = frozenset(
         "dr",
     ]
 )
+# "late to it", "behind on that one": the visit the conversation just showed
+_REFERS = re.compile(
+    r"\b(?:to|for|on|at|with|getting to)\s+(?:it|that|this)(?:\s+(?:one|job|visit|appointment|appt|call|stop))?\b"
+    r"(?!\s*['’])",
+    re.I,
+)
 _ANSWER = re.compile(r"^\s*(?:(?P<noun>job|appt|appointment)\s*)?#?\s*(?P<id>\d{3,})\s*[.!]?\s*$", re.I)
 NAMESPACE = "late"
 WAITING_TTL = 600.0  # seconds a "which job are you late to?" stays answerable by a bare number
@@ -111,18 +119,28 @@ class LateNotices:
     send: Send | None = None
     alert_channel: str | None = None
 
-    async def answer(self, asker: Asker, text: str, now: datetime, key: str = "") -> Reply | Outgoing | None:
+    async def answer(
+        self, asker: Asker, text: str, now: datetime, key: str = "", in_view: dict[str, Any] | None = None
+    ) -> Reply | Outgoing | None:
         """What a running-late notice comes to, by reads only: the notice to send (`deliver` sends it), the
-        reply when nothing is to be sent, or None when `text` is no such notice."""
+        reply when nothing is to be sent, or None when `text` is no such notice. `in_view`: what the
+        conversation showed last (`Conversation.last_read`), for "late to it"."""
         slots = await self._late_slots(asker, text, now, key)
         if slots is None:
             return None
+        shown = _shown(in_view) if _refers(text, slots) else None
         if asker.role != "technician" or asker.technician_id is None:
             return _text(
                 "Running-late notices are for technicians to tell the office. To move the visit, say e.g. "
                 "*push 1038 back 30 minutes*."
             )
         minutes = slots.get("minutes")
+        if isinstance(shown, list):  # "late to that one" after a list of several visits: which one?
+            offered = await self._appointments(shown)
+            return await self._which(
+                asker, minutes, now, key, "Several visits were just listed, so I sent nothing yet.", offered
+            )
+        slots.update(shown or {})
         try:
             if slots.get("job_id") is None and slots.get("appointment_id") is None and slots.get("target"):
                 return await self._by_words(asker, str(slots["target"]), minutes, now, key)
@@ -171,12 +189,28 @@ class LateNotices:
         if by_late is not None and slots.get("job_id") == int(by_late["a"] or by_late["b"]):
             del slots["job_id"]  # "running 15 late": minutes, not job 15
             slots["minutes"] = int(by_late["a"] or by_late["b"])
+        elif by_late is not None and slots.get("minutes") is None:
+            slots["minutes"] = int(
+                by_late["a"] or by_late["b"]
+            )  # "let dispatch know im 15 late for job 1041"
         target = _TARGET.search(text)
         if target is not None and slots.get("job_id") is None and slots.get("appointment_id") is None:
             words = _words(target["target"])
             if words - _NO_TARGET:
                 slots["target"] = target["target"].strip()
         return slots
+
+    async def _appointments(self, ids: list[int]) -> list[Appointment]:
+        """The open visits of these appointment ids, soonest first (one that is gone is left out)."""
+        found = []
+        for appointment_id in ids:
+            try:
+                visit = await self.client.get_appointment(appointment_id)
+            except NotFound:
+                continue
+            if visit.status in _OPEN:
+                found.append(visit)
+        return sorted(found, key=lambda a: a.start)
 
     async def _upcoming(self, technician_id: int, now: datetime) -> list[Appointment]:
         """The technician's open visits from an hour ago to a week ahead, soonest first."""
@@ -331,6 +365,32 @@ class LateNotices:
                 "Slack didn't take the notice, so the office doesn't know yet. Please call the office."
             )
         return _text(f"Sent to {out.where}: “{out.notice}”")
+
+
+def may_be_late(text: str) -> bool:
+    """Whether `text` may be a running-late notice (the cheap test, before anything is read)."""
+    return bool(_MAYBE_LATE.search(text))
+
+
+def _refers(text: str, slots: dict[str, Any]) -> bool:
+    """ "late to it", "behind on that one": the message names its visit by reference, not by id or words."""
+    named = slots.get("job_id") is not None or slots.get("appointment_id") is not None or slots.get("target")
+    return not named and bool(_REFERS.search(text))
+
+
+def _shown(in_view: dict[str, Any] | None) -> dict[str, int] | list[int] | None:
+    """The visit "it" is in what the conversation showed last: the job (and visit) in view, the one visit of
+    a list, the appointment ids of a list of several (to ask which), or None when nothing was shown."""
+    last = in_view or {}
+    if isinstance(last.get("job_id"), int):
+        shown = {"job_id": int(last["job_id"])}
+        if isinstance(last.get("appointment_id"), int):
+            shown["appointment_id"] = int(last["appointment_id"])
+        return shown
+    items = [i for i in last.get("items") or [] if isinstance(i, dict) and i.get("appointment_id")]
+    if len(items) == 1:
+        return {"appointment_id": int(items[0]["appointment_id"])}
+    return [int(i["appointment_id"]) for i in items] or None
 
 
 def _person(user_id: str) -> str:

@@ -66,7 +66,8 @@ _PRONOUN = re.compile(
 # Questions about the job in view (or a job named) that the parser covers with no request of its own.
 _CREW = re.compile(
     r"\bwho(?:'?s| is| are| am i| else)?\s+(?:else\s+)?(?:(?:am|is|are)\s+)?(?:i\s+)?(?:on|with|working|assigned to|"
-    r"coming|going|helping|paired|teamed)\b|\bwho else\b|\b(?:crew|partner|helper)\b",
+    r"coming|going|helping|paired|teamed)\b|\bwho else\b|\b(?:crew|partner|helper)\b"
+    r"|\bwho(?:'?s| is| are)?\s+the\s+other\s+(?:tech|techs|technicians?|guys?|person|people)\b",
     re.IGNORECASE,
 )
 _DIRECTIONS = re.compile(
@@ -78,6 +79,11 @@ _INSTRUCTIONS = re.compile(r"\b(?:special\s+)?instructions?\b", re.I)
 # Since when the job is as it is: "how long has it been like that", "since when", "how long ago"
 _SINCE = re.compile(r"\bhow long\b.*\bbeen\b|\bsince when\b|\bhow long ago\b", re.I)
 _JOB_NUMBER = re.compile(r"(?<![\w#])(?:job\s*)?#?\s*(\d{3,})\b", re.I)
+_CONTACT = re.compile(
+    r"\bwho (?:do|should|can|would) (?:i|we) (?:call|contact|ask|talk to|speak to|text|reach|ring)\b"
+    r"|\bwho(?:'?s| is| was)? (?:dispatching|the dispatcher)\b|\bwho dispatched\b",
+    re.IGNORECASE,
+)
 _THEIR = re.compile(
     r"\b(?:the\s+)?(?:customer|client|homeowner|owner)(?:'?s|s'?)?\b|\b(?:their|his|her)\b", re.I
 )
@@ -319,9 +325,12 @@ def _about(
     if job is None and _SINCE.search(text) and (named := _JOB_NUMBER.search(text)):
         job = int(named[1])  # "how long has 1025 been on hold": read by the parser as no request
     target = {"job_id": job} if job is not None else _in_view(last)
+    if target is None and slots.get("appointment_id") is None and _CONTACT.search(text):
+        return "show_job", {"focus": "contact"}  # "who do i call about it" with no job in view: which job?
     if target is None or (job is None and slots.get("appointment_id") is not None):
         return None
     found = (
+        ("contact", _CONTACT),
         ("phone", _PHONE),
         ("directions", _DIRECTIONS),
         ("crew", _CREW),
@@ -418,6 +427,9 @@ def remember_read(last: dict[str, Any] | None, data: dict[str, Any]) -> dict[str
             for i in items
             if isinstance(i, dict) and i.get("job_id") is not None
         ]
+        visits = [i for i in out["items"] if i.get("appointment_id") is not None]
+        if data.get("job_id") is None and len(visits) == len(out["items"]) == 1:
+            out.update(_ids(visits[0]))  # a list of one visit ("when do i start tuesday"): "it" is that visit
     elif data.get("rows") and data.get("job_id") is None:
         out.pop("items", None)  # another list: "the first one" is no longer the old list's
     if isinstance(data.get("job_id"), int):

@@ -36,7 +36,7 @@ from bot.dialog.messages import (
     Said,
     without_mention_markers,
 )
-from bot.dialog.notices import LateNotices, Outgoing, Send
+from bot.dialog.notices import LateNotices, Outgoing, Send, may_be_late
 from bot.dialog.reads.registry import read_lookup
 from bot.dialog.refdata import ReferenceData
 from bot.dialog.runner import Runner
@@ -174,9 +174,12 @@ class DialogService:
         the notice sent (not under that deadline: once posted, the technician hears that it was). From
         someone who is no technician, only when no request of theirs is open: "the tech is running behind"
         may answer its question ("Why is it going on hold?")."""
+        # "late to it": the visit the conversation showed last (read only for a message that may be a notice)
+        in_view = (await self._load(path, asker))[0].last_read if may_be_late(text) else None
         try:
             found = await asyncio.wait_for(
-                self.late.answer(self._in_known_zone(asker), text, self.clock(), path), self.read_deadline
+                self.late.answer(self._in_known_zone(asker), text, self.clock(), path, in_view),
+                self.read_deadline,
             )
         except TimeoutError:
             log.warning("running late: ServiceTitan did not answer within %.0f s", self.read_deadline)

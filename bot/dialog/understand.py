@@ -52,7 +52,7 @@ from bot.dialog.catalog import (
 )
 from bot.dialog.messages import Event, PickedDate, Pressed
 from bot.dialog.people import active_rows, is_mention, names_me
-from bot.dialog.reads.asking import aside_question, impossible_date, look_up, parse_text
+from bot.dialog.reads.asking import aside_question, days_alone, impossible_date, look_up, parse_text
 from bot.dialog.reads.wording import refine
 from bot.dialog.relative import bare_time, is_relative, relative_when
 from bot.dialog.replies import STALE
@@ -310,6 +310,8 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         follow_up = _follow_up_read(last, text, intent, slots, now, tz)
         if follow_up is not None:
             return follow_up
+    if intent == "unknown" and (days := days_alone(text, now, tz)):
+        return NewRequest("list_appointments", {"range": days})  # "this week" alone: the schedule then
     if (intent, slots) == parsed_reading:  # the dialog's own wording rules read nothing more into it
         unsure = _did_you_mean(s, parsed, text)
         if unsure is not None:

@@ -39,7 +39,9 @@ async def say(service: DialogService, text: str, asker: Asker, channel: str = "D
 
 async def test_a_dispatcher_subscribes_sets_quiet_hours_and_unsubscribes(service: DialogService) -> None:
     me = person("dispatcher")
-    assert await say(service, "my alerts", me) == "You're not subscribed to any alerts."
+    assert await say(service, "my alerts", me) == (
+        "You're not subscribed to any alerts. To get them, say *alert me when a job is canceled or put on hold*."
+    )
     said = await say(service, "alert me when jobs are canceled or put on hold", me)
     assert said == "You get alerts for cancellations and holds."
     said = await say(service, "no alerts between 8pm and 6am", me)

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.dialog.catalog import INTENT_SLOTS, READ_INTENTS
 from bot.dialog.reads.wording import refine
-from intents import parse
+from intents import parse, parse_slot
 
 
 def parse_text(text: str, now: datetime, tz: str) -> dict[str, Any]:
@@ -113,6 +113,42 @@ _WHERE = re.compile(
 )
 
 
+_WEEK_WORDS = frozenset(
+    [
+        "this",
+        "next",
+        "coming",
+        "following",
+        "the",
+        "rest",
+        "remainder",
+        "of",
+        "my",
+        "whole",
+        "entire",
+        "week",
+        "weekend",
+        "for",
+    ]
+)
+
+
+def days_alone(text: str, now: datetime, tz: str) -> dict[str, str] | None:
+    """The days of a message that says nothing but a week ("this week", "rest of the week", "next week?"): a
+    schedule asked for with no other word, or None (a bare day, "what about thursday", needs a list before
+    it: bot.dialog.understand's follow-ups)."""
+    words = re.findall(r"[a-z']+|\S", text.casefold())
+    if len(words) > 6 or not {"week", "weekend"} & set(words):
+        return None
+    if any(w not in _WEEK_WORDS and w not in "?.!" for w in words):
+        return None
+    try:
+        days = parse_slot("range", text, now=now, tz=tz)
+    except Exception:  # the parser promises never to raise; a dialog must survive if it ever does
+        return None
+    return days if isinstance(days, dict) else None
+
+
 def look_up(
     text: str, intent: str, slots: dict[str, Any], shown: Any, now: datetime, tz: str
 ) -> tuple[str, dict[str, Any]]:
@@ -124,11 +160,10 @@ def look_up(
             parsed = parse_text(rest, now, tz)
             if parsed.get("intent") in READ_INTENTS:
                 intent, slots, text = str(parsed["intent"]), dict(parsed.get("slots") or {}), rest
-    if shown is not None and intent == "unknown":
-        if _SHOW_IT.match(text) or _WHY.match(text):
-            return "show_job", {"job_id": shown}  # "why is it on hold", "who put it on hold": the job says
-        if _WHERE.match(text):
-            return "show_job", {"job_id": shown, "focus": "address"}  # "whats the address?" of the job shown
+    if shown is not None and intent == "unknown" and (_SHOW_IT.match(text) or _WHY.match(text)):
+        return "show_job", {"job_id": shown}  # "why is it on hold", "who put it on hold": the job says
+    if intent == "unknown" and _WHERE.match(text):  # "whats the address?" of the job shown, or "Which job?"
+        return "show_job", {"focus": "address"} | ({"job_id": shown} if shown is not None else {})
     if intent in READ_INTENTS or intent in {"unknown", "special_instructions", "delete_appointment"}:
         intent, slots = refine(text, intent, slots, now, tz)
     if shown is None:

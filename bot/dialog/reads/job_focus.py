@@ -1,5 +1,5 @@
 """A technician's questions about one job (the one just shown, or one named): *how do i get there* (the address
-and a maps link the bot builds from it), *whats the customer's phone*. Parts of *show job N*
+and a maps link the bot builds from it), *whats the customer's phone*, *who do i call about it* (the office, and who there assigned it). Parts of *show job N*
 (bot/dialog/reads/show_job.py), each answered on its own. (*Who else is on it* is the job's visits with their
 technicians: bot/dialog/reads/list_appointments.py.)"""
 
@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from bot.dialog.reads.common import Answer
 
-FOCUSES = frozenset({"directions", "phone"})
+FOCUSES = frozenset({"directions", "phone", "contact"})
 MAPS = "https://www.google.com/maps/dir/?api=1&destination="
 
 
@@ -26,6 +26,8 @@ def answer(
     address: str,
     has_address: bool,
     customer: str,
+    dispatchers: tuple[str, ...] = (),
+    changed_by: str = "",
 ) -> Answer:
     if focus == "directions":
         facts = [("Address", address)]
@@ -39,4 +41,17 @@ def answer(
             "ServiceTitan mobile app, or ask the office."
         )
         return {"title": f"Customer of job {job_id}", "text": text, "rows": [], "job_id": job_id}
+    if focus == "contact":  # "who do i call about it": the office, and who there handled the job
+        said = [f"Call the office about job {job_id}."]
+        if dispatchers:
+            said.append(f"{' and '.join(dispatchers)} assigned its visits in ServiceTitan.")
+        if changed_by:
+            said.append(f"{changed_by} changed it through me last.")
+        said.append(f"Running late? Say *running late to job {job_id}* and I'll tell them.")
+        return {
+            "title": f"Who to call about job {job_id}",
+            "text": " ".join(said),
+            "rows": [],
+            "job_id": job_id,
+        }
     raise ValueError(f"no such focus: {focus}")

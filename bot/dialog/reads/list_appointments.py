@@ -140,19 +140,35 @@ async def _next(ctx: ReadContext, tech_id: int | None, *, after: Any = None) -> 
             "empty": f"No visits for {name}{later} in the next {days} days.",
         }
     appt = ahead[0]
+    # a visit on hold may not happen: said so, with the next one that is not on hold beside it
+    shown = [appt] + (
+        [] if appt.get("status") != "Hold" else [a for a in ahead if a.get("status") != "Hold"][:1]
+    )
+    ids = [int(a["id"]) for a in shown]
     assignments, facts = await together(
-        collect(ctx.client.iter_appointment_assignments(appointment_ids=[int(appt["id"])])),
-        ctx.refdata.many_job_facts([int(appt["job_id"])]),
+        collect(ctx.client.iter_appointment_assignments(appointment_ids=ids)),
+        ctx.refdata.many_job_facts([int(a["job_id"]) for a in shown]),
     )
-    row = visit_row(
-        appt, tz=ctx.tz, facts=facts.get(int(appt["job_id"])), others=_others(appt, assignments, tech_id)
-    )
-    return {
+    rows = [
+        visit_row(a, tz=ctx.tz, facts=facts.get(int(a["job_id"])), others=_others(a, assignments, tech_id))
+        for a in shown
+    ]
+    answer: Answer = {
         "title": f"Next visit for {name}{later}",
-        "rows": [row],
+        "rows": rows,
         "job_id": int(appt["job_id"]),
         "appointment_id": int(appt["id"]),
     }
+    if len(shown) > 1:  # "the second one": the visit not on hold
+        answer["items"] = [{"appointment_id": int(a["id"]), "job_id": int(a["job_id"])} for a in shown]
+    if appt.get("status") == "Hold":
+        after = "none after it is off hold"
+        if len(shown) > 1:
+            free = shown[1]
+            at = timefmt.short_span(timefmt.parse_iso(free["start"]), timefmt.parse_iso(free["end"]), ctx.tz)
+            after = f"your next visit not on hold is job {free['job_id']}, {at}"
+        answer["text"] = f"Job {appt['job_id']} is on hold, so it may not go ahead; {after}."
+    return answer
 
 
 async def _none() -> list[Row]:

@@ -76,7 +76,9 @@ def first_page(data: dict[str, Any], *, token: str, tz: str) -> tuple[Reply, Rea
     if not rows and not data.get("facts") and data.get("text"):
         return Reply(kind="text", text=str(data["text"]), read_only=True), None  # "I can't find job 2"
     pages = ReadPages(title=str(data.get("title", "")), rows=rows, shown=0, token=token)
-    reply = next_page(pages, tz=tz, empty=str(data.get("empty") or nothing_found(pages.title)))
+    # facts alone ("whats the address"): no "No job 1073." where rows would be
+    empty = "" if data.get("facts") and not rows else str(data.get("empty") or nothing_found(pages.title))
+    reply = next_page(pages, tz=tz, empty=empty)
     reply.facts = [Fact(label=label, value=value) for label, value in data.get("facts", [])]
     if data.get("text"):
         head, _, body = reply.text.partition("\n")
@@ -113,7 +115,7 @@ def next_page(pages: ReadPages, *, tz: str, empty: str = "Nothing found.") -> Re
         title=pages.title,
         text=f"{pages.title}\n{body}".strip(),
         # an empty list says so in its rows' place: the title is shown once, above it
-        lines=chunk if pages.rows else [empty],
+        lines=chunk if pages.rows else [empty] if empty else [],
         read_only=True,
         token=pages.token,
         footnote=footnote,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.alerts.subscriptions import bot_writer_at
+from bot.alerts.subscriptions import actor_of, bot_writer_at
 from bot.dialog import timefmt
 from bot.dialog.messages import mention
 from bot.dialog.reads import job_focus, since
@@ -65,6 +65,7 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
             address=address,
             has_address=has_address,
             customer=who,
+            **(await _contacts(ctx, job.id, assignments) if focus == "contact" else {}),
         )
     facts = [
         ("Status", job.job_status),
@@ -91,6 +92,21 @@ async def answer(ctx: ReadContext, slots: dict[str, Any]) -> Answer:
     if shown_appointment is not None:
         title = f"Appointment {shown_appointment} of job {job.id} · {kind} · {job.job_status}"
     return {"title": title, "facts": facts, "rows": rows, "text": text, "job_id": job.id}
+
+
+async def _contacts(ctx: ReadContext, job_id: int, assignments: list[Row]) -> dict[str, Any]:
+    """Who in the office handled the job: the employees who assigned its visits (ServiceTitan), and the Slack
+    user who last changed it through the bot (`bot.alerts.subscriptions.actor_of`)."""
+    by = {int(a["assigned_by_id"]) for a in assignments if a.get("assigned_by_id") is not None}
+    names = tuple(
+        sorted({str(r["name"]) for r in await ctx.refdata.reference("employees") if int(r["id"]) in by})
+    )
+    slack_user = await actor_of(ctx.refdata.store, job_id)
+    try:
+        changed_by = mention(slack_user) if slack_user else ""
+    except ValueError:  # not a Slack user id: nobody to name
+        changed_by = ""
+    return {"dispatchers": names, "changed_by": changed_by}
 
 
 def _instructions(job_id: int, appointments: list[Row], only: int | None) -> Answer:

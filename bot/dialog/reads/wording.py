@@ -199,7 +199,7 @@ _FREE = re.compile(
     re.I,
 )
 _NEXT = re.compile(
-    r"\bnext (job|visit|appointment|appt|stop|call)\b|^(what'?s|whats|what is|where'?s|where is|where to) next\b"
+    r"\bnext (?:scheduled |upcoming |booked |assigned |real )?(job|visit|appointment|appt|stop|call)\b|^(what'?s|whats|what is|where'?s|where is|where to) next\b"
     r"|^(where|what) (do i go|am i going) next\b",
     re.I,
 )
