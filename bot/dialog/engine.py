@@ -380,8 +380,12 @@ def _fill(s: Conversation, a: Fill, now: datetime) -> list[Effect]:
         return [Load("customers_named", {"name": a.customer_name})]
     if a.either is not None:
         p.either = a.either
+    before, after = p.slots.get("job_id"), a.slots.get("job_id")
+    moved = s.phase == "confirming" and before is not None and after is not None and after != before
     set_slots(p, a.slots)
-    return advance(s, now, problem=a.note or None)
+    # a card whose job a correction changed says so plainly: it is another record from the one shown
+    note = a.note or (f"This is now job {after}, not job {before}." if moved else "")
+    return advance(s, now, problem=note or None)
 
 
 def _has_progress(p: Pending) -> bool:
