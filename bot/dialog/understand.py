@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.dialog import compound, cues, didyoumean, followup, named_job, refer, retarget
+from bot.dialog import compound, cues, didyoumean, followup, named_job, reasons, refer, retarget
 from bot.dialog.answers import (
     Abandon,
     Answer,
@@ -391,7 +391,8 @@ def _in_request(
     if intent == "help" or intent in GLOBAL_INTENTS:
         return NewRequest(intent, slots)
     if phase == "choosing" and p.choice is not None:
-        picked = pick_option(text, p.choice.options)
+        by_words = p.choice.slot == "reason_id"  # a reason by its words, never a fuzzy ratio on a sentence
+        picked = (reasons.pick_reason if by_words else pick_option)(text, p.choice.options)
         if picked is not None:
             return Pick(picked, s.token)
     if phase == "confirming" and p.plan is not None:
