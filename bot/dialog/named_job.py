@@ -53,6 +53,17 @@ def answer(intent: str, asked: str | None, parsed: str, text: str, now: datetime
         return {}
 
 
+def names_a_job(text: str, now: datetime, tz: str) -> bool:
+    """Whether the words name a job by its customer or address ("actually the furnace repair for barbara
+    white"): at a question about the request (its reason) that is a correction of the job, never an answer."""
+    try:
+        named = parse_named_job(text, now=now, tz=tz) or {}
+    except Exception:  # the parser promises never to raise; a dialog must survive if it ever does
+        return False
+    # a job type and whose (or where) it is: a bare name is no sign ("duplicate booking" reads as one)
+    return bool(named.get("job_type") and (named.get("customer") or named.get("location")))
+
+
 def args(slots: dict[str, Any], tz: str, write: Write) -> dict[str, str]:
     """The look-up's args: the words said, the zone, and whether canceled jobs count (an un-cancel)."""
     wanted = write.requires.value if write.requires else ""

@@ -390,6 +390,15 @@ def _in_request(
     # Words that mean something anywhere ("help"; "cancel" is read before) come before any slot value.
     if intent == "help" or intent in GLOBAL_INTENTS:
         return NewRequest(intent, slots)
+    reason = (phase == "choosing" and p.choice is not None and p.choice.slot == "reason_id") or (
+        phase == "collecting" and p.asked == "reason"
+    )
+    if reason and named_job.names_a_job(text, now, tz):
+        job = p.slots.get("job_id")
+        return Unclear(
+            f"That names a job, not a reason{f' (this is about job {job})' if job else ''}. Give the reason, or "
+            "press Never mind and ask again about that job."
+        )
     if phase == "choosing" and p.choice is not None:
         by_words = p.choice.slot == "reason_id"  # a reason by its words, never a fuzzy ratio on a sentence
         picked = (reasons.pick_reason if by_words else pick_option)(text, p.choice.options)
