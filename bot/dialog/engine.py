@@ -596,6 +596,8 @@ def _pick_reading(s: Conversation, value: str, now: datetime) -> list[Effect]:
     if reading == didyoumean.SOMETHING_ELSE:
         return [_help_lookup(_asker(s), purpose="something_else")]
     assert isinstance(reading, dict)
+    if reading["intent"] == "undo":  # "Undo the change to job N" for "cancel that" after a change
+        return undo.undo(s, str(dict(reading["slots"]).get("token") or ""), now)
     return _new_request(s, str(reading["intent"]), dict(reading["slots"]), now)
 
 

@@ -218,6 +218,8 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         )
     if said in ABANDON_WORDS and (active or not refer.cancels_in_view(said, s.last_read)):
         return Abandon()
+    if not active and refer.cancels_in_view(said, s.last_read):
+        return _cancel_which(s, now)  # "cancel that" after a change: undo it, or cancel the job?
     phase = s.phase
     if phase == "switching" and s.switch_to is not None:
         if said in YES_WORDS:
@@ -320,6 +322,18 @@ def _typed_pick(s: Conversation, text: str, intent: str) -> Pick | None:
         return None  # "1" parses as job 1; a button's number here
     value = didyoumean.typed_pick(s, text)
     return Pick(value, s.offered.token) if value is not None else None
+
+
+def _cancel_which(s: Conversation, now: datetime) -> Answer:
+    """ "cancel that" with no request open: undo the change just made to the job in view, or cancel that job
+    (or neither); asked with buttons, never taken as a request to cancel the job."""
+    job = int((s.last_read or {})["job_id"])
+    readings: list[dict[str, Any]] = []
+    if s.undo is not None and now <= s.undo.until:
+        readings.append({"intent": "undo", "slots": {"job_id": job, "token": s.undo.token}})
+    if s.asker is None or didyoumean.may_ask(s.asker.role, "cancel_job"):
+        readings.append({"intent": "cancel_job", "slots": {"job_id": job}})
+    return Unsure(tuple(readings)) if readings else Abandon()
 
 
 def _did_you_mean(s: Conversation, parsed: dict[str, Any], text: str) -> Unsure | None:
