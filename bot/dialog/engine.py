@@ -481,7 +481,7 @@ def _on_customers_named(s: Conversation, event: Loaded, now: datetime) -> list[E
     if name is None or p.asked != "customer_id":
         return []  # the conversation moved on while the lookup ran
     rows = [r for r in event.data or [] if isinstance(r, dict) and r.get("id") is not None]
-    if len(rows) == 1:
+    if len(rows) == 1 and not rows[0].get("cut_down"):  # a shorter spelling's match is offered, not taken
         set_slots(p, {"customer_id": int(rows[0]["id"])})
         return advance(s, now)
     if rows:
