@@ -84,6 +84,8 @@ def step(
     effects, expired = _timeouts(s, now)
     if expired and not isinstance(event, Said) and not _resumes(event):
         return s, effects  # a click on the expired request's buttons: only the expiry is said
+    if s.updated_at is not None and now - s.updated_at > timedelta(minutes=s.idle_minutes):
+        s.last_read = refer.forget_records(s.last_read)  # "it", "the first one": not after a long pause
     s.updated_at = now
     if s.phase == "applying" and isinstance(event, Said):
         return s, [*effects, Say(replies.already(s))]

@@ -406,6 +406,14 @@ def remember_read(last: dict[str, Any] | None, data: dict[str, Any]) -> dict[str
     return out
 
 
+def forget_records(last: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`last_read` after the conversation sat idle longer than its minutes: what was shown is no longer what
+    "it" or "the first one" means (a write would act on a record the user no longer has in mind)."""
+    if last is None:
+        return None
+    return {k: v for k, v in last.items() if k not in {"items", "job_id", "appointment_id", "latest"}}
+
+
 def remember_change(
     last: dict[str, Any] | None, records: dict[str, int], slots: dict[str, Any], data: dict[str, Any]
 ) -> dict[str, Any]:
