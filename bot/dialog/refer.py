@@ -373,6 +373,16 @@ def in_request(
     return reading
 
 
+def place_unsure(last: dict[str, Any] | None, phase: str, text: str) -> bool:
+    """Whether the message names a place in a list that is no longer the latest thing shown ("the first one"
+    after a job was shown since): the list's item, or something of the job? Asked, never guessed."""
+    last = last or {}
+    items = [i for i in last.get("items") or [] if isinstance(i, dict) and i.get("job_id") is not None]
+    if phase == "choosing" or not items or _list_latest(last) or last.get("choice"):
+        return False
+    return _place(text, len(items), lone_hash=True) is not None
+
+
 def _clearly_named(text: str, words: re.Match[str]) -> bool:
     """Whether the words plainly name a record of the list: alone ("no, the first one"), with their noun
     ("the second one at 3pm") or as a number ("#2", "number 3")."""

@@ -259,6 +259,10 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         ref = refer.in_request(s.last_read, s.pending, phase, text, slots, now, tz)
         if ref is not None:
             return Fill(ref[1]) if ref[0] == "fill" else NewRequest(*ref)  # "the first one": the list's
+        if refer.place_unsure(s.last_read, phase, text):
+            return Unclear(
+                "A job was shown after that list, so I can't tell which one you mean. Say its number."
+            )
         shown = (s.last_read or {}).get("job_id")
         aside = aside_question(text, intent, slots, shown, now, tz) if asked not in FREE_TEXT_SLOTS else None
         if aside is not None:  # "wait, what's Derek doing saturday?": answered, then the question again
