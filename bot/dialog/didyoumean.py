@@ -48,6 +48,10 @@ SAY: dict[str, str] = {
     "find_projects": "Find projects{range}",
 }
 
+# Readings that are no request of the parser's: undoing the last change, offered for "cancel that" right
+# after it (understand._cancel_which)
+NOT_PARSED: dict[str, str] = {"undo": "Undo the change to {target}"}
+
 
 # ---- reading the parser's answer --------------------------------------------------------------------------
 
@@ -104,7 +108,7 @@ def words(intent: str, slots: dict[str, Any]) -> str:
         "for_customer": _customer(slots),
         "of_technician": f" of {slots['technician']}" if slots.get("technician") else "",
     }
-    said = SAY.get(intent, intent.replace("_", " ").capitalize()).format(**fields)
+    said = (SAY | NOT_PARSED).get(intent, intent.replace("_", " ").capitalize()).format(**fields)
     return said if len(said) <= MAX_LABEL else said[: MAX_LABEL - 1] + "…"
 
 

@@ -84,6 +84,8 @@ def step(
     effects, expired = _timeouts(s, now)
     if expired and not isinstance(event, Said) and not _resumes(event):
         return s, effects  # a click on the expired request's buttons: only the expiry is said
+    if s.updated_at is not None and now - s.updated_at > timedelta(minutes=s.idle_minutes):
+        s.last_read = refer.forget_records(s.last_read)  # "it", "the first one": not after a long pause
     s.updated_at = now
     if s.phase == "applying" and isinstance(event, Said):
         return s, [*effects, Say(replies.already(s))]
@@ -386,8 +388,12 @@ def _fill(s: Conversation, a: Fill, now: datetime) -> list[Effect]:
         return [Load("customers_named", {"name": a.customer_name})]
     if a.either is not None:
         p.either = a.either
+    before, after = p.slots.get("job_id"), a.slots.get("job_id")
+    moved = s.phase == "confirming" and before is not None and after is not None and after != before
     set_slots(p, a.slots)
-    return advance(s, now, problem=a.note or None)
+    # a card whose job a correction changed says so plainly: it is another record from the one shown
+    note = a.note or (f"This is now job {after}, not job {before}." if moved else "")
+    return advance(s, now, problem=note or None)
 
 
 def _has_progress(p: Pending) -> bool:
@@ -483,7 +489,7 @@ def _on_customers_named(s: Conversation, event: Loaded, now: datetime) -> list[E
     if name is None or p.asked != "customer_id":
         return []  # the conversation moved on while the lookup ran
     rows = [r for r in event.data or [] if isinstance(r, dict) and r.get("id") is not None]
-    if len(rows) == 1:
+    if len(rows) == 1 and not rows[0].get("cut_down"):  # a shorter spelling's match is offered, not taken
         set_slots(p, {"customer_id": int(rows[0]["id"])})
         return advance(s, now)
     if rows:
@@ -598,6 +604,8 @@ def _pick_reading(s: Conversation, value: str, now: datetime) -> list[Effect]:
     if reading == didyoumean.SOMETHING_ELSE:
         return [_help_lookup(_asker(s), purpose="something_else")]
     assert isinstance(reading, dict)
+    if reading["intent"] == "undo":  # "Undo the change to job N" for "cancel that" after a change
+        return undo.undo(s, str(dict(reading["slots"]).get("token") or ""), now)
     return _new_request(s, str(reading["intent"]), dict(reading["slots"]), now)
 
 

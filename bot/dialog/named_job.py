@@ -53,6 +53,17 @@ def answer(intent: str, asked: str | None, parsed: str, text: str, now: datetime
         return {}
 
 
+def names_a_job(text: str, now: datetime, tz: str) -> bool:
+    """Whether the words name a job by its customer or address ("actually the furnace repair for barbara
+    white"): at a question about the request (its reason) that is a correction of the job, never an answer."""
+    try:
+        named = parse_named_job(text, now=now, tz=tz) or {}
+    except Exception:  # the parser promises never to raise; a dialog must survive if it ever does
+        return False
+    # a job type and whose (or where) it is: a bare name is no sign ("duplicate booking" reads as one)
+    return bool(named.get("job_type") and (named.get("customer") or named.get("location")))
+
+
 def args(slots: dict[str, Any], tz: str, write: Write) -> dict[str, str]:
     """The look-up's args: the words said, the zone, and whether canceled jobs count (an un-cancel)."""
     wanted = write.requires.value if write.requires else ""
@@ -72,7 +83,15 @@ async def lookup(client: ServiceTitanClient, refdata: ReferenceData, args: dict[
     reads = [collect(client.iter_jobs(customer_id=int(c["id"])), MAX_JOBS) for c in people[:MAX_PEOPLE]]
     if not people:
         reads = [collect(client.iter_jobs(location_id=int(p["id"])), MAX_JOBS) for p in places[:MAX_PEOPLE]]
-    jobs = [job for rows in await together(*reads) for job in rows]
+    read = await together(*reads)
+    jobs = [job for rows in read for job in rows]
+    # Not every job of the name was read (more people or jobs than read, or only a shorter spelling of the
+    # name matched): one open job found is then no proof it is the one meant (`pick` asks)
+    cut_short = (
+        len(people or places) > MAX_PEOPLE
+        or any(len(rows) >= MAX_JOBS for rows in read)
+        or any(c.get("cut_down") for c in people)
+    )
     if people and places:  # "the drain cleaning for Ann Lee at 12 Oak": both must hold
         at = {int(p["id"]) for p in places}
         jobs = [j for j in jobs if int(j.get("location_id") or 0) in at]
@@ -96,6 +115,7 @@ async def lookup(client: ServiceTitanClient, refdata: ReferenceData, args: dict[
     )
     return {
         "who": who,
+        "cut_short": cut_short,
         "jobs": [
             {
                 "id": int(j["id"]),
@@ -166,8 +186,13 @@ def pick(found: Row, write: Write, slots: dict[str, Any]) -> tuple[str, Any]:
         if found.get("jobs"):
             return "none", f"{who} has no open {what} that can be {write.done}."
         return "none", f"{who} has no open {what}."
+    options = [(str(j["id"]), str(j["label"])) for j in jobs[:MAX_OPTIONS]]
+    if len(jobs) == 1 and found.get("cut_short"):  # not all of the name's jobs were read: never silently
+        return "many", (
+            f"I found this {what} for {who}, but not every job of that name was read. Is it this one? If not, say the job number.",
+            options,
+        )
     if len(jobs) == 1:
         return "one", int(jobs[0]["id"])
-    options = [(str(j["id"]), str(j["label"])) for j in jobs[:MAX_OPTIONS]]
     many = f"{len(jobs)} {what}s that are {state}" if state else f"{len(jobs)} open {what}s"
     return "many", (f"{who} has {many}. Which one?", options)

@@ -139,10 +139,11 @@ _SAME: dict[str, tuple[str, ...]] = {
         "tornado",
         "heat",
     ),
-    "request": ("request", "ask", "want", "prefer", "wish"),
+    "request": ("request", "ask", "want", "prefer", "wish", "travel", "vacation"),
     "customer": ("customer", "client", "homeowner", "owner", "tenant", "caller", "cust"),
     "duplicat": ("duplicat", "double", "twice", "dupe", "dup", "repeat"),
     "book": ("book", "booking"),
+    "cancel": ("cancel", "mind"),  # "changed their mind"
     "pric": (
         "pric",
         "expensive",
@@ -159,11 +160,16 @@ _SAME: dict[str, tuple[str, ...]] = {
     "company": ("company", "compani", "contractor", "provider", "vendor", "plumber", "electrician", "hvac"),
 }
 _CONCEPT = {said: concept for concept, words in _SAME.items() for said in words}
+# Words that say a reason's word only loosely ("something else came up" is no other company, "no heat" no
+# weather, "ask" not always the customer's request): half a word, so one alone never picks a reason
+_BROAD = frozenset(["else", "different", "heat", "quote", "ask"])
 _SUFFIXES = ("ations", "ation", "ing", "ed", "al", "es", "s", "e")
 
 # How much the best reason must lead the next one by, and how much it must score at all
 _LEAD = 0.2
-_ENOUGH = 0.5  # one meaningful word of one reason (a weak word alone, "delayed", is not enough)
+# One distinctive word of one reason; the subject ("customer") or a broad word alone is not enough, nor is a
+# weak word alone ("delayed"): with those the user is asked
+_ENOUGH = 0.75
 
 
 def stem(word: str) -> str:
@@ -181,16 +187,21 @@ def stem(word: str) -> str:
 
 def concepts(text: str) -> set[str]:
     """The meaningful words of a text as concepts: stems, with words of the trade read as a reason's word."""
-    out: set[str] = set()
+    return set(_said(text))
+
+
+def _said(text: str) -> dict[str, float]:
+    """Each concept of a text with how fully it is said: 1, or 0.5 when only broad words say it."""
+    out: dict[str, float] = {}
     for word in re.findall(r"[a-z][a-z'-]*", text.casefold()):
         if word in _STOP:
             continue
+        concept, full = stem(word), 1.0
         for form in (word, stem(word)):
             if form in _CONCEPT:
-                out.add(_CONCEPT[form])
+                concept, full = _CONCEPT[form], 0.5 if form in _BROAD else 1.0
                 break
-        else:
-            out.add(stem(word))
+        out[concept] = max(out.get(concept, 0.0), full)
     return out
 
 
@@ -198,16 +209,17 @@ def scores(words: str, rows: list[Row]) -> list[tuple[float, Row]]:
     """Each row's score for the words: the concepts they share, a concept shared by several rows (or a weak
     one) counting less. Best first."""
     names = [concepts(str(r.get("name") or "")) for r in rows]
-    said = concepts(words)
+    said = _said(words)
     shared: dict[str, int] = {}
     for name in names:
         for concept in name:
             shared[concept] = shared.get(concept, 0) + 1
 
     def weight(concept: str) -> float:
-        return (0.25 if concept in _WEAK else 0.5 if concept in _SUBJECT else 1.0) / shared[concept]
+        kind = 0.25 if concept in _WEAK else 0.5 if concept in _SUBJECT else 1.0
+        return kind * said[concept] / shared[concept]
 
-    scored = [(sum(weight(c) for c in name & said), row) for name, row in zip(names, rows, strict=True)]
+    scored = [(sum(weight(c) for c in name & set(said)), row) for name, row in zip(names, rows, strict=True)]
     return sorted(scored, key=lambda pair: -pair[0])
 
 
@@ -228,3 +240,25 @@ def match_reason(words: str, rows: list[Row]) -> rules.Match:
     if len(ranked) > 1:  # only weak words ("waiting"): ask among the reasons they touch
         return rules.Match("many", [row for _, row in ranked])
     return rules.match_named(words, rows)
+
+
+def pick_reason(text: str, options: list[tuple[str, str]]) -> str | None:
+    """The reason option (value, label) an answer to "Which reason?" means: its number or place, its name,
+    or the one reason its meaningful words name (`match_reason`, no misspelling guessed from a long
+    sentence); None when unsure ("actually the furnace repair for barbara white" names no reason)."""
+    picked = rules.pick_option(text, options, fuzzy=False)
+    if picked is not None:
+        return picked
+    rows = [{"value": value, "name": label} for value, label in options]
+    plain = rules.match_named(text, rows, threshold=101)
+    match = plain if plain.kind == "one" else _by_words(text, rows)
+    return str(match.row["value"]) if match.kind == "one" else None
+
+
+def _by_words(words: str, rows: list[Row]) -> rules.Match:
+    ranked = [(score, row) for score, row in scores(words, rows) if score > 0]
+    if ranked and ranked[0][0] >= _ENOUGH and (len(ranked) == 1 or ranked[1][0] <= ranked[0][0] - _LEAD):
+        return rules.Match("one", [ranked[0][1]])
+    if len(words.split()) <= 3:  # a short answer misspelled ("wating for prts")
+        return rules.match_named(words, rows)
+    return rules.Match("none")

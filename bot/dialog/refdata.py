@@ -465,10 +465,10 @@ class Names:
         digits = re.sub(r"\D", "", text)
         if len(digits) >= 4 and not re.search(r"[a-z]{3,}", text, re.I):
             return await self._customers(phone=digits)
-        for variant in name_variants(text):
+        for shortened, variant in enumerate(name_variants(text)):
             found = await self._customers(name=variant)
-            if found:
-                return found
+            if found:  # a shorter spelling ("franc" for "frances") is marked: no write takes it silently
+                return [{**r, "cut_down": True} for r in found] if shortened else found
         return []
 
     async def _customers(self, **filters: str) -> list[Row]:

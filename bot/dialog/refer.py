@@ -97,6 +97,15 @@ _AFTER = re.compile(
     r"|\bthen what\b|\band after that\b|\bafter that\b",
     re.IGNORECASE,
 )
+# What may follow an ordinal with no noun of its own that stands for a record ("move the 2nd to friday")
+_AFTER_PLACE = re.compile(
+    rf"(?:{_PLACE}|to|at|on|for|from|in|into|by|with|and|then|please|instead|tomorrow|today|tonight)\b", re.I
+)
+# A verb after "the first visit": a clause about it ("the first visit was too early"), not the record meant
+_CLAUSE_VERB = re.compile(
+    r"(?:was|is|were|are|should|will|would|can|could|has|had|have|needs?|got|went|did|does|do|must|might|may)\b",
+    re.I,
+)
 _SMALL_HASH = re.compile(r"(?<![\w#])#\s?\d{1,2}\b")  # "#2": a place in a list (no real job has such an id)
 _LOOSE = frozenset({"it", "that", "this"})  # words that refer to the job only where nothing else is asked
 _ABOUT_A_JOB = frozenset({"unknown", "help", "show_job"})  # readings a question about the job may get
@@ -169,6 +178,8 @@ def _places(text: str, *, lone_hash: bool) -> Iterator[tuple[int, re.Match[str]]
                 place = _WORD_ORDINALS[word]
         if found["hash"] and not lone_hash:
             continue
+        if number is None and not _names_a_record(text[found.end() :], bool(found["noun"])):
+            continue  # "the first thing tomorrow", "the second tech should ...", "the first visit was early"
         yield place, found
 
 
@@ -187,6 +198,19 @@ def _weekday_place(text: str, items: list[dict[str, Any]]) -> tuple[int, re.Matc
     day = _WEEKDAYS.index(found["day"].casefold())
     places = [n for n, item in enumerate(items) if item.get("weekday") == day]
     return (places[0], found) if len(places) == 1 else None
+
+
+def _names_a_record(after: str, noun: bool) -> bool:
+    """Whether an ordinal stands in the record's place of the sentence, from what follows it: with its noun
+    ("the first one to friday"), anything but a verb of a clause ("the first visit was too early"); without
+    one ("the 2nd", "the last"), only the end of the message or a word leading into the rest of a request
+    ("the 2nd to friday"), never another noun ("the first thing tomorrow", "the second tech")."""
+    after = after.strip()
+    if not after or after[0] in "?.!,:;":
+        return True
+    if noun:
+        return not _CLAUSE_VERB.match(after)
+    return bool(_AFTER_PLACE.match(after))
 
 
 def _said_with_noun(text: str, slots: dict[str, Any]) -> bool:
@@ -211,6 +235,18 @@ def _record_words(item: dict[str, Any]) -> str:
 
 def _ids(item: dict[str, Any]) -> dict[str, int]:
     return {k: int(item[k]) for k in ("job_id", "appointment_id") if item.get(k) is not None}
+
+
+def _list_latest(last: dict[str, Any]) -> bool:
+    """Whether the list is the latest thing shown: a job shown or changed after it that is none of its items
+    makes "the first one" ambiguous (the list's first, or the job's first visit?), so it names nothing."""
+    return last.get("latest") != "job"
+
+
+def _latest(out: dict[str, Any], job: int) -> str:
+    """What is shown last once `job` is shown or changed: still the list when it is one of its items."""
+    items = out.get("items") or []
+    return "list" if any(i.get("job_id") == job for i in items if isinstance(i, dict)) else "job"
 
 
 def _in_view(last: dict[str, Any]) -> dict[str, Any] | None:
@@ -244,15 +280,14 @@ def referred(
         return None
     if intent in READ_INTENTS and not small_hash and set(slots) - {"focus"}:
         return None  # a look-up with filters of its own ("today's schedule, is it busy"): not about the job
-    place = _place(text, len(items), lone_hash=lone_hash) if items and not last.get("choice") else None
-    if place is None and items and not last.get("choice"):
+    listed = items and not last.get("choice") and _list_latest(last)
+    place = _place(text, len(items), lone_hash=lone_hash) if listed else None
+    if place is None and listed:
         place = _weekday_place(text, items)  # "move the monday one to 9am"
-    words: re.Match[str] | None = None
-    target: dict[str, Any] | None = None
-    if place is not None:
-        words, target = place[1], items[place[0]]
-    else:
-        words, target = _PRONOUN.search(text), _in_view(last)
+    words: re.Match[str] | None = _PRONOUN.search(text)
+    target: dict[str, Any] | None = _in_view(last)
+    if place is not None and (words is None or target is None or place[1].start() < words.start()):
+        words, target = place[1], items[place[0]]  # "it" said first wins: "add a note to it: the second tech"
     if words is None or target is None:
         return None
     return _read_with(last, text, words, target, now, tz)
@@ -390,7 +425,9 @@ def in_request(
     if last.get("choice") or (said_id and not _SMALL_HASH.search(text)):
         return None  # an id said is that id ("#2" is a place)
     accepted = INTENT_SLOTS.get(pending.intent, frozenset())
-    place = _place(text, len(items), lone_hash=True) if items else None
+    place = _place(text, len(items), lone_hash=True) if items and _list_latest(last) else None
+    if place is not None and phase == "confirming" and not _clearly_named(text, place[1]):
+        return None  # a correction at a card changes its job only when it plainly names another record
     if place is None:
         it = _PRONOUN.search(text) if phase == "collecting" and pending.asked == "job_id" else None
         in_view = _in_view(last)
@@ -409,6 +446,22 @@ def in_request(
     if reading[0] == pending.intent:  # "no, the second one at 3pm": a correction of the request
         return "fill", {k: v for k, v in reading[1].items() if k in accepted}
     return reading
+
+
+def place_unsure(last: dict[str, Any] | None, phase: str, text: str) -> bool:
+    """Whether the message names a place in a list that is no longer the latest thing shown ("the first one"
+    after a job was shown since): the list's item, or something of the job? Asked, never guessed."""
+    last = last or {}
+    items = [i for i in last.get("items") or [] if isinstance(i, dict) and i.get("job_id") is not None]
+    if phase == "choosing" or not items or _list_latest(last) or last.get("choice"):
+        return False
+    return _place(text, len(items), lone_hash=True) is not None
+
+
+def _clearly_named(text: str, words: re.Match[str]) -> bool:
+    """Whether the words plainly name a record of the list: alone ("no, the first one"), with their noun
+    ("the second one at 3pm") or as a number ("#2", "number 3")."""
+    return _alone(text, words) or bool(words["noun"] or words["hash"] or words["number"])
 
 
 def _alone(text: str, words: re.Match[str]) -> bool:
@@ -430,6 +483,7 @@ def remember_read(last: dict[str, Any] | None, data: dict[str, Any]) -> dict[str
         visits = [i for i in out["items"] if i.get("appointment_id") is not None]
         if data.get("job_id") is None and len(visits) == len(out["items"]) == 1:
             out.update(_ids(visits[0]))  # a list of one visit ("when do i start tuesday"): "it" is that visit
+        out["latest"] = "list"
     elif data.get("rows") and data.get("job_id") is None:
         out.pop("items", None)  # another list: "the first one" is no longer the old list's
     if isinstance(data.get("job_id"), int):
@@ -439,7 +493,17 @@ def remember_read(last: dict[str, Any] | None, data: dict[str, Any]) -> dict[str
             shown if isinstance(shown, int) else out.get("appointment_id") if same else None
         )
         out["job_id"] = data["job_id"]
+        if not isinstance(items, list):
+            out["latest"] = _latest(out, data["job_id"])
     return out
+
+
+def forget_records(last: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`last_read` after the conversation sat idle longer than its minutes: what was shown is no longer what
+    "it" or "the first one" means (a write would act on a record the user no longer has in mind)."""
+    if last is None:
+        return None
+    return {k: v for k, v in last.items() if k not in {"items", "job_id", "appointment_id", "latest"}}
 
 
 def remember_change(
@@ -465,4 +529,5 @@ def remember_change(
         )
     if job is not None:
         out["job_id"], out["appointment_id"] = int(job), appointment
+        out["latest"] = _latest(out, int(job))
     return out

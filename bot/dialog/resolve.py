@@ -465,7 +465,7 @@ def step_customer(p: Pending, ctx: Ctx) -> None:
         rows = _data(p, "customers_named", name=name) or []
         if not rows:
             raise _Need(Reject(("customer",), f"I can't find a customer named “{name}”."))
-        if len(rows) > 1:
+        if len(rows) > 1 or rows[0].get("cut_down"):  # a shorter spelling's match is offered, not taken
             options = [(str(r["id"]), f"{r['name']} (#{r['id']})"[:75]) for r in rows[:25]]
             raise _Need(Offer("customer_id", f"Which customer did you mean by “{name}”?", options))
         customer_id = int(rows[0]["id"])

@@ -136,8 +136,9 @@ _ORDINALS = {
 }
 
 
-def pick_option(text: str, options: list[tuple[str, str]]) -> str | None:
-    """The value of the option the user means: "2", "the second one", "last", a value or a label."""
+def pick_option(text: str, options: list[tuple[str, str]], *, fuzzy: bool = True) -> str | None:
+    """The value of the option the user means: "2", "the second one", "last", a value or a label (and,
+    when `fuzzy`, a label misspelled)."""
     q = _norm(text)
     if not q or not options:
         return None
@@ -156,6 +157,8 @@ def pick_option(text: str, options: list[tuple[str, str]]) -> str | None:
     labelled = [value for value, label in options if len(q) >= 3 and q in _norm(label)]
     if len(labelled) == 1:
         return labelled[0]
+    if not fuzzy:
+        return None
     scored = process.extract(q, {v: _norm(label) for v, label in options}, scorer=fuzz.WRatio, limit=2)
     if scored and scored[0][1] >= 85 and (len(scored) == 1 or scored[1][1] < scored[0][1] - 8):
         return str(scored[0][2])

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.dialog import compound, cues, didyoumean, followup, named_job, refer, retarget, unread
+from bot.dialog import compound, cues, didyoumean, followup, named_job, reasons, refer, retarget, unread
 from bot.dialog.answers import (
     Abandon,
     Answer,
@@ -218,6 +218,8 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         )
     if said in ABANDON_WORDS and (active or not refer.cancels_in_view(said, s.last_read)):
         return Abandon()
+    if not active and refer.cancels_in_view(said, s.last_read):
+        return _cancel_which(s, now)  # "cancel that" after a change: undo it, or cancel the job?
     phase = s.phase
     if phase == "switching" and s.switch_to is not None:
         if said in YES_WORDS:
@@ -267,6 +269,10 @@ def _said(s: Conversation, text: str, now: datetime) -> Answer:
         ref = refer.in_request(s.last_read, s.pending, phase, text, slots, now, tz)
         if ref is not None:
             return Fill(ref[1]) if ref[0] == "fill" else NewRequest(*ref)  # "the first one": the list's
+        if refer.place_unsure(s.last_read, phase, text):
+            return Unclear(
+                "A job was shown after that list, so I can't tell which one you mean. Say its number."
+            )
         shown = (s.last_read or {}).get("job_id")
         aside = aside_question(text, intent, slots, shown, now, tz) if asked not in FREE_TEXT_SLOTS else None
         if aside is not None:  # "wait, what's Derek doing saturday?": answered, then the question again
@@ -334,6 +340,18 @@ def _typed_pick(s: Conversation, text: str, intent: str) -> Pick | None:
         return None  # "1" parses as job 1; a button's number here
     value = didyoumean.typed_pick(s, text)
     return Pick(value, s.offered.token) if value is not None else None
+
+
+def _cancel_which(s: Conversation, now: datetime) -> Answer:
+    """ "cancel that" with no request open: undo the change just made to the job in view, or cancel that job
+    (or neither); asked with buttons, never taken as a request to cancel the job."""
+    job = int((s.last_read or {})["job_id"])
+    readings: list[dict[str, Any]] = []
+    if s.undo is not None and now <= s.undo.until:
+        readings.append({"intent": "undo", "slots": {"job_id": job, "token": s.undo.token}})
+    if s.asker is None or didyoumean.may_ask(s.asker.role, "cancel_job"):
+        readings.append({"intent": "cancel_job", "slots": {"job_id": job}})
+    return Unsure(tuple(readings)) if readings else Abandon()
 
 
 def _did_you_mean(s: Conversation, parsed: dict[str, Any], text: str) -> Unsure | None:
@@ -404,8 +422,18 @@ def _in_request(
     # Words that mean something anywhere ("help"; "cancel" is read before) come before any slot value.
     if intent == "help" or intent in GLOBAL_INTENTS:
         return NewRequest(intent, slots)
+    reason = (phase == "choosing" and p.choice is not None and p.choice.slot == "reason_id") or (
+        phase == "collecting" and p.asked == "reason"
+    )
+    if reason and named_job.names_a_job(text, now, tz):
+        job = p.slots.get("job_id")
+        return Unclear(
+            f"That names a job, not a reason{f' (this is about job {job})' if job else ''}. Give the reason, or "
+            "press Never mind and ask again about that job."
+        )
     if phase == "choosing" and p.choice is not None:
-        picked = pick_option(text, p.choice.options)
+        by_words = p.choice.slot == "reason_id"  # a reason by its words, never a fuzzy ratio on a sentence
+        picked = (reasons.pick_reason if by_words else pick_option)(text, p.choice.options)
         if picked is not None:
             return Pick(picked, s.token)
     if phase == "confirming" and p.plan is not None:

@@ -101,7 +101,7 @@ def test_a_change_that_is_no_hold_or_cancel_gives_no_alert(dispatcher: Demo) -> 
 def test_an_earlier_alerts_buttons_still_work_turns_later_as_in_slack(manager: Demo) -> None:
     """The tester's session: the alert's *Un-cancel* pressed two turns after the alert was drawn."""
     demo = manager
-    demo.type("cancel 1047, customer moved out of state")  # the reason read as Customer canceled: its card
+    demo.type("cancel 1047, customer changed their mind, moving out of state")  # Customer canceled: its card
     done = demo.type(demo.button("confirm"))
     assert demo.state.jobs[1047]["jobStatus"] == "Canceled"
     alert = after(CAPTION, done)
@@ -110,9 +110,10 @@ def test_an_earlier_alerts_buttons_still_work_turns_later_as_in_slack(manager: D
     show = buttons.split("[")[1].split("]")[0]
     shown = demo.type(show)
     assert "Job 1047 · Water Heater Install · Canceled" in shown, shown
-    assert "Why canceled: Customer canceled — “customer moved out of state” (by @Morgan Blake, " in shown, (
-        shown
-    )
+    assert (
+        "Why canceled: Customer canceled — “customer changed their mind, moving out of state” (by @Morgan Blake, "
+        in shown
+    ), shown
     listed = demo.type("canceled jobs this week")
     assert f"[{uncancel}]" not in listed  # the alert's numbers are not given to later controls
     confirm = demo.type(uncancel)

@@ -325,6 +325,16 @@ def test_a_customer_name_is_looked_up_and_several_matches_are_a_choice() -> None
     assert state.pending is not None and state.pending.slots["customer_id"] == 205
 
 
+def test_one_customer_of_a_shorter_spelling_of_the_name_is_offered_not_taken() -> None:
+    from bot.dialog.messages import Said
+
+    state, _ = step(_booking_asking_customer(), Said(text="frances"), NOW)
+    rows = [{"id": 207, "name": "Francis Young", "address": None, "cut_down": True}]  # found as "franc"
+    state, effects = step(state, Loaded("customers_named", {"name": "frances"}, data=rows), NOW)
+    assert len(effects) == 1 and isinstance(effects[0], Ask) and effects[0].reply.choice is not None
+    assert state.pending is not None and "customer_id" not in state.pending.slots
+
+
 def test_a_name_the_parser_guesses_a_write_from_is_still_the_customer_asked_for(monkeypatch: Any) -> None:
     """The fallback classifier may read a lone name as a write with nothing of it said ("Lee" looks like
     the technicians' names of assign_technician's examples); for "Which customer?" it is the name."""

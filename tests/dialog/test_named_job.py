@@ -54,3 +54,11 @@ def test_several_jobs_are_a_choice_and_none_is_said() -> None:
     assert isinstance(offered, Offer) and [v for v, _ in offered.options] == ["1001", "1002"]
     none = resolve(_pending("hold_job", {"customer": "ann lee"}, [_job(1006, "Hold")]), dispatcher(), NOW)
     assert isinstance(none, Reject) and "no open job that can be put on hold" in none.problem
+
+
+def test_one_job_of_a_look_up_cut_short_is_offered_not_taken() -> None:
+    p = _pending("hold_job", {"customer": "ann lee"}, [_job(1001)])
+    p.data[Load("named_jobs", named_job.args(p.slots, TZ, write_of("hold_job"))).key]["cut_short"] = True
+    offered = resolve(p, dispatcher(), NOW)
+    assert isinstance(offered, Offer) and [v for v, _ in offered.options] == ["1001"]
+    assert "job_id" not in p.slots

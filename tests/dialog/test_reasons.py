@@ -90,3 +90,18 @@ def test_stems() -> None:
     assert stem("approval") == stem("approved") == stem("approve") == "approv"
     assert stem("canceled") == stem("cancelled") == "cancel"
     assert stem("parts") == "part"
+
+
+@pytest.mark.parametrize(
+    ("words", "rows"),
+    [
+        ("something else came up", CANCEL),  # "else" alone is no other company
+        ("customer wants a different day", CANCEL),
+        ("customer is out of town", CANCEL),  # the subject alone names no reason
+        ("customer will call back with the quote", CANCEL),  # "quote" alone is no price too high
+        ("no heat at house", HOLD),  # the trouble, not the weather
+        ("tech has no parts on truck, customer asked to wait", HOLD),  # parts, or the customer's ask?
+    ],
+)
+def test_one_loose_word_picks_no_reason(words: str, rows: list[dict[str, object]]) -> None:
+    assert match_reason(words, rows).kind != "one"

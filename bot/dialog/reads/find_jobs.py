@@ -210,6 +210,7 @@ async def _events(ctx: ReadContext, jobs: list[Row], status: str, span: Span) ->
                     "reason_id": r["reason_id"],
                     "memo": r.get("memo"),
                     "by": r.get("created_by_id"),
+                    "by_kind": "user",  # a ServiceTitan user's id (tallies.who_name)
                 }
                 for r in logs
             ]

@@ -7,28 +7,34 @@ names the Slack user instead (bot.alerts.subscriptions.bot_writer_at), as `show 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
 from bot.alerts.subscriptions import bot_writer_at
 from bot.dialog import timefmt
-from bot.dialog.messages import mention
 from bot.dialog.reads.common import Answer, ReadContext
 
 Row = dict[str, Any]
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
-async def who_name(ctx: ReadContext, who: Any, when: str, job_id: int) -> str:
-    """The employee (or, for a write made through the bot, the Slack user) behind a change; "" if unknown."""
+async def who_name(ctx: ReadContext, who: Any, when: str, job_id: int, kind: str = "employee") -> str:
+    """The employee (or, for a write made through the bot, the Slack user) behind a change, as plain text
+    (a count of who canceled pings nobody); "" if unknown. `kind` says what `who` is: an employee's id
+    (history's `employeeId`) or, for "user", a ServiceTitan user's id (a log's `createdById`), matched with an
+    employee's user id first and only then (older records) with an employee's id, never both in one pass."""
     if who is not None:
-        for row in await ctx.refdata.reference("employees"):
-            if int(row["id"]) == int(who) or int(row.get("user_id") or 0) == int(who):
-                return str(row["name"])
+        rows = await ctx.refdata.reference("employees")
+        keys = ("user_id", "id") if kind == "user" else ("id",)
+        for key in keys:
+            found = next((row for row in rows if int(row.get(key) or 0) == int(who)), None)
+            if found is not None:
+                return str(found["name"])
     slack_user = await bot_writer_at(ctx.refdata.store, job_id, timefmt.parse_iso(when))
-    try:
-        return mention(slack_user) if slack_user else ""
-    except ValueError:  # not a Slack user id: nobody to name
-        return ""
+    if slack_user and _SLACK_USER.fullmatch(slack_user):
+        return f"Slack user {slack_user} (through the bot)"
+    return ""
 
 
 async def done_by(ctx: ReadContext, events: dict[int, Row], words: str) -> tuple[dict[int, Row], str]:
@@ -51,7 +57,8 @@ async def by_who(ctx: ReadContext, events: dict[int, Row], what: str, title: str
     counts: Counter[str] = Counter()
     which: dict[str, list[int]] = {}
     for job_id, event in sorted(events.items()):
-        name = await who_name(ctx, event.get("by"), str(event["when"]), job_id) or "not recorded"
+        by, kind = event.get("by"), str(event.get("by_kind") or "employee")
+        name = await who_name(ctx, by, str(event["when"]), job_id, kind) or "not recorded"
         counts[name] += 1
         which.setdefault(name, []).append(job_id)
     rows = [
