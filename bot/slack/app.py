@@ -182,6 +182,11 @@ class DeliveryDedupe:
         seen_first = await self.seen.add_once(
             namespace=EVENT_DEDUPE_NAMESPACE, key=key, ttl=EVENT_DEDUPE_TTL_SECONDS
         )
+        if not seen_first:
+            # this process has it already; not asking the store again keeps a delivery and its retry
+            # arriving together from racing there (the retry's question could reach Redis first, and then
+            # neither counted as the first)
+            return False
         try:
             shared_first = await asyncio.wait_for(
                 self.store.add_once(namespace=EVENT_DEDUPE_NAMESPACE, key=key, ttl=EVENT_DEDUPE_TTL_SECONDS),
@@ -189,8 +194,8 @@ class DeliveryDedupe:
             )
         except (StoreError, TimeoutError) as exc:
             log.warning("event dedupe without Redis (%s): %s", type(exc).__name__, str(exc)[:200])
-            return seen_first and not retried
-        return shared_first and seen_first
+            return not retried
+        return shared_first
 
 
 def register_middleware(app: AsyncApp, deps: SlackDeps) -> None:

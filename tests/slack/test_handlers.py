@@ -34,6 +34,7 @@ from bot.dialog.messages import (
     Reply,
     Said,
 )
+from bot.slack.app import DeliveryDedupe
 from bot.slack.blocks import (
     ACTION_CHOOSE_MENU,
     ACTION_CONFIRM,
@@ -549,3 +550,30 @@ async def test_a_users_turns_waiting_for_their_own_earlier_one_leave_room_for_ev
         assert answer.params["channel"] == "D0MIKE" and "Busy" not in answer.params["text"]
         danas_turn.set()
         await fake.wait_for(lambda: len(dialog.turns) == 3, what="Dana's second turn")
+
+
+async def test_a_delivery_and_its_retry_arriving_together_leave_exactly_one_first() -> None:
+    """The retry's question may reach the shared store before the first delivery's: the process that saw
+    the event already answers the retry itself, so the first delivery is still the first."""
+
+    class FirstAnswersLate(MemoryStore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.asked = 0
+            self.first_asked = asyncio.Event()
+            self.release = asyncio.Event()
+
+        async def add_once(self, **kwargs: Any) -> bool:
+            self.asked += 1
+            if self.asked == 1:
+                self.first_asked.set()
+                await self.release.wait()  # the first delivery's question is still on its way
+            return await super().add_once(**kwargs)
+
+    store = FirstAnswersLate()
+    dedupe = DeliveryDedupe(store, wait=10.0)
+    first = asyncio.ensure_future(dedupe.first("T1:Ev1", retried=False))
+    await asyncio.wait_for(store.first_asked.wait(), 5)  # the first delivery asks before its retry
+    retry = await dedupe.first("T1:Ev1", retried=True)
+    store.release.set()
+    assert (await first, retry) == (True, False)
