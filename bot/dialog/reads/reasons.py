@@ -23,9 +23,10 @@ _END = rf"(?=\s+(?:{_STOP})\b|\s*[?.!,]|\s*$)"
 _SAID = [
     # "for price reasons", "for weather-related reasons"
     re.compile(rf"\bfor\s+(?:the\s+)?{_WORDS}\s*(?:related\s+)?reasons?\b", re.I),
-    # "because of price", "due to a duplicate booking", "with reason price too high", "reason: price"
+    # "because of price", "because price too high", "due to a duplicate booking", "with reason price too
+    # high", "reason: price"
     re.compile(
-        rf"\b(?:because\s+of|due\s+to|(?:with\s+)?(?:the\s+)?reasons?(?:\s+(?:was|is|were|being|of))?\s*:?)"
+        rf"\b(?:because(?:\s+of)?|due\s+to|(?:with\s+)?(?:the\s+)?reasons?(?:\s+(?:was|is|were|being|of))?\s*:?)"
         rf"\s+(?:an?\s+|the\s+)?{_WORDS}{_END}",
         re.I,
     ),
