@@ -12,7 +12,7 @@ package apply (or say they couldn't):
 | `status` | find_jobs | "show me everything on hold" when the parser read no request |
 | `technician` | find_jobs | a `customer` name not said as one ("jobs for Sarah Lopez"): looked up as both |
 | `unassigned` | find_jobs, list_appointments | "unassigned", "not assigned", "no tech" |
-| `location` | find_jobs | "at 396 Hillcrest" (street words) |
+| `location` | find_jobs | "at 396 Hillcrest" (street words); "whats going on at 507 oak st" |
 | `kind` | find_jobs | words before "jobs" that are no status ("furnace repair jobs", "plumbing jobs"), or before "one" with a day ("the furnace one on sunday") |
 | `by_reason` | find_jobs | "cancellations by reason" |
 | `by_who` | find_jobs | "who canceled the most", "holds by person", "whos been putting jobs on hold" |
@@ -209,6 +209,12 @@ _MINE = re.compile(
 _INSTRUCTIONS = re.compile(r"\binstructions?\b", re.I)
 _CUSTOMER_SAID = re.compile(r"\b(customer|client)s?\b", re.I)
 _ADDRESS = re.compile(r"\b(address|where is|where's|wheres|location of)\b", re.I)
+# A question about a place as a whole ("whats going on at 507 oak st", "anything happening at 470 maple ave")
+_ASKS_ABOUT = re.compile(
+    r"^(?:what'?s|whats|what is|anything|any|is there anything)\s+(?:going on|happening|up|new|open|booked|"
+    r"scheduled|on the books|(?:else\s+)?on)\b",
+    re.I,
+)
 # A customer asked about as a whole: "whats going on with the garcias", "show me everything for lakeside dental"
 _OVERVIEW = re.compile(
     r"^(?:(?:what'?s|whats|what is|anything)\s+(?:going on|happening|up|new|open|the latest|the story|the status)"
@@ -290,6 +296,10 @@ def refine(
         elif _INSTRUCTIONS.search(said):
             out["focus"] = "instructions"  # "special instructions on 1030": the parser reads a look-up
         return intent, out
+    if intent in {"unknown", "list_appointments"} and not out and _ASKS_ABOUT.match(said):
+        street = _AT_STREET.search(said)  # "whats going on at 507 oak st": that address's jobs
+        if street and _is_street(street["street"], now, tz):
+            return "find_jobs", {"location": street["street"].strip()}
     if intent == "unknown" and (_FREE.search(said) or _NEXT.search(said)):
         intent = "list_appointments"
     if intent == "list_appointments":
