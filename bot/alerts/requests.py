@@ -44,6 +44,13 @@ LATE_NOTICE = re.compile(r"\b(?:late|behind|delayed|held up|stuck in traffic)\b"
 (bot/dialog/notices.py answers it), unless it says alerts ("alert me when a tech is running late")."""
 AN_ID = re.compile(r"(?<![:\d])\d{3,}(?!\s*(?:am|pm|:))", re.I)
 """A job or appointment number: such a message is about that record, not about alerts."""
+A_RECORD = re.compile(
+    r"\b(?:it|that one|this one|that job|this job|the (?:first|second|third|fourth|fifth|last|next|other)\b"
+    r"|the \d{1,2}(?:st|nd|rd|th)\b)",
+    re.I,
+)
+"""Words for a job or visit ("tell me about the first one", "tell me about it"): with no kind of change and
+no alert word, such a message is a question about that record (the dialog's), not an alert request."""
 SOFT = re.compile(
     r"\b(?:mute|muted|pause|paused|quiet|silence|silent|snooze|hush|for now|for a while|temporarily|"
     r"overnight|weekend|until|till|til|tonight)\b",
@@ -279,7 +286,9 @@ async def answer(
     else:
         parsed = parse(text, now=now, tz=asker.tz)
         late = LATE_NOTICE.search(text) and not ABOUT_ALERTS.search(text)  # "let dispatch know i'm late"
-        if parsed["intent"] in ("subscribe_alerts", "unsubscribe_alerts") and not late:
+        vague = not (parsed.get("slots") or {}).get("kinds") and not ABOUT_ALERTS.search(text)
+        about_a_record = vague and A_RECORD.search(text) is not None  # "tell me about the first one"
+        if parsed["intent"] in ("subscribe_alerts", "unsubscribe_alerts") and not late and not about_a_record:
             intent, slots = parsed["intent"], parsed.get("slots") or {}
             if intent == "unsubscribe_alerts" and SOFT.search(text):
                 intent, slots = "ask", {}  # "mute alerts": a rest, not an unsubscribe; which one is asked

@@ -276,7 +276,9 @@ def referred(
     small_hash = has_id and _SMALL_HASH.search(text) is not None
     if has_id and not small_hash and _said_with_noun(text, slots):
         return _about(last, text, intent, slots, now, tz)
-    if not (intent in {"unknown", "cancel_dialog"} or takes_record(intent) or small_hash):
+    # (an alert request that names no kind of change may be "tell me about the first one": read again)
+    vague_alert = intent == "subscribe_alerts" and not slots.get("kinds")
+    if not (intent in {"unknown", "cancel_dialog"} or vague_alert or takes_record(intent) or small_hash):
         return None
     if intent in READ_INTENTS and not small_hash and set(slots) - {"focus"}:
         return None  # a look-up with filters of its own ("today's schedule, is it busy"): not about the job
