@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.dialog.catalog import INTENT_SLOTS, READ_INTENTS, WRITE_INTENTS
 from bot.dialog.reads.asking import look_up, parse_text
+from bot.dialog.reads.wording import INSTRUCTIONS
 from bot.dialog.state import Pending
 
 _WORD_ORDINALS = {
@@ -75,7 +76,6 @@ _DIRECTIONS = re.compile(
     r"|\bwhere (?:is|am|do) (?:it|that|i (?:go|going|headed))\b|\bwhere(?:'s| is) (?:the|this|that) (?:job|visit|house)\b",
     re.IGNORECASE,
 )
-_INSTRUCTIONS = re.compile(r"\b(?:special\s+)?instructions?\b", re.I)
 # Since when the job is as it is: "how long has it been like that", "since when", "how long ago"
 _SINCE = re.compile(r"\bhow long\b.*\bbeen\b|\bsince when\b|\bhow long ago\b", re.I)
 _JOB_NUMBER = re.compile(r"(?<![\w#])(?:job\s*)?#?\s*(\d{3,})\b", re.I)
@@ -371,7 +371,7 @@ def _about(
         ("phone", _PHONE),
         ("directions", _DIRECTIONS),
         ("crew", _CREW),
-        ("instructions", _INSTRUCTIONS),
+        ("instructions", INSTRUCTIONS),
         ("since", _SINCE),
     )
     for focus, pattern in found:

@@ -206,7 +206,8 @@ _NEXT = re.compile(
 _MINE = re.compile(
     r"\b(do i have|have i got|i have|i've got|i got|for me|assigned to me|on my plate)\b", re.I
 )
-_INSTRUCTIONS = re.compile(r"\binstructions?\b", re.I)
+# "special instructions on 1030" (also bot.dialog.refer: "special instructions for it")
+INSTRUCTIONS = re.compile(r"\binstructions?\b", re.I)
 _CUSTOMER_SAID = re.compile(r"\b(customer|client)s?\b", re.I)
 _ADDRESS = re.compile(r"\b(address|where is|where's|wheres|location of)\b", re.I)
 # A question about a place as a whole ("whats going on at 507 oak st", "anything happening at 470 maple ave")
@@ -293,7 +294,7 @@ def refine(
     if intent == "show_job":
         if _ADDRESS.search(said):
             out["focus"] = "address"
-        elif _INSTRUCTIONS.search(said):
+        elif INSTRUCTIONS.search(said):
             out["focus"] = "instructions"  # "special instructions on 1030": the parser reads a look-up
         return intent, out
     if intent in {"unknown", "list_appointments"} and not out and _ASKS_ABOUT.match(said):
