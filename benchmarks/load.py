@@ -78,6 +78,7 @@ class Options:
     # the simulator's limit is off, else the bot's default (the tenant's budget)
     bot_rate_limits: Sequence[int | None] = (None,)
     job_copies: int = 20
+    show_jobs: int | None = None  # the jobs `show` cycles over (the first N; None: every job)
     logs: str | None = None  # a directory that keeps each process's log
     breakdown: bool = False  # print the calls per conversation by kind under the table
 
@@ -317,13 +318,14 @@ class Drive:
         slack: LoadSlack,
         sim: dict[str, Any],
         book: JobBook,
+        show_jobs: int | None = None,
     ) -> None:
         self.scenario = scenario
         self.app = app
         self.bots = bots
         self.slack = slack
         self.turn = itertools.count()
-        self.jobs = collections.deque(sim["jobs"])
+        self.jobs = collections.deque(sim["jobs"][:show_jobs] if show_jobs else sim["jobs"])
         self.book = book
         self.acks: list[float] = []
         self.replies: list[float] = []
@@ -476,11 +478,11 @@ async def run_row(
                 ]
                 for bot in bots[1:]:
                     bot._ids = bots[0]._ids  # one sequence of event ids and message ts across processes
-                drive = Drive(scenario, app, bots, slack, sim.info, book)
+                drive = Drive(scenario, app, bots, slack, sim.info, book, options.show_jobs)
                 idle = collections.deque(users)
 
                 # warm-up: every user once (Slack profiles, staff lists, tokens, connections), not measured
-                warm = Drive("show", app, bots, slack, sim.info, book)
+                warm = Drive("show", app, bots, slack, sim.info, book, options.show_jobs)
                 deadline = time.perf_counter() + 30
                 for start in range(0, len(users), 20):
                     await asyncio.gather(*(warm.conversation(u, deadline) for u in users[start : start + 20]))
@@ -715,6 +717,12 @@ def parse_args(argv: list[str]) -> Options:
         "--users", type=int, default=200, help="simulated users (each one conversation at a time)"
     )
     parser.add_argument(
+        "--show-jobs",
+        type=int,
+        default=None,
+        help="the jobs `show` cycles over: the first N (a tenant's working set; default every job, 600 or so)",
+    )
+    parser.add_argument(
         "--drain", type=float, default=10.0, help="seconds to wait for the last answers (1-60)"
     )
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
@@ -756,6 +764,7 @@ def parse_args(argv: list[str]) -> Options:
         scenarios=scenarios, rates=rates, duration=args.duration, processes=processes,
         floor=not args.no_floor, users=args.users, drain=args.drain, redis_url=args.redis,
         st_latency_ms=args.st_latency_ms, st_rate_limit=args.st_rate_limit, bot_rate_limits=limits, logs=args.logs, breakdown=args.breakdown,
+        show_jobs=args.show_jobs,
     )  # fmt: skip
 
 

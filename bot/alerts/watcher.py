@@ -35,7 +35,7 @@ from bot.alerts.events import (
     job_snapshot,
 )
 from bot.alerts.lease import Lease
-from bot.dialog.refdata import JOB_READS_NAMESPACE
+from bot.dialog.feedreads import drop, feed_mark
 from bot.servicetitan import ServiceTitanClient
 from bot.servicetitan.errors import ServiceTitanError
 from bot.servicetitan.models import Job
@@ -178,6 +178,7 @@ class Watcher:
     async def poll_once(self) -> list[ChangeEvent]:
         """One cycle: read every feed from its token, deliver the events, then save state and tokens."""
         origin = await self.origin() or await self.start_fresh()
+        began = self.clock().timestamp()  # every change before it is in what this cycle reads
         tokens = [await self._token(feed.name) for feed in self.feeds]
         batches = await asyncio.gather(
             *(feed.read(self.client, token) for feed, token in zip(self.feeds, tokens, strict=True))
@@ -193,7 +194,7 @@ class Watcher:
                 events.extend(feed.diff(rid, prev, snap, origin))
                 latest[rid] = snap
             updates.append((feed, latest, batch.continue_from))
-        await self._forget_job_reads(batches)
+        await self._forget_job_reads(batches, began)
         if events:
             await self.sink(events)
         for feed, latest, token in updates:
@@ -202,18 +203,17 @@ class Watcher:
         self.cycles += 1
         return events
 
-    async def _forget_job_reads(self, batches: Sequence[Any]) -> None:
-        """The jobs whose rows changed lose their cached reads (bot.dialog.refdata.job_reads), so a read is
-        at most one poll interval behind ServiceTitan."""
+    async def _forget_job_reads(self, batches: Sequence[Any], began: float) -> None:
+        """The jobs whose rows changed lose their cached reads (bot.dialog.refdata.job_reads), and the feed's
+        mark says every change before `began` is dropped: a cached read is at most a poll behind
+        ServiceTitan (bot/dialog/feedreads.py)."""
         jobs = {
             int(job_id)
             for batch in batches
             for row in batch.items
             if (job_id := getattr(row, "job_id", None) or _job_row_id(row)) is not None
         }
-        await self._write_in_batches(
-            [Write.delete(namespace=JOB_READS_NAMESPACE, key=str(job_id)) for job_id in sorted(jobs)]
-        )
+        await self._write_in_batches([*(drop(job_id, began) for job_id in sorted(jobs)), feed_mark(began)])
 
     async def _keep_lease(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

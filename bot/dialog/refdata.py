@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.dialog import examples
+from bot.dialog.feedreads import JOB_READS_NAMESPACE, READ_AT, READS_KEEP, ReadsAge, dropped
 from bot.servicetitan import NotFound, ServiceTitanClient
 from bot.servicetitan.models import Appointment, AppointmentAssignment, Job, JobCanceledLog, JobHistoryEntry
 from bot.store import Record, Store, StoreUnavailable, cached, forget_cached
@@ -36,7 +37,6 @@ FACTS_NAMESPACE = "jobfacts"
 HELP_NAMESPACE = "helpexamples"
 HELP_TTL = 300.0  # the examples name open jobs; a job may be closed meanwhile, so not for long
 RECORD_NAMESPACE = "crm"
-JOB_READS_NAMESPACE = "jobreads"
 
 # Only the fields the dialog reads: these lists are cached and carried in conversations.
 REFERENCE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -157,12 +157,22 @@ class ReferenceData:
         self.store = store
         self.cache_ttl = cache_ttl
         self.facts_ttl = facts_ttl
-        # A job, its appointments and their technicians as reads show them, cached this long (0: not at all).
-        # `bot serve` sets it to the alert watcher's poll interval: the watcher drops a job's reads when the
-        # change feed shows the job changed, and a write of the bot drops them at once.
-        self.reads_ttl = reads_ttl
         self.clock = clock
+        # A job, its appointments and their technicians as reads show them, cached (bot/dialog/feedreads.py):
+        # served while at most `reads_ttl` s behind ServiceTitan (0: not cached). `bot serve` sets it to two
+        # poll intervals of the alert watcher, whose change feed drops a job's reads when the job changed;
+        # a write of the bot drops them at once.
+        self.reads_age = ReadsAge(store, clock=lambda: self.clock().timestamp())
+        self.reads_ttl = reads_ttl
         self.names = Names(client, store)
+
+    @property
+    def reads_ttl(self) -> float:
+        return self.reads_age.allowed
+
+    @reads_ttl.setter
+    def reads_ttl(self, seconds: float) -> None:
+        self.reads_age.allowed = seconds
 
     async def reference(self, what: str) -> list[Row]:
         """A reference list by name (a key of REFERENCE_FIELDS), cached."""
@@ -277,9 +287,11 @@ class ReferenceData:
 
     async def job_reads(self, job_id: int) -> Row | None:
         """{job, appointments, assignments} of a job as rows (None when it doesn't exist), read together and
-        cached in the store for `reads_ttl` s (never in process: a forget in any process counts at once)."""
+        cached in the store while at most `reads_ttl` s behind ServiceTitan (never in process: a drop in any
+        process counts at once)."""
 
         async def fetch() -> Row:
+            read_at = self.clock().timestamp()
             job, appointments, assignments = await together(
                 maybe(self.client.get_job(job_id)),
                 collect(self.client.iter_appointments(job_id=job_id)),
@@ -287,16 +299,22 @@ class ReferenceData:
             )
             if job is None:
                 raise _NoSuchJob
-            return {"job": as_row(job), "appointments": appointments, "assignments": assignments}
+            return {
+                "job": as_row(job),
+                "appointments": appointments,
+                "assignments": assignments,
+                READ_AT: read_at,
+            }
 
         try:
             data = await cached(
                 self.store,
                 namespace=JOB_READS_NAMESPACE,
                 key=str(job_id),
-                ttl=self.reads_ttl,
+                ttl=max(READS_KEEP, self.reads_ttl),
                 load=fetch,
                 keep_local=False,
+                usable=await self.reads_age.usable(),
             )
         except _NoSuchJob:
             return None
@@ -312,14 +330,17 @@ class ReferenceData:
             self.store,
             namespace=JOB_READS_NAMESPACE,
             key=f"{job_id}:{what}:{version}",
-            ttl=self.reads_ttl,
+            ttl=max(READS_KEEP, self.reads_ttl),
             load=fetch,
         )
         return [dict(row) for row in data or []]
 
     async def forget_job_reads(self, job_id: int) -> None:
         """Drop a job's cached reads (it changed)."""
-        await forget_cached(self.store, namespace=JOB_READS_NAMESPACE, key=str(job_id))
+        at = self.clock().timestamp()
+        await self.store.save(
+            namespace=JOB_READS_NAMESPACE, key=str(job_id), value=dropped(at), ttl=READS_KEEP
+        )
 
     async def forget_job_facts(self, job_id: int) -> None:
         """Drop a job's cached facts (its type or customer changed)."""

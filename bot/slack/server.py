@@ -110,8 +110,9 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
         alert_channel=settings.alert_channel,
         audit=audit,
     )
-    # reads of a job served from a cache at most one poll interval old (the watcher drops what changed)
-    dialog.runner.refdata.reads_ttl = float(settings.alert_poll_seconds)
+    # reads of a job served from a cache the alert watcher's change feed keeps fresh (it drops what
+    # changed): at most a poll interval behind, plus the poll itself (bot/dialog/feedreads.py)
+    dialog.runner.refdata.reads_ttl = 2.0 * settings.alert_poll_seconds
     app = build_app(settings, dialog=dialog, store=store, servicetitan=client, socket_mode=socket_mode)
     stack.push_async_callback(share_session(app.client).close)  # one Slack session, not one per call
     dialog.late.send = slack_sender(SlackOut(app.client, store, default_tz=settings.st_timezone))

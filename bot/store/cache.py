@@ -44,9 +44,12 @@ async def cached(
     ttl: float,
     load: Callable[[], Awaitable[JSON]],
     keep_local: bool = True,
+    usable: Callable[[JSON], bool] | None = None,
 ) -> JSON:
     """The JSON value cached at (namespace, key), calling `load` and caching its result when absent.
-    `keep_local=False`: never kept in process (a value every process must see dropped at once)."""
+    `keep_local=False`: never kept in process (a value every process must see dropped at once).
+    `usable`: whether a stored value may still be served (else it is loaded again and replaced, only if
+    nobody replaced it meanwhile: a drop written while `load` ran wins over the value it read)."""
     check_ttl(ttl)  # a bad TTL fails here, not after a ServiceTitan call
     keep = min(ttl, store.local_cache_seconds) if keep_local else 0.0
     kept = _local.get(store)
@@ -57,7 +60,9 @@ async def cached(
     loads = _in_flight.setdefault(store, {})
     task = loads.get((namespace, key))
     if task is None or task.get_loop() is not asyncio.get_running_loop():
-        task = asyncio.ensure_future(_load_through(store, namespace=namespace, key=key, ttl=ttl, load=load))
+        task = asyncio.ensure_future(
+            _load_through(store, namespace=namespace, key=key, ttl=ttl, load=load, usable=usable)
+        )
         loads[(namespace, key)] = task
         task.add_done_callback(lambda done: _finished(store, (namespace, key), done))
     # shield: one caller giving up (cancelled) must not cancel the load the others are waiting for.
@@ -92,18 +97,29 @@ async def forget_cached(store: Store, *, namespace: str, key: str) -> None:
 
 
 async def _load_through(
-    store: Store, *, namespace: str, key: str, ttl: float, load: Callable[[], Awaitable[JSON]]
+    store: Store,
+    *,
+    namespace: str,
+    key: str,
+    ttl: float,
+    load: Callable[[], Awaitable[JSON]],
+    usable: Callable[[JSON], bool] | None = None,
 ) -> JSON:
     try:
         record = await store.load(namespace=namespace, key=key)
     except StoreUnavailable as exc:
         log.warning("cache %s:%s: store unavailable, loading directly: %s", namespace, key, exc)
         return _as_json(await load())
-    if record is not None and "data" in record.value:
+    if record is not None and "data" in record.value and (usable is None or usable(record.value["data"])):
         return record.value["data"]
     data = _as_json(await load())
     try:
-        await store.save(namespace=namespace, key=key, value={"data": data}, ttl=ttl)
+        if record is None:
+            await store.save(namespace=namespace, key=key, value={"data": data}, ttl=ttl)
+        else:  # replaces what was there (a drop, or a value no longer usable) unless it changed meanwhile
+            await store.compare_and_set(
+                namespace=namespace, key=key, expected_rev=record.rev, value={"data": data}, ttl=ttl
+            )
     except StoreUnavailable as exc:
         log.warning("cache %s:%s: store unavailable, not cached: %s", namespace, key, exc)
     return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.dialog.feedreads import FEED_KEY
 from bot.dialog.refdata import JOB_READS_NAMESPACE, ReferenceData
 from tests.alerts.conftest import AlertRig
 
@@ -21,7 +22,11 @@ async def test_a_changed_job_loses_its_cached_reads_and_the_others_keep_theirs(r
     rig.sim.state.hold_job(1011, HOLD)
     await service.watcher.poll_once()
 
-    assert await store.load(namespace=JOB_READS_NAMESPACE, key="1011") is None
-    assert await store.load(namespace=JOB_READS_NAMESPACE, key="1012") is not None
+    dropped = await store.load(namespace=JOB_READS_NAMESPACE, key="1011")
+    assert dropped is not None and "data" not in dropped.value
+    kept = await store.load(namespace=JOB_READS_NAMESPACE, key="1012")
+    assert kept is not None and "data" in kept.value
+    mark = await store.load(namespace=JOB_READS_NAMESPACE, key=FEED_KEY)
+    assert mark is not None and mark.value["since"] == rig.clock().timestamp()
     again = await refdata.job_reads(1011)
     assert again is not None and again["job"]["job_status"] == "Hold"

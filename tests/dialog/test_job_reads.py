@@ -1,11 +1,13 @@
 """A job's reads (the job, its appointments, their technicians) cached while `reads_ttl` is set: a warm
-`show job` costs no ServiceTitan call, a write of the bot and the alert watcher's change feed drop them."""
+`show job` costs no ServiceTitan call, a write of the bot and the alert watcher's change feed drop them,
+and they are served past `reads_ttl` only while the feed's mark says it has dropped what changed."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from bot.alerts.subscriptions import ACTOR_NAMESPACE
+from bot.dialog.feedreads import feed_mark
 from bot.dialog.messages import Pressed, Reply
 from bot.dialog.refdata import JOB_READS_NAMESPACE
 from bot.store import Write
@@ -18,6 +20,11 @@ def _shown(replies: list[Reply]) -> str:
 
 def _api_calls(harness: Harness) -> list[tuple[str, str]]:
     return [(m, p) for m, p, _ in harness.sim.request_log if not p.endswith("/connect/token")]
+
+
+async def _holds_reads(harness: Harness, job_id: int) -> bool:
+    record = await harness.store.load(namespace=JOB_READS_NAMESPACE, key=str(job_id))
+    return record is not None and "data" in record.value
 
 
 async def test_a_warm_show_job_costs_no_servicetitan_call(harness: Harness) -> None:
@@ -35,13 +42,13 @@ async def test_a_warm_show_job_costs_no_servicetitan_call(harness: Harness) -> N
 async def test_a_write_drops_the_jobs_reads(harness: Harness) -> None:
     harness.service.runner.refdata.reads_ttl = 20.0
     await harness.say("show job 1001")
-    assert await harness.store.load(namespace=JOB_READS_NAMESPACE, key="1001") is not None
+    assert await _holds_reads(harness, 1001)
 
     card = last_card(await harness.say("move job 1001 to friday 3pm", key=harness.key(thread="t2")))
     replies = await harness.handle(Pressed(action="confirm", token=card.token), key=harness.key(thread="t2"))
 
     assert replies[-1].kind == "result"
-    assert await harness.store.load(namespace=JOB_READS_NAMESPACE, key="1001") is None
+    assert not await _holds_reads(harness, 1001)
     shown = _shown(await harness.say("show job 1001", key=harness.key(thread="t3")))
     assert "Fri" in shown and "3:00 PM" in shown, shown
 
@@ -51,7 +58,7 @@ async def test_without_reads_ttl_every_show_asks_servicetitan(harness: Harness) 
     harness.sim.request_log.clear()
     await harness.say("show job 1001", key=harness.key(thread="t2"))
     assert any(p.endswith("/jobs/1001") for _, p in _api_calls(harness))
-    assert await harness.store.load(namespace=JOB_READS_NAMESPACE, key="1001") is None
+    assert not await _holds_reads(harness, 1001)
 
 
 async def test_a_confirms_writes_after_its_claim_reach_the_store_together(harness: Harness) -> None:
@@ -72,7 +79,7 @@ async def test_a_confirms_writes_after_its_claim_reach_the_store_together(harnes
 
     assert replies[-1].kind == "result"
     assert len(batches) <= 2  # (the claim's, when reads before it queued something) and the outcome's
-    written = {(w.namespace, w.value_json is None) for w in batches[-1]}
+    written = {(w.namespace, '"dropped"' in (w.value_json or "")) for w in batches[-1]}
     assert {(JOB_READS_NAMESPACE, True), (ACTOR_NAMESPACE, False), ("dialog", False)} <= written
     stored = await harness.store.load(namespace="dialog", key=key.as_path())
     assert stored is not None and stored.value["phase"] != "applying"
@@ -112,3 +119,39 @@ async def test_a_held_job_shows_the_hold_made_after_its_history_was_cached(harne
 
     assert again == shown
     assert _api_calls(harness) == []
+
+
+async def test_reads_older_than_reads_ttl_are_asked_again_when_the_feed_is_silent(harness: Harness) -> None:
+    """No watcher marks its polls (or it stopped): a cached read serves for `reads_ttl` s, as a TTL would."""
+    harness.service.runner.refdata.reads_ttl = 40.0
+    harness.service.runner.refdata.reads_age.every = 0.0
+    await harness.say("show job 1001")
+    harness.clock.advance(minutes=0.5)
+    harness.sim.request_log.clear()
+    await harness.say("show job 1001", key=harness.key(thread="t2"))
+    assert _api_calls(harness) == []
+
+    harness.clock.advance(minutes=0.5)
+    await harness.say("show job 1001", key=harness.key(thread="t3"))
+
+    assert any(p.endswith("/jobs/1001") for _, p in _api_calls(harness))
+
+
+async def test_the_feeds_mark_keeps_reads_served_past_reads_ttl(harness: Harness) -> None:
+    """The watcher polled a moment ago and dropped what changed since: a read made an hour ago is still
+    what ServiceTitan holds (nothing dropped it), so it costs no call; once the feed falls silent for longer
+    than `reads_ttl`, the next show asks again."""
+    refdata = harness.service.runner.refdata
+    refdata.reads_ttl = 40.0
+    refdata.reads_age.every = 0.0
+    first = _shown(await harness.say("show job 1001"))
+    harness.clock.advance(minutes=60)
+    await harness.store.write_many([feed_mark(harness.clock().timestamp() - 10)])
+    harness.sim.request_log.clear()
+
+    again = _shown(await harness.say("show job 1001", key=harness.key(thread="t2")))
+
+    assert again == first and _api_calls(harness) == []
+    harness.clock.advance(minutes=1)
+    await harness.say("show job 1001", key=harness.key(thread="t3"))
+    assert any(p.endswith("/jobs/1001") for _, p in _api_calls(harness))

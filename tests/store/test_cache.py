@@ -211,3 +211,32 @@ async def test_a_memory_store_keeps_nothing_in_front() -> None:
     await cached(store, namespace="ref", key="t", ttl=600, load=load)
     await store.delete(namespace="ref", key="t")
     assert await cached(store, namespace="ref", key="t", ttl=600, load=load) == [{"call": 2}]
+
+
+async def test_a_value_no_longer_usable_is_loaded_again_and_replaced(backend: Backend) -> None:
+    load = CountingLoader(lambda call: {"call": call})
+    await cached(backend.store, namespace="ref", key="k", ttl=3600, load=load)
+
+    again = await cached(
+        backend.store, namespace="ref", key="k", ttl=3600, load=load, usable=lambda d: d["call"] > 1
+    )
+
+    assert again == {"call": 2} and load.calls == 2
+    stored = await backend.store.load(namespace="ref", key="k")
+    assert stored is not None and stored.value == {"data": {"call": 2}}
+
+
+async def test_a_drop_written_while_loading_wins_over_the_loaded_value(backend: Backend) -> None:
+    """A value replaced (a drop) while its new load was on its way stays replaced: the load read
+    ServiceTitan before the change the drop stands for."""
+    await backend.store.save(namespace="ref", key="k", value={"dropped": 1}, ttl=3600)
+    load = CountingLoader(lambda call: {"call": call}, gated=True)
+    task = asyncio.ensure_future(cached(backend.store, namespace="ref", key="k", ttl=3600, load=load))
+    await wait_until(lambda: _is(load.calls == 1), what="the load started")
+
+    await backend.store.save(namespace="ref", key="k", value={"dropped": 2}, ttl=3600)
+    load.gate.set()
+
+    assert await task == {"call": 1}
+    stored = await backend.store.load(namespace="ref", key="k")
+    assert stored is not None and stored.value == {"dropped": 2}
