@@ -21,8 +21,12 @@ processes per event; peak RSS of the largest process; CPU use of the bot, the si
 (100% = one core); ERROR lines in the bot's log. The ``bare`` rows are a Bolt app doing nothing but the
 ack and one post (or one update) per event, served the same way.
 
+``--show-jobs N`` makes ``show`` cycle over N jobs (a tenant's working set, warm after the warm-up) instead
+of every job; ``--cpu-per-process C`` caps each app process at C cores (benchmarks/cpucap.py), so that
+two processes fit beside the driver and the simulator on a small machine and the row shows how they scale.
+
 Usage: ``python -m benchmarks load [--scenario show,reschedule] [--rate 50] [--duration 10]
-[--processes 1,2] [--no-floor]``; ``--help`` lists the rest.
+[--processes 1,2] [--no-floor] [--show-jobs N] [--cpu-per-process C]``; ``--help`` lists the rest.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from typing import Any
 import aiohttp
 import uvicorn
 
+from benchmarks.cpucap import CpuCap
 from benchmarks.loadproc import listen_socket
 from bot.slack.conversation import BUSY_TEXT
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
@@ -79,6 +84,7 @@ class Options:
     bot_rate_limits: Sequence[int | None] = (None,)
     job_copies: int = 20
     show_jobs: int | None = None  # the jobs `show` cycles over (the first N; None: every job)
+    cpu_per_process: float | None = None  # each app process capped at this many cores (None: no cap)
     logs: str | None = None  # a directory that keeps each process's log
     breakdown: bool = False  # print the calls per conversation by kind under the table
 
@@ -198,16 +204,26 @@ def child_env(extra: dict[str, str]) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def children(roles: list[tuple[str, dict[str, str]]], workdir: Path) -> AsyncIterator[list[Child]]:
+async def children(
+    roles: list[tuple[str, dict[str, str]]], workdir: Path, cap: float | None = None
+) -> AsyncIterator[list[Child]]:
+    """The processes of `roles`, started together; each capped at `cap` cores when given (benchmarks/cpucap.py)."""
     started = [Child(role, child_env(env), workdir) for role, env in roles]
+    caps = CpuCap(cap) if cap else None
     try:
         # they import the bot in parallel; every start is awaited before a failure stops them all
         for result in await asyncio.gather(*(child.start() for child in started), return_exceptions=True):
             if isinstance(result, BaseException):
                 raise result
+        if caps is not None:
+            for child in started:
+                assert child.proc is not None
+                caps.put(child.proc.pid)
         yield started
     finally:
         await asyncio.gather(*(child.stop() for child in started))
+        if caps is not None:
+            caps.close()
 
 
 async def get_json(http: aiohttp.ClientSession, url: str) -> dict[str, Any]:
@@ -469,7 +485,7 @@ async def run_row(
             }
             if bot_rate_limit is not None:
                 env["ST_RATE_LIMIT"] = str(bot_rate_limit)
-            async with children([(app, env)] * processes, workdir) as apps:
+            async with children([(app, env)] * processes, workdir, options.cpu_per_process) as apps:
                 settings = make_settings(slack_url + "/api/")
                 poster = AiohttpPoster(http)
                 bots = [
@@ -723,6 +739,13 @@ def parse_args(argv: list[str]) -> Options:
         help="the jobs `show` cycles over: the first N (a tenant's working set; default every job, 600 or so)",
     )
     parser.add_argument(
+        "--cpu-per-process",
+        type=float,
+        default=None,
+        help="cap each bot (and bare) process at this many cores, e.g. 0.5, so that two fit beside the driver"
+        " and the simulator on a small machine (a cgroup each: needs root)",
+    )
+    parser.add_argument(
         "--drain", type=float, default=10.0, help="seconds to wait for the last answers (1-60)"
     )
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
@@ -753,6 +776,13 @@ def parse_args(argv: list[str]) -> Options:
         limits = [None if x.strip() in ("", "off") else int(x) for x in args.bot_rate_limit.split(",")]
     except ValueError:
         parser.error("--bot-rate-limit takes requests per second (comma list) or off")
+    if args.show_jobs is not None and args.show_jobs < 1:
+        parser.error("--show-jobs takes 1 or more jobs")
+    if args.cpu_per_process is not None:
+        if not 0.05 <= args.cpu_per_process <= 64:
+            parser.error("--cpu-per-process takes 0.05 to 64 cores")
+        if why := CpuCap.check():
+            parser.error(f"--cpu-per-process: {why}")
     if not all(x is None or 1 <= x <= OFF_LIMIT for x in limits):
         parser.error(f"--bot-rate-limit takes 1 to {OFF_LIMIT} requests per second")
     rates = _floats(args.rate)
@@ -764,7 +794,7 @@ def parse_args(argv: list[str]) -> Options:
         scenarios=scenarios, rates=rates, duration=args.duration, processes=processes,
         floor=not args.no_floor, users=args.users, drain=args.drain, redis_url=args.redis,
         st_latency_ms=args.st_latency_ms, st_rate_limit=args.st_rate_limit, bot_rate_limits=limits, logs=args.logs, breakdown=args.breakdown,
-        show_jobs=args.show_jobs,
+        show_jobs=args.show_jobs, cpu_per_process=args.cpu_per_process,
     )  # fmt: skip
 
 
@@ -773,7 +803,12 @@ def main(argv: list[str]) -> int:
     print(
         f"Load: signed Slack requests to POST /slack/events, {options.duration:g} s per row, {options.users} users,"
         f" Redis {options.redis_url}, simulator over HTTP (latency {options.st_latency_ms} ms,"
-        f" rate limit {options.st_rate_limit or 'off'}); latencies in ms",
+        f" rate limit {options.st_rate_limit or 'off'}); latencies in ms"
+        + (
+            f"; each app process capped at {options.cpu_per_process:g} cores"
+            if options.cpu_per_process
+            else ""
+        ),
         flush=True,
     )
     rows = asyncio.run(

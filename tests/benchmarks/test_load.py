@@ -8,10 +8,14 @@ the bot completed, that the counters counted, and that the run left no key in Re
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import redis
 
+from benchmarks.cpucap import CpuCap
 from benchmarks.load import COLUMNS, Options, format_table, parse_args, run
 
 pytestmark = pytest.mark.redis
@@ -60,8 +64,38 @@ async def test_a_tiny_load_run_completes_every_conversation_and_prints_its_table
         ["--duration", "3600"],
         ["--bot-rate-limit", "0"],
         ["--bot-rate-limit", "fast"],
+        ["--show-jobs", "0"],
+        ["--cpu-per-process", "0"],
     ],
 )
 def test_the_run_stays_bounded(argv: list[str]) -> None:
     with pytest.raises(SystemExit):
         parse_args(argv)
+
+
+def test_a_capped_process_runs_in_a_cgroup_of_its_own_with_the_quota() -> None:
+    """`--cpu-per-process`: where cgroups can be made (root here), each process gets its own with the
+    quota, removed afterwards; elsewhere the option is refused with the reason, before anything starts."""
+    why = CpuCap.check()
+    if why is not None:
+        with pytest.raises(SystemExit):
+            parse_args(["--cpu-per-process", "0.5"])
+        return
+    assert parse_args(["--cpu-per-process", "0.5"]).cpu_per_process == 0.5
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    cap = CpuCap(0.25)
+    try:
+        cap.put(proc.pid)
+        (group,) = cap.groups
+        assert group.name in Path(f"/proc/{proc.pid}/cgroup").read_text()
+        quota = (group / "cpu.max").read_text().split() if (group / "cpu.max").exists() else None
+        if quota is None:
+            quota = [
+                (group / "cpu.cfs_quota_us").read_text().strip(),
+                (group / "cpu.cfs_period_us").read_text(),
+            ]
+        assert int(quota[0]) / int(quota[1]) == 0.25
+    finally:
+        proc.communicate(b"")
+        cap.close()
+    assert not group.exists()
