@@ -156,7 +156,7 @@ class Runner:
             return
         job_id = getattr(plan.operation, "job_id", None) or (result or {}).get("job_id")
         if job_id is None:
-            return  # (an appointment's job unknown here: its reads expire within reads_ttl)
+            return  # (an appointment's job unknown here: the change feed drops its reads within a poll)
         try:
             await self.refdata.forget_job_reads(int(job_id))
         except Exception:  # the write is done; reads a poll interval old are no reason to say otherwise
