@@ -54,11 +54,16 @@ def holds(value: dict[str, Any], token: str) -> bool:
 
 
 async def save_held(
-    store: Store, *, namespace: str, key: str, token: str, value: dict[str, Any], ttl: float
+    store: Store, *, namespace: str, key: str, token: str, value: dict[str, Any], ttl: float, rev: int = 0
 ) -> tuple[bool, dict[str, Any] | None]:
-    """Save `value` only while the stored conversation holds the claim `token` (read, then compare-and-set
-    on the revision read). (True, None) when saved; otherwise (False, the stored conversation, None when
-    there is none)."""
+    """Save `value` only while the stored conversation holds the claim `token`: a compare-and-set on `rev`,
+    the revision the claim was saved at (no read needed: that revision carries the claim), else on the
+    revision read. (True, None) when saved; otherwise (False, the stored conversation, None when there is
+    none)."""
+    if rev and await store.compare_and_set(
+        namespace=namespace, key=key, expected_rev=rev, value=value, ttl=ttl
+    ):
+        return True, None
     stored: dict[str, Any] | None = None
     for _ in range(SAVE_ATTEMPTS):
         record = await store.load(namespace=namespace, key=key)

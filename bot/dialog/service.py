@@ -55,7 +55,7 @@ from bot.dialog.state import (
 )
 from bot.servicetitan import ServiceTitanClient
 from bot.servicetitan.errors import ServiceTitanError
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, Write
 from bot.store.audit import AuditLog, MemoryAuditLog
 from intents.api import parse
 
@@ -261,7 +261,7 @@ class DialogService:
         if settled is not None:
             queue.insert(0, settled)
         read_by = asyncio.get_running_loop().time() + self.read_deadline
-        claimed, claim = False, ""
+        claimed, claim, claim_rev = False, "", 0
         outcome: tuple[Called, int, str] | None = (
             None  # the write's result, where its replies start, its card
         )
@@ -285,7 +285,9 @@ class DialogService:
                         state.pending.plan = effect.plan
                     # Claim it: the stored conversation moves to "applying" only if nobody changed it.
                     claim = claims.stamp(state, self.clock())
-                    if rev is None or not await self._save_if_unchanged(path, rev, state):
+                    if rev is not None:
+                        claim_rev = await self._save_if_unchanged(path, rev, state)
+                    if not claim_rev:
                         fresh, _ = await self._load(path, asker)
                         _, lost = step(fresh, ClaimLost(), now)
                         return True, replies + _replies(lost)
@@ -301,7 +303,7 @@ class DialogService:
         if rev is not None and not claimed and _essence(state) == before:
             return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose
         if claimed and outcome is not None:
-            replies = await self._save_claimed(path, claim, state, replies, *outcome)
+            replies = await self._save_claimed(path, (claim, claim_rev), state, replies, *outcome)
         if audit_note and replies:  # one line about the record, on the card of the outcome
             last = replies[-1]
             footnote = f"{last.footnote} · {audit_note}" if last.footnote else audit_note
@@ -314,28 +316,33 @@ class DialogService:
                 log.warning("dialog %s: writes after a write's outcome could not be saved: %s", path, exc)
             return True, replies
         if rev is None:
-            await self.store.save(namespace=NAMESPACE, key=path, value=_value(state), ttl=self.state_ttl)
+            value = _value(state)
+            await self.store.write_now(
+                Write.save(namespace=NAMESPACE, key=path, value=value, ttl=self.state_ttl)
+            )
             return True, replies
         saved = await self._save_if_unchanged(path, rev, state)
-        return saved, replies if saved else []
+        return bool(saved), replies if saved else []
 
     async def _save_claimed(
-        self, path: str, claim: str, state: Conversation, replies: list[Reply],
+        self, path: str, claim: tuple[str, int], state: Conversation, replies: list[Reply],
         called: Called, told_from: int, card: str,
     ) -> list[Reply]:  # fmt: skip
         """Save the outcome of this turn's write if it still holds its claim; the replies to give. The write
         is done whatever the store says: the user hears its outcome even when the store failed meanwhile
         (the claim left behind is settled by a re-read later). A claim another turn settled meanwhile is
-        not overwritten: only what that turn did not tell is said (`claims.late_replies`)."""
+        not overwritten: only what that turn did not tell is said (`claims.late_replies`). `claim`: its
+        token and the revision it was saved at."""
         claims.release(state)
         try:
             saved, stored = await claims.save_held(
                 self.store,
                 namespace=NAMESPACE,
                 key=path,
-                token=claim,
+                token=claim[0],
                 value=_value(state),
                 ttl=self.state_ttl,
+                rev=claim[1],
             )
         except StoreError as exc:
             log.warning("dialog %s: the outcome of a write could not be saved: %s", path, exc)
@@ -452,11 +459,13 @@ class DialogService:
                     pending.plan.operation.kind, since.isoformat(), reference)  # fmt: skip
         return await self._reread(pending.plan, reference)
 
-    async def _save_if_unchanged(self, path: str, rev: int, state: Conversation) -> bool:
-        """Save `state` only if the stored conversation is still at `rev` (compare-and-set); False when
-        another turn or delivery saved first."""
-        return await self.store.compare_and_set(
-            namespace=NAMESPACE, key=path, expected_rev=rev, value=_value(state), ttl=self.state_ttl
+    async def _save_if_unchanged(self, path: str, rev: int, state: Conversation) -> int:
+        """Save `state` only if the stored conversation is still at `rev` (compare-and-set): its new
+        revision, 0 when another turn or delivery saved first."""
+        return await self.store.write_now(
+            Write.compare_and_set(
+                namespace=NAMESPACE, key=path, expected_rev=rev, value=_value(state), ttl=self.state_ttl
+            )
         )
 
     def _in_known_zone(self, asker: Asker) -> Asker:

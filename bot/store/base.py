@@ -149,15 +149,27 @@ class Store(ABC):
             if behind.writes:
                 await self.write_many(behind.writes)
 
+    async def write_now(self, write: Write) -> int:
+        """`write` (a save or a compare-and-set) sent at once, together with the writes queued before it in
+        an open `write_behind` block of this store (one round trip); its new revision, 0 for a
+        compare-and-set that found another revision (nothing written). What `compare_and_set` answers as a
+        bool, with the revision to compare against next (no load needed to learn it)."""
+        if write.value_json is None:
+            raise ValueError("write_now takes a save or a compare-and-set, not a delete")
+        behind = _BEHIND.get()
+        queued: list[Write] = []
+        if behind is not None and behind.open and behind.store is self and behind.writes:
+            queued, behind.writes = behind.writes, []
+        revs = await self.write_many([*queued, write])
+        return revs[-1] or 0
+
     async def _with_queued(self, write: Write) -> bool | None:
         """`write` (a compare-and-set) sent with the writes queued before it in an open `write_behind`
         block of this store: whether it succeeded; None when nothing is queued here (send it alone)."""
         behind = _BEHIND.get()
         if behind is None or not behind.open or behind.store is not self or not behind.writes:
             return None
-        queued, behind.writes = behind.writes, []
-        revs = await self.write_many([*queued, write])
-        return bool(revs[-1])
+        return bool(await self.write_now(write))
 
     def _queued(self, write: Write) -> bool:
         """Queue `write` when a `write_behind` block of this store is open here; False otherwise."""

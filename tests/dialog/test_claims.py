@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.dialog.claims import LATE_NOTE, late_replies
+from bot.dialog.claims import LATE_NOTE, late_replies, save_held
 from bot.dialog.messages import Button, Pressed, Reply, Said
 from bot.dialog.runner import Runner
 from bot.dialog.service import NAMESPACE, DialogService
@@ -211,3 +211,40 @@ def test_a_claim_outlives_its_own_turn_the_write_deadline_and_the_re_read_after_
     message meanwhile must not settle that live claim (and drop what the turn has still to say)."""
     service = harness.service
     assert service.claim_timeout > timedelta(seconds=service.write_deadline + service.read_deadline)
+
+
+async def test_a_held_claim_is_saved_at_its_own_revision_or_at_the_one_read_and_a_lost_one_never(
+    harness: Harness,
+) -> None:
+    store, key = harness.store, "T1:D1::U9"
+    claimed = {"phase": "applying", "claim": "mine"}
+    rev = await store.save(namespace=NAMESPACE, key=key, value=claimed, ttl=60)
+    done = {"phase": "idle", "claim": ""}
+    # at the claim's own revision: saved (no read needed)
+    assert await save_held(
+        store, namespace=NAMESPACE, key=key, token="mine", value=done, ttl=60, rev=rev
+    ) == (
+        True,
+        None,
+    )
+    # a read answered meanwhile moved the revision, not the claim: saved at the revision read
+    rev = await store.save(namespace=NAMESPACE, key=key, value=claimed, ttl=60)
+    await store.save(namespace=NAMESPACE, key=key, value={**claimed, "paged": 2}, ttl=60)
+    assert await save_held(
+        store, namespace=NAMESPACE, key=key, token="mine", value=done, ttl=60, rev=rev
+    ) == (
+        True,
+        None,
+    )
+    record = await store.load(namespace=NAMESPACE, key=key)
+    assert record is not None and record.value == done
+    # another turn settled it and took a new claim: refused, at the old revision and at the one read
+    rev = await store.save(namespace=NAMESPACE, key=key, value=claimed, ttl=60)
+    theirs = {"phase": "applying", "claim": "theirs"}
+    await store.save(namespace=NAMESPACE, key=key, value=theirs, ttl=60)
+    saved, stored = await save_held(
+        store, namespace=NAMESPACE, key=key, token="mine", value=done, ttl=60, rev=rev
+    )
+    assert not saved and stored == theirs
+    record = await store.load(namespace=NAMESPACE, key=key)
+    assert record is not None and record.value == theirs

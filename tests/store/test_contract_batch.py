@@ -151,3 +151,31 @@ async def test_write_behind_blocks_do_not_nest_and_an_error_inside_still_sends(b
                 pass
     assert await store.load(namespace=NS, key="a") is not None
     assert await store.save(namespace=NS, key="b", value={"v": 1}, ttl=60) > 0  # no block open any more
+
+
+async def test_write_now_answers_the_new_revision_and_sends_the_queued_writes_with_it(
+    backend: Backend,
+) -> None:
+    store = backend.store
+    rev = await store.save(namespace=NS, key="conv", value={"v": 1}, ttl=60)
+    async with store.write_behind():
+        await store.save(namespace="cache", key="job:1", value={"data": 1}, ttl=60)
+        claimed = await store.write_now(
+            Write.compare_and_set(namespace=NS, key="conv", expected_rev=rev, value={"v": 2}, ttl=60)
+        )
+        assert claimed > rev
+        assert await store.load(namespace="cache", key="job:1") is not None  # sent with it
+        assert await store.load(namespace=NS, key="conv") == Record(value={"v": 2}, rev=claimed)
+        # the answered revision is the one to compare against next; the one before it is stale
+        assert not await store.write_now(
+            Write.compare_and_set(namespace=NS, key="conv", expected_rev=rev, value={"v": 9}, ttl=60)
+        )
+        assert await store.compare_and_set(
+            namespace=NS, key="conv", expected_rev=claimed, value={"v": 3}, ttl=60
+        )
+    saved = await store.write_now(Write.save(namespace=NS, key="new", value={"v": 1}, ttl=60))
+    assert await store.load(namespace=NS, key="new") == Record(value={"v": 1}, rev=saved)
+    conv = await store.load(namespace=NS, key="conv")
+    assert conv is not None and conv.value == {"v": 3} and 0 < claimed < conv.rev < saved
+    with pytest.raises(ValueError, match="delete"):
+        await store.write_now(Write.delete(namespace=NS, key="conv"))
