@@ -35,14 +35,24 @@ async def job(client: ServiceTitanClient, refdata: ReferenceData, args: dict[str
 async def job_appointments(client: ServiceTitanClient, refdata: ReferenceData, args: dict[str, Any]) -> Row:
     """A job's appointments and who is on them, for appointment-level changes: not the job row (ServiceTitan
     mirrors a canceled or completed job in its appointments), so 2 calls, not 3; the job only when it has
-    no appointments (to tell a job without visits from no job)."""
+    no appointments (to tell a job without visits from no job). The job's facts, which the card asks for
+    next (`job_facts`), are read with them when none are cached (the job is then the third call), so the
+    rate limiter books the three together; cached afterwards, that look-up costs nothing."""
     job_id = int(args["job_id"])
-    appointments = await collect(client.iter_appointments(job_id=job_id))
+    facts_kept = await refdata.kept_job_facts(job_id) is not None
+    appointments, assignments, _ = await together(
+        collect(client.iter_appointments(job_id=job_id)),
+        collect(client.iter_appointment_assignments(job_id=job_id)),
+        _nothing() if facts_kept else refdata.fresh_job_facts(job_id),
+    )
     if not appointments:
         found = await maybe(client.get_job(job_id))
         return {"job": as_row(found) if found else None, "appointments": [], "assignments": []}
-    assignments = await collect(client.iter_appointment_assignments(job_id=job_id))
     return {"job": None, "appointments": appointments, "assignments": assignments}
+
+
+async def _nothing() -> None:
+    return None
 
 
 async def appointment(client: ServiceTitanClient, refdata: ReferenceData, args: dict[str, Any]) -> Row:

@@ -26,7 +26,7 @@ from bot.dialog import examples
 from bot.dialog.feedreads import JOB_READS_NAMESPACE, READ_AT, READS_KEEP, ReadsAge, dropped
 from bot.servicetitan import NotFound, ServiceTitanClient
 from bot.servicetitan.models import Appointment, AppointmentAssignment, Job, JobCanceledLog, JobHistoryEntry
-from bot.store import Record, Store, StoreUnavailable, cached, forget_cached
+from bot.store import Record, Store, StoreUnavailable, cached, forget_cached, peek_cached, put_cached
 
 log = logging.getLogger("bot.dialog")
 
@@ -221,26 +221,45 @@ class ReferenceData:
     async def job_facts(self, job_id: int) -> Row:
         """What a card says about a job besides its status: {found, id, job_type, customer, address,
         business_unit}. A miss costs the job, then its customer and its location (each cached by id)."""
-
-        async def fetch() -> Row:
-            job = await maybe(self.client.get_job(job_id))
-            if job is None:
-                raise _NoSuchJob
-            types, units, customer, location = await together(
-                self.reference_names("job_types"),
-                self.reference_names("business_units"),
-                self.record("customer", job.customer_id),
-                self.record("location", job.location_id),
-            )
-            return _facts_row(job, customer, location, types=types, units=units)
-
         try:
             data = await cached(
-                self.store, namespace=FACTS_NAMESPACE, key=str(job_id), ttl=self.facts_ttl, load=fetch
+                self.store,
+                namespace=FACTS_NAMESPACE,
+                key=str(job_id),
+                ttl=self.facts_ttl,
+                load=lambda: self._fetch_job_facts(job_id),
             )
         except _NoSuchJob:
             return {"found": False, "id": job_id}
         return dict(data) if isinstance(data, dict) else {"found": False, "id": job_id}
+
+    async def kept_job_facts(self, job_id: int) -> Row | None:
+        """A job's facts if they are cached (in process or in the store), without asking ServiceTitan."""
+        data = await peek_cached(self.store, namespace=FACTS_NAMESPACE, key=str(job_id), ttl=self.facts_ttl)
+        return dict(data) if isinstance(data, dict) else None
+
+    async def fresh_job_facts(self, job_id: int) -> Row:
+        """`job_facts` read from ServiceTitan now (none are cached: `kept_job_facts`), and cached."""
+        try:
+            data = await self._fetch_job_facts(job_id)
+        except _NoSuchJob:
+            return {"found": False, "id": job_id}
+        await put_cached(
+            self.store, namespace=FACTS_NAMESPACE, key=str(job_id), ttl=self.facts_ttl, data=data
+        )
+        return data
+
+    async def _fetch_job_facts(self, job_id: int) -> Row:
+        job = await maybe(self.client.get_job(job_id))
+        if job is None:
+            raise _NoSuchJob
+        types, units, customer, location = await together(
+            self.reference_names("job_types"),
+            self.reference_names("business_units"),
+            self.record("customer", job.customer_id),
+            self.record("location", job.location_id),
+        )
+        return _facts_row(job, customer, location, types=types, units=units)
 
     async def many_job_facts(self, job_ids: list[int]) -> dict[int, Row]:
         """`job_facts` of many jobs: the cached ones as they are, the rest in batches (jobs by ids, 50 a

@@ -29,7 +29,7 @@ Design:
 from __future__ import annotations
 
 from bot.store.base import JSON, SCHEMA_VERSION, Record, Store, StoreError, StoreUnavailable, Write
-from bot.store.cache import cached, forget_cached
+from bot.store.cache import cached, forget_cached, peek_cached, put_cached
 from bot.store.memory import MemoryStore
 from bot.store.redis_store import DEFAULT_PREFIX, LOCAL_CACHE_SECONDS, RedisStore
 
@@ -47,6 +47,8 @@ __all__ = [
     "cached",
     "forget_cached",
     "open_store",
+    "peek_cached",
+    "put_cached",
 ]
 
 

@@ -67,12 +67,51 @@ async def cached(
         task.add_done_callback(lambda done: _finished(store, (namespace, key), done))
     # shield: one caller giving up (cancelled) must not cancel the load the others are waiting for.
     data = await asyncio.shield(task)
+    _keep(store, namespace, key, keep, data)
+    return data
+
+
+async def peek_cached(store: Store, *, namespace: str, key: str, ttl: float) -> JSON | None:
+    """The value `cached` would serve at (namespace, key) without loading it: kept in process, else from
+    the store (then kept, as `cached` keeps it); None when there is none (or the store is unavailable)."""
+    check_ttl(ttl)
+    keep = min(ttl, store.local_cache_seconds)
+    kept = _local.get(store)
+    if keep > 0 and kept is not None:
+        hit = kept.get((namespace, key))
+        if hit is not None and hit[0] > _clock():
+            return hit[1]
+    try:
+        record = await store.load(namespace=namespace, key=key)
+    except StoreUnavailable as exc:
+        log.warning("cache %s:%s: store unavailable: %s", namespace, key, exc)
+        return None
+    if record is None or "data" not in record.value:
+        return None
+    data = record.value["data"]
+    _keep(store, namespace, key, keep, data)
+    return data
+
+
+async def put_cached(store: Store, *, namespace: str, key: str, ttl: float, data: JSON) -> JSON:
+    """Cache `data` at (namespace, key) as `cached` does after a load (in the store, and in process);
+    the value as it comes back from the store."""
+    check_ttl(ttl)
+    data = _as_json(data)
+    try:
+        await store.save(namespace=namespace, key=key, value={"data": data}, ttl=ttl)
+    except StoreUnavailable as exc:
+        log.warning("cache %s:%s: store unavailable, not cached: %s", namespace, key, exc)
+    _keep(store, namespace, key, min(ttl, store.local_cache_seconds), data)
+    return data
+
+
+def _keep(store: Store, namespace: str, key: str, keep: float, data: JSON) -> None:
     if keep > 0:
         kept = _local.setdefault(store, {})
         if len(kept) >= LOCAL_MAX_ENTRIES:
             _sweep(kept)
         kept[(namespace, key)] = (_clock() + keep, data)
-    return data
 
 
 LOCAL_MAX_ENTRIES = 10_000

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 import redis.asyncio as aioredis
 
-from bot.store import JSON, MemoryStore, RedisStore, cache, cached, forget_cached
+from bot.store import JSON, MemoryStore, RedisStore, cache, cached, forget_cached, peek_cached, put_cached
 from tests.store.conftest import REDIS_URL, Backend, FakeClock, closed_port, wait_until
 
 TECHNICIANS = [
@@ -240,3 +240,42 @@ async def test_a_drop_written_while_loading_wins_over_the_loaded_value(backend: 
     assert await task == {"call": 1}
     stored = await backend.store.load(namespace="ref", key="k")
     assert stored is not None and stored.value == {"dropped": 2}
+
+
+async def test_peek_serves_what_cached_would_without_loading_and_put_caches_like_a_load(
+    backend: Backend,
+) -> None:
+    store, load = backend.store, CountingLoader(lambda call: [{"call": call}])
+    assert await peek_cached(store, namespace="ref", key="t", ttl=600) is None  # nothing cached: no load
+    assert await put_cached(store, namespace="ref", key="t", ttl=600, data=({"put": 1},)) == [{"put": 1}]
+    assert await peek_cached(store, namespace="ref", key="t", ttl=600) == [{"put": 1}]
+    assert await cached(store, namespace="ref", key="t", ttl=600, load=load) == [{"put": 1}]
+    assert load.calls == 0
+    await backend.expire("ref", "t", 600)
+    assert await peek_cached(store, namespace="ref", key="t", ttl=600) is None
+
+
+async def test_peek_keeps_a_value_from_redis_in_process_and_put_keeps_it_too(
+    raw_redis: aioredis.Redis, redis_prefix: str
+) -> None:
+    async with (
+        RedisStore(REDIS_URL, prefix=redis_prefix, local_cache_seconds=30) as store,
+        RedisStore(REDIS_URL, prefix=redis_prefix) as other,
+    ):
+        await put_cached(other, namespace="ref", key="a", ttl=600, data=[1])
+        assert await peek_cached(store, namespace="ref", key="a", ttl=600) == [1]
+        await put_cached(store, namespace="ref", key="b", ttl=600, data=[2])
+        assert await raw_redis.exists(f"{redis_prefix}:ref:b") == 1  # in Redis for the other processes
+        await raw_redis.delete(f"{redis_prefix}:ref:a", f"{redis_prefix}:ref:b")
+        assert await peek_cached(store, namespace="ref", key="a", ttl=600) == [1]  # kept here
+        assert await peek_cached(store, namespace="ref", key="b", ttl=600) == [2]
+        assert await peek_cached(other, namespace="ref", key="a", ttl=600) is None  # keeps nothing in front
+
+
+async def test_peek_and_put_without_a_store_answer_nothing_and_keep_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with RedisStore(f"redis://127.0.0.1:{closed_port()}/0", prefix="down") as down:
+        assert await peek_cached(down, namespace="ref", key="a", ttl=60) is None
+        assert await put_cached(down, namespace="ref", key="a", ttl=60, data=[1]) == [1]
+    assert "store unavailable" in caplog.text
