@@ -1,0 +1,61 @@
+"""A click starts from the conversation as this process saved it (`Recall`), proven by its claim's
+compare-and-set: no read of the conversation, and never a decision on an out-of-date copy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.dialog.messages import Pressed, Said
+from bot.dialog.service import NAMESPACE
+from bot.dialog.state import Conversation
+from tests.dialog.conftest import Harness, dispatcher, last_card
+
+
+def _count_loads(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    loads: list[str] = []
+    load = harness.store.load
+
+    async def counted(*, namespace: str, key: str) -> Any:
+        loads.append(namespace)
+        return await load(namespace=namespace, key=key)
+
+    monkeypatch.setattr(harness.store, "load", counted)
+    return loads
+
+
+def _writes(harness: Harness) -> list[str]:
+    return [path for method, path, _ in harness.sim.request_log if method == "PATCH"]
+
+
+async def test_a_click_on_a_card_this_process_saved_reads_no_conversation(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card = last_card(await harness.say("move job 1001 to friday 10am"))
+    loads = _count_loads(harness, monkeypatch)
+    done = await harness.handle(Pressed(action="confirm", token=card.token))
+    assert done[-1].kind == "result" and done[-1].text.startswith("Done. Rescheduled")
+    assert NAMESPACE not in loads
+    assert len(_writes(harness)) == 1
+    record = await harness.store.load(namespace=NAMESPACE, key=harness.key().as_path())
+    assert record is not None and Conversation.model_validate(record.value).last_done_token == card.token
+
+
+async def test_a_click_on_a_card_another_process_replaced_writes_nothing(harness: Harness) -> None:
+    first = last_card(await harness.say("move job 1001 to friday 10am"))
+    other = harness.another_service()
+    # the user asked again through another process: its card replaced the one this process recalls
+    second = last_card(
+        await other.handle(harness.key(), dispatcher(), Said(text="move job 1001 to thursday 10am"))
+    )
+    stale = await harness.handle(Pressed(action="confirm", token=first.token))
+    assert _writes(harness) == []  # the recalled card was not confirmed: its claim could not be proven
+    assert all(r.kind != "result" for r in stale)
+    record = await harness.store.load(namespace=NAMESPACE, key=harness.key().as_path())
+    assert record is not None
+    stored = Conversation.model_validate(record.value)
+    assert stored.phase == "confirming" and stored.token == second.token
+    # and the card that is current is confirmed once, through this process too
+    done = await harness.handle(Pressed(action="confirm", token=second.token))
+    assert done[-1].kind == "result" and len(_writes(harness)) == 1
