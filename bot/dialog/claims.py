@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.dialog.messages import Reply
 from bot.dialog.state import Called, Conversation
-from bot.store import Store
+from bot.store import Store, Write
 
 log = logging.getLogger("bot.dialog")
 
@@ -55,26 +55,29 @@ def holds(value: dict[str, Any], token: str) -> bool:
 
 async def save_held(
     store: Store, *, namespace: str, key: str, token: str, value: dict[str, Any], ttl: float, rev: int = 0
-) -> tuple[bool, dict[str, Any] | None]:
+) -> tuple[int, dict[str, Any] | None]:
     """Save `value` only while the stored conversation holds the claim `token`: a compare-and-set on `rev`,
     the revision the claim was saved at (no read needed: that revision carries the claim), else on the
-    revision read. (True, None) when saved; otherwise (False, the stored conversation, None when there is
-    none)."""
-    if rev and await store.compare_and_set(
-        namespace=namespace, key=key, expected_rev=rev, value=value, ttl=ttl
-    ):
-        return True, None
+    revision read. (the new revision, None) when saved; otherwise (0, the stored conversation, None when
+    there is none)."""
+
+    async def save_at(expected: int) -> int:
+        write = Write.compare_and_set(
+            namespace=namespace, key=key, expected_rev=expected, value=value, ttl=ttl
+        )
+        return await store.write_now(write)
+
+    if rev and (saved := await save_at(rev)):
+        return saved, None
     stored: dict[str, Any] | None = None
     for _ in range(SAVE_ATTEMPTS):
         record = await store.load(namespace=namespace, key=key)
         stored = record.value if record is not None else None
         if record is None or not holds(record.value, token):
-            return False, stored
-        if await store.compare_and_set(
-            namespace=namespace, key=key, expected_rev=record.rev, value=value, ttl=ttl
-        ):
-            return True, None
-    return False, stored
+            return 0, stored
+        if saved := await save_at(record.rev):
+            return saved, None
+    return 0, stored
 
 
 def late_replies(fresh: Conversation | None, outcome: list[Reply], called: Called, card: str) -> list[Reply]:

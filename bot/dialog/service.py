@@ -59,6 +59,7 @@ from bot.servicetitan import ServiceTitanClient
 from bot.servicetitan.errors import ServiceTitanError
 from bot.store import Store, StoreError, Write
 from bot.store.audit import AuditLog, MemoryAuditLog
+from bot.store.base import encode_value
 from intents.api import parse
 
 log = logging.getLogger("bot.dialog")
@@ -163,7 +164,7 @@ class DialogService:
                 state, _ = await self._load(path, asker)
                 return [alert_reply, *shown_again(state, self.clock())]
         for attempt in range(MAX_ATTEMPTS):
-            recalled = self.recall.get(path) if attempt == 0 and isinstance(event, Pressed) else None
+            recalled = self.recall.get(path) if attempt == 0 else None
             try:
                 done, replies = await self._turn(path, asker, event, recalled)
             except _ReadTooSlow as slow:
@@ -321,7 +322,7 @@ class DialogService:
                         _, lost = step(fresh, ClaimLost(), now)
                         return True, replies + _replies(lost)
                     claimed = True
-                    self.recall.forget(path)  # its outcome is saved without a revision to recall
+                    self.recall.forget(path)  # recalled again once its outcome is saved
                     called = await self._write(effect)
                     if called.ok:  # named in alerts (as of just before the call), once it is in ServiceTitan
                         await record_write_actor(
@@ -349,7 +350,7 @@ class DialogService:
             return True, replies
         if rev is None:
             write = Write.save(namespace=NAMESPACE, key=path, value=_value(state), ttl=self.state_ttl)
-            self.recall.keep(path, await self.store.write_now(write), write)
+            self.recall.keep(path, await self.store.write_now(write), write.value_json)
             return True, replies
         saved = await self._save_if_unchanged(path, rev, state)
         return bool(saved), replies if saved else []
@@ -364,13 +365,14 @@ class DialogService:
         not overwritten: only what that turn did not tell is said (`claims.late_replies`). `claim`: its
         token and the revision it was saved at."""
         claims.release(state)
+        value = _value(state)
         try:
             saved, stored = await claims.save_held(
                 self.store,
                 namespace=NAMESPACE,
                 key=path,
                 token=claim[0],
-                value=_value(state),
+                value=value,
                 ttl=self.state_ttl,
                 rev=claim[1],
             )
@@ -378,6 +380,7 @@ class DialogService:
             log.warning("dialog %s: the outcome of a write could not be saved: %s", path, exc)
             return replies
         if saved:
+            self.recall.keep(path, saved, encode_value(value))
             return replies
         try:
             fresh = Conversation.model_validate(stored) if stored is not None else None
@@ -496,7 +499,7 @@ class DialogService:
             namespace=NAMESPACE, key=path, expected_rev=rev, value=_value(state), ttl=self.state_ttl
         )
         new_rev = await self.store.write_now(write)
-        self.recall.keep(path, new_rev, write)
+        self.recall.keep(path, new_rev, write.value_json)
         return new_rev
 
     def _in_known_zone(self, asker: Asker) -> Asker:
@@ -563,11 +566,12 @@ class Recall:
         """(revision, the conversation as JSON) as this process saved it last, if it recalls it."""
         return self._saved.get(path)
 
-    def keep(self, path: str, rev: int, write: Write) -> None:
-        """Note a save of `write` that answered `rev` (0: nothing written, so what is stored is unknown)."""
+    def keep(self, path: str, rev: int, value_json: str | None) -> None:
+        """Note a save of `value_json` that answered `rev` (0: nothing written, so what is stored is
+        unknown)."""
         self._saved.pop(path, None)
-        if rev and write.value_json is not None:
-            self._saved[path] = (rev, write.value_json)
+        if rev and value_json is not None:
+            self._saved[path] = (rev, value_json)
             if len(self._saved) > self.size:
                 self._saved.popitem(last=False)
 

@@ -220,24 +220,20 @@ async def test_a_held_claim_is_saved_at_its_own_revision_or_at_the_one_read_and_
     claimed = {"phase": "applying", "claim": "mine"}
     rev = await store.save(namespace=NAMESPACE, key=key, value=claimed, ttl=60)
     done = {"phase": "idle", "claim": ""}
-    # at the claim's own revision: saved (no read needed)
-    assert await save_held(
+    # at the claim's own revision: saved (no read needed), answering the new revision
+    saved, stored = await save_held(
         store, namespace=NAMESPACE, key=key, token="mine", value=done, ttl=60, rev=rev
-    ) == (
-        True,
-        None,
     )
+    record = await store.load(namespace=NAMESPACE, key=key)
+    assert stored is None and record is not None and record.value == done and saved == record.rev > rev
     # a read answered meanwhile moved the revision, not the claim: saved at the revision read
     rev = await store.save(namespace=NAMESPACE, key=key, value=claimed, ttl=60)
     await store.save(namespace=NAMESPACE, key=key, value={**claimed, "paged": 2}, ttl=60)
-    assert await save_held(
+    saved, stored = await save_held(
         store, namespace=NAMESPACE, key=key, token="mine", value=done, ttl=60, rev=rev
-    ) == (
-        True,
-        None,
     )
     record = await store.load(namespace=NAMESPACE, key=key)
-    assert record is not None and record.value == done
+    assert stored is None and record is not None and record.value == done and saved == record.rev
     # another turn settled it and took a new claim: refused, at the old revision and at the one read
     rev = await store.save(namespace=NAMESPACE, key=key, value=claimed, ttl=60)
     theirs = {"phase": "applying", "claim": "theirs"}

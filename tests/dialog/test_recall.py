@@ -59,3 +59,15 @@ async def test_a_click_on_a_card_another_process_replaced_writes_nothing(harness
     # and the card that is current is confirmed once, through this process too
     done = await harness.handle(Pressed(action="confirm", token=second.token))
     assert done[-1].kind == "result" and len(_writes(harness)) == 1
+
+
+async def test_the_next_message_after_a_write_starts_from_the_saved_outcome_without_reading_it(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card = last_card(await harness.say("move job 1001 to friday 10am"))
+    await harness.handle(Pressed(action="confirm", token=card.token))
+    loads = _count_loads(harness, monkeypatch)
+    second = last_card(await harness.say("move job 1007 to thursday 10am"))
+    assert NAMESPACE not in loads
+    done = await harness.handle(Pressed(action="confirm", token=second.token))
+    assert done[-1].kind == "result" and len(_writes(harness)) == 2 and NAMESPACE not in loads
