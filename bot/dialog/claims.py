@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from bot.dialog.messages import Reply
 from bot.dialog.state import Called, Conversation
-from bot.store import Store, Write
+from bot.store import Entry, Store, Write
 
 log = logging.getLogger("bot.dialog")
 
@@ -54,18 +55,33 @@ def holds(value: dict[str, Any], token: str) -> bool:
 
 
 async def save_held(
-    store: Store, *, namespace: str, key: str, token: str, value: dict[str, Any], ttl: float, rev: int = 0
+    store: Store,
+    *,
+    namespace: str,
+    key: str,
+    token: str,
+    value: dict[str, Any],
+    ttl: float,
+    rev: int = 0,
+    entry: tuple[Entry, Callable[[str], None]] | None = None,
 ) -> tuple[int, dict[str, Any] | None]:
     """Save `value` only while the stored conversation holds the claim `token`: a compare-and-set on `rev`,
     the revision the claim was saved at (no read needed: that revision carries the claim), else on the
     revision read. (the new revision, None) when saved; otherwise (0, the stored conversation, None when
-    there is none)."""
+    there is none). `entry`: the write's audit record, sent with the first compare-and-set whether it
+    succeeds or not, and what to tell its id ('' when a retry found it added) once it is sent."""
 
     async def save_at(expected: int) -> int:
+        nonlocal entry
         write = Write.compare_and_set(
             namespace=namespace, key=key, expected_rev=expected, value=value, ttl=ttl
         )
-        return await store.write_now(write)
+        if entry is None:
+            return await store.write_now(write)
+        (logged, sent), entry = entry, None
+        saved, entry_id = await store.write_now_logged(write, logged)
+        sent(entry_id)
+        return saved
 
     if rev and (saved := await save_at(rev)):
         return saved, None

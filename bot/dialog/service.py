@@ -18,6 +18,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,8 +58,8 @@ from bot.dialog.state import (
 )
 from bot.servicetitan import ServiceTitanClient
 from bot.servicetitan.errors import ServiceTitanError
-from bot.store import Store, StoreError, Write
-from bot.store.audit import AuditLog, MemoryAuditLog
+from bot.store import Entry, Store, StoreError, Write
+from bot.store.audit import AuditLog, MemoryAuditLog, StoreAuditLog
 from bot.store.base import encode_value
 from intents.api import parse
 
@@ -284,7 +285,7 @@ class DialogService:
         now = self.clock()
         replies: list[Reply] = []
         queue: list[Event | InternalEvent] = [event]
-        audit_note: str | None = None
+        audit: _Audit | None = None  # the record of this turn's write
         settled = await self._settle_dead_claim(state, now)
         if settled is not None:
             queue.insert(0, settled)
@@ -328,7 +329,9 @@ class DialogService:
                         await record_write_actor(
                             self.store, effect.plan.operation.records(), asker.user_id, at=now
                         )
-                    audit_note = await self._audit(path, asker, effect.plan, called)
+                    audit = self._audit(path, asker, effect.plan, called)
+                    if audit.entry is None:  # a log of its own: kept now (else with the outcome's save)
+                        audit.id = await self.audit.record(audit.record)
                     queue.append(called)
                     outcome = (called, len(replies), state.token)
         if rev is not None and not claimed and _essence(state) == before:
@@ -336,10 +339,13 @@ class DialogService:
                 return False, []  # answered from what this process recalled, which nothing proved current
             return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose
         if claimed and outcome is not None:
-            replies = await self._save_claimed(path, (claim, claim_rev), state, replies, *outcome)
-        if audit_note and replies:  # one line about the record, on the card of the outcome
+            replies = await self._save_claimed(path, (claim, claim_rev), state, replies, *outcome, audit)
+        if audit is not None and audit.entry is not None:  # not sent with the outcome (the store failed)
+            audit.id = await self.audit.record(audit.record)
+        if audit is not None and audit.id and replies:  # one line about the record, on the outcome's card
+            note = f"Recorded in the audit log as {audit.id} ({audit.outcome})."
             last = replies[-1]
-            footnote = f"{last.footnote} · {audit_note}" if last.footnote else audit_note
+            footnote = f"{last.footnote} · {note}" if last.footnote else note
             replies[-1] = last.model_copy(update={"footnote": footnote})
         if claimed:
             # the writes queued since the claim not sent with the outcome's save (`_save_claimed`) go now
@@ -357,15 +363,17 @@ class DialogService:
 
     async def _save_claimed(
         self, path: str, claim: tuple[str, int], state: Conversation, replies: list[Reply],
-        called: Called, told_from: int, card: str,
+        called: Called, told_from: int, card: str, audit: _Audit | None,
     ) -> list[Reply]:  # fmt: skip
         """Save the outcome of this turn's write if it still holds its claim; the replies to give. The write
         is done whatever the store says: the user hears its outcome even when the store failed meanwhile
         (the claim left behind is settled by a re-read later). A claim another turn settled meanwhile is
         not overwritten: only what that turn did not tell is said (`claims.late_replies`). `claim`: its
-        token and the revision it was saved at."""
+        token and the revision it was saved at. The write's audit record goes with the save (`audit`: its id
+        noted there, and its entry dropped once sent)."""
         claims.release(state)
         value = _value(state)
+        entry = (audit.entry, audit.sent) if audit is not None and audit.entry is not None else None
         try:
             saved, stored = await claims.save_held(
                 self.store,
@@ -375,6 +383,7 @@ class DialogService:
                 value=value,
                 ttl=self.state_ttl,
                 rev=claim[1],
+                entry=entry,
             )
         except StoreError as exc:
             log.warning("dialog %s: the outcome of a write could not be saved: %s", path, exc)
@@ -389,8 +398,9 @@ class DialogService:
         log.warning("dialog %s: its claim was settled by another turn before this one ended; not saved", path)
         return claims.late_replies(fresh, replies[told_from:], called, card)
 
-    async def _audit(self, path: str, asker: Asker, plan: Plan, called: Called) -> str | None:
-        """Record a write attempt in the audit log; the line the user sees about it (None if not kept)."""
+    def _audit(self, path: str, asker: Asker, plan: Plan, called: Called) -> _Audit:
+        """The audit record of a write attempt; sent with the outcome's save when the audit log is this
+        store's (`_Audit.entry`)."""
         if called.ok:
             outcome = "already in ServiceTitan" if called.already else "done"
         elif called.drift is not None:
@@ -398,7 +408,7 @@ class DialogService:
         else:
             outcome = "outcome unknown" if called.uncertain else "refused"
         result = called.data.get("id") if isinstance(called.data, dict) else None
-        entry = {
+        record = {
             "at": self.clock().isoformat(),
             "slack_user": asker.user_id,
             "name": asker.name or "",
@@ -410,8 +420,9 @@ class DialogService:
             "outcome": outcome,
             "servicetitan": {"status": called.status, "error": called.error, "id": result},
         }
-        entry_id = await self.audit.record(entry)
-        return f"Recorded in the audit log as {entry_id} ({outcome})." if entry_id else None
+        together = isinstance(self.audit, StoreAuditLog) and self.audit.store is self.store
+        entry = self.audit.entry(record) if isinstance(self.audit, StoreAuditLog) and together else None
+        return _Audit(record, outcome, entry)
 
     async def _load_by(self, effect: Load, deadline: float | None) -> Loaded:
         """The look-up, or _ReadTooSlow when it is not answered by `deadline` (loop time)."""
@@ -546,6 +557,20 @@ class DialogService:
             reply.text += "\nToday:\n" + "\n".join(reply.lines)
             reply.footnote = f"Times in {tz}"
         return reply
+
+
+@dataclass
+class _Audit:
+    """A write's audit record (`record`), until it is kept: `entry` while it waits to go with the outcome's
+    save, then `id` (None: not kept; '' kept, its id unknown)."""
+
+    record: dict[str, Any]
+    outcome: str
+    entry: Entry | None = None
+    id: str | None = None
+
+    def sent(self, entry_id: str) -> None:
+        self.entry, self.id = None, entry_id
 
 
 RECALLED = 5000  # conversations a process recalls (the last ones it saved)

@@ -100,7 +100,7 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
     stack.push_async_callback(client.aclose)
     store = open_store(settings.redis_url)
     stack.push_async_callback(store.aclose)
-    audit = open_audit(settings.redis_url)
+    audit = open_audit(store)  # its records go to Redis with the conversation's saves
     stack.push_async_callback(audit.aclose)
     dialog = DialogService(
         client=client,

@@ -17,7 +17,10 @@ Design:
   a per-call writer token keeps retried compare_and_set/add_once honest (see redis_store.py).
 - `write_many` applies several saves and deletes at once (one script in Redis: one round trip);
   `write_behind()` is a block whose saves and deletes are queued and sent that way when it ends (the dialog
-  uses it after a write: the outcome, the cache drops and who wrote, in one round trip).
+  uses it after a write: the outcome, the cache drops and who wrote, in one round trip). `write_now` sends
+  a save or compare-and-set with the writes queued so far and answers its new revision (what to compare
+  against next, without a load); `write_logged`/`write_now_logged` also add an entry to one of the store's
+  logs in the same script (the audit trail: a write's record goes with the conversation's outcome).
 - Redis failures surface as `StoreUnavailable` (cannot reach / timed out) or `StoreError` (anything else),
   never as raw redis exceptions. Bad arguments raise ValueError/TypeError.
 - `cached()` (cache.py) keeps reference data in the store with a TTL and shares concurrent loads; in front
@@ -28,7 +31,7 @@ Design:
 
 from __future__ import annotations
 
-from bot.store.base import JSON, SCHEMA_VERSION, Record, Store, StoreError, StoreUnavailable, Write
+from bot.store.base import JSON, SCHEMA_VERSION, Entry, Record, Store, StoreError, StoreUnavailable, Write
 from bot.store.cache import cached, forget_cached, peek_cached, put_cached
 from bot.store.memory import MemoryStore
 from bot.store.redis_store import DEFAULT_PREFIX, LOCAL_CACHE_SECONDS, RedisStore
@@ -36,6 +39,7 @@ from bot.store.redis_store import DEFAULT_PREFIX, LOCAL_CACHE_SECONDS, RedisStor
 __all__ = [
     "DEFAULT_PREFIX",
     "JSON",
+    "Entry",
     "SCHEMA_VERSION",
     "MemoryStore",
     "Record",

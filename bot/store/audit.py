@@ -1,10 +1,12 @@
 """The audit trail: one record per ServiceTitan write the bot attempted, kept for a while.
 
 Who asked in Slack, what (the operation and its arguments), before → after as the card showed it, and
-what ServiceTitan answered. With Redis the records are a stream (`{prefix}:audit`, XADD with MINID
-trimming: entries older than `max_age_days` are dropped as new ones arrive); without it, the last few
-thousand in this process's memory. Recording never fails a write: a store that doesn't answer costs a
-warning in the log, and the entry is logged in full instead.
+what ServiceTitan answered. The records are the store's log "audit" (`StoreAuditLog`; with Redis a stream,
+`{prefix}:audit`, XADD with MINID trimming: entries older than `max_age_days` are dropped as new ones
+arrive), so a write's record can go to Redis in the same script as the conversation's outcome
+(`StoreAuditLog.entry`, `Store.write_now_logged`): one round trip, and the record is there exactly when the
+outcome is. Without a store, the last few thousand in this process's memory. Recording never fails a
+write: a store that doesn't answer costs a warning in the log, and the entry is logged in full instead.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ import time
 from collections import deque
 from typing import Any, Protocol
 
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from bot.store.base import Entry, Store, StoreError
+from bot.store.redis_store import RedisStore
 
 log = logging.getLogger("bot.store.audit")
 
 AUDIT_DAYS = 90
 AUDIT_TIMEOUT = 0.5
 MEMORY_ENTRIES = 5000
+LOG = "audit"  # the store's log of the records (in Redis: `{prefix}:audit`)
 
 
 class AuditLog(Protocol):
@@ -41,28 +44,48 @@ def _fields(entry: dict[str, Any]) -> dict[str, str]:
     return {k: v if isinstance(v, str) else json.dumps(v, default=str) for k, v in entry.items()}
 
 
-class RedisAuditLog:
-    def __init__(self, url: str, *, prefix: str = "stbot", max_age_days: float = AUDIT_DAYS) -> None:
-        self.key = f"{prefix}:audit"
+def logged(entry_id: str | None, entry: dict[str, Any], why: object) -> str | None:
+    """`entry_id`, or None with the entry logged in full when it could not be kept (`why`)."""
+    if not entry_id:
+        log.warning("audit record not kept (%s): %s", why, json.dumps(entry, default=str))
+        return None
+    return entry_id
+
+
+class StoreAuditLog:
+    """The records as the log "audit" of `store` (closed with this log when `owned`)."""
+
+    def __init__(self, store: Store, *, max_age_days: float = AUDIT_DAYS, owned: bool = False) -> None:
+        self.store = store
         self.max_age_ms = int(max_age_days * 86_400_000)
-        self._redis = aioredis.Redis.from_url(
-            url, socket_timeout=AUDIT_TIMEOUT, socket_connect_timeout=AUDIT_TIMEOUT, decode_responses=True
-        )
+        self.owned = owned
+
+    def entry(self, entry: dict[str, Any]) -> Entry:
+        """The record as an entry to send with a write of this store (`Store.write_now_logged`)."""
+        return Entry.of(log=LOG, fields=_fields(entry), max_age_ms=self.max_age_ms)
 
     async def record(self, entry: dict[str, Any]) -> str | None:
-        oldest = int(time.time() * 1000) - self.max_age_ms
         try:
-            return str(await self._redis.xadd(self.key, _fields(entry), minid=oldest, approximate=False))  # type: ignore[arg-type]
-        except (RedisError, OSError) as exc:
-            log.warning("audit record not kept (Redis: %s): %s", exc, json.dumps(entry, default=str))
-            return None
+            _, entry_id = await self.store.write_logged([], self.entry(entry))
+        except (StoreError, OSError) as exc:
+            return logged(None, entry, exc)
+        return logged(entry_id, entry, "no id")
 
     async def entries(self) -> list[tuple[str, dict[str, str]]]:
-        found: Any = await self._redis.xrange(self.key)
-        return [(str(i), {str(k): str(v) for k, v in (f or {}).items()}) for i, f in found or []]
+        return await self.store.log_entries(LOG)
 
     async def aclose(self) -> None:
-        await self._redis.aclose()
+        if self.owned:
+            await self.store.aclose()
+
+
+class RedisAuditLog(StoreAuditLog):
+    """The records in Redis at `url`, on a store of their own (short time-outs)."""
+
+    def __init__(self, url: str, *, prefix: str = "stbot", max_age_days: float = AUDIT_DAYS) -> None:
+        store = RedisStore(url, prefix=prefix, timeout=AUDIT_TIMEOUT, connect_timeout=AUDIT_TIMEOUT)
+        super().__init__(store, max_age_days=max_age_days, owned=True)
+        self.key = f"{prefix}:{LOG}"
 
 
 class MemoryAuditLog:
@@ -88,5 +111,6 @@ class MemoryAuditLog:
         return None
 
 
-def open_audit(redis_url: str | None, *, prefix: str = "stbot") -> AuditLog:
-    return RedisAuditLog(redis_url, prefix=prefix) if redis_url else MemoryAuditLog()
+def open_audit(store: Store) -> AuditLog:
+    """The audit log the bot keeps in its store (Redis whenever REDIS_URL is set; memory otherwise)."""
+    return StoreAuditLog(store)

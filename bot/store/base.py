@@ -73,6 +73,24 @@ class Write:
         return cls(check_name("namespace", namespace), check_key(key), None)
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An entry for one of the store's logs (append-only, by age: in Redis the stream `{prefix}:{log}`,
+    XADD dropping the entries older than `max_age_ms` as it arrives), sent with writes (`write_logged`)."""
+
+    log: str
+    fields: dict[str, str]
+    max_age_ms: int
+
+    @classmethod
+    def of(cls, *, log: str, fields: dict[str, str], max_age_ms: int) -> Entry:
+        if not fields or not all(isinstance(k, str) and isinstance(v, str) for k, v in fields.items()):
+            raise TypeError("a log entry's fields must be a non-empty dict of strings")
+        if isinstance(max_age_ms, bool) or not isinstance(max_age_ms, int) or max_age_ms <= 0:
+            raise ValueError(f"max_age_ms must be a positive int, got {max_age_ms!r}")
+        return cls(check_name("log", log), dict(fields), max_age_ms)
+
+
 @dataclass(slots=True)
 class _Behind:
     """The writes a `write_behind` block of `store` queued, until it ends (`open` False)."""
@@ -128,6 +146,17 @@ class Store(ABC):
         the new revision of each save (0 for a compare-and-set whose revision did not match: nothing
         written), None for each delete. Not queued by `write_behind`."""
 
+    @abstractmethod
+    async def write_logged(self, writes: Sequence[Write], entry: Entry) -> tuple[list[int | None], str]:
+        """`write_many(writes)` and `entry` added to its log, in one round trip (one script in Redis: at
+        once for other clients); the revisions as `write_many` answers them and the entry's id ('' when a
+        retried batch finds that its first attempt landed: the entry is in the log already, by that
+        attempt). Not queued by `write_behind`."""
+
+    @abstractmethod
+    async def log_entries(self, log: str) -> list[tuple[str, dict[str, str]]]:
+        """The entries kept in `log`, oldest first, as (id, fields)."""
+
     @asynccontextmanager
     async def write_behind(self) -> AsyncIterator[None]:
         """A block whose `save` and `delete` calls on this store (of this task, and of tasks it starts
@@ -154,14 +183,23 @@ class Store(ABC):
         an open `write_behind` block of this store (one round trip); its new revision, 0 for a
         compare-and-set that found another revision (nothing written). What `compare_and_set` answers as a
         bool, with the revision to compare against next (no load needed to learn it)."""
+        revs = await self.write_many([*self._take_queued(write), write])
+        return revs[-1] or 0
+
+    async def write_now_logged(self, write: Write, entry: Entry) -> tuple[int, str]:
+        """`write_now(write)` with `entry` added to its log in the same round trip (`write_logged`): the
+        new revision (0: nothing written) and the entry's id."""
+        revs, entry_id = await self.write_logged([*self._take_queued(write), write], entry)
+        return revs[-1] or 0, entry_id
+
+    def _take_queued(self, write: Write) -> list[Write]:
         if write.value_json is None:
             raise ValueError("write_now takes a save or a compare-and-set, not a delete")
         behind = _BEHIND.get()
         queued: list[Write] = []
         if behind is not None and behind.open and behind.store is self and behind.writes:
             queued, behind.writes = behind.writes, []
-        revs = await self.write_many([*queued, write])
-        return revs[-1] or 0
+        return queued
 
     async def _with_queued(self, write: Write) -> bool | None:
         """`write` (a compare-and-set) sent with the writes queued before it in an open `write_behind`

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.store.base import (
     SCHEMA_VERSION,
+    Entry,
     Record,
     Store,
     Write,
@@ -39,6 +41,9 @@ class MemoryStore(Store):
         self._records: dict[tuple[str, str], tuple[str, float | None]] = {}  # -> (document, expires at)
         self._revs = itertools.count(1)
         self._writes_since_sweep = 0
+        self._logs: dict[str, deque[tuple[int, str, dict[str, str]]]] = {}  # (ms, id, fields)
+        self._last_id = (0, 0)
+        self._wall_ms = lambda: int(time.time() * 1000)  # log entry ids and ages, like Redis's clock
 
     async def load(self, *, namespace: str, key: str) -> Record | None:
         return self._live(check_name("namespace", namespace), check_key(key))
@@ -68,6 +73,22 @@ class MemoryStore(Store):
             else:
                 revs.append(self._write(slot, write.value_json, check_ttl(write.ttl)))
         return revs
+
+    async def write_logged(self, writes: Sequence[Write], entry: Entry) -> tuple[list[int | None], str]:
+        revs = await self.write_many(writes)  # (no await inside it: at once for every other task)
+        now = self._wall_ms()
+        ms, seq = (now, 0) if now > self._last_id[0] else (self._last_id[0], self._last_id[1] + 1)
+        self._last_id = (ms, seq)
+        kept = self._logs.setdefault(entry.log, deque())
+        while kept and kept[0][0] < now - entry.max_age_ms:
+            kept.popleft()
+        kept.append((ms, f"{ms}-{seq}", dict(entry.fields)))
+        return revs, f"{ms}-{seq}"
+
+    async def log_entries(self, log: str) -> list[tuple[str, dict[str, str]]]:
+        return [
+            (entry_id, dict(fields)) for _, entry_id, fields in self._logs.get(check_name("log", log), ())
+        ]
 
     async def compare_and_set(
         self, *, namespace: str, key: str, expected_rev: int, value: dict[str, Any], ttl: float | None

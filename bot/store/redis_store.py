@@ -13,6 +13,7 @@ reach Redis finds its own token on the record and reports the success instead of
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.store.base import (
     SCHEMA_VERSION,
+    Entry,
     Record,
     Store,
     StoreError,
@@ -116,34 +118,64 @@ return 1
 
 
 # KEYS[1] is the revision counter, KEYS[2..n+1] the records. ARGV: schema, writer token, then per record
-# its value JSON, px and expected revision ('' for none), or '', 'delete', ''. Returns each save's new
-# revision (0 for a compare-and-set that found another revision, as _COMPARE_AND_SET), 0 for each delete.
-_WRITE_MANY = (
-    _LUA_COMMON
-    + """
-local schema = tonumber(ARGV[1])
-local revs = {}
-for i = 2, #KEYS do
-  local value_json, px, expected = ARGV[3 * i - 3], ARGV[3 * i - 2], ARGV[3 * i - 1]
-  local writer = ARGV[2] .. ':' .. i  -- each write its own token: a retry finds only its own
-  local rev = 0
-  if px == 'delete' then
-    redis.call('DEL', KEYS[i])
-  elseif expected == '' then
-    rev = write_to(KEYS[i], KEYS[1], schema, value_json, px, writer)
-  else
-    local doc = current_at(KEYS[i], schema)
-    if doc and doc.rev == tonumber(expected) then
+# its value JSON, px and expected revision ('' for none), or '', 'delete', ''. Answers each save's new
+# revision (0 for a compare-and-set that found another revision, as _COMPARE_AND_SET), 0 for each delete,
+# and whether a compare-and-set found its own write (a retried batch whose first attempt landed).
+_LUA_WRITES = """
+local function apply_writes(schema, token, last)
+  local revs, again = {}, false
+  for i = 2, last do
+    local value_json, px, expected = ARGV[3 * i - 3], ARGV[3 * i - 2], ARGV[3 * i - 1]
+    local writer = token .. ':' .. i  -- each write its own token: a retry finds only its own
+    local rev = 0
+    if px == 'delete' then
+      redis.call('DEL', KEYS[i])
+    elseif expected == '' then
       rev = write_to(KEYS[i], KEYS[1], schema, value_json, px, writer)
-    elseif doc and doc.writer == writer then
-      rev = doc.rev
+    else
+      local doc = current_at(KEYS[i], schema)
+      if doc and doc.rev == tonumber(expected) then
+        rev = write_to(KEYS[i], KEYS[1], schema, value_json, px, writer)
+      elseif doc and doc.writer == writer then
+        rev = doc.rev
+        again = true
+      end
     end
+    revs[#revs + 1] = rev
   end
-  revs[#revs + 1] = rev
+  return revs, again
 end
+"""
+
+_WRITE_MANY = _LUA_COMMON + _LUA_WRITES + "return (apply_writes(tonumber(ARGV[1]), ARGV[2], #KEYS))"
+
+# As _WRITE_MANY, and KEYS[#KEYS] is a log (a stream): after the record triples, ARGV holds the oldest id to
+# keep (MINID) and the entry's fields and values. Returns {the entry's id, the revisions...}; the id is ''
+# when a compare-and-set of the batch found its own write (a retry: the first attempt added the entry).
+_WRITE_LOGGED = (
+    _LUA_COMMON
+    + _LUA_WRITES
+    + """
+local last = #KEYS - 1
+local revs, again = apply_writes(tonumber(ARGV[1]), ARGV[2], last)
+local id = ''
+if not again then
+  id = redis.call('XADD', KEYS[#KEYS], 'MINID', ARGV[3 * last], '*', unpack(ARGV, 3 * last + 1, #ARGV))
+end
+table.insert(revs, 1, id)
 return revs
 """
 )
+
+
+def _revisions(writes: Sequence[Write], revs: Sequence[Any]) -> list[int | None]:
+    return [
+        int(rev) if write.value_json is not None else None for write, rev in zip(writes, revs, strict=True)
+    ]
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _px(ttl: float | None) -> str:
@@ -200,6 +232,7 @@ class RedisStore(Store):
         self._compare_and_set = self._redis.register_script(_COMPARE_AND_SET)
         self._add_once = self._redis.register_script(_ADD_ONCE)
         self._write_many = self._redis.register_script(_WRITE_MANY)
+        self._write_logged = self._redis.register_script(_WRITE_LOGGED)
 
     def key_for(self, *, namespace: str, key: str) -> str:
         """The Redis key of (namespace, key)."""
@@ -232,6 +265,28 @@ class RedisStore(Store):
     async def write_many(self, writes: Sequence[Write]) -> list[int | None]:
         if not writes:
             return []
+        keys, args = self._writes_script_input(writes)
+        with self._errors("write_many"):
+            revs = await self._write_many(keys=keys, args=args)
+        return _revisions(writes, revs)
+
+    async def write_logged(self, writes: Sequence[Write], entry: Entry) -> tuple[list[int | None], str]:
+        keys, args = self._writes_script_input(writes)
+        keys.append(f"{self.prefix}:{check_name('log', entry.log)}")
+        args.append(int(time.time() * 1000) - entry.max_age_ms)
+        for field, value in entry.fields.items():
+            args += [field, value]
+        with self._errors("write_logged"):
+            answer = await self._write_logged(keys=keys, args=args)
+        entry_id = answer[0].decode() if isinstance(answer[0], bytes) else str(answer[0])
+        return _revisions(writes, answer[1:]), entry_id
+
+    async def log_entries(self, log: str) -> list[tuple[str, dict[str, str]]]:
+        with self._errors("log_entries"):
+            found: Any = await self._redis.xrange(f"{self.prefix}:{check_name('log', log)}")
+        return [(_text(i), {_text(k): _text(v) for k, v in (f or {}).items()}) for i, f in found or []]
+
+    def _writes_script_input(self, writes: Sequence[Write]) -> tuple[list[str], list[str | int]]:
         keys = [self._counter]
         args: list[str | int] = [self.schema_version, uuid.uuid4().hex]
         for write in writes:
@@ -241,12 +296,7 @@ class RedisStore(Store):
             else:
                 expected = "" if write.expected_rev is None else check_rev(write.expected_rev)
                 args += [write.value_json, _px(check_ttl(write.ttl)), expected]
-        with self._errors("write_many"):
-            revs = await self._write_many(keys=keys, args=args)
-        return [
-            int(rev) if write.value_json is not None else None
-            for write, rev in zip(writes, revs, strict=True)
-        ]
+        return keys, args
 
     async def compare_and_set(
         self, *, namespace: str, key: str, expected_rev: int, value: dict[str, Any], ttl: float | None

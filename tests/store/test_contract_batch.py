@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.store import Record, Write
+from bot.store import Entry, Record, Write
 from tests.store.conftest import Backend
 
 NS = "dialog"
@@ -179,3 +179,53 @@ async def test_write_now_answers_the_new_revision_and_sends_the_queued_writes_wi
     assert conv is not None and conv.value == {"v": 3} and 0 < claimed < conv.rev < saved
     with pytest.raises(ValueError, match="delete"):
         await store.write_now(Write.delete(namespace=NS, key="conv"))
+
+
+async def test_write_logged_writes_and_adds_the_entry_to_its_log_at_once(backend: Backend) -> None:
+    store = backend.store
+    rev = await store.save(namespace=NS, key="conv", value={"v": 1}, ttl=60)
+    entry = Entry.of(log="audit", fields={"op": "reschedule", "args": '{"id": 1}'}, max_age_ms=60_000)
+    revs, first = await store.write_logged(
+        [Write.compare_and_set(namespace=NS, key="conv", expected_rev=rev, value={"v": 2}, ttl=60)], entry
+    )
+    assert revs[0] is not None and revs[0] > rev and first
+    # a compare-and-set that finds another revision writes nothing, and the entry is added all the same
+    revs, second = await store.write_logged(
+        [Write.compare_and_set(namespace=NS, key="conv", expected_rev=rev, value={"v": 9}, ttl=60)], entry
+    )
+    assert revs == [0] and second and second != first
+    conv = await store.load(namespace=NS, key="conv")
+    assert conv is not None and conv.value == {"v": 2}
+    _, third = await store.write_logged([], Entry.of(log="audit", fields={"op": "x"}, max_age_ms=60_000))
+    entries = await store.log_entries("audit")
+    assert [i for i, _ in entries] == [first, second, third]
+    assert entries[0][1] == {"op": "reschedule", "args": '{"id": 1}'} and entries[2][1] == {"op": "x"}
+    assert await store.log_entries("other") == []
+
+
+async def test_write_now_logged_sends_the_queued_writes_the_write_and_the_entry(backend: Backend) -> None:
+    store = backend.store
+    rev = await store.save(namespace=NS, key="conv", value={"v": 1}, ttl=60)
+    async with store.write_behind():
+        await store.save(namespace="cache", key="job:1", value={"data": 1}, ttl=60)
+        saved, entry_id = await store.write_now_logged(
+            Write.compare_and_set(namespace=NS, key="conv", expected_rev=rev, value={"v": 2}, ttl=60),
+            Entry.of(log="audit", fields={"op": "y"}, max_age_ms=60_000),
+        )
+        assert await store.load(namespace="cache", key="job:1") is not None
+    assert await store.load(namespace=NS, key="conv") == Record(value={"v": 2}, rev=saved)
+    assert await store.log_entries("audit") == [(entry_id, {"op": "y"})]
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda: Entry.of(log="a:b", fields={"k": "v"}, max_age_ms=1), ValueError),
+        (lambda: Entry.of(log="audit", fields={}, max_age_ms=1), TypeError),
+        (lambda: Entry.of(log="audit", fields={"k": 1}, max_age_ms=1), TypeError),  # type: ignore[dict-item]
+        (lambda: Entry.of(log="audit", fields={"k": "v"}, max_age_ms=0), ValueError),
+    ],
+)
+def test_a_bad_log_entry_is_refused_when_made(make: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        make()

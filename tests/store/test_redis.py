@@ -11,7 +11,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.store import SCHEMA_VERSION, Record, RedisStore, StoreError, StoreUnavailable, Write, open_store
-from bot.store.redis_store import _COMPARE_AND_SET, redact_url
+from bot.store.redis_store import _COMPARE_AND_SET, _WRITE_LOGGED, redact_url
 from tests.store.conftest import REDIS_URL, cleaned_redis, closed_port, wait_until
 
 
@@ -186,3 +186,17 @@ async def test_write_behind_costs_one_round_trip(store: RedisStore, monkeypatch:
         assert sent == []
     assert len(sent) == 1
     assert await store.load(namespace="alert-actor", key="appointment:7") is not None
+
+
+async def test_a_retried_logged_batch_adds_its_entry_once(
+    store: RedisStore, raw_redis: aioredis.Redis, redis_prefix: str
+) -> None:
+    # redis-py's retry after a lost reply: the same script call again; its compare-and-set finds its own
+    # write, so the entry the first attempt added is not added twice.
+    rev = await store.save(namespace="dialog", key="k", value={"state": "applying"}, ttl=60)
+    keys = [f"{redis_prefix}:_revs", f"{redis_prefix}:dialog:k", f"{redis_prefix}:audit"]
+    args = [1, "token-of-this-call", '{"state":"idle"}', "60000", rev, 0, "op", "reschedule"]
+    first = await raw_redis.eval(_WRITE_LOGGED, 3, *keys, *args)
+    retried = await raw_redis.eval(_WRITE_LOGGED, 3, *keys, *args)
+    assert first[0] and first[1] > rev and retried == [b"", first[1]]
+    assert [i for i, _ in await store.log_entries("audit")] == [first[0].decode()]
