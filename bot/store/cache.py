@@ -94,8 +94,8 @@ async def peek_cached(store: Store, *, namespace: str, key: str, ttl: float) -> 
 
 
 async def put_cached(store: Store, *, namespace: str, key: str, ttl: float, data: JSON) -> JSON:
-    """Cache `data` at (namespace, key) as `cached` does after a load (in the store, and in process);
-    the value as it comes back from the store."""
+    """Cache `data` at (namespace, key) as `cached` does after a load of a key found absent (in the
+    store, replacing whatever is there, and in process); the value as it comes back from the store."""
     check_ttl(ttl)
     data = _as_json(data)
     try:
