@@ -213,18 +213,24 @@ def _names_a_record(after: str, noun: bool) -> bool:
     return bool(_AFTER_PLACE.match(after))
 
 
+# A number said as a record's id: "job 1234", "appt #5016", "#1009"; or after the first word ("move 1009 ...")
+_ID_SAID = re.compile(
+    r"(?:\b(?:job|jobs|appointment|appt|apt|visit|wo|ticket|order)\s*#?\s*|#\s*)(\d+)\b", re.I
+)
+_ID_SECOND = re.compile(r"\W*\w+\s+(\d+)\b")
+
+
 def _said_with_noun(text: str, slots: dict[str, Any]) -> bool:
     """Whether the record's id is said as one ("job 1234", "appt 5016", "1009" leading the request), not a
-    number in the words that a reference names the record of ("a note to the second one: gate code 1234")."""
-    for slot in ("job_id", "appointment_id"):
-        value = slots.get(slot)
-        if value is not None and re.search(
-            rf"(?:\b(?:job|jobs|appointment|appt|apt|visit|wo|ticket|order)\s*#?\s*|#\s*|^\W*\w+\s+){value}\b",
-            text,
-            re.I,
-        ):
-            return True
-    return False
+    number in the words that a reference names the record of ("a note to the second one: gate code 1234").
+    (One pattern for every id, compiled once: a pattern with the id in it was compiled for each message.)"""
+    values = {str(slots[slot]) for slot in ("job_id", "appointment_id") if slots.get(slot) is not None}
+    if not values:
+        return False
+    second = _ID_SECOND.match(text)
+    return (second is not None and second[1] in values) or any(
+        m[1] in values for m in _ID_SAID.finditer(text)
+    )
 
 
 def _record_words(item: dict[str, Any]) -> str:
