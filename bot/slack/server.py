@@ -173,6 +173,10 @@ def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Bolt and slack_sdk log through the logger the app is given (bot.slack) and build their debug lines
+    # (every Web API call's headers and body, every middleware) whenever that logger has no level of its own:
+    # they test `logger.level <= DEBUG`, and an unset level is 0
+    logging.getLogger("bot.slack").setLevel(logging.INFO)
 
 
 def run_bot(
