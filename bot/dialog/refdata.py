@@ -60,6 +60,8 @@ def as_row(model: BaseModel) -> Row:
 
 async def collect(items: AsyncIterator[Any], limit: int | None = None) -> list[Row]:
     """The items of a paged list as rows, at most `limit` of them."""
+    if isinstance(items, CachedRows):  # rows already: not each made a model and dumped back
+        return (await items.rows())[:limit]
     out: list[Row] = []
     async for item in items:
         out.append(as_row(item))
@@ -414,17 +416,12 @@ class CachedJobReads:
     def iter_appointments(self, **filters: Any) -> AsyncIterator[Appointment]:
         if set(filters) != {"job_id"}:
             return self._client.iter_appointments(**filters)
-        return self._rows(int(filters["job_id"]), "appointments", Appointment)
+        return CachedRows(self._job_reads, int(filters["job_id"]), "appointments", Appointment)
 
     def iter_appointment_assignments(self, **filters: Any) -> AsyncIterator[AppointmentAssignment]:
         if set(filters) != {"job_id"} or filters["job_id"] is None:
             return self._client.iter_appointment_assignments(**filters)
-        return self._rows(int(filters["job_id"]), "assignments", AppointmentAssignment)
-
-    async def _rows(self, job_id: int, what: str, model: type[Any]) -> AsyncIterator[Any]:
-        reads = await self._job_reads(job_id)
-        for row in reads[what] if reads is not None else []:
-            yield model.model_validate(row)
+        return CachedRows(self._job_reads, int(filters["job_id"]), "assignments", AppointmentAssignment)
 
     def iter_job_canceled_logs(self, job_id: int) -> AsyncIterator[JobCanceledLog]:
         return self._extra_rows(
@@ -452,6 +449,36 @@ class CachedJobReads:
             return
         for row in await self._refdata.job_extra(job_id, what, _version(reads), lambda: collect(items())):
             yield model.model_validate(row)
+
+
+class CachedRows(AsyncIterator[Any]):
+    """A job's appointments or assignments from its cached reads: models when iterated, as the client gives
+    them; `collect` takes the rows themselves (copies), which are those models' `as_row` already."""
+
+    def __init__(
+        self, reads: Callable[[int], Awaitable[Row | None]], job_id: int, what: str, model: type[BaseModel]
+    ) -> None:
+        self._reads = reads
+        self._job_id = job_id
+        self._what = what
+        self._model = model
+        self._models: AsyncIterator[Any] | None = None
+
+    async def rows(self) -> list[Row]:
+        reads = await self._reads(self._job_id)
+        return [dict(row) for row in reads[self._what]] if reads is not None else []
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self
+
+    async def __anext__(self) -> Any:
+        if self._models is None:
+            self._models = self._validated()
+        return await self._models.__anext__()
+
+    async def _validated(self) -> AsyncIterator[Any]:
+        for row in await self.rows():
+            yield self._model.model_validate(row)
 
 
 def _version(reads: Row) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bot.alerts.subscriptions import ACTOR_NAMESPACE
 from bot.dialog.feedreads import feed_mark
 from bot.dialog.messages import Pressed, Reply
-from bot.dialog.refdata import JOB_READS_NAMESPACE
+from bot.dialog.refdata import JOB_READS_NAMESPACE, CachedJobReads, collect
 from bot.store import Write
 from tests.dialog.conftest import Harness, last_card, reply_text
 
@@ -37,6 +37,30 @@ async def test_a_warm_show_job_costs_no_servicetitan_call(harness: Harness) -> N
     assert second == first
     assert "Job 1001" in first and "Appointment 5001" in first
     assert _api_calls(harness) == []
+
+
+async def test_cached_reads_give_the_rows_and_models_servicetitan_gives(harness: Harness) -> None:
+    """`collect` takes a cached job's appointments and assignments as stored (not made models and dumped
+    back): the same rows as ServiceTitan's, and iterated, the same models."""
+    refdata = harness.service.runner.refdata
+    refdata.reads_ttl = 20.0
+    for job_id in (1001, 1002, 1003):
+        for cold in (True, False):  # the first read fills the cache, the second reads it back
+            reads = CachedJobReads(harness.client, refdata)
+            appointments = await collect(reads.iter_appointments(job_id=job_id))
+            assignments = await collect(reads.iter_appointment_assignments(job_id=job_id))
+            assert appointments and assignments, (job_id, cold)
+            assert appointments == await collect(harness.client.iter_appointments(job_id=job_id))
+            assert assignments == await collect(harness.client.iter_appointment_assignments(job_id=job_id))
+            models = [
+                a async for a in CachedJobReads(harness.client, refdata).iter_appointments(job_id=job_id)
+            ]
+            assert models == [a async for a in harness.client.iter_appointments(job_id=job_id)]
+    # two rows lists of one read are copies: changing one changes nothing the other read sees
+    reads = CachedJobReads(harness.client, refdata)
+    first = await collect(reads.iter_appointments(job_id=1001))
+    first[0]["status"] = "changed"
+    assert (await collect(reads.iter_appointments(job_id=1001)))[0]["status"] != "changed"
 
 
 async def test_a_write_drops_the_jobs_reads(harness: Harness) -> None:
