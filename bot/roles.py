@@ -167,6 +167,9 @@ class RoleResolver:
         self.dispatchers = dispatchers
         self.managers = managers
         self.group_members = group_members
+        # each staff list as members, with the cached data they were made of: the cache hands this process
+        # the same data until it is loaded again, and every message's asker is resolved with it
+        self._members: dict[str, tuple[Any, list[StaffMember]]] = {}
 
     async def resolve(self, *, user_id: str, tz: str, name: str | None, email: str | None) -> Asker:
         employees: list[StaffMember] = []
@@ -206,7 +209,13 @@ class RoleResolver:
             return data
 
         data = await cached(self.store, namespace=STAFF_NAMESPACE, key=kind, ttl=STAFF_TTL_SECONDS, load=load)
-        return [StaffMember.from_json(item) for item in data.get("items", [])]
+        made = self._members.get(kind)
+        if made is None or made[0] is not data:
+            made = self._members[kind] = (
+                data,
+                [StaffMember.from_json(item) for item in data.get("items", [])],
+            )
+        return list(made[1])  # StaffMember is frozen; the list is the caller's
 
     async def _groups_of(self, user_id: str) -> frozenset[str]:
         groups = sorted(g for g in self.dispatchers | self.managers if is_group_id(g))
