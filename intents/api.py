@@ -23,12 +23,38 @@ def _check_tz(tz: str) -> None:
     ZoneInfo(tz)  # raises ZoneInfoNotFoundError (a KeyError) / ValueError for a bad zone name
 
 
+# The last messages parsed, by (text, now, tz): a message is read more than once at the same moment (the bot
+# asks whether it is an alert request, then its dialog reads it), and parse is a function of those three.
+_RECENT: dict[tuple[str, datetime, str], dict[str, Any]] = {}
+RECENT_PARSES = 64
+
+
 def parse(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
     """The intent and slots of one message, as CONTRACT section 2's JSON object. Never raises for
-    any text; an invalid `tz` is a caller's error (ValueError/KeyError)."""
+    any text; an invalid `tz` is a caller's error (ValueError/KeyError). Each call gets its own object."""
     _check_tz(tz)
     if not isinstance(text, str) or not text.strip():
         return {"intent": "unknown", "slots": {}}
+    key = (text, now, tz)
+    parsed = _RECENT.get(key)
+    if parsed is None:
+        parsed = _parse(text, now=now, tz=tz)
+        if len(_RECENT) >= RECENT_PARSES:
+            del _RECENT[next(iter(_RECENT))]  # the oldest
+        _RECENT[key] = parsed
+    return _copy(parsed)
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a JSON value (dicts and lists copied all the way down)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _parse(text: str, *, now: datetime, tz: str) -> dict[str, Any]:
     try:
         # any length is fine: the tokenizer reads at most MAX_TOKENS tokens (intents.text)
         return recognize(text, now=now, tz=tz)
