@@ -70,10 +70,12 @@ InternalEvent = Loaded | Called | ClaimLost
 
 
 def step(
-    state: Conversation, event: Event | InternalEvent, now: datetime
+    state: Conversation, event: Event | InternalEvent, now: datetime, *, handed_over: bool = False
 ) -> tuple[Conversation, list[Effect]]:
-    """One transition. `state.asker` must be set (the surface tells who is talking on every event)."""
-    s = state.model_copy(deep=True)
+    """One transition. `state.asker` must be set (the surface tells who is talking on every event).
+    `state` is left as it was, unless `handed_over`: a caller that never uses it again (a conversation
+    just loaded) lets the transition change it in place instead of a deep copy."""
+    s = state if handed_over else state.model_copy(deep=True)
     if isinstance(event, Loaded | Called | ClaimLost):
         before = s.phase
         effects = _on_loaded(s, event, now) if isinstance(event, Loaded) else _on_result(s, event, now)

@@ -142,6 +142,8 @@ class DialogService:
             event = retried
         original = event
         cut_from = 0
+        # one moment for the message: the alert check and the turn read it at the same `now` (parsed once)
+        now = self.clock()
         if isinstance(event, Said):
             # Nothing a user types can pass for a mention the bot makes (bot.dialog.messages.mention).
             event = Said(text=without_mention_markers(event.text))
@@ -151,14 +153,14 @@ class DialogService:
             if "<@" in event.text:
                 event = Said(text=await self._name_mentions(event.text, asker))
         if isinstance(event, Said):  # a technician's running-late notice (bot/dialog/notices.py)
-            late = await self._late_notice(asker, event.text, path)
+            late = await self._late_notice(asker, event.text, path, now)
             if late is not None:
                 return [late]
         if isinstance(event, Said):  # alert subscriptions and quiet hours (bot/alerts/requests.py)
             from bot.alerts.requests import answer as alert_request
 
             alert_reply = await alert_request(
-                self.store, self._in_known_zone(asker), key, event.text, now=self.clock()
+                self.store, self._in_known_zone(asker), key, event.text, now=now
             )
             if alert_reply is not None:
                 # answered; it is not an answer to the open request, which is shown again as it was
@@ -167,7 +169,7 @@ class DialogService:
         for attempt in range(MAX_ATTEMPTS):
             recalled = self.recall.get(path) if attempt == 0 else None
             try:
-                done, replies = await self._turn(path, asker, event, recalled)
+                done, replies = await self._turn(path, asker, event, recalled, now if attempt == 0 else None)
             except _ReadTooSlow as slow:
                 if recalled is not None and not await self._still_at(path, recalled[0]):
                     continue  # that turn ran on a conversation changed since: again, on the stored one
@@ -177,7 +179,7 @@ class DialogService:
         log.warning("dialog %s: gave up after %d save conflicts", path, MAX_ATTEMPTS)
         return [Reply(kind="error", text="Several messages arrived at once; please send that again.")]
 
-    async def _late_notice(self, asker: Asker, text: str, path: str) -> Reply | None:
+    async def _late_notice(self, asker: Asker, text: str, path: str, now: datetime) -> Reply | None:
         """The answer to a running-late notice: its reads under the read deadline like any look-up, then
         the notice sent (not under that deadline: once posted, the technician hears that it was). From
         someone who is no technician, only when no request of theirs is open: "the tech is running behind"
@@ -186,7 +188,7 @@ class DialogService:
         in_view = (await self._load(path, asker))[0].last_read if may_be_late(text) else None
         try:
             found = await asyncio.wait_for(
-                self.late.answer(self._in_known_zone(asker), text, self.clock(), path, in_view),
+                self.late.answer(self._in_known_zone(asker), text, now, path, in_view),
                 self.read_deadline,
             )
         except TimeoutError:
@@ -255,7 +257,12 @@ class DialogService:
         return record is not None and record.rev == rev
 
     async def _turn(
-        self, path: str, asker: Asker, event: Event, recalled: tuple[int, str] | None = None
+        self,
+        path: str,
+        asker: Asker,
+        event: Event,
+        recalled: tuple[int, str] | None = None,
+        now: datetime | None = None,
     ) -> tuple[bool, list[Reply]]:
         """One attempt at a turn: (True, replies), or (False, []) when the final save lost a race.
         Raises _ReadTooSlow when a look-up outlasts the read deadline (nothing is saved). `recalled`: the
@@ -267,7 +274,7 @@ class DialogService:
         # conversation's save), or at its end: one round trip each time, not one per write.
         async with AsyncExitStack() as writes:
             await writes.enter_async_context(self.store.write_behind())
-            return await self._attempt(path, asker, event, writes, recalled)
+            return await self._attempt(path, asker, event, writes, recalled, now)
 
     async def _attempt(
         self,
@@ -276,13 +283,14 @@ class DialogService:
         event: Event,
         writes: AsyncExitStack,
         recalled: tuple[int, str] | None,
+        at: datetime | None = None,
     ) -> tuple[bool, list[Reply]]:
         if recalled is None:
             state, rev = await self._load(path, asker)
         else:
             state, rev = self._state(path, json.loads(recalled[1]), asker), recalled[0]
         before = _essence(state)
-        now = self.clock()
+        now = at or self.clock()
         replies: list[Reply] = []
         queue: list[Event | InternalEvent] = [event]
         audit: _Audit | None = None  # the record of this turn's write
@@ -297,7 +305,9 @@ class DialogService:
         transitions = 0
         while queue and transitions < MAX_TRANSITIONS:
             transitions += 1
-            state, effects = step(state, queue.pop(0), now)
+            # the conversation as loaded is this loop's alone: its first transition (on the event itself, not a
+            # dead claim's outcome, which may share its plan) needs no copy of it
+            state, effects = step(state, queue.pop(0), now, handed_over=transitions == 1 and settled is None)
             for effect in effects:
                 if isinstance(effect, Ask | ShowConfirmation | Say):
                     replies.append(effect.reply)

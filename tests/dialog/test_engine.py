@@ -369,3 +369,16 @@ def test_dropping_a_request_whose_outcome_is_unknown_does_not_claim_it_was_not_d
         "check ServiceTitan."
     )
     assert state.pending is None
+
+
+def test_step_leaves_the_state_it_is_given_unless_handed_over() -> None:
+    """`step` works on a copy; a caller that hands the state over (a conversation it just loaded and never
+    uses again) gets it changed in place, with the same transition."""
+    state = Conversation(asker=ASKER)
+    before = state.model_dump()
+    copied, effects = step(state, Said(text="move job 1002 to friday 2pm"), NOW)
+    assert state.model_dump() == before and copied is not state
+    given = Conversation(asker=ASKER)
+    moved, same_effects = step(given, Said(text="move job 1002 to friday 2pm"), NOW, handed_over=True)
+    assert moved is given and moved.model_dump() == copied.model_dump() != before
+    assert same_effects == effects
