@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
@@ -117,6 +118,9 @@ def build_app(
         "request_verification_enabled": not socket_mode,
         "process_before_response": False,
         "logger": logger,
+        # no AI-assistant threads: the listeners of events need no assistant utilities (say_stream,
+        # set_status, suggested prompts) that this middleware builds for every DM event
+        "attaching_conversation_kwargs_enabled": False,
     }
     if web_client is not None:
         add_retry_handlers(web_client)
@@ -198,25 +202,35 @@ class DeliveryDedupe:
         return shared_first
 
 
-def register_middleware(app: AsyncApp, deps: SlackDeps) -> None:
-    dedupe = DeliveryDedupe(deps.store)
+class SkipRepeatedEvents(AsyncMiddleware):
+    """Slack re-delivers an event it thinks failed; the first delivery of an event_id wins. The store is
+    asked while the event is acknowledged, not before: the listeners wait for the answer
+    (`repeated_delivery`), the ack doesn't. (A middleware class: Bolt calls a middleware function through
+    its argument injection, which builds every argument it offers on each request.)"""
 
-    async def skip_repeated_events(
-        req: AsyncBoltRequest, body: dict[str, Any], context: Any, next_: Any
+    def __init__(self, dedupe: DeliveryDedupe) -> None:
+        self.dedupe = dedupe
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse | None:
-        """Slack re-delivers an event it thinks failed; the first delivery of an event_id wins. The store
-        is asked while the event is acknowledged, not before: the listeners wait for the answer
-        (`repeated_delivery`), the ack doesn't."""
+        body = req.body
         event_id = body.get("event_id")
         if body.get("type") == "event_callback" and event_id:
             retried = bool((req.headers or {}).get("x-slack-retry-num"))
-            first = asyncio.ensure_future(dedupe.first(f"{team_of(body)}:{event_id}", retried=retried))
+            first = asyncio.ensure_future(self.dedupe.first(f"{team_of(body)}:{event_id}", retried=retried))
             first.add_done_callback(_retrieved)
-            context[FIRST_DELIVERY] = first
-        await next_()
+            req.context[FIRST_DELIVERY] = first
+        await next()
         return None
 
-    app.use(skip_repeated_events)
+    @property
+    def name(self) -> str:
+        return "SkipRepeatedEvents"
+
+
+def register_middleware(app: AsyncApp, deps: SlackDeps) -> None:
+    app.use(SkipRepeatedEvents(DeliveryDedupe(deps.store)))
 
 
 def _retrieved(done: asyncio.Future[bool]) -> None:
