@@ -126,29 +126,42 @@ class _BlockActions(_Shape):
 
 def problem_with(body: bytes, content_type: str) -> str | None:
     """What is wrong with the shape of a request body, or None when the bot can read it."""
+    return read_body(body, content_type)[0]
+
+
+def read_body(body: bytes, content_type: str) -> tuple[str | None, dict[str, Any] | None]:
+    """(`problem_with` the body, the body as Bolt reads it): the second when this check parsed it the way
+    Bolt does (`slack_bolt.request.internals.parse_body`: a JSON event, an interaction's `payload`), so
+    that Bolt need not parse it again; else None."""
     if len(body) > MAX_BODY_BYTES:
-        return f"body of {len(body)} bytes"
+        return f"body of {len(body)} bytes", None
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return "body is not UTF-8"
+        return "body is not UTF-8", None
     if content_type.startswith("application/json"):
-        return _json_problem(text)
+        try:
+            event = json.loads(text)
+        except ValueError:
+            return "body is not JSON", None
+        # Bolt reads a body that starts with "{" as JSON whatever its content type says
+        return _event_body_problem(event), event if text.startswith("{") else None
     form = parse_qs(text, keep_blank_values=True)
     if "ssl_check" in form:
-        return None  # Slack's certificate check: Bolt answers it
+        return None, None  # Slack's certificate check: Bolt answers it
     if "payload" in form:
         if len(form["payload"]) != 1:
-            return "several payloads"
+            return "several payloads", None
         try:
             payload = json.loads(form["payload"][0])
         except ValueError:
-            return "payload is not JSON"
-        return _interactive_problem(payload)
+            return "payload is not JSON", None
+        # Bolt reads a form's one `payload` as JSON (a body starting with "{" it would read as JSON itself)
+        return _interactive_problem(payload), payload if not text.startswith("{") else None
     if "command" in form:
         fields = {key: values[-1] for key, values in form.items()}
-        return _shape_problem(_Command, fields, "command")
-    return "neither an event, a command nor an interaction"
+        return _shape_problem(_Command, fields, "command"), None
+    return "neither an event, a command nor an interaction", None
 
 
 def problem_with_envelope(kind: str, payload: Any) -> str | None:
@@ -160,14 +173,6 @@ def problem_with_envelope(kind: str, payload: Any) -> str | None:
     if kind == "slash_commands":
         return _shape_problem(_Command, payload, "command")
     return None
-
-
-def _json_problem(text: str) -> str | None:
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return "body is not JSON"
-    return _event_body_problem(body)
 
 
 def _event_body_problem(body: Any) -> str | None:

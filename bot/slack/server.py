@@ -15,8 +15,9 @@ from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any, Literal
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler, to_starlette_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -25,7 +26,7 @@ from starlette.routing import Route
 from bot.alerts.slackout import SlackOut
 from bot.config import Settings, reveal
 from bot.slack.blocks import escape_mrkdwn
-from bot.slack.payloads import problem_with, problem_with_envelope
+from bot.slack.payloads import problem_with_envelope, read_body
 
 log = logging.getLogger("bot.slack.server")
 
@@ -54,18 +55,34 @@ def check_credentials(settings: Settings, mode: Literal["http", "socket"]) -> No
         raise StartupError("SLACK_APP_TOKEN must be an app-level token (it starts with xapp-)")
 
 
+class ParsedBoltRequest(AsyncBoltRequest):
+    """Bolt's request of an HTTP request whose body the edge check parsed already, as Bolt parses it
+    (`bot.slack.payloads.read_body`); the raw body is kept for the signature check."""
+
+    def __init__(self, *, raw_body: str, body: dict[str, Any], query: Any, headers: Any) -> None:
+        super().__init__(body=body, query=query, headers=headers, mode="socket_mode")  # a parsed body
+        self.raw_body = raw_body
+        self.mode = "http"
+
+
 def build_http_app(bolt_app: AsyncApp) -> Starlette:
     """Slack's events, `/st` and interactivity at one URL, plus a health check."""
     handler = AsyncSlackRequestHandler(bolt_app)
 
     async def slack_events(request: Request) -> Response:
         body = await request.body()  # Starlette keeps it: Bolt's handler reads the same bytes
-        problem = problem_with(body, request.headers.get("content-type", ""))
+        problem, parsed = read_body(body, request.headers.get("content-type", ""))
         if problem is not None:
             # One line, no body: the request may be hostile, huge, or carry whatever it likes.
             log.warning("refused a malformed request to %s (HTTP 400): %s", EVENTS_PATH, problem[:300])
             return Response(status_code=413 if problem.startswith("body of") else 400)
-        return await handler.handle(request)
+        if parsed is None:
+            return await handler.handle(request)
+        # as the handler does, with the body parsed once (a button's payload is the whole card, URL-encoded)
+        checked = ParsedBoltRequest(
+            raw_body=body.decode("utf-8"), body=parsed, query=request.query_params, headers=request.headers
+        )
+        return to_starlette_response(await bolt_app.async_dispatch(checked))
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"ok": True})
