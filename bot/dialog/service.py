@@ -344,7 +344,8 @@ class DialogService:
                         audit.id = await self.audit.record(audit.record)
                     queue.append(called)
                     outcome = (called, len(replies), state.token)
-        if rev is not None and not claimed and _essence(state) == before:
+        value = None if claimed else _value(state)  # what is saved below (a claimed turn saves its own)
+        if rev is not None and value is not None and _without_stamp(value) == before:
             if recalled is not None:
                 return False, []  # answered from what this process recalled, which nothing proved current
             return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose
@@ -365,10 +366,15 @@ class DialogService:
                 log.warning("dialog %s: writes after a write's outcome could not be saved: %s", path, exc)
             return True, replies
         if rev is None:
-            write = Write.save(namespace=NAMESPACE, key=path, value=_value(state), ttl=self.state_ttl)
+            write = Write.save(
+                namespace=NAMESPACE,
+                key=path,
+                value=value if value is not None else _value(state),
+                ttl=self.state_ttl,
+            )
             self.recall.keep(path, await self.store.write_now(write), write.value_json)
             return True, replies
-        saved = await self._save_if_unchanged(path, rev, state)
+        saved = await self._save_if_unchanged(path, rev, state, value)
         return bool(saved), replies if saved else []
 
     async def _save_claimed(
@@ -513,11 +519,17 @@ class DialogService:
                     pending.plan.operation.kind, since.isoformat(), reference)  # fmt: skip
         return await self._reread(pending.plan, reference)
 
-    async def _save_if_unchanged(self, path: str, rev: int, state: Conversation) -> int:
+    async def _save_if_unchanged(
+        self, path: str, rev: int, state: Conversation, value: dict[str, Any] | None = None
+    ) -> int:
         """Save `state` only if the stored conversation is still at `rev` (compare-and-set): its new
         revision, 0 when another turn or delivery saved first."""
         write = Write.compare_and_set(
-            namespace=NAMESPACE, key=path, expected_rev=rev, value=_value(state), ttl=self.state_ttl
+            namespace=NAMESPACE,
+            key=path,
+            expected_rev=rev,
+            value=value if value is not None else _value(state),
+            ttl=self.state_ttl,
         )
         new_rev = await self.store.write_now(write)
         self.recall.keep(path, new_rev, write.value_json)
@@ -677,9 +689,14 @@ def _value(state: Conversation) -> dict[str, Any]:
     return state.model_dump(mode="json")
 
 
+def _without_stamp(value: dict[str, Any]) -> dict[str, Any]:
+    """A conversation's `_value` without its activity stamp, to tell a turn that changed nothing."""
+    return {k: v for k, v in value.items() if k != "updated_at"}
+
+
 def _essence(state: Conversation) -> dict[str, Any]:
     """The conversation without its activity stamp, to tell a turn that changed nothing."""
-    return state.model_dump(mode="json", exclude={"updated_at"})
+    return _without_stamp(_value(state))
 
 
 def _replies(effects: list[Effect]) -> list[Reply]:
