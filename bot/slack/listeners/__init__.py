@@ -26,8 +26,11 @@ BOT_SCOPES = {
 
 
 def register_all(app: AsyncApp, deps: SlackDeps) -> None:
+    # Bolt tries the listeners in this order, each matcher call building all of its injected arguments; the
+    # kinds never match each other's requests, so the busiest come first: DMs, then buttons (a click went
+    # through four matchers before its own)
     messages.register(app, deps)
-    events.register(app, deps)
-    commands.register(app, deps)
     actions.register(app, deps)
     alert_buttons.register(app, deps)
+    events.register(app, deps)
+    commands.register(app, deps)
