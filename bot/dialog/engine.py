@@ -61,6 +61,7 @@ from bot.dialog.state import (
     Say,
     ShowConfirmation,
     UndoOffer,
+    copied,
 )
 from bot.dialog.understand import GLOBAL_INTENTS, resting_phase, understand
 
@@ -75,7 +76,7 @@ def step(
     """One transition. `state.asker` must be set (the surface tells who is talking on every event).
     `state` is left as it was, unless `handed_over`: a caller that never uses it again (a conversation
     just loaded) lets the transition change it in place instead of a deep copy."""
-    s = state if handed_over else state.model_copy(deep=True)
+    s = state if handed_over else copied(state)
     if isinstance(event, Loaded | Called | ClaimLost):
         before = s.phase
         effects = _on_loaded(s, event, now) if isinstance(event, Loaded) else _on_result(s, event, now)

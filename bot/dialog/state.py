@@ -6,11 +6,14 @@ so a conversation can be saved as JSON, and `bot.dialog.engine.step` can be test
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal
+from datetime import date, datetime, time, timedelta
+from enum import Enum
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticUndefined
 
 from bot.dialog.messages import Asker, Reply
 from bot.servicetitan.operations import AnyOperation
@@ -311,3 +314,42 @@ class ClaimLost:
 def load_key(what: str, args: dict[str, Any]) -> str:
     parts = ",".join(f"{k}={args[k]}" for k in sorted(args))
     return f"{what}:{parts}"
+
+
+# ---- copies --------------------------------------------------------------------------------------------
+
+_M = TypeVar("_M", bound=BaseModel)
+_SHARED = (str, int, float, bool, type(None), datetime, date, time, timedelta)  # immutable: not copied
+
+
+def copied(model: _M) -> _M:
+    """A deep copy of a model of plain data (`model.model_copy(deep=True)`, as pydantic makes it) made
+    without `copy.deepcopy`'s bookkeeping: dicts, lists and models are copied all the way down, immutable
+    values shared, anything else deep-copied. A turn copies its conversation at each step, and the
+    conversation carries the rows it read (~4% of a reschedule's CPU through `copy.deepcopy`). Objects the
+    model holds twice are copied twice (the stored conversation, JSON, holds nothing twice either)."""
+    return _copied(model)
+
+
+def _copied(value: Any) -> Any:
+    kind = type(value)
+    if kind in _SHARED or isinstance(value, Enum):
+        return value
+    if kind is dict:
+        return {k: _copied(v) for k, v in value.items()}
+    if kind is list:
+        return [_copied(v) for v in value]
+    if kind is tuple:
+        return tuple(_copied(v) for v in value)
+    if isinstance(value, BaseModel):
+        model = type(value)
+        made = model.__new__(model)
+        object.__setattr__(made, "__dict__", _copied(value.__dict__))
+        object.__setattr__(made, "__pydantic_extra__", _copied(value.__pydantic_extra__))
+        object.__setattr__(made, "__pydantic_fields_set__", set(value.__pydantic_fields_set__))
+        private = getattr(value, "__pydantic_private__", None)
+        if private is not None:  # as pydantic copies it
+            private = copy.deepcopy({k: v for k, v in private.items() if v is not PydanticUndefined})
+        object.__setattr__(made, "__pydantic_private__", private)
+        return made
+    return copy.deepcopy(value)
