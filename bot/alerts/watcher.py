@@ -213,7 +213,11 @@ class Watcher:
             for row in batch.items
             if (job_id := getattr(row, "job_id", None) or _job_row_id(row)) is not None
         }
-        await self._write_in_batches([*(drop(job_id, began) for job_id in sorted(jobs)), feed_mark(began)])
+        # the mark only when every feed was read to its end (an export cut short after an outage still has
+        # changes to drop: the reads stay on their own age until a later cycle catches up)
+        caught_up = not any(getattr(batch, "has_more", False) for batch in batches)
+        mark = [feed_mark(began)] if caught_up else []
+        await self._write_in_batches([*(drop(job_id, began) for job_id in sorted(jobs)), *mark])
 
     async def _keep_lease(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -5,9 +5,13 @@ store under `jobreads:{job id}`. Each poll of the watcher (bot/alerts/watcher.py
 ServiceTitan since the poll before and, in one round trip:
 - replaces the reads of every job that changed with a *drop* (`dropped`): the next read asks ServiceTitan,
   and a read that was on its way when the job changed cannot put its older answer back (the cache replaces
-  a drop only if it is still the one it saw: `bot.store.cache.cached(usable=...)`);
-- writes the feed's mark (`jobreads:feed`): every change made before `since` (when the poll began) has
-  been dropped.
+  what it found, or a stand-in it wrote before reading, only by compare-and-set:
+  `bot.store.cache.cached(usable=...)`);
+- writes the feed's mark (`jobreads:feed`) once every feed was read to its end: every change made before
+  `since` (when the poll began) has been dropped.
+
+The mark comes from the watcher's clock and the reads' age from each process's: clocks kept by NTP (a
+watcher's clock ahead by S seconds serves reads S seconds longer once it stops).
 
 So a cached read is at most `now - max(read at, mark)` old. A read is served while that is within the
 allowed age (`ReadsAge.allowed`: two poll intervals, the interval plus the poll itself); with no watcher
@@ -37,7 +41,8 @@ def dropped(at: float) -> dict[str, Any]:
 
 
 def drop(job_id: int, at: float) -> Write:
-    """The write that drops a job's cached reads (it changed at or before `at`)."""
+    """The write that drops a job's cached reads (it changed at or before `at`); a drop stays as long as
+    reads would (READS_KEEP), so that a read on its way finds it there and does not cache its answer."""
     return Write.save(namespace=JOB_READS_NAMESPACE, key=str(job_id), value=dropped(at), ttl=READS_KEEP)
 
 

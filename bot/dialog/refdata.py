@@ -357,7 +357,8 @@ class ReferenceData:
         return [dict(row) for row in data or []]
 
     async def forget_job_reads(self, job_id: int) -> None:
-        """Drop a job's cached reads (it changed)."""
+        """Drop a job's cached reads (it changed): a save (not `feedreads.drop`'s write), so that inside a
+        turn it goes with the turn's next round trip (`Store.write_behind`)."""
         at = self.clock().timestamp()
         await self.store.save(
             namespace=JOB_READS_NAMESPACE, key=str(job_id), value=dropped(at), ttl=READS_KEEP

@@ -21,7 +21,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable
 
-from bot.store.base import JSON, Store, StoreUnavailable, check_ttl
+from bot.store.base import JSON, Store, StoreUnavailable, Write, check_ttl
 
 log = logging.getLogger("bot.store.cache")
 
@@ -49,7 +49,10 @@ async def cached(
     """The JSON value cached at (namespace, key), calling `load` and caching its result when absent.
     `keep_local=False`: never kept in process (a value every process must see dropped at once).
     `usable`: whether a stored value may still be served (else it is loaded again and replaced, only if
-    nobody replaced it meanwhile: a drop written while `load` ran wins over the value it read)."""
+    nobody replaced it meanwhile: a drop written while `load` ran wins over the value it read, also for a
+    key that was absent). Values kept in process are not asked: pass `keep_local=False` with it."""
+    if usable is not None and keep_local:
+        raise ValueError("a value others may drop (usable) is never kept in process: keep_local=False")
     check_ttl(ttl)  # a bad TTL fails here, not after a ServiceTitan call
     keep = min(ttl, store.local_cache_seconds) if keep_local else 0.0
     kept = _local.get(store)
@@ -151,13 +154,24 @@ async def _load_through(
         return _as_json(await load())
     if record is not None and "data" in record.value and (usable is None or usable(record.value["data"])):
         return record.value["data"]
+    rev = record.rev if record is not None else None
+    if rev is None and usable is not None:
+        # A value others may drop (`usable`): a stand-in first, so that a drop written while `load` runs
+        # replaces it and the compare-and-set below fails (a plain save after the load would put the
+        # answer read before that change back, for as long as the key lives).
+        try:
+            stand_in = Write.save(namespace=namespace, key=key, value={"loading": True}, ttl=ttl)
+            rev = await store.write_now(stand_in)
+        except StoreUnavailable as exc:
+            log.warning("cache %s:%s: store unavailable, loading directly: %s", namespace, key, exc)
+            return _as_json(await load())
     data = _as_json(await load())
     try:
-        if record is None:
+        if rev is None:
             await store.save(namespace=namespace, key=key, value={"data": data}, ttl=ttl)
-        else:  # replaces what was there (a drop, or a value no longer usable) unless it changed meanwhile
+        else:  # replaces what was there (a drop, a stand-in, a value no longer usable) unless it changed
             await store.compare_and_set(
-                namespace=namespace, key=key, expected_rev=record.rev, value={"data": data}, ttl=ttl
+                namespace=namespace, key=key, expected_rev=rev, value={"data": data}, ttl=ttl
             )
     except StoreUnavailable as exc:
         log.warning("cache %s:%s: store unavailable, not cached: %s", namespace, key, exc)

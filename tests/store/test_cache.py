@@ -25,12 +25,14 @@ class CountingLoader:
         self.calls = 0
         self._result = result
         self.gate = asyncio.Event()
+        self.started = asyncio.Event()
         if not gated:
             self.gate.set()
 
     async def __call__(self) -> JSON:
         self.calls += 1
         call = self.calls
+        self.started.set()
         await self.gate.wait()
         return self._result(call)
 
@@ -218,7 +220,13 @@ async def test_a_value_no_longer_usable_is_loaded_again_and_replaced(backend: Ba
     await cached(backend.store, namespace="ref", key="k", ttl=3600, load=load)
 
     again = await cached(
-        backend.store, namespace="ref", key="k", ttl=3600, load=load, usable=lambda d: d["call"] > 1
+        backend.store,
+        namespace="ref",
+        key="k",
+        ttl=3600,
+        load=load,
+        keep_local=False,
+        usable=lambda d: d["call"] > 1,
     )
 
     assert again == {"call": 2} and load.calls == 2
@@ -232,7 +240,7 @@ async def test_a_drop_written_while_loading_wins_over_the_loaded_value(backend: 
     await backend.store.save(namespace="ref", key="k", value={"dropped": 1}, ttl=3600)
     load = CountingLoader(lambda call: {"call": call}, gated=True)
     task = asyncio.ensure_future(cached(backend.store, namespace="ref", key="k", ttl=3600, load=load))
-    await wait_until(lambda: _is(load.calls == 1), what="the load started")
+    await asyncio.wait_for(load.started.wait(), 5)
 
     await backend.store.save(namespace="ref", key="k", value={"dropped": 2}, ttl=3600)
     load.gate.set()
@@ -240,6 +248,42 @@ async def test_a_drop_written_while_loading_wins_over_the_loaded_value(backend: 
     assert await task == {"call": 1}
     stored = await backend.store.load(namespace="ref", key="k")
     assert stored is not None and stored.value == {"dropped": 2}
+
+
+async def test_a_drop_written_while_loading_an_absent_key_wins_too(backend: Backend) -> None:
+    """Where values may be dropped (`usable`), a key found absent gets a stand-in before the load: a drop
+    written meanwhile replaces it, and the loaded value (read before that change) is not cached."""
+    load = CountingLoader(lambda call: {"call": call}, gated=True)
+    task = asyncio.ensure_future(
+        cached(
+            backend.store,
+            namespace="ref",
+            key="k",
+            ttl=3600,
+            load=load,
+            keep_local=False,
+            usable=lambda _: True,
+        )
+    )
+    await asyncio.wait_for(load.started.wait(), 5)
+
+    await backend.store.save(namespace="ref", key="k", value={"dropped": 2}, ttl=3600)
+    load.gate.set()
+
+    assert await task == {"call": 1}
+    stored = await backend.store.load(namespace="ref", key="k")
+    assert stored is not None and stored.value == {"dropped": 2}
+    again = CountingLoader(lambda call: {"call": 10 + call})
+    assert await cached(
+        backend.store, namespace="ref", key="k", ttl=3600, load=again, keep_local=False, usable=lambda _: True
+    ) == {"call": 11}
+    stored = await backend.store.load(namespace="ref", key="k")
+    assert stored is not None and stored.value == {"data": {"call": 11}}
+
+
+async def test_a_value_others_may_drop_is_never_kept_in_process(backend: Backend) -> None:
+    with pytest.raises(ValueError, match="keep_local"):
+        await cached(backend.store, namespace="ref", key="k", ttl=60, load=CountingLoader(dict), usable=bool)
 
 
 async def test_peek_serves_what_cached_would_without_loading_and_put_caches_like_a_load(
