@@ -199,10 +199,7 @@ class DialogService:
             )
         if found is not None and asker.role != "technician" and (await self._load(path, asker))[0].pending:
             return None  # the dialog's: an answer to the open request
-        if isinstance(found, Outgoing):
-            await self.store.settle_guard()  # sent once, though two processes got the message (bot/store)
-            return await self.late.deliver(found)
-        return found
+        return await self.late.deliver(found) if isinstance(found, Outgoing) else found
 
     async def _name_mentions(self, text: str, asker: Asker) -> str:
         """Replace Slack mentions (`<@U123>`, `<@U123|mike>`) by the person's name where it is known.
