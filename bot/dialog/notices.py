@@ -354,7 +354,9 @@ class LateNotices:
         return Outgoing(target, notice, where)
 
     async def deliver(self, out: Outgoing) -> Reply:
-        """Send the notice; the technician's word back says where it went, or that it did not."""
+        """Send the notice; the technician's word back says where it went, or that it did not. Sent once
+        though two processes got the message: GuardRefused when the other has it (bot/store/base.py Guard)."""
+        await self.store.settle_guard()
         try:
             sent = await self.send(out.target, out.notice) if self.send is not None else False
         except Exception:  # Slack down or refusing: the technician must know it did not arrive

@@ -36,7 +36,7 @@ from bot.slack.conversation import (
 from bot.slack.deps import EVENT_DEDUPE_NAMESPACE, EVENT_DEDUPE_TTL_SECONDS, FIRST_DELIVERY, SlackDeps
 from bot.slack.listeners import register_all
 from bot.slack.retries import retry_handlers, with_ours
-from bot.store import MemoryStore, Store, StoreError
+from bot.store import Guard, MemoryStore, Store, StoreError
 
 log = logging.getLogger("bot.slack")
 
@@ -175,6 +175,10 @@ class DeliveryDedupe:
     or came back empty, a re-delivery to this process is still known; and while Redis doesn't answer, a
     delivery Slack marks as a retry (X-Slack-Retry-Num) counts as a repeat: the first one was
     acknowledged (every request is), so it is being answered, apology included.
+
+    A first delivery (no retry header) doesn't ask the store on its own (`delivery`): its question rides on
+    the turn's first write (a `Guard`, bot/store/base.py), which is applied only if no other process has
+    the event; a turn that writes nothing asks before its replies go out.
     """
 
     def __init__(self, store: Store, *, wait: float = DEDUPE_WAIT_SECONDS) -> None:
@@ -182,11 +186,28 @@ class DeliveryDedupe:
         self.seen = MemoryStore()
         self.wait = wait
 
-    async def first(self, key: str, *, retried: bool) -> bool:
-        seen_first = await self.seen.add_once(
-            namespace=EVENT_DEDUPE_NAMESPACE, key=key, ttl=EVENT_DEDUPE_TTL_SECONDS
+    async def delivery(self, key: str, *, retried: bool) -> Guard | None:
+        """None for a repeated delivery; else the delivery's guard, already settled for a retried one
+        (asked at once, `first`), to be settled with the turn's first write for a first one."""
+        if retried:
+            if not await self.first(key, retried=True):
+                return None
+        elif not await self._first_here(key):
+            return None
+        guard = Guard(
+            self.store,
+            namespace=EVENT_DEDUPE_NAMESPACE,
+            key=key,
+            ttl=EVENT_DEDUPE_TTL_SECONDS,
+            wait=self.wait,
         )
-        if not seen_first:
+        if retried:
+            guard.passed = True
+        return guard
+
+    async def first(self, key: str, *, retried: bool) -> bool:
+        """Whether this is the event's first delivery, the store asked at once."""
+        if not await self._first_here(key):
             # this process has it already; not asking the store again keeps a delivery and its retry
             # arriving together from racing there (the retry's question could reach Redis first, and then
             # neither counted as the first)
@@ -201,11 +222,17 @@ class DeliveryDedupe:
             return not retried
         return shared_first
 
+    async def _first_here(self, key: str) -> bool:
+        return await self.seen.add_once(
+            namespace=EVENT_DEDUPE_NAMESPACE, key=key, ttl=EVENT_DEDUPE_TTL_SECONDS
+        )
+
 
 class SkipRepeatedEvents(AsyncMiddleware):
-    """Slack re-delivers an event it thinks failed; the first delivery of an event_id wins. The store is
-    asked while the event is acknowledged, not before: the listeners wait for the answer
-    (`repeated_delivery`), the ack doesn't. (A middleware class: Bolt calls a middleware function through
+    """Slack re-delivers an event it thinks failed; the first delivery of an event_id wins. It is asked
+    while the event is acknowledged, not before (`DeliveryDedupe.delivery`: a first delivery's question to
+    the store rides on its turn's first write): the listeners wait for the answer (`repeated_delivery`),
+    the ack doesn't. (A middleware class: Bolt calls a middleware function through
     its argument injection, which builds every argument it offers on each request.)"""
 
     def __init__(self, dedupe: DeliveryDedupe) -> None:
@@ -218,7 +245,9 @@ class SkipRepeatedEvents(AsyncMiddleware):
         event_id = body.get("event_id")
         if body.get("type") == "event_callback" and event_id:
             retried = bool((req.headers or {}).get("x-slack-retry-num"))
-            first = asyncio.ensure_future(self.dedupe.first(f"{team_of(body)}:{event_id}", retried=retried))
+            first = asyncio.ensure_future(
+                self.dedupe.delivery(f"{team_of(body)}:{event_id}", retried=retried)
+            )
             first.add_done_callback(_retrieved)
             req.context[FIRST_DELIVERY] = first
         await next()
@@ -233,7 +262,7 @@ def register_middleware(app: AsyncApp, deps: SlackDeps) -> None:
     app.use(SkipRepeatedEvents(DeliveryDedupe(deps.store)))
 
 
-def _retrieved(done: asyncio.Future[bool]) -> None:
+def _retrieved(done: asyncio.Future[Guard | None]) -> None:
     """An event no listener asks about still has its answer retrieved (no "never retrieved" warning)."""
     if not done.cancelled() and done.exception() is not None:
         log.warning("event dedupe failed: %s", done.exception())

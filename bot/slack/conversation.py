@@ -36,7 +36,7 @@ from bot.dialog.messages import Asker, ConversationKey, Dialog, Event, Reply, wi
 from bot.roles import RoleResolver
 from bot.slack.blocks import render, render_apology
 from bot.slack.retries import post_message, retry_handlers
-from bot.store import Store, StoreError, StoreUnavailable, cached
+from bot.store import Guard, GuardRefused, Store, StoreError, StoreUnavailable, cached
 
 JSON = dict[str, Any]
 
@@ -348,10 +348,17 @@ class Conversations:
         self.who_deadline = who_deadline
         self.in_flight = asyncio.Semaphore(max_in_flight)
 
-    async def turn(self, key: ConversationKey, target: Target, event: Event) -> list[Reply]:
+    async def turn(
+        self, key: ConversationKey, target: Target, event: Event, *, guard: Guard | None = None
+    ) -> list[Reply]:
         """One dialog turn and its replies. Anything unexpected ends in `fail` (the error boundary) here
         rather than propagating: Bolt would otherwise drop an already sent ack when a listener raises
         within its first poll (slack_bolt/listener/asyncio_runner.py) and hold the HTTP answer for 3 s.
+
+        `guard`: an event's first delivery (bot/slack/app.py DeliveryDedupe), carried by the turn's first
+        write to the store; a turn whose write it refused (another process has the event) wrote nothing
+        and shows nothing (a "working" note it showed is removed), and one that wrote nothing asks before
+        its replies or its apology go out.
         """
         working: str | None = None
         delivering = False
@@ -362,7 +369,7 @@ class Conversations:
                 if self.in_flight.locked():  # as many turns as the process takes on: this one waits
                     working = await self._show_working(target, BUSY_TEXT)
                 async with self.in_flight:
-                    handling = asyncio.ensure_future(self._handle(key, target, event))
+                    handling = asyncio.ensure_future(self._handle(key, target, event, guard))
                     try:
                         done, _ = await asyncio.wait({handling}, timeout=self.working_after)
                         if not done and working is None:
@@ -370,10 +377,15 @@ class Conversations:
                         replies = await handling
                     finally:
                         handling.cancel()  # only if this turn itself was cancelled; a finished one ignores it
+                    if guard is not None and not await guard.settle():
+                        raise GuardRefused(guard)
                     delivering = True  # from here on the "working" message may have become a reply
                     await self.deliver(target, replies, working=working)
         except Exception as error:
-            await self.fail(error, target)
+            if isinstance(error, GuardRefused) or (guard is not None and not await guard.settle()):
+                self.log.info("skipped a repeated delivery of event %s", guard.once.key if guard else "?")
+            else:
+                await self.fail(error, target)
             if working is not None and not delivering:
                 await self._remove(target, working)
             return []
@@ -386,8 +398,11 @@ class Conversations:
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
             self.log.warning("could not remove 'working on it' (%s)", _slack_error(exc))
 
-    async def _handle(self, key: ConversationKey, target: Target, event: Event) -> list[Reply]:
-        """Who asks (their role may need ServiceTitan's staff list), then the dialog's turn."""
+    async def _handle(
+        self, key: ConversationKey, target: Target, event: Event, guard: Guard | None
+    ) -> list[Reply]:
+        """Who asks (their role may need ServiceTitan's staff list), then the dialog's turn (its first
+        write carrying `guard`)."""
         try:
             asker = await asyncio.wait_for(self.people.asker(target.team, target.user), self.who_deadline)
         except TimeoutError:
@@ -400,7 +415,10 @@ class Conversations:
                 f"Nothing was changed; please try again in a moment. (Reference: {reference})"
             )
             return [Reply(kind="error", text=text)]
-        return await self.dialog.handle(key, asker, event)
+        if guard is None:
+            return await self.dialog.handle(key, asker, event)
+        with guard.store.guarded(guard):
+            return await self.dialog.handle(key, asker, event)
 
     async def _show_working(self, target: Target, text: str = WORKING_TEXT) -> str | None:
         """Tell the user the answer is on its way ("Working on it…"); the ts of that message when it

@@ -21,6 +21,10 @@ Design:
   a save or compare-and-set with the writes queued so far and answers its new revision (what to compare
   against next, without a load); `write_logged`/`write_now_logged` also add an entry to one of the store's
   logs in the same script (the audit trail: a write's record goes with the conversation's outcome).
+- `Write.once` guards its batch: the batch is applied only while the once record is absent (creating it, as
+  `add_once` would). A `Guard` in a `store.guarded(...)` block rides on the block's first batch (the Slack
+  event dedupe: the turn's first save is applied only if no other process has the event; no round trip of
+  its own), or is asked on its own (`Guard.settle`) by work that writes nothing.
 - Redis failures surface as `StoreUnavailable` (cannot reach / timed out) or `StoreError` (anything else),
   never as raw redis exceptions. Bad arguments raise ValueError/TypeError.
 - `cached()` (cache.py) keeps reference data in the store with a TTL and shares concurrent loads; in front
@@ -31,7 +35,18 @@ Design:
 
 from __future__ import annotations
 
-from bot.store.base import JSON, SCHEMA_VERSION, Entry, Record, Store, StoreError, StoreUnavailable, Write
+from bot.store.base import (
+    JSON,
+    SCHEMA_VERSION,
+    Entry,
+    Guard,
+    GuardRefused,
+    Record,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    Write,
+)
 from bot.store.cache import cached, forget_cached, peek_cached, put_cached
 from bot.store.memory import MemoryStore
 from bot.store.redis_store import DEFAULT_PREFIX, LOCAL_CACHE_SECONDS, RedisStore
@@ -40,6 +55,8 @@ __all__ = [
     "DEFAULT_PREFIX",
     "JSON",
     "Entry",
+    "Guard",
+    "GuardRefused",
     "SCHEMA_VERSION",
     "MemoryStore",
     "Record",

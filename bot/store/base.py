@@ -8,18 +8,20 @@ revision is never reused for a key, not even after the key was deleted or expire
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 log = logging.getLogger("bot.store")
+_T = TypeVar("_T")
 
 SCHEMA_VERSION = 1
 """Version of the record format; records of another version are treated as absent."""
@@ -48,13 +50,14 @@ class Record:
 class Write:
     """One write of `Store.write_many`: a save of `value_json` (an encoded JSON object, `encode_value`)
     with `ttl` (only if the record's revision is `expected_rev`, when that is given: a compare-and-set),
-    or a delete when `value_json` is None."""
+    a delete when `value_json` is None, or a guard (`Write.once`) when `guard` is set."""
 
     namespace: str
     key: str
     value_json: str | None
     ttl: float | None = None
     expected_rev: int | None = None
+    guard: bool = False
 
     @classmethod
     def save(cls, *, namespace: str, key: str, value: dict[str, Any], ttl: float | None) -> Write:
@@ -71,6 +74,12 @@ class Write:
     @classmethod
     def delete(cls, *, namespace: str, key: str) -> Write:
         return cls(check_name("namespace", namespace), check_key(key), None)
+
+    @classmethod
+    def once(cls, *, namespace: str, key: str, ttl: float | None) -> Write:
+        """A guard of its batch: the empty record `add_once` creates, created with the batch's other writes
+        only if there is none; when there is one, nothing of the batch is written (every revision 0)."""
+        return cls(check_name("namespace", namespace), check_key(key), "{}", check_ttl(ttl), guard=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +111,73 @@ class _Behind:
 
 # The block of the running task (and of the tasks it starts, which copy its context), if any.
 _BEHIND: ContextVar[_Behind | None] = ContextVar("store_write_behind", default=None)
+
+
+class GuardRefused(Exception):
+    """A batch carried a guard whose record was there already (another worker has the work): nothing of it
+    was written. Not a StoreError: the store did what was asked."""
+
+    def __init__(self, guard: Guard) -> None:
+        super().__init__(f"{guard.once.namespace}:{guard.once.key} belongs to another worker")
+        self.guard = guard
+
+
+class Guard:
+    """Work that goes ahead only when no other worker does it (an event Slack delivered to two processes):
+    the record `once` (a `Write.once`) that the first of them creates. Inside `store.guarded(guard)` the
+    guard travels with the first batch the work writes (`write_many`, `write_logged`, and what goes through
+    them: `write_now`, the end of a `write_behind` block), which is applied only when the record is absent
+    (and creates it): a worker that finds it writes nothing and gets GuardRefused, and the guard costs no
+    round trip of its own. Work that writes no batch asks on its own before it shows anything (`settle`).
+
+    Single saves, deletes and compare-and-sets outside a write_behind block don't carry it (a cached load
+    that other work shares must not fail with this work). When the store fails on the batch carrying it,
+    or doesn't answer `settle` within `wait` seconds, the work is taken as this worker's: it meets the
+    store's failure anyway, and its user hears of it once."""
+
+    def __init__(self, store: Store, *, namespace: str, key: str, ttl: float | None, wait: float) -> None:
+        self.store = store
+        self.once = Write.once(namespace=namespace, key=key, ttl=ttl)
+        self.wait = wait
+        self.passed: bool | None = None  # None: not known yet
+        self.lock = asyncio.Lock()  # the batch or question carrying the guard is answered before the next
+
+    async def settle(self) -> bool:
+        """Whether the work is this worker's: known once a batch carried the guard, else asked on its own
+        (`add_once`, one round trip)."""
+        async with self.lock:
+            if self.passed is None:
+                once = self.once
+                try:
+                    self.passed = await asyncio.wait_for(
+                        self.store.add_once(namespace=once.namespace, key=once.key, ttl=once.ttl), self.wait
+                    )
+                except (StoreError, TimeoutError) as exc:
+                    log.warning(
+                        "guard %s without the store (%s): %s", once.namespace, type(exc).__name__, exc
+                    )
+                    self.passed = True
+        return self.passed
+
+    async def carried(self, batch: Awaitable[_T], created: Callable[[_T], int | None]) -> _T:
+        """The answer of `batch`, which carries the guard (`created`: the guard's revision in it, 0 when
+        its record was there); GuardRefused when it was."""
+        try:
+            answer = await batch
+        except BaseException:
+            self.passed = True  # unknown: the work goes on as this worker's, to meet the store's failure
+            raise
+        self.passed = bool(created(answer))
+        self.check()
+        return answer
+
+    def check(self) -> None:
+        if self.passed is False:
+            raise GuardRefused(self)
+
+
+# The guard of the running task's `guarded` block (and of the tasks it starts), if any.
+_GUARD: ContextVar[Guard | None] = ContextVar("store_guard", default=None)
 
 
 class Store(ABC):
@@ -140,18 +216,65 @@ class Store(ABC):
     async def add_once(self, *, namespace: str, key: str, ttl: float | None) -> bool:
         """Create an empty record unless one exists; True only for the first caller (event dedupe)."""
 
-    @abstractmethod
     async def write_many(self, writes: Sequence[Write]) -> list[int | None]:
         """Apply `writes` in order, at once for other clients (one round trip and one script in Redis);
         the new revision of each save (0 for a compare-and-set whose revision did not match: nothing
-        written), None for each delete. Not queued by `write_behind`."""
+        written), None for each delete. A batch holding a `Write.once` whose record exists writes nothing
+        (every revision 0). Inside a `guarded` block, the first batch carries its guard. Not queued by
+        `write_behind`."""
+        guard = _GUARD.get()
+        if guard is None or guard.store is not self or guard.passed or not writes:
+            return await self._write_many(writes)
+        async with guard.lock:
+            if guard.passed is None:
+                revs = await guard.carried(self._write_many([guard.once, *writes]), lambda revs: revs[0])
+                return revs[1:]
+        guard.check()
+        return await self._write_many(writes)
 
-    @abstractmethod
     async def write_logged(self, writes: Sequence[Write], entry: Entry) -> tuple[list[int | None], str]:
         """`write_many(writes)` and `entry` added to its log, in one round trip (one script in Redis: at
         once for other clients); the revisions as `write_many` answers them and the entry's id ('' when a
         retried batch finds that its first attempt landed: the entry is in the log already, by that
-        attempt). Not queued by `write_behind`."""
+        attempt; '' too, and no entry, when a `Write.once` of the batch found its record). Carries the
+        guard of a `guarded` block as `write_many` does. Not queued by `write_behind`."""
+        guard = _GUARD.get()
+        if guard is None or guard.store is not self or guard.passed or not writes:
+            return await self._write_logged(writes, entry)
+        async with guard.lock:
+            if guard.passed is None:
+                batch = self._write_logged([guard.once, *writes], entry)
+                revs, entry_id = await guard.carried(batch, lambda answer: answer[0][0])
+                return revs[1:], entry_id
+        guard.check()
+        return await self._write_logged(writes, entry)
+
+    @abstractmethod
+    async def _write_many(self, writes: Sequence[Write]) -> list[int | None]:
+        """What `write_many` answers, without a guarded block's guard (the store's own script)."""
+
+    @abstractmethod
+    async def _write_logged(self, writes: Sequence[Write], entry: Entry) -> tuple[list[int | None], str]:
+        """What `write_logged` answers, without a guarded block's guard (the store's own script)."""
+
+    @contextmanager
+    def guarded(self, guard: Guard) -> Iterator[None]:
+        """A block of work (of this task, and of the tasks it starts meanwhile) whose first batch of writes
+        to this store carries `guard` (see `Guard`)."""
+        if guard.store is not self:
+            raise ValueError("a guard goes with the batches of its own store")
+        token = _GUARD.set(guard)
+        try:
+            yield
+        finally:
+            _GUARD.reset(token)
+
+    async def settle_guard(self) -> None:
+        """Before an effect outside the store (a message sent elsewhere): GuardRefused when the guard of
+        the running `guarded` block is another worker's (asked on its own when no batch has carried it)."""
+        guard = _GUARD.get()
+        if guard is not None and guard.store is self and not await guard.settle():
+            raise GuardRefused(guard)
 
     @abstractmethod
     async def log_entries(self, log: str) -> list[tuple[str, dict[str, str]]]:

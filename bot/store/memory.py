@@ -59,9 +59,17 @@ class MemoryStore(Store):
         if not self._queued(write):
             self._records.pop((write.namespace, write.key), None)
 
-    async def write_many(self, writes: Sequence[Write]) -> list[int | None]:
+    async def _write_many(self, writes: Sequence[Write]) -> list[int | None]:
+        return self._apply(writes)
+
+    def _apply(self, writes: Sequence[Write]) -> list[int | None]:
+        """The writes of a batch (no await: at once for every other task); nothing when a guard's record
+        is there."""
+        for write in writes:
+            if write.guard and self._live(check_name("namespace", write.namespace), check_key(write.key)):
+                return [None if w.value_json is None else 0 for w in writes]
         revs: list[int | None] = []
-        for write in writes:  # no await in between: at once for every other task
+        for write in writes:
             slot = (check_name("namespace", write.namespace), check_key(write.key))
             if write.value_json is None:
                 self._records.pop(slot, None)
@@ -74,8 +82,10 @@ class MemoryStore(Store):
                 revs.append(self._write(slot, write.value_json, check_ttl(write.ttl)))
         return revs
 
-    async def write_logged(self, writes: Sequence[Write], entry: Entry) -> tuple[list[int | None], str]:
-        revs = await self.write_many(writes)  # (no await inside it: at once for every other task)
+    async def _write_logged(self, writes: Sequence[Write], entry: Entry) -> tuple[list[int | None], str]:
+        revs = self._apply(writes)
+        if any(write.guard and not rev for write, rev in zip(writes, revs, strict=True)):
+            return revs, ""  # nothing written, nor logged
         now = self._wall_ms()
         ms, seq = (now, 0) if now > self._last_id[0] else (self._last_id[0], self._last_id[1] + 1)
         self._last_id = (ms, seq)

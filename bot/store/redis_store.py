@@ -118,18 +118,37 @@ return 1
 
 
 # KEYS[1] is the revision counter, KEYS[2..n+1] the records. ARGV: schema, writer token, then per record
-# its value JSON, px and expected revision ('' for none), or '', 'delete', ''. Answers each save's new
-# revision (0 for a compare-and-set that found another revision, as _COMPARE_AND_SET), 0 for each delete,
-# and whether a compare-and-set found its own write (a retried batch whose first attempt landed).
+# its value JSON, px and expected revision ('' for none, 'once' for a guard: Write.once), or '', 'delete',
+# ''. Answers each save's new revision (0 for a compare-and-set that found another revision, as
+# _COMPARE_AND_SET), 0 for each delete, and whether a compare-and-set or a guard found its own write (a
+# retried batch whose first attempt landed). A guard whose record another writer made: nothing written,
+# every revision 0.
 _LUA_WRITES = """
 local function apply_writes(schema, token, last)
   local revs, again = {}, false
+  for i = 2, last do
+    if ARGV[3 * i - 1] == 'once' then
+      local doc = current_at(KEYS[i], schema)
+      if doc and doc.writer ~= token .. ':' .. i then
+        for _ = 2, last do revs[#revs + 1] = 0 end
+        return revs, false, true
+      end
+    end
+  end
   for i = 2, last do
     local value_json, px, expected = ARGV[3 * i - 3], ARGV[3 * i - 2], ARGV[3 * i - 1]
     local writer = token .. ':' .. i  -- each write its own token: a retry finds only its own
     local rev = 0
     if px == 'delete' then
       redis.call('DEL', KEYS[i])
+    elseif expected == 'once' then
+      local doc = current_at(KEYS[i], schema)
+      if doc then
+        rev = doc.rev
+        again = true
+      else
+        rev = write_to(KEYS[i], KEYS[1], schema, value_json, px, writer)
+      end
     elseif expected == '' then
       rev = write_to(KEYS[i], KEYS[1], schema, value_json, px, writer)
     else
@@ -143,7 +162,7 @@ local function apply_writes(schema, token, last)
     end
     revs[#revs + 1] = rev
   end
-  return revs, again
+  return revs, again, false
 end
 """
 
@@ -151,15 +170,16 @@ _WRITE_MANY = _LUA_COMMON + _LUA_WRITES + "return (apply_writes(tonumber(ARGV[1]
 
 # As _WRITE_MANY, and KEYS[#KEYS] is a log (a stream): after the record triples, ARGV holds the oldest id to
 # keep (MINID) and the entry's fields and values. Returns {the entry's id, the revisions...}; the id is ''
-# when a compare-and-set of the batch found its own write (a retry: the first attempt added the entry).
+# when a compare-and-set of the batch found its own write (a retry: the first attempt added the entry), or
+# when a guard refused the batch (no entry).
 _WRITE_LOGGED = (
     _LUA_COMMON
     + _LUA_WRITES
     + """
 local last = #KEYS - 1
-local revs, again = apply_writes(tonumber(ARGV[1]), ARGV[2], last)
+local revs, again, refused = apply_writes(tonumber(ARGV[1]), ARGV[2], last)
 local id = ''
-if not again then
+if not again and not refused then
   id = redis.call('XADD', KEYS[#KEYS], 'MINID', ARGV[3 * last], '*', unpack(ARGV, 3 * last + 1, #ARGV))
 end
 table.insert(revs, 1, id)
@@ -231,8 +251,8 @@ class RedisStore(Store):
         self._save = self._redis.register_script(_SAVE)
         self._compare_and_set = self._redis.register_script(_COMPARE_AND_SET)
         self._add_once = self._redis.register_script(_ADD_ONCE)
-        self._write_many = self._redis.register_script(_WRITE_MANY)
-        self._write_logged = self._redis.register_script(_WRITE_LOGGED)
+        self._write_many_script = self._redis.register_script(_WRITE_MANY)
+        self._write_logged_script = self._redis.register_script(_WRITE_LOGGED)
 
     def key_for(self, *, namespace: str, key: str) -> str:
         """The Redis key of (namespace, key)."""
@@ -262,22 +282,22 @@ class RedisStore(Store):
         with self._errors("delete"):
             await self._redis.delete(redis_key)
 
-    async def write_many(self, writes: Sequence[Write]) -> list[int | None]:
+    async def _write_many(self, writes: Sequence[Write]) -> list[int | None]:
         if not writes:
             return []
         keys, args = self._writes_script_input(writes)
         with self._errors("write_many"):
-            revs = await self._write_many(keys=keys, args=args)
+            revs = await self._write_many_script(keys=keys, args=args)
         return _revisions(writes, revs)
 
-    async def write_logged(self, writes: Sequence[Write], entry: Entry) -> tuple[list[int | None], str]:
+    async def _write_logged(self, writes: Sequence[Write], entry: Entry) -> tuple[list[int | None], str]:
         keys, args = self._writes_script_input(writes)
         keys.append(f"{self.prefix}:{check_name('log', entry.log)}")
         args.append(int(time.time() * 1000) - entry.max_age_ms)
         for field, value in entry.fields.items():
             args += [field, value]
         with self._errors("write_logged"):
-            answer = await self._write_logged(keys=keys, args=args)
+            answer = await self._write_logged_script(keys=keys, args=args)
         entry_id = answer[0].decode() if isinstance(answer[0], bytes) else str(answer[0])
         return _revisions(writes, answer[1:]), entry_id
 
@@ -293,6 +313,8 @@ class RedisStore(Store):
             keys.append(self.key_for(namespace=write.namespace, key=write.key))
             if write.value_json is None:
                 args += ["", "delete", ""]
+            elif write.guard:
+                args += [write.value_json, _px(check_ttl(write.ttl)), "once"]
             else:
                 expected = "" if write.expected_rev is None else check_rev(write.expected_rev)
                 args += [write.value_json, _px(check_ttl(write.ttl)), expected]

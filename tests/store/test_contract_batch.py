@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.store import Entry, Record, Write
+from bot.store import Entry, Guard, GuardRefused, Record, Write
 from tests.store.conftest import Backend
 
 NS = "dialog"
@@ -229,3 +229,98 @@ async def test_write_now_logged_sends_the_queued_writes_the_write_and_the_entry(
 def test_a_bad_log_entry_is_refused_when_made(make: Any, error: type[Exception]) -> None:
     with pytest.raises(error):
         make()
+
+
+async def test_a_batch_with_a_once_write_is_applied_only_while_its_record_is_absent(backend: Backend) -> None:
+    store = backend.store
+    rev = await store.save(namespace=NS, key="conv", value={"v": 1}, ttl=3600)
+    await store.save(namespace=NS, key="gone", value={"v": 1}, ttl=3600)
+    batch = [
+        Write.save(namespace=NS, key="conv", value={"v": 2}, ttl=3600),
+        Write.once(namespace="slack-event", key="T1:Ev1", ttl=600),
+        Write.delete(namespace=NS, key="gone"),
+    ]
+    revs = await store.write_many(batch)
+    assert revs[0] is not None and revs[0] > rev and revs[1] is not None and revs[1] > revs[0]
+    assert revs[2] is None and await store.load(namespace=NS, key="gone") is None
+    assert await store.load(namespace="slack-event", key="T1:Ev1") == Record(value={}, rev=revs[1])
+    await backend.expire("slack-event", "T1:Ev1", 600)
+    # its record there: nothing of the batch is written
+    assert await store.add_once(namespace="slack-event", key="T1:Ev2", ttl=600)
+    await store.save(namespace=NS, key="gone", value={"v": 1}, ttl=3600)
+    again = [
+        Write.save(namespace=NS, key="conv", value={"v": 3}, ttl=3600),
+        Write.delete(namespace=NS, key="gone"),
+        Write.once(namespace="slack-event", key="T1:Ev2", ttl=600),
+    ]
+    assert await store.write_many(again) == [0, None, 0]
+    conv = await store.load(namespace=NS, key="conv")
+    assert conv is not None and conv.value == {"v": 2}
+    assert await store.load(namespace=NS, key="gone") is not None
+    # a once write's record is what add_once makes: it answers for the other
+    assert not await store.add_once(namespace="slack-event", key="T1:Ev2", ttl=600)
+    entry = Entry.of(log="audit", fields={"op": "x"}, max_age_ms=60_000)
+    assert await store.write_logged(again, entry) == ([0, None, 0], "")
+    assert await store.log_entries("audit") == []  # a refused batch adds no entry either
+
+
+async def test_a_guarded_block_sends_its_guard_with_its_first_batch_only(backend: Backend) -> None:
+    store = backend.store
+    guard = Guard(store, namespace="slack-event", key="T1:Ev1", ttl=600, wait=5.0)
+    with store.guarded(guard):
+        async with store.write_behind():
+            await store.save(namespace="cache", key="job:1", value={"data": 1}, ttl=60)
+            saved = await store.write_now(Write.save(namespace=NS, key="conv", value={"v": 1}, ttl=60))
+        assert guard.passed is True and saved > 0
+        assert await store.load(namespace="slack-event", key="T1:Ev1") is not None  # created with them
+        assert await store.load(namespace="cache", key="job:1") is not None
+        assert await store.write_many([Write.save(namespace=NS, key="conv", value={"v": 2}, ttl=60)])
+        assert await guard.settle()  # known: no question of its own
+    # the same event's guard in another worker: its batch writes nothing, and every later one is refused
+    other = Guard(store, namespace="slack-event", key="T1:Ev1", ttl=600, wait=5.0)
+    with store.guarded(other):
+        with pytest.raises(GuardRefused):
+            await store.write_now(Write.save(namespace=NS, key="conv", value={"v": 9}, ttl=60))
+        with pytest.raises(GuardRefused):
+            await store.write_logged(
+                [Write.save(namespace=NS, key="conv", value={"v": 9}, ttl=60)],
+                Entry.of(log="audit", fields={"op": "x"}, max_age_ms=60_000),
+            )
+        with pytest.raises(GuardRefused):
+            await store.settle_guard()
+    assert other.passed is False
+    conv = await store.load(namespace=NS, key="conv")
+    assert conv is not None and conv.value == {"v": 2}
+    assert await store.log_entries("audit") == []
+    # outside the block, nothing carries a guard
+    assert await store.write_many([Write.save(namespace=NS, key="conv", value={"v": 3}, ttl=60)])
+
+
+async def test_a_guard_without_a_batch_is_settled_on_its_own(backend: Backend) -> None:
+    store = backend.store
+    first = Guard(store, namespace="slack-event", key="T1:Ev1", ttl=600, wait=5.0)
+    second = Guard(backend.another_client(), namespace="slack-event", key="T1:Ev1", ttl=600, wait=5.0)
+    answers = await asyncio.gather(first.settle(), second.settle())
+    assert sorted(answers) == [False, True]
+    assert await first.settle() is answers[0]  # answered once, then known
+
+
+async def test_two_workers_guarded_by_the_same_record_write_once(backend: Backend) -> None:
+    """Both write at once, each with its guard: exactly one batch is applied."""
+    stores = [backend.store, backend.another_client()]
+    guards = [Guard(s, namespace="slack-event", key="T1:Ev1", ttl=600, wait=5.0) for s in stores]
+
+    async def work(store: Any, guard: Guard, n: int) -> int:
+        with store.guarded(guard):
+            try:
+                return int(
+                    await store.write_now(Write.save(namespace=NS, key=f"k{n}", value={"n": n}, ttl=60))
+                )
+            except GuardRefused:
+                return 0
+
+    revs = await asyncio.gather(*(work(s, g, n) for n, (s, g) in enumerate(zip(stores, guards, strict=True))))
+    assert sorted(bool(r) for r in revs) == [False, True]
+    assert [g.passed for g in guards] == [bool(r) for r in revs]
+    written = [await backend.store.load(namespace=NS, key=f"k{n}") for n in range(2)]
+    assert [w is not None for w in written] == [bool(r) for r in revs]

@@ -11,7 +11,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.store import SCHEMA_VERSION, Record, RedisStore, StoreError, StoreUnavailable, Write, open_store
-from bot.store.redis_store import _COMPARE_AND_SET, _WRITE_LOGGED, redact_url
+from bot.store.redis_store import _COMPARE_AND_SET, _WRITE_LOGGED, _WRITE_MANY, redact_url
 from tests.store.conftest import REDIS_URL, cleaned_redis, closed_port, wait_until
 
 
@@ -200,3 +200,20 @@ async def test_a_retried_logged_batch_adds_its_entry_once(
     retried = await raw_redis.eval(_WRITE_LOGGED, 3, *keys, *args)
     assert first[0] and first[1] > rev and retried == [b"", first[1]]
     assert [i for i, _ in await store.log_entries("audit")] == [first[0].decode()]
+
+
+async def test_a_retried_guarded_batch_finds_its_own_guard(
+    store: RedisStore, raw_redis: aioredis.Redis, redis_prefix: str
+) -> None:
+    # redis-py's retry after a lost reply: the same script call again; the guard the first attempt made is
+    # its own (same writer token), so the retry is not refused, while another batch's guard is.
+    keys = [f"{redis_prefix}:_revs", f"{redis_prefix}:slack-event:T1:Ev1", f"{redis_prefix}:dialog:k"]
+    args = [1, "token-of-this-call", "{}", "600000", "once", '{"v":1}', "60000", ""]
+    first = await raw_redis.eval(_WRITE_MANY, 3, *keys, *args)
+    retried = await raw_redis.eval(_WRITE_MANY, 3, *keys, *args)
+    assert first[0] > 0 and first[1] > first[0] and retried[0] == first[0] and retried[1] > 0
+    another = await raw_redis.eval(
+        _WRITE_MANY, 3, *keys, 1, "another-token", *args[2:5], '{"v":9}', "60000", ""
+    )
+    assert another == [0, 0]
+    assert await store.load(namespace="dialog", key="k") == Record(value={"v": 1}, rev=retried[1])

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.dialog.messages import Said
 from bot.slack.conversation import clean_text, message_target
-from bot.slack.deps import SlackDeps, repeated_delivery
+from bot.slack.deps import SlackDeps, delivery_guard, repeated_delivery
 
 # Message subtypes that are something a person said; edits, deletions, joins, bot posts and the rest
 # are not new turns (bolt-python #778).
@@ -33,7 +33,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if not text:
             return
         key, target = message_target(body, event)
-        await deps.conversations.turn(key, target, Said(text=text))
+        await deps.conversations.turn(key, target, Said(text=text), guard=delivery_guard(context))
 
     # One listener for every message event, so subtypes are acknowledged (200) and ignored rather than
     # left unhandled (404), which Slack would retry.
