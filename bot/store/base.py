@@ -269,6 +269,19 @@ class Store(ABC):
         finally:
             _GUARD.reset(token)
 
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        """A block (of this task, and of the tasks it starts meanwhile) whose writes go at once and on
+        their own: no guard of a `guarded` block rides on them and no `write_behind` block queues them or
+        hands them its queue. For work shared by others (a cached load other turns wait for): it must
+        neither fail with one turn's guard nor carry that turn's writes."""
+        guard, behind = _GUARD.set(None), _BEHIND.set(None)
+        try:
+            yield
+        finally:
+            _BEHIND.reset(behind)
+            _GUARD.reset(guard)
+
     async def settle_guard(self) -> None:
         """Before an effect outside the store (a message sent elsewhere): GuardRefused when the guard of
         the running `guarded` block is another worker's (asked on its own when no batch has carried it)."""

@@ -63,9 +63,10 @@ async def cached(
     loads = _in_flight.setdefault(store, {})
     task = loads.get((namespace, key))
     if task is None or task.get_loop() is not asyncio.get_running_loop():
-        task = asyncio.ensure_future(
-            _load_through(store, namespace=namespace, key=key, ttl=ttl, load=load, usable=usable)
-        )
+        with store.alone():  # shared by every caller: none's guard or queued writes go with its writes
+            task = asyncio.ensure_future(
+                _load_through(store, namespace=namespace, key=key, ttl=ttl, load=load, usable=usable)
+            )
         loads[(namespace, key)] = task
         task.add_done_callback(lambda done: _finished(store, (namespace, key), done))
     # shield: one caller giving up (cancelled) must not cancel the load the others are waiting for.

@@ -9,7 +9,19 @@ from collections.abc import Callable
 import pytest
 import redis.asyncio as aioredis
 
-from bot.store import JSON, MemoryStore, RedisStore, cache, cached, forget_cached, peek_cached, put_cached
+from bot.store import (
+    JSON,
+    Guard,
+    GuardRefused,
+    MemoryStore,
+    RedisStore,
+    Write,
+    cache,
+    cached,
+    forget_cached,
+    peek_cached,
+    put_cached,
+)
 from tests.store.conftest import REDIS_URL, Backend, FakeClock, closed_port, wait_until
 
 TECHNICIANS = [
@@ -323,3 +335,25 @@ async def test_peek_and_put_without_a_store_answer_nothing_and_keep_nothing(
         assert await peek_cached(down, namespace="ref", key="a", ttl=60) is None
         assert await put_cached(down, namespace="ref", key="a", ttl=60, data=[1]) == [1]
     assert "store unavailable" in caplog.text
+
+
+async def test_a_shared_load_carries_no_turns_guard_nor_its_queued_writes(backend: Backend) -> None:
+    """A cached load runs for every caller that waits on it: inside a turn whose guard belongs to another
+    worker (a repeated Slack delivery) it still caches its value and leaves the guard and the turn's
+    queued writes to the turn."""
+    store = backend.store
+    await store.add_once(namespace="slack-event", key="T1:Ev1", ttl=600)  # another worker has the event
+    guard = Guard(store, namespace="slack-event", key="T1:Ev1", ttl=600, wait=5.0)
+    load = CountingLoader(lambda call: {"call": call})
+    with store.guarded(guard):
+        async with store.write_behind():
+            await store.save(namespace="turn", key="queued", value={"v": 1}, ttl=60)
+            value = await cached(
+                store, namespace="ref", key="k", ttl=60, load=load, keep_local=False, usable=lambda _: True
+            )
+            assert value == {"call": 1} and guard.passed is None
+            assert await store.load(namespace="turn", key="queued") is None  # still the turn's, queued
+            with pytest.raises(GuardRefused):
+                await store.write_now(Write.save(namespace="turn", key="conv", value={"v": 1}, ttl=60))
+    stored = await store.load(namespace="ref", key="k")
+    assert stored is not None and stored.value == {"data": {"call": 1}}
