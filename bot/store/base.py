@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import math
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -85,19 +86,26 @@ class Write:
 @dataclass(frozen=True, slots=True)
 class Entry:
     """An entry for one of the store's logs (append-only, by age: in Redis the stream `{prefix}:{log}`,
-    XADD dropping the entries older than `max_age_ms` as it arrives), sent with writes (`write_logged`)."""
+    XADD dropping the entries older than `max_age_ms` as it arrives), sent with writes (`write_logged`).
+    `once`: its idempotency id: an entry is added to its log at most once per id for `max_age_ms` (a batch
+    retried after a lost reply, the same entry sent again after a failure, or by another process)."""
 
     log: str
     fields: dict[str, str]
     max_age_ms: int
+    once: str
 
     @classmethod
-    def of(cls, *, log: str, fields: dict[str, str], max_age_ms: int) -> Entry:
+    def of(cls, *, log: str, fields: dict[str, str], max_age_ms: int, once: str | None = None) -> Entry:
         if not fields or not all(isinstance(k, str) and isinstance(v, str) for k, v in fields.items()):
             raise TypeError("a log entry's fields must be a non-empty dict of strings")
         if isinstance(max_age_ms, bool) or not isinstance(max_age_ms, int) or max_age_ms <= 0:
             raise ValueError(f"max_age_ms must be a positive int, got {max_age_ms!r}")
-        return cls(check_name("log", log), dict(fields), max_age_ms)
+        if "#" in log:  # in Redis `{prefix}:{log}#{once}` notes an entry added (redis_store.py)
+            raise ValueError(f"a log's name must not contain '#', got {log!r}")
+        return cls(
+            check_name("log", log), dict(fields), max_age_ms, check_name("once", once or uuid.uuid4().hex)
+        )
 
 
 @dataclass(slots=True)
@@ -234,10 +242,10 @@ class Store(ABC):
 
     async def write_logged(self, writes: Sequence[Write], entry: Entry) -> tuple[list[int | None], str]:
         """`write_many(writes)` and `entry` added to its log, in one round trip (one script in Redis: at
-        once for other clients); the revisions as `write_many` answers them and the entry's id ('' when a
-        retried batch finds that its first attempt landed: the entry is in the log already, by that
-        attempt; '' too, and no entry, when a `Write.once` of the batch found its record). Carries the
-        guard of a `guarded` block as `write_many` does. Not queued by `write_behind`."""
+        once for other clients); the revisions as `write_many` answers them and the entry's id. An entry
+        whose idempotency id (`Entry.once`) was added already is not added again: its id is the one it was
+        added with ('' and no entry when a `Write.once` of the batch found its record). Carries the guard of
+        a `guarded` block as `write_many` does. Not queued by `write_behind`."""
         guard = _GUARD.get()
         if guard is None or guard.store is not self or guard.passed or not writes:
             return await self._write_logged(writes, entry)
@@ -328,8 +336,13 @@ class Store(ABC):
         revs, entry_id = await self.write_logged([*self._take_queued(write), write], entry)
         return revs[-1] or 0, entry_id
 
-    def _take_queued(self, write: Write) -> list[Write]:
-        if write.value_json is None:
+    async def log_now(self, entry: Entry) -> str:
+        """`entry` added to its log at once, with the writes queued so far in an open `write_behind` block
+        of this store (`write_logged`: one round trip); the entry's id."""
+        return (await self.write_logged(self._take_queued(None), entry))[1]
+
+    def _take_queued(self, write: Write | None) -> list[Write]:
+        if write is not None and write.value_json is None:
             raise ValueError("write_now takes a save or a compare-and-set, not a delete")
         behind = _BEHIND.get()
         queued: list[Write] = []

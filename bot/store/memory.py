@@ -29,6 +29,9 @@ from bot.store.base import (
 _SWEEP_EVERY = 1000
 """Writes between sweeps of expired records (reads drop expired records they meet on their own)."""
 
+LOG_ENTRIES = 5000
+"""Entries a log keeps at most in memory (the newest), besides dropping those older than their age."""
+
 
 class MemoryStore(Store):
     """Records in a dict, with TTLs measured by `clock` (seconds, monotonic; injectable for tests)."""
@@ -42,6 +45,7 @@ class MemoryStore(Store):
         self._revs = itertools.count(1)
         self._writes_since_sweep = 0
         self._logs: dict[str, deque[tuple[int, str, dict[str, str]]]] = {}  # (ms, id, fields)
+        self._added: dict[tuple[str, str], str] = {}  # (log, idempotency id) -> the entry's id, while kept
         self._last_id = (0, 0)
         self._wall_ms = lambda: int(time.time() * 1000)  # log entry ids and ages, like Redis's clock
 
@@ -86,13 +90,20 @@ class MemoryStore(Store):
         revs = self._apply(writes)
         if any(write.guard and not rev for write, rev in zip(writes, revs, strict=True)):
             return revs, ""  # nothing written, nor logged
+        log = check_name("log", entry.log)
+        kept = self._logs.setdefault(log, deque(maxlen=LOG_ENTRIES))
         now = self._wall_ms()
-        ms, seq = (now, 0) if now > self._last_id[0] else (self._last_id[0], self._last_id[1] + 1)
-        self._last_id = (ms, seq)
-        kept = self._logs.setdefault(entry.log, deque())
         while kept and kept[0][0] < now - entry.max_age_ms:
             kept.popleft()
+        if (added := self._added.get((log, entry.once))) is not None and any(i == added for _, i, _ in kept):
+            return revs, added  # (noted only as long as the entry is kept: at most LOG_ENTRIES per log)
+        ms, seq = (now, 0) if now > self._last_id[0] else (self._last_id[0], self._last_id[1] + 1)
+        self._last_id = (ms, seq)
+        if len(self._added) >= 2 * LOG_ENTRIES * len(self._logs):  # drop the notes of entries gone
+            ids = {i for entries in self._logs.values() for _, i, _ in entries}
+            self._added = {k: v for k, v in self._added.items() if v in ids}
         kept.append((ms, f"{ms}-{seq}", dict(entry.fields)))
+        self._added[(log, entry.once)] = f"{ms}-{seq}"
         return revs, f"{ms}-{seq}"
 
     async def log_entries(self, log: str) -> list[tuple[str, dict[str, str]]]:

@@ -3,7 +3,8 @@
 Keys are `{prefix}:{namespace}:{key}` (prefix "stbot" in production; tests pass their own prefix so they
 never touch each other's keys). Each value is a JSON document `{"schema", "rev", "writer", "value"}`.
 Revisions come from the counter key `{prefix}:_revs` (a forever key; it can never clash with a record key,
-which always has a namespace part). Every write is one Lua script, so it is atomic across all processes
+which always has a namespace part). A log is the stream `{prefix}:{log}`, and `{prefix}:{log}#{once}` notes for the
+log's age which entry an idempotency id was added as (no colon after the prefix's: no record key). Every write is one Lua script, so it is atomic across all processes
 and the revision check of `compare_and_set` cannot interleave with another write.
 
 Connection errors are retried once by redis-py. That is safe for the scripts because each
@@ -120,18 +121,18 @@ return 1
 # KEYS[1] is the revision counter, KEYS[2..n+1] the records. ARGV: schema, writer token, then per record
 # its value JSON, px and expected revision ('' for none, 'once' for a guard: Write.once), or '', 'delete',
 # ''. Answers each save's new revision (0 for a compare-and-set that found another revision, as
-# _COMPARE_AND_SET), 0 for each delete, and whether a compare-and-set or a guard found its own write (a
-# retried batch whose first attempt landed). A guard whose record another writer made: nothing written,
-# every revision 0.
+# _COMPARE_AND_SET; its own revision when a compare-and-set or a guard finds its own write: a retried batch
+# whose first attempt landed), 0 for each delete, and whether the batch was refused: a guard whose record
+# another writer made (nothing written, every revision 0).
 _LUA_WRITES = """
 local function apply_writes(schema, token, last)
-  local revs, again = {}, false
+  local revs = {}
   for i = 2, last do
     if ARGV[3 * i - 1] == 'once' then
       local doc = current_at(KEYS[i], schema)
       if doc and doc.writer ~= token .. ':' .. i then
         for _ = 2, last do revs[#revs + 1] = 0 end
-        return revs, false, true
+        return revs, true
       end
     end
   end
@@ -144,8 +145,7 @@ local function apply_writes(schema, token, last)
     elseif expected == 'once' then
       local doc = current_at(KEYS[i], schema)
       if doc then
-        rev = doc.rev
-        again = true
+        rev = doc.rev  -- its own (a retry: another writer's refused the batch above)
       else
         rev = write_to(KEYS[i], KEYS[1], schema, value_json, px, writer)
       end
@@ -157,30 +157,34 @@ local function apply_writes(schema, token, last)
         rev = write_to(KEYS[i], KEYS[1], schema, value_json, px, writer)
       elseif doc and doc.writer == writer then
         rev = doc.rev
-        again = true
       end
     end
     revs[#revs + 1] = rev
   end
-  return revs, again, false
+  return revs, false
 end
 """
 
 _WRITE_MANY = _LUA_COMMON + _LUA_WRITES + "return (apply_writes(tonumber(ARGV[1]), ARGV[2], #KEYS))"
 
-# As _WRITE_MANY, and KEYS[#KEYS] is a log (a stream): after the record triples, ARGV holds the oldest id to
-# keep (MINID) and the entry's fields and values. Returns {the entry's id, the revisions...}; the id is ''
-# when a compare-and-set of the batch found its own write (a retry: the first attempt added the entry), or
-# when a guard refused the batch (no entry).
+# As _WRITE_MANY, and KEYS[#KEYS - 1] is a log (a stream), KEYS[#KEYS] the note of the entry's idempotency
+# id: after the record triples, ARGV holds the oldest id to keep (MINID), how long the note is kept (ms) and
+# the entry's fields and values. The entry is added only when no note of its id is there (a retry after a
+# lost reply, the same entry sent again): its id, else the id it was added with; '' (no entry) when a guard
+# refused the batch. Returns {the entry's id, the revisions...}.
 _WRITE_LOGGED = (
     _LUA_COMMON
     + _LUA_WRITES
     + """
-local last = #KEYS - 1
-local revs, again, refused = apply_writes(tonumber(ARGV[1]), ARGV[2], last)
+local last = #KEYS - 2
+local revs, refused = apply_writes(tonumber(ARGV[1]), ARGV[2], last)
 local id = ''
-if not again and not refused then
-  id = redis.call('XADD', KEYS[#KEYS], 'MINID', ARGV[3 * last], '*', unpack(ARGV, 3 * last + 1, #ARGV))
+if not refused then
+  id = redis.call('GET', KEYS[#KEYS])
+  if not id then
+    id = redis.call('XADD', KEYS[#KEYS - 1], 'MINID', ARGV[3 * last], '*', unpack(ARGV, 3 * last + 2, #ARGV))
+    redis.call('SET', KEYS[#KEYS], id, 'PX', ARGV[3 * last + 1])
+  end
 end
 table.insert(revs, 1, id)
 return revs
@@ -292,19 +296,23 @@ class RedisStore(Store):
 
     async def _write_logged(self, writes: Sequence[Write], entry: Entry) -> tuple[list[int | None], str]:
         keys, args = self._writes_script_input(writes)
-        keys.append(f"{self.prefix}:{check_name('log', entry.log)}")
-        args.append(int(time.time() * 1000) - entry.max_age_ms)
+        log_key = self.log_key(entry.log)
+        keys += [log_key, f"{log_key}#{entry.once}"]
+        args += [int(time.time() * 1000) - entry.max_age_ms, entry.max_age_ms]
         for field, value in entry.fields.items():
             args += [field, value]
         with self._errors("write_logged"):
             answer = await self._write_logged_script(keys=keys, args=args)
-        entry_id = answer[0].decode() if isinstance(answer[0], bytes) else str(answer[0])
-        return _revisions(writes, answer[1:]), entry_id
+        return _revisions(writes, answer[1:]), _text(answer[0])
 
     async def log_entries(self, log: str) -> list[tuple[str, dict[str, str]]]:
         with self._errors("log_entries"):
-            found: Any = await self._redis.xrange(f"{self.prefix}:{check_name('log', log)}")
+            found: Any = await self._redis.xrange(self.log_key(log))
         return [(_text(i), {_text(k): _text(v) for k, v in (f or {}).items()}) for i, f in found or []]
+
+    def log_key(self, log: str) -> str:
+        """The Redis key of the log `log` (a stream)."""
+        return f"{self.prefix}:{check_name('log', log)}"
 
     def _writes_script_input(self, writes: Sequence[Write]) -> tuple[list[str], list[str | int]]:
         keys = [self._counter]

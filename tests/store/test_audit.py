@@ -6,14 +6,15 @@ import json
 
 import redis.asyncio as aioredis
 
-from bot.store.audit import MemoryAuditLog, RedisAuditLog
+from bot.store import RedisStore
+from bot.store.audit import MemoryAuditLog, StoreAuditLog
 from tests.store.conftest import REDIS_URL
 
 
 async def test_entries_are_kept_in_a_stream_and_old_ones_are_trimmed(
     raw_redis: aioredis.Redis, redis_prefix: str
 ) -> None:
-    log = RedisAuditLog(REDIS_URL, prefix=redis_prefix, max_age_days=90)
+    log = StoreAuditLog(RedisStore(REDIS_URL, prefix=redis_prefix), max_age_days=90, owned=True)
     try:
         await raw_redis.xadd(f"{redis_prefix}:audit", {"op": "ancient"}, id="1-0")  # from 1970
         entry_id = await log.record(
@@ -28,7 +29,7 @@ async def test_entries_are_kept_in_a_stream_and_old_ones_are_trimmed(
 
 
 async def test_a_redis_that_does_not_answer_costs_a_warning_not_the_write() -> None:
-    log = RedisAuditLog("redis://127.0.0.1:1/0", prefix="nowhere")
+    log = StoreAuditLog(RedisStore("redis://127.0.0.1:1/0", prefix="nowhere"), owned=True)
     try:
         assert await log.record({"op": "add_note"}) is None
     finally:

@@ -190,8 +190,9 @@ async def test_write_logged_writes_and_adds_the_entry_to_its_log_at_once(backend
     )
     assert revs[0] is not None and revs[0] > rev and first
     # a compare-and-set that finds another revision writes nothing, and the entry is added all the same
+    other = Entry.of(log="audit", fields={"op": "reschedule", "args": '{"id": 2}'}, max_age_ms=60_000)
     revs, second = await store.write_logged(
-        [Write.compare_and_set(namespace=NS, key="conv", expected_rev=rev, value={"v": 9}, ttl=60)], entry
+        [Write.compare_and_set(namespace=NS, key="conv", expected_rev=rev, value={"v": 9}, ttl=60)], other
     )
     assert revs == [0] and second and second != first
     conv = await store.load(namespace=NS, key="conv")
@@ -217,10 +218,35 @@ async def test_write_now_logged_sends_the_queued_writes_the_write_and_the_entry(
     assert await store.log_entries("audit") == [(entry_id, {"op": "y"})]
 
 
+async def test_an_entry_is_added_once_by_its_idempotency_id(backend: Backend) -> None:
+    """The same entry sent again (a batch retried after a lost reply, sent by itself after a failure, or by
+    another process under the same id) is not added again: the id it was added with is answered."""
+    store = backend.store
+    rev = await store.save(namespace=NS, key="conv", value={"v": 1}, ttl=60)
+    entry = Entry.of(log="audit", fields={"op": "reschedule"}, max_age_ms=60_000, once="claim-1")
+    cas = Write.compare_and_set(namespace=NS, key="conv", expected_rev=rev, value={"v": 2}, ttl=60)
+    revs, first = await store.write_logged([cas], entry)
+    assert revs[0] and first
+    # its compare-and-set fails now (not a retry of the same script), and the entry is not added twice
+    assert (await store.write_logged([cas], entry)) == ([0], first)
+    assert (await store.write_logged([], entry)) == ([], first)
+    again = Entry.of(log="audit", fields={"op": "found applied"}, max_age_ms=60_000, once="claim-1")
+    assert (await store.write_logged([], again))[1] == first
+    _, another = await store.write_logged([], Entry.of(log="audit", fields={"op": "x"}, max_age_ms=60_000))
+    assert [i for i, _ in await store.log_entries("audit")] == [first, another]
+    # the same id in another log is another entry
+    _, elsewhere = await store.write_logged(
+        [], Entry.of(log="other", fields={"k": "v"}, max_age_ms=1, once="claim-1")
+    )
+    assert [i for i, _ in await store.log_entries("other")] == [elsewhere]
+
+
 @pytest.mark.parametrize(
     ("make", "error"),
     [
         (lambda: Entry.of(log="a:b", fields={"k": "v"}, max_age_ms=1), ValueError),
+        (lambda: Entry.of(log="a#b", fields={"k": "v"}, max_age_ms=1), ValueError),
+        (lambda: Entry.of(log="audit", fields={"k": "v"}, max_age_ms=1, once="a:b"), ValueError),
         (lambda: Entry.of(log="audit", fields={}, max_age_ms=1), TypeError),
         (lambda: Entry.of(log="audit", fields={"k": 1}, max_age_ms=1), TypeError),  # type: ignore[dict-item]
         (lambda: Entry.of(log="audit", fields={"k": "v"}, max_age_ms=0), ValueError),

@@ -9,8 +9,18 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot.store import SCHEMA_VERSION, Record, RedisStore, StoreError, StoreUnavailable, Write, open_store
+from bot.store import (
+    SCHEMA_VERSION,
+    Entry,
+    Record,
+    RedisStore,
+    StoreError,
+    StoreUnavailable,
+    Write,
+    open_store,
+)
 from bot.store.redis_store import _COMPARE_AND_SET, _WRITE_LOGGED, _WRITE_MANY, redact_url
 from tests.store.conftest import REDIS_URL, cleaned_redis, closed_port, wait_until
 
@@ -188,18 +198,49 @@ async def test_write_behind_costs_one_round_trip(store: RedisStore, monkeypatch:
     assert await store.load(namespace="alert-actor", key="appointment:7") is not None
 
 
+@pytest.mark.parametrize("batch", ["its compare-and-set lands", "its compare-and-set fails", "no writes"])
 async def test_a_retried_logged_batch_adds_its_entry_once(
-    store: RedisStore, raw_redis: aioredis.Redis, redis_prefix: str
+    store: RedisStore, raw_redis: aioredis.Redis, redis_prefix: str, batch: str
 ) -> None:
-    # redis-py's retry after a lost reply: the same script call again; its compare-and-set finds its own
-    # write, so the entry the first attempt added is not added twice.
+    # redis-py's retry after a lost reply: the same script call again. Its entry is not added twice, whether
+    # its compare-and-set landed, failed (the user typed meanwhile) or there is none (StoreAuditLog.record):
+    # the note of the entry's idempotency id answers the id the first attempt added.
     rev = await store.save(namespace="dialog", key="k", value={"state": "applying"}, ttl=60)
-    keys = [f"{redis_prefix}:_revs", f"{redis_prefix}:dialog:k", f"{redis_prefix}:audit"]
-    args = [1, "token-of-this-call", '{"state":"idle"}', "60000", rev, 0, "op", "reschedule"]
-    first = await raw_redis.eval(_WRITE_LOGGED, 3, *keys, *args)
-    retried = await raw_redis.eval(_WRITE_LOGGED, 3, *keys, *args)
-    assert first[0] and first[1] > rev and retried == [b"", first[1]]
+    if batch == "its compare-and-set fails":
+        await store.save(namespace="dialog", key="k", value={"state": "moved by a message"}, ttl=60)
+    records, triples = (
+        ([], []) if batch == "no writes" else ([f"{redis_prefix}:dialog:k"], ['{"s":1}', "60000", rev])
+    )
+    log = f"{redis_prefix}:audit"
+    keys = [f"{redis_prefix}:_revs", *records, log, f"{log}#entry-once-id"]
+    args = [1, "token-of-this-call", *triples, 0, 60_000, "op", "reschedule"]
+    first = await raw_redis.eval(_WRITE_LOGGED, len(keys), *keys, *args)
+    retried = await raw_redis.eval(_WRITE_LOGGED, len(keys), *keys, *args)
+    assert first[0] and retried == first
     assert [i for i, _ in await store.log_entries("audit")] == [first[0].decode()]
+    assert await raw_redis.pttl(f"{log}#entry-once-id") > 59_000  # noted for the log's age
+
+
+async def test_a_logged_batch_retried_by_redis_py_adds_its_entry_once(
+    store: RedisStore, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """End to end: the script ran, its reply was lost (a time-out), redis-py sent it again."""
+    from redis.asyncio.connection import AbstractConnection
+
+    await store.write_logged([], Entry.of(log="warm", fields={"k": "v"}, max_age_ms=60_000))  # script loaded
+    read = AbstractConnection.read_response
+    lost: list[bool] = []
+
+    async def first_reply_lost(self: Any, *args: Any, **kwargs: Any) -> Any:
+        answer = await read(self, *args, **kwargs)
+        if not lost and isinstance(answer, list):
+            lost.append(True)
+            raise RedisTimeoutError("Timeout reading from socket (test: the reply was lost)")
+        return answer
+
+    monkeypatch.setattr(AbstractConnection, "read_response", first_reply_lost)
+    _, entry_id = await store.write_logged([], Entry.of(log="audit", fields={"op": "x"}, max_age_ms=60_000))
+    assert lost and [i for i, _ in await store.log_entries("audit")] == [entry_id]
 
 
 async def test_a_retried_guarded_batch_finds_its_own_guard(
