@@ -15,10 +15,8 @@ import asyncio
 import json
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +25,7 @@ from pydantic import Field, TypeAdapter
 
 from bot.alerts.subscriptions import record_write_actor
 from bot.dialog import claims, failures, timefmt
+from bot.dialog.auditing import FOUND_ON_REREAD, Audit, audit_of
 from bot.dialog.engine import InternalEvent, shown_again, step
 from bot.dialog.messages import (
     Asker,
@@ -41,6 +40,7 @@ from bot.dialog.messages import (
 )
 from bot.dialog.notices import LateNotices, Outgoing, Send, may_be_late
 from bot.dialog.reads.registry import read_lookup
+from bot.dialog.recall import Recall
 from bot.dialog.refdata import ReferenceData
 from bot.dialog.runner import Runner
 from bot.dialog.state import (
@@ -58,8 +58,8 @@ from bot.dialog.state import (
 )
 from bot.servicetitan import ServiceTitanClient
 from bot.servicetitan.errors import ServiceTitanError
-from bot.store import Entry, Store, StoreError, Write
-from bot.store.audit import AuditLog, MemoryAuditLog, StoreAuditLog
+from bot.store import Store, StoreError, Write
+from bot.store.audit import AuditLog, MemoryAuditLog
 from bot.store.base import encode_value
 from intents.api import parse
 
@@ -293,8 +293,8 @@ class DialogService:
         now = at or self.clock()
         replies: list[Reply] = []
         queue: list[Event | InternalEvent] = [event]
-        audit: _Audit | None = None  # the record of this turn's write
-        settled = await self._settle_dead_claim(state, now)
+        audit: Audit | None = None  # the record of this turn's write
+        settled = await self._settle_dead_claim(path, asker, state, now)
         if settled is not None:
             queue.insert(0, settled)
         read_by = asyncio.get_running_loop().time() + self.read_deadline
@@ -311,7 +311,10 @@ class DialogService:
             for effect in effects:
                 if isinstance(effect, Ask | ShowConfirmation | Say):
                     replies.append(effect.reply)
-                elif isinstance(effect, Load):
+                    continue
+                if audit is not None:  # something runs before the outcome's save: the record goes first
+                    await audit.send_now(self.store, path)
+                if isinstance(effect, Load):
                     queue.append(await self._load_by(effect, None if claimed else read_by))
                 elif isinstance(effect, CallServiceTitan):
                     ready = await self._prepare(effect, read_by)
@@ -339,9 +342,10 @@ class DialogService:
                         await record_write_actor(
                             self.store, effect.plan.operation.records(), asker.user_id, at=now
                         )
-                    audit = self._audit(path, asker, effect.plan, called)
-                    if audit.entry is None:  # a log of its own: kept now (else with the outcome's save)
-                        audit.id = await self.audit.record(audit.record)
+                    audit = audit_of(self.audit, self.store, at=self.clock(), path=path, asker=asker,
+                                     plan=effect.plan, called=called, once=claim)  # fmt: skip
+                    if audit.entry is None:  # a log of its own: kept now (else with a store write)
+                        await audit.keep(self.audit)
                     queue.append(called)
                     outcome = (called, len(replies), state.token)
         value = None if claimed else _value(state)  # what is saved below (a claimed turn saves its own)
@@ -352,7 +356,7 @@ class DialogService:
         if claimed and outcome is not None:
             replies = await self._save_claimed(path, (claim, claim_rev), state, replies, *outcome, audit)
         if audit is not None and audit.entry is not None:  # not sent with the outcome (the store failed)
-            audit.id = await self.audit.record(audit.record)
+            await audit.keep(self.audit)
         if audit is not None and audit.id and replies:  # one line about the record, on the outcome's card
             note = f"Recorded in the audit log as {audit.id} ({audit.outcome})."
             last = replies[-1]
@@ -379,7 +383,7 @@ class DialogService:
 
     async def _save_claimed(
         self, path: str, claim: tuple[str, int], state: Conversation, replies: list[Reply],
-        called: Called, told_from: int, card: str, audit: _Audit | None,
+        called: Called, told_from: int, card: str, audit: Audit | None,
     ) -> list[Reply]:  # fmt: skip
         """Save the outcome of this turn's write if it still holds its claim; the replies to give. The write
         is done whatever the store says: the user hears its outcome even when the store failed meanwhile
@@ -413,32 +417,6 @@ class DialogService:
             fresh = None
         log.warning("dialog %s: its claim was settled by another turn before this one ended; not saved", path)
         return claims.late_replies(fresh, replies[told_from:], called, card)
-
-    def _audit(self, path: str, asker: Asker, plan: Plan, called: Called) -> _Audit:
-        """The audit record of a write attempt; sent with the outcome's save when the audit log is this
-        store's (`_Audit.entry`)."""
-        if called.ok:
-            outcome = "already in ServiceTitan" if called.already else "done"
-        elif called.drift is not None:
-            outcome = "not sent: changed since the card"
-        else:
-            outcome = "outcome unknown" if called.uncertain else "refused"
-        result = called.data.get("id") if isinstance(called.data, dict) else None
-        record = {
-            "at": self.clock().isoformat(),
-            "slack_user": asker.user_id,
-            "name": asker.name or "",
-            "role": asker.role,
-            "conversation": path,
-            "op": plan.operation.kind,
-            "args": plan.operation.model_dump(mode="json", exclude={"kind"}),
-            "changes": plan.changes,
-            "outcome": outcome,
-            "servicetitan": {"status": called.status, "error": called.error, "id": result},
-        }
-        together = isinstance(self.audit, StoreAuditLog) and self.audit.store is self.store
-        entry = self.audit.entry(record) if isinstance(self.audit, StoreAuditLog) and together else None
-        return _Audit(record, outcome, entry)
 
     async def _load_by(self, effect: Load, deadline: float | None) -> Loaded:
         """The look-up, or _ReadTooSlow when it is not answered by `deadline` (loop time)."""
@@ -501,10 +479,13 @@ class DialogService:
         error = f"ServiceTitan did not answer in time (reference {reference})"
         return Called(plan, ok=False, error=error, uncertain=True)
 
-    async def _settle_dead_claim(self, state: Conversation, now: datetime) -> Called | None:
+    async def _settle_dead_claim(
+        self, path: str, asker: Asker, state: Conversation, now: datetime
+    ) -> Called | None:
         """The outcome of a write whose turn died after claiming the conversation (its process stopped,
         or the store failed before the outcome was saved), read from ServiceTitan; None when there is no
-        such claim. The write deadline has long passed, so nothing is sending it any more."""
+        such claim. The write deadline has long passed, so nothing is sending it any more. A write found
+        applied gets its audit record now, unless its turn kept one (the same idempotency id: the claim)."""
         pending = state.pending
         if (
             state.phase != "applying"
@@ -517,7 +498,14 @@ class DialogService:
         reference = failures.new_reference()
         log.warning("a claim of %s from %s was never settled, reference %s: re-reading ServiceTitan",
                     pending.plan.operation.kind, since.isoformat(), reference)  # fmt: skip
-        return await self._reread(pending.plan, reference)
+        called = await self._reread(pending.plan, reference)
+        if called.ok:
+            found = audit_of(
+                self.audit, self.store, at=self.clock(), path=path, asker=asker, plan=pending.plan,
+                called=called, once=state.claim or None, outcome=FOUND_ON_REREAD,
+            )  # fmt: skip
+            await found.keep(self.audit)
+        return called
 
     async def _save_if_unchanged(
         self, path: str, rev: int, state: Conversation, value: dict[str, Any] | None = None
@@ -579,51 +567,6 @@ class DialogService:
             reply.text += "\nToday:\n" + "\n".join(reply.lines)
             reply.footnote = f"Times in {tz}"
         return reply
-
-
-@dataclass
-class _Audit:
-    """A write's audit record (`record`), until it is kept: `entry` while it waits to go with the outcome's
-    save, then `id` (None: not kept; '' kept, its id unknown)."""
-
-    record: dict[str, Any]
-    outcome: str
-    entry: Entry | None = None
-    id: str | None = None
-
-    def sent(self, entry_id: str) -> None:
-        self.entry, self.id = None, entry_id
-
-
-RECALLED = 5000  # conversations a process recalls (the last ones it saved)
-
-
-class Recall:
-    """The conversations this process saved last, each with the revision it was saved at: a click on a
-    card (most often served by the process that posted it) starts from it instead of reading it, and its
-    claim's compare-and-set on that revision proves it is still the stored one (revisions are never
-    reused), so nothing is decided on an out-of-date copy: a turn that cannot prove it runs again on the
-    stored conversation (`DialogService._turn`). One Redis round trip less per confirmed write."""
-
-    def __init__(self, size: int = RECALLED) -> None:
-        self.size = size
-        self._saved: OrderedDict[str, tuple[int, str]] = OrderedDict()
-
-    def get(self, path: str) -> tuple[int, str] | None:
-        """(revision, the conversation as JSON) as this process saved it last, if it recalls it."""
-        return self._saved.get(path)
-
-    def keep(self, path: str, rev: int, value_json: str | None) -> None:
-        """Note a save of `value_json` that answered `rev` (0: nothing written, so what is stored is
-        unknown)."""
-        self._saved.pop(path, None)
-        if rev and value_json is not None:
-            self._saved[path] = (rev, value_json)
-            if len(self._saved) > self.size:
-                self._saved.popitem(last=False)
-
-    def forget(self, path: str) -> None:
-        self._saved.pop(path, None)
 
 
 class _ReadTooSlow(Exception):
