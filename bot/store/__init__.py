@@ -9,8 +9,9 @@ Design:
 - A value is a JSON object stored as `{"schema": 1, "rev": N, "writer": token, "value": {...}}`. A record
   of another schema version (or unreadable) is treated as absent, with a warning in the log, so a deploy
   that changes the format starts those conversations afresh instead of crashing on them.
-- Revisions come from one counter per store (`{prefix}:_revs` in Redis), so they only grow and are never
-  reused for a key, even after a delete or expiry: a stale `compare_and_set` cannot succeed by accident.
+- Revisions come from one counter per store (`{prefix}:_revs` in Redis, never below Redis's clock in
+  microseconds), so they only grow and are never reused for a key, even after a delete or expiry, or Redis
+  losing the counter (restarted empty, a snapshot, a failover): a stale `compare_and_set` cannot succeed.
 - TTLs are mandatory arguments: a number of seconds, or an explicit None for keys that live forever
   (alert cursors). `save` and `compare_and_set` replace the TTL; None removes it.
 - Every Redis write is one Lua script, atomic across processes. redis-py retries a connection error twice;

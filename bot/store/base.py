@@ -1,9 +1,10 @@
 """The store interface every part of the bot persists through, and the record format both stores share.
 
 A key is a (namespace, key) pair. A value is a JSON object (a dict) saved together with a revision number
-and the store's schema version. Revisions come from one counter per store, so they only ever grow and a
-revision is never reused for a key, not even after the key was deleted or expired and saved again; a
-`compare_and_set` holding a stale revision can therefore never succeed by accident.
+and the store's schema version. Revisions only ever grow and a revision is never reused for a key, not even
+after the key was deleted or expired and saved again, nor (in Redis) after the store lost data and its
+counter with it (a restart empty, an older snapshot, a failover: redis_store.py); a `compare_and_set`
+holding a stale revision can therefore never succeed by accident.
 """
 
 from __future__ import annotations

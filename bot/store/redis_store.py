@@ -3,7 +3,12 @@
 Keys are `{prefix}:{namespace}:{key}` (prefix "stbot" in production; tests pass their own prefix so they
 never touch each other's keys). Each value is a JSON document `{"schema", "rev", "writer", "value"}`.
 Revisions come from the counter key `{prefix}:_revs` (a forever key; it can never clash with a record key,
-which always has a namespace part). A log is the stream `{prefix}:{log}`, and `{prefix}:{log}#{once}` notes for the
+which always has a namespace part), and never from below Redis's clock in microseconds (TIME): when Redis
+loses data and the counter with it (restarted empty, an older snapshot restored, a failover to a replica
+that lagged, the key evicted), the next revisions still exceed every revision given before, so no record
+is ever saved again at a revision a caller holds (a compare-and-set on it cannot succeed by accident; the
+dialog's `Recall` relies on it). Lua numbers are doubles, exact to 2^53: microseconds since 1970 stay below
+that until the year 2255. A log is the stream `{prefix}:{log}`, and `{prefix}:{log}#{once}` notes for the
 log's age which entry an idempotency id was added as (no colon after the prefix's: no record key). Every write is one Lua script, so it is atomic across all processes
 and the revision check of `compare_and_set` cannot interleave with another write.
 
@@ -70,8 +75,15 @@ end
 local function current(schema)
   return current_at(KEYS[1], schema)
 end
+local function next_rev(counter)
+  local now = redis.call('TIME')
+  local rev = math.max((tonumber(redis.call('GET', counter)) or 0) + 1, now[1] * 1000000 + now[2])
+  rev = string.format('%d', rev)  -- digits, not tostring's 14 significant ones
+  redis.call('SET', counter, rev)
+  return rev
+end
 local function write_to(key, counter, schema, value_json, px, writer)
-  local rev = redis.call('INCR', counter)
+  local rev = next_rev(counter)
   local doc = '{"schema":' .. schema .. ',"rev":' .. rev .. ',"writer":' .. cjson.encode(writer)
     .. ',"value":' .. value_json .. '}'
   if px == '' then
@@ -79,7 +91,7 @@ local function write_to(key, counter, schema, value_json, px, writer)
   else
     redis.call('SET', key, doc, 'PX', px)
   end
-  return rev
+  return tonumber(rev)
 end
 local function write(schema, value_json, px, writer)
   return write_to(KEYS[1], KEYS[2], schema, value_json, px, writer)

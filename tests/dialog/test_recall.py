@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 
 from bot.dialog.messages import Pressed, Said
 from bot.dialog.service import NAMESPACE
 from bot.dialog.state import Conversation
+from tests.conftest import REDIS_URL
 from tests.dialog.conftest import Harness, dispatcher, last_card
 
 
@@ -71,3 +73,24 @@ async def test_the_next_message_after_a_write_starts_from_the_saved_outcome_with
     assert NAMESPACE not in loads
     done = await harness.handle(Pressed(action="confirm", token=second.token))
     assert done[-1].kind == "result" and len(_writes(harness)) == 2 and NAMESPACE not in loads
+
+
+async def test_a_recalled_card_is_not_confirmed_after_redis_lost_data_and_its_revision_came_again(
+    harness: Harness,
+) -> None:
+    """Redis restarted empty or restored an older snapshot: its revision counter went back. Another process
+    saves the conversation again ("never mind"); the card this process recalls must not pass for it."""
+    card = last_card(await harness.say("move job 1001 to friday 10am"))
+    recalled = harness.service.recall.get(harness.key().as_path())
+    assert recalled is not None
+    raw = aioredis.from_url(REDIS_URL)
+    try:
+        await raw.delete(f"{harness.prefix}:{NAMESPACE}:{harness.key().as_path()}")
+        await raw.set(f"{harness.prefix}:_revs", recalled[0] - 1)
+    finally:
+        await raw.aclose()
+    other = harness.another_service()
+    await other.handle(harness.key(), dispatcher(), Said(text="never mind"))
+    done = await harness.handle(Pressed(action="confirm", token=card.token))
+    assert _writes(harness) == []  # the stored conversation has no such card
+    assert all(r.kind != "result" for r in done)

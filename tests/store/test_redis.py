@@ -258,3 +258,32 @@ async def test_a_retried_guarded_batch_finds_its_own_guard(
     )
     assert another == [0, 0]
     assert await store.load(namespace="dialog", key="k") == Record(value={"v": 1}, rev=retried[1])
+
+
+@pytest.mark.parametrize(
+    "lost", ["the counter set back (an older snapshot)", "the counter gone (restarted empty)"]
+)
+async def test_revisions_never_go_back_when_redis_loses_its_counter(
+    store: RedisStore, raw_redis: aioredis.Redis, redis_prefix: str, lost: str
+) -> None:
+    """After Redis lost data with the counter, no record is saved again at a revision a caller holds: a
+    compare-and-set on the old revision cannot succeed on what was saved since."""
+    await store.save(namespace="dialog", key="warm", value={}, ttl=60)
+    held = await store.save(namespace="dialog", key="k", value={"card": "move job 1001"}, ttl=60)
+    await raw_redis.delete(f"{redis_prefix}:dialog:k")
+    if lost.startswith("the counter set back"):
+        await raw_redis.set(f"{redis_prefix}:_revs", held - 1)
+    else:
+        await raw_redis.delete(f"{redis_prefix}:_revs")
+    again = await store.save(namespace="dialog", key="k", value={"never": "mind"}, ttl=60)
+    assert again > held
+    assert not await store.compare_and_set(namespace="dialog", key="k", expected_rev=held, value={}, ttl=60)
+    revs = await store.write_many(
+        [
+            Write.save(namespace="dialog", key="a", value={}, ttl=60),
+            Write.save(namespace="dialog", key="b", value={}, ttl=60),
+        ]
+    )
+    assert again < revs[0] < revs[1]  # type: ignore[operator]
+    raw = await raw_redis.get(f"{redis_prefix}:dialog:k")
+    assert json.loads(raw)["rev"] == again  # stored as digits, exactly (not 1.76e+15)
