@@ -3,9 +3,11 @@
 A click on a card (most often served by the process that posted it), or the user's next message, starts
 from the conversation as this process saved it, at the revision the save answered. Nothing is decided on
 an out-of-date copy: a turn on a recalled copy answers only once the store proves the copy current, by a
-compare-and-set on its revision (the claim of a write, the turn's save); otherwise it runs again on the
-stored conversation. That proof holds because a revision is never given twice, not even after Redis lost
-data and its revision counter (bot/store/redis_store.py). One Redis round trip less per confirmed write.
+compare-and-set on its revision (the claim of a write, the turn's save) or, for a turn that changed
+nothing, by reading the stored revision (`DialogService._still_at`, one GET: what the skipped load would
+have cost); otherwise it runs again on the stored conversation. That proof holds because a revision is
+never given twice, not even after Redis lost data and its revision counter (bot/store/redis_store.py).
+One Redis round trip less per confirmed write.
 """
 
 from __future__ import annotations

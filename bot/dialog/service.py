@@ -166,14 +166,19 @@ class DialogService:
                 # answered; it is not an answer to the open request, which is shown again as it was
                 state, _ = await self._load(path, asker)
                 return [alert_reply, *shown_again(state, self.clock())]
+        read_by: float | None = None  # a new read deadline for each attempt, but see below
         for attempt in range(MAX_ATTEMPTS):
             recalled = self.recall.get(path) if attempt == 0 else None
             try:
-                done, replies = await self._turn(path, asker, event, recalled, now if attempt == 0 else None)
+                done, replies = await self._turn(
+                    path, asker, event, recalled, now if attempt == 0 else None, read_by
+                )
             except _ReadTooSlow as slow:
                 if recalled is not None and not await self._still_at(path, recalled[0]):
+                    read_by = slow.deadline  # what is left of this read deadline (no second one)
                     continue  # that turn ran on a conversation changed since: again, on the stored one
                 return [_too_slow(slow, original)]
+            read_by = None
             if done:
                 return [_say_cut(reply, cut_from) for reply in replies] if cut_from else replies
         log.warning("dialog %s: gave up after %d save conflicts", path, MAX_ATTEMPTS)
@@ -263,18 +268,20 @@ class DialogService:
         event: Event,
         recalled: tuple[int, str] | None = None,
         now: datetime | None = None,
+        read_by: float | None = None,
     ) -> tuple[bool, list[Reply]]:
         """One attempt at a turn: (True, replies), or (False, []) when the final save lost a race.
         Raises _ReadTooSlow when a look-up outlasts the read deadline (nothing is saved). `recalled`: the
         conversation as this process saved it last (`Recall`), taken for the stored one without reading
-        it; only a turn that ends in a compare-and-set on its revision (which proves it) answers from it,
-        any other is (False, []) and runs again on the stored conversation."""
+        it; only a turn that proves it current answers from it (a compare-and-set on its revision, or for
+        a turn that changed nothing the stored revision read), any other is (False, []) and runs again on
+        the stored conversation. `read_by`: the read deadline (loop time), when not a new one."""
         # The turn's saves and deletes (cached reads, and after a write: the job's cached reads dropped, who
         # wrote, the outcome) are queued and go to the store with its compare-and-set (the claim, or the
         # conversation's save), or at its end: one round trip each time, not one per write.
         async with AsyncExitStack() as writes:
             await writes.enter_async_context(self.store.write_behind())
-            return await self._attempt(path, asker, event, writes, recalled, now)
+            return await self._attempt(path, asker, event, writes, recalled, now, read_by)
 
     async def _attempt(
         self,
@@ -284,6 +291,7 @@ class DialogService:
         writes: AsyncExitStack,
         recalled: tuple[int, str] | None,
         at: datetime | None = None,
+        read_by: float | None = None,
     ) -> tuple[bool, list[Reply]]:
         if recalled is None:
             state, rev = await self._load(path, asker)
@@ -297,7 +305,7 @@ class DialogService:
         settled = await self._settle_dead_claim(path, asker, state, now)
         if settled is not None:
             queue.insert(0, settled)
-        read_by = asyncio.get_running_loop().time() + self.read_deadline
+        read_by = read_by or asyncio.get_running_loop().time() + self.read_deadline
         claimed, claim, claim_rev = False, "", 0
         outcome: tuple[Called, int, str] | None = (
             None  # the write's result, where its replies start, its card
@@ -350,8 +358,8 @@ class DialogService:
                     outcome = (called, len(replies), state.token)
         value = None if claimed else _value(state)  # what is saved below (a claimed turn saves its own)
         if rev is not None and value is not None and _without_stamp(value) == before:
-            if recalled is not None:
-                return False, []  # answered from what this process recalled, which nothing proved current
+            if recalled is not None and not await self._still_at(path, rev):
+                return False, []  # answered from what this process recalled, since changed: run again
             return True, replies  # nothing changed (a stale or repeated click): no write, no race to lose
         if claimed and outcome is not None:
             replies = await self._save_claimed(path, (claim, claim_rev), state, replies, *outcome, audit)
@@ -422,12 +430,13 @@ class DialogService:
         """The look-up, or _ReadTooSlow when it is not answered by `deadline` (loop time)."""
         if deadline is None:
             return await self.runner.load(effect)
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:  # not even started (an attempt again after a read too slow: `handle`)
+            raise _ReadTooSlow(effect, deadline)
         try:
-            return await asyncio.wait_for(
-                self.runner.load(effect), max(0.0, deadline - asyncio.get_running_loop().time())
-            )
+            return await asyncio.wait_for(self.runner.load(effect), left)
         except TimeoutError:
-            raise _ReadTooSlow(effect) from None
+            raise _ReadTooSlow(effect, deadline) from None
 
     async def _prepare(self, effect: CallServiceTitan, deadline: float) -> CallServiceTitan | Called:
         """The write made ready before its claim (`Runner.prepare`), its reads under the read deadline
@@ -572,9 +581,9 @@ class DialogService:
 class _ReadTooSlow(Exception):
     """A look-up of the turn was not answered by the read deadline."""
 
-    def __init__(self, effect: Load) -> None:
+    def __init__(self, effect: Load, deadline: float) -> None:
         super().__init__(effect.key)
-        self.effect = effect
+        self.effect, self.deadline = effect, deadline
 
 
 def _too_slow(slow: _ReadTooSlow, event: Event) -> Reply:

@@ -3,6 +3,7 @@ compare-and-set: no read of the conversation, and never a decision on an out-of-
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import redis.asyncio as aioredis
 
 from bot.dialog.messages import Pressed, Said
 from bot.dialog.service import NAMESPACE
-from bot.dialog.state import Conversation
+from bot.dialog.state import Conversation, Load, Loaded
 from tests.conftest import REDIS_URL
 from tests.dialog.conftest import Harness, dispatcher, last_card
 
@@ -94,3 +95,39 @@ async def test_a_recalled_card_is_not_confirmed_after_redis_lost_data_and_its_re
     done = await harness.handle(Pressed(action="confirm", token=card.token))
     assert _writes(harness) == []  # the stored conversation has no such card
     assert all(r.kind != "result" for r in done)
+
+
+async def test_a_repeated_read_on_a_recalled_copy_asks_servicetitan_once(harness: Harness) -> None:
+    """A turn that changes nothing on a recalled copy is proven by the stored revision, not run twice."""
+    harness.service.runner.refdata.reads_ttl = 0  # every list read from ServiceTitan
+    await harness.say("list appointments today")
+    harness.sim.request_log.clear()
+    again = await harness.say("list appointments today")
+    with_recall = len(harness.sim.request_log)
+    harness.service.recall.forget(harness.key().as_path())
+    harness.sim.request_log.clear()
+    loaded = await harness.say("list appointments today")
+    assert with_recall == len(harness.sim.request_log) > 0
+    assert [r.text for r in again] == [r.text for r in loaded]
+
+
+async def test_a_read_too_slow_on_a_recalled_copy_since_changed_gets_no_second_deadline(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    last_card(await harness.say("move job 1001 to friday 10am"))
+    other = harness.another_service()
+    await other.handle(
+        harness.key(), dispatcher(), Said(text="never mind")
+    )  # the recalled copy is out of date
+    harness.service.read_deadline = 0.2
+    started: list[Load] = []
+
+    async def unanswered(effect: Load) -> Loaded:
+        started.append(effect)
+        await asyncio.Event().wait()  # ServiceTitan does not answer
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(harness.service.runner, "load", unanswered)
+    slow = await harness.say("list appointments today")
+    assert slow[-1].kind == "error" and "taking too long" in slow[-1].text
+    assert len(started) == 1  # the attempt on the stored conversation had what was left of the deadline
