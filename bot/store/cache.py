@@ -98,8 +98,9 @@ async def peek_cached(store: Store, *, namespace: str, key: str, ttl: float) -> 
 
 
 async def put_cached(store: Store, *, namespace: str, key: str, ttl: float, data: JSON) -> JSON:
-    """Cache `data` at (namespace, key) as `cached` does after a load of a key found absent (in the
-    store, replacing whatever is there, and in process); the value as it comes back from the store."""
+    """Cache `data` at (namespace, key) for `cached` and `peek_cached` to serve: saved in the store with a
+    plain save (replacing whatever is there, a drop written meanwhile too: not for a value others may
+    drop, see `cached`'s `usable`) and kept in process; `data` as JSON gives it back (tuples as lists)."""
     check_ttl(ttl)
     data = _as_json(data)
     try:
