@@ -175,12 +175,15 @@ class DialogService:
                 )
             except _ReadTooSlow as slow:
                 if recalled is not None and not await self._still_at(path, recalled[0]):
+                    self.recall.missed(path)
                     read_by = slow.deadline  # what is left of this read deadline (no second one)
                     continue  # that turn ran on a conversation changed since: again, on the stored one
                 return [_too_slow(slow, original)]
             read_by = None
             if done:
                 return [_say_cut(reply, cut_from) for reply in replies] if cut_from else replies
+            if recalled is not None:  # its copy was out of date: served by other processes too, read it
+                self.recall.missed(path)
         log.warning("dialog %s: gave up after %d save conflicts", path, MAX_ATTEMPTS)
         return [Reply(kind="error", text="Several messages arrived at once; please send that again.")]
 

@@ -131,3 +131,35 @@ async def test_a_read_too_slow_on_a_recalled_copy_since_changed_gets_no_second_d
     slow = await harness.say("list appointments today")
     assert slow[-1].kind == "error" and "taking too long" in slow[-1].text
     assert len(started) == 1  # the attempt on the stored conversation had what was left of the deadline
+
+
+async def test_a_conversation_other_processes_serve_too_is_read_after_a_recalled_copy_missed(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Messages spread over processes (round robin): once this process's copy turned out out of date, its
+    next turns read the stored conversation and run once, instead of running on a copy that is likely
+    stale again, failing its save's proof and running again."""
+    batches: list[int] = []
+    write_many = harness.store.write_many
+
+    async def counted(writes: Any) -> Any:
+        batches.append(len(writes))
+        return await write_many(writes)
+
+    monkeypatch.setattr(harness.store, "write_many", counted)
+    await harness.say("show job 1001")
+    other = harness.another_service()
+    await other.handle(harness.key(), dispatcher(), Said(text="show job 1002"))
+    batches.clear()
+    await harness.say("show job 1003")  # on the recalled copy: its save's proof fails, it runs again
+    assert len(batches) == 2
+    await other.handle(harness.key(), dispatcher(), Said(text="show job 1004"))
+    batches.clear()
+    shown = await harness.say("show job 1005")
+    assert len(batches) == 1  # read first: one run and one save, not a failed one and another
+    assert "Job 1005" in "\n".join(r.text for r in shown)
+    # on its own again after a while, this process recalls its saves as before
+    harness.service.recall.clock = lambda: 10.0**9
+    loads = _count_loads(harness, monkeypatch)
+    await harness.say("show job 1001")
+    assert loads.count(NAMESPACE) == 0
