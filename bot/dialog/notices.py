@@ -30,7 +30,7 @@ from bot.dialog import timefmt
 from bot.dialog.messages import Asker, Button, Reply, Said, mention
 from bot.servicetitan import NotFound, ServiceTitanClient, ServiceTitanError
 from bot.servicetitan.models import Appointment
-from bot.store import Store
+from bot.store import Store, Write
 from intents import parse
 
 log = logging.getLogger("bot.dialog")
@@ -165,8 +165,8 @@ class LateNotices:
         if key and asker.role == "technician":
             record = await self.store.load(namespace=NAMESPACE, key=key)
             waiting = record.value if record is not None else None
-            if waiting is not None:
-                await self.store.delete(namespace=NAMESPACE, key=key)
+            if waiting is not None:  # a batch: a delivery another process answers changes nothing (its guard)
+                await self.store.write_many([Write.delete(namespace=NAMESPACE, key=key)])
             answered = _ANSWER.fullmatch(text) if waiting is not None else None
             if waiting is not None and answered is not None:  # "1041" to "which job are you late to?"
                 noun = "appointment_id" if (answered["noun"] or "").casefold().startswith("app") else "job_id"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
@@ -212,15 +213,22 @@ class DeliveryDedupe:
             # arriving together from racing there (the retry's question could reach Redis first, and then
             # neither counted as the first)
             return False
-        try:
-            shared_first = await asyncio.wait_for(
-                self.store.add_once(namespace=EVENT_DEDUPE_NAMESPACE, key=key, ttl=EVENT_DEDUPE_TTL_SECONDS),
-                self.wait,
-            )
-        except (StoreError, TimeoutError) as exc:
-            log.warning("event dedupe without Redis (%s): %s", type(exc).__name__, str(exc)[:200])
-            return not retried
-        return shared_first
+        # Asked twice at most, with one token: when the first question reached Redis but its answer came
+        # late or got lost, the second finds the record that question made and counts it as this one's
+        # (taken for a repeat, the event would go unanswered: the first delivery's guard finds it too).
+        writer = uuid.uuid4().hex
+        for attempt in range(2):
+            try:
+                return await asyncio.wait_for(
+                    self.store.add_once(
+                        namespace=EVENT_DEDUPE_NAMESPACE, key=key, ttl=EVENT_DEDUPE_TTL_SECONDS, writer=writer
+                    ),
+                    self.wait,
+                )
+            except (StoreError, TimeoutError) as exc:
+                if attempt == 1:
+                    log.warning("event dedupe without Redis (%s): %s", type(exc).__name__, str(exc)[:200])
+        return not retried
 
     async def _first_here(self, key: str) -> bool:
         return await self.seen.add_once(

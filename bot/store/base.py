@@ -222,8 +222,12 @@ class Store(ABC):
         """
 
     @abstractmethod
-    async def add_once(self, *, namespace: str, key: str, ttl: float | None) -> bool:
-        """Create an empty record unless one exists; True only for the first caller (event dedupe)."""
+    async def add_once(
+        self, *, namespace: str, key: str, ttl: float | None, writer: str | None = None
+    ) -> bool:
+        """Create an empty record unless one exists; True only for the first caller (event dedupe).
+        `writer`: the caller's token, the same when it asks again: an earlier call of it that created the
+        record (its answer lost or late) makes this one True too."""
 
     async def write_many(self, writes: Sequence[Write]) -> list[int | None]:
         """Apply `writes` in order, at once for other clients (one round trip and one script in Redis);

@@ -43,6 +43,9 @@ class MemoryStore(Store):
         self._clock = clock
         self._records: dict[tuple[str, str], tuple[str, float | None]] = {}  # -> (document, expires at)
         self._revs = itertools.count(1)
+        self._once_writers: dict[
+            tuple[str, str], str
+        ] = {}  # add_once's record -> its writer (the last 10,000)
         self._writes_since_sweep = 0
         self._logs: dict[str, deque[tuple[int, str, dict[str, str]]]] = {}  # (ms, id, fields)
         self._added: dict[tuple[str, str], str] = {}  # (log, idempotency id) -> the entry's id, while kept
@@ -126,11 +129,17 @@ class MemoryStore(Store):
         self._write((write.namespace, write.key), str(write.value_json), write.ttl)
         return True
 
-    async def add_once(self, *, namespace: str, key: str, ttl: float | None) -> bool:
+    async def add_once(
+        self, *, namespace: str, key: str, ttl: float | None, writer: str | None = None
+    ) -> bool:
         namespace, key, ttl = check_name("namespace", namespace), check_key(key), check_ttl(ttl)
         if self._live(namespace, key) is not None:
-            return False
+            return writer is not None and self._once_writers.get((namespace, key)) == writer
         self._write((namespace, key), "{}", ttl)
+        if writer is not None:
+            self._once_writers[(namespace, key)] = writer
+            if len(self._once_writers) > 10_000:
+                del self._once_writers[next(iter(self._once_writers))]
         return True
 
     async def aclose(self) -> None:

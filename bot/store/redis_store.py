@@ -361,9 +361,11 @@ class RedisStore(Store):
             new_rev = await self._compare_and_set(keys=[redis_key, self._counter], args=args)
         return int(new_rev) > 0
 
-    async def add_once(self, *, namespace: str, key: str, ttl: float | None) -> bool:
+    async def add_once(
+        self, *, namespace: str, key: str, ttl: float | None, writer: str | None = None
+    ) -> bool:
         redis_key = self.key_for(namespace=namespace, key=key)
-        args: list[str | int] = [self.schema_version, _px(check_ttl(ttl)), uuid.uuid4().hex]
+        args: list[str | int] = [self.schema_version, _px(check_ttl(ttl)), writer or uuid.uuid4().hex]
         with self._errors("add_once"):
             created = await self._add_once(keys=[redis_key, self._counter], args=args)
         return int(created) == 1

@@ -10,6 +10,7 @@ import pytest
 
 from bot.dialog.messages import Asker
 from bot.slack.blocks import render
+from bot.store import Guard, GuardRefused
 from tests.dialog.conftest import TZ, Harness, dispatcher, last_card
 
 MIKE_CHEN = Asker(user_id="U42", tz=TZ, role="technician", technician_id=42, name="Mike Chen")
@@ -124,3 +125,23 @@ async def test_a_send_slower_than_the_read_deadline_is_still_said_to_be_sent(har
     (reply,) = await harness.say("running 30 min late to 1008", MIKE_CHEN, harness.key("U42"))
     assert [target for target, _ in outbox.sent] == ["CDISPATCH"]
     assert reply.text.startswith("Sent to the dispatch channel") and "sent nothing" not in reply.text
+
+
+async def test_a_duplicate_delivery_refused_by_its_guard_leaves_the_which_visit_question(
+    harness: Harness,
+) -> None:
+    """The answer to "which visit?" delivered to two processes: the one that does not have the event changes
+    nothing (its first write carries the guard and is refused), so the other still reads it as the answer."""
+    outbox = Outbox()
+    wire(harness, outbox)
+    key = harness.key("U42")
+    await harness.say("running 30 min late to 999999", MIKE_CHEN, key)  # no such job: which one?
+    store = harness.store
+    mine = Guard(store, namespace="slack-event", key="T1:EvLate", ttl=600, wait=5.0)
+    other = Guard(store, namespace="slack-event", key="T1:EvLate", ttl=600, wait=5.0)
+    assert await mine.settle()
+    with store.guarded(other), pytest.raises(GuardRefused):
+        await harness.say("1008", MIKE_CHEN, key)
+    with store.guarded(mine):
+        await harness.say("1008", MIKE_CHEN, key)
+    assert len(outbox.sent) == 1 and "30 minutes late to job 1008" in outbox.sent[0][1]

@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 
+from bot.slack.app import DeliveryDedupe
 from bot.slack.conversation import WORKING_TEXT
 from bot.slack.deps import EVENT_DEDUPE_NAMESPACE, EVENT_DEDUPE_TTL_SECONDS
-from bot.store import MemoryStore, RedisStore, Write
+from bot.store import GuardRefused, MemoryStore, RedisStore, Write
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.slack.harness import DANA, DANA_DM, FakeDialog, running_bot, world
-from tests.store.conftest import cleaned_redis
+from tests.store.conftest import REDIS_URL, cleaned_redis
 
 SKIPPED = "skipped a repeated delivery of event"
 
@@ -147,3 +148,38 @@ async def test_without_redis_a_first_delivery_asks_only_this_processes_memory() 
         await bot.dm(DANA, "next")
         await fake.wait_calls("chat.postMessage", 2)
         assert [turn[2].kind for turn in dialog.turns] == ["said", "said"]
+
+
+class LateFirstAnswer(RedisStore):
+    """A real Redis whose first answer to the event dedupe's question comes after the dedupe stopped
+    waiting (the question reached Redis: its record is there)."""
+
+    def __init__(self, url: str, *, prefix: str) -> None:
+        super().__init__(url, prefix=prefix)
+        self.asked = 0
+
+    async def add_once(self, **kwargs: Any) -> bool:
+        self.asked += 1
+        created = await super().add_once(**kwargs)
+        if self.asked == 1:
+            await asyncio.Event().wait()  # never answers: the dedupe's wait ends it
+        return created
+
+
+async def test_a_retry_whose_question_reached_redis_late_is_still_answered_once() -> None:
+    """Slack's retry reaches process B, whose question to Redis lands but answers too late; B asks again
+    with the same token and finds its own record, so B answers and the first delivery (process A, whose
+    guard rides on its first write) is refused: answered once, not by nobody."""
+    prefix = f"dedupe-late-{uuid.uuid4().hex[:8]}"
+    async with cleaned_redis(prefix):
+        a, b = RedisStore(REDIS_URL, prefix=prefix), LateFirstAnswer(REDIS_URL, prefix=prefix)
+        try:
+            first = await DeliveryDedupe(a).delivery("T1:EvLate", retried=False)
+            retry = await DeliveryDedupe(b, wait=0.2).delivery("T1:EvLate", retried=True)
+            assert retry is not None and b.asked == 2  # B answers the event
+            assert first is not None
+            with a.guarded(first), pytest.raises(GuardRefused):
+                await a.write_many([Write.save(namespace="dialog", key="c", value={"x": 1}, ttl=60)])
+        finally:
+            await a.aclose()
+            await b.aclose()

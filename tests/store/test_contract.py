@@ -148,6 +148,15 @@ async def test_add_once_is_true_only_for_the_first_caller(backend: Backend) -> N
     assert not await store.add_once(namespace="events", key="Ev123", ttl=600)
 
 
+async def test_add_once_asked_again_by_its_writer_is_true_again(backend: Backend) -> None:
+    """A caller that asks again with its token (its first answer lost or late) finds its own record."""
+    store = backend.store
+    assert await store.add_once(namespace=NS, key="ev", ttl=60, writer="w1")
+    assert await store.add_once(namespace=NS, key="ev", ttl=60, writer="w1")
+    assert not await store.add_once(namespace=NS, key="ev", ttl=60, writer="w2")
+    assert not await store.add_once(namespace=NS, key="ev", ttl=60)
+
+
 async def test_add_once_again_after_delete_or_expiry(backend: Backend) -> None:
     store = backend.store
     assert await store.add_once(namespace="events", key="Ev1", ttl=60)
