@@ -366,13 +366,14 @@ class Conversations:
             # The user's own earlier turn first (waiting for it holds no place among the turns in flight,
             # so a few users' repeated clicks don't make everybody else wait), then a place in flight.
             async with self.locks.hold(key):
-                if self.in_flight.locked():  # as many turns as the process takes on: this one waits
+                # a note is shown only for an event this process has (asked first where nothing said yet)
+                if self.in_flight.locked() and await _ours(guard):  # every place taken: this one waits
                     working = await self._show_working(target, BUSY_TEXT)
                 async with self.in_flight:
                     handling = asyncio.ensure_future(self._handle(key, target, event, guard))
                     try:
                         done, _ = await asyncio.wait({handling}, timeout=self.working_after)
-                        if not done and working is None:
+                        if not done and working is None and await _ours(guard):
                             working = await self._show_working(target)
                         replies = await handling
                     finally:
@@ -535,6 +536,14 @@ class Conversations:
             await self._post(target, message)
         else:
             await self._post_ephemeral(target, message)
+
+
+async def _ours(guard: Guard | None) -> bool:
+    """Whether this process has the event (a first delivery's guard asked now if nothing settled it yet);
+    raises GuardRefused when another process has it."""
+    if guard is not None and not await guard.settle():
+        raise GuardRefused(guard)
+    return True
 
 
 def _caused_by_the_store(error: BaseException) -> bool:
