@@ -14,7 +14,8 @@ The mark comes from the watcher's clock and the reads' age from each process's: 
 watcher's clock ahead by S seconds serves reads S seconds longer once it stops).
 
 So a cached read is at most `now - max(read at, mark)` old. A read is served while that is within the
-allowed age (`ReadsAge.allowed`: two poll intervals, the interval plus the poll itself); with no watcher
+allowed age (`ReadsAge.allowed`: `bot serve` gives a poll interval plus FEED_MARGIN, for the poll itself
+and this process's look at the mark, which may be MARK_EVERY old); with no watcher
 running (or one that stopped) the mark grows old and each read is served for that long after it was
 made, as a plain cache with that TTL would.
 """
@@ -33,6 +34,9 @@ READS_KEEP = 1800.0  # how long the store keeps a job's reads (or its drop); the
 MARK_KEEP = 86400.0  # the feed's mark; an old one only says the feed stopped
 READ_AT = "read_at"  # the moment a job's reads were asked of ServiceTitan (seconds since the epoch)
 MARK_EVERY = 5.0  # seconds a process goes by the mark it read before reading it again
+# What a read may be behind ServiceTitan beyond a poll interval: the poll's own time (the mark is when the
+# poll before began) and MARK_EVERY. A poll slower than that lets reads expire until it ends (asked again).
+FEED_MARGIN = 10.0
 
 
 def dropped(at: float) -> dict[str, Any]:
@@ -58,7 +62,9 @@ class ReadsAge:
     def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        self.allowed = 0.0  # the age a read may have (0: not cached); `bot serve`: two poll intervals
+        self.allowed = (
+            0.0  # the age a read may have (0: not cached); `bot serve`: poll interval + FEED_MARGIN
+        )
         self.every = MARK_EVERY
         self._mark: float | None = None
         self._next_look = 0.0  # (monotonic)

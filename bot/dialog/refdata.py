@@ -161,9 +161,9 @@ class ReferenceData:
         self.facts_ttl = facts_ttl
         self.clock = clock
         # A job, its appointments and their technicians as reads show them, cached (bot/dialog/feedreads.py):
-        # served while at most `reads_ttl` s behind ServiceTitan (0: not cached). `bot serve` sets it to two
-        # poll intervals of the alert watcher, whose change feed drops a job's reads when the job changed;
-        # a write of the bot drops them at once.
+        # served while at most `reads_ttl` s behind ServiceTitan (0: not cached). `bot serve` sets it to the
+        # alert watcher's poll interval plus FEED_MARGIN: its change feed drops a job's reads when the job
+        # changed; a write of the bot drops them at once.
         self.reads_age = ReadsAge(store, clock=lambda: self.clock().timestamp())
         self.reads_ttl = reads_ttl
         self.names = Names(client, store)

@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from bot.alerts.slackout import SlackOut
 from bot.config import Settings, reveal
+from bot.dialog.feedreads import FEED_MARGIN
 from bot.slack.blocks import escape_mrkdwn
 from bot.slack.payloads import problem_with_envelope, read_body
 
@@ -130,7 +131,7 @@ async def build_bot(settings: Settings, stack: AsyncExitStack, *, socket_mode: b
     )
     # reads of a job served from a cache the alert watcher's change feed keeps fresh (it drops what
     # changed): at most a poll interval behind, plus the poll itself (bot/dialog/feedreads.py)
-    dialog.runner.refdata.reads_ttl = 2.0 * settings.alert_poll_seconds
+    dialog.runner.refdata.reads_ttl = settings.alert_poll_seconds + FEED_MARGIN
     app = build_app(settings, dialog=dialog, store=store, servicetitan=client, socket_mode=socket_mode)
     stack.push_async_callback(share_session(app.client).close)  # one Slack session, not one per call
     dialog.late.send = slack_sender(SlackOut(app.client, store, default_tz=settings.st_timezone))
