@@ -16,6 +16,7 @@ ServiceTitan before sending, so nothing is written twice.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from typing import Any
 from bot.dialog.messages import Reply
 from bot.dialog.state import Called, Conversation
 from bot.store import Entry, Store, Write
+from bot.store.base import check_rev
 
 log = logging.getLogger("bot.dialog")
 
@@ -56,16 +58,14 @@ def holds(value: dict[str, Any], token: str) -> bool:
 
 async def save_held(
     store: Store,
+    write: Write,
     *,
-    namespace: str,
-    key: str,
     token: str,
-    value: dict[str, Any],
-    ttl: float,
     rev: int = 0,
     entry: tuple[Entry, Callable[[str], None]] | None = None,
 ) -> tuple[int, dict[str, Any] | None]:
-    """Save `value` only while the stored conversation holds the claim `token`: a compare-and-set on `rev`,
+    """Apply `write` (a save of the conversation, its value encoded once for every attempt) only while the
+    stored conversation holds the claim `token`: a compare-and-set on `rev`,
     the revision the claim was saved at (no read needed: that revision carries the claim), else on the
     revision read. (the new revision, None) when saved; otherwise (0, the stored conversation, None when
     there is none). `entry`: the write's audit record, sent with the first compare-and-set whether it
@@ -73,13 +73,11 @@ async def save_held(
 
     async def save_at(expected: int) -> int:
         nonlocal entry
-        write = Write.compare_and_set(
-            namespace=namespace, key=key, expected_rev=expected, value=value, ttl=ttl
-        )
+        attempt = dataclasses.replace(write, expected_rev=check_rev(expected))
         if entry is None:
-            return await store.write_now(write)
+            return await store.write_now(attempt)
         (logged, sent), entry = entry, None
-        saved, entry_id = await store.write_now_logged(write, logged)
+        saved, entry_id = await store.write_now_logged(attempt, logged)
         sent(entry_id)
         return saved
 
@@ -87,7 +85,7 @@ async def save_held(
         return saved, None
     stored: dict[str, Any] | None = None
     for _ in range(SAVE_ATTEMPTS):
-        record = await store.load(namespace=namespace, key=key)
+        record = await store.load(namespace=write.namespace, key=write.key)
         stored = record.value if record is not None else None
         if record is None or not holds(record.value, token):
             return 0, stored

@@ -60,7 +60,6 @@ from bot.servicetitan import ServiceTitanClient
 from bot.servicetitan.errors import ServiceTitanError
 from bot.store import Store, StoreError, Write
 from bot.store.audit import AuditLog, MemoryAuditLog
-from bot.store.base import encode_value
 from intents.api import parse
 
 log = logging.getLogger("bot.dialog")
@@ -403,24 +402,17 @@ class DialogService:
         token and the revision it was saved at. The write's audit record goes with the save (`audit`: its id
         noted there, and its entry dropped once sent)."""
         claims.release(state)
-        value = _value(state)
+        write = Write.save(namespace=NAMESPACE, key=path, value=_value(state), ttl=self.state_ttl)
         entry = (audit.entry, audit.sent) if audit is not None and audit.entry is not None else None
         try:
             saved, stored = await claims.save_held(
-                self.store,
-                namespace=NAMESPACE,
-                key=path,
-                token=claim[0],
-                value=value,
-                ttl=self.state_ttl,
-                rev=claim[1],
-                entry=entry,
+                self.store, write, token=claim[0], rev=claim[1], entry=entry
             )
         except StoreError as exc:
             log.warning("dialog %s: the outcome of a write could not be saved: %s", path, exc)
             return replies
         if saved:
-            self.recall.keep(path, saved, encode_value(value))
+            self.recall.keep(path, saved, write.value_json)
             return replies
         try:
             fresh = Conversation.model_validate(stored) if stored is not None else None

@@ -17,6 +17,7 @@ from bot.dialog.runner import Runner
 from bot.dialog.service import NAMESPACE, DialogService
 from bot.dialog.state import Called, Conversation, Plan
 from bot.servicetitan.operations import HoldJob
+from bot.store import Write
 from tests.dialog.conftest import Harness, dispatcher, last_card, reply_text
 
 NOTE = "gate code 4711, dog in the yard"
@@ -222,7 +223,7 @@ async def test_a_held_claim_is_saved_at_its_own_revision_or_at_the_one_read_and_
     done = {"phase": "idle", "claim": ""}
     # at the claim's own revision: saved (no read needed), answering the new revision
     saved, stored = await save_held(
-        store, namespace=NAMESPACE, key=key, token="mine", value=done, ttl=60, rev=rev
+        store, Write.save(namespace=NAMESPACE, key=key, value=done, ttl=60), token="mine", rev=rev
     )
     record = await store.load(namespace=NAMESPACE, key=key)
     assert stored is None and record is not None and record.value == done and saved == record.rev > rev
@@ -230,7 +231,7 @@ async def test_a_held_claim_is_saved_at_its_own_revision_or_at_the_one_read_and_
     rev = await store.save(namespace=NAMESPACE, key=key, value=claimed, ttl=60)
     await store.save(namespace=NAMESPACE, key=key, value={**claimed, "paged": 2}, ttl=60)
     saved, stored = await save_held(
-        store, namespace=NAMESPACE, key=key, token="mine", value=done, ttl=60, rev=rev
+        store, Write.save(namespace=NAMESPACE, key=key, value=done, ttl=60), token="mine", rev=rev
     )
     record = await store.load(namespace=NAMESPACE, key=key)
     assert stored is None and record is not None and record.value == done and saved == record.rev
@@ -239,7 +240,7 @@ async def test_a_held_claim_is_saved_at_its_own_revision_or_at_the_one_read_and_
     theirs = {"phase": "applying", "claim": "theirs"}
     await store.save(namespace=NAMESPACE, key=key, value=theirs, ttl=60)
     saved, stored = await save_held(
-        store, namespace=NAMESPACE, key=key, token="mine", value=done, ttl=60, rev=rev
+        store, Write.save(namespace=NAMESPACE, key=key, value=done, ttl=60), token="mine", rev=rev
     )
     assert not saved and stored == theirs
     record = await store.load(namespace=NAMESPACE, key=key)
