@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -246,36 +247,12 @@ async def test_a_value_no_longer_usable_is_loaded_again_and_replaced(backend: Ba
     assert stored is not None and stored.value == {"data": {"call": 2}}
 
 
-async def test_a_drop_written_while_loading_wins_over_the_loaded_value(backend: Backend) -> None:
-    """A value replaced (a drop) while its new load was on its way stays replaced: the load read
-    ServiceTitan before the change the drop stands for."""
-    await backend.store.save(namespace="ref", key="k", value={"dropped": 1}, ttl=3600)
-    load = CountingLoader(lambda call: {"call": call}, gated=True)
-    task = asyncio.ensure_future(cached(backend.store, namespace="ref", key="k", ttl=3600, load=load))
-    await asyncio.wait_for(load.started.wait(), 5)
-
-    await backend.store.save(namespace="ref", key="k", value={"dropped": 2}, ttl=3600)
-    load.gate.set()
-
-    assert await task == {"call": 1}
-    stored = await backend.store.load(namespace="ref", key="k")
-    assert stored is not None and stored.value == {"dropped": 2}
-
-
-async def test_a_drop_written_while_loading_an_absent_key_wins_too(backend: Backend) -> None:
-    """Where values may be dropped (`usable`), a key found absent gets a stand-in before the load: a drop
-    written meanwhile replaces it, and the loaded value (read before that change) is not cached."""
+async def _drop_while_loading(backend: Backend, **options: Any) -> None:
+    """A load of "ref:k" through `cached(**options)`, a drop written while it is on its way: the load's
+    answer reaches its caller, and the drop stays stored."""
     load = CountingLoader(lambda call: {"call": call}, gated=True)
     task = asyncio.ensure_future(
-        cached(
-            backend.store,
-            namespace="ref",
-            key="k",
-            ttl=3600,
-            load=load,
-            keep_local=False,
-            usable=lambda _: True,
-        )
+        cached(backend.store, namespace="ref", key="k", ttl=3600, load=load, **options)
     )
     await asyncio.wait_for(load.started.wait(), 5)
 
@@ -285,6 +262,19 @@ async def test_a_drop_written_while_loading_an_absent_key_wins_too(backend: Back
     assert await task == {"call": 1}
     stored = await backend.store.load(namespace="ref", key="k")
     assert stored is not None and stored.value == {"dropped": 2}
+
+
+async def test_a_drop_written_while_loading_wins_over_the_loaded_value(backend: Backend) -> None:
+    """A value replaced (a drop) while its new load was on its way stays replaced: the load read
+    ServiceTitan before the change the drop stands for."""
+    await backend.store.save(namespace="ref", key="k", value={"dropped": 1}, ttl=3600)
+    await _drop_while_loading(backend)
+
+
+async def test_a_drop_written_while_loading_an_absent_key_wins_too(backend: Backend) -> None:
+    """Where values may be dropped (`usable`), a key found absent gets a stand-in before the load: a drop
+    written meanwhile replaces it, and the loaded value (read before that change) is not cached."""
+    await _drop_while_loading(backend, keep_local=False, usable=lambda _: True)
     again = CountingLoader(lambda call: {"call": 10 + call})
     assert await cached(
         backend.store, namespace="ref", key="k", ttl=3600, load=again, keep_local=False, usable=lambda _: True
